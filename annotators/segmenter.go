@@ -1,0 +1,150 @@
+package annotators
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"sort"
+	"strconv"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// SegMap is one image's semantic segmentation at the model's output resolution.
+type SegMap struct {
+	W, H   int
+	Labels []uint16  // argmax class per cell, row-major
+	Conf   []float32 // softmax probability of that class
+}
+
+// Segmenter is a SegFormer-style semantic segmentation model.
+type Segmenter struct {
+	session *ort.DynamicAdvancedSession
+	pre     preprocess
+	labels  []string
+	id      string
+}
+
+// LoadSegmenter opens a segmenter directory: model.onnx (pixel_values float32
+// [B,3,H,W] → logits [B,C,h,w]), config.json with id2label, and
+// preprocessor_config.json.
+func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
+	dir.Role = "segmenter"
+	if err := dir.need("model.onnx", "config.json", "preprocessor_config.json"); err != nil {
+		return nil, err
+	}
+	var cfg struct {
+		ID2Label map[string]string `json:"id2label"`
+	}
+	if err := dir.json("config.json", &cfg); err != nil {
+		return nil, err
+	}
+	if len(cfg.ID2Label) == 0 {
+		return nil, fmt.Errorf("segmenter model directory %s: config.json has no id2label", dir.Name)
+	}
+	labels := make([]string, len(cfg.ID2Label))
+	for k, v := range cfg.ID2Label {
+		i, err := strconv.Atoi(k)
+		if err != nil || i < 0 || i >= len(labels) {
+			return nil, fmt.Errorf("segmenter model directory %s: config.json id2label key %q is not an id in 0..%d", dir.Name, k, len(labels)-1)
+		}
+		labels[i] = v
+	}
+	pre, err := dir.preprocessor()
+	if err != nil {
+		return nil, err
+	}
+	s, sum, err := dir.onnxModel("model.onnx", dev,
+		[]tensorSpec{{"pixel_values", ort.TensorElementDataTypeFloat, 4}},
+		[]tensorSpec{{"logits", ort.TensorElementDataTypeFloat, 4}})
+	if err != nil {
+		return nil, err
+	}
+	return &Segmenter{session: s, pre: pre, labels: labels, id: "segmenter@" + sum}, nil
+}
+
+// Labels are the class names, indexed by class id.
+func (s *Segmenter) Labels() []string { return s.labels }
+
+// ID is "segmenter@<sha256 of model.onnx>", recorded with every annotation.
+func (s *Segmenter) ID() string { return s.id }
+
+// InputSize is the model's input height and width.
+func (s *Segmenter) InputSize() (int, int) { return s.pre.H, s.pre.W }
+
+// Close releases the session.
+func (s *Segmenter) Close() error { return s.session.Destroy() }
+
+// Segment labels a batch of images in one session run.
+func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]SegMap, error) {
+	if len(imgs) == 0 {
+		return nil, errEmptyBatch
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	in, err := ort.NewTensor(ort.NewShape(int64(len(imgs)), 3, int64(s.pre.H), int64(s.pre.W)), tensorPixels(imgs, s.pre))
+	if err != nil {
+		return nil, err
+	}
+	defer in.Destroy()
+	outs := []ort.Value{nil}
+	if err := s.session.Run([]ort.Value{in}, outs); err != nil {
+		return nil, fmt.Errorf("segmenter: run: %w", err)
+	}
+	defer outs[0].Destroy()
+	logits, ok := outs[0].(*ort.Tensor[float32])
+	if !ok {
+		return nil, fmt.Errorf("segmenter: logits are not float32")
+	}
+	sh := logits.GetShape()
+	if len(sh) != 4 || int(sh[0]) != len(imgs) || int(sh[1]) != len(s.labels) {
+		return nil, fmt.Errorf("segmenter: logits shape %v, want [%d,%d,h,w] (id2label has %d classes)", sh, len(imgs), len(s.labels), len(s.labels))
+	}
+	C, H, W := int(sh[1]), int(sh[2]), int(sh[3])
+	data := logits.GetData()
+	maps := make([]SegMap, len(imgs))
+	plane := H * W
+	for b := range imgs {
+		m := SegMap{W: W, H: H, Labels: make([]uint16, plane), Conf: make([]float32, plane)}
+		base := b * C * plane
+		for p := 0; p < plane; p++ {
+			best, bestV := 0, float32(math.Inf(-1))
+			for c := 0; c < C; c++ {
+				if v := data[base+c*plane+p]; v > bestV {
+					best, bestV = c, v
+				}
+			}
+			var z float64
+			for c := 0; c < C; c++ {
+				z += math.Exp(float64(data[base+c*plane+p] - bestV))
+			}
+			m.Labels[p] = uint16(best)
+			m.Conf[p] = float32(1 / z)
+		}
+		maps[b] = m
+	}
+	return maps, nil
+}
+
+// TopClasses returns the classes covering at least minShare of the map, largest first.
+func (m SegMap) TopClasses(minShare float64) []int {
+	counts := map[int]int{}
+	for _, l := range m.Labels {
+		counts[int(l)]++
+	}
+	var out []int
+	for c, n := range counts {
+		if float64(n)/float64(len(m.Labels)) >= minShare {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if counts[out[i]] != counts[out[j]] {
+			return counts[out[i]] > counts[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
