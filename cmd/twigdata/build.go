@@ -1,0 +1,357 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/term"
+
+	"github.com/twigdata/twigdata"
+	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/storage"
+)
+
+const buildUsage = `Usage: twigdata build [--in DIR|s3://bucket/prefix] [--out DIR|s3://bucket/prefix] [flags]
+
+Reads prompt/image pairs (<stem>.jpg|jpeg|png|webp + <stem>.txt or <stem>.json with a
+"prompt" field), segments and captions each canvas and its K regions with ONNX Runtime,
+writes a plan, a critique (five sub-scores and r in 0..100) and a revision per region,
+filters by quality and writes Parquet shards:
+
+  <out>/samples/*.parquet   one row per accepted sample
+  <out>/tasks/*.parquet     think / reflect / generate rows, 3·K per sample
+  <out>/rejects/*.parquet   one row per rejected input: key, stage, reason, detail
+  <out>/stats/*.json        per-shard counts and timings
+  <out>/README.md           dataset card (Hugging Face YAML header)
+  <out>/manifest.json       written last: config, versions, model hashes, shards
+
+Every flag can also be set in --config FILE (YAML or JSON, keys are flag names
+without dashes); flags on the command line win over the file.
+
+Environment: ONNXRUNTIME_LIB (path of libonnxruntime.so), AWS_* (standard AWS
+configuration for s3:// paths), AWS_ENDPOINT_URL_S3 (S3-compatible endpoint).
+
+Exit codes: 0 done, 1 failed (the message says what to fix), 2 bad usage,
+130 interrupted.
+
+Flags:
+`
+
+type buildFlags struct {
+	fs                      *flag.FlagSet
+	in, out, config         string
+	segmenter, captioner    string
+	device, ortLib          string
+	threads                 int
+	overwrite               bool
+	progress                string
+	logEvery                time.Duration
+	s3Endpoint, s3Region    string
+	s3PathStyle             bool
+	opts                    stages.Options
+	maxImageMB, maxPromptKB int64
+}
+
+func newBuildFlags(stderr io.Writer) *buildFlags {
+	b := &buildFlags{fs: flag.NewFlagSet("build", flag.ContinueOnError)}
+	f := b.fs
+	f.SetOutput(stderr)
+	d := stages.Options{}.WithDefaults()
+	o := &b.opts
+	f.StringVar(&b.in, "in", "", "input folder or s3://bucket/prefix of pairs (default: the sample bundled in the binary)")
+	f.StringVar(&b.out, "out", "twigdata-out", "output folder or s3://bucket/prefix for the dataset")
+	f.StringVar(&b.config, "config", "", "YAML or JSON file with flag values (keys are flag names)")
+	f.BoolVar(&b.overwrite, "overwrite", false, "replace a dataset already in --out (otherwise the build refuses to mix two)")
+	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory: model.onnx, config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
+	f.StringVar(&b.captioner, "captioner", "", "captioner model directory: encoder_model.onnx, decoder_model.onnx, config.json, vocab.json, preprocessor_config.json (default: bundled tiny model)")
+	f.StringVar(&b.device, "device", "cpu", "where models run: cpu, cuda or cuda:N (needs a CUDA build of ONNX Runtime in ONNXRUNTIME_LIB)")
+	f.StringVar(&b.ortLib, "ort-lib", "", "path of libonnxruntime.so (default: $ONNXRUNTIME_LIB, then .deps/onnxruntime/ of a checkout)")
+	f.IntVar(&b.threads, "threads", 0, "ONNX Runtime intra-op threads per session on CPU (0: one per core)")
+	f.IntVar(&o.CanvasWidth, "canvas-width", d.CanvasWidth, "canvas width in pixels; images are resized to cover it and center-cropped")
+	f.IntVar(&o.CanvasHeight, "canvas-height", d.CanvasHeight, "canvas height in pixels")
+	f.IntVar(&o.Patch, "patch", d.Patch, "generator patch size in pixels: one token per patch; region boundaries fall on token rows")
+	f.IntVar(&o.K, "k", d.K, "number of regions (horizontal bands) per image")
+	f.IntVar(&o.Theta, "theta", d.Theta, "reflection threshold: a region scoring below it gets a revised plan")
+	f.Int64Var(&o.MaxPixels, "max-pixels", d.MaxPixels, "reject images whose header claims more pixels (decompression-bomb guard)")
+	f.Int64Var(&b.maxImageMB, "max-image-mb", d.MaxImageBytes>>20, "reject image files larger than this many MiB")
+	f.Int64Var(&b.maxPromptKB, "max-prompt-kb", d.MaxPromptBytes>>10, "reject prompt files larger than this many KiB")
+	f.StringVar(&o.PromptField, "prompt-field", d.PromptField, "field holding the prompt in <stem>.json files")
+	f.IntVar(&o.MinSide, "min-side", d.MinSide, "reject images whose shorter side is below this many pixels")
+	f.Float64Var(&o.MinSharpness, "min-sharpness", 20, "reject canvases whose variance of the Laplacian is below this (blurred)")
+	f.IntVar(&o.MinScore, "min-score", 40, "reject samples whose mean critic score is below this (0..100)")
+	f.Float64Var(&o.MinAlignment, "min-alignment", 0, "reject samples where less than this share (0..1) of the prompt's objects was found")
+	f.IntVar(&o.FetchWorkers, "fetch-workers", d.FetchWorkers, "concurrent reads from the input (I/O-bound)")
+	f.IntVar(&o.DecodeWorkers, "decode-workers", d.DecodeWorkers, "concurrent image decodes (CPU-bound; default: cores)")
+	f.IntVar(&o.AnnotateWorkers, "annotate-workers", d.AnnotateWorkers, "concurrent model batches (one already uses every core or the GPU)")
+	f.IntVar(&o.ComposeWorkers, "compose-workers", d.ComposeWorkers, "concurrent plan/critique writers (CPU-bound; default: cores)")
+	f.IntVar(&o.BatchSize, "batch-size", d.BatchSize, "samples per model call (raise on a GPU)")
+	f.IntVar(&o.ShardRows, "shard-rows", d.ShardRows, "rows per Parquet shard")
+	f.IntVar(&o.JPEGQuality, "jpeg-quality", d.JPEGQuality, "JPEG quality of the stored canvas image")
+	f.StringVar(&b.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3); implies path-style addressing")
+	f.StringVar(&b.s3Region, "s3-region", "", "AWS region (default: the AWS configuration's, else us-east-1)")
+	f.BoolVar(&b.s3PathStyle, "s3-path-style", false, "use path-style S3 addressing")
+	f.StringVar(&b.progress, "progress", "auto", "progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none")
+	f.DurationVar(&b.logEvery, "log-every", 10*time.Second, "interval of progress log lines when not on a terminal")
+	f.Usage = func() {
+		fmt.Fprint(f.Output(), buildUsage)
+		f.PrintDefaults()
+	}
+	return b
+}
+
+// applyConfig sets every flag named in the config file that was not given on the command line.
+func (b *buildFlags) applyConfig() error {
+	if b.config == "" {
+		return nil
+	}
+	data, err := os.ReadFile(b.config)
+	if err != nil {
+		return fmt.Errorf("--config: %w", err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil { // JSON is YAML too
+		return fmt.Errorf("--config %s: not valid YAML or JSON: %w", b.config, err)
+	}
+	set := map[string]bool{}
+	b.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name := strings.ReplaceAll(k, "_", "-")
+		if name == "config" {
+			return fmt.Errorf("--config %s: a config file cannot name another config file", b.config)
+		}
+		if b.fs.Lookup(name) == nil {
+			return fmt.Errorf("--config %s: unknown setting %q (settings are build flag names, see twigdata build --help)", b.config, k)
+		}
+		if set[name] {
+			continue
+		}
+		if err := b.fs.Set(name, fmt.Sprint(m[k])); err != nil {
+			return fmt.Errorf("--config %s: %s: %w", b.config, k, err)
+		}
+	}
+	return nil
+}
+
+func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	b := newBuildFlags(stderr)
+	if err := b.fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if b.fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "twigdata build: unexpected argument %q (use --in and --out)\n", b.fs.Arg(0))
+		return exitUsage
+	}
+	if err := b.applyConfig(); err != nil {
+		fmt.Fprintln(stderr, "twigdata build:", err)
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	sum, err := b.run(ctx, stdout, stderr, log)
+	if err != nil {
+		code := exitCode(ctx, err)
+		if code == exitInterrupted {
+			fmt.Fprintln(stderr, "twigdata build: interrupted; committed shards are kept, manifest.json was not written")
+		} else {
+			fmt.Fprintln(stderr, "twigdata build:", err)
+		}
+		return code
+	}
+	printSummary(stdout, b.out, sum)
+	return exitOK
+}
+
+func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slog.Logger) (stages.Summary, error) {
+	dev, err := annotators.ParseDevice(b.device)
+	if err != nil {
+		return stages.Summary{}, err
+	}
+	dev.Threads = b.threads
+	if err := annotators.Init(b.ortLib); err != nil {
+		return stages.Summary{}, err
+	}
+	seg, err := annotators.LoadSegmenter(modelDir(b.segmenter, "segmenter"), dev)
+	if err != nil {
+		return stages.Summary{}, err
+	}
+	defer seg.Close()
+	capt, err := annotators.LoadCaptioner(modelDir(b.captioner, "captioner"), dev)
+	if err != nil {
+		return stages.Summary{}, err
+	}
+	defer capt.Close()
+
+	s3cfg := storage.S3Config{Endpoint: b.s3Endpoint, PathStyle: b.s3PathStyle, Region: b.s3Region}
+	var in storage.Bucket
+	inName := b.in
+	if b.in == "" {
+		in = storage.NewFS(twigdata.Sample(), "bundled:sample")
+		inName = "the bundled sample"
+	} else {
+		if !strings.HasPrefix(b.in, "s3://") {
+			if st, err := os.Stat(b.in); err != nil || !st.IsDir() {
+				return stages.Summary{}, fmt.Errorf("--in %s is not a readable folder", b.in)
+			}
+		}
+		if in, err = storage.Open(ctx, b.in, s3cfg); err != nil {
+			return stages.Summary{}, err
+		}
+	}
+	out, err := storage.Open(ctx, b.out, s3cfg)
+	if err != nil {
+		return stages.Summary{}, err
+	}
+
+	o := b.opts
+	o.In, o.Out = in, out
+	o.Segmenter, o.Captioner = seg, capt
+	o.Overwrite = b.overwrite
+	o.MaxImageBytes = b.maxImageMB << 20
+	o.MaxPromptBytes = b.maxPromptKB << 10
+	o.ToolVersion = twigdata.Version
+	o.Config = b.echo()
+	var ignored atomic.Int64
+	o.OnIgnored = func(string) { ignored.Add(1) }
+
+	var acc, rej atomic.Int64
+	stopProgress := b.startProgress(ctx, in, stderr, log, &acc, &rej)
+	o.Progress = func(a, r int64) { acc.Store(a); rej.Store(r) }
+	fmt.Fprintf(stderr, "twigdata: building from %s into %s (device %s, ONNX Runtime %s)\n", inName, out.URI(""), dev, annotators.RuntimeVersion())
+	sum, err := stages.Build(ctx, o)
+	stopProgress()
+	if n := ignored.Load(); n > 0 {
+		log.Info("ignored files that are neither images nor prompts", "count", n)
+	}
+	return sum, err
+}
+
+// echo is the configuration recorded in the manifest: every flag but secrets-free paths only.
+func (b *buildFlags) echo() map[string]any {
+	m := map[string]any{}
+	b.fs.VisitAll(func(f *flag.Flag) { m[f.Name] = f.Value.String() })
+	if b.in == "" {
+		m["in"] = "bundled:sample"
+	}
+	return m
+}
+
+func modelDir(path, role string) annotators.ModelDir {
+	if path == "" {
+		return annotators.ModelDir{FS: twigdata.Model(role), Name: "bundled:" + role}
+	}
+	var fsys fs.FS = os.DirFS(path)
+	return annotators.ModelDir{FS: fsys, Name: path}
+}
+
+// startProgress shows a bar on a terminal or logs periodically otherwise; the
+// total is counted by a separate listing so the bar can show an ETA.
+func (b *buildFlags) startProgress(ctx context.Context, in storage.Bucket, stderr io.Writer, log *slog.Logger, acc, rej *atomic.Int64) func() {
+	mode := b.progress
+	if mode == "auto" {
+		mode = "log"
+		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			mode = "bar"
+		}
+	}
+	if mode == "none" {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var total atomic.Int64
+	total.Store(-1)
+	go func() {
+		n, err := stages.CountPairs(ctx, in)
+		if err == nil {
+			total.Store(n)
+		}
+	}()
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		start := time.Now()
+		var bar *progressbar.ProgressBar
+		every := b.logEvery
+		if mode == "bar" {
+			bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("samples"),
+				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("samples"),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+			every = 200 * time.Millisecond
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		shownMax := int64(-1)
+		for {
+			select {
+			case <-ctx.Done():
+				if bar != nil {
+					bar.Finish()
+				}
+				return
+			case <-t.C:
+			}
+			done := acc.Load() + rej.Load()
+			if bar != nil {
+				if tot := total.Load(); tot != shownMax && tot >= 0 {
+					bar.ChangeMax64(tot)
+					shownMax = tot
+				}
+				bar.Set64(done)
+				continue
+			}
+			rate := float64(done) / time.Since(start).Seconds()
+			args := []any{"done", done, "accepted", acc.Load(), "rejected", rej.Load(), "rate_per_s", fmt.Sprintf("%.1f", rate)}
+			if tot := total.Load(); tot > 0 && rate > 0 {
+				args = append(args, "total", tot, "eta", (time.Duration(float64(tot-done)/rate) * time.Second).Round(time.Second))
+			}
+			log.Info("progress", args...)
+		}
+	}()
+	return func() { cancel(); <-finished }
+}
+
+func printSummary(w io.Writer, out string, sum stages.Summary) {
+	where := out
+	if !strings.HasPrefix(out, "s3://") {
+		if abs, err := filepath.Abs(out); err == nil {
+			where = abs
+		}
+	}
+	fmt.Fprintf(w, "\nDataset written to %s\n", where)
+	fmt.Fprintf(w, "  inputs:   %d\n  accepted: %d\n  rejected: %d\n", sum.Inputs, sum.Accepted, sum.Rejected)
+	reasons := make([]string, 0, len(sum.ByReason))
+	for r := range sum.ByReason {
+		reasons = append(reasons, r)
+	}
+	sort.Strings(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(w, "    %-28s %d\n", r, sum.ByReason[r])
+	}
+	var throughput float64
+	if sum.Stats.Wall > 0 {
+		throughput = float64(sum.Inputs) / sum.Stats.Wall.Seconds()
+	}
+	fmt.Fprintf(w, "  took:     %s (%.1f samples/s)\n", sum.Stats.Wall.Round(time.Millisecond), throughput)
+	glob := strings.TrimSuffix(where, "/")
+	fmt.Fprintf(w, "\nLook at it with DuckDB:\n\n  duckdb -c \"SELECT s.prompt, r.index, r.plan, r.critic.score, r.reflected\n    FROM read_parquet('%s/samples/*.parquet') s, unnest(s.regions) t(r) LIMIT 9\"\n\n", glob)
+	fmt.Fprintf(w, "  duckdb -c \"SELECT stage, reason, key, detail FROM read_parquet('%s/rejects/*.parquet')\"\n", glob)
+}

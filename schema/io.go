@@ -1,0 +1,44 @@
+package schema
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// Encode writes rows as one zstd-compressed Parquet file into memory.
+// Shards are bounded by row count, so holding one in memory is bounded too,
+// and a finished buffer can go to local disk or S3 in one atomic put.
+func Encode[T any](rows []T, createdBy string) ([]byte, error) {
+	var buf bytes.Buffer
+	w := parquet.NewGenericWriter[T](&buf,
+		parquet.Compression(&parquet.Zstd),
+		parquet.CreatedBy("twigdata", createdBy, ""),
+		parquet.MaxRowsPerRowGroup(1024),
+	)
+	if _, err := w.Write(rows); err != nil {
+		return nil, fmt.Errorf("parquet write: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("parquet close: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Decode reads every row of a Parquet file written by Encode.
+func Decode[T any](r io.ReaderAt, size int64) ([]T, error) {
+	f, err := parquet.OpenFile(r, size)
+	if err != nil {
+		return nil, err
+	}
+	rd := parquet.NewGenericReader[T](f)
+	defer rd.Close()
+	rows := make([]T, f.NumRows())
+	n, err := rd.Read(rows)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return rows[:n], nil
+}

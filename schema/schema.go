@@ -1,0 +1,137 @@
+// Package schema defines the Parquet records twigdata writes — samples, tasks
+// and rejects — and writes and reads them with parquet-go. Nested data is
+// LIST<STRUCT> so DuckDB can unnest it, and the image column follows the
+// Hugging Face Image convention STRUCT<bytes, path>.
+package schema
+
+// Version is the record layout version stored in every manifest; bump it when
+// a column changes meaning or type.
+const Version = 1
+
+// Image is the Hugging Face `Image` feature's storage: encoded bytes and a path.
+type Image struct {
+	Bytes []byte `parquet:"bytes"`
+	Path  string `parquet:"path"`
+}
+
+// Entity is one noun phrase of the prompt.
+type Entity struct {
+	Noun       string   `parquet:"noun"`
+	Count      int32    `parquet:"count"`
+	Attributes []string `parquet:"attributes,list"`
+}
+
+// Relation links two entities by a spatial or action predicate.
+type Relation struct {
+	Subject   string `parquet:"subject"`
+	Predicate string `parquet:"predicate"`
+	Object    string `parquet:"object"`
+}
+
+// BBox is a pixel box on the canvas, [x0,x1) × [y0,y1).
+type BBox struct {
+	X0 int32 `parquet:"x0"`
+	Y0 int32 `parquet:"y0"`
+	X1 int32 `parquet:"x1"`
+	Y1 int32 `parquet:"y1"`
+}
+
+// Object is one segment found in a region.
+type Object struct {
+	Label         string  `parquet:"label"` // a noun: the shape-refined name of the segment
+	Class         string  `parquet:"class"` // the segmenter's id2label entry
+	Score         float32 `parquet:"score"` // mean segmenter confidence over the segment
+	PixelFraction float32 `parquet:"pixel_fraction"`
+	BBox          BBox    `parquet:"bbox"`
+	Color         string  `parquet:"color"` // named color of the segment's mean pixel
+}
+
+// Critic holds the reflection scores, each 0..100; Score is the overall r_k.
+type Critic struct {
+	Score        int32 `parquet:"score"`
+	Color        int32 `parquet:"color"`
+	Completeness int32 `parquet:"completeness"`
+	Detail       int32 `parquet:"detail"`
+	Spatial      int32 `parquet:"spatial"`
+	Coherence    int32 `parquet:"coherence"`
+}
+
+// Region is one band of the TwiG schedule with its thought and critique.
+type Region struct {
+	Index         int32    `parquet:"index"`
+	Name          string   `parquet:"name"`
+	TokenRowStart int32    `parquet:"token_row_start"`
+	TokenRowEnd   int32    `parquet:"token_row_end"`
+	Y0            int32    `parquet:"y0"`
+	Y1            int32    `parquet:"y1"`
+	Caption       string   `parquet:"caption"`
+	Objects       []Object `parquet:"objects,list"`
+	Plan          string   `parquet:"plan"`
+	Critic        Critic   `parquet:"critic"`
+	RevisedPlan   string   `parquet:"revised_plan"`
+	Reflected     bool     `parquet:"reflected"`
+}
+
+// Sample is the canonical record: one accepted prompt/image pair.
+type Sample struct {
+	ID           string     `parquet:"id"`
+	Key          string     `parquet:"key"`
+	SourceURI    string     `parquet:"source_uri"`
+	Prompt       string     `parquet:"prompt"`
+	Entities     []Entity   `parquet:"entities,list"`
+	Relations    []Relation `parquet:"relations,list"`
+	Image        Image      `parquet:"image"`
+	OrigWidth    int32      `parquet:"orig_width"`
+	OrigHeight   int32      `parquet:"orig_height"`
+	OrigFormat   string     `parquet:"orig_format"`
+	OrigSHA256   string     `parquet:"orig_sha256"`
+	CanvasWidth  int32      `parquet:"canvas_width"`
+	CanvasHeight int32      `parquet:"canvas_height"`
+	PatchSize    int32      `parquet:"patch_size"`
+	GridRows     int32      `parquet:"grid_rows"`
+	GridCols     int32      `parquet:"grid_cols"`
+	Caption      string     `parquet:"caption"`
+	Regions      []Region   `parquet:"regions,list"`
+	Blur         float32    `parquet:"blur"`
+	PHash        string     `parquet:"phash"`
+	Alignment    float32    `parquet:"alignment"`
+	Segmenter    string     `parquet:"segmenter"`
+	Captioner    string     `parquet:"captioner"`
+	ToolVersion  string     `parquet:"tool_version"`
+}
+
+// Task kinds of the TwiG protocol.
+const (
+	TaskThink    = "think"
+	TaskReflect  = "reflect"
+	TaskGenerate = "generate"
+)
+
+// Task is one supervised example: think, reflect or generate for one region.
+// Generate targets are the region's pixel rows of the sample's image; the row
+// carries the conditioning text and the rows to cut, and joins to samples on sample_id.
+type Task struct {
+	ID            string `parquet:"id"`
+	SampleID      string `parquet:"sample_id"`
+	Task          string `parquet:"task"`
+	Region        int32  `parquet:"region"`
+	Prompt        string `parquet:"prompt"`
+	Context       string `parquet:"context"` // thoughts of earlier regions, joined by newlines
+	Input         string `parquet:"input"`   // the thought under review (reflect), the thoughts so far (generate)
+	Target        string `parquet:"target"`  // thought (think), "score: r\nrevision: …" (reflect), "" (generate)
+	Score         int32  `parquet:"score"`   // r_k for reflect rows, else 0
+	TokenRowStart int32  `parquet:"token_row_start"`
+	TokenRowEnd   int32  `parquet:"token_row_end"`
+	Y0            int32  `parquet:"y0"`
+	Y1            int32  `parquet:"y1"`
+}
+
+// Reject is one input that was not accepted, with the stage and the reason.
+type Reject struct {
+	Key       string `parquet:"key"`
+	SourceURI string `parquet:"source_uri"`
+	Stage     string `parquet:"stage"`
+	Reason    string `parquet:"reason"` // a stable code such as decode.truncated
+	Detail    string `parquet:"detail"` // a human sentence with the specifics
+	Transient bool   `parquet:"transient"`
+}

@@ -1,0 +1,245 @@
+package stages
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"golang.org/x/image/draw"
+
+	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/pipeline"
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/storage"
+)
+
+// Options configure one build; zero values take the documented defaults.
+type Options struct {
+	In  storage.Bucket // where pairs are listed and read
+	Out storage.Bucket // where the dataset is written
+
+	Segmenter *annotators.Segmenter
+	Captioner *annotators.Captioner
+
+	CanvasWidth  int // default 384
+	CanvasHeight int // default 384
+	Patch        int // default 16
+	K            int // regions; default 3
+	Theta        int // reflection threshold; default 90
+
+	MaxPixels      int64  // default 40,000,000: checked from the header before decoding
+	MaxImageBytes  int64  // default 64 MiB
+	MaxPromptBytes int64  // default 64 KiB
+	PromptField    string // JSON prompt field; default "prompt"
+
+	MinSide      int     // shorter original side; default 128
+	MinSharpness float64 // variance of the Laplacian; default 20
+	MinScore     int     // mean critic score floor; default 40
+	MinAlignment float64 // share of prompt objects found; default 0 (off)
+
+	FetchWorkers    int // default 8: reads are I/O-bound, S3 latency dominates
+	DecodeWorkers   int // default NumCPU: decoding and resizing are CPU-bound
+	AnnotateWorkers int // default 1: one session call already uses every core (or the GPU)
+	ComposeWorkers  int // default NumCPU: component labelling and JPEG encoding are CPU-bound
+	BatchSize       int // samples per annotate call; default 16
+
+	ShardRows   int // rows per shard; default 1000
+	JPEGQuality int // canvas image quality; default 95
+	Overwrite   bool
+
+	ToolVersion string
+	Config      map[string]any // echoed into manifest.json
+	Progress    func(accepted, rejected int64)
+	OnIgnored   func(key string)
+}
+
+// WithDefaults returns a copy with every zero value replaced by its default.
+func (o Options) WithDefaults() Options {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.CanvasWidth, 384)
+	def(&o.CanvasHeight, 384)
+	def(&o.Patch, 16)
+	def(&o.K, 3)
+	if o.Theta == 0 {
+		o.Theta = 90
+	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = 40_000_000
+	}
+	if o.MaxImageBytes <= 0 {
+		o.MaxImageBytes = 64 << 20
+	}
+	if o.MaxPromptBytes <= 0 {
+		o.MaxPromptBytes = 64 << 10
+	}
+	if o.PromptField == "" {
+		o.PromptField = "prompt"
+	}
+	def(&o.MinSide, 128)
+	def(&o.FetchWorkers, 8)
+	def(&o.DecodeWorkers, runtime.NumCPU())
+	def(&o.AnnotateWorkers, 1)
+	def(&o.ComposeWorkers, runtime.NumCPU())
+	def(&o.BatchSize, 16)
+	def(&o.ShardRows, 1000)
+	def(&o.JPEGQuality, 95)
+	if o.ToolVersion == "" {
+		o.ToolVersion = "dev"
+	}
+	return o
+}
+
+// Validate reports option combinations that cannot produce a valid schedule.
+func (o Options) Validate() error {
+	switch {
+	case o.CanvasWidth%o.Patch != 0 || o.CanvasHeight%o.Patch != 0:
+		return fmt.Errorf("canvas %d×%d is not a multiple of --patch %d: region boundaries must fall on token rows", o.CanvasWidth, o.CanvasHeight, o.Patch)
+	case o.K < 1 || o.K > o.CanvasHeight/o.Patch:
+		return fmt.Errorf("--k %d must be between 1 and the %d token rows of the canvas", o.K, o.CanvasHeight/o.Patch)
+	case o.Theta < 0 || o.Theta > 100:
+		return fmt.Errorf("--theta %d must be in 0..100", o.Theta)
+	case o.Segmenter == nil || o.Captioner == nil:
+		return errors.New("a segmenter and a captioner are required")
+	case o.In == nil || o.Out == nil:
+		return errors.New("input and output are required")
+	}
+	return nil
+}
+
+// Summary is what a build did.
+type Summary struct {
+	Inputs, Accepted, Rejected int64
+	ByReason                   map[string]int64
+	Stats                      pipeline.Stats
+	Shards                     []ShardInfo
+	ToolVersion                string
+}
+
+// Chain returns the stages in order; the benchmark runs them alone too.
+func Chain(o Options) []pipeline.Stage[*Item] {
+	f := &fetcher{bucket: o.In, maxImageBytes: o.MaxImageBytes, maxPromptBytes: o.MaxPromptBytes, promptField: o.PromptField}
+	d := &decoder{maxPixels: o.MaxPixels, canvasW: o.CanvasWidth, canvasH: o.CanvasHeight, minSide: o.MinSide, interpolation: draw.ApproxBiLinear}
+	s := &scheduler{canvasH: o.CanvasHeight, patch: o.Patch, k: o.K}
+	a := &annotator{seg: o.Segmenter, cap: o.Captioner}
+	c := &composer{theta: o.Theta, patch: o.Patch, segmenterID: o.Segmenter.ID(), captionerID: o.Captioner.ID(),
+		labels: o.Segmenter.Labels(), toolVersion: o.ToolVersion, jpegQuality: o.JPEGQuality}
+	fl := &filterer{minSharpness: o.MinSharpness, minScore: o.MinScore, minAlignment: o.MinAlignment}
+	return []pipeline.Stage[*Item]{
+		{Name: "fetch", Workers: o.FetchWorkers, Process: f.process},
+		{Name: "decode", Workers: o.DecodeWorkers, Process: d.process},
+		{Name: "schedule", Workers: 1, Process: s.process},
+		{Name: "annotate", Workers: o.AnnotateWorkers, Batch: o.BatchSize, Process: a.process},
+		{Name: "compose", Workers: o.ComposeWorkers, Process: c.process},
+		{Name: "filter", Workers: 1, Process: fl.process},
+	}
+}
+
+// Source lists the input bucket as stem pairs.
+func Source(o Options) func(context.Context, func(*Item) error) error {
+	return (&pairSource{bucket: o.In, onIgnored: o.OnIgnored}).run
+}
+
+// Done reports items that skip the remaining stages.
+func Done(it *Item) bool { return done(it) }
+
+// Build runs the whole pipeline and writes the dataset; manifest.json last.
+func Build(ctx context.Context, o Options) (Summary, error) {
+	o = o.WithDefaults()
+	if err := o.Validate(); err != nil {
+		return Summary{}, err
+	}
+	if err := prepareOutput(ctx, o.Out, o.Overwrite); err != nil {
+		return Summary{}, err
+	}
+	w := &shardWriter{bucket: o.Out, shardRows: o.ShardRows, version: o.ToolVersion, byReason: map[string]int64{}, progress: o.Progress}
+	stats, err := pipeline.Run(ctx, pipeline.Config[*Item]{
+		Source: Source(o),
+		Stages: Chain(o),
+		Done:   done,
+		Sink:   w.add,
+	})
+	sum := Summary{Accepted: w.accepted, Rejected: w.rejected, ByReason: w.byReason, Stats: stats, ToolVersion: o.ToolVersion}
+	sum.Inputs = sum.Accepted + sum.Rejected
+	if err != nil {
+		return sum, err
+	}
+	if err := w.finish(ctx); err != nil {
+		return sum, err
+	}
+	sum.Shards = w.shards
+	card := datasetCard(sum, o.Segmenter.ID(), o.Captioner.ID(), o.Theta, o.K)
+	if err := o.Out.Put(ctx, "README.md", []byte(card)); err != nil {
+		return sum, fmt.Errorf("write dataset card: %w", err)
+	}
+	if err := writeManifest(ctx, o, sum); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// outputNames are what a build owns inside its output folder.
+var outputNames = []string{"samples/", "tasks/", "rejects/", "stats/", "README.md", "manifest.json"}
+
+// prepareOutput refuses to mix two builds in one folder unless asked to
+// replace the old one, and proves the output is writable before any work.
+func prepareOutput(ctx context.Context, out storage.Bucket, overwrite bool) error {
+	var existing []string
+	for _, p := range outputNames {
+		err := out.List(ctx, p, func(ob storage.Object) error {
+			existing = append(existing, ob.Key)
+			return nil
+		})
+		if err != nil && !storage.IsNotExist(err) {
+			return fmt.Errorf("output %s: %w", out.URI(""), err)
+		}
+	}
+	if len(existing) > 0 && !overwrite {
+		return fmt.Errorf("output %s already holds a dataset (%d files, e.g. %s): choose another --out or pass --overwrite to replace it", out.URI(""), len(existing), existing[0])
+	}
+	for _, k := range existing {
+		if err := out.Delete(ctx, k); err != nil {
+			return fmt.Errorf("remove old %s: %w", out.URI(k), err)
+		}
+	}
+	probe := ".twigdata-write-probe"
+	if err := out.Put(ctx, probe, []byte("ok")); err != nil {
+		return fmt.Errorf("output %s is not writable: %w (check the path and its permissions, or the bucket policy)", out.URI(""), err)
+	}
+	return out.Delete(ctx, probe)
+}
+
+func writeManifest(ctx context.Context, o Options, sum Summary) error {
+	stages := map[string]any{}
+	for _, st := range sum.Stats.Stages {
+		stages[st.Name] = map[string]any{"workers": st.Workers, "items": st.Items, "batches": st.Batches, "busy_seconds": st.Busy.Seconds()}
+	}
+	m := map[string]any{
+		"tool":             "twigdata",
+		"tool_version":     o.ToolVersion,
+		"schema_version":   schema.Version,
+		"created":          time.Now().UTC().Format(time.RFC3339),
+		"onnxruntime":      annotators.RuntimeVersion(),
+		"annotators":       map[string]string{"segmenter": o.Segmenter.ID(), "captioner": o.Captioner.ID()},
+		"config":           o.Config,
+		"counts":           map[string]any{"inputs": sum.Inputs, "accepted": sum.Accepted, "rejected": sum.Rejected, "rejected_by_reason": sum.ByReason},
+		"shards":           sum.Shards,
+		"stages":           stages,
+		"wall_seconds":     sum.Stats.Wall.Seconds(),
+		"canvas":           map[string]int{"width": o.CanvasWidth, "height": o.CanvasHeight, "patch": o.Patch, "k": o.K, "theta": o.Theta},
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := o.Out.Put(ctx, "manifest.json", append(b, '\n')); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return nil
+}

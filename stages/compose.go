@@ -1,0 +1,600 @@
+package stages
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/twigdata/twigdata/schema"
+)
+
+// AnchorWords are spatial-anchor and section words a thought must not use: the
+// generator learns where a region is from the schedule, not from the text.
+var AnchorWords = []string{"top", "bottom", "upper", "lower", "middle", "center", "centre", "central",
+	"left", "right", "above", "below", "beneath", "underneath", "foreground", "background",
+	"section", "layer", "region", "band", "part", "half", "row", "strip", "area", "first", "second", "third", "final", "last", "here"}
+
+// AnchorPattern matches any anchor word as a whole word.
+var AnchorPattern = regexp.MustCompile(`(?i)\b(` + strings.Join(AnchorWords, "|") + `)\b`)
+
+// namedColors is the palette measured segment colors are named from.
+var namedColors = []struct {
+	name    string
+	r, g, b float64
+}{
+	{"red", 214, 32, 40}, {"green", 40, 180, 70}, {"dark green", 70, 115, 50}, {"blue", 30, 60, 190},
+	{"light blue", 135, 195, 235}, {"yellow", 245, 210, 30}, {"purple", 128, 40, 150}, {"orange", 245, 125, 20},
+	{"white", 245, 245, 245}, {"black", 25, 25, 25}, {"pink", 245, 130, 190}, {"brown", 120, 70, 30},
+	{"gray", 115, 115, 120}, {"beige", 214, 190, 140},
+}
+
+func colorName(r, g, b float64) string {
+	best, bestD := "", math.Inf(1)
+	for _, c := range namedColors {
+		d := (r-c.r)*(r-c.r) + (g-c.g)*(g-c.g) + (b-c.b)*(b-c.b)
+		if d < bestD {
+			best, bestD = c.name, d
+		}
+	}
+	return best
+}
+
+// colorMatches reports whether a measured color name satisfies a prompt color word.
+func colorMatches(measured, want string) bool {
+	if want == "grey" {
+		want = "gray"
+	}
+	if want == "golden" {
+		want = "beige"
+	}
+	f := strings.Fields(measured)
+	return len(f) > 0 && f[len(f)-1] == want
+}
+
+// segment is one connected component of the label map within a band.
+type segment struct {
+	class    int
+	cells    int
+	conf     float64
+	x0, y0   int // map cells, inclusive-exclusive box
+	x1, y1   int
+	r, g, b  float64
+	stuff    bool   // spans the band: sky, grass, a wall
+	shape    string // round, square, triangular or ""
+	color    string
+	noun     string
+	entity   int // index into the prompt's entities, or -1
+	fraction float64
+}
+
+// composer writes the plan, critique and revision for each band, grounded in
+// the segments and captions, and assembles the sample record.
+type composer struct {
+	theta       int
+	patch       int
+	segmenterID string
+	captionerID string
+	labels      []string
+	toolVersion string
+	jpegQuality int
+}
+
+func (c *composer) process(ctx context.Context, batch []*Item) error {
+	for _, it := range batch {
+		if err := c.compose(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// minSegmentShare drops specks: a component smaller than this share of its
+// band is noise from anti-aliasing or compression, not an object.
+const minSegmentShare = 0.004
+
+func (c *composer) segments(it *Item, y0, y1 int) []*segment {
+	m := it.Seg
+	sy := float64(it.Canvas.Rect.Dy()) / float64(m.H)
+	sx := float64(it.Canvas.Rect.Dx()) / float64(m.W)
+	r0, r1 := int(float64(y0)/sy+0.5), int(float64(y1)/sy+0.5)
+	seen := make([]bool, m.W*m.H)
+	var out []*segment
+	total := (r1 - r0) * m.W
+	var queue []int
+	for y := r0; y < r1; y++ {
+		for x := 0; x < m.W; x++ {
+			start := y*m.W + x
+			if seen[start] {
+				continue
+			}
+			cls := m.Labels[start]
+			s := &segment{class: int(cls), x0: x, y0: y, x1: x + 1, y1: y + 1, entity: -1}
+			queue = append(queue[:0], start)
+			seen[start] = true
+			for len(queue) > 0 {
+				p := queue[len(queue)-1]
+				queue = queue[:len(queue)-1]
+				px, py := p%m.W, p/m.W
+				s.cells++
+				s.conf += float64(m.Conf[p])
+				s.x0, s.x1 = min(s.x0, px), max(s.x1, px+1)
+				s.y0, s.y1 = min(s.y0, py), max(s.y1, py+1)
+				cx := min(int((float64(px)+0.5)*sx), it.Canvas.Rect.Dx()-1)
+				cy := min(int((float64(py)+0.5)*sy), it.Canvas.Rect.Dy()-1)
+				pix := it.Canvas.Pix[it.Canvas.PixOffset(cx, cy):]
+				s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
+				for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
+					if q[0] < 0 || q[0] >= m.W || q[1] < r0 || q[1] >= r1 {
+						continue
+					}
+					n := q[1]*m.W + q[0]
+					if !seen[n] && m.Labels[n] == cls {
+						seen[n] = true
+						queue = append(queue, n)
+					}
+				}
+			}
+			s.fraction = float64(s.cells) / float64(total)
+			if s.fraction < minSegmentShare {
+				continue
+			}
+			s.conf /= float64(s.cells)
+			n := float64(s.cells)
+			s.color = colorName(s.r/n, s.g/n, s.b/n)
+			w, h := s.x1-s.x0, s.y1-s.y0
+			s.stuff = float64(w) >= 0.9*float64(m.W) && s.fraction >= 0.25
+			if !s.stuff {
+				s.shape = shapeFromFill(float64(s.cells)/float64(w*h), float64(w)/float64(h), s.y0 == r0 || s.y1 == r1)
+			}
+			s.noun = c.labels[s.class]
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].stuff != out[j].stuff {
+			return out[i].stuff
+		}
+		if out[i].stuff {
+			return out[i].cells > out[j].cells
+		}
+		return out[i].x0 < out[j].x0 // reading order keeps enumerations stable
+	})
+	return out
+}
+
+// shapeFromFill classifies a blob by how much of its bounding box it fills:
+// a disc fills π/4, a square all of it, a triangle half. A blob cut by the band
+// edge has an unreliable fill and gets no shape.
+func shapeFromFill(fill, aspect float64, cut bool) string {
+	switch {
+	case cut || aspect < 0.5 || aspect > 2:
+		return ""
+	case fill >= 0.88:
+		return "square"
+	case fill >= 0.66:
+		return "round"
+	case fill >= 0.35 && fill <= 0.62:
+		return "triangular"
+	}
+	return ""
+}
+
+// genericNoun strips color words and the generic "object"/"thing" from a
+// segmenter label so "red object" grounds as an unnamed object.
+func genericNoun(label string) (string, bool) {
+	var kept []string
+	for _, w := range strings.Fields(label) {
+		if colorWords[w] {
+			continue
+		}
+		kept = append(kept, w)
+	}
+	n := strings.Join(kept, " ")
+	return n, n == "" || n == "object" || n == "thing" || n == "stuff"
+}
+
+// ground links segments to prompt entities: color must agree, a known shape
+// must agree, and a named class must equal the noun; each entity takes at most
+// Count segments, claimed in reading order.
+func ground(segs []*segment, ents []schema.Entity) {
+	used := make([]int, len(ents))
+	for _, s := range segs {
+		if s.stuff {
+			continue
+		}
+		noun, generic := genericNoun(s.noun)
+		for i, e := range ents {
+			if used[i] >= int(e.Count) {
+				continue
+			}
+			if col := entityColor(e); col != "" && !colorMatches(s.color, col) {
+				continue
+			}
+			if sh := entityShape(e); sh != "" && s.shape != "" && sh != s.shape {
+				continue
+			}
+			if !generic && noun != e.Noun {
+				continue
+			}
+			s.entity = i
+			used[i]++
+			break
+		}
+	}
+}
+
+func (c *composer) compose(it *Item) error {
+	it.Parsed = ParsePrompt(it.Prompt)
+	ents := it.Parsed.Entities
+	W, H := it.Canvas.Rect.Dx(), it.Canvas.Rect.Dy()
+
+	whole := c.segments(it, 0, H)
+	ground(whole, ents)
+	found := make([]int, len(ents))
+	for _, s := range whole {
+		if s.entity >= 0 {
+			found[s.entity]++
+		}
+	}
+	var want, have int
+	for i, e := range ents {
+		want += int(e.Count)
+		have += min(found[i], int(e.Count))
+	}
+	alignment := 1.0
+	if want > 0 {
+		alignment = float64(have) / float64(want)
+	}
+
+	rec := &schema.Sample{
+		ID: SampleID(it.Key), Key: it.Key, SourceURI: it.SourceURI, Prompt: it.Prompt,
+		Entities: ents, Relations: it.Parsed.Relations,
+		OrigWidth: int32(it.OrigW), OrigHeight: int32(it.OrigH), OrigFormat: it.Format, OrigSHA256: it.SHA256,
+		CanvasWidth: int32(W), CanvasHeight: int32(H), PatchSize: int32(c.patch),
+		GridRows: int32(H / c.patch), GridCols: int32(W / c.patch),
+		Caption: it.Caption, Blur: float32(Sharpness(it.Canvas)), PHash: DHash(it.Canvas),
+		Alignment: float32(alignment), Segmenter: c.segmenterID, Captioner: c.captionerID, ToolVersion: c.toolVersion,
+	}
+	if rec.Entities == nil {
+		rec.Entities = []schema.Entity{}
+	}
+	if rec.Relations == nil {
+		rec.Relations = []schema.Relation{}
+	}
+	sx := float64(W) / float64(it.Seg.W)
+	sy := float64(H) / float64(it.Seg.H)
+	described := map[string]bool{} // "color noun" groups already in earlier thoughts
+	for k, b := range it.Bands {
+		segs := c.segments(it, b.Y0, b.Y1)
+		ground(segs, ents)
+		plan := c.plan(segs, ents, described)
+		crit, revision := c.critique(it, k, segs, whole, ents, found)
+		reg := schema.Region{
+			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),
+			Y0: int32(b.Y0), Y1: int32(b.Y1), Caption: it.BandCaptions[k], Plan: plan, Critic: crit,
+			RevisedPlan: plan, Objects: []schema.Object{},
+		}
+		if int(crit.Score) < c.theta {
+			reg.Reflected = true
+			reg.RevisedPlan = cleanAnchors(plan + " " + revision)
+		}
+		for _, s := range segs {
+			label := s.noun
+			if s.entity >= 0 {
+				label = ents[s.entity].Noun
+			} else if n, generic := genericNoun(s.noun); !generic {
+				label = n
+			}
+			reg.Objects = append(reg.Objects, schema.Object{
+				Label: label, Class: s.noun, Score: float32(s.conf), PixelFraction: float32(s.fraction), Color: s.color,
+				BBox: schema.BBox{X0: int32(float64(s.x0) * sx), Y0: int32(float64(s.y0) * sy), X1: int32(float64(s.x1) * sx), Y1: int32(float64(s.y1) * sy)},
+			})
+		}
+		rec.Regions = append(rec.Regions, reg)
+	}
+	img, err := encodeJPEG(it.Canvas, c.jpegQuality)
+	if err != nil {
+		return fmt.Errorf("encode canvas: %w", err)
+	}
+	rec.Image = schema.Image{Bytes: img, Path: it.Key + ".jpg"}
+	it.Record = rec
+	it.Canvas = nil
+	return nil
+}
+
+// phrase describes one group of like segments.
+type group struct {
+	color, noun string
+	count       int
+	entity      int
+}
+
+func groups(segs []*segment, ents []schema.Entity) (stuff, objs []group) {
+	idx := map[string]int{}
+	for _, s := range segs {
+		noun := s.noun
+		if s.entity >= 0 {
+			noun = ents[s.entity].Noun
+		} else if n, generic := genericNoun(s.noun); generic {
+			noun = strings.TrimSpace(s.shape + " object")
+		} else {
+			noun = n
+		}
+		key := fmt.Sprint(s.stuff, s.color, noun)
+		if i, ok := idx[key]; ok {
+			if s.stuff {
+				stuff[i].count++
+			} else {
+				objs[i].count++
+			}
+			continue
+		}
+		g := group{color: s.color, noun: noun, count: 1, entity: s.entity}
+		if s.stuff {
+			idx[key] = len(stuff)
+			stuff = append(stuff, g)
+		} else {
+			idx[key] = len(objs)
+			objs = append(objs, g)
+		}
+	}
+	return stuff, objs
+}
+
+var countWords = []string{"no", "a", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+
+func countWord(n int, next string) string {
+	if n == 1 {
+		if next != "" && strings.ContainsRune("aeiou", rune(next[0])) {
+			return "an"
+		}
+		return "a"
+	}
+	if n < len(countWords) {
+		return countWords[n]
+	}
+	return fmt.Sprint(n)
+}
+
+func joinList(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	case 2:
+		return items[0] + " and " + items[1]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// plan writes τ_k: what is visible in the band, consistent with earlier
+// thoughts (a group seen before is "the rest of" it), with no anchor words.
+func (c *composer) plan(segs []*segment, ents []schema.Entity, described map[string]bool) string {
+	stuff, objs := groups(segs, ents)
+	var stuffPh []string
+	for _, g := range stuff {
+		stuffPh = append(stuffPh, g.color+" "+g.noun)
+	}
+	var newPh, contPh []string
+	for _, g := range objs {
+		key := g.color + " " + g.noun
+		if described[key] {
+			contPh = append(contPh, "the rest of the "+g.color+" "+plural(g.noun, g.count))
+			continue
+		}
+		described[key] = true
+		newPh = append(newPh, countWord(g.count, g.color)+" "+g.color+" "+plural(g.noun, g.count))
+	}
+	var parts []string
+	switch {
+	case len(newPh) > 0 && len(stuffPh) > 0:
+		parts = append(parts, fmt.Sprintf("%s %s out against %s.", capitalize(joinList(newPh)), verb(objs, newPh), joinList(stuffPh)))
+	case len(newPh) > 0:
+		parts = append(parts, capitalize(joinList(newPh))+" fill the view.")
+	case len(stuffPh) > 0:
+		parts = append(parts, capitalize(joinList(stuffPh))+" stretches across the scene, smooth and evenly lit.")
+	}
+	if len(contPh) > 0 {
+		parts = append(parts, capitalize(joinList(contPh))+" continues, with the same color and clean edges.")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return cleanAnchors(strings.Join(parts, " "))
+}
+
+func verb(objs []group, phrases []string) string {
+	if len(phrases) == 1 && len(objs) > 0 && objs[0].count == 1 {
+		return "stands"
+	}
+	return "stand"
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// cleanAnchors removes any anchor word a segmenter label may have carried in.
+func cleanAnchors(s string) string {
+	s = AnchorPattern.ReplaceAllString(s, "")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// critique scores the band on the five TwiG criteria from measured evidence
+// and returns the revision text used when the score is below θ.
+func (c *composer) critique(it *Item, k int, segs, whole []*segment, ents []schema.Entity, found []int) (schema.Critic, string) {
+	var fixes []string
+	// Color accuracy: grounded objects in the band whose measured color is the prompt's.
+	colorOK, colorN := 0, 0
+	var confSum float64
+	for _, s := range segs {
+		confSum += s.conf * s.fraction
+		if s.entity < 0 || s.stuff {
+			continue
+		}
+		if col := entityColor(ents[s.entity]); col != "" {
+			colorN++
+			if colorMatches(s.color, col) {
+				colorOK++
+			}
+		}
+	}
+	color := pct(confSum)
+	if colorN > 0 {
+		color = pct(float64(colorOK) / float64(colorN))
+	}
+	// Object completeness: prompt instances found so far in the image; a band
+	// with no prompt objects in it is judged on how fully it is segmented.
+	inBand := 0
+	for _, s := range segs {
+		if s.entity >= 0 {
+			inBand++
+		}
+	}
+	completeness := pct(confSum)
+	var missing []string
+	want, have := 0, 0
+	for i, e := range ents {
+		want += int(e.Count)
+		have += min(found[i], int(e.Count))
+		if found[i] < int(e.Count) {
+			n := int(e.Count) - found[i]
+			desc := strings.TrimSpace(strings.Join(e.Attributes, " ") + " " + plural(e.Noun, n))
+			missing = append(missing, countWord(n, desc)+" "+desc)
+		}
+	}
+	if inBand > 0 && want > 0 {
+		completeness = pct(float64(have) / float64(want))
+	}
+	if len(missing) > 0 && (inBand > 0 || k == len(it.Bands)-1) {
+		fixes = append(fixes, "It must also show "+joinList(missing)+", drawn whole and clearly.")
+		completeness = min(completeness, pct(float64(have)/float64(max(want, 1))))
+	}
+	// Detail richness: distinct described elements.
+	stuff, objs := groups(segs, ents)
+	detail := min(100, 55+15*(len(stuff)+len(objs)))
+	if len(stuff)+len(objs) == 0 {
+		fixes = append(fixes, "It needs visible content with clear color and texture.")
+	}
+	// Spatial relationships: prompt relations whose two sides are grounded and in this band.
+	spatial := 100
+	checked, held := 0, 0
+	for _, r := range it.Parsed.Relations {
+		a, b := firstGrounded(segs, ents, r.Subject), firstGrounded(segs, ents, r.Object)
+		if a == nil || b == nil {
+			continue
+		}
+		checked++
+		if relationHolds(r.Predicate, a, b) {
+			held++
+		} else {
+			fixes = append(fixes, fmt.Sprintf("The %s and the %s must be arranged as the prompt says: %s %s %s.", r.Subject, r.Object, r.Subject, r.Predicate, r.Object))
+		}
+	}
+	if checked > 0 {
+		spatial = pct(float64(held) / float64(checked))
+	}
+	// Visual coherence: captioner and segmenter agree on what the band holds.
+	coherence := agreement(it.BandCaptions[k], segs, c.labels)
+	if coherence < 60 {
+		fixes = append(fixes, "Colors and shapes stay consistent with the rest of the image.")
+	}
+	for _, s := range segs {
+		if s.entity >= 0 && !s.stuff {
+			if col := entityColor(ents[s.entity]); col != "" && !colorMatches(s.color, col) {
+				fixes = append(fixes, fmt.Sprintf("The %s is %s, not %s.", ents[s.entity].Noun, col, s.color))
+			}
+		}
+	}
+	score := int32(math.Round(float64(color+completeness+detail+spatial+coherence) / 5))
+	if len(fixes) == 0 {
+		fixes = append(fixes, "Edges stay crisp and every color stays true to the prompt.")
+	}
+	return schema.Critic{Score: score, Color: int32(color), Completeness: int32(completeness), Detail: int32(detail),
+		Spatial: int32(spatial), Coherence: int32(coherence)}, strings.Join(fixes, " ")
+}
+
+func firstGrounded(segs []*segment, ents []schema.Entity, noun string) *segment {
+	for _, s := range segs {
+		if s.entity >= 0 && ents[s.entity].Noun == noun {
+			return s
+		}
+	}
+	return nil
+}
+
+// relationHolds checks a predicate on two boxes in map cells.
+func relationHolds(pred string, a, b *segment) bool {
+	ax, ay := float64(a.x0+a.x1)/2, float64(a.y0+a.y1)/2
+	bx, by := float64(b.x0+b.x1)/2, float64(b.y0+b.y1)/2
+	switch pred {
+	case "on the left of":
+		return ax < bx
+	case "on the right of":
+		return ax > bx
+	case "on the top of", "on top of", "above", "on":
+		return ay < by
+	case "on the bottom of", "below", "under", "beneath":
+		return ay > by
+	}
+	return true // next to, near, in front of...: adjacency is all a 2-D box shows
+}
+
+// agreement is the share of the caption's content words that the band's
+// segments support (their labels or color names), as 0..100.
+func agreement(caption string, segs []*segment, labels []string) int {
+	support := map[string]bool{}
+	for _, s := range segs {
+		for _, w := range strings.Fields(s.noun + " " + s.color + " " + strings.Join(colorSynonyms[s.color], " ")) {
+			support[w] = true
+		}
+	}
+	words := 0
+	ok := 0
+	for _, w := range strings.Fields(strings.ToLower(caption)) {
+		if stopWords[w] {
+			continue
+		}
+		words++
+		if support[w] {
+			ok++
+		}
+	}
+	if words == 0 {
+		return 50
+	}
+	return pct(float64(ok) / float64(words))
+}
+
+func pct(f float64) int {
+	return int(math.Round(100 * math.Max(0, math.Min(1, f))))
+}
+
+// SampleID is the stable id of an input key.
+func SampleID(key string) string {
+	h := sha256.Sum256([]byte("twigdata/sample\x00" + key))
+	return hex.EncodeToString(h[:16])
+}
+
+// colorSynonyms are words a captioner may use for a measured color name.
+var colorSynonyms = map[string][]string{"beige": {"golden", "tan", "sandy"}, "gray": {"grey", "silver"}, "light blue": {"blue", "pale"}, "dark green": {"green"}}
+
+func encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

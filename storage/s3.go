@@ -1,0 +1,148 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// S3Config holds what the standard AWS configuration chain does not.
+type S3Config struct {
+	Endpoint  string // custom endpoint (also AWS_ENDPOINT_URL_S3); implies path-style
+	PathStyle bool
+	Region    string
+}
+
+// S3 is a bucket prefix on S3 or an S3-compatible store.
+type S3 struct {
+	client *s3.Client
+	up     *transfermanager.Client
+	bucket string
+	prefix string // "" or ending in "/"
+}
+
+// OpenS3 connects with the default credential chain (environment, shared
+// config, SSO, IMDS...). Credentials are never logged or stored.
+func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an s3://bucket/prefix URI", uri)
+	}
+	var opts []func(*config.LoadOptions) error
+	if c.Region != "" {
+		opts = append(opts, config.WithRegion(c.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	endpoint := c.Endpoint
+	if endpoint == "" {
+		endpoint = os.Getenv("AWS_ENDPOINT_URL_S3")
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+			o.UsePathStyle = true
+		}
+		if c.PathStyle {
+			o.UsePathStyle = true
+		}
+	})
+	prefix := strings.TrimPrefix(u.Path, "/")
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	return &S3{client: client, up: transfermanager.New(client), bucket: u.Host, prefix: prefix}, nil
+}
+
+// URI is s3://bucket/prefix/key.
+func (s *S3) URI(key string) string { return "s3://" + s.bucket + "/" + s.prefix + key }
+
+// List pages through ListObjectsV2, handing each page's objects to fn as it arrives.
+func (s *S3) List(ctx context.Context, prefix string, fn func(Object) error) error {
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+		Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix + prefix),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return s.explain("list", prefix, err)
+		}
+		for _, o := range page.Contents {
+			key := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
+			if err := fn(Object{Key: key, Size: aws.ToInt64(o.Size)}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Get streams an object.
+func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})
+	if err != nil {
+		return nil, s.explain("get", key, err)
+	}
+	return out.Body, nil
+}
+
+// Put uploads through the transfer manager (multipart above its part size);
+// S3 makes an object visible only once its upload completed.
+func (s *S3) Put(ctx context.Context, key string, data []byte) error {
+	if _, err := CleanKey(key); err != nil {
+		return err
+	}
+	_, err := s.up.UploadObject(ctx, &transfermanager.UploadObjectInput{
+		Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key), Body: bytes.NewReader(data),
+	})
+	if err != nil {
+		return s.explain("put", key, err)
+	}
+	return nil
+}
+
+// Delete removes an object.
+func (s *S3) Delete(ctx context.Context, key string) error {
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})
+	if err != nil {
+		return s.explain("delete", key, err)
+	}
+	return nil
+}
+
+// explain turns SDK errors into messages that name the bucket and what to check.
+func (s *S3) explain(op, key string, err error) error {
+	var nsk *types.NoSuchKey
+	if errors.As(err, &nsk) {
+		return fmt.Errorf("%s: %w", s.URI(key), ErrNotExist)
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "NoSuchBucket":
+			return fmt.Errorf("s3 %s %s: bucket %q does not exist (check the bucket name and --s3-endpoint/region)", op, s.URI(key), s.bucket)
+		case "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch":
+			return fmt.Errorf("s3 %s %s: access denied (%s): check the AWS credentials and that they may %s in bucket %q", op, s.URI(key), api.ErrorCode(), op, s.bucket)
+		case "NotFound":
+			return fmt.Errorf("%s: %w", s.URI(key), ErrNotExist)
+		}
+	}
+	return fmt.Errorf("s3 %s %s: %w", op, s.URI(key), err)
+}

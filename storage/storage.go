@@ -1,0 +1,82 @@
+// Package storage puts local folders and S3 prefixes behind one narrow,
+// ctx-first interface. Keys are slash-separated and relative to the root the
+// bucket was opened at; a key can never reach outside that root.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+)
+
+// Object is one listed entry.
+type Object struct {
+	Key  string
+	Size int64
+}
+
+// Bucket is where inputs are read from and datasets are written to.
+type Bucket interface {
+	// List calls fn for every object under prefix in lexical key order,
+	// streaming: implementations MUST NOT hold the whole listing in memory.
+	List(ctx context.Context, prefix string, fn func(Object) error) error
+	// Get opens an object for reading; the error satisfies IsNotExist when absent.
+	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	// Put stores data so that the key is visible only once complete.
+	Put(ctx context.Context, key string, data []byte) error
+	// Delete removes an object; deleting a missing object is not an error.
+	Delete(ctx context.Context, key string) error
+	// URI names a key for people and records (a path or s3://bucket/key).
+	URI(key string) string
+}
+
+// ErrNotExist is wrapped by errors about missing objects.
+var ErrNotExist = errors.New("object does not exist")
+
+// IsNotExist reports whether err says an object is missing.
+func IsNotExist(err error) bool { return errors.Is(err, ErrNotExist) }
+
+// Open returns the bucket for a local path or an s3://bucket/prefix URI.
+func Open(ctx context.Context, uri string, s3cfg S3Config) (Bucket, error) {
+	if strings.HasPrefix(uri, "s3://") {
+		return OpenS3(ctx, uri, s3cfg)
+	}
+	if strings.Contains(uri, "://") {
+		return nil, fmt.Errorf("%q: only local paths and s3://bucket/prefix are supported", uri)
+	}
+	return NewLocal(uri)
+}
+
+// CleanKey validates a key: relative, slash-separated, with no "." or ".."
+// elements, so that no key can name a place outside the bucket's root.
+func CleanKey(key string) (string, error) {
+	if key == "" || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") || strings.ContainsRune(key, 0) {
+		return "", fmt.Errorf("invalid key %q", key)
+	}
+	for _, el := range strings.Split(key, "/") {
+		if el == "" || el == "." || el == ".." {
+			return "", fmt.Errorf("invalid key %q: empty, . or .. path element", key)
+		}
+	}
+	return path.Clean(key), nil
+}
+
+// ReadAll reads a whole object, refusing objects larger than limit bytes.
+func ReadAll(ctx context.Context, b Bucket, key string, limit int64) ([]byte, error) {
+	rc, err := b.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", b.URI(key), limit)
+	}
+	return data, nil
+}
