@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/schema"
 )
 
@@ -100,6 +101,11 @@ func (c *composer) process(ctx context.Context, batch []*Item) error {
 // band is noise from anti-aliasing or compression, not an object.
 const minSegmentShare = 0.004
 
+// minFill drops thin blobs: a strip of cells along a slanted object edge, where
+// the 4×4 average of two colors lands nearest a third class, fills little of
+// its box; any solid object (a triangle fills half) fills much more.
+const minFill = 0.3
+
 func (c *composer) segments(it *Item, y0, y1 int) []*segment {
 	m := it.Seg
 	sy := float64(it.Canvas.Rect.Dy()) / float64(m.H)
@@ -150,9 +156,13 @@ func (c *composer) segments(it *Item, y0, y1 int) []*segment {
 			n := float64(s.cells)
 			s.color = colorName(s.r/n, s.g/n, s.b/n)
 			w, h := s.x1-s.x0, s.y1-s.y0
-			s.stuff = float64(w) >= 0.9*float64(m.W) && s.fraction >= 0.25
+			s.stuff = float64(w) >= 0.9*float64(m.W) // a full-width strip: sky, ground, a wall
 			if !s.stuff {
-				s.shape = shapeFromFill(float64(s.cells)/float64(w*h), float64(w)/float64(h), s.y0 == r0 || s.y1 == r1)
+				fill := float64(s.cells) / float64(w*h)
+				if fill < minFill {
+					continue
+				}
+				s.shape = shapeFromFill(fill, float64(w)/float64(h), s.y0 == r0 || s.y1 == r1)
 			}
 			s.noun = c.labels[s.class]
 			out = append(out, s)
@@ -207,10 +217,10 @@ func genericNoun(label string) (string, bool) {
 func ground(segs []*segment, ents []schema.Entity) {
 	used := make([]int, len(ents))
 	for _, s := range segs {
-		if s.stuff {
-			continue
-		}
 		noun, generic := genericNoun(s.noun)
+		if s.stuff && generic {
+			continue // an unnamed full-width strip is scenery, not a prompt object
+		}
 		for i, e := range ents {
 			if used[i] >= int(e.Count) {
 				continue
@@ -231,8 +241,49 @@ func ground(segs []*segment, ents []schema.Entity) {
 	}
 }
 
+// smooth replaces each label by the majority of its 3×3 neighbourhood when
+// that majority is strict: one-cell slivers along object edges, where a cell
+// averages two colors into a third class, disappear; shapes and corners stay.
+func smooth(m annotators.SegMap) annotators.SegMap {
+	out := annotators.SegMap{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
+	var counts [9]uint16
+	var n [9]int
+	for y := 0; y < m.H; y++ {
+		for x := 0; x < m.W; x++ {
+			k := 0
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= m.W || yy >= m.H {
+						continue
+					}
+					l := m.Labels[yy*m.W+xx]
+					j := 0
+					for j < k && counts[j] != l {
+						j++
+					}
+					if j == k {
+						counts[k], n[k] = l, 0
+						k++
+					}
+					n[j]++
+				}
+			}
+			best := m.Labels[y*m.W+x]
+			for j := 0; j < k; j++ {
+				if n[j] >= 5 {
+					best = counts[j]
+				}
+			}
+			out.Labels[y*m.W+x] = best
+		}
+	}
+	return out
+}
+
 func (c *composer) compose(it *Item) error {
 	it.Parsed = ParsePrompt(it.Prompt)
+	it.Seg = smooth(it.Seg)
 	ents := it.Parsed.Entities
 	W, H := it.Canvas.Rect.Dx(), it.Canvas.Rect.Dy()
 
@@ -400,8 +451,10 @@ func (c *composer) plan(segs []*segment, ents []schema.Entity, described map[str
 		parts = append(parts, fmt.Sprintf("%s %s out against %s.", capitalize(joinList(newPh)), verb(objs, newPh), joinList(stuffPh)))
 	case len(newPh) > 0:
 		parts = append(parts, capitalize(joinList(newPh))+" fill the view.")
-	case len(stuffPh) > 0:
-		parts = append(parts, capitalize(joinList(stuffPh))+" stretches across the scene, smooth and evenly lit.")
+	case len(stuffPh) == 1:
+		parts = append(parts, capitalize(stuffPh[0])+" stretches across the scene, smooth and evenly lit.")
+	case len(stuffPh) > 1:
+		parts = append(parts, capitalize(joinList(stuffPh))+" meet across the scene, each smooth and evenly lit.")
 	}
 	if len(contPh) > 0 {
 		parts = append(parts, capitalize(joinList(contPh))+" continues, with the same color and clean edges.")

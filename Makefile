@@ -1,0 +1,52 @@
+# twigdata — the two commands a newcomer needs are `make run` and `make test`.
+# Each fetches what it needs into git-ignored folders (.deps/, bin/) first.
+
+SHELL := /bin/bash
+GO ?= go
+ORT_LIB := $(CURDIR)/.deps/onnxruntime/libonnxruntime.so.1
+export ONNXRUNTIME_LIB ?= $(ORT_LIB)
+export CGO_ENABLED := 1
+OUT ?= out/sample
+BENCH_N ?= 2000
+
+.PHONY: all run test bench build ort testdata check-testdata vet fmt clean
+
+all: build
+
+## ort: fetch the ONNX Runtime shared library (skipped when ONNXRUNTIME_LIB points elsewhere)
+ort:
+	@./scripts/fetch-ort.sh
+
+## build: compile bin/twigdata
+build:
+	@echo "build: go build -o bin/twigdata ./cmd/twigdata"
+	@$(GO) build -o bin/twigdata ./cmd/twigdata
+
+## run: build the bundled sample into $(OUT)
+run: ort build
+	@echo "run: bin/twigdata build --out $(OUT) --overwrite"
+	@./bin/twigdata build --out $(OUT) --overwrite
+
+## test: vet, then every test (integration tests read the shards with DuckDB)
+test: ort
+	@echo "test: go vet ./..."
+	@$(GO) vet ./...
+	@echo "test: go test ./... (the first run compiles DuckDB: about a minute)"
+	@$(GO) test -count=1 -timeout 15m ./...
+
+## bench: run the pipeline on $(BENCH_N) generated pairs and report throughput and overlap
+bench: ort
+	@$(GO) run ./cmd/twigbench -n $(BENCH_N)
+
+## testdata: regenerate the bundled sample and tiny models
+testdata:
+	@$(GO) run ./testdata/gen
+
+vet:
+	@$(GO) vet ./...
+
+fmt:
+	@gofmt -l -w .
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,457 @@
+package main
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	_ "image/jpeg"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/twigdata/twigdata"
+	"github.com/twigdata/twigdata/stages"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden files from this run")
+
+// TestMain lets a test run the real command in a fresh process (TWIGDATA_MAIN=1),
+// for what only a new process shows: a missing runtime library, exit codes.
+func TestMain(m *testing.M) {
+	if os.Getenv("TWIGDATA_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// runProcess runs twigdata in a child process with extra environment.
+func runProcess(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(append(os.Environ(), "TWIGDATA_MAIN=1"), env...)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
+func TestMissingRuntimeLibraryFailsWithAdvice(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want []string
+	}{
+		{"ONNXRUNTIME_LIB points nowhere", []string{"ONNXRUNTIME_LIB=" + filepath.Join(dir, "libonnxruntime.so")}, nil, []string{"does not exist", "make ort"}},
+		{"--ort-lib is not a library", []string{}, []string{"--ort-lib", "/etc/hostname"}, []string{"load ONNX Runtime from /etc/hostname"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"build", "--out", filepath.Join(t.TempDir(), "ds"), "--progress", "none"}, tc.args...)
+			code, out := runProcess(t, tc.env, args...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1; output: %s", code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output %q does not mention %q", out, w)
+				}
+			}
+		})
+	}
+}
+
+// bundledStems lists the input keys of the bundled sample.
+func bundledStems(t *testing.T) map[string]bool {
+	t.Helper()
+	stems := map[string]bool{}
+	err := fs.WalkDir(twigdata.Sample(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		stems[strings.TrimSuffix(p, path.Ext(p))] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stems
+}
+
+func buildSample(t *testing.T, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "ds")
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"build", "--out", out, "--progress", "none"}, extra...)
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("twigdata build exited %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"Dataset written to " + out, "accepted: ", "rejected: ", "read_parquet("} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("build output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	return out
+}
+
+func duck(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func queryInt(t *testing.T, db *sql.DB, q string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
+	out := buildSample(t)
+	db := duck(t)
+	samples := fmt.Sprintf("read_parquet('%s/samples/*.parquet')", out)
+	tasks := fmt.Sprintf("read_parquet('%s/tasks/*.parquet')", out)
+	rejects := fmt.Sprintf("read_parquet('%s/rejects/*.parquet')", out)
+
+	stems := bundledStems(t)
+	accepted := queryInt(t, db, "SELECT count(*) FROM "+samples)
+	rejected := queryInt(t, db, "SELECT count(*) FROM "+rejects)
+
+	t.Run("every input exactly once in samples or rejects", func(t *testing.T) {
+		if accepted+rejected != len(stems) {
+			t.Fatalf("accepted %d + rejected %d != %d inputs", accepted, rejected, len(stems))
+		}
+		rows, err := db.Query(fmt.Sprintf("SELECT key, count(*) FROM (SELECT key FROM %s UNION ALL SELECT key FROM %s) GROUP BY key", samples, rejects))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		seen := map[string]bool{}
+		for rows.Next() {
+			var key string
+			var n int
+			if err := rows.Scan(&key, &n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				t.Errorf("key %s appears %d times", key, n)
+			}
+			if !stems[key] {
+				t.Errorf("key %s is not an input", key)
+			}
+			seen[key] = true
+		}
+		if len(seen) != len(stems) {
+			t.Errorf("%d distinct keys, want %d", len(seen), len(stems))
+		}
+		if accepted < 30 {
+			t.Errorf("only %d of the %d bundled pairs were accepted", accepted, len(stems))
+		}
+	})
+
+	t.Run("bundled rejects carry their specific reasons", func(t *testing.T) {
+		want := map[string]string{"reject-blurred": "filter.blur", "reject-tiny": "filter.resolution", "reject-no-image": "source.no_image"}
+		rows, err := db.Query("SELECT key, stage, reason, detail FROM " + rejects)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var key, stage, reason, detail string
+			if err := rows.Scan(&key, &stage, &reason, &detail); err != nil {
+				t.Fatal(err)
+			}
+			if want[key] != reason || !strings.HasPrefix(reason, stage+".") || detail == "" {
+				t.Errorf("reject %s: stage %q reason %q detail %q; want reason %q", key, stage, reason, detail, want[key])
+			}
+			delete(want, key)
+		}
+		if len(want) > 0 {
+			t.Errorf("missing rejects: %v", want)
+		}
+	})
+
+	t.Run("three regions with contiguous token rows covering the grid", func(t *testing.T) {
+		bad := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %s
+			WHERE len(regions) <> 3 OR grid_rows * patch_size <> canvas_height
+			   OR regions[1].token_row_start <> 0
+			   OR regions[1].token_row_end <> regions[2].token_row_start
+			   OR regions[2].token_row_end <> regions[3].token_row_start
+			   OR regions[3].token_row_end <> grid_rows
+			   OR list_bool_or([r.token_row_end <= r.token_row_start OR r.y0 <> r.token_row_start * patch_size OR r.y1 <> r.token_row_end * patch_size FOR r IN regions])`, samples))
+		if bad != 0 {
+			t.Fatalf("%d samples violate the region schedule", bad)
+		}
+	})
+
+	t.Run("plans are non-empty and free of spatial-anchor words", func(t *testing.T) {
+		rows, err := db.Query(fmt.Sprintf("SELECT id, r.plan, r.revised_plan FROM %s, unnest(regions) AS t(r)", samples))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var id, plan, revised string
+			if err := rows.Scan(&id, &plan, &revised); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			for _, p := range []string{plan, revised} {
+				if strings.TrimSpace(p) == "" {
+					t.Errorf("%s: empty plan", id)
+				}
+				if w := stages.AnchorPattern.FindString(p); w != "" {
+					t.Errorf("%s: plan %q uses anchor word %q", id, p, w)
+				}
+			}
+		}
+		if n != 3*accepted {
+			t.Errorf("%d regions, want %d", n, 3*accepted)
+		}
+	})
+
+	t.Run("scores in 0..100 and revision equals plan when score reaches theta", func(t *testing.T) {
+		bad := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %s, unnest(regions) AS t(r)
+			WHERE NOT (r.critic.score BETWEEN 0 AND 100 AND r.critic.color BETWEEN 0 AND 100
+			   AND r.critic.completeness BETWEEN 0 AND 100 AND r.critic.detail BETWEEN 0 AND 100
+			   AND r.critic.spatial BETWEEN 0 AND 100 AND r.critic.coherence BETWEEN 0 AND 100)`, samples))
+		if bad != 0 {
+			t.Errorf("%d regions have a score outside 0..100", bad)
+		}
+		bad = queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %s, unnest(regions) AS t(r)
+			WHERE (r.critic.score >= 90 AND (r.revised_plan <> r.plan OR r.reflected))
+			   OR (r.critic.score < 90 AND (r.revised_plan = r.plan OR NOT r.reflected))`, samples))
+		if bad != 0 {
+			t.Errorf("%d regions break the reflection rule (theta 90)", bad)
+		}
+	})
+
+	t.Run("image bytes decode to the canvas size", func(t *testing.T) {
+		rows, err := db.Query(fmt.Sprintf("SELECT id, image.bytes, canvas_width, canvas_height FROM %s", samples))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var b []byte
+			var w, h int
+			if err := rows.Scan(&id, &b, &w, &h); err != nil {
+				t.Fatal(err)
+			}
+			cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("%s: image bytes do not decode: %v", id, err)
+			}
+			if cfg.Width != w || cfg.Height != h || w != 384 || h != 384 {
+				t.Errorf("%s: image %dx%d, canvas %dx%d, want 384x384", id, cfg.Width, cfg.Height, w, h)
+			}
+		}
+	})
+
+	t.Run("tasks table has nine rows per sample", func(t *testing.T) {
+		if n := queryInt(t, db, "SELECT count(*) FROM "+tasks); n != 9*accepted {
+			t.Errorf("%d task rows, want %d", n, 9*accepted)
+		}
+		bad := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM (
+			SELECT sample_id, count(*) AS n, count(DISTINCT task || region) AS kinds FROM %s GROUP BY sample_id)
+			WHERE n <> 9 OR kinds <> 9`, tasks))
+		if bad != 0 {
+			t.Errorf("%d samples lack exactly one think, reflect and generate row per region", bad)
+		}
+		orphans := queryInt(t, db, fmt.Sprintf("SELECT count(*) FROM %s t ANTI JOIN %s s ON t.sample_id = s.id", tasks, samples))
+		if orphans != 0 {
+			t.Errorf("%d task rows point at no sample", orphans)
+		}
+	})
+
+	t.Run("manifest and dataset card", func(t *testing.T) {
+		card, err := os.ReadFile(filepath.Join(out, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"---\n", "configs:", "config_name: samples", "dtype: image", "path: samples/*.parquet"} {
+			if !strings.Contains(string(card), want) {
+				t.Errorf("dataset card lacks %q", want)
+			}
+		}
+		n := queryInt(t, db, fmt.Sprintf("SELECT len(shards) FROM read_json_auto('%s/manifest.json')", out))
+		if n != 3 {
+			t.Errorf("manifest lists %d shards, want 3 (samples, tasks, rejects)", n)
+		}
+	})
+
+	t.Run("golden plans", func(t *testing.T) {
+		rows, err := db.Query(fmt.Sprintf(`SELECT key, r.index, r.critic.score, r.plan, r.revised_plan
+			FROM %s, unnest(regions) AS t(r) ORDER BY key, r.index`, samples))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var key, plan, revised string
+			var idx, score int
+			if err := rows.Scan(&key, &idx, &score, &plan, &revised); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s #%d r=%d\n  plan:    %s\n", key, idx, score, plan)
+			if revised != plan {
+				fmt.Fprintf(&b, "  revised: %s\n", revised)
+			}
+		}
+		golden(t, "sample-plans.txt", b.String())
+	})
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("..", "..", "testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/twigdata -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from this run; if the change is intended, run go test ./cmd/twigdata -update and review the diff", p)
+	}
+}
+
+func TestBuildIsDeterministic(t *testing.T) {
+	a, b := buildSample(t), buildSample(t, "--decode-workers", "1", "--batch-size", "3")
+	db := duck(t)
+	q := func(dir string) string {
+		var s string
+		err := db.QueryRow(fmt.Sprintf(`SELECT string_agg(id || ':' || md5(CAST(to_json(struct_pack(prompt, regions, image_sha := md5(image.bytes), caption, blur, phash, alignment)) AS VARCHAR)), ',' ORDER BY id)
+			FROM read_parquet('%s/samples/*.parquet')`, dir)).Scan(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if qa, qb := q(a), q(b); qa != qb {
+		t.Fatal("two builds of the same input with different worker counts produced different records")
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	tmp := t.TempDir()
+	readonly := filepath.Join(tmp, "ro")
+	os.Mkdir(readonly, 0o555)
+	badModel := filepath.Join(tmp, "seg")
+	os.Mkdir(badModel, 0o755)
+	existing := buildSample(t)
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+		want string
+	}{
+		{"model directory missing files", []string{"--segmenter", badModel}, nil, 1, "missing model.onnx, config.json, preprocessor_config.json"},
+		{"output not writable", []string{"--out", filepath.Join(readonly, "ds")}, nil, 1, "not writable"},
+		{"output holds a dataset", []string{"--out", existing}, nil, 1, "--overwrite"},
+		{"input is not a folder", []string{"--in", filepath.Join(tmp, "missing")}, nil, 1, "not a readable folder"},
+		{"bad device", []string{"--device", "tpu"}, nil, 1, "cuda:N"},
+		{"k larger than the grid", []string{"--k", "40"}, nil, 1, "--k 40"},
+		{"unknown flag", []string{"--frobnicate"}, nil, 2, "frobnicate"},
+	}
+	if os.Geteuid() == 0 {
+		tests = append(tests[:1], tests[2:]...) // root writes anywhere
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"build", "--out", filepath.Join(t.TempDir(), "ds"), "--progress", "none"}, tc.args...)
+			var stdout, stderr bytes.Buffer
+			code := run(args, &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("stderr %q does not mention %q", stderr.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigFileMirrorsFlags(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "ds")
+	cfg := filepath.Join(dir, "twig.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("out: %s\nshard_rows: 10\ntheta: 95\nprogress: none\n", out)), 0o644)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--config", cfg, "--theta", "80"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	db := duck(t)
+	if n := queryInt(t, db, fmt.Sprintf("SELECT count(*) FROM glob('%s/samples/*.parquet')", out)); n != 4 {
+		t.Errorf("%d sample shards, want 4 (32 rows at shard_rows 10 from the config file)", n)
+	}
+	var theta string
+	if err := db.QueryRow(fmt.Sprintf("SELECT config.theta FROM read_json_auto('%s/manifest.json')", out)).Scan(&theta); err != nil {
+		t.Fatal(err)
+	}
+	if theta != "80" {
+		t.Errorf("theta %s: the command line must win over the config file", theta)
+	}
+	os.WriteFile(cfg, []byte("no_such_flag: 1\n"), 0o644)
+	if code := run([]string{"build", "--config", cfg}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "unknown setting") {
+		t.Errorf("unknown config key: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestHelpIsComplete(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	help := stderr.String()
+	var missing []string
+	newBuildFlags(&bytes.Buffer{}).fs.VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(help, "-"+f.Name) {
+			missing = append(missing, f.Name)
+		}
+	})
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("--help does not explain: %v", missing)
+	}
+	for _, want := range []string{"ONNXRUNTIME_LIB", "Exit codes", "manifest.json", "--config"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+}
