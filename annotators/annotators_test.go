@@ -146,10 +146,10 @@ func identityModel(input string, elem int) []byte {
 
 func TestMalformedModelDirectories(t *testing.T) {
 	tests := []struct {
-		name  string
-		role  string
+		name   string
+		role   string
 		break_ func(dir string) error
-		want  []string
+		want   []string
 	}{
 		{"segmenter missing model.onnx", "segmenter", func(d string) error { return os.Remove(filepath.Join(d, "model.onnx")) },
 			[]string{"missing model.onnx", "segmenter model directory"}},

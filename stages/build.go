@@ -221,18 +221,18 @@ func writeManifest(ctx context.Context, o Options, sum Summary) error {
 		stages[st.Name] = map[string]any{"workers": st.Workers, "items": st.Items, "batches": st.Batches, "busy_seconds": st.Busy.Seconds()}
 	}
 	m := map[string]any{
-		"tool":             "twigdata",
-		"tool_version":     o.ToolVersion,
-		"schema_version":   schema.Version,
-		"created":          time.Now().UTC().Format(time.RFC3339),
-		"onnxruntime":      annotators.RuntimeVersion(),
-		"annotators":       map[string]string{"segmenter": o.Segmenter.ID(), "captioner": o.Captioner.ID()},
-		"config":           o.Config,
-		"counts":           map[string]any{"inputs": sum.Inputs, "accepted": sum.Accepted, "rejected": sum.Rejected, "rejected_by_reason": sum.ByReason},
-		"shards":           sum.Shards,
-		"stages":           stages,
-		"wall_seconds":     sum.Stats.Wall.Seconds(),
-		"canvas":           map[string]int{"width": o.CanvasWidth, "height": o.CanvasHeight, "patch": o.Patch, "k": o.K, "theta": o.Theta},
+		"tool":           "twigdata",
+		"tool_version":   o.ToolVersion,
+		"schema_version": schema.Version,
+		"created":        time.Now().UTC().Format(time.RFC3339),
+		"onnxruntime":    annotators.RuntimeVersion(),
+		"annotators":     map[string]string{"segmenter": o.Segmenter.ID(), "captioner": o.Captioner.ID()},
+		"config":         o.Config,
+		"counts":         map[string]any{"inputs": sum.Inputs, "accepted": sum.Accepted, "rejected": sum.Rejected, "rejected_by_reason": sum.ByReason},
+		"shards":         sum.Shards,
+		"stages":         stages,
+		"wall_seconds":   sum.Stats.Wall.Seconds(),
+		"canvas":         map[string]int{"width": o.CanvasWidth, "height": o.CanvasHeight, "patch": o.Patch, "k": o.K, "theta": o.Theta},
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
