@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -93,7 +94,12 @@ func (d *decoder) decode(it *Item) {
 	}
 	img, err := decodeImg(bytes.NewReader(raw))
 	if err != nil {
-		it.rejectf("decode", reasonFor(err, "decode.corrupt"), "%s: cannot decode the %s data: %v", it.ImageKey, format, err)
+		reason := reasonFor(err, "decode.corrupt")
+		if !complete(format, raw) {
+			reason = "decode.truncated"
+			err = fmt.Errorf("%w; the file ends before the image's end marker (cut off in transfer?)", err)
+		}
+		it.rejectf("decode", reason, "%s: cannot decode the %s data: %v", it.ImageKey, format, err)
 		return
 	}
 	if format == "jpeg" {
@@ -107,6 +113,21 @@ func (d *decoder) decode(it *Item) {
 	}
 	it.Canvas = d.toCanvas(img)
 	it.RawImage = nil // the canvas replaces the bytes from here on
+}
+
+// complete reports whether the file carries its format's end marker; decoders
+// report a cut-off file as many different errors, the missing marker says it plainly.
+func complete(format string, b []byte) bool {
+	switch format {
+	case "jpeg":
+		t := bytes.TrimRight(b, "\x00")
+		return len(t) >= 2 && t[len(t)-2] == 0xFF && t[len(t)-1] == 0xD9
+	case "png":
+		return bytes.Contains(b[max(0, len(b)-16):], []byte("IEND"))
+	case "webp":
+		return len(b) >= 8 && int(binary.LittleEndian.Uint32(b[4:]))+8 <= len(b)
+	}
+	return true
 }
 
 func reasonFor(err error, fallback string) string {
