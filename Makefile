@@ -36,7 +36,8 @@ test: ort
 
 ## bench: run the pipeline on $(BENCH_N) generated pairs and report throughput and overlap
 bench: ort
-	@$(GO) run ./cmd/twigbench -n $(BENCH_N)
+	@echo "bench: $(BENCH_N) generated pairs in .deps/bench (made once, then reused)"
+	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench
 
 ## testdata: regenerate the bundled sample and tiny models
 testdata:

@@ -1,0 +1,181 @@
+// Command twigbench measures twigdata's pipeline on a generated workload:
+// samples/s, per-stage busy time, and the stage-overlap efficiency — pipeline
+// throughput divided by the throughput of the slowest stage run alone — all
+// measured in one run. `make bench` runs it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/twigdata/twigdata"
+	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/internal/synth"
+	"github.com/twigdata/twigdata/pipeline"
+	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/storage"
+)
+
+func main() {
+	n := flag.Int("n", 2000, "number of generated prompt/image pairs")
+	dir := flag.String("dir", "", "workload folder, reused across runs (default: a temporary folder, removed afterwards)")
+	batch := flag.Int("batch-size", 16, "annotate batch size")
+	device := flag.String("device", "cpu", "cpu or cuda:N")
+	flag.Parse()
+	if err := run(*n, *dir, *batch, *device); err != nil {
+		fmt.Fprintln(os.Stderr, "twigbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n int, dir string, batch int, device string) error {
+	ctx := context.Background()
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "twigbench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	in := filepath.Join(dir, fmt.Sprintf("in-%d", n))
+	t0 := time.Now()
+	if err := generate(in, n); err != nil {
+		return err
+	}
+	fmt.Printf("workload: %d pairs in %s (generated in %s)\n", n, in, time.Since(t0).Round(time.Millisecond))
+
+	dev, err := annotators.ParseDevice(device)
+	if err != nil {
+		return err
+	}
+	if err := annotators.Init(""); err != nil {
+		return err
+	}
+	seg, err := annotators.LoadSegmenter(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, dev)
+	if err != nil {
+		return err
+	}
+	capt, err := annotators.LoadCaptioner(annotators.ModelDir{FS: twigdata.Model("captioner"), Name: "bundled:captioner"}, dev)
+	if err != nil {
+		return err
+	}
+	inB, _ := storage.NewLocal(in)
+	outB, _ := storage.NewLocal(filepath.Join(dir, "out"))
+	o := stages.Options{In: inB, Out: outB, Segmenter: seg, Captioner: capt, MinSharpness: 20, MinScore: 40,
+		BatchSize: batch, Overwrite: true, ToolVersion: twigdata.Version}.WithDefaults()
+
+	// 1. The whole pipeline, stages overlapping.
+	sum, err := stages.Build(ctx, o)
+	if err != nil {
+		return err
+	}
+	pipeRate := float64(sum.Inputs) / sum.Stats.Wall.Seconds()
+
+	// 2. Each stage alone over materialized input: list once, then feed each
+	// stage the previous stage's output, timing only the stage's own run.
+	var items []*stages.Item
+	if err := stages.Source(o)(ctx, func(it *stages.Item) error { items = append(items, it); return nil }); err != nil {
+		return err
+	}
+	type alone struct {
+		name string
+		rate float64
+		wall time.Duration
+	}
+	var alones []alone
+	for _, st := range stages.Chain(o) {
+		var mu sync.Mutex
+		var next []*stages.Item
+		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
+			Source: pipeline.FromSlice(items),
+			Stages: []pipeline.Stage[*stages.Item]{st},
+			Done:   stages.Done,
+			Sink: func(_ context.Context, it *stages.Item) error {
+				mu.Lock()
+				next = append(next, it)
+				mu.Unlock()
+				return nil
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("%s alone: %w", st.Name, err)
+		}
+		alones = append(alones, alone{st.Name, float64(len(items)) / stats.Wall.Seconds(), stats.Wall})
+		items = next
+	}
+	slowest := alones[0]
+	for _, a := range alones {
+		if a.rate < slowest.rate {
+			slowest = a
+		}
+	}
+
+	fmt.Printf("machine: %d CPUs, %s, ONNX Runtime %s, device %s, batch %d\n", runtime.NumCPU(), runtime.GOARCH, annotators.RuntimeVersion(), dev, batch)
+	fmt.Printf("pipeline: %d inputs (%d accepted, %d rejected) in %s = %.1f samples/s\n\n",
+		sum.Inputs, sum.Accepted, sum.Rejected, sum.Stats.Wall.Round(time.Millisecond), pipeRate)
+	fmt.Printf("%-10s %8s %12s %14s %16s\n", "stage", "workers", "busy (pipe)", "alone (wall)", "alone samples/s")
+	byName := map[string]pipeline.StageStats{}
+	for _, st := range sum.Stats.Stages {
+		byName[st.Name] = st
+	}
+	for _, a := range alones {
+		st := byName[a.name]
+		fmt.Printf("%-10s %8d %12s %14s %16.1f\n", a.name, st.Workers, st.Busy.Round(time.Millisecond), a.wall.Round(time.Millisecond), a.rate)
+	}
+	names := make([]string, 0, len(byName))
+	for k := range byName {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fmt.Printf("\nslowest stage alone: %s at %.1f samples/s\n", slowest.name, slowest.rate)
+	fmt.Printf("stage-overlap efficiency: %.2f (pipeline %.1f / slowest alone %.1f samples/s)\n", pipeRate/slowest.rate, pipeRate, slowest.rate)
+	return nil
+}
+
+// generate writes n synthetic pairs, spreading the encoding over all cores.
+func generate(dir string, n int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, runtime.NumCPU())
+	next := make(chan int)
+	for w := 0; w < runtime.NumCPU(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				sc := synth.NewScene(i)
+				if _, err := os.Stat(filepath.Join(dir, sc.Stem+".txt")); err == nil {
+					continue // written by an earlier run: the workload is deterministic
+				}
+				files, err := sc.Files()
+				if err != nil {
+					errs <- err
+					return
+				}
+				for name, b := range files {
+					if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
