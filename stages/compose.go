@@ -111,6 +111,28 @@ func (c *composer) segments(it *Item, y0, y1 int) []*segment {
 	sy := float64(it.Canvas.Rect.Dy()) / float64(m.H)
 	sx := float64(it.Canvas.Rect.Dx()) / float64(m.W)
 	r0, r1 := int(float64(y0)/sy+0.5), int(float64(y1)/sy+0.5)
+	// A class whose cells reach across the band, even when objects cut them
+	// into pieces, is scenery (sky, ground, a wall): all its pieces are stuff.
+	cols := map[uint16][]bool{}
+	for y := r0; y < r1; y++ {
+		for x := 0; x < m.W; x++ {
+			l := m.Labels[y*m.W+x]
+			if cols[l] == nil {
+				cols[l] = make([]bool, m.W)
+			}
+			cols[l][x] = true
+		}
+	}
+	wide := map[uint16]bool{}
+	for l, c := range cols {
+		n := 0
+		for _, v := range c {
+			if v {
+				n++
+			}
+		}
+		wide[l] = float64(n) >= 0.9*float64(m.W)
+	}
 	seen := make([]bool, m.W*m.H)
 	var out []*segment
 	total := (r1 - r0) * m.W
@@ -156,7 +178,10 @@ func (c *composer) segments(it *Item, y0, y1 int) []*segment {
 			n := float64(s.cells)
 			s.color = colorName(s.r/n, s.g/n, s.b/n)
 			w, h := s.x1-s.x0, s.y1-s.y0
-			s.stuff = float64(w) >= 0.9*float64(m.W) // a full-width strip: sky, ground, a wall
+			if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
+				continue // a line left along an edge, not a thing
+			}
+			s.stuff = wide[cls]
 			if !s.stuff {
 				fill := float64(s.cells) / float64(w*h)
 				if fill < minFill {
@@ -241,9 +266,10 @@ func ground(segs []*segment, ents []schema.Entity) {
 	}
 }
 
-// smooth replaces each label by the majority of its 3×3 neighbourhood when
-// that majority is strict: one-cell slivers along object edges, where a cell
-// averages two colors into a third class, disappear; shapes and corners stay.
+// smooth relabels cells that form lines or specks — at most 3 of their 3×3
+// neighbourhood share their label — with the most frequent other label there.
+// Along object edges a 4×4 patch averages two colors into a third class; those
+// one-cell lines disappear while solid shapes and their corners (4 of 9) stay.
 func smooth(m annotators.SegMap) annotators.SegMap {
 	out := annotators.SegMap{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
 	var counts [9]uint16
@@ -269,13 +295,19 @@ func smooth(m annotators.SegMap) annotators.SegMap {
 					n[j]++
 				}
 			}
-			best := m.Labels[y*m.W+x]
+			own := m.Labels[y*m.W+x]
+			best, bestN, ownN := own, 0, 0
 			for j := 0; j < k; j++ {
-				if n[j] >= 5 {
-					best = counts[j]
+				if counts[j] == own {
+					ownN = n[j]
+				} else if n[j] > bestN || (n[j] == bestN && counts[j] < best) {
+					best, bestN = counts[j], n[j]
 				}
 			}
-			out.Labels[y*m.W+x] = best
+			if ownN <= 3 && bestN > 0 {
+				own = best // a thin line or speck: take the strongest neighbour
+			}
+			out.Labels[y*m.W+x] = own
 		}
 	}
 	return out
