@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 version=1.24.1
 dest=.deps/onnxruntime
 lib=$dest/libonnxruntime.so.1
-if [ -n "${ONNXRUNTIME_LIB:-}" ]; then
+if [ -n "${ONNXRUNTIME_LIB:-}" ] && [ "$ONNXRUNTIME_LIB" != "$PWD/$lib" ]; then
   echo "ort: using ONNXRUNTIME_LIB=$ONNXRUNTIME_LIB"
   exit 0
 fi
