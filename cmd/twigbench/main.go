@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -28,9 +29,20 @@ func main() {
 	dir := flag.String("dir", "", "workload folder, reused across runs (default: a temporary folder, removed afterwards)")
 	batch := flag.Int("batch-size", 16, "annotate batch size")
 	device := flag.String("device", "cpu", "cpu or cuda:N")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "twigbench:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*n, *dir, *batch, *device); err != nil {
 		fmt.Fprintln(os.Stderr, "twigbench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
