@@ -29,6 +29,13 @@ func dir(path, role string) annotators.ModelDir {
 	return annotators.ModelDir{FS: os.DirFS(path), Name: path, Role: role}
 }
 
+// syntheticCanvas renders synthetic scene i at 384×384.
+func syntheticCanvas(i int) image.Image {
+	s := synth.NewScene(i)
+	s.Width, s.Height = 384, 384
+	return s.Render()
+}
+
 // canvas renders synthetic scene i straight onto a 384×384 canvas.
 func canvas(t *testing.T, i int) (*image.RGBA, synth.Scene) {
 	t.Helper()

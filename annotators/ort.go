@@ -148,6 +148,12 @@ func (d Device) sessionOptions() (*ort.SessionOptions, error) {
 		o.Destroy()
 		return nil, err
 	}
+	// Idle ONNX Runtime threads spin by default, burning the cores the decode
+	// and compose stages need between model calls; make them sleep instead.
+	if err := o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+		o.Destroy()
+		return nil, err
+	}
 	if d.CUDA {
 		cuda, err := ort.NewCUDAProviderOptions()
 		if err != nil {

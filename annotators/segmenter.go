@@ -118,7 +118,10 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]SegMap, 
 			}
 			var z float64
 			for c := 0; c < C; c++ {
-				z += math.Exp(float64(data[base+c*plane+p] - bestV))
+				// Classes 20 logits below the best add under 2e-9 each: skip the exp.
+				if d := data[base+c*plane+p] - bestV; d > -20 {
+					z += math.Exp(float64(d))
+				}
 			}
 			m.Labels[p] = uint16(best)
 			m.Conf[p] = float32(1 / z)

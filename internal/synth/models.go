@@ -14,7 +14,7 @@ import (
 const (
 	SegmenterSize  = 384
 	SegmenterScale = 4 // output stride: logits are H/4 × W/4, as SegFormer's
-	CaptionerSize  = 96
+	CaptionerSize  = 48
 )
 
 // Special token ids of the captioner vocabulary.
