@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"sort"
 	"sync"
 	"time"
 
@@ -142,12 +141,13 @@ func run(n int, dir string, batch int, device string) error {
 		st := byName[a.name]
 		fmt.Printf("%-10s %8d %12s %14s %16.1f\n", a.name, st.Workers, st.Busy.Round(time.Millisecond), a.wall.Round(time.Millisecond), a.rate)
 	}
-	names := make([]string, 0, len(byName))
-	for k := range byName {
-		names = append(names, k)
+	var serial time.Duration
+	for _, a := range alones {
+		serial += a.wall
 	}
-	sort.Strings(names)
 	fmt.Printf("\nslowest stage alone: %s at %.1f samples/s\n", slowest.name, slowest.rate)
+	fmt.Printf("stages alone, one after another: %s; pipeline: %s (overlap ratio %.2f: above 1 means stages ran concurrently)\n",
+		serial.Round(time.Millisecond), sum.Stats.Wall.Round(time.Millisecond), serial.Seconds()/sum.Stats.Wall.Seconds())
 	fmt.Printf("stage-overlap efficiency: %.2f (pipeline %.1f / slowest alone %.1f samples/s)\n", pipeRate/slowest.rate, pipeRate, slowest.rate)
 	return nil
 }
