@@ -45,7 +45,7 @@ Environment: ONNXRUNTIME_LIB (path of libonnxruntime.so), AWS_* (standard AWS
 configuration for s3:// paths), AWS_ENDPOINT_URL_S3 (S3-compatible endpoint).
 
 Exit codes: 0 done, 1 failed (the message says what to fix), 2 bad usage,
-130 interrupted.
+130 interrupted (SIGINT), 143 terminated (SIGTERM); committed shards are kept.
 
 Flags:
 `
@@ -170,7 +170,7 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sum, err := b.run(ctx, stdout, stderr, log)
 	if err != nil {
 		code := exitCode(ctx, err)
-		if code == exitInterrupted {
+		if code == exitInterrupted || code == exitTerminated {
 			fmt.Fprintln(stderr, "twigdata build: interrupted; committed shards are kept, manifest.json was not written")
 		} else {
 			fmt.Fprintln(stderr, "twigdata build:", err)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	_ "image/jpeg"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
@@ -453,5 +455,83 @@ func TestHelpIsComplete(t *testing.T) {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q", want)
 		}
+	}
+}
+
+// copies writes n copies of the bundled sample under dir, for runs long enough to interrupt.
+func copies(t *testing.T, dir string, n int) {
+	t.Helper()
+	err := fs.WalkDir(twigdata.Sample(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(twigdata.Sample(), p)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			sub := filepath.Join(dir, fmt.Sprintf("copy%02d", i))
+			os.MkdirAll(sub, 0o755)
+			if err := os.WriteFile(filepath.Join(sub, p), b, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
+	in := t.TempDir()
+	copies(t, in, 20)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		sig  syscall.Signal
+		code int
+	}{
+		{"SIGINT", syscall.SIGINT, 130},
+		{"SIGTERM", syscall.SIGTERM, 143},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "ds")
+			cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "50ms", "--shard-rows", "20")
+			cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var log bytes.Buffer
+			buf := make([]byte, 4096)
+			for !strings.Contains(log.String(), "msg=progress") {
+				n, err := stderr.Read(buf)
+				log.Write(buf[:n])
+				if err != nil {
+					t.Fatalf("build ended before reporting progress: %s", log.String())
+				}
+			}
+			cmd.Process.Signal(tc.sig)
+			io.Copy(&log, stderr) // until the process exits and closes its stderr
+			err = cmd.Wait()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != tc.code {
+				t.Fatalf("exit %v, want %d", err, tc.code)
+			}
+			if _, err := os.Stat(filepath.Join(out, "manifest.json")); err == nil {
+				t.Error("an interrupted build wrote manifest.json")
+			}
+			if !strings.Contains(log.String(), "interrupted; committed shards are kept") {
+				t.Errorf("stderr does not say what happened:\n%s", log.String())
+			}
+		})
 	}
 }

@@ -38,6 +38,7 @@ const (
 	exitFailure     = 1
 	exitUsage       = 2
 	exitInterrupted = 130
+	exitTerminated  = 143
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -45,7 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	switch args[0] {
 	case "build":
@@ -63,9 +64,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
+// signalError is the cancellation cause when a signal stops the run.
+type signalError struct{ sig os.Signal }
+
+func (e signalError) Error() string { return "received " + e.sig.String() }
+
+// signalContext is cancelled by SIGINT or SIGTERM, remembering which.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigc := make(chan os.Signal, 1)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-sigc:
+			cancel(signalError{s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(sigc); cancel(nil) }
+}
+
+// exitCode maps an error to the process exit status: 130 for SIGINT and 143
+// for SIGTERM (128 + the signal number, as shells report them), 1 otherwise.
 func exitCode(ctx context.Context, err error) int {
 	if err == nil {
 		return exitOK
+	}
+	var sig signalError
+	if ctx.Err() != nil && errors.As(context.Cause(ctx), &sig) {
+		if sig.sig == syscall.SIGTERM {
+			return exitTerminated
+		}
+		return exitInterrupted
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return exitInterrupted
