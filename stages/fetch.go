@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -32,7 +31,7 @@ func (f *fetcher) process(ctx context.Context, batch []*Item) error {
 
 // fetch returns an error only for infrastructure failures; a bad file becomes a reject.
 func (f *fetcher) fetch(ctx context.Context, it *Item) error {
-	raw, err := f.read(ctx, it.PromptKey, f.maxPromptBytes)
+	raw, err := storage.ReadAll(ctx, f.bucket, it.PromptKey, f.maxPromptBytes)
 	if err != nil {
 		return f.classify(it, "prompt", it.PromptKey, err)
 	}
@@ -42,7 +41,7 @@ func (f *fetcher) fetch(ctx context.Context, it *Item) error {
 		return nil
 	}
 	it.Prompt = prompt
-	img, err := f.read(ctx, it.ImageKey, f.maxImageBytes)
+	img, err := storage.ReadAll(ctx, f.bucket, it.ImageKey, f.maxImageBytes)
 	if err != nil {
 		return f.classify(it, "image", it.ImageKey, err)
 	}
@@ -54,27 +53,9 @@ func (f *fetcher) fetch(ctx context.Context, it *Item) error {
 	return nil
 }
 
-var errTooLarge = errors.New("too large")
-
-func (f *fetcher) read(ctx context.Context, key string, limit int64) ([]byte, error) {
-	rc, err := f.bucket.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, errTooLarge
-	}
-	return data, nil
-}
-
 func (f *fetcher) classify(it *Item, what, key string, err error) error {
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, storage.ErrTooLarge):
 		limit := f.maxImageBytes
 		if what == "prompt" {
 			limit = f.maxPromptBytes

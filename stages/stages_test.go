@@ -17,6 +17,7 @@ import (
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
 	"github.com/twigdata/twigdata/storage"
@@ -170,33 +171,14 @@ func TestBadLocalInputsBecomeRejectRows(t *testing.T) {
 func TestCancelMidRunLeavesOnlyCompleteShards(t *testing.T) {
 	// 12 copies of the bundled sample: enough work that cancel lands mid-run.
 	in := t.TempDir()
-	err := fs.WalkDir(twigdata.Sample(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(twigdata.Sample(), p)
-		if err != nil {
-			return err
-		}
-		for i := 0; i < 12; i++ {
-			dir := filepath.Join(in, "copy"+string(rune('a'+i)))
-			os.MkdirAll(dir, 0o755)
-			if err := os.WriteFile(filepath.Join(dir, p), b, 0o644); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.CopySample(t, in, 12)
 	out := filepath.Join(t.TempDir(), "ds")
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var seen atomic.Int64
 	var cancelledAt time.Time
-	_, err = build(t, ctx, in, out, func(o *stages.Options) {
+	_, err := build(t, ctx, in, out, func(o *stages.Options) {
 		o.ShardRows = 16
 		o.Progress = func(a, r int64) {
 			if seen.Add(1) == 100 {

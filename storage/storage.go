@@ -64,6 +64,9 @@ func CleanKey(key string) (string, error) {
 	return path.Clean(key), nil
 }
 
+// ErrTooLarge is wrapped by ReadAll when an object exceeds its limit.
+var ErrTooLarge = errors.New("object exceeds the size limit")
+
 // ReadAll reads a whole object, refusing objects larger than limit bytes.
 func ReadAll(ctx context.Context, b Bucket, key string, limit int64) ([]byte, error) {
 	rc, err := b.Get(ctx, key)
@@ -76,7 +79,7 @@ func ReadAll(ctx context.Context, b Bucket, key string, limit int64) ([]byte, er
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", b.URI(key), limit)
+		return nil, fmt.Errorf("%s is larger than %d bytes: %w", b.URI(key), limit, ErrTooLarge)
 	}
 	return data, nil
 }

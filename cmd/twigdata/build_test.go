@@ -22,6 +22,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/twigdata/twigdata"
+	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/stages"
 )
 
@@ -458,34 +459,9 @@ func TestHelpIsComplete(t *testing.T) {
 	}
 }
 
-// copies writes n copies of the bundled sample under dir, for runs long enough to interrupt.
-func copies(t *testing.T, dir string, n int) {
-	t.Helper()
-	err := fs.WalkDir(twigdata.Sample(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(twigdata.Sample(), p)
-		if err != nil {
-			return err
-		}
-		for i := 0; i < n; i++ {
-			sub := filepath.Join(dir, fmt.Sprintf("copy%02d", i))
-			os.MkdirAll(sub, 0o755)
-			if err := os.WriteFile(filepath.Join(sub, p), b, 0o644); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 	in := t.TempDir()
-	copies(t, in, 20)
+	testutil.CopySample(t, in, 20)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
