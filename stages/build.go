@@ -197,7 +197,7 @@ func prepareOutput(ctx context.Context, out storage.Bucket, overwrite bool) erro
 			return nil
 		})
 		if err != nil && !storage.IsNotExist(err) {
-			return fmt.Errorf("output %s: %w", out.URI(""), err)
+			return fmt.Errorf("output %s is not writable: %w (check the path and its permissions, or the bucket and credentials)", out.URI(""), err)
 		}
 	}
 	if len(existing) > 0 && !overwrite {

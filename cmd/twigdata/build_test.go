@@ -374,6 +374,8 @@ func TestBuildErrors(t *testing.T) {
 	tmp := t.TempDir()
 	readonly := filepath.Join(tmp, "ro")
 	os.Mkdir(readonly, 0o555)
+	aFile := filepath.Join(tmp, "file")
+	os.WriteFile(aFile, []byte("x"), 0o644)
 	badModel := filepath.Join(tmp, "seg")
 	os.Mkdir(badModel, 0o755)
 	existing := buildSample(t)
@@ -385,6 +387,7 @@ func TestBuildErrors(t *testing.T) {
 		want string
 	}{
 		{"model directory missing files", []string{"--segmenter", badModel}, nil, 1, "missing model.onnx, config.json, preprocessor_config.json"},
+		{"output under a file", []string{"--out", filepath.Join(aFile, "ds")}, nil, 1, "not writable"},
 		{"output not writable", []string{"--out", filepath.Join(readonly, "ds")}, nil, 1, "not writable"},
 		{"output holds a dataset", []string{"--out", existing}, nil, 1, "--overwrite"},
 		{"input is not a folder", []string{"--in", filepath.Join(tmp, "missing")}, nil, 1, "not a readable folder"},
@@ -393,7 +396,7 @@ func TestBuildErrors(t *testing.T) {
 		{"unknown flag", []string{"--frobnicate"}, nil, 2, "frobnicate"},
 	}
 	if os.Geteuid() == 0 {
-		tests = append(tests[:1], tests[2:]...) // root writes anywhere
+		tests = append(tests[:2], tests[3:]...) // root writes into read-only folders; the file case still runs
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
