@@ -9,13 +9,17 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench build ort testdata check-testdata vet fmt clean
+.PHONY: all run test bench build ort versitygw testdata vet fmt clean
 
 all: build
 
 ## ort: fetch the ONNX Runtime shared library (skipped when ONNXRUNTIME_LIB points elsewhere)
 ort:
 	@./scripts/fetch-ort.sh
+
+## versitygw: install the S3 server the tests run against (.deps/bin/versitygw)
+versitygw:
+	@./scripts/fetch-versitygw.sh
 
 ## build: compile bin/twigdata
 build:
@@ -27,8 +31,8 @@ run: ort build
 	@echo "run: bin/twigdata build --out $(OUT) --overwrite"
 	@./bin/twigdata build --out $(OUT) --overwrite
 
-## test: vet, then every test (integration tests read the shards with DuckDB)
-test: ort
+## test: vet, then every test (integration tests read the shards with DuckDB; S3 tests run a real versitygw)
+test: ort versitygw
 	@echo "test: go vet ./..."
 	@$(GO) vet ./...
 	@echo "test: go test ./... (the first run compiles DuckDB: about a minute)"

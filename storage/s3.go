@@ -6,11 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -20,17 +25,20 @@ import (
 
 // S3Config holds what the standard AWS configuration chain does not.
 type S3Config struct {
-	Endpoint  string // custom endpoint (also AWS_ENDPOINT_URL_S3); implies path-style
-	PathStyle bool
-	Region    string
+	Endpoint    string // custom endpoint (also AWS_ENDPOINT_URL_S3); implies path-style
+	PathStyle   bool
+	Region      string
+	MaxAttempts int           // per request, with capped exponential backoff and jitter; default 8
+	Timeout     time.Duration // per request attempt, body included; default 2m
 }
 
 // S3 is a bucket prefix on S3 or an S3-compatible store.
 type S3 struct {
 	client *s3.Client
 	up     *transfermanager.Client
-	bucket string
-	prefix string // "" or ending in "/"
+	bucket   string
+	prefix   string // "" or ending in "/"
+	attempts int
 }
 
 // OpenS3 connects with the default credential chain (environment, shared
@@ -55,6 +63,26 @@ func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
 	if endpoint == "" {
 		endpoint = os.Getenv("AWS_ENDPOINT_URL_S3")
 	}
+	attempts := c.MaxAttempts
+	if attempts <= 0 {
+		attempts = 8
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	// A stalled connection must end in a retry, not a hang: every attempt,
+	// body included, is bounded by the client timeout. The standard retryer
+	// backs off exponentially with full jitter, capped; its retry quota is off
+	// because one failing request must not starve the rest of a long batch run.
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(timeout)
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			o.MaxBackoff = 10 * time.Second
+			o.RateLimiter = ratelimit.None
+		})
+	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
@@ -68,7 +96,7 @@ func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	return &S3{client: client, up: transfermanager.New(client), bucket: u.Host, prefix: prefix}, nil
+	return &S3{client: client, up: transfermanager.New(client), bucket: u.Host, prefix: prefix, attempts: attempts}, nil
 }
 
 // URI is s3://bucket/prefix/key.
@@ -94,13 +122,53 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(Object) error) err
 	return nil
 }
 
-// Get streams an object.
+// Get reads an object whole. The SDK retries failed requests; a body cut off
+// or stalled after the response started is retried here, with the same
+// capped, jittered backoff, because the SDK has already returned by then.
 func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})
-	if err != nil {
-		return nil, s.explain("get", key, err)
+	var last error
+	for attempt := 0; attempt < s.attempts; attempt++ {
+		if attempt > 0 {
+			if err := sleep(ctx, backoff(attempt)); err != nil {
+				return nil, err
+			}
+		}
+		out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})
+		if err != nil {
+			return nil, s.explain("get", key, err)
+		}
+		data, err := io.ReadAll(out.Body)
+		out.Body.Close()
+		if err == nil && out.ContentLength != nil && int64(len(data)) != *out.ContentLength {
+			err = fmt.Errorf("body has %d of %d bytes", len(data), *out.ContentLength)
+		}
+		if err == nil {
+			return io.NopCloser(bytes.NewReader(data)), nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		last = err
 	}
-	return out.Body, nil
+	return nil, fmt.Errorf("s3 get %s: body failed %d times, last: %w", s.URI(key), s.attempts, last)
+}
+
+// backoff is capped exponential backoff with full jitter.
+func backoff(attempt int) time.Duration {
+	d := 50 * time.Millisecond << min(attempt, 8)
+	d = min(d, 10*time.Second)
+	return time.Duration(rand.Int64N(int64(d)) + 1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Put uploads through the transfer manager (multipart above its part size);

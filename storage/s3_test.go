@@ -1,0 +1,108 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twigdata/twigdata/internal/s3test"
+	"github.com/twigdata/twigdata/storage"
+	"github.com/twigdata/twigdata/storage/storagetest"
+)
+
+var server *s3test.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	server, err = s3test.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "storage tests need the S3 test server:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	server.Stop()
+	os.Exit(code)
+}
+
+var bucketSeq atomic.Int64
+
+// newBucket creates a fresh bucket and opens a prefix in it.
+func newBucket(t *testing.T) (storage.Bucket, string) {
+	t.Helper()
+	name := fmt.Sprintf("twig-%d-%d", time.Now().UnixNano()%1e6, bucketSeq.Add(1))
+	if err := server.CreateBucket(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	b, err := storage.Open(context.Background(), "s3://"+name+"/some/prefix", storage.S3Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, name
+}
+
+func TestS3(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Bucket {
+		b, _ := newBucket(t)
+		return b
+	})
+}
+
+func TestS3MultipartUploadAboveThePartSize(t *testing.T) {
+	b, _ := newBucket(t)
+	data := bytes.Repeat([]byte("twigdata!"), 2<<20) // 18 MiB: several parts
+	if err := b.Put(context.Background(), "big.bin", data); err != nil {
+		t.Fatal(err)
+	}
+	got, err := storage.ReadAll(context.Background(), b, "big.bin", int64(len(data)))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes (%v), want %d", len(got), err, len(data))
+	}
+}
+
+func TestS3PermanentFaultsFailFastWithAdvice(t *testing.T) {
+	ctx := context.Background()
+	_, good := newBucket(t)
+	tests := []struct {
+		name string
+		uri  string
+		env  map[string]string
+		want []string
+	}{
+		{"missing bucket", "s3://no-such-bucket-here/x", nil, []string{`bucket "no-such-bucket-here" does not exist`}},
+		{"wrong credentials", "s3://" + good + "/x", map[string]string{"AWS_SECRET_ACCESS_KEY": "wrong-secret-value"}, []string{"access denied", "check the AWS credentials", good}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			b, err := storage.Open(ctx, tc.uri, storage.S3Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			err = b.Put(ctx, "probe", []byte("x"))
+			if err == nil {
+				t.Fatal("put succeeded")
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("took %s to fail: permanent faults must not be retried", took)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			for _, secret := range []string{s3test.SecretKey, "wrong-secret-value", s3test.AccessKey} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error leaks a credential: %q", err)
+				}
+			}
+		})
+	}
+}
