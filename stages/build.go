@@ -2,6 +2,8 @@ package stages
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,9 +48,10 @@ type Options struct {
 	ComposeWorkers  int // default NumCPU: component labelling and JPEG encoding are CPU-bound
 	BatchSize       int // samples per annotate call; default 16
 
-	ShardRows   int // rows per shard; default 1000
-	JPEGQuality int // canvas image quality; default 95
-	Overwrite   bool
+	ShardRows    int // rows per shard; default 1000
+	JPEGQuality  int // canvas image quality; default 95
+	Overwrite    bool
+	RetryRejects bool // redo inputs an earlier run rejected for transient reasons
 
 	ToolVersion string
 	Config      map[string]any // echoed into manifest.json
@@ -115,8 +118,11 @@ func (o Options) Validate() error {
 
 // Summary is what a build did.
 type Summary struct {
-	Inputs, Accepted, Rejected int64
+	Inputs, Accepted, Rejected int64 // the whole dataset, earlier runs included
 	ByReason                   map[string]int64
+	Resumed                    int64 // inputs an earlier run had already committed
+	Retried                    int64 // transient rejects taken out to be redone (--retry-rejects)
+	Orphans                    int   // uncommitted files of a killed run, deleted and redone
 	Stats                      pipeline.Stats
 	Shards                     []ShardInfo
 	ToolVersion                string
@@ -146,10 +152,25 @@ func Source(o Options) func(context.Context, func(*Item) error) error {
 	return (&pairSource{bucket: o.In, onIgnored: o.OnIgnored}).run
 }
 
+// skipDone wraps a source so inputs an earlier run committed are not redone.
+func skipDone(src func(context.Context, func(*Item) error) error, done map[string]bool, skipped *int64) func(context.Context, func(*Item) error) error {
+	return func(ctx context.Context, emit func(*Item) error) error {
+		return src(ctx, func(it *Item) error {
+			if done[it.Key] {
+				*skipped++
+				return nil
+			}
+			return emit(it)
+		})
+	}
+}
+
 // Done reports items that skip the remaining stages.
 func Done(it *Item) bool { return done(it) }
 
 // Build runs the whole pipeline and writes the dataset; manifest.json last.
+// Run again on the same output after any interruption, it keeps what earlier
+// runs committed, deletes what they left uncommitted and does only the rest.
 func Build(ctx context.Context, o Options) (Summary, error) {
 	o = o.WithDefaults()
 	if err := o.Validate(); err != nil {
@@ -158,37 +179,72 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 	if err := prepareOutput(ctx, o.Out, o.Overwrite); err != nil {
 		return Summary{}, err
 	}
-	w := &shardWriter{bucket: o.Out, shardRows: o.ShardRows, version: o.ToolVersion, byReason: map[string]int64{}, progress: o.Progress}
+	digest := configDigest(o)
+	prior, err := loadPrior(ctx, o.Out, digest, o.RetryRejects)
+	if err != nil {
+		return Summary{}, err
+	}
+	if prior.complete {
+		// The dataset changes from here on: until the new manifest is written
+		// last, nobody should take the old one for the whole dataset.
+		if err := o.Out.Delete(ctx, "manifest.json"); err != nil {
+			return Summary{}, err
+		}
+	}
+	w := &shardWriter{bucket: o.Out, shardRows: o.ShardRows, version: o.ToolVersion, run: runID(), digest: digest,
+		byReason: map[string]int64{}, progress: o.Progress}
+	var resumed int64
 	stats, err := pipeline.Run(ctx, pipeline.Config[*Item]{
-		Source: Source(o),
+		Source: skipDone(Source(o), prior.done, &resumed),
 		Stages: Chain(o),
 		Done:   done,
 		Sink:   w.add,
 	})
-	sum := Summary{Accepted: w.accepted, Rejected: w.rejected, ByReason: w.byReason, Stats: stats, ToolVersion: o.ToolVersion}
-	sum.Inputs = sum.Accepted + sum.Rejected
+	sum := Summary{Accepted: w.accepted, Rejected: w.rejected, ByReason: w.byReason, Stats: stats, ToolVersion: o.ToolVersion,
+		Resumed: resumed, Retried: prior.retried, Orphans: prior.orphans}
 	if err != nil {
+		sum.Inputs = sum.Accepted + sum.Rejected
 		return sum, err
 	}
 	if err := w.finish(ctx); err != nil {
 		return sum, err
 	}
-	sum.Shards = w.shards
+	all := append(prior.shards, w.shards...)
+	sum.Accepted, sum.Rejected, sum.ByReason = 0, 0, map[string]int64{}
+	for _, st := range all {
+		sum.Shards = append(sum.Shards, st.Files...)
+		if st.Kind == "samples" {
+			sum.Accepted += int64(st.Rows)
+		} else {
+			sum.Rejected += int64(st.Rows)
+			for r, n := range st.ByReason {
+				sum.ByReason[r] += n
+			}
+		}
+	}
+	sum.Inputs = sum.Accepted + sum.Rejected
 	card := datasetCard(sum, o.Segmenter.ID(), o.Captioner.ID(), o.Theta, o.K)
 	if err := o.Out.Put(ctx, "README.md", []byte(card)); err != nil {
 		return sum, fmt.Errorf("write dataset card: %w", err)
 	}
-	if err := writeManifest(ctx, o, sum); err != nil {
+	if err := writeManifest(ctx, o, sum, digest); err != nil {
 		return sum, err
 	}
 	return sum, nil
 }
 
+// runID names this invocation's shards: sortable by time, unique by chance.
+func runID() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
 // outputNames are what a build owns inside its output folder.
 var outputNames = []string{"samples/", "tasks/", "rejects/", "stats/", "README.md", "manifest.json"}
 
-// prepareOutput refuses to mix two builds in one folder unless asked to
-// replace the old one, and proves the output is writable before any work.
+// prepareOutput clears the output when asked to start over and proves it is
+// writable before any work.
 func prepareOutput(ctx context.Context, out storage.Bucket, overwrite bool) error {
 	var existing []string
 	for _, p := range outputNames {
@@ -200,12 +256,11 @@ func prepareOutput(ctx context.Context, out storage.Bucket, overwrite bool) erro
 			return fmt.Errorf("output %s is not writable: %w (check the path and its permissions, or the bucket and credentials)", out.URI(""), err)
 		}
 	}
-	if len(existing) > 0 && !overwrite {
-		return fmt.Errorf("output %s already holds a dataset (%d files, e.g. %s): choose another --out or pass --overwrite to replace it", out.URI(""), len(existing), existing[0])
-	}
-	for _, k := range existing {
-		if err := out.Delete(ctx, k); err != nil {
-			return fmt.Errorf("remove old %s: %w", out.URI(k), err)
+	if overwrite {
+		for _, k := range existing {
+			if err := out.Delete(ctx, k); err != nil {
+				return fmt.Errorf("remove old %s: %w", out.URI(k), err)
+			}
 		}
 	}
 	probe := ".twigdata-write-probe"
@@ -215,7 +270,7 @@ func prepareOutput(ctx context.Context, out storage.Bucket, overwrite bool) erro
 	return out.Delete(ctx, probe)
 }
 
-func writeManifest(ctx context.Context, o Options, sum Summary) error {
+func writeManifest(ctx context.Context, o Options, sum Summary, digest string) error {
 	stages := map[string]any{}
 	for _, st := range sum.Stats.Stages {
 		stages[st.Name] = map[string]any{"workers": st.Workers, "items": st.Items, "batches": st.Batches, "busy_seconds": st.Busy.Seconds()}

@@ -23,19 +23,22 @@ type ShardInfo struct {
 }
 
 // shardWriter is the sink: it buffers rows and commits a shard of samples
-// (with its tasks) or of rejects whenever one is full. Each shard is written
-// complete under its final name in one Put, then its stats file is written.
+// (with its tasks) or of rejects whenever one is full. Each file is written
+// complete under its final name in one Put; the shard's stats file, written
+// last, commits it (see shardStats).
 type shardWriter struct {
 	bucket    storage.Bucket
 	shardRows int
 	version   string
+	run       string // unique per invocation, so a resumed run never reuses a name
+	digest    string
 
 	samples []schema.Sample
 	tasks   []schema.Task
 	rejects []schema.Reject
 	nextS   int
 	nextR   int
-	shards  []ShardInfo
+	shards  []shardStats
 
 	accepted, rejected int64
 	byReason           map[string]int64
@@ -81,7 +84,7 @@ func (w *shardWriter) finish(ctx context.Context) error {
 }
 
 func (w *shardWriter) flushSamples(ctx context.Context) error {
-	name := fmt.Sprintf("part-%05d", w.nextS)
+	name := fmt.Sprintf("part-%s-%05d", w.run, w.nextS)
 	w.nextS++
 	t0 := time.Now()
 	s, err := put(ctx, w, "samples/"+name+".parquet", "samples", w.samples)
@@ -92,24 +95,25 @@ func (w *shardWriter) flushSamples(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	st := shardStats{Shard: "samples-" + name, Kind: "samples", Rows: len(w.samples), Files: []ShardInfo{s, t}}
 	w.samples, w.tasks = w.samples[:0], w.tasks[:0]
-	return w.stats(ctx, "samples-"+name, time.Since(t0), s, t)
+	return w.commit(ctx, st, t0)
 }
 
 func (w *shardWriter) flushRejects(ctx context.Context) error {
-	name := fmt.Sprintf("part-%05d", w.nextR)
+	name := fmt.Sprintf("part-%s-%05d", w.run, w.nextR)
 	w.nextR++
 	t0 := time.Now()
 	r, err := put(ctx, w, "rejects/"+name+".parquet", "rejects", w.rejects)
 	if err != nil {
 		return err
 	}
-	reasons := map[string]int{}
+	st := shardStats{Shard: "rejects-" + name, Kind: "rejects", Rows: len(w.rejects), Files: []ShardInfo{r}, ByReason: map[string]int64{}}
 	for _, rj := range w.rejects {
-		reasons[rj.Reason]++
+		st.ByReason[rj.Reason]++
 	}
 	w.rejects = w.rejects[:0]
-	return w.stats(ctx, "rejects-"+name, time.Since(t0), r, reasons)
+	return w.commit(ctx, st, t0)
 }
 
 func put[T any](ctx context.Context, w *shardWriter, key, kind string, rows []T) (ShardInfo, error) {
@@ -121,18 +125,22 @@ func put[T any](ctx context.Context, w *shardWriter, key, kind string, rows []T)
 		return ShardInfo{}, fmt.Errorf("commit shard: %w", err)
 	}
 	sum := sha256.Sum256(data)
-	info := ShardInfo{Path: key, Kind: kind, Rows: len(rows), Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}
-	w.shards = append(w.shards, info)
-	return info, nil
+	return ShardInfo{Path: key, Kind: kind, Rows: len(rows), Bytes: len(data), SHA256: hex.EncodeToString(sum[:])}, nil
 }
 
-// stats writes stats/<name>.json after the shard it describes is committed.
-func (w *shardWriter) stats(ctx context.Context, name string, took time.Duration, parts ...any) error {
-	b, err := json.MarshalIndent(map[string]any{"shard": name, "write_seconds": took.Seconds(), "files": parts}, "", "  ")
+// commit writes the stats file that makes the shard part of the dataset.
+func (w *shardWriter) commit(ctx context.Context, st shardStats, t0 time.Time) error {
+	st.ConfigDigest = w.digest
+	st.WriteSeconds = time.Since(t0).Seconds()
+	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
 	}
-	return w.bucket.Put(ctx, "stats/"+name+".json", append(b, '\n'))
+	if err := w.bucket.Put(ctx, statsKey(st.Shard), append(b, '\n')); err != nil {
+		return fmt.Errorf("commit shard: %w", err)
+	}
+	w.shards = append(w.shards, st)
+	return nil
 }
 
 // Tasks expands a sample into its 3·K supervised rows: think, reflect and

@@ -38,6 +38,10 @@ filters by quality and writes Parquet shards:
   <out>/README.md           dataset card (Hugging Face YAML header)
   <out>/manifest.json       written last: config, versions, model hashes, shards
 
+Rerunning the same command after an interruption (Ctrl-C, SIGTERM, SIGKILL, a lost
+machine) resumes: committed shards are kept, files a killed run left uncommitted are
+deleted, and only inputs not yet in samples/ or rejects/ are processed.
+
 Every flag can also be set in --config FILE (YAML or JSON, keys are flag names
 without dashes); flags on the command line win over the file.
 
@@ -74,7 +78,8 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.in, "in", "", "input folder or s3://bucket/prefix of pairs (default: the sample bundled in the binary)")
 	f.StringVar(&b.out, "out", "twigdata-out", "output folder or s3://bucket/prefix for the dataset")
 	f.StringVar(&b.config, "config", "", "YAML or JSON file with flag values (keys are flag names)")
-	f.BoolVar(&b.overwrite, "overwrite", false, "replace a dataset already in --out (otherwise the build refuses to mix two)")
+	f.BoolVar(&b.overwrite, "overwrite", false, "delete the dataset already in --out and start over (by default a rerun resumes: committed shards are kept, only missing inputs are done)")
+	f.BoolVar(&b.opts.RetryRejects, "retry-rejects", false, "also redo the inputs an earlier run rejected for transient reasons (for example an object that vanished mid-run)")
 	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory: model.onnx, config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.captioner, "captioner", "", "captioner model directory: encoder_model.onnx, decoder_model.onnx, config.json, vocab.json, preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.device, "device", "cpu", "where models run: cpu, cuda or cuda:N (needs a CUDA build of ONNX Runtime in ONNXRUNTIME_LIB)")
@@ -338,6 +343,9 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 	}
 	fmt.Fprintf(w, "\nDataset written to %s\n", where)
 	fmt.Fprintf(w, "  inputs:   %d\n  accepted: %d\n  rejected: %d\n", sum.Inputs, sum.Accepted, sum.Rejected)
+	if sum.Resumed > 0 || sum.Orphans > 0 || sum.Retried > 0 {
+		fmt.Fprintf(w, "  resumed:  %d inputs were already committed by an earlier run (%d uncommitted files removed, %d transient rejects retried)\n", sum.Resumed, sum.Orphans, sum.Retried)
+	}
 	reasons := make([]string, 0, len(sum.ByReason))
 	for r := range sum.ByReason {
 		reasons = append(reasons, r)
@@ -348,7 +356,7 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 	}
 	var throughput float64
 	if sum.Stats.Wall > 0 {
-		throughput = float64(sum.Inputs) / sum.Stats.Wall.Seconds()
+		throughput = float64(sum.Stats.Items) / sum.Stats.Wall.Seconds()
 	}
 	fmt.Fprintf(w, "  took:     %s (%.1f samples/s)\n", sum.Stats.Wall.Round(time.Millisecond), throughput)
 	glob := strings.TrimSuffix(where, "/")

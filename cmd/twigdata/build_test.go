@@ -34,7 +34,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TWIGDATA_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if s3Server != nil {
+		s3Server.Stop()
+	}
+	os.Exit(code)
 }
 
 // runProcess runs twigdata in a child process with extra environment.
@@ -378,7 +382,6 @@ func TestBuildErrors(t *testing.T) {
 	os.WriteFile(aFile, []byte("x"), 0o644)
 	badModel := filepath.Join(tmp, "seg")
 	os.Mkdir(badModel, 0o755)
-	existing := buildSample(t)
 	tests := []struct {
 		name string
 		args []string
@@ -389,7 +392,6 @@ func TestBuildErrors(t *testing.T) {
 		{"model directory missing files", []string{"--segmenter", badModel}, nil, 1, "missing model.onnx, config.json, preprocessor_config.json"},
 		{"output under a file", []string{"--out", filepath.Join(aFile, "ds")}, nil, 1, "not writable"},
 		{"output not writable", []string{"--out", filepath.Join(readonly, "ds")}, nil, 1, "not writable"},
-		{"output holds a dataset", []string{"--out", existing}, nil, 1, "--overwrite"},
 		{"input is not a folder", []string{"--in", filepath.Join(tmp, "missing")}, nil, 1, "not a readable folder"},
 		{"bad device", []string{"--device", "tpu"}, nil, 1, "cuda:N"},
 		{"k larger than the grid", []string{"--k", "40"}, nil, 1, "--k 40"},

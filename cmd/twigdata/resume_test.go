@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/twigdata/twigdata/internal/s3test"
+	"github.com/twigdata/twigdata/internal/testutil"
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/storage"
+)
+
+var (
+	s3Once   sync.Once
+	s3Server *s3test.Server
+	s3Err    error
+)
+
+// s3 starts the shared S3 test server on first use; TestMain stops it.
+func s3(t *testing.T) *s3test.Server {
+	t.Helper()
+	s3Once.Do(func() { s3Server, s3Err = s3test.Start() })
+	if s3Err != nil {
+		t.Fatalf("S3 test server: %v", s3Err)
+	}
+	return s3Server
+}
+
+// dataset is what a finished build holds, by input key.
+type dataset struct {
+	samples map[string]string // key → digest of the whole record
+	rejects map[string]string // key → reason
+}
+
+// readDataset loads a dataset folder, failing on any key seen twice.
+func readDataset(t *testing.T, dir string) dataset {
+	t.Helper()
+	d := dataset{samples: map[string]string{}, rejects: map[string]string{}}
+	files, _ := filepath.Glob(filepath.Join(dir, "samples", "*.parquet"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		rows, err := schema.Decode[schema.Sample](bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, r := range rows {
+			if _, dup := d.samples[r.Key]; dup {
+				t.Errorf("key %s in samples twice", r.Key)
+			}
+			j, _ := json.Marshal(r)
+			d.samples[r.Key] = fmt.Sprintf("%x", sha256.Sum256(j))
+		}
+	}
+	files, _ = filepath.Glob(filepath.Join(dir, "rejects", "*.parquet"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		rows, err := schema.Decode[schema.Reject](bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, r := range rows {
+			if _, dup := d.rejects[r.Key]; dup {
+				t.Errorf("key %s in rejects twice", r.Key)
+			}
+			if _, dup := d.samples[r.Key]; dup {
+				t.Errorf("key %s in samples and in rejects", r.Key)
+			}
+			d.rejects[r.Key] = r.Reason
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+		t.Errorf("no manifest.json after a completed build")
+	}
+	return d
+}
+
+// mirror copies an S3 prefix into a local folder.
+func mirror(t *testing.T, uri string) string {
+	t.Helper()
+	ctx := context.Background()
+	b, err := storage.Open(ctx, uri, storage.S3Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	err = b.List(ctx, "", func(o storage.Object) error {
+		data, err := storage.ReadAll(ctx, b, o.Key, 1<<30)
+		if err != nil {
+			return err
+		}
+		p := filepath.Join(dir, filepath.FromSlash(o.Key))
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		return os.WriteFile(p, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func compare(t *testing.T, got, want dataset) {
+	t.Helper()
+	if len(got.samples) != len(want.samples) || len(got.rejects) != len(want.rejects) {
+		t.Errorf("%d samples and %d rejects, want %d and %d", len(got.samples), len(got.rejects), len(want.samples), len(want.rejects))
+	}
+	for k, v := range want.samples {
+		if got.samples[k] != v {
+			t.Errorf("sample %s differs from the uninterrupted run's", k)
+		}
+	}
+	for k, v := range want.rejects {
+		if got.rejects[k] != v {
+			t.Errorf("reject %s: %q, want %q", k, got.rejects[k], v)
+		}
+	}
+}
+
+func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) {
+	in := t.TempDir()
+	testutil.CopySample(t, in, 8)
+	exe, _ := os.Executable()
+	common := []string{"build", "--in", in, "--progress", "none", "--shard-rows", "16"}
+
+	refOut := filepath.Join(t.TempDir(), "ref")
+	start := time.Now()
+	if code, out := runProcess(t, nil, append(common, "--out", refOut)...); code != 0 {
+		t.Fatalf("reference build: exit %d\n%s", code, out)
+	}
+	full := time.Since(start)
+	want := readDataset(t, refOut)
+	if len(want.samples)+len(want.rejects) != 8*35 {
+		t.Fatalf("reference holds %d inputs, want %d", len(want.samples)+len(want.rejects), 8*35)
+	}
+
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 7))
+	t.Logf("kill times drawn with seed %d over a %s build", seed, full.Round(time.Millisecond))
+
+	resumedTrials := 0
+	for _, backend := range []string{"local", "s3"} {
+		for trial := 0; trial < 5; trial++ {
+			t.Run(fmt.Sprintf("%s trial %d", backend, trial), func(t *testing.T) {
+				out := filepath.Join(t.TempDir(), "ds")
+				if backend == "s3" {
+					srv := s3(t)
+					bucket := fmt.Sprintf("kill-%d-%d", trial, time.Now().UnixNano()%1e9)
+					if err := srv.CreateBucket(context.Background(), bucket); err != nil {
+						t.Fatal(err)
+					}
+					out = "s3://" + bucket + "/twig"
+				}
+				// One or two kills at random moments, then a rerun to completion.
+				kills := 1 + trial%2
+				for k := 0; k < kills; k++ {
+					cmd := exec.Command(exe, append(common, "--out", out)...)
+					cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
+					if err := cmd.Start(); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(time.Duration(rng.Float64() * 0.9 * float64(full)))
+					cmd.Process.Signal(syscall.SIGKILL)
+					cmd.Wait()
+				}
+				code, log := runProcess(t, nil, append(common, "--out", out)...)
+				if code != 0 {
+					t.Fatalf("rerun: exit %d\n%s", code, log)
+				}
+				for _, line := range strings.Split(log, "\n") {
+					if strings.Contains(line, "resumed:") {
+						t.Log(strings.TrimSpace(line))
+						resumedTrials++
+					}
+				}
+				dir := out
+				if backend == "s3" {
+					dir = mirror(t, out)
+				}
+				compare(t, readDataset(t, dir), want)
+				filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+					if err == nil && strings.HasPrefix(d.Name(), ".tmp-") {
+						t.Errorf("temporary file left: %s", p)
+					}
+					return nil
+				})
+			})
+		}
+	}
+	if resumedTrials < 3 {
+		t.Errorf("only %d of 10 reruns found committed work to keep: the kills landed too early to test resuming", resumedTrials)
+	}
+}
+
+func TestRerunOfACompleteBuildDoesNothing(t *testing.T) {
+	out := buildSample(t)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--out", out, "--progress", "none"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "resumed:  35 inputs were already committed") {
+		t.Errorf("rerun output:\n%s", stdout.String())
+	}
+	d := readDataset(t, out)
+	if len(d.samples)+len(d.rejects) != 35 {
+		t.Errorf("%d inputs after a rerun, want 35", len(d.samples)+len(d.rejects))
+	}
+	// Other settings must not mix into the same dataset.
+	if code := run([]string{"build", "--out", out, "--progress", "none", "--theta", "50"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "other settings") {
+		t.Errorf("rerun with another theta: exit %d, stderr %q", code, stderr.String())
+	}
+}
