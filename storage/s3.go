@@ -34,8 +34,8 @@ type S3Config struct {
 
 // S3 is a bucket prefix on S3 or an S3-compatible store.
 type S3 struct {
-	client *s3.Client
-	up     *transfermanager.Client
+	client   *s3.Client
+	up       *transfermanager.Client
 	bucket   string
 	prefix   string // "" or ending in "/"
 	attempts int
