@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -81,6 +82,15 @@ func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
 			o.MaxAttempts = attempts
 			o.MaxBackoff = 10 * time.Second
 			o.RateLimiter = ratelimit.None
+			// A response cut off or stalled mid-body fails in deserialization,
+			// which the SDK does not retry by itself.
+			o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				var ne net.Error
+				if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || (errors.As(err, &ne) && ne.Timeout()) {
+					return aws.TrueTernary
+				}
+				return aws.UnknownTernary
+			}))
 		})
 	}
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) {

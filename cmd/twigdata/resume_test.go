@@ -221,3 +221,123 @@ func TestRerunOfACompleteBuildDoesNothing(t *testing.T) {
 		t.Errorf("rerun with another theta: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// uploadSample puts the bundled sample (n copies) under s3://bucket/prefix.
+func uploadSample(t *testing.T, bucket, prefix string, n int) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := s3(t).CreateBucket(ctx, bucket); err != nil {
+		t.Fatal(err)
+	}
+	local := t.TempDir()
+	testutil.CopySample(t, local, n)
+	uri := "s3://" + bucket + "/" + prefix
+	b, err := storage.Open(ctx, uri, storage.S3Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(local, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(local, p)
+		data, _ := os.ReadFile(p)
+		return b.Put(ctx, filepath.ToSlash(rel), data)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uri
+}
+
+func TestBuildFromS3ToS3MatchesLocal(t *testing.T) {
+	in := uploadSample(t, fmt.Sprintf("in-%d", time.Now().UnixNano()%1e9), "pairs", 2)
+	outBucket := fmt.Sprintf("out-%d", time.Now().UnixNano()%1e9)
+	if err := s3(t).CreateBucket(context.Background(), outBucket); err != nil {
+		t.Fatal(err)
+	}
+	out := "s3://" + outBucket + "/datasets/twig"
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--in", in, "--out", out, "--progress", "none"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Dataset written to "+out) {
+		t.Errorf("output does not name the S3 dataset:\n%s", stdout.String())
+	}
+	got := readDataset(t, mirror(t, out))
+
+	localIn := t.TempDir()
+	testutil.CopySample(t, localIn, 2)
+	localOut := filepath.Join(t.TempDir(), "ds")
+	if code := run([]string{"build", "--in", localIn, "--out", localOut, "--progress", "none"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("local build: exit %d: %s", code, stderr.String())
+	}
+	want := readDataset(t, localOut)
+	// Records name their source; everything else must match the local build.
+	if len(got.samples) != len(want.samples) || len(got.rejects) != len(want.rejects) || len(got.samples) != 64 {
+		t.Fatalf("S3 build: %d samples %d rejects; local: %d and %d", len(got.samples), len(got.rejects), len(want.samples), len(want.rejects))
+	}
+	for k, v := range want.rejects {
+		if got.rejects[k] != v {
+			t.Errorf("reject %s: %q on S3, %q locally", k, got.rejects[k], v)
+		}
+	}
+	dir := mirror(t, out)
+	for _, f := range []string{"manifest.json", "README.md"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{s3test.SecretKey, s3test.AccessKey} {
+			if strings.Contains(string(b), secret) {
+				t.Errorf("%s contains a credential", f)
+			}
+		}
+	}
+	if strings.Contains(stdout.String()+stderr.String(), s3test.SecretKey) {
+		t.Error("the build printed a credential")
+	}
+}
+
+func TestS3FaultsAreRetriedAndChangeNothing(t *testing.T) {
+	srv := s3(t)
+	suffix := time.Now().UnixNano() % 1e9
+	in := uploadSample(t, fmt.Sprintf("fin-%d", suffix), "pairs", 2)
+	for _, b := range []string{"fclean", "ffault"} {
+		if err := srv.CreateBucket(context.Background(), fmt.Sprintf("%s-%d", b, suffix)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clean := fmt.Sprintf("s3://fclean-%d/twig", suffix)
+	faulty := fmt.Sprintf("s3://ffault-%d/twig", suffix)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--in", in, "--out", clean, "--progress", "none"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("fault-free build: exit %d: %s", code, stderr.String())
+	}
+
+	const rate = 0.06 // of every request, for each of the five kinds: 30% fail
+	seed := uint64(time.Now().UnixNano())
+	proxy, err := s3test.NewFaultProxy(srv.Endpoint, rate, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+	proxy.StallFor = 5 * time.Second
+	args := []string{"build", "--in", in, "--out", faulty, "--progress", "none",
+		"--s3-endpoint", proxy.URL, "--s3-timeout", "1s", "--s3-attempts", "12"}
+	start := time.Now()
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("build through the fault proxy (seed %d): exit %d: %s", seed, code, stderr.String())
+	}
+	t.Logf("through the proxy (seed %d): %d requests in %s", seed, proxy.Requests(), time.Since(start).Round(time.Millisecond))
+	for _, k := range s3test.Kinds {
+		n := proxy.Count(k)
+		t.Logf("  %-18s %4d (%.1f%%)", k, n, 100*float64(n)/float64(proxy.Requests()))
+		if n == 0 {
+			t.Errorf("no %s was injected: the test proves nothing about it", k)
+		}
+	}
+	compare(t, readDataset(t, mirror(t, faulty)), readDataset(t, mirror(t, clean)))
+}
