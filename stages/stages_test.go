@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
 	"hash/crc32"
 	"io/fs"
 	"os"
@@ -239,5 +241,59 @@ func TestCancelMidRunLeavesOnlyCompleteShards(t *testing.T) {
 	})
 	if shards == 0 {
 		t.Log("cancel landed before the first shard was committed")
+	}
+}
+
+// vanishing hides some objects from Get, as if they were deleted between the
+// listing and the read.
+type vanishing struct {
+	storage.Bucket
+	gone map[string]bool
+}
+
+func (v vanishing) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	if v.gone[key] {
+		return nil, fmt.Errorf("%s: %w", key, storage.ErrNotExist)
+	}
+	return v.Bucket.Get(ctx, key)
+}
+
+func TestRetryRejectsRedoesOnlyTransientRejects(t *testing.T) {
+	in := t.TempDir()
+	testutil.CopySample(t, in, 1)
+	out := filepath.Join(t.TempDir(), "ds")
+	local, _ := storage.NewLocal(in)
+	outB, _ := storage.NewLocal(out)
+	opts := func(b storage.Bucket, retry bool) stages.Options {
+		return stages.Options{In: b, Out: outB, Segmenter: seg, Captioner: capt, MinSharpness: 20, MinScore: 40, RetryRejects: retry, ShardRows: 8}
+	}
+	gone := vanishing{local, map[string]bool{"copy00/scene-003.jpg": true, "copy00/scene-006.jpg": true}}
+	first, err := stages.Build(context.Background(), opts(gone, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.ByReason["source.image_vanished"] != 2 {
+		t.Fatalf("first run rejects: %v", first.ByReason)
+	}
+	// A plain rerun keeps the transient rejects; --retry-rejects redoes them.
+	again, err := stages.Build(context.Background(), opts(local, false))
+	if err != nil || again.Resumed != 35 || again.ByReason["source.image_vanished"] != 2 {
+		t.Fatalf("plain rerun: %+v %v", again, err)
+	}
+	retried, err := stages.Build(context.Background(), opts(local, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if retried.Retried != 2 || retried.Resumed != 33 || retried.ByReason["source.image_vanished"] != 0 || retried.Accepted != first.Accepted+2 || retried.Inputs != 35 {
+		t.Fatalf("after --retry-rejects: %+v", retried)
+	}
+	rejects := readRejects(t, out)
+	for k, r := range rejects {
+		if r.Transient {
+			t.Errorf("%s still rejected as transient", k)
+		}
+	}
+	if len(rejects) != int(retried.Rejected) {
+		t.Errorf("%d reject rows, summary says %d", len(rejects), retried.Rejected)
 	}
 }
