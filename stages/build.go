@@ -55,8 +55,11 @@ type Options struct {
 
 	ToolVersion string
 	Config      map[string]any // echoed into manifest.json
-	Progress    func(accepted, rejected int64)
-	OnIgnored   func(key string)
+	// Stop, when closed, ends the input: in-flight items finish, complete
+	// rows are committed, and Build returns ErrStopped without a manifest.
+	Stop      <-chan struct{}
+	Progress  func(accepted, rejected int64)
+	OnIgnored func(key string)
 }
 
 // WithDefaults returns a copy with every zero value replaced by its default.
@@ -152,6 +155,30 @@ func Source(o Options) func(context.Context, func(*Item) error) error {
 	return (&pairSource{bucket: o.In, onIgnored: o.OnIgnored}).run
 }
 
+// ErrStopped is returned by Build when Options.Stop ended the input early.
+var ErrStopped = errors.New("stopped before the input was finished; committed shards are kept and a rerun resumes")
+
+// stopping wraps a source so it emits nothing once stop is closed.
+func stopping(src func(context.Context, func(*Item) error) error, stop <-chan struct{}, stopped *bool) func(context.Context, func(*Item) error) error {
+	return func(ctx context.Context, emit func(*Item) error) error {
+		err := src(ctx, func(it *Item) error {
+			select {
+			case <-stop:
+				*stopped = true
+				return errStopSource
+			default:
+			}
+			return emit(it)
+		})
+		if errors.Is(err, errStopSource) {
+			return nil // the stages drain what is in flight
+		}
+		return err
+	}
+}
+
+var errStopSource = errors.New("stop")
+
 // skipDone wraps a source so inputs an earlier run committed are not redone.
 func skipDone(src func(context.Context, func(*Item) error) error, done map[string]bool, skipped *int64) func(context.Context, func(*Item) error) error {
 	return func(ctx context.Context, emit func(*Item) error) error {
@@ -194,8 +221,13 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 	w := &shardWriter{bucket: o.Out, shardRows: o.ShardRows, version: o.ToolVersion, run: runID(), digest: digest,
 		byReason: map[string]int64{}, progress: o.Progress}
 	var resumed int64
+	var stopped bool
+	src := skipDone(Source(o), prior.done, &resumed)
+	if o.Stop != nil {
+		src = stopping(src, o.Stop, &stopped)
+	}
 	stats, err := pipeline.Run(ctx, pipeline.Config[*Item]{
-		Source: skipDone(Source(o), prior.done, &resumed),
+		Source: src,
 		Stages: Chain(o),
 		Done:   done,
 		Sink:   w.add,
@@ -208,6 +240,10 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 	}
 	if err := w.finish(ctx); err != nil {
 		return sum, err
+	}
+	if stopped {
+		sum.Inputs = sum.Accepted + sum.Rejected
+		return sum, ErrStopped
 	}
 	all := append(prior.shards, w.shards...)
 	sum.Accepted, sum.Rejected, sum.ByReason = 0, 0, map[string]int64{}

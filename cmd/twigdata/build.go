@@ -63,6 +63,7 @@ type buildFlags struct {
 	overwrite               bool
 	progress                string
 	logEvery                time.Duration
+	grace                   time.Duration
 	s3Endpoint, s3Region    string
 	s3PathStyle             bool
 	s3Attempts              int
@@ -114,6 +115,7 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.DurationVar(&b.s3Timeout, "s3-timeout", 2*time.Minute, "time limit of one S3 request attempt, body included: a stalled connection is retried, never waited on forever")
 	f.StringVar(&b.progress, "progress", "auto", "progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none")
 	f.DurationVar(&b.logEvery, "log-every", 10*time.Second, "interval of progress log lines when not on a terminal")
+	f.DurationVar(&b.grace, "grace", 30*time.Second, "after SIGINT/SIGTERM, how long in-flight work may take to finish and be committed before it is abandoned")
 	f.Usage = func() {
 		fmt.Fprint(f.Output(), buildUsage)
 		f.PrintDefaults()
@@ -159,7 +161,7 @@ func (b *buildFlags) applyConfig() error {
 	return nil
 }
 
-func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdBuild(args []string, stdout, stderr io.Writer) int {
 	b := newBuildFlags(stderr)
 	if err := b.fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -176,11 +178,16 @@ func cmdBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	sum, err := b.run(ctx, stdout, stderr, log)
+	sig := newSignals(b.grace, func(s os.Signal) {
+		log.Info("stopping: no new input; finishing and committing in-flight work", "signal", s.String(), "grace", b.grace, "again", "a second signal stops at once")
+	})
+	defer sig.done()
+	b.opts.Stop = sig.stop
+	sum, err := b.run(sig.ctx, stdout, stderr, log)
 	if err != nil {
-		code := exitCode(ctx, err)
+		code := exitCode(sig, err)
 		if code == exitInterrupted || code == exitTerminated {
-			fmt.Fprintln(stderr, "twigdata build: interrupted; committed shards are kept, manifest.json was not written")
+			fmt.Fprintf(stderr, "twigdata build: interrupted; %d inputs done this run, committed shards are kept; rerun the same command to resume\n", sum.Accepted+sum.Rejected)
 		} else {
 			fmt.Fprintln(stderr, "twigdata build:", err)
 		}

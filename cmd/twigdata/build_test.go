@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -466,7 +467,7 @@ func TestHelpIsComplete(t *testing.T) {
 
 func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 	in := t.TempDir()
-	testutil.CopySample(t, in, 20)
+	testutil.CopySample(t, in, 8)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -493,7 +494,8 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 			}
 			var log bytes.Buffer
 			buf := make([]byte, 4096)
-			for !strings.Contains(log.String(), "msg=progress") {
+			progressed := regexp.MustCompile(`msg=progress done=(\d{2,})`)
+			for !progressed.MatchString(log.String()) { // signal once at least 10 inputs are done
 				n, err := stderr.Read(buf)
 				log.Write(buf[:n])
 				if err != nil {
@@ -510,8 +512,21 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, "manifest.json")); err == nil {
 				t.Error("an interrupted build wrote manifest.json")
 			}
-			if !strings.Contains(log.String(), "interrupted; committed shards are kept") {
-				t.Errorf("stderr does not say what happened:\n%s", log.String())
+			m := regexp.MustCompile(`interrupted; (\d+) inputs done this run, committed shards are kept`).FindStringSubmatch(log.String())
+			if m == nil {
+				t.Fatalf("stderr does not say what happened:\n%s", log.String())
+			}
+			// Everything done before the stop was committed: the rerun keeps
+			// exactly that much and finishes the rest.
+			code, rerun := runProcess(t, nil, "build", "--in", in, "--out", out, "--progress", "none")
+			if code != 0 {
+				t.Fatalf("rerun: exit %d\n%s", code, rerun)
+			}
+			if m[1] == "0" || !strings.Contains(rerun, "resumed:  "+m[1]+" inputs") {
+				t.Errorf("interrupted run did %s inputs, rerun says:\n%s", m[1], rerun)
+			}
+			if !strings.Contains(rerun, "inputs:   280") {
+				t.Errorf("rerun did not complete the dataset:\n%s", rerun)
 			}
 		})
 	}

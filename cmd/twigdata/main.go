@@ -4,13 +4,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
@@ -46,16 +47,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
-	ctx, stop := signalContext()
-	defer stop()
 	switch args[0] {
 	case "build":
-		return cmdBuild(ctx, args[1:], stdout, stderr)
+		return cmdBuild(args[1:], stdout, stderr)
 	case "version", "--version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[1] == "build" {
-			return cmdBuild(ctx, []string{"--help"}, stdout, stderr)
+			return cmdBuild([]string{"--help"}, stdout, stderr)
 		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -69,36 +68,67 @@ type signalError struct{ sig os.Signal }
 
 func (e signalError) Error() string { return "received " + e.sig.String() }
 
-// signalContext is cancelled by SIGINT or SIGTERM, remembering which.
-func signalContext() (context.Context, func()) {
+// signals turns SIGINT and SIGTERM into a graceful stop: the first closes
+// stop (no new input; in-flight work finishes and is committed) and cancels
+// ctx after grace; a second signal cancels ctx at once.
+type signals struct {
+	ctx  context.Context
+	stop chan struct{}
+	sig  atomic.Value // os.Signal
+	done func()
+}
+
+func newSignals(grace time.Duration, onStop func(os.Signal)) *signals {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	sigc := make(chan os.Signal, 1)
+	s := &signals{ctx: ctx, stop: make(chan struct{})}
+	sigc := make(chan os.Signal, 2)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
 	go func() {
+		var first os.Signal
 		select {
-		case s := <-sigc:
-			cancel(signalError{s})
+		case first = <-sigc:
 		case <-ctx.Done():
+			return
 		}
+		s.sig.Store(first)
+		close(s.stop)
+		if onStop != nil {
+			onStop(first)
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-sigc:
+		case <-ctx.Done():
+			return
+		}
+		cancel(signalError{first})
 	}()
-	return ctx, func() { signal.Stop(sigc); cancel(nil) }
+	s.done = func() { signal.Stop(sigc); cancel(nil) }
+	return s
+}
+
+// code is the exit status after a signal: 128 + its number, as shells report it.
+func (s *signals) code() (int, bool) {
+	v, ok := s.sig.Load().(os.Signal)
+	if !ok {
+		return 0, false
+	}
+	if v == syscall.SIGTERM {
+		return exitTerminated, true
+	}
+	return exitInterrupted, true
 }
 
 // exitCode maps an error to the process exit status: 130 for SIGINT and 143
-// for SIGTERM (128 + the signal number, as shells report them), 1 otherwise.
-func exitCode(ctx context.Context, err error) int {
+// for SIGTERM, 1 for any other failure.
+func exitCode(sig *signals, err error) int {
 	if err == nil {
 		return exitOK
 	}
-	var sig signalError
-	if ctx.Err() != nil && errors.As(context.Cause(ctx), &sig) {
-		if sig.sig == syscall.SIGTERM {
-			return exitTerminated
-		}
-		return exitInterrupted
-	}
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-		return exitInterrupted
+	if code, ok := sig.code(); ok {
+		return code
 	}
 	return exitFailure
 }
