@@ -90,6 +90,19 @@ func loadPrior(ctx context.Context, out storage.Bucket, digest string, retryReje
 		}
 		p.shards = append(p.shards, st)
 	}
+	// A killed Put leaves a temporary file behind on local disk (S3 keeps
+	// nothing of an upload that did not complete).
+	if c, ok := out.(interface {
+		CleanTemp(context.Context, string) (int, error)
+	}); ok {
+		for _, dir := range []string{"samples", "tasks", "rejects", "stats"} {
+			n, err := c.CleanTemp(ctx, dir)
+			if err != nil {
+				return nil, fmt.Errorf("remove temporary files of a killed run: %w", err)
+			}
+			p.orphans += n
+		}
+	}
 	// Files no stats file vouches for were cut off by a crash: redo their inputs.
 	for _, dir := range []string{"samples/", "tasks/", "rejects/"} {
 		var orphans []string

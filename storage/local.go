@@ -90,6 +90,29 @@ func (l *Local) walk(ctx context.Context, rel, prefix string, fn func(Object) er
 	return nil
 }
 
+// CleanTemp removes the temporary files of Puts that a killed process never
+// finished, under prefix. Only one build may write an output folder at a time.
+func (l *Local) CleanTemp(ctx context.Context, prefix string) (int, error) {
+	n := 0
+	root := filepath.Join(l.root, filepath.FromSlash(prefix))
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") {
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+			n++
+		}
+		return ctx.Err()
+	})
+	return n, err
+}
+
 // Get opens the file.
 func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	p, err := l.path(key)
