@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"runtime"
+	"strings"
 	"time"
 
 	"golang.org/x/image/draw"
@@ -22,6 +24,16 @@ import (
 type Options struct {
 	In  storage.Bucket // where pairs are listed and read
 	Out storage.Bucket // where the dataset is written
+
+	// InKey is a manifest or tar shard inside In; "" reads In as a prefix.
+	InKey string
+	// InFormat is pairs, manifest or webdataset; "" detects it (see DetectFormat).
+	InFormat                             string
+	PromptColumn, ImageColumn, KeyColumn string // manifest columns; defaults prompt, image, none
+	MaxManifestBytes                     int64  // default 1 GiB
+	MaxShardBytes                        int64  // WebDataset shard size limit; default 4 GiB
+	// OpenRef resolves an s3:// image reference of a manifest; nil refuses them.
+	OpenRef func(ctx context.Context, uri string) (storage.Bucket, string, error)
 
 	Segmenter *annotators.Segmenter
 	Captioner *annotators.Captioner
@@ -88,6 +100,18 @@ func (o Options) WithDefaults() Options {
 	if o.PromptField == "" {
 		o.PromptField = "prompt"
 	}
+	if o.PromptColumn == "" {
+		o.PromptColumn = DefaultPromptColumn
+	}
+	if o.ImageColumn == "" {
+		o.ImageColumn = DefaultImageColumn
+	}
+	if o.MaxManifestBytes <= 0 {
+		o.MaxManifestBytes = 1 << 30
+	}
+	if o.MaxShardBytes <= 0 {
+		o.MaxShardBytes = 4 << 30
+	}
 	def(&o.MinSide, 128)
 	def(&o.FetchWorkers, 8)
 	def(&o.DecodeWorkers, runtime.NumCPU())
@@ -150,9 +174,78 @@ func Chain(o Options) []pipeline.Stage[*Item] {
 	}
 }
 
-// Source lists the input bucket as stem pairs.
+// Input formats.
+const (
+	FormatPairs      = "pairs"
+	FormatManifest   = "manifest"
+	FormatWebDataset = "webdataset"
+)
+
+// DetectFormat names the input format: by the extension of key when the
+// input is one file, else by the first image or tar shard in the listing.
+func DetectFormat(ctx context.Context, in storage.Bucket, key string) (string, error) {
+	if key != "" {
+		switch strings.ToLower(path.Ext(key)) {
+		case ".tar":
+			return FormatWebDataset, nil
+		case ".jsonl", ".ndjson", ".json", ".csv", ".parquet":
+			return FormatManifest, nil
+		}
+		return "", fmt.Errorf("%s: a single input file must be a manifest (.jsonl, .csv, .parquet) or a WebDataset shard (.tar)", in.URI(key))
+	}
+	format := FormatPairs
+	stop := errors.New("found")
+	err := in.List(ctx, "", func(o storage.Object) error {
+		ext := strings.ToLower(path.Ext(o.Key))
+		switch {
+		case ext == ".tar":
+			format = FormatWebDataset
+			return stop
+		case imageExts[ext]:
+			return stop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, stop) {
+		return "", err
+	}
+	return format, nil
+}
+
+// Source emits the inputs in the configured format.
 func Source(o Options) func(context.Context, func(*Item) error) error {
+	switch o.InFormat {
+	case FormatManifest:
+		return (&manifestSource{bucket: o.In, key: o.InKey, promptCol: o.PromptColumn, imageCol: o.ImageColumn,
+			keyCol: o.KeyColumn, maxBytes: o.MaxManifestBytes, open: o.OpenRef}).run
+	case FormatWebDataset:
+		var keys []string
+		if o.InKey != "" {
+			keys = []string{o.InKey}
+		}
+		return (&tarSource{bucket: o.In, keys: keys, maxShardBytes: o.MaxShardBytes, maxImageBytes: o.MaxImageBytes,
+			maxPromptBytes: o.MaxPromptBytes, promptField: o.PromptField}).run
+	}
 	return (&pairSource{bucket: o.In, onIgnored: o.OnIgnored}).run
+}
+
+// Count counts the inputs for a progress total; -1 when counting would cost a
+// second read of the data (WebDataset shards).
+func Count(ctx context.Context, o Options) (int64, error) {
+	o = o.WithDefaults()
+	if o.InFormat == "" {
+		f, err := DetectFormat(ctx, o.In, o.InKey)
+		if err != nil {
+			return -1, err
+		}
+		o.InFormat = f
+	}
+	if o.InFormat == FormatWebDataset {
+		return -1, nil
+	}
+	var n int64
+	err := Source(o)(ctx, func(*Item) error { n++; return nil })
+	return n, err
 }
 
 // ErrStopped is returned by Build when Options.Stop ended the input early.
@@ -205,6 +298,13 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 	}
 	if err := prepareOutput(ctx, o.Out, o.Overwrite); err != nil {
 		return Summary{}, err
+	}
+	if o.InFormat == "" {
+		f, err := DetectFormat(ctx, o.In, o.InKey)
+		if err != nil {
+			return Summary{}, err
+		}
+		o.InFormat = f
 	}
 	digest := configDigest(o)
 	prior, err := loadPrior(ctx, o.Out, digest, o.RetryRejects)

@@ -35,7 +35,7 @@ func TestDecodeLayoutsToUprightCanvas(t *testing.T) {
 		{"png with alpha", "scene-007.png", "png", 720, 540, false},
 		{"16-bit png", "scene-010.png", "png", 480, 640, false},
 		{"exif orientation 6 jpeg", "scene-013.jpg", "jpeg", 1024, 768, false},
-		{"cmyk jpeg", "cmyk.jpg", "jpeg", 256, 256, false},
+		{"cmyk jpeg", "cmyk.jpg", "jpeg", 512, 512, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,18 +31,37 @@ func (f *fetcher) process(ctx context.Context, batch []*Item) error {
 
 // fetch returns an error only for infrastructure failures; a bad file becomes a reject.
 func (f *fetcher) fetch(ctx context.Context, it *Item) error {
-	raw, err := storage.ReadAll(ctx, f.bucket, it.PromptKey, f.maxPromptBytes)
-	if err != nil {
-		return f.classify(it, "prompt", it.PromptKey, err)
-	}
-	prompt, reason, detail := parsePrompt(it.PromptKey, raw, f.promptField)
-	if reason != "" {
-		it.rejectf("source", reason, "%s", detail)
+	if !it.promptReady {
+		raw, err := storage.ReadAll(ctx, f.bucket, it.PromptKey, f.maxPromptBytes)
+		if err != nil {
+			return f.classify(it, "prompt", it.PromptKey, err)
+		}
+		prompt, reason, detail := parsePrompt(it.PromptKey, raw, f.promptField)
+		if reason != "" {
+			it.rejectf("source", reason, "%s", detail)
+			return nil
+		}
+		it.Prompt = prompt
+	} else if int64(len(it.Prompt)) > f.maxPromptBytes {
+		it.rejectf("source", "source.prompt_too_large", "the prompt of %s has %d bytes, above the %d-byte limit", it.Key, len(it.Prompt), f.maxPromptBytes)
 		return nil
 	}
-	it.Prompt = prompt
-	img, err := storage.ReadAll(ctx, f.bucket, it.ImageKey, f.maxImageBytes)
+	if it.imageReady {
+		if len(it.RawImage) == 0 {
+			it.rejectf("decode", "decode.empty_file", "%s is empty (0 bytes)", it.ImageKey)
+		}
+		return nil
+	}
+	b := f.bucket
+	if it.imageBucket != nil {
+		b = it.imageBucket
+	}
+	img, err := storage.ReadAll(ctx, b, it.ImageKey, f.maxImageBytes)
 	if err != nil {
+		if storage.IsNotExist(err) && it.promptReady {
+			it.rejectf("source", "source.no_image", "%s, named by %s, does not exist", b.URI(it.ImageKey), it.SourceURI)
+			return nil
+		}
 		return f.classify(it, "image", it.ImageKey, err)
 	}
 	if len(img) == 0 {

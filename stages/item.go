@@ -9,6 +9,7 @@ import (
 
 	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/storage"
 )
 
 // Item is one input pair as it moves through the stages; each stage fills in
@@ -21,6 +22,10 @@ type Item struct {
 
 	Prompt   string
 	RawImage []byte
+
+	promptReady bool           // the source gave the prompt inline (manifest, tar)
+	imageReady  bool           // the source gave the image bytes (tar)
+	imageBucket storage.Bucket // where ImageKey lives when not the input bucket (s3:// references)
 
 	Format       string
 	OrigW, OrigH int

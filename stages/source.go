@@ -105,10 +105,3 @@ func (s *pairSource) pair(stem string, p *pairParts) *Item {
 	}
 	return it
 }
-
-// CountPairs counts the distinct stems under a bucket, for progress totals.
-func CountPairs(ctx context.Context, b storage.Bucket) (int64, error) {
-	var n int64
-	err := (&pairSource{bucket: b}).run(ctx, func(*Item) error { n++; return nil })
-	return n, err
-}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -97,6 +98,10 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.Int64Var(&b.maxImageMB, "max-image-mb", d.MaxImageBytes>>20, "reject image files larger than this many MiB")
 	f.Int64Var(&b.maxPromptKB, "max-prompt-kb", d.MaxPromptBytes>>10, "reject prompt files larger than this many KiB")
 	f.StringVar(&o.PromptField, "prompt-field", d.PromptField, "field holding the prompt in <stem>.json files")
+	f.StringVar(&o.InFormat, "in-format", "", "input format: pairs (a folder or prefix of <stem>.jpg + <stem>.txt), manifest (a .jsonl, .csv or .parquet file), webdataset (.tar shards, or a folder or prefix of them); default: detected")
+	f.StringVar(&o.PromptColumn, "prompt-column", stages.DefaultPromptColumn, "manifest column holding the prompt")
+	f.StringVar(&o.ImageColumn, "image-column", stages.DefaultImageColumn, "manifest column holding the image: a path relative to the manifest, or an s3:// URI")
+	f.StringVar(&o.KeyColumn, "key-column", "", "manifest column naming each input (default: the image reference without its extension)")
 	f.IntVar(&o.MinSide, "min-side", d.MinSide, "reject images whose shorter side is below this many pixels")
 	f.Float64Var(&o.MinSharpness, "min-sharpness", 20, "reject canvases whose variance of the Laplacian is below this (blurred)")
 	f.IntVar(&o.MinScore, "min-score", 40, "reject samples whose mean critic score is below this (0..100)")
@@ -219,19 +224,13 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 
 	s3cfg := storage.S3Config{Endpoint: b.s3Endpoint, PathStyle: b.s3PathStyle, Region: b.s3Region, MaxAttempts: b.s3Attempts, Timeout: b.s3Timeout}
 	var in storage.Bucket
+	var inKey string
 	inName := b.in
 	if b.in == "" {
 		in = storage.NewFS(twigdata.Sample(), "bundled:sample")
 		inName = "the bundled sample"
-	} else {
-		if !strings.HasPrefix(b.in, "s3://") {
-			if st, err := os.Stat(b.in); err != nil || !st.IsDir() {
-				return stages.Summary{}, fmt.Errorf("--in %s is not a readable folder", b.in)
-			}
-		}
-		if in, err = storage.Open(ctx, b.in, s3cfg); err != nil {
-			return stages.Summary{}, err
-		}
+	} else if in, inKey, err = openInput(ctx, b.in, s3cfg); err != nil {
+		return stages.Summary{}, err
 	}
 	out, err := storage.Open(ctx, b.out, s3cfg)
 	if err != nil {
@@ -239,7 +238,8 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	}
 
 	o := b.opts
-	o.In, o.Out = in, out
+	o.In, o.Out, o.InKey = in, out, inKey
+	o.OpenRef = refOpener(s3cfg)
 	o.Segmenter, o.Captioner = seg, capt
 	o.Overwrite = b.overwrite
 	o.MaxImageBytes = b.maxImageMB << 20
@@ -250,7 +250,7 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	o.OnIgnored = func(string) { ignored.Add(1) }
 
 	var acc, rej atomic.Int64
-	stopProgress := b.startProgress(ctx, in, stderr, log, &acc, &rej)
+	stopProgress := b.startProgress(ctx, o, stderr, log, &acc, &rej)
 	o.Progress = func(a, r int64) { acc.Store(a); rej.Store(r) }
 	fmt.Fprintf(stderr, "twigdata: building from %s into %s (device %s, ONNX Runtime %s)\n", inName, out.URI(""), dev, annotators.RuntimeVersion())
 	sum, err := stages.Build(ctx, o)
@@ -281,7 +281,7 @@ func modelDir(path, role string) annotators.ModelDir {
 
 // startProgress shows a bar on a terminal or logs periodically otherwise; the
 // total is counted by a separate listing so the bar can show an ETA.
-func (b *buildFlags) startProgress(ctx context.Context, in storage.Bucket, stderr io.Writer, log *slog.Logger, acc, rej *atomic.Int64) func() {
+func (b *buildFlags) startProgress(ctx context.Context, o stages.Options, stderr io.Writer, log *slog.Logger, acc, rej *atomic.Int64) func() {
 	mode := b.progress
 	if mode == "auto" {
 		mode = "log"
@@ -296,8 +296,8 @@ func (b *buildFlags) startProgress(ctx context.Context, in storage.Bucket, stder
 	var total atomic.Int64
 	total.Store(-1)
 	go func() {
-		n, err := stages.CountPairs(ctx, in)
-		if err == nil {
+		n, err := stages.Count(ctx, o)
+		if err == nil && n >= 0 {
 			total.Store(n)
 		}
 	}()
@@ -373,4 +373,55 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 	glob := strings.TrimSuffix(where, "/")
 	fmt.Fprintf(w, "\nLook at it with DuckDB:\n\n  duckdb -c \"SELECT s.prompt, r.index, r.plan, r.critic.score, r.reflected\n    FROM read_parquet('%s/samples/*.parquet') s, unnest(s.regions) t(r) LIMIT 9\"\n\n", glob)
 	fmt.Fprintf(w, "  duckdb -c \"SELECT stage, reason, key, detail FROM read_parquet('%s/rejects/*.parquet')\"\n", glob)
+}
+
+// inputFileExts are the extensions that make --in one file rather than a folder or prefix.
+var inputFileExts = map[string]bool{".jsonl": true, ".ndjson": true, ".json": true, ".csv": true, ".parquet": true, ".tar": true}
+
+// openInput opens --in: a folder or prefix, or one manifest or shard file in it.
+func openInput(ctx context.Context, in string, s3cfg storage.S3Config) (storage.Bucket, string, error) {
+	if strings.HasPrefix(in, "s3://") {
+		if ext := strings.ToLower(filepath.Ext(in)); inputFileExts[ext] {
+			i := strings.LastIndex(in, "/")
+			b, err := storage.Open(ctx, in[:i+1], s3cfg)
+			return b, in[i+1:], err
+		}
+		b, err := storage.Open(ctx, in, s3cfg)
+		return b, "", err
+	}
+	st, err := os.Stat(in)
+	if err != nil {
+		return nil, "", fmt.Errorf("--in %s is not a readable folder or file: %w", in, err)
+	}
+	if st.IsDir() {
+		b, err := storage.NewLocal(in)
+		return b, "", err
+	}
+	b, err := storage.NewLocal(filepath.Dir(in))
+	return b, filepath.Base(in), err
+}
+
+// refOpener resolves the s3:// image references of a manifest, one client per bucket.
+func refOpener(cfg storage.S3Config) func(context.Context, string) (storage.Bucket, string, error) {
+	var mu sync.Mutex
+	buckets := map[string]storage.Bucket{}
+	return func(ctx context.Context, uri string) (storage.Bucket, string, error) {
+		rest := strings.TrimPrefix(uri, "s3://")
+		i := strings.IndexByte(rest, '/')
+		if i <= 0 || i == len(rest)-1 {
+			return nil, "", fmt.Errorf("%q is not an s3://bucket/key URI", uri)
+		}
+		name, key := rest[:i], rest[i+1:]
+		mu.Lock()
+		defer mu.Unlock()
+		if b, ok := buckets[name]; ok {
+			return b, key, nil
+		}
+		b, err := storage.Open(ctx, "s3://"+name+"/", cfg)
+		if err != nil {
+			return nil, "", err
+		}
+		buckets[name] = b
+		return b, key, nil
+	}
 }

@@ -393,7 +393,7 @@ func TestBuildErrors(t *testing.T) {
 		{"model directory missing files", []string{"--segmenter", badModel}, nil, 1, "missing model.onnx, config.json, preprocessor_config.json"},
 		{"output under a file", []string{"--out", filepath.Join(aFile, "ds")}, nil, 1, "not writable"},
 		{"output not writable", []string{"--out", filepath.Join(readonly, "ds")}, nil, 1, "not writable"},
-		{"input is not a folder", []string{"--in", filepath.Join(tmp, "missing")}, nil, 1, "not a readable folder"},
+		{"input is not a folder", []string{"--in", filepath.Join(tmp, "missing")}, nil, 1, "not a readable folder or file"},
 		{"bad device", []string{"--device", "tpu"}, nil, 1, "cuda:N"},
 		{"k larger than the grid", []string{"--k", "40"}, nil, 1, "--k 40"},
 		{"unknown flag", []string{"--frobnicate"}, nil, 2, "frobnicate"},
