@@ -29,6 +29,8 @@ func main() {
 	batch := flag.Int("batch-size", 16, "annotate batch size")
 	device := flag.String("device", "cpu", "cpu or cuda:N")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
+	resumeAt := flag.Float64("resume-at", 0.5, "also measure resuming a run interrupted at this fraction of its inputs (0: skip)")
+	shardRows := flag.Int("shard-rows", 100, "rows per shard (small shards bound the work an interruption loses)")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -39,14 +41,14 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*n, *dir, *batch, *device); err != nil {
+	if err := run(*n, *dir, *batch, *device, *resumeAt, *shardRows); err != nil {
 		fmt.Fprintln(os.Stderr, "twigbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(n int, dir string, batch int, device string) error {
+func run(n int, dir string, batch int, device string, resumeAt float64, shardRows int) error {
 	ctx := context.Background()
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "twigbench-")
@@ -81,7 +83,7 @@ func run(n int, dir string, batch int, device string) error {
 	inB, _ := storage.NewLocal(in)
 	outB, _ := storage.NewLocal(filepath.Join(dir, "out"))
 	o := stages.Options{In: inB, Out: outB, Segmenter: seg, Captioner: capt, MinSharpness: 20, MinScore: 40,
-		BatchSize: batch, Overwrite: true, ToolVersion: twigdata.Version}.WithDefaults()
+		BatchSize: batch, Overwrite: true, ToolVersion: twigdata.Version, ShardRows: shardRows}.WithDefaults()
 
 	// 1. The whole pipeline, stages overlapping.
 	sum, err := stages.Build(ctx, o)
@@ -149,6 +151,44 @@ func run(n int, dir string, batch int, device string) error {
 	fmt.Printf("stages alone, one after another: %s; pipeline: %s (overlap ratio %.2f: above 1 means stages ran concurrently)\n",
 		serial.Round(time.Millisecond), sum.Stats.Wall.Round(time.Millisecond), serial.Seconds()/sum.Stats.Wall.Seconds())
 	fmt.Printf("stage-overlap efficiency: %.2f (pipeline %.1f / slowest alone %.1f samples/s)\n", pipeRate/slowest.rate, pipeRate, slowest.rate)
+	if resumeAt > 0 {
+		return measureResume(ctx, o, sum, resumeAt)
+	}
+	return nil
+}
+
+// measureResume interrupts a fresh build once resumeAt of its inputs are
+// done — abandoning in-flight work and unflushed rows, as a kill does — then
+// reruns it and compares the rerun's time with the full run's time for the
+// inputs that were left.
+func measureResume(ctx context.Context, o stages.Options, full stages.Summary, resumeAt float64) error {
+	o.Overwrite = true
+	cut := int64(resumeAt * float64(full.Inputs))
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	o.Progress = func(a, r int64) {
+		if a+r >= cut {
+			cancel()
+		}
+	}
+	first, err := stages.Build(cctx, o)
+	if err == nil {
+		return fmt.Errorf("the interrupted run finished before %d inputs", cut)
+	}
+	o.Overwrite, o.Progress = false, nil
+	t0 := time.Now()
+	second, err := stages.Build(ctx, o)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	took := time.Since(t0) // reading the committed shards included
+	doneAtKill := first.Accepted + first.Rejected
+	per := float64(full.Stats.Wall) / float64(full.Inputs)
+	remaining := time.Duration(per * float64(full.Inputs-doneAtKill))
+	fmt.Printf("\nresume: interrupted after %d of %d inputs; %d of them were in committed shards, %d were redone (shard-rows %d)\n",
+		doneAtKill, full.Inputs, second.Resumed, doneAtKill-second.Resumed, o.ShardRows)
+	fmt.Printf("resume: the rerun took %s; the work left at the interruption (%d inputs) takes %s in a full run: resume overhead %.2fx\n",
+		took.Round(time.Millisecond), full.Inputs-doneAtKill, remaining.Round(time.Millisecond), took.Seconds()/remaining.Seconds())
 	return nil
 }
 
