@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,5 +105,38 @@ func TestS3PermanentFaultsFailFastWithAdvice(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestS3ListingPaginates(t *testing.T) {
+	b, _ := newBucket(t)
+	ctx := context.Background()
+	const n = 1100 // more than one ListObjectsV2 page of 1000
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := b.Put(ctx, fmt.Sprintf("p/%05d.txt", i), []byte("x")); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	got := 0
+	prev := ""
+	err := b.List(ctx, "p/", func(o storage.Object) error {
+		if o.Key <= prev {
+			t.Errorf("listing out of order: %s after %s", o.Key, prev)
+		}
+		prev = o.Key
+		got++
+		return nil
+	})
+	if err != nil || got != n {
+		t.Fatalf("listed %d of %d objects (%v)", got, n, err)
 	}
 }

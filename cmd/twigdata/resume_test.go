@@ -341,3 +341,38 @@ func TestS3FaultsAreRetriedAndChangeNothing(t *testing.T) {
 	}
 	compare(t, readDataset(t, mirror(t, faulty)), readDataset(t, mirror(t, clean)))
 }
+
+func TestS3PermanentFaultsFailTheBuildFast(t *testing.T) {
+	s3(t)
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want []string
+	}{
+		{"missing output bucket", []string{"--out", "s3://no-such-twig-bucket/ds"}, nil, []string{`bucket "no-such-twig-bucket" does not exist`}},
+		{"missing input bucket", []string{"--in", "s3://no-such-input-bucket/pairs/"}, nil, []string{`bucket "no-such-input-bucket" does not exist`}},
+		{"wrong credentials", []string{"--in", "s3://no-such-input-bucket/pairs/"}, []string{"AWS_SECRET_ACCESS_KEY=wrong-secret"}, []string{"access denied", "check the AWS credentials"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"build", "--out", filepath.Join(t.TempDir(), "ds"), "--progress", "none"}, tc.args...)
+			start := time.Now()
+			code, out := runProcess(t, tc.env, args...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1:\n%s", code, out)
+			}
+			if took := time.Since(start); took > 15*time.Second {
+				t.Errorf("took %s to fail", took)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if strings.Contains(out, "wrong-secret") || strings.Contains(out, s3test.SecretKey) {
+				t.Errorf("a credential was printed:\n%s", out)
+			}
+		})
+	}
+}
