@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -114,9 +115,17 @@ func TestHostileCorpus(t *testing.T) {
 	}
 	parent := t.TempDir()
 	out := filepath.Join(parent, "ds")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	sum, err := build(t, context.Background(), in, out, nil)
 	if err != nil {
 		t.Fatalf("the run must succeed: %v", err)
+	}
+	runtime.ReadMemStats(&after)
+	// Decoding either bomb would allocate 7.5 GB at least; the whole corpus
+	// needs a small fraction of that.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<30 {
+		t.Errorf("the corpus allocated %d MB: something decoded a bomb", alloc>>20)
 	}
 	if sum.Inputs != int64(len(cases)) {
 		t.Errorf("%d inputs in the dataset, %d in the corpus", sum.Inputs, len(cases))

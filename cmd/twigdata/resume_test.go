@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/internal/s3test"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
@@ -374,5 +375,45 @@ func TestS3PermanentFaultsFailTheBuildFast(t *testing.T) {
 				t.Errorf("a credential was printed:\n%s", out)
 			}
 		})
+	}
+}
+
+func TestS3ManifestWithS3References(t *testing.T) {
+	ctx := context.Background()
+	suffix := time.Now().UnixNano() % 1e9
+	images := uploadSample(t, fmt.Sprintf("imgs-%d", suffix), "raw", 1)
+	manBucket := fmt.Sprintf("man-%d", suffix)
+	if err := s3(t).CreateBucket(ctx, manBucket); err != nil {
+		t.Fatal(err)
+	}
+	var rows strings.Builder
+	for _, stem := range []string{"scene-000.jpg", "scene-001.png", "scene-002.webp"} {
+		p, err := fs.ReadFile(twigdata.Sample(), strings.TrimSuffix(stem, filepath.Ext(stem))+".txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&rows, "{\"image\": %q, \"prompt\": %q}\n", images+"/copy00/"+stem, strings.TrimSpace(string(p)))
+	}
+	fmt.Fprintf(&rows, "{\"image\": %q, \"prompt\": \"a missing object\"}\n", images+"/copy00/nope.jpg")
+	b, err := storage.Open(ctx, "s3://"+manBucket+"/lists/", storage.S3Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put(ctx, "train.jsonl", []byte(rows.String())); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "ds")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--in", "s3://" + manBucket + "/lists/train.jsonl", "--out", out, "--progress", "none"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	d := readDataset(t, out)
+	if len(d.samples) != 3 || len(d.rejects) != 1 {
+		t.Fatalf("%d samples, %d rejects (%v), want 3 and 1", len(d.samples), len(d.rejects), d.rejects)
+	}
+	for k, r := range d.rejects {
+		if r != "source.no_image" || !strings.Contains(k, "nope") {
+			t.Errorf("reject %s: %s", k, r)
+		}
 	}
 }
