@@ -417,6 +417,7 @@ func writeManifest(ctx context.Context, o Options, sum Summary, digest string) e
 		"schema_version": schema.Version,
 		"created":        time.Now().UTC().Format(time.RFC3339),
 		"onnxruntime":    annotators.RuntimeVersion(),
+		"go":             runtime.Version(),
 		"annotators":     map[string]string{"segmenter": o.Segmenter.ID(), "captioner": o.Captioner.ID()},
 		"config":         o.Config,
 		"counts":         map[string]any{"inputs": sum.Inputs, "accepted": sum.Accepted, "rejected": sum.Rejected, "rejected_by_reason": sum.ByReason},
