@@ -27,19 +27,17 @@ type tarSource struct {
 }
 
 func (s *tarSource) run(ctx context.Context, emit func(*Item) error) error {
-	shards := s.keys
-	if len(shards) == 0 {
-		err := s.bucket.List(ctx, "", func(o storage.Object) error {
-			if strings.HasSuffix(strings.ToLower(o.Key), ".tar") {
-				shards = append(shards, o.Key)
+	if len(s.keys) == 0 {
+		// Each shard is read as the listing reaches it, so nothing grows with
+		// the number of shards.
+		return s.bucket.List(ctx, "", func(o storage.Object) error {
+			if !strings.HasSuffix(strings.ToLower(o.Key), ".tar") {
+				return nil
 			}
-			return nil
+			return s.shard(ctx, o.Key, emit)
 		})
-		if err != nil {
-			return err
-		}
 	}
-	for _, sh := range shards {
+	for _, sh := range s.keys {
 		if err := s.shard(ctx, sh, emit); err != nil {
 			return err
 		}
