@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench build ort versitygw testdata vet fmt clean
+.PHONY: all run test bench build ort versitygw testdata prompt-report vet fmt clean
 
 all: build
 
@@ -42,6 +42,10 @@ test: ort versitygw
 bench: ort
 	@echo "bench: $(BENCH_N) generated pairs in .deps/bench (made once, then reused)"
 	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench
+
+## prompt-report: how often the prompt parser finds each T2I-CompBench category's structure (5.5K prompts)
+prompt-report:
+	@$(GO) test ./stages -count=1 -run TestPromptStructureOnCompBench -v | sed -n '/category/,/^---/p'
 
 ## testdata: regenerate the bundled sample and tiny models
 testdata:

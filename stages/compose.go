@@ -649,7 +649,7 @@ func agreement(caption string, segs []*segment, labels []string) int {
 	words := 0
 	ok := 0
 	for _, w := range strings.Fields(strings.ToLower(caption)) {
-		if stopWords[w] {
+		if determiners[w] || w == "and" || w == "with" || w == "of" {
 			continue
 		}
 		words++

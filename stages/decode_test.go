@@ -132,6 +132,12 @@ func TestParsePrompt(t *testing.T) {
 		{"The blue ball was next to the orange cone on the road.", "1 blue ball|1 orange cone|1 road", "ball next to cone,cone on road"},
 		{"two blue boxes and one red ball", "2 blue box|1 red ball", ""},
 		{"a horse hidden by a television", "1 horse|1 television", "horse hidden by television"},
+		{"A Child is playing with a kite at the park.\r\n", "1 child|1 kite|1 park", "child playing with kite,kite at park"},
+		{"three women, four bees and three ships", "3 woman|4 bee|3 ship", ""},
+		{"The soft yellow duckling swam near the sleek black swan.", "1 soft yellow duckling|1 sleek black swan", "duckling swam near swan"},
+		{"a rubber band and a metallic knife", "1 rubber band|1 metallic knife", ""},
+		{"a chicken on the top of a balloon", "1 chicken|1 balloon", "chicken on the top of balloon"},
+		{"a cat to the left of a dog", "1 cat|1 dog", "cat on the left of dog"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.prompt, func(t *testing.T) {

@@ -1,0 +1,139 @@
+package stages
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// compbenchDir holds the 5.5K T2I-CompBench training prompts (shared/ sits beside the checkout).
+var compbenchDir = filepath.Join("..", "..", "shared", "data", "t2i-compbench")
+
+// structureFound says whether a prompt's parse holds the structure its category is about.
+var structureFound = map[string]func(prompt string, p ParsedPrompt) bool{
+	"color":       func(_ string, p ParsedPrompt) bool { return countAttr(p, colorWords) >= 1 },
+	"shape":       func(_ string, p ParsedPrompt) bool { return countAttr(p, shapeWords)+countAttr(p, sizeWords) >= 1 },
+	"texture":     func(_ string, p ParsedPrompt) bool { return countAttr(p, textureWords) >= 1 },
+	"spatial":     func(_ string, p ParsedPrompt) bool { return hasRelation(p, true) },
+	"3d_spatial":  func(_ string, p ParsedPrompt) bool { return hasRelation(p, true) },
+	"non_spatial": func(_ string, p ParsedPrompt) bool { return hasRelation(p, false) },
+	"complex":     func(_ string, p ParsedPrompt) bool { return len(p.Entities) >= 2 && len(p.Relations) >= 1 },
+	"numeracy":    countsFound,
+}
+
+// floors are the documented minimum shares per category, set from the
+// measurement (make prompt-report prints it) a little under what the parser
+// reaches, so a regression fails the test. color stays under 99% because
+// T2I-CompBench's color split holds prompts with no color at all ("a wooden
+// spoon and a metal fork"); complex prompts are free prose.
+var floors = map[string]float64{
+	"color": 0.98, "shape": 0.99, "texture": 0.99, "spatial": 0.99, "3d_spatial": 0.99,
+	"non_spatial": 0.97, "complex": 0.93, "numeracy": 0.99,
+}
+
+func countAttr(p ParsedPrompt, words map[string]bool) int {
+	n := 0
+	for _, e := range p.Entities {
+		for _, a := range e.Attributes {
+			if words[a] {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+func hasRelation(p ParsedPrompt, spatial bool) bool {
+	for _, r := range p.Relations {
+		if r.Subject == "" || r.Object == "" {
+			continue
+		}
+		isSpatial := false
+		for _, s := range SpatialPredicates {
+			if c, ok := canonicalPredicate[s]; ok {
+				s = c
+			}
+			if r.Predicate == s {
+				isSpatial = true
+			}
+		}
+		if isSpatial == spatial || !spatial {
+			return true
+		}
+	}
+	return false
+}
+
+// countsFound: every number word of the prompt is the count of some entity.
+func countsFound(prompt string, p ParsedPrompt) bool {
+	counts := map[int32]int{}
+	for _, e := range p.Entities {
+		counts[e.Count]++
+	}
+	for _, w := range tokenize(prompt) {
+		n, ok := numberWords[w]
+		if !ok || w == "a" || w == "an" {
+			continue
+		}
+		if counts[int32(n)] == 0 {
+			return false
+		}
+		counts[int32(n)]--
+	}
+	return true
+}
+
+func TestPromptStructureOnCompBench(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(compbenchDir, "*_train.txt"))
+	if len(files) == 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no prompts in %s: shared/ must sit beside the checkout", compbenchDir)
+		}
+		t.Skipf("no prompts in %s", compbenchDir)
+	}
+	sort.Strings(files)
+	var report strings.Builder
+	fmt.Fprintf(&report, "%-12s %6s %6s %7s %6s\n", "category", "total", "found", "share", "floor")
+	for _, f := range files {
+		cat := strings.TrimSuffix(filepath.Base(f), "_train.txt")
+		check, ok := structureFound[cat]
+		if !ok {
+			t.Errorf("no expected structure defined for category %s", cat)
+			continue
+		}
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total, found := 0, 0
+		var misses []string
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
+			if line == "" {
+				continue
+			}
+			total++
+			if check(line, ParsePrompt(line)) {
+				found++
+			} else if len(misses) < 3 {
+				misses = append(misses, line)
+			}
+		}
+		fh.Close()
+		share := float64(found) / float64(total)
+		fmt.Fprintf(&report, "%-12s %6d %6d %6.1f%% %5.0f%%\n", cat, total, found, 100*share, 100*floors[cat])
+		if share < floors[cat] {
+			t.Errorf("%s: structure found in %.1f%% of prompts, floor %.0f%%; misses like %q", cat, 100*share, 100*floors[cat], misses)
+		}
+		if testing.Verbose() && len(misses) > 0 {
+			fmt.Fprintf(&report, "             e.g. missed: %q\n", misses)
+		}
+	}
+	t.Log("\n" + report.String())
+}
