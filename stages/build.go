@@ -58,7 +58,8 @@ type Options struct {
 	DecodeWorkers   int // default NumCPU: decoding and resizing are CPU-bound
 	AnnotateWorkers int // default 1: one session call already uses every core (or the GPU)
 	ComposeWorkers  int // default NumCPU: component labelling and JPEG encoding are CPU-bound
-	BatchSize       int // samples per annotate call; default 16
+	BatchSize       int           // samples per annotate call; default 16
+	BatchWait       time.Duration // how long a partial batch waits for more samples; default pipeline.DefaultMaxWait
 
 	ShardRows    int // rows per shard; default 1000
 	JPEGQuality  int // canvas image quality; default 95
@@ -168,7 +169,7 @@ func Chain(o Options) []pipeline.Stage[*Item] {
 		{Name: "fetch", Workers: o.FetchWorkers, Process: f.process},
 		{Name: "decode", Workers: o.DecodeWorkers, Process: d.process},
 		{Name: "schedule", Workers: 1, Process: s.process},
-		{Name: "annotate", Workers: o.AnnotateWorkers, Batch: o.BatchSize, Process: a.process},
+		{Name: "annotate", Workers: o.AnnotateWorkers, Batch: o.BatchSize, MaxWait: o.BatchWait, Process: a.process},
 		{Name: "compose", Workers: o.ComposeWorkers, Process: c.process},
 		{Name: "filter", Workers: 1, Process: fl.process},
 	}

@@ -104,7 +104,15 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 		wall time.Duration
 	}
 	var alones []alone
+	var scheduled []*stages.Item // the annotate stage's input, for the batch-size sweep
 	for _, st := range stages.Chain(o) {
+		if st.Name == "annotate" {
+			// Shallow copies: later stages clear fields on their own items.
+			for _, it := range items {
+				c := *it
+				scheduled = append(scheduled, &c)
+			}
+		}
 		var mu sync.Mutex
 		var next []*stages.Item
 		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
@@ -151,8 +159,37 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	fmt.Printf("stages alone, one after another: %s; pipeline: %s (overlap ratio %.2f: above 1 means stages ran concurrently)\n",
 		serial.Round(time.Millisecond), sum.Stats.Wall.Round(time.Millisecond), serial.Seconds()/sum.Stats.Wall.Seconds())
 	fmt.Printf("stage-overlap efficiency: %.2f (pipeline %.1f / slowest alone %.1f samples/s)\n", pipeRate/slowest.rate, pipeRate, slowest.rate)
+	if err := sweepBatch(ctx, o, scheduled); err != nil {
+		return err
+	}
 	if resumeAt > 0 {
 		return measureResume(ctx, o, sum, resumeAt)
+	}
+	return nil
+}
+
+// sweepBatch runs the annotate stage alone at several batch sizes over the
+// same scheduled samples.
+func sweepBatch(ctx context.Context, o stages.Options, items []*stages.Item) error {
+	fmt.Printf("\nannotate alone by batch size (%d samples, each = 1 segmenter image + %d captioner images):\n", len(items), 1+o.K)
+	for _, b := range []int{1, 8, 32} {
+		o.BatchSize = b
+		var st pipeline.Stage[*stages.Item]
+		for _, s := range stages.Chain(o) {
+			if s.Name == "annotate" {
+				st = s
+			}
+		}
+		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
+			Source: pipeline.FromSlice(items),
+			Stages: []pipeline.Stage[*stages.Item]{st},
+			Done:   stages.Done,
+			Sink:   func(context.Context, *stages.Item) error { return nil },
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  batch %2d: %7.1f samples/s (%d calls)\n", b, float64(len(items))/stats.Wall.Seconds(), stats.Stages[0].Batches)
 	}
 	return nil
 }

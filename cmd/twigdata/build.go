@@ -21,6 +21,7 @@ import (
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/stages"
 	"github.com/twigdata/twigdata/storage"
 )
@@ -110,7 +111,8 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.IntVar(&o.DecodeWorkers, "decode-workers", d.DecodeWorkers, "concurrent image decodes (CPU-bound; default: cores)")
 	f.IntVar(&o.AnnotateWorkers, "annotate-workers", d.AnnotateWorkers, "concurrent model batches (one already uses every core or the GPU)")
 	f.IntVar(&o.ComposeWorkers, "compose-workers", d.ComposeWorkers, "concurrent plan/critique writers (CPU-bound; default: cores)")
-	f.IntVar(&o.BatchSize, "batch-size", d.BatchSize, "samples per model call (raise on a GPU)")
+	f.IntVar(&o.BatchSize, "batch-size", d.BatchSize, "most samples per model call (raise on a GPU); each sample adds its canvas and its K region crops to the captioner batch")
+	f.DurationVar(&o.BatchWait, "batch-wait", pipeline.DefaultMaxWait, "longest a partial batch waits for more samples before the models run")
 	f.IntVar(&o.ShardRows, "shard-rows", d.ShardRows, "rows per Parquet shard")
 	f.IntVar(&o.JPEGQuality, "jpeg-quality", d.JPEGQuality, "JPEG quality of the stored canvas image")
 	f.StringVar(&b.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3); implies path-style addressing")

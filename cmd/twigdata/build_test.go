@@ -358,8 +358,10 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func TestBuildIsDeterministic(t *testing.T) {
-	a, b := buildSample(t), buildSample(t, "--decode-workers", "1", "--batch-size", "3")
+func TestBatchingAndWorkersDoNotChangeRecords(t *testing.T) {
+	a := buildSample(t)
+	b := buildSample(t, "--batch-size", "1", "--decode-workers", "1")
+	c := buildSample(t, "--batch-size", "32", "--batch-wait", "200ms", "--compose-workers", "1")
 	db := duck(t)
 	q := func(dir string) string {
 		var s string
@@ -370,8 +372,9 @@ func TestBuildIsDeterministic(t *testing.T) {
 		}
 		return s
 	}
-	if qa, qb := q(a), q(b); qa != qb {
-		t.Fatal("two builds of the same input with different worker counts produced different records")
+	qa := q(a)
+	if qb, qc := q(b), q(c); qa != qb || qa != qc {
+		t.Fatal("unbatched, batched and default builds of the same input produced different records")
 	}
 }
 
