@@ -102,6 +102,9 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 // ID is "captioner@<sha256 over the encoder and decoder hashes>".
 func (c *Captioner) ID() string { return c.id }
 
+// VocabSize is the number of token ids vocab.json covers.
+func (c *Captioner) VocabSize() int { return c.bpe.Size() }
+
 // Close releases both sessions.
 func (c *Captioner) Close() error {
 	c.encoder.Destroy()

@@ -534,3 +534,29 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 		})
 	}
 }
+
+func TestModelsCheck(t *testing.T) {
+	broken := t.TempDir()
+	os.WriteFile(filepath.Join(broken, "model.onnx"), []byte("not onnx"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"bundled segmenter", []string{"check", "../../testdata/models/segmenter"}, 0, "segmenter OK"},
+		{"bundled captioner", []string{"check", "../../testdata/models/captioner"}, 0, "captioner OK"},
+		{"broken segmenter", []string{"check", broken}, 1, "missing config.json, preprocessor_config.json"},
+		{"not a model directory", []string{"check", t.TempDir()}, 1, "neither model.onnx"},
+		{"no directory", []string{"check"}, 2, "Usage"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"models"}, tc.args...), &stdout, &stderr)
+			if code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.want) {
+				t.Errorf("exit %d (want %d), output %q lacks %q", code, tc.code, stdout.String()+stderr.String(), tc.want)
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ for text-to-image models: region plans, critiques and reflections, as Parquet.
 
 Usage:
   twigdata build [flags]     build a dataset (with no --in: the bundled sample)
+  twigdata models check DIR  check a model directory against the contract
   twigdata version           print the version and the ONNX Runtime in use
   twigdata help [command]    show help
 
@@ -50,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "build":
 		return cmdBuild(args[1:], stdout, stderr)
+	case "models":
+		return cmdModels(args[1:], stdout, stderr)
 	case "version", "--version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
