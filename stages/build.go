@@ -54,10 +54,10 @@ type Options struct {
 	MinScore     int     // mean critic score floor; default 40
 	MinAlignment float64 // share of prompt objects found; default 0 (off)
 
-	FetchWorkers    int // default 8: reads are I/O-bound, S3 latency dominates
-	DecodeWorkers   int // default NumCPU: decoding and resizing are CPU-bound
-	AnnotateWorkers int // default 1: one session call already uses every core (or the GPU)
-	ComposeWorkers  int // default NumCPU: component labelling and JPEG encoding are CPU-bound
+	FetchWorkers    int           // default 8: reads are I/O-bound, S3 latency dominates
+	DecodeWorkers   int           // default NumCPU: decoding and resizing are CPU-bound
+	AnnotateWorkers int           // default 1: one session call already uses every core (or the GPU)
+	ComposeWorkers  int           // default NumCPU: component labelling and JPEG encoding are CPU-bound
 	BatchSize       int           // samples per annotate call; default 16
 	BatchWait       time.Duration // how long a partial batch waits for more samples; default pipeline.DefaultMaxWait
 

@@ -74,6 +74,7 @@ type segment struct {
 	noun     string
 	entity   int // index into the prompt's entities, or -1
 	fraction float64
+	whole    *segment // for a band piece: the whole-image segment it is part of
 }
 
 // composer writes the plan, critique and revision for each band, grounded in
@@ -236,36 +237,6 @@ func genericNoun(label string) (string, bool) {
 	return n, n == "" || n == "object" || n == "thing" || n == "stuff"
 }
 
-// ground links segments to prompt entities: color must agree, a known shape
-// must agree, and a named class must equal the noun; each entity takes at most
-// Count segments, claimed in reading order.
-func ground(segs []*segment, ents []schema.Entity) {
-	used := make([]int, len(ents))
-	for _, s := range segs {
-		noun, generic := genericNoun(s.noun)
-		if s.stuff && generic {
-			continue // an unnamed full-width strip is scenery, not a prompt object
-		}
-		for i, e := range ents {
-			if used[i] >= int(e.Count) {
-				continue
-			}
-			if col := entityColor(e); col != "" && !colorMatches(s.color, col) {
-				continue
-			}
-			if sh := entityShape(e); sh != "" && s.shape != "" && sh != s.shape {
-				continue
-			}
-			if !generic && noun != e.Noun {
-				continue
-			}
-			s.entity = i
-			used[i]++
-			break
-		}
-	}
-}
-
 // smooth relabels cells that form lines or specks — at most 3 of their 3×3
 // neighbourhood share their label — with the most frequent other label there.
 // Along object edges a 4×4 patch averages two colors into a third class; those
@@ -320,7 +291,7 @@ func (c *composer) compose(it *Item) error {
 	W, H := it.Canvas.Rect.Dx(), it.Canvas.Rect.Dy()
 
 	whole := c.segments(it, 0, H)
-	ground(whole, ents)
+	groundAll(whole, ents)
 	found := make([]int, len(ents))
 	for _, s := range whole {
 		if s.entity >= 0 {
@@ -336,6 +307,17 @@ func (c *composer) compose(it *Item) error {
 	if want > 0 {
 		alignment = float64(have) / float64(want)
 	}
+	cellH := float64(H) / float64(it.Seg.H)
+	bandOf := func(cellY int) int {
+		y := int((float64(cellY) + 0.5) * cellH)
+		for k, b := range it.Bands {
+			if y >= b.Y0 && y < b.Y1 {
+				return k
+			}
+		}
+		return len(it.Bands) - 1
+	}
+	crit := newCritic(it, whole, ents, bandOf, len(it.Bands))
 
 	rec := &schema.Sample{
 		ID: SampleID(it.Key), Key: it.Key, SourceURI: it.SourceURI, Prompt: it.Prompt,
@@ -357,15 +339,16 @@ func (c *composer) compose(it *Item) error {
 	described := map[string]bool{} // "color noun" groups already in earlier thoughts
 	for k, b := range it.Bands {
 		segs := c.segments(it, b.Y0, b.Y1)
-		ground(segs, ents)
+		link(segs, whole)
+		stuffG, objG := groups(segs, ents)
 		plan := c.plan(segs, ents, described)
-		crit, revision := c.critique(it, k, segs, whole, ents, found)
+		score, revision := crit.score(k, b, segs, len(stuffG)+len(objG))
 		reg := schema.Region{
 			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),
-			Y0: int32(b.Y0), Y1: int32(b.Y1), Caption: it.BandCaptions[k], Plan: plan, Critic: crit,
+			Y0: int32(b.Y0), Y1: int32(b.Y1), Caption: it.BandCaptions[k], Plan: plan, Critic: score,
 			RevisedPlan: plan, Objects: []schema.Object{},
 		}
-		if int(crit.Score) < c.theta {
+		if int(score.Score) < c.theta {
 			reg.Reflected = true
 			reg.RevisedPlan = cleanAnchors(plan + " " + revision)
 		}
@@ -517,109 +500,6 @@ func cleanAnchors(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// critique scores the band on the five TwiG criteria from measured evidence
-// and returns the revision text used when the score is below θ.
-func (c *composer) critique(it *Item, k int, segs, whole []*segment, ents []schema.Entity, found []int) (schema.Critic, string) {
-	var fixes []string
-	// Color accuracy: grounded objects in the band whose measured color is the prompt's.
-	colorOK, colorN := 0, 0
-	var confSum float64
-	for _, s := range segs {
-		confSum += s.conf * s.fraction
-		if s.entity < 0 || s.stuff {
-			continue
-		}
-		if col := entityColor(ents[s.entity]); col != "" {
-			colorN++
-			if colorMatches(s.color, col) {
-				colorOK++
-			}
-		}
-	}
-	color := pct(confSum)
-	if colorN > 0 {
-		color = pct(float64(colorOK) / float64(colorN))
-	}
-	// Object completeness: prompt instances found so far in the image; a band
-	// with no prompt objects in it is judged on how fully it is segmented.
-	inBand := 0
-	for _, s := range segs {
-		if s.entity >= 0 {
-			inBand++
-		}
-	}
-	completeness := pct(confSum)
-	var missing []string
-	want, have := 0, 0
-	for i, e := range ents {
-		want += int(e.Count)
-		have += min(found[i], int(e.Count))
-		if found[i] < int(e.Count) {
-			n := int(e.Count) - found[i]
-			desc := strings.TrimSpace(strings.Join(e.Attributes, " ") + " " + plural(e.Noun, n))
-			missing = append(missing, countWord(n, desc)+" "+desc)
-		}
-	}
-	if inBand > 0 && want > 0 {
-		completeness = pct(float64(have) / float64(want))
-	}
-	if len(missing) > 0 && (inBand > 0 || k == len(it.Bands)-1) {
-		fixes = append(fixes, "It must also show "+joinList(missing)+", drawn whole and clearly.")
-		completeness = min(completeness, pct(float64(have)/float64(max(want, 1))))
-	}
-	// Detail richness: distinct described elements.
-	stuff, objs := groups(segs, ents)
-	detail := min(100, 55+15*(len(stuff)+len(objs)))
-	if len(stuff)+len(objs) == 0 {
-		fixes = append(fixes, "It needs visible content with clear color and texture.")
-	}
-	// Spatial relationships: prompt relations whose two sides are grounded and in this band.
-	spatial := 100
-	checked, held := 0, 0
-	for _, r := range it.Parsed.Relations {
-		a, b := firstGrounded(segs, ents, r.Subject), firstGrounded(segs, ents, r.Object)
-		if a == nil || b == nil {
-			continue
-		}
-		checked++
-		if relationHolds(r.Predicate, a, b) {
-			held++
-		} else {
-			fixes = append(fixes, fmt.Sprintf("The %s and the %s must be arranged as the prompt says: %s %s %s.", r.Subject, r.Object, r.Subject, r.Predicate, r.Object))
-		}
-	}
-	if checked > 0 {
-		spatial = pct(float64(held) / float64(checked))
-	}
-	// Visual coherence: captioner and segmenter agree on what the band holds.
-	coherence := agreement(it.BandCaptions[k], segs, c.labels)
-	if coherence < 60 {
-		fixes = append(fixes, "Colors and shapes stay consistent with the rest of the image.")
-	}
-	for _, s := range segs {
-		if s.entity >= 0 && !s.stuff {
-			if col := entityColor(ents[s.entity]); col != "" && !colorMatches(s.color, col) {
-				fixes = append(fixes, fmt.Sprintf("The %s is %s, not %s.", ents[s.entity].Noun, col, s.color))
-			}
-		}
-	}
-	score := int32(math.Round(float64(color+completeness+detail+spatial+coherence) / 5))
-	if len(fixes) == 0 {
-		fixes = append(fixes, "Edges stay crisp and every color stays true to the prompt.")
-	}
-	return schema.Critic{Score: score, Color: int32(color), Completeness: int32(completeness), Detail: int32(detail),
-		Spatial: int32(spatial), Coherence: int32(coherence)}, strings.Join(fixes, " ")
-}
-
-func firstGrounded(segs []*segment, ents []schema.Entity, noun string) *segment {
-	for _, s := range segs {
-		if s.entity >= 0 && ents[s.entity].Noun == noun {
-			return s
-		}
-	}
-	return nil
-}
-
 // relationHolds checks a predicate on two boxes in map cells.
 func relationHolds(pred string, a, b *segment) bool {
 	ax, ay := float64(a.x0+a.x1)/2, float64(a.y0+a.y1)/2
@@ -637,32 +517,6 @@ func relationHolds(pred string, a, b *segment) bool {
 	return true // next to, near, in front of...: adjacency is all a 2-D box shows
 }
 
-// agreement is the share of the caption's content words that the band's
-// segments support (their labels or color names), as 0..100.
-func agreement(caption string, segs []*segment, labels []string) int {
-	support := map[string]bool{}
-	for _, s := range segs {
-		for _, w := range strings.Fields(s.noun + " " + s.color + " " + strings.Join(colorSynonyms[s.color], " ")) {
-			support[w] = true
-		}
-	}
-	words := 0
-	ok := 0
-	for _, w := range strings.Fields(strings.ToLower(caption)) {
-		if determiners[w] || w == "and" || w == "with" || w == "of" {
-			continue
-		}
-		words++
-		if support[w] {
-			ok++
-		}
-	}
-	if words == 0 {
-		return 50
-	}
-	return pct(float64(ok) / float64(words))
-}
-
 func pct(f float64) int {
 	return int(math.Round(100 * math.Max(0, math.Min(1, f))))
 }
@@ -672,9 +526,6 @@ func SampleID(key string) string {
 	h := sha256.Sum256([]byte("twigdata/sample\x00" + key))
 	return hex.EncodeToString(h[:16])
 }
-
-// colorSynonyms are words a captioner may use for a measured color name.
-var colorSynonyms = map[string][]string{"beige": {"golden", "tan", "sandy"}, "gray": {"grey", "silver"}, "light blue": {"blue", "pale"}, "dark green": {"green"}}
 
 func encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
 	var buf bytes.Buffer
