@@ -155,22 +155,35 @@ func (d Device) sessionOptions() (*ort.SessionOptions, error) {
 		return nil, err
 	}
 	if d.CUDA {
+		noCUDA := func(err error) error {
+			return fmt.Errorf("--device %s: the ONNX Runtime library %s has no usable CUDA support (%v): set %s to a CUDA build (the onnxruntime-gpu release, with libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside it) or use --device cpu",
+				d, initPath, firstLine(err), LibEnv)
+		}
 		cuda, err := ort.NewCUDAProviderOptions()
 		if err != nil {
 			o.Destroy()
-			return nil, fmt.Errorf("CUDA provider: %w (is %s a CUDA build of ONNX Runtime?)", err, LibEnv)
+			return nil, noCUDA(err)
 		}
 		defer cuda.Destroy()
 		if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(d.ID)}); err != nil {
 			o.Destroy()
-			return nil, fmt.Errorf("CUDA provider options: %w", err)
+			return nil, noCUDA(err)
 		}
 		if err := o.AppendExecutionProviderCUDA(cuda); err != nil {
 			o.Destroy()
-			return nil, fmt.Errorf("enable CUDA on device %d: %w (set %s to a CUDA build of libonnxruntime.so and check the driver)", d.ID, err, LibEnv)
+			return nil, fmt.Errorf("--device %s: enable CUDA: %v (check that GPU %d exists and the driver and CUDA libraries match the ONNX Runtime build)", d, firstLine(err), d.ID)
 		}
 	}
 	return o, nil
+}
+
+// firstLine keeps error text to one line for messages meant for people.
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }
 
 // errNotInit is returned when a model is loaded before Init succeeded.

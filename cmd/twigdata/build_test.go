@@ -398,6 +398,7 @@ func TestBuildErrors(t *testing.T) {
 		{"output not writable", []string{"--out", filepath.Join(readonly, "ds")}, nil, 1, "not writable"},
 		{"input is not a folder", []string{"--in", filepath.Join(tmp, "missing")}, nil, 1, "not a readable folder or file"},
 		{"bad device", []string{"--device", "tpu"}, nil, 1, "cuda:N"},
+		{"CUDA with a CPU-only runtime", []string{"--device", "cuda:0"}, nil, 1, "has no usable CUDA support"},
 		{"k larger than the grid", []string{"--k", "40"}, nil, 1, "--k 40"},
 		{"unknown flag", []string{"--frobnicate"}, nil, 2, "frobnicate"},
 	}
