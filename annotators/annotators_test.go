@@ -163,7 +163,7 @@ func TestMalformedModelDirectories(t *testing.T) {
 		{"captioner missing vocab and decoder", "captioner", func(d string) error {
 			os.Remove(filepath.Join(d, "vocab.json"))
 			return os.Remove(filepath.Join(d, "decoder_model.onnx"))
-		}, []string{"missing decoder_model.onnx, vocab.json"}},
+		}, []string{"missing decoder_model.onnx"}},
 		{"segmenter wrong input name", "segmenter", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "model.onnx"), identityModel("images", onnxproto.Float), 0o644)
 		}, []string{`no input named "pixel_values"`, "images"}},
@@ -228,5 +228,31 @@ func TestBPEDecodeRoundTripsBytes(t *testing.T) {
 	}
 	if got := d.Decode(append(append([]int64{0}, ids...), 1)); got != text {
 		t.Fatalf("decode = %q, want %q", got, text)
+	}
+}
+
+func TestCaptionerReadsTokenizerJSONAndGenerationConfig(t *testing.T) {
+	d := copyDir(t, "../testdata/models/captioner")
+	vocab, err := os.ReadFile(filepath.Join(d, "vocab.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(d, "vocab.json"))
+	tok := `{"version":"1.0","added_tokens":[],"model":{"type":"BPE","vocab":` + string(vocab) + `,"merges":[]}}`
+	os.WriteFile(filepath.Join(d, "tokenizer.json"), []byte(tok), 0o644)
+	os.WriteFile(filepath.Join(d, "generation_config.json"), []byte(`{"max_length": 3}`), 0o644)
+	c, err := annotators.LoadCaptioner(dir(d, ""), annotators.Device{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	img, _ := canvas(t, 1)
+	caps, err := c.Caption(context.Background(), []image.Image{img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// max_length 3 from generation_config.json: start token, two words.
+	if caps[0] != "blue sky" {
+		t.Errorf("caption %q, want %q (tokenizer.json vocabulary, max_length 3)", caps[0], "blue sky")
 	}
 }

@@ -2,6 +2,7 @@ package annotators
 
 import (
 	"context"
+	"io/fs"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -48,12 +49,32 @@ func firstID(vals ...*int64) (int64, bool) {
 // eos and pad ids, vocab.json and preprocessor_config.json.
 func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 	dir.Role = "captioner"
-	if err := dir.need("encoder_model.onnx", "decoder_model.onnx", "config.json", "vocab.json", "preprocessor_config.json"); err != nil {
+	if err := dir.need("encoder_model.onnx", "decoder_model.onnx", "config.json", "preprocessor_config.json"); err != nil {
 		return nil, err
 	}
 	var cfg captionerConfig
 	if err := dir.json("config.json", &cfg); err != nil {
 		return nil, err
+	}
+	// generation_config.json, when present, is what the exporter meant for
+	// generation and wins over config.json.
+	if _, err := fs.Stat(dir.FS, "generation_config.json"); err == nil {
+		var gen captionerConfig
+		if err := dir.json("generation_config.json", &gen); err != nil {
+			return nil, err
+		}
+		if gen.DecoderStart != nil {
+			cfg.DecoderStart = gen.DecoderStart
+		}
+		if gen.EOS != nil {
+			cfg.EOS = gen.EOS
+		}
+		if gen.Pad != nil {
+			cfg.Pad = gen.Pad
+		}
+		if gen.MaxLength > 0 {
+			cfg.MaxLength = gen.MaxLength
+		}
 	}
 	c := &Captioner{maxLen: cfg.MaxLength}
 	var ok bool
@@ -69,8 +90,8 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 	if c.maxLen <= 0 {
 		c.maxLen = 20
 	}
-	var vocab map[string]int
-	if err := dir.json("vocab.json", &vocab); err != nil {
+	vocab, err := dir.vocabulary()
+	if err != nil {
 		return nil, err
 	}
 	bpe, err := NewBPEDecoder(vocab, int(c.start), int(c.eos), int(c.pad))
@@ -134,7 +155,8 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 	for i := range seqs {
 		seqs[i] = []int64{c.start}
 	}
-	for step := 0; step < c.maxLen; step++ {
+	// max_length counts the start token, as Hugging Face generation does.
+	for step := 0; step < c.maxLen-1; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -199,4 +221,39 @@ func hashStrings(parts ...string) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// vocabulary reads the token→id map from vocab.json, or from tokenizer.json
+// (the Hugging Face tokenizers format: model.vocab plus added_tokens).
+func (d ModelDir) vocabulary() (map[string]int, error) {
+	if _, err := fs.Stat(d.FS, "vocab.json"); err == nil {
+		var vocab map[string]int
+		if err := d.json("vocab.json", &vocab); err != nil {
+			return nil, err
+		}
+		return vocab, nil
+	}
+	if _, err := fs.Stat(d.FS, "tokenizer.json"); err != nil {
+		return nil, fmt.Errorf("captioner model directory %s: missing vocab.json (or tokenizer.json): the byte-level BPE vocabulary decodes token ids to text", d.Name)
+	}
+	var tok struct {
+		Model struct {
+			Type  string         `json:"type"`
+			Vocab map[string]int `json:"vocab"`
+		} `json:"model"`
+		AddedTokens []struct {
+			ID      int    `json:"id"`
+			Content string `json:"content"`
+		} `json:"added_tokens"`
+	}
+	if err := d.json("tokenizer.json", &tok); err != nil {
+		return nil, err
+	}
+	if len(tok.Model.Vocab) == 0 {
+		return nil, fmt.Errorf("captioner model directory %s: tokenizer.json has no model.vocab (a %q tokenizer); twigdata decodes byte-level BPE vocabularies", d.Name, tok.Model.Type)
+	}
+	for _, a := range tok.AddedTokens {
+		tok.Model.Vocab[a.Content] = a.ID
+	}
+	return tok.Model.Vocab, nil
 }
