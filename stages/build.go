@@ -419,13 +419,16 @@ func writeManifest(ctx context.Context, o Options, sum Summary, digest string) e
 		"created":        time.Now().UTC().Format(time.RFC3339),
 		"onnxruntime":    annotators.RuntimeVersion(),
 		"go":             runtime.Version(),
-		"annotators":     map[string]string{"segmenter": o.Segmenter.ID(), "captioner": o.Captioner.ID()},
-		"config":         o.Config,
-		"counts":         map[string]any{"inputs": sum.Inputs, "accepted": sum.Accepted, "rejected": sum.Rejected, "rejected_by_reason": sum.ByReason},
-		"shards":         sum.Shards,
-		"stages":         stages,
-		"wall_seconds":   sum.Stats.Wall.Seconds(),
-		"canvas":         map[string]int{"width": o.CanvasWidth, "height": o.CanvasHeight, "patch": o.Patch, "k": o.K, "theta": o.Theta},
+		"annotators": map[string]any{
+			"segmenter": map[string]any{"id": o.Segmenter.ID(), "labels": o.Segmenter.Labels()},
+			"captioner": map[string]any{"id": o.Captioner.ID(), "vocab_size": o.Captioner.VocabSize()},
+		},
+		"config":       o.Config,
+		"counts":       map[string]any{"inputs": sum.Inputs, "accepted": sum.Accepted, "rejected": sum.Rejected, "rejected_by_reason": sum.ByReason},
+		"shards":       sum.Shards,
+		"stages":       stages,
+		"wall_seconds": sum.Stats.Wall.Seconds(),
+		"canvas":       map[string]int{"width": o.CanvasWidth, "height": o.CanvasHeight, "patch": o.Patch, "k": o.K, "theta": o.Theta},
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
