@@ -2,11 +2,11 @@ package annotators
 
 import (
 	"context"
-	"io/fs"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"image"
+	"io/fs"
 
 	ort "github.com/yalue/onnxruntime_go"
 )

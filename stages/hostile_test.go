@@ -18,6 +18,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/twigdata/twigdata/internal/synth"
+	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
 )
@@ -282,16 +283,8 @@ func TestWebDatasetShards(t *testing.T) {
 func readSamples(t *testing.T, out string) map[string]schema.Sample {
 	t.Helper()
 	got := map[string]schema.Sample{}
-	files, _ := filepath.Glob(filepath.Join(out, "samples", "*.parquet"))
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		rows, err := schema.Decode[schema.Sample](bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			got[r.Key] = r
-		}
+	for _, r := range testutil.ReadTable[schema.Sample](t, out, "samples") {
+		got[r.Key] = r
 	}
 	return got
 }

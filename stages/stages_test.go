@@ -90,22 +90,11 @@ func build(t *testing.T, ctx context.Context, in, out string, mod func(*stages.O
 func readRejects(t *testing.T, out string) map[string]schema.Reject {
 	t.Helper()
 	got := map[string]schema.Reject{}
-	files, _ := filepath.Glob(filepath.Join(out, "rejects", "*.parquet"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+	for _, r := range testutil.ReadTable[schema.Reject](t, out, "rejects") {
+		if _, dup := got[r.Key]; dup {
+			t.Errorf("key %s rejected twice", r.Key)
 		}
-		rows, err := schema.Decode[schema.Reject](bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			if _, dup := got[r.Key]; dup {
-				t.Errorf("key %s rejected twice", r.Key)
-			}
-			got[r.Key] = r
-		}
+		got[r.Key] = r
 	}
 	return got
 }

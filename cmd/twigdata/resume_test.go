@@ -50,37 +50,21 @@ type dataset struct {
 func readDataset(t *testing.T, dir string) dataset {
 	t.Helper()
 	d := dataset{samples: map[string]string{}, rejects: map[string]string{}}
-	files, _ := filepath.Glob(filepath.Join(dir, "samples", "*.parquet"))
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		rows, err := schema.Decode[schema.Sample](bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
+	for _, r := range testutil.ReadTable[schema.Sample](t, dir, "samples") {
+		if _, dup := d.samples[r.Key]; dup {
+			t.Errorf("key %s in samples twice", r.Key)
 		}
-		for _, r := range rows {
-			if _, dup := d.samples[r.Key]; dup {
-				t.Errorf("key %s in samples twice", r.Key)
-			}
-			j, _ := json.Marshal(r)
-			d.samples[r.Key] = fmt.Sprintf("%x", sha256.Sum256(j))
-		}
+		j, _ := json.Marshal(r)
+		d.samples[r.Key] = fmt.Sprintf("%x", sha256.Sum256(j))
 	}
-	files, _ = filepath.Glob(filepath.Join(dir, "rejects", "*.parquet"))
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		rows, err := schema.Decode[schema.Reject](bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
+	for _, r := range testutil.ReadTable[schema.Reject](t, dir, "rejects") {
+		if _, dup := d.rejects[r.Key]; dup {
+			t.Errorf("key %s in rejects twice", r.Key)
 		}
-		for _, r := range rows {
-			if _, dup := d.rejects[r.Key]; dup {
-				t.Errorf("key %s in rejects twice", r.Key)
-			}
-			if _, dup := d.samples[r.Key]; dup {
-				t.Errorf("key %s in samples and in rejects", r.Key)
-			}
-			d.rejects[r.Key] = r.Reason
+		if _, dup := d.samples[r.Key]; dup {
+			t.Errorf("key %s in samples and in rejects", r.Key)
 		}
+		d.rejects[r.Key] = r.Reason
 	}
 	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
 		t.Errorf("no manifest.json after a completed build")

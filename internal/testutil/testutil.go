@@ -2,6 +2,7 @@
 package testutil
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata"
+	"github.com/twigdata/twigdata/schema"
 )
 
 // CopySample writes n copies of the bundled sample into dir/copyNN/, for runs
@@ -37,4 +39,27 @@ func CopySample(t testing.TB, dir string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// ReadTable decodes every Parquet shard of one table (samples, tasks,
+// rejects) of a local dataset folder, failing the test on an unreadable one.
+func ReadTable[T any](t testing.TB, dataset, table string) []T {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dataset, table, "*.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []T
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := schema.Decode[T](bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		rows = append(rows, r...)
+	}
+	return rows
 }
