@@ -64,7 +64,9 @@ type Options struct {
 	ShardRows    int // rows per shard; default 1000
 	JPEGQuality  int // canvas image quality; default 95
 	Overwrite    bool
-	RetryRejects bool // redo inputs an earlier run rejected for transient reasons
+	RetryRejects bool    // redo inputs an earlier run rejected for transient reasons
+	TaskPolicy   string  // which regions feed which tasks: all (default) or faithful; see Tasks
+	ReflectShare float64 // target share of flawed examples among reflect rows; 0 keeps all
 
 	ToolVersion string
 	Config      map[string]any // echoed into manifest.json
@@ -101,6 +103,9 @@ func (o Options) WithDefaults() Options {
 	if o.PromptField == "" {
 		o.PromptField = "prompt"
 	}
+	if o.TaskPolicy == "" {
+		o.TaskPolicy = PolicyAll
+	}
 	if o.PromptColumn == "" {
 		o.PromptColumn = DefaultPromptColumn
 	}
@@ -134,6 +139,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("canvas %d×%d is not a multiple of --patch %d: region boundaries must fall on token rows", o.CanvasWidth, o.CanvasHeight, o.Patch)
 	case o.K < 1 || o.K > o.CanvasHeight/o.Patch:
 		return fmt.Errorf("--k %d must be between 1 and the %d token rows of the canvas", o.K, o.CanvasHeight/o.Patch)
+	case o.TaskPolicy != PolicyAll && o.TaskPolicy != PolicyFaithful:
+		return fmt.Errorf("--task-policy %q: want all or faithful", o.TaskPolicy)
+	case o.ReflectShare < 0 || o.ReflectShare >= 1:
+		return fmt.Errorf("--reflect-share %v: want a share in [0, 1), 0 keeping every reflect row", o.ReflectShare)
 	case o.Theta < 0 || o.Theta > 100:
 		return fmt.Errorf("--theta %d must be in 0..100", o.Theta)
 	case o.Segmenter == nil || o.Captioner == nil:
@@ -153,6 +162,7 @@ type Summary struct {
 	Orphans                    int   // uncommitted files of a killed run, deleted and redone
 	Stats                      pipeline.Stats
 	Shards                     []ShardInfo
+	Tasks                      map[string]int64 // task rows by kind over the whole dataset
 	ToolVersion                string
 }
 
@@ -320,6 +330,7 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 		}
 	}
 	w := &shardWriter{bucket: o.Out, shardRows: o.ShardRows, version: o.ToolVersion, run: runID(), digest: digest,
+		policy: o.TaskPolicy, share: o.ReflectShare, theta: o.Theta,
 		byReason: map[string]int64{}, progress: o.Progress}
 	var resumed int64
 	var stopped bool
@@ -347,9 +358,12 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 		return sum, ErrStopped
 	}
 	all := append(prior.shards, w.shards...)
-	sum.Accepted, sum.Rejected, sum.ByReason = 0, 0, map[string]int64{}
+	sum.Accepted, sum.Rejected, sum.ByReason, sum.Tasks = 0, 0, map[string]int64{}, map[string]int64{}
 	for _, st := range all {
 		sum.Shards = append(sum.Shards, st.Files...)
+		for k, n := range st.Tasks {
+			sum.Tasks[k] += n
+		}
 		if st.Kind == "samples" {
 			sum.Accepted += int64(st.Rows)
 		} else {
@@ -425,6 +439,7 @@ func writeManifest(ctx context.Context, o Options, sum Summary, digest string) e
 		},
 		"config":       o.Config,
 		"counts":       map[string]any{"inputs": sum.Inputs, "accepted": sum.Accepted, "rejected": sum.Rejected, "rejected_by_reason": sum.ByReason},
+		"tasks":        map[string]any{"policy": o.TaskPolicy, "reflect_share_target": o.ReflectShare, "rows": sum.Tasks},
 		"shards":       sum.Shards,
 		"stages":       stages,
 		"wall_seconds": sum.Stats.Wall.Seconds(),

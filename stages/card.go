@@ -76,7 +76,7 @@ func datasetCard(sum Summary, segID, capID string, theta, k int) string {
 		rows int64
 	}{
 		{"samples", reflect.TypeOf(schema.Sample{}), sum.Accepted},
-		{"tasks", reflect.TypeOf(schema.Task{}), sum.Accepted * int64(3*k)},
+		{"tasks", reflect.TypeOf(schema.Task{}), taskRows(sum)},
 		{"rejects", reflect.TypeOf(schema.Reject{}), sum.Rejected},
 	} {
 		fmt.Fprintf(&b, "- config_name: %s\n  features:\n%s  splits:\n  - name: train\n    num_examples: %d\n", c.name, featureYAML(c.typ, "  "), c.rows)
@@ -92,7 +92,7 @@ threshold θ = %d).
 | table | rows | what |
 |---|---|---|
 | samples | %d | one accepted prompt/image pair: canvas image, regions, objects, plans, critiques |
-| tasks | %d | think / reflect / generate supervised rows, %d per sample |
+| tasks | %d | think / reflect / generate supervised rows (up to %d per sample) |
 | rejects | %d | every input that was not accepted, with stage, reason and detail |
 
 Annotators: %s, %s. manifest.json lists every shard with its row count and sha256.
@@ -103,6 +103,14 @@ Read it with DuckDB:
     FROM read_parquet('samples/*.parquet'), unnest(regions) AS t(r) LIMIT 10;
 
 or with Hugging Face datasets: load_dataset("parquet", data_dir=".") or load_dataset(path) with the configs above.
-`, sum.ToolVersion, k, theta, sum.Accepted, sum.Accepted*int64(3*k), 3*k, sum.Rejected, segID, capID)
+`, sum.ToolVersion, k, theta, sum.Accepted, taskRows(sum), 3*k, sum.Rejected, segID, capID)
 	return b.String()
+}
+
+func taskRows(sum Summary) int64 {
+	var n int64
+	for _, c := range sum.Tasks {
+		n += c
+	}
+	return n
 }

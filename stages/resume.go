@@ -24,6 +24,7 @@ type shardStats struct {
 	Rows         int              `json:"rows"`
 	Files        []ShardInfo      `json:"files"`
 	ByReason     map[string]int64 `json:"rejected_by_reason,omitempty"`
+	Tasks        map[string]int64 `json:"tasks,omitempty"` // task rows by kind, reflect split into flawed and faithful
 	ConfigDigest string           `json:"config_digest"`
 	WriteSeconds float64          `json:"write_seconds"`
 }
@@ -48,7 +49,7 @@ type keyRow struct {
 func configDigest(o Options) string {
 	b, _ := json.Marshal([]any{o.CanvasWidth, o.CanvasHeight, o.Patch, o.K, o.Theta, o.MinSide, o.MinSharpness,
 		o.MinScore, o.MinAlignment, o.MaxPixels, o.MaxImageBytes, o.MaxPromptBytes, o.PromptField, o.JPEGQuality,
-		o.Segmenter.ID(), o.Captioner.ID(), o.ToolVersion, schema.Version})
+		o.Segmenter.ID(), o.Captioner.ID(), o.ToolVersion, schema.Version, o.TaskPolicy, o.ReflectShare})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }

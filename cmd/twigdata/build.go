@@ -114,6 +114,8 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.IntVar(&o.BatchSize, "batch-size", d.BatchSize, "most samples per model call (raise on a GPU); each sample adds its canvas and its K region crops to the captioner batch")
 	f.DurationVar(&o.BatchWait, "batch-wait", pipeline.DefaultMaxWait, "longest a partial batch waits for more samples before the models run")
 	f.IntVar(&o.ShardRows, "shard-rows", d.ShardRows, "rows per Parquet shard")
+	f.StringVar(&o.TaskPolicy, "task-policy", stages.PolicyAll, "which regions feed which tasks: all (think, reflect and generate from every region: 3·K rows per sample) or faithful (think and generate only from regions scoring at least --theta, reflect from all)")
+	f.Float64Var(&o.ReflectShare, "reflect-share", 0, "target share (0..1) of flawed regions among reflect rows, reached by thinning the surplus kind in each shard; 0 keeps every reflect row")
 	f.IntVar(&o.JPEGQuality, "jpeg-quality", d.JPEGQuality, "JPEG quality of the stored canvas image")
 	f.StringVar(&b.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3); implies path-style addressing")
 	f.StringVar(&b.s3Region, "s3-region", "", "AWS region (default: the AWS configuration's, else us-east-1)")
@@ -366,6 +368,15 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 	sort.Strings(reasons)
 	for _, r := range reasons {
 		fmt.Fprintf(w, "    %-28s %d\n", r, sum.ByReason[r])
+	}
+	if len(sum.Tasks) > 0 {
+		flawed, faithful := sum.Tasks["reflect_flawed"], sum.Tasks["reflect_faithful"]
+		share := 0.0
+		if flawed+faithful > 0 {
+			share = float64(flawed) / float64(flawed+faithful)
+		}
+		fmt.Fprintf(w, "  tasks:    %d think, %d generate, %d reflect (%d flawed, %d faithful: %.1f%% flawed)\n",
+			sum.Tasks["think"], sum.Tasks["generate"], flawed+faithful, flawed, faithful, 100*share)
 	}
 	var throughput float64
 	if sum.Stats.Wall > 0 {

@@ -561,3 +561,32 @@ func TestModelsCheck(t *testing.T) {
 		})
 	}
 }
+
+func TestTaskPolicyAndReflectShare(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "ds")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--out", out, "--progress", "none", "--task-policy", "faithful", "--reflect-share", "0.5"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	db := duck(t)
+	tasks := fmt.Sprintf("read_parquet('%s/tasks/*.parquet')", out)
+	samples := fmt.Sprintf("read_parquet('%s/samples/*.parquet')", out)
+	// think and generate rows come only from regions scoring at least theta.
+	bad := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %s t JOIN (SELECT id, r.index AS idx, r.critic.score AS score FROM %s, unnest(regions) AS u(r)) s
+		ON t.sample_id = s.id AND t.region = s.idx WHERE t.task IN ('think', 'generate') AND s.score < 90`, tasks, samples))
+	if bad != 0 {
+		t.Errorf("%d think/generate rows come from flawed regions", bad)
+	}
+	flawed := queryInt(t, db, "SELECT count(*) FROM "+tasks+" WHERE task = 'reflect' AND score < 90")
+	faithful := queryInt(t, db, "SELECT count(*) FROM "+tasks+" WHERE task = 'reflect' AND score >= 90")
+	if flawed == 0 || flawed != faithful {
+		t.Errorf("reflect rows: %d flawed, %d faithful; want equal at --reflect-share 0.5", flawed, faithful)
+	}
+	var inManifest int
+	if err := db.QueryRow(fmt.Sprintf("SELECT tasks.rows.reflect_flawed FROM read_json_auto('%s/manifest.json')", out)).Scan(&inManifest); err != nil || inManifest != flawed {
+		t.Errorf("manifest reflect_flawed %d (%v), tasks table %d", inManifest, err, flawed)
+	}
+	if !strings.Contains(stdout.String(), fmt.Sprintf("%d flawed, %d faithful: 50.0%% flawed", flawed, faithful)) {
+		t.Errorf("summary does not print the balance:\n%s", stdout.String())
+	}
+}
