@@ -170,6 +170,9 @@ func TestMalformedModelDirectories(t *testing.T) {
 		{"segmenter wrong input dtype", "segmenter", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "model.onnx"), identityModel("pixel_values", onnxproto.Int64), 0o644)
 		}, []string{`input "pixel_values" is`, "want"}},
+		{"segmenter labels do not match its logits", "segmenter", func(d string) error {
+			return os.WriteFile(filepath.Join(d, "config.json"), []byte(`{"id2label":{"0":"sky","1":"grass"}}`), 0o644)
+		}, []string{"has 14 channels but config.json id2label has 2"}},
 		{"segmenter config without id2label", "segmenter", func(d string) error {
 			return os.WriteFile(filepath.Join(d, "config.json"), []byte(`{"model_type":"segformer"}`), 0o644)
 		}, []string{"no id2label"}},

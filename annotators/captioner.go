@@ -104,14 +104,14 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 	}
 	var encSum, decSum string
 	c.encoder, encSum, err = dir.onnxModel("encoder_model.onnx", dev,
-		[]tensorSpec{{"pixel_values", ort.TensorElementDataTypeFloat, 4}},
-		[]tensorSpec{{"last_hidden_state", ort.TensorElementDataTypeFloat, 3}})
+		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}},
+		[]tensorSpec{{name: "last_hidden_state", dtype: ort.TensorElementDataTypeFloat, rank: 3}})
 	if err != nil {
 		return nil, err
 	}
 	c.decoder, decSum, err = dir.onnxModel("decoder_model.onnx", dev,
-		[]tensorSpec{{"input_ids", ort.TensorElementDataTypeInt64, 2}, {"encoder_hidden_states", ort.TensorElementDataTypeFloat, 3}},
-		[]tensorSpec{{"logits", ort.TensorElementDataTypeFloat, 3}})
+		[]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}},
+		[]tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 3}})
 	if err != nil {
 		c.encoder.Destroy()
 		return nil, err

@@ -61,6 +61,8 @@ type tensorSpec struct {
 	name  string
 	dtype ort.TensorElementDataType
 	rank  int
+	dim1  int    // expected size of dimension 1 when the model fixes it; 0: any
+	why1  string // what dimension 1 must match, for the error
 }
 
 // onnxModel reads an .onnx file, checks its inputs and outputs against the
@@ -124,6 +126,10 @@ func (d ModelDir) match(file, kind string, want []tensorSpec, have []ort.InputOu
 		if len(h.Dimensions) != w.rank {
 			return fmt.Errorf("%s model %s/%s: %s %q has rank %d (%v), want rank %d",
 				d.Role, d.Name, file, kind, w.name, len(h.Dimensions), h.Dimensions, w.rank)
+		}
+		if w.dim1 > 0 && h.Dimensions[1] > 0 && int(h.Dimensions[1]) != w.dim1 {
+			return fmt.Errorf("%s model %s/%s: %s %q has %d channels but %s has %d: the model and its config.json do not belong together",
+				d.Role, d.Name, file, kind, w.name, h.Dimensions[1], w.why1, w.dim1)
 		}
 	}
 	return nil

@@ -56,8 +56,8 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 		return nil, err
 	}
 	s, sum, err := dir.onnxModel("model.onnx", dev,
-		[]tensorSpec{{"pixel_values", ort.TensorElementDataTypeFloat, 4}},
-		[]tensorSpec{{"logits", ort.TensorElementDataTypeFloat, 4}})
+		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}},
+		[]tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 4, dim1: len(labels), why1: "config.json id2label"}})
 	if err != nil {
 		return nil, err
 	}
