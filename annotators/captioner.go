@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"image"
 	"io/fs"
+	"sort"
+	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
 )
@@ -14,11 +16,17 @@ import (
 // Captioner is a VisionEncoderDecoder-style image captioner decoded greedily.
 type Captioner struct {
 	encoder, decoder *ort.DynamicAdvancedSession
-	pre              preprocess
-	bpe              *BPEDecoder
-	start, eos, pad  int64
-	maxLen           int
-	id               string
+	// With decoder_with_past_model.onnx: the first step runs first (the full
+	// decoder, also returning the cache) and each later step runs past on the
+	// newest token only; pastNames are the cache inputs, in order.
+	first, past     *ort.DynamicAdvancedSession
+	pastNames       []string
+	useCache        bool
+	pre             preprocess
+	bpe             *BPEDecoder
+	start, eos, pad int64
+	maxLen          int
+	id              string
 }
 
 type captionerConfig struct {
@@ -117,6 +125,10 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 		return nil, err
 	}
 	c.id = "captioner@" + hashStrings(encSum, decSum)
+	if err := c.loadPast(dir, dev); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -126,10 +138,74 @@ func (c *Captioner) ID() string { return c.id }
 // VocabSize is the number of token ids vocab.json covers.
 func (c *Captioner) VocabSize() int { return c.bpe.Size() }
 
-// Close releases both sessions.
+// Close releases the sessions.
 func (c *Captioner) Close() error {
+	if c.first != nil {
+		c.first.Destroy()
+		c.past.Destroy()
+	}
 	c.encoder.Destroy()
 	return c.decoder.Destroy()
+}
+
+// Cached reports whether decoding uses decoder_with_past_model.onnx.
+func (c *Captioner) Cached() bool { return c.useCache }
+
+// SetCache turns KV-cached decoding off (or back on, when the directory has
+// a with-past decoder); both paths give the same captions.
+func (c *Captioner) SetCache(on bool) { c.useCache = on && c.past != nil }
+
+// loadPast opens decoder_with_past_model.onnx when the directory has one.
+// Its past_key_values.* inputs name the cache; decoder_model.onnx must return
+// the matching present.* outputs for the first step, else the directory is
+// used without the cache (the uncached path gives the same captions, slower).
+func (c *Captioner) loadPast(dir ModelDir, dev Device) error {
+	const file = "decoder_with_past_model.onnx"
+	if _, err := fs.Stat(dir.FS, file); err != nil {
+		return nil
+	}
+	pastData, err := dir.read(file)
+	if err != nil {
+		return err
+	}
+	ins, _, err := ort.GetInputOutputInfoWithONNXData(pastData)
+	if err != nil {
+		return fmt.Errorf("captioner model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
+	}
+	var pasts, presents []tensorSpec
+	for _, in := range ins {
+		if strings.HasPrefix(in.Name, "past_key_values.") {
+			c.pastNames = append(c.pastNames, in.Name)
+		}
+	}
+	sort.Strings(c.pastNames)
+	if len(c.pastNames) == 0 {
+		return fmt.Errorf("captioner model %s/%s has no past_key_values.* inputs: it is not a with-past decoder", dir.Name, file)
+	}
+	for _, n := range c.pastNames {
+		pasts = append(pasts, tensorSpec{name: n, dtype: ort.TensorElementDataTypeFloat, rank: 4})
+		presents = append(presents, tensorSpec{name: "present." + strings.TrimPrefix(n, "past_key_values."), dtype: ort.TensorElementDataTypeFloat, rank: 4})
+	}
+	logits := tensorSpec{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 3}
+	c.first, _, err = dir.onnxModel("decoder_model.onnx", dev,
+		[]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}},
+		append([]tensorSpec{logits}, presents...))
+	if err != nil {
+		c.first = nil
+		return nil // no present.* outputs: decode without the cache
+	}
+	var pastSum string
+	c.past, pastSum, err = dir.onnxModel(file, dev,
+		append([]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}}, pasts...),
+		append([]tensorSpec{logits}, presents...))
+	if err != nil {
+		c.first.Destroy()
+		c.first = nil
+		return err
+	}
+	c.useCache = true
+	c.id = "captioner@" + hashStrings(strings.TrimPrefix(c.id, "captioner@"), pastSum)
+	return nil
 }
 
 // Caption describes each image of a batch: one encoder run, then one decoder
@@ -155,39 +231,69 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 	for i := range seqs {
 		seqs[i] = []int64{c.start}
 	}
+	var cache []ort.Value // present.* of the last step, fed back as past_key_values.*
+	defer func() {
+		for _, v := range cache {
+			v.Destroy()
+		}
+	}()
 	// max_length counts the start token, as Hugging Face generation does.
 	for step := 0; step < c.maxLen-1; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		T := int64(len(seqs[0]))
-		flat := make([]int64, 0, B*T)
-		for _, s := range seqs {
-			flat = append(flat, s...)
+		var ids *ort.Tensor[int64]
+		var outs []ort.Value
+		var err error
+		switch {
+		case c.useCache && step > 0:
+			last := make([]int64, B)
+			for b, s := range seqs {
+				last[b] = s[len(s)-1]
+			}
+			if ids, err = ort.NewTensor(ort.NewShape(B, 1), last); err != nil {
+				return nil, err
+			}
+			outs = make([]ort.Value, 1+len(c.pastNames))
+			err = c.past.Run(append([]ort.Value{ids, encOut[0]}, cache...), outs)
+		default:
+			flat := make([]int64, 0, B*T)
+			for _, s := range seqs {
+				flat = append(flat, s...)
+			}
+			if ids, err = ort.NewTensor(ort.NewShape(B, T), flat); err != nil {
+				return nil, err
+			}
+			if c.useCache {
+				outs = make([]ort.Value, 1+len(c.pastNames))
+				err = c.first.Run([]ort.Value{ids, encOut[0]}, outs)
+			} else {
+				outs = []ort.Value{nil}
+				err = c.decoder.Run([]ort.Value{ids, encOut[0]}, outs)
+			}
 		}
-		ids, err := ort.NewTensor(ort.NewShape(B, T), flat)
-		if err != nil {
-			return nil, err
-		}
-		outs := []ort.Value{nil}
-		err = c.decoder.Run([]ort.Value{ids, encOut[0]}, outs)
 		ids.Destroy()
 		if err != nil {
 			return nil, fmt.Errorf("captioner decoder: run: %w", err)
 		}
+		for _, v := range cache {
+			v.Destroy()
+		}
+		cache = outs[1:]
 		logits, ok := outs[0].(*ort.Tensor[float32])
 		if !ok {
 			outs[0].Destroy()
 			return nil, fmt.Errorf("captioner decoder: logits are not float32")
 		}
 		sh := logits.GetShape()
-		V := int(sh[2])
+		steps, V := sh[1], int(sh[2])
 		data := logits.GetData()
 		all := true
 		for b := int64(0); b < B; b++ {
 			next := c.pad
 			if !done[b] {
-				row := data[(b*T+T-1)*int64(V) : (b*T+T)*int64(V)]
+				row := data[(b*steps+steps-1)*int64(V) : (b*steps+steps)*int64(V)]
 				best := 0
 				for v := range row {
 					if row[v] > row[best] {

@@ -241,6 +241,10 @@ func CaptionerFiles() map[string][]byte {
 			{Op: "Mul", Inputs: []string{"rest", "AndVec"}, Outputs: []string{"more"}},
 			{Op: "Add", Inputs: []string{"grammar", "evidence"}, Outputs: []string{"partial"}},
 			{Op: "Add", Inputs: []string{"partial", "more"}, Outputs: []string{"logits"}},
+			// The cache a with-past run continues from: per position, the
+			// classes named there (key) and the classes its token admits (value).
+			{Op: "Unsqueeze", Inputs: []string{"named_now", "head_axis"}, Outputs: []string{"present.0.key"}},
+			{Op: "Unsqueeze", Inputs: []string{"cm", "head_axis"}, Outputs: []string{"present.0.value"}},
 		},
 		Initializers: []onnxproto.Tensor{
 			{Name: "A", Dims: []int64{int64(V), int64(V)}, Floats: A},
@@ -253,12 +257,68 @@ func CaptionerFiles() map[string][]byte {
 			i64("starts", 0), i64("ends", -1), i64("axes", 1),
 			{Name: "t_axis", Dims: []int64{}, Int64s: []int64{1}, IsInt64: true},
 			i64("c_axis", 2),
+			i64("head_axis", 1),
 		},
 		Inputs: []onnxproto.Value{
 			{Name: "input_ids", ElemType: onnxproto.Int64, Dims: []int64{-1, -1}, DimNames: []string{"batch_size", "decoder_sequence_length"}},
 			{Name: "encoder_hidden_states", ElemType: onnxproto.Float, Dims: []int64{-1, -1, int64(n)}, DimNames: []string{"batch_size", "encoder_sequence_length", ""}},
 		},
-		Outputs: []onnxproto.Value{{Name: "logits", ElemType: onnxproto.Float, Dims: []int64{-1, -1, int64(V)}, DimNames: []string{"batch_size", "decoder_sequence_length", ""}}},
+		Outputs: []onnxproto.Value{
+			{Name: "logits", ElemType: onnxproto.Float, Dims: []int64{-1, -1, int64(V)}, DimNames: []string{"batch_size", "decoder_sequence_length", ""}},
+			{Name: "present.0.key", ElemType: onnxproto.Float, Dims: []int64{-1, 1, -1, int64(n)}, DimNames: []string{"batch_size", "", "decoder_sequence_length", ""}},
+			{Name: "present.0.value", ElemType: onnxproto.Float, Dims: []int64{-1, 1, -1, int64(n)}, DimNames: []string{"batch_size", "", "decoder_sequence_length", ""}},
+		},
+	}
+
+	// The with-past decoder takes only the newest token and continues from
+	// the cache, as Optimum's decoder_with_past_model.onnx does; it must give
+	// the same logits as the full decoder at the last position.
+	past := onnxproto.Graph{
+		Name: "tiny-grammar-decoder-with-past",
+		Nodes: []onnxproto.Node{
+			{Op: "Gather", Inputs: []string{"CM", "input_ids"}, Outputs: []string{"cm"}},
+			{Op: "Gather", Inputs: []string{"Noun", "input_ids"}, Outputs: []string{"noun"}},
+			{Op: "Slice", Inputs: []string{"past_key_values.0.value", "last_start", "last_end", "t_axis2"}, Outputs: []string{"cm_last"}},
+			{Op: "Squeeze", Inputs: []string{"cm_last", "head_axis"}, Outputs: []string{"cm_prev"}},
+			{Op: "Mul", Inputs: []string{"cm_prev", "noun"}, Outputs: []string{"named_now"}},
+			{Op: "ReduceSum", Inputs: []string{"past_key_values.0.key", "t_axis2"}, Outputs: []string{"named_before4"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("keepdims", 1)}},
+			{Op: "Squeeze", Inputs: []string{"named_before4", "head_axis"}, Outputs: []string{"named_before"}},
+			{Op: "Add", Inputs: []string{"named_before", "named_now"}, Outputs: []string{"named"}},
+			{Op: "Sub", Inputs: []string{"one", "named"}, Outputs: []string{"unnamed"}},
+			{Op: "Mul", Inputs: []string{"encoder_hidden_states", "unnamed"}, Outputs: []string{"left"}},
+			{Op: "Mul", Inputs: []string{"left", "cm"}, Outputs: []string{"feat"}},
+			{Op: "ReduceSum", Inputs: []string{"feat", "c_axis"}, Outputs: []string{"rest"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("keepdims", 1)}},
+			{Op: "Gather", Inputs: []string{"A", "input_ids"}, Outputs: []string{"grammar"}},
+			{Op: "MatMul", Inputs: []string{"feat", "M"}, Outputs: []string{"evidence"}},
+			{Op: "Mul", Inputs: []string{"rest", "AndVec"}, Outputs: []string{"more"}},
+			{Op: "Add", Inputs: []string{"grammar", "evidence"}, Outputs: []string{"partial"}},
+			{Op: "Add", Inputs: []string{"partial", "more"}, Outputs: []string{"logits"}},
+			{Op: "Unsqueeze", Inputs: []string{"named_now", "head_axis"}, Outputs: []string{"key_now"}},
+			{Op: "Unsqueeze", Inputs: []string{"cm", "head_axis"}, Outputs: []string{"value_now"}},
+			{Op: "Concat", Inputs: []string{"past_key_values.0.key", "key_now"}, Outputs: []string{"present.0.key"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("axis", 2)}},
+			{Op: "Concat", Inputs: []string{"past_key_values.0.value", "value_now"}, Outputs: []string{"present.0.value"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("axis", 2)}},
+		},
+		Initializers: []onnxproto.Tensor{
+			{Name: "A", Dims: []int64{int64(V), int64(V)}, Floats: A},
+			{Name: "M", Dims: []int64{int64(n), int64(V)}, Floats: M},
+			{Name: "CM", Dims: []int64{int64(V), int64(n)}, Floats: CM},
+			{Name: "Noun", Dims: []int64{int64(V), int64(n)}, Floats: Noun},
+			{Name: "AndVec", Dims: []int64{int64(V)}, Floats: andVec},
+			{Name: "one", Dims: []int64{1}, Floats: []float32{1}},
+			i64("last_start", -1), i64("last_end", 1<<62), i64("t_axis2", 2),
+			i64("c_axis", 2), i64("head_axis", 1),
+		},
+		Inputs: []onnxproto.Value{
+			{Name: "input_ids", ElemType: onnxproto.Int64, Dims: []int64{-1, 1}, DimNames: []string{"batch_size", ""}},
+			{Name: "encoder_hidden_states", ElemType: onnxproto.Float, Dims: []int64{-1, -1, int64(n)}, DimNames: []string{"batch_size", "encoder_sequence_length", ""}},
+			{Name: "past_key_values.0.key", ElemType: onnxproto.Float, Dims: []int64{-1, 1, -1, int64(n)}, DimNames: []string{"batch_size", "", "past_sequence_length", ""}},
+			{Name: "past_key_values.0.value", ElemType: onnxproto.Float, Dims: []int64{-1, 1, -1, int64(n)}, DimNames: []string{"batch_size", "", "past_sequence_length", ""}},
+		},
+		Outputs: []onnxproto.Value{
+			{Name: "logits", ElemType: onnxproto.Float, Dims: []int64{-1, 1, int64(V)}, DimNames: []string{"batch_size", "", ""}},
+			{Name: "present.0.key", ElemType: onnxproto.Float, Dims: []int64{-1, 1, -1, int64(n)}, DimNames: []string{"batch_size", "", "past_sequence_length + 1", ""}},
+			{Name: "present.0.value", ElemType: onnxproto.Float, Dims: []int64{-1, 1, -1, int64(n)}, DimNames: []string{"batch_size", "", "past_sequence_length + 1", ""}},
+		},
 	}
 
 	vocab := map[string]int{}
@@ -276,12 +336,13 @@ func CaptionerFiles() map[string][]byte {
 		"decoder":                map[string]any{"model_type": "gpt2", "vocab_size": V, "bos_token_id": TokBOS, "eos_token_id": TokEOS, "pad_token_id": TokPad},
 	}
 	return map[string][]byte{
-		"encoder_model.onnx":       enc.Marshal(),
-		"decoder_model.onnx":       dec.Marshal(),
-		"config.json":              mustJSON(cfg),
-		"preprocessor_config.json": mustJSON(preprocessor("ViTImageProcessor", CaptionerSize)),
-		"vocab.json":               mustJSON(vocab),
-		"special_tokens_map.json":  mustJSON(map[string]string{"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}),
+		"encoder_model.onnx":           enc.Marshal(),
+		"decoder_model.onnx":           dec.Marshal(),
+		"decoder_with_past_model.onnx": past.Marshal(),
+		"config.json":                  mustJSON(cfg),
+		"preprocessor_config.json":     mustJSON(preprocessor("ViTImageProcessor", CaptionerSize)),
+		"vocab.json":                   mustJSON(vocab),
+		"special_tokens_map.json":      mustJSON(map[string]string{"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}),
 	}
 }
 
