@@ -42,3 +42,32 @@ func Decode[T any](r io.ReaderAt, size int64) ([]T, error) {
 	}
 	return rows[:n], nil
 }
+
+// Stream reads a Parquet file written by Encode one batch at a time and calls
+// fn with each row and its index, so a shard of any size is checked in bounded
+// memory. An error from fn stops the read and is returned.
+func Stream[T any](r io.ReaderAt, size int64, fn func(i int, row *T) error) error {
+	f, err := parquet.OpenFile(r, size)
+	if err != nil {
+		return err
+	}
+	rd := parquet.NewGenericReader[T](f)
+	defer rd.Close()
+	buf := make([]T, 64)
+	i := 0
+	for {
+		n, err := rd.Read(buf)
+		for j := 0; j < n; j++ {
+			if ferr := fn(i, &buf[j]); ferr != nil {
+				return ferr
+			}
+			i++
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("row %d: %w", i, err)
+		}
+	}
+}

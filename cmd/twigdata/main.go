@@ -23,6 +23,7 @@ for text-to-image models: region plans, critiques and reflections, as Parquet.
 
 Usage:
   twigdata build [flags]     build a dataset (with no --in: the bundled sample)
+  twigdata validate DATASET  load a dataset as a trainer would and report every problem
   twigdata models check DIR  check a model directory against the contract
   twigdata version           print the version and the ONNX Runtime in use
   twigdata help [command]    show help
@@ -51,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "build":
 		return cmdBuild(args[1:], stdout, stderr)
+	case "validate":
+		return cmdValidate(args[1:], stdout, stderr)
 	case "models":
 		return cmdModels(args[1:], stdout, stderr)
 	case "version", "--version":

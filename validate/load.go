@@ -1,0 +1,239 @@
+// Package validate checks a built dataset the way a trainer would load it and
+// reports every problem with its shard, row and field.
+package validate
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"image"
+	_ "image/jpeg" // the canvas images are JPEG
+	_ "image/png"
+	"sort"
+	"strings"
+
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/storage"
+)
+
+// Problem is one thing wrong with a dataset, located as precisely as known.
+type Problem struct {
+	Shard   string `json:"shard"`
+	Row     int    `json:"row"` // -1 when the problem concerns the whole file
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	loc := p.Shard
+	if p.Row >= 0 {
+		loc += fmt.Sprintf(" row %d", p.Row)
+	}
+	if p.Field != "" {
+		loc += " " + p.Field
+	}
+	return loc + ": " + p.Message
+}
+
+// LoadReport is what loading the dataset found.
+type LoadReport struct {
+	Samples  int       `json:"samples"`
+	Tasks    int       `json:"tasks"`
+	Rejects  int       `json:"rejects"`
+	Shards   int       `json:"shards"`
+	Problems []Problem `json:"problems"`
+}
+
+type manifestShard struct {
+	Path   string `json:"path"`
+	Kind   string `json:"kind"`
+	Rows   int    `json:"rows"`
+	SHA256 string `json:"sha256"`
+}
+
+type manifest struct {
+	SchemaVersion int             `json:"schema_version"`
+	Shards        []manifestShard `json:"shards"`
+}
+
+// maxShardBytes bounds how much of one shard is read into memory.
+const maxShardBytes = 8 << 30
+
+// Load reads every shard of every table: the manifest's schema version, row
+// counts and sha256s, every row, every image (it must decode to the canvas
+// size), the region schedule (token rows tile the grid) and the tasks'
+// references to samples. keep, when not nil, receives every sample row.
+func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (LoadReport, error) {
+	var r LoadReport
+	add := func(shard string, row int, field, format string, args ...any) {
+		r.Problems = append(r.Problems, Problem{shard, row, field, fmt.Sprintf(format, args...)})
+	}
+	var m manifest
+	data, err := storage.ReadAll(ctx, b, "manifest.json", 64<<20)
+	switch {
+	case storage.IsNotExist(err):
+		add("manifest.json", -1, "", "missing: the build did not finish (rerun it to resume)")
+	case err != nil:
+		return r, err
+	default:
+		if err := json.Unmarshal(data, &m); err != nil {
+			add("manifest.json", -1, "", "not valid JSON: %v", err)
+		} else if m.SchemaVersion != schema.Version {
+			add("manifest.json", -1, "schema_version", "is %d, this twigdata reads %d", m.SchemaVersion, schema.Version)
+		}
+	}
+	listed := map[string]manifestShard{}
+	for _, s := range m.Shards {
+		listed[s.Path] = s
+	}
+	// Every Parquet file of the three tables, listed or not.
+	files := map[string][]string{}
+	for _, table := range []string{"samples", "tasks", "rejects"} {
+		err := b.List(ctx, table+"/", func(o storage.Object) error {
+			if strings.HasSuffix(o.Key, ".parquet") {
+				files[table] = append(files[table], o.Key)
+				if _, ok := listed[o.Key]; !ok && len(m.Shards) > 0 {
+					add(o.Key, -1, "", "is not listed in manifest.json")
+				}
+			}
+			return nil
+		})
+		if err != nil && !storage.IsNotExist(err) {
+			return r, err
+		}
+		sort.Strings(files[table])
+	}
+	for _, s := range m.Shards {
+		found := false
+		for _, f := range files[s.Kind] {
+			found = found || f == s.Path
+		}
+		if !found {
+			add(s.Path, -1, "", "is listed in manifest.json but missing")
+		}
+	}
+	read := func(key string) ([]byte, bool) {
+		data, err := storage.ReadAll(ctx, b, key, maxShardBytes)
+		if err != nil {
+			add(key, -1, "", "cannot be read: %v", err)
+			return nil, false
+		}
+		r.Shards++
+		if s, ok := listed[key]; ok {
+			sum := sha256.Sum256(data)
+			if got := hex.EncodeToString(sum[:]); got != s.SHA256 {
+				add(key, -1, "sha256", "is %s, manifest.json says %s", got, s.SHA256)
+			}
+		}
+		return data, true
+	}
+	checkRows := func(key string, n int) {
+		if s, ok := listed[key]; ok && s.Rows != n {
+			add(key, -1, "rows", "holds %d rows, manifest.json says %d", n, s.Rows)
+		}
+	}
+	keys := map[string]string{}  // input key → shard, for exactly-once
+	samples := map[string]bool{} // sample ids, for the tasks' references
+	for _, key := range files["samples"] {
+		data, ok := read(key)
+		if !ok {
+			continue
+		}
+		n := 0
+		err := schema.Stream(bytes.NewReader(data), int64(len(data)), func(i int, s *schema.Sample) error {
+			n++
+			checkSample(key, i, s, add)
+			if prev, dup := keys[s.Key]; dup {
+				add(key, i, "key", "%q is also in %s", s.Key, prev)
+			}
+			keys[s.Key] = key
+			samples[s.ID] = true
+			if keep != nil {
+				keep(s)
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			add(key, -1, "", "is not a complete Parquet file: %v", err)
+		}
+		r.Samples += n
+		checkRows(key, n)
+	}
+	for _, key := range files["tasks"] {
+		data, ok := read(key)
+		if !ok {
+			continue
+		}
+		n := 0
+		err := schema.Stream(bytes.NewReader(data), int64(len(data)), func(i int, t *schema.Task) error {
+			n++
+			if !samples[t.SampleID] {
+				add(key, i, "sample_id", "%q names no sample", t.SampleID)
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			add(key, -1, "", "is not a complete Parquet file: %v", err)
+		}
+		r.Tasks += n
+		checkRows(key, n)
+	}
+	for _, key := range files["rejects"] {
+		data, ok := read(key)
+		if !ok {
+			continue
+		}
+		n := 0
+		err := schema.Stream(bytes.NewReader(data), int64(len(data)), func(i int, rj *schema.Reject) error {
+			n++
+			if prev, dup := keys[rj.Key]; dup {
+				add(key, i, "key", "%q is also in %s", rj.Key, prev)
+			}
+			keys[rj.Key] = key
+			return ctx.Err()
+		})
+		if err != nil {
+			add(key, -1, "", "is not a complete Parquet file: %v", err)
+		}
+		r.Rejects += n
+		checkRows(key, n)
+	}
+	return r, ctx.Err()
+}
+
+// checkSample verifies one sample row's image and region schedule.
+func checkSample(shard string, i int, s *schema.Sample, add func(string, int, string, string, ...any)) {
+	img, _, err := image.Decode(bytes.NewReader(s.Image.Bytes))
+	switch {
+	case err != nil:
+		add(shard, i, "image.bytes", "do not decode as an image: %v", err)
+	case img.Bounds().Dx() != int(s.CanvasWidth) || img.Bounds().Dy() != int(s.CanvasHeight):
+		add(shard, i, "image.bytes", "decode to %dx%d, the canvas is %dx%d", img.Bounds().Dx(), img.Bounds().Dy(), s.CanvasWidth, s.CanvasHeight)
+	}
+	if s.PatchSize <= 0 || s.GridRows*s.PatchSize != s.CanvasHeight {
+		add(shard, i, "grid_rows", "%d rows of %d px do not cover the %d px canvas", s.GridRows, s.PatchSize, s.CanvasHeight)
+		return
+	}
+	regs := append([]schema.Region(nil), s.Regions...)
+	sort.Slice(regs, func(a, b int) bool { return regs[a].Index < regs[b].Index })
+	next := int32(0)
+	for _, reg := range regs {
+		f := fmt.Sprintf("regions[%d]", reg.Index)
+		if reg.TokenRowStart != next {
+			add(shard, i, f+".token_row_start", "is %d, the region before ends at %d: token rows do not tile the grid", reg.TokenRowStart, next)
+		}
+		if reg.TokenRowEnd <= reg.TokenRowStart {
+			add(shard, i, f+".token_row_end", "is %d, not after its start %d", reg.TokenRowEnd, reg.TokenRowStart)
+		}
+		if reg.Y0 != reg.TokenRowStart*s.PatchSize || reg.Y1 != reg.TokenRowEnd*s.PatchSize {
+			add(shard, i, f+".y0", "pixel rows [%d,%d) are not token rows [%d,%d) × %d", reg.Y0, reg.Y1, reg.TokenRowStart, reg.TokenRowEnd, s.PatchSize)
+		}
+		next = reg.TokenRowEnd
+	}
+	if next != s.GridRows {
+		add(shard, i, "regions", "end at token row %d, the grid has %d", next, s.GridRows)
+	}
+}
