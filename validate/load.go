@@ -44,6 +44,7 @@ type LoadReport struct {
 	Tasks    int       `json:"tasks"`
 	Rejects  int       `json:"rejects"`
 	Shards   int       `json:"shards"`
+	Theta    int       `json:"theta"` // the reflection threshold the dataset was built with
 	Problems []Problem `json:"problems"`
 }
 
@@ -57,6 +58,9 @@ type manifestShard struct {
 type manifest struct {
 	SchemaVersion int             `json:"schema_version"`
 	Shards        []manifestShard `json:"shards"`
+	Canvas        struct {
+		Theta int `json:"theta"`
+	} `json:"canvas"`
 }
 
 // maxShardBytes bounds how much of one shard is read into memory.
@@ -84,6 +88,10 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 		} else if m.SchemaVersion != schema.Version {
 			add("manifest.json", -1, "schema_version", "is %d, this twigdata reads %d", m.SchemaVersion, schema.Version)
 		}
+	}
+	r.Theta = m.Canvas.Theta
+	if r.Theta == 0 {
+		r.Theta = 90
 	}
 	listed := map[string]manifestShard{}
 	for _, s := range m.Shards {

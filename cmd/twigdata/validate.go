@@ -1,24 +1,39 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages"
 	"github.com/twigdata/twigdata/storage"
 	"github.com/twigdata/twigdata/validate"
 )
 
-const validateUsage = `Usage: twigdata validate DATASET [--report FILE.json]
+const validateUsage = `Usage: twigdata validate DATASET [--sample N | --all] [--seed S] [--report FILE.json] [--grid FILE.png]
 
-Loads a dataset (a folder or s3://bucket/prefix) as a trainer would: the
-manifest's schema version, row counts and sha256s, every row of every table,
-every image (it must decode to the canvas size), the region schedule (token
-rows tile the grid), the tasks' references to samples and exactly-once keys.
-Every problem is printed with its shard, row and field; the exit code is 1 when
-there is any.
+1. Loads a dataset (a folder or s3://bucket/prefix) as a trainer would: the
+   manifest's schema version, row counts and sha256s, every row of every table,
+   every image (it must decode to the canvas size), the region schedule (token
+   rows tile the grid), the tasks' references to samples and exactly-once keys.
+   Every problem is printed with its shard, row and field.
+2. Replays the TwiG loop on the chosen samples with the bundled reference
+   generator (non-parametric: each region retrieved from the dataset's own
+   regions by its plan, leaving the sample out, blended across the seam): the
+   generator sees only the plans, never the prompt; the build's critic scores
+   every generated region; regions below θ are rendered once more from their
+   revised plan and scored again.
+3. Reports load errors, the generated regions' mean score against the source
+   regions' recorded scores, the reflection rate, the mean score change after
+   reflection, and plan specificity (how often a plan picks out its own region
+   among all regions of the dataset, top-1 and top-5).
+
+The exit code is 1 when loading found any problem.
 
 Flags:
 `
@@ -27,6 +42,13 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	report := fs.String("report", "", "also write the report as JSON to this file")
+	sample := fs.Int("sample", 16, "replay this many samples, chosen by --seed")
+	all := fs.Bool("all", false, "replay every sample")
+	seed := fs.Int64("seed", 1, "seed of the sample choice and the generator's tie-breaks")
+	grid := fs.String("grid", "", "write a picture of a few replays (source, generated, plans and scores) to this PNG")
+	segDir := fs.String("segmenter", "", "segmenter model directory for the critic (default: bundled)")
+	capDir := fs.String("captioner", "", "captioner model directory for the critic (default: bundled)")
+	ortLib := fs.String("ort-lib", "", "path of libonnxruntime.so")
 	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3)")
 	fs.Usage = func() { fmt.Fprint(stderr, validateUsage); fs.PrintDefaults() }
 	var dataset string
@@ -57,7 +79,13 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "twigdata validate: %s is not a dataset folder: %v\n", dataset, err)
 		return exitFailure
 	}
-	r, err := validate.Load(sig.ctx, b, nil)
+	var samples []*schema.Sample
+	r, err := validate.Load(sig.ctx, b, func(s *schema.Sample) {
+		c := *s
+		c.Image.Bytes = append([]byte(nil), s.Image.Bytes...)
+		c.Regions = append([]schema.Region(nil), s.Regions...)
+		samples = append(samples, &c)
+	})
 	if err != nil {
 		fmt.Fprintln(stderr, "twigdata validate:", err)
 		return exitFailure
@@ -66,8 +94,26 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	for _, p := range r.Problems {
 		fmt.Fprintln(stdout, "  problem:", p)
 	}
+	out := map[string]any{"dataset": dataset, "load": r}
+	if samples = validate.Usable(samples); len(samples) > 1 {
+		n := *sample
+		if *all {
+			n = 0
+		}
+		rep, err := replay(sig.ctx, samples, r.Theta, *seed, n, *grid, *segDir, *capDir, *ortLib)
+		if err != nil {
+			fmt.Fprintln(stderr, "twigdata validate:", err)
+			return exitFailure
+		}
+		out["replay"] = rep
+		fmt.Fprintf(stdout, "replay (%s) of %d samples, %d regions:\n", rep.Generator, rep.Samples, rep.Regions)
+		fmt.Fprintf(stdout, "  mean critic score: generated %.1f, source %.1f\n", rep.GeneratedMeanScore, rep.SourceMeanScore)
+		fmt.Fprintf(stdout, "  reflection triggered on %d regions (%.1f%%); mean score %.1f before, %.1f after (%+.1f)\n",
+			rep.Reflected, 100*rep.ReflectionRate, rep.MeanBefore, rep.MeanAfter, rep.MeanChange)
+		fmt.Fprintf(stdout, "  plan specificity over %d regions: top-1 %.1f%%, top-5 %.1f%%\n", rep.DatasetRegions, 100*rep.SpecificityTop1, 100*rep.SpecificityTop5)
+	}
 	if *report != "" {
-		data, _ := json.MarshalIndent(map[string]any{"dataset": dataset, "load": r}, "", "  ")
+		data, _ := json.MarshalIndent(out, "", "  ")
 		if err := os.WriteFile(*report, append(data, '\n'), 0o644); err != nil {
 			fmt.Fprintln(stderr, "twigdata validate:", err)
 			return exitFailure
@@ -82,3 +128,43 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 }
 
 func isS3(s string) bool { return len(s) > 5 && s[:5] == "s3://" }
+
+func replay(ctx context.Context, samples []*schema.Sample, theta int, seed int64, n int, gridPath, segDir, capDir, ortLib string) (validate.ReplayReport, error) {
+	if err := annotators.Init(ortLib); err != nil {
+		return validate.ReplayReport{}, err
+	}
+	seg, err := annotators.LoadSegmenter(modelDir(segDir, "segmenter"), annotators.Device{})
+	if err != nil {
+		return validate.ReplayReport{}, err
+	}
+	defer seg.Close()
+	capt, err := annotators.LoadCaptioner(modelDir(capDir, "captioner"), annotators.Device{})
+	if err != nil {
+		return validate.ReplayReport{}, err
+	}
+	defer capt.Close()
+	bank, err := validate.Bank(samples)
+	if err != nil {
+		return validate.ReplayReport{}, err
+	}
+	s0 := samples[0]
+	rp := &validate.Replayer{
+		Gen:    annotators.NewBankGenerator(bank),
+		Scorer: stages.NewScorer(seg, capt, int(s0.PatchSize), len(s0.Regions), theta),
+		Theta:  theta, Seed: seed, Sample: n, Grid: 4,
+	}
+	rep, rows, err := rp.Run(ctx, samples)
+	if err != nil {
+		return rep, err
+	}
+	if gridPath != "" {
+		png, err := validate.GridPNG(rows)
+		if err != nil {
+			return rep, err
+		}
+		if err := os.WriteFile(gridPath, png, 0o644); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,226 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages"
+)
+
+// ReplayReport is what replaying the TwiG loop found.
+type ReplayReport struct {
+	Generator          string  `json:"generator"`
+	Samples            int     `json:"samples"`
+	Regions            int     `json:"regions"`
+	SourceMeanScore    float64 `json:"source_mean_score"`    // r_k recorded in the dataset for these regions
+	GeneratedMeanScore float64 `json:"generated_mean_score"` // the critic on the generated regions
+	ReflectionRate     float64 `json:"reflection_rate"`      // generated regions scoring below θ
+	Reflected          int     `json:"reflected"`
+	MeanBefore         float64 `json:"mean_score_before_reflection"`
+	MeanAfter          float64 `json:"mean_score_after_reflection"`
+	MeanChange         float64 `json:"mean_score_change"`
+	SpecificityTop1    float64 `json:"plan_specificity_top1"` // plans picking out their own region among all regions
+	SpecificityTop5    float64 `json:"plan_specificity_top5"`
+	DatasetRegions     int     `json:"dataset_regions"`
+}
+
+// GridRow is one sample for the picture: source, generation, plans and scores.
+type GridRow struct {
+	Source, Generated *image.RGBA
+	Lines             []string
+}
+
+// Replayer replays samples through the TwiG loop.
+type Replayer struct {
+	Gen    annotators.Generator
+	Scorer *stages.Scorer
+	Theta  int
+	Seed   int64
+	Sample int // how many samples to replay; 0: all
+	Grid   int // how many grid rows to keep
+}
+
+func decodeCanvas(s *schema.Sample) (*image.RGBA, error) {
+	img, _, err := image.Decode(bytes.NewReader(s.Image.Bytes))
+	if err != nil {
+		return nil, err
+	}
+	c := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+	draw.Draw(c, c.Rect, img, img.Bounds().Min, draw.Src)
+	return c, nil
+}
+
+// Usable keeps the samples whose image decodes; Load reports the others.
+func Usable(samples []*schema.Sample) []*schema.Sample {
+	var out []*schema.Sample
+	for _, s := range samples {
+		if _, _, err := image.DecodeConfig(bytes.NewReader(s.Image.Bytes)); err == nil && len(s.Regions) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Bank cuts every region of every sample into a generator bank entry.
+func Bank(samples []*schema.Sample) ([]annotators.BankEntry, error) {
+	var out []annotators.BankEntry
+	for _, s := range samples {
+		c, err := decodeCanvas(s)
+		if err != nil {
+			return nil, fmt.Errorf("sample %s: %w", s.ID, err)
+		}
+		for _, r := range s.Regions {
+			crop := image.NewRGBA(image.Rect(0, 0, c.Rect.Dx(), int(r.Y1-r.Y0)))
+			draw.Draw(crop, crop.Rect, c, image.Pt(0, int(r.Y0)), draw.Src)
+			out = append(out, annotators.BankEntry{SampleID: s.ID, Index: int(r.Index), Plan: r.Plan, Pixels: crop})
+		}
+	}
+	return out, nil
+}
+
+// Run replays the chosen samples: each region rendered from the plans so far,
+// the whole generation scored by the build's critic, every region below θ
+// rendered once more from its revised plan and scored again.
+func (rp *Replayer) Run(ctx context.Context, samples []*schema.Sample) (ReplayReport, []GridRow, error) {
+	rep := ReplayReport{Generator: rp.Gen.Name()}
+	chosen := append([]*schema.Sample(nil), samples...)
+	sort.Slice(chosen, func(i, j int) bool { return chosen[i].ID < chosen[j].ID })
+	rng := rand.New(rand.NewPCG(uint64(rp.Seed), 17))
+	rng.Shuffle(len(chosen), func(i, j int) { chosen[i], chosen[j] = chosen[j], chosen[i] })
+	if rp.Sample > 0 && rp.Sample < len(chosen) {
+		chosen = chosen[:rp.Sample]
+	}
+	var grid []GridRow
+	var srcSum, genSum, before, after float64
+	for _, s := range chosen {
+		plans := make([]string, len(s.Regions))
+		for k, r := range s.Regions {
+			plans[k] = r.Plan
+		}
+		canvas := image.NewRGBA(image.Rect(0, 0, int(s.CanvasWidth), int(s.CanvasHeight)))
+		render := func(k int, plan string) error {
+			r := s.Regions[k]
+			ps := append(append([]string(nil), plans[:k]...), plan)
+			px, err := rp.Gen.Generate(ctx, annotators.GenerateRequest{Plans: ps, K: k, Y0: int(r.Y0), Y1: int(r.Y1), Canvas: canvas, Exclude: s.ID, Seed: rp.Seed})
+			if err != nil {
+				return err
+			}
+			draw.Draw(canvas, image.Rect(0, int(r.Y0), canvas.Rect.Dx(), int(r.Y1)), px, image.Point{}, draw.Src)
+			return nil
+		}
+		for k := range s.Regions {
+			if err := render(k, plans[k]); err != nil {
+				return rep, nil, err
+			}
+		}
+		gen, err := rp.Scorer.Score(ctx, s.Key, s.Prompt, canvas)
+		if err != nil {
+			return rep, nil, err
+		}
+		// Regions below θ: rendered again from the source plan plus the fixes
+		// the critic asked for, then the generation is scored again.
+		var again []int
+		for k, r := range gen.Regions {
+			if int(r.Critic.Score) < rp.Theta {
+				fixes := strings.TrimSpace(strings.TrimPrefix(r.RevisedPlan, r.Plan))
+				if err := render(k, strings.TrimSpace(plans[k]+" "+fixes)); err != nil {
+					return rep, nil, err
+				}
+				again = append(again, k)
+			}
+		}
+		var regen *schema.Sample
+		if len(again) > 0 {
+			if regen, err = rp.Scorer.Score(ctx, s.Key, s.Prompt, canvas); err != nil {
+				return rep, nil, err
+			}
+		}
+		lines := []string{fmt.Sprintf("%s: %s", s.Key, s.Prompt)}
+		for k, r := range s.Regions {
+			g := gen.Regions[k].Critic.Score
+			srcSum += float64(r.Critic.Score)
+			genSum += float64(g)
+			rep.Regions++
+			line := fmt.Sprintf("#%d source r=%d, generated r=%d", k, r.Critic.Score, g)
+			if regen != nil && int(g) < rp.Theta {
+				rep.Reflected++
+				before += float64(g)
+				after += float64(regen.Regions[k].Critic.Score)
+				line += fmt.Sprintf(", after reflection r=%d", regen.Regions[k].Critic.Score)
+			}
+			lines = append(lines, line, "  "+r.Plan)
+		}
+		rep.Samples++
+		if len(grid) < rp.Grid {
+			src, err := decodeCanvas(s)
+			if err != nil {
+				return rep, nil, err
+			}
+			grid = append(grid, GridRow{Source: src, Generated: canvas, Lines: lines})
+		}
+	}
+	if rep.Regions > 0 {
+		rep.SourceMeanScore = srcSum / float64(rep.Regions)
+		rep.GeneratedMeanScore = genSum / float64(rep.Regions)
+		rep.ReflectionRate = float64(rep.Reflected) / float64(rep.Regions)
+	}
+	if rep.Reflected > 0 {
+		rep.MeanBefore = before / float64(rep.Reflected)
+		rep.MeanAfter = after / float64(rep.Reflected)
+		rep.MeanChange = rep.MeanAfter - rep.MeanBefore
+	}
+	rep.SpecificityTop1, rep.SpecificityTop5, rep.DatasetRegions = specificity(samples)
+	return rep, grid, nil
+}
+
+// evidence is what the image shows in a region, independent of its plan: the
+// segments' colors and labels and the captioner's words.
+func evidence(r schema.Region) string {
+	var b strings.Builder
+	for _, o := range r.Objects {
+		b.WriteString(o.Color + " " + o.Label + " ")
+	}
+	return b.String() + r.Caption
+}
+
+// specificity ranks, for every region, all regions of the dataset by how well
+// their evidence matches its plan; a region counts as found at rank n when
+// fewer than n regions match at least as well (ties count against it).
+func specificity(samples []*schema.Sample) (top1, top5 float64, n int) {
+	type reg struct{ plan, ev string }
+	var regs []reg
+	for _, s := range samples {
+		for _, r := range s.Regions {
+			regs = append(regs, reg{r.Plan, evidence(r)})
+		}
+	}
+	n = len(regs)
+	if n == 0 {
+		return 0, 0, 0
+	}
+	var hit1, hit5 int
+	for i, q := range regs {
+		own := annotators.Similarity(q.plan, q.ev)
+		rank := 1
+		for j, o := range regs {
+			if j != i && annotators.Similarity(q.plan, o.ev) >= own {
+				rank++
+			}
+		}
+		if rank == 1 {
+			hit1++
+		}
+		if rank <= 5 {
+			hit5++
+		}
+	}
+	return float64(hit1) / float64(n), float64(hit5) / float64(n), n
+}
