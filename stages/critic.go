@@ -171,13 +171,42 @@ func newCritic(it *Item, whole []*segment, ents []schema.Entity, bandOf func(y i
 			best, c.contentBand = n, b
 		}
 	}
-	for i, e := range ents {
+	for _, i := range readingOrder(ents, it.Parsed.Relations) {
+		e := ents[i]
 		if n := int(e.Count) - found[i]; n > 0 {
 			desc := strings.TrimSpace(strings.Join(e.Attributes, " ") + " " + plural(e.Noun, n))
 			c.missing = append(c.missing, countWord(n, desc)+" "+desc)
 		}
 	}
 	return c
+}
+
+// readingOrder lists the entities in the order the prompt's left/right
+// relations put them on the canvas, so a revision that names missing
+// entities names them in the order they should appear, without anchor words.
+func readingOrder(ents []schema.Entity, rels []schema.Relation) []int {
+	order := make([]int, len(ents))
+	for i := range order {
+		order[i] = i
+	}
+	pos := func(noun string) int {
+		for p, i := range order {
+			if ents[i].Noun == noun {
+				return p
+			}
+		}
+		return -1
+	}
+	for _, r := range rels {
+		s, o := pos(r.Subject), pos(r.Object)
+		if s < 0 || o < 0 {
+			continue
+		}
+		if (r.Predicate == "on the right of" && s < o) || (r.Predicate == "on the left of" && s > o) {
+			order[s], order[o] = order[o], order[s]
+		}
+	}
+	return order
 }
 
 func clamp01(f float64) float64 { return math.Max(0, math.Min(1, f)) }

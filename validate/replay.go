@@ -17,19 +17,30 @@ import (
 
 // ReplayReport is what replaying the TwiG loop found.
 type ReplayReport struct {
-	Generator          string  `json:"generator"`
-	Samples            int     `json:"samples"`
-	Regions            int     `json:"regions"`
-	SourceMeanScore    float64 `json:"source_mean_score"`    // r_k recorded in the dataset for these regions
-	GeneratedMeanScore float64 `json:"generated_mean_score"` // the critic on the generated regions
-	ReflectionRate     float64 `json:"reflection_rate"`      // generated regions scoring below θ
-	Reflected          int     `json:"reflected"`
-	MeanBefore         float64 `json:"mean_score_before_reflection"`
-	MeanAfter          float64 `json:"mean_score_after_reflection"`
-	MeanChange         float64 `json:"mean_score_change"`
-	SpecificityTop1    float64 `json:"plan_specificity_top1"` // plans picking out their own region among all regions
-	SpecificityTop5    float64 `json:"plan_specificity_top5"`
-	DatasetRegions     int     `json:"dataset_regions"`
+	Generator          string           `json:"generator"`
+	Samples            int              `json:"samples"`
+	Regions            int              `json:"regions"`
+	SourceMeanScore    float64          `json:"source_mean_score"`    // r_k recorded in the dataset for these regions
+	GeneratedMeanScore float64          `json:"generated_mean_score"` // the critic on the generated regions
+	ReflectionRate     float64          `json:"reflection_rate"`      // generated regions scoring below θ
+	Reflected          int              `json:"reflected"`
+	MeanBefore         float64          `json:"mean_score_before_reflection"`
+	MeanAfter          float64          `json:"mean_score_after_reflection"`
+	MeanChange         float64          `json:"mean_score_change"`
+	SpecificityTop1    float64          `json:"plan_specificity_top1"` // plans picking out their own region among all regions
+	SpecificityTop5    float64          `json:"plan_specificity_top5"`
+	DatasetRegions     int              `json:"dataset_regions"`
+	Reflections        []ReflectionCase `json:"reflections"` // every reflected region, for reading what helped
+}
+
+// ReflectionCase is one generated region that scored below θ.
+type ReflectionCase struct {
+	Key     string           `json:"key"`
+	Region  int              `json:"region"`
+	Before  int              `json:"score_before"`
+	After   int              `json:"score_after"`
+	Revised string           `json:"revised_plan"`
+	Critic  [2]schema.Critic `json:"critic_before_after"`
 }
 
 // GridRow is one sample for the picture: source, generation, plans and scores.
@@ -80,7 +91,24 @@ func Bank(samples []*schema.Sample) ([]annotators.BankEntry, error) {
 		for _, r := range s.Regions {
 			crop := image.NewRGBA(image.Rect(0, 0, c.Rect.Dx(), int(r.Y1-r.Y0)))
 			draw.Draw(crop, crop.Rect, c, image.Pt(0, int(r.Y0)), draw.Src)
-			out = append(out, annotators.BankEntry{SampleID: s.ID, Index: int(r.Index), Plan: r.Plan, Pixels: crop})
+			e := annotators.BankEntry{SampleID: s.ID, Index: int(r.Index), Plan: r.Plan, Pixels: crop}
+			for _, o := range r.Objects {
+				box := image.Rect(int(o.BBox.X0), int(o.BBox.Y0), int(o.BBox.X1), int(o.BBox.Y1)).Intersect(c.Rect)
+				if box.Dx() >= c.Rect.Dx()*9/10 || box.Empty() {
+					continue // scenery, not an object
+				}
+				px := image.NewRGBA(image.Rect(0, 0, box.Dx(), box.Dy()))
+				draw.Draw(px, px.Rect, c, box.Min, draw.Src)
+				bx := box.Min.X - 3
+				if bx < 0 {
+					bx = box.Max.X + 2
+				}
+				e.Objects = append(e.Objects, annotators.BankObject{
+					Phrase: o.Color + " " + o.Label, Pixels: px, Box: box.Sub(image.Pt(0, int(r.Y0))),
+					Background: c.RGBAAt(min(bx, c.Rect.Dx()-1), (box.Min.Y+box.Max.Y)/2),
+				})
+			}
+			out = append(out, e)
 		}
 	}
 	return out, nil
@@ -127,18 +155,19 @@ func (rp *Replayer) Run(ctx context.Context, samples []*schema.Sample) (ReplayRe
 		}
 		// Regions below θ: rendered again from the source plan plus the fixes
 		// the critic asked for, then the generation is scored again.
-		var again []int
+		revised := map[int]string{}
 		for k, r := range gen.Regions {
 			if int(r.Critic.Score) < rp.Theta {
 				fixes := strings.TrimSpace(strings.TrimPrefix(r.RevisedPlan, r.Plan))
-				if err := render(k, strings.TrimSpace(plans[k]+" "+fixes)); err != nil {
+				revised[k] = strings.TrimSpace(plans[k] + " " + fixes)
+				if err := render(k, revised[k]); err != nil {
 					return rep, nil, err
 				}
-				again = append(again, k)
 			}
 		}
+		again := len(revised)
 		var regen *schema.Sample
-		if len(again) > 0 {
+		if again > 0 {
 			if regen, err = rp.Scorer.Score(ctx, s.Key, s.Prompt, canvas); err != nil {
 				return rep, nil, err
 			}
@@ -155,6 +184,8 @@ func (rp *Replayer) Run(ctx context.Context, samples []*schema.Sample) (ReplayRe
 				before += float64(g)
 				after += float64(regen.Regions[k].Critic.Score)
 				line += fmt.Sprintf(", after reflection r=%d", regen.Regions[k].Critic.Score)
+				rep.Reflections = append(rep.Reflections, ReflectionCase{s.Key, k, int(g), int(regen.Regions[k].Critic.Score), revised[k],
+					[2]schema.Critic{gen.Regions[k].Critic, regen.Regions[k].Critic}})
 			}
 			lines = append(lines, line, "  "+r.Plan)
 		}

@@ -2,13 +2,23 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"image"
+	"image/draw"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/validate"
 )
 
 // copyTree copies a dataset folder so a test can damage it.
@@ -120,5 +130,196 @@ func TestValidateFindsEachKindOfCorruption(t *testing.T) {
 				t.Errorf("report %s: %v", report, err)
 			}
 		})
+	}
+}
+
+type validateReport struct {
+	Load struct {
+		Samples  int   `json:"samples"`
+		Problems []any `json:"problems"`
+	} `json:"load"`
+	Replay struct {
+		Generator          string  `json:"generator"`
+		Samples            int     `json:"samples"`
+		Regions            int     `json:"regions"`
+		SourceMeanScore    float64 `json:"source_mean_score"`
+		GeneratedMeanScore float64 `json:"generated_mean_score"`
+		ReflectionRate     float64 `json:"reflection_rate"`
+		Reflected          int     `json:"reflected"`
+		MeanBefore         float64 `json:"mean_score_before_reflection"`
+		MeanAfter          float64 `json:"mean_score_after_reflection"`
+		SpecificityTop1    float64 `json:"plan_specificity_top1"`
+		SpecificityTop5    float64 `json:"plan_specificity_top5"`
+	} `json:"replay"`
+}
+
+func runValidate(t *testing.T, dir string, args ...string) (int, validateReport, string) {
+	t.Helper()
+	report := filepath.Join(t.TempDir(), "report.json")
+	var stdout, stderr bytes.Buffer
+	code := run(append([]string{"validate", dir, "--report", report}, args...), &stdout, &stderr)
+	var r validateReport
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatalf("no report (exit %d): %v\n%s%s", code, err, stdout.String(), stderr.String())
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return code, r, stdout.String()
+}
+
+func TestValidateReplaysTheBundledSample(t *testing.T) {
+	ds := buildSample(t)
+	grid := filepath.Join(t.TempDir(), "grid.png")
+	code, r, out := runValidate(t, ds, "--all", "--grid", grid, "--seed", "7")
+	if code != 0 || len(r.Load.Problems) != 0 {
+		t.Fatalf("exit %d, problems %v\n%s", code, r.Load.Problems, out)
+	}
+	rp := r.Replay
+	if rp.Samples != 32 || rp.Regions != 96 || !strings.Contains(rp.Generator, "bank") {
+		t.Errorf("replayed %d samples, %d regions with %q", rp.Samples, rp.Regions, rp.Generator)
+	}
+	for name, v := range map[string]float64{"source": rp.SourceMeanScore, "generated": rp.GeneratedMeanScore, "before": rp.MeanBefore, "after": rp.MeanAfter} {
+		if v < 0 || v > 100 {
+			t.Errorf("%s mean score %.1f outside 0..100", name, v)
+		}
+	}
+	for name, v := range map[string]float64{"reflection rate": rp.ReflectionRate, "top-1": rp.SpecificityTop1, "top-5": rp.SpecificityTop5} {
+		if v < 0 || v > 1 {
+			t.Errorf("%s %.3f outside 0..1", name, v)
+		}
+	}
+	if rp.SpecificityTop5 < rp.SpecificityTop1 {
+		t.Errorf("top-5 %.3f below top-1 %.3f", rp.SpecificityTop5, rp.SpecificityTop1)
+	}
+	// Reflection helps: regions rendered again from their revised plans score higher.
+	if rp.Reflected == 0 || rp.MeanAfter <= rp.MeanBefore {
+		t.Errorf("reflection on %d regions: mean %.1f before, %.1f after; it should help", rp.Reflected, rp.MeanBefore, rp.MeanAfter)
+	}
+	t.Logf("replay: generated %.1f vs source %.1f; reflected %d (%.1f%%): %.1f → %.1f; specificity top-1 %.1f%%, top-5 %.1f%%",
+		rp.GeneratedMeanScore, rp.SourceMeanScore, rp.Reflected, 100*rp.ReflectionRate, rp.MeanBefore, rp.MeanAfter, 100*rp.SpecificityTop1, 100*rp.SpecificityTop5)
+	f, err := os.Open(grid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Errorf("grid does not decode: %v", err)
+	}
+
+	// The same build with every plan replaced by one sentence must score
+	// clearly lower on specificity: the measure can fail.
+	dull := copyTree(t, ds)
+	rewrite(t, onlyShard(t, dull, "samples"), func(rows []schema.Sample) {
+		for i := range rows {
+			for k := range rows[i].Regions {
+				rows[i].Regions[k].Plan = "Something is visible here."
+				rows[i].Regions[k].RevisedPlan = "Something is visible here."
+			}
+		}
+	})
+	refreshManifest(t, dull)
+	code, d, out := runValidate(t, dull, "--all", "--seed", "7")
+	if code != 0 {
+		t.Fatalf("the dull fixture does not load: exit %d\n%s", code, out)
+	}
+	t.Logf("meaningless plans: specificity top-1 %.1f%%, top-5 %.1f%%", 100*d.Replay.SpecificityTop1, 100*d.Replay.SpecificityTop5)
+	if d.Replay.SpecificityTop1 > rp.SpecificityTop1/2 || d.Replay.SpecificityTop5 > rp.SpecificityTop5/2 {
+		t.Errorf("meaningless plans reach top-1 %.3f, top-5 %.3f against %.3f, %.3f for the real ones", d.Replay.SpecificityTop1, d.Replay.SpecificityTop5, rp.SpecificityTop1, rp.SpecificityTop5)
+	}
+}
+
+// refreshManifest recomputes the sha256 and rows of every shard a test rewrote.
+func refreshManifest(t *testing.T, dir string) {
+	t.Helper()
+	p := filepath.Join(dir, "manifest.json")
+	b, _ := os.ReadFile(p)
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m["shards"].([]any) {
+		sh := s.(map[string]any)
+		data, err := os.ReadFile(filepath.Join(dir, sh["path"].(string)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		sh["sha256"] = hex.EncodeToString(sum[:])
+	}
+	b, _ = json.Marshal(m)
+	os.WriteFile(p, b, 0o644)
+}
+
+func TestReferenceGeneratorFollowsThePlan(t *testing.T) {
+	ds := buildSample(t)
+	samples := testutil.ReadTable[schema.Sample](t, ds, "samples")
+	ptrs := make([]*schema.Sample, len(samples))
+	for i := range samples {
+		ptrs[i] = &samples[i]
+	}
+	bank, err := validate.Bank(ptrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := annotators.NewBankGenerator(bank)
+	render := func(plans ...string) *image.RGBA {
+		canvas := image.NewRGBA(image.Rect(0, 0, 384, 384))
+		for k := range plans {
+			px, err := gen.Generate(context.Background(), annotators.GenerateRequest{Plans: plans[:k+1], K: k, Y0: 128 * k, Y1: 128 * (k + 1), Canvas: canvas, Seed: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			draw.Draw(canvas, image.Rect(0, 128*k, 384, 128*(k+1)), px, image.Point{}, draw.Src)
+		}
+		return canvas
+	}
+	sky := "Light blue sky stretches across the scene, smooth and evenly lit."
+	ground := "Gray road stretches across the scene, smooth and evenly lit."
+	a := render(sky, "An orange ball and a red box stand out against light blue sky.", ground)
+	b := render(sky, "Three green boxes stand out against light blue sky.", ground)
+	if bytes.Equal(a.Pix[384*4*128:384*4*256], b.Pix[384*4*128:384*4*256]) {
+		t.Fatal("two different plans gave the same region")
+	}
+	// The build's critic must find what the plan named.
+	if err := annotators.Init(""); err != nil {
+		t.Fatal(err)
+	}
+	seg, err := annotators.LoadSegmenter(modelDir("", "segmenter"), annotators.Device{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seg.Close()
+	capt, err := annotators.LoadCaptioner(modelDir("", "captioner"), annotators.Device{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer capt.Close()
+	scorer := stages.NewScorer(seg, capt, 16, 3, 90)
+	for _, tc := range []struct {
+		canvas *image.RGBA
+		prompt string
+		want   []string
+	}{
+		{a, "an orange ball and a red box", []string{"orange ball", "red box"}},
+		{b, "three green boxes", []string{"green box"}},
+	} {
+		rec, err := scorer.Score(context.Background(), "gen", tc.prompt, tc.canvas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[string]int{}
+		for _, o := range rec.Regions[1].Objects {
+			found[o.Color+" "+o.Label]++
+		}
+		for _, w := range tc.want {
+			if found[w] == 0 {
+				t.Errorf("plan for %q: the critic found %v in the generated region, not %q", tc.prompt, found, w)
+			}
+		}
+		if tc.prompt == "three green boxes" && found["green box"] != 3 {
+			t.Errorf("three green boxes asked, %d found", found["green box"])
+		}
 	}
 }
