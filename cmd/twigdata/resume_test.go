@@ -401,3 +401,25 @@ func TestS3ManifestWithS3References(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateReadsADatasetOnS3(t *testing.T) {
+	srv := s3(t)
+	bucket := fmt.Sprintf("val-%d", time.Now().UnixNano()%1e9)
+	if err := srv.CreateBucket(context.Background(), bucket); err != nil {
+		t.Fatal(err)
+	}
+	out := "s3://" + bucket + "/twig"
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--out", out, "--progress", "none"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	if code := run([]string{"validate", out, "--sample", "4"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("validate: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"32 samples, 288 tasks, 3 rejects", "replay (bank-composite", "of 4 samples", "loads cleanly"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("validate output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
