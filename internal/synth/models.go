@@ -223,42 +223,54 @@ func CaptionerFiles() map[string][]byte {
 	i64 := func(name string, v ...int64) onnxproto.Tensor {
 		return onnxproto.Tensor{Name: name, Dims: []int64{int64(len(v))}, Int64s: v, IsInt64: true}
 	}
-	dec := onnxproto.Graph{
-		Name: "tiny-grammar-decoder",
-		Nodes: []onnxproto.Node{
-			{Op: "Gather", Inputs: []string{"CM", "input_ids"}, Outputs: []string{"cm"}},
-			{Op: "Gather", Inputs: []string{"Noun", "input_ids"}, Outputs: []string{"noun"}},
-			{Op: "Pad", Inputs: []string{"cm", "pads"}, Outputs: []string{"cm_padded"}},
-			{Op: "Slice", Inputs: []string{"cm_padded", "starts", "ends", "axes"}, Outputs: []string{"cm_prev"}},
-			{Op: "Mul", Inputs: []string{"cm_prev", "noun"}, Outputs: []string{"named_now"}},
-			{Op: "CumSum", Inputs: []string{"named_now", "t_axis"}, Outputs: []string{"named"}},
-			{Op: "Sub", Inputs: []string{"one", "named"}, Outputs: []string{"unnamed"}},
-			{Op: "Mul", Inputs: []string{"encoder_hidden_states", "unnamed"}, Outputs: []string{"left"}},
-			{Op: "Mul", Inputs: []string{"left", "cm"}, Outputs: []string{"feat"}},
-			{Op: "ReduceSum", Inputs: []string{"feat", "c_axis"}, Outputs: []string{"rest"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("keepdims", 1)}},
-			{Op: "Gather", Inputs: []string{"A", "input_ids"}, Outputs: []string{"grammar"}},
-			{Op: "MatMul", Inputs: []string{"feat", "M"}, Outputs: []string{"evidence"}},
-			{Op: "Mul", Inputs: []string{"rest", "AndVec"}, Outputs: []string{"more"}},
-			{Op: "Add", Inputs: []string{"grammar", "evidence"}, Outputs: []string{"partial"}},
-			{Op: "Add", Inputs: []string{"partial", "more"}, Outputs: []string{"logits"}},
-			// The cache a with-past run continues from: per position, the
-			// classes named there (key) and the classes its token admits (value).
-			{Op: "Unsqueeze", Inputs: []string{"named_now", "head_axis"}, Outputs: []string{"present.0.key"}},
-			{Op: "Unsqueeze", Inputs: []string{"cm", "head_axis"}, Outputs: []string{"present.0.value"}},
-		},
-		Initializers: []onnxproto.Tensor{
+	// Both decoders end in the same grammar: logits from the previous token,
+	// the classes not yet named and the encoder's class shares.
+	grammar := []onnxproto.Node{
+		{Op: "Sub", Inputs: []string{"one", "named"}, Outputs: []string{"unnamed"}},
+		{Op: "Mul", Inputs: []string{"encoder_hidden_states", "unnamed"}, Outputs: []string{"left"}},
+		{Op: "Mul", Inputs: []string{"left", "cm"}, Outputs: []string{"feat"}},
+		{Op: "ReduceSum", Inputs: []string{"feat", "c_axis"}, Outputs: []string{"rest"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("keepdims", 1)}},
+		{Op: "Gather", Inputs: []string{"A", "input_ids"}, Outputs: []string{"grammar"}},
+		{Op: "MatMul", Inputs: []string{"feat", "M"}, Outputs: []string{"evidence"}},
+		{Op: "Mul", Inputs: []string{"rest", "AndVec"}, Outputs: []string{"more"}},
+		{Op: "Add", Inputs: []string{"grammar", "evidence"}, Outputs: []string{"partial"}},
+		{Op: "Add", Inputs: []string{"partial", "more"}, Outputs: []string{"logits"}},
+	}
+	tables := func(extra ...onnxproto.Tensor) []onnxproto.Tensor {
+		return append([]onnxproto.Tensor{
 			{Name: "A", Dims: []int64{int64(V), int64(V)}, Floats: A},
 			{Name: "M", Dims: []int64{int64(n), int64(V)}, Floats: M},
 			{Name: "CM", Dims: []int64{int64(V), int64(n)}, Floats: CM},
 			{Name: "Noun", Dims: []int64{int64(V), int64(n)}, Floats: Noun},
 			{Name: "AndVec", Dims: []int64{int64(V)}, Floats: andVec},
 			{Name: "one", Dims: []int64{1}, Floats: []float32{1}},
+		}, extra...)
+	}
+	nodes := func(head []onnxproto.Node, tail ...onnxproto.Node) []onnxproto.Node {
+		return append(append(append([]onnxproto.Node{}, head...), grammar...), tail...)
+	}
+	dec := onnxproto.Graph{
+		Name: "tiny-grammar-decoder",
+		Nodes: nodes([]onnxproto.Node{
+			{Op: "Gather", Inputs: []string{"CM", "input_ids"}, Outputs: []string{"cm"}},
+			{Op: "Gather", Inputs: []string{"Noun", "input_ids"}, Outputs: []string{"noun"}},
+			{Op: "Pad", Inputs: []string{"cm", "pads"}, Outputs: []string{"cm_padded"}},
+			{Op: "Slice", Inputs: []string{"cm_padded", "starts", "ends", "axes"}, Outputs: []string{"cm_prev"}},
+			{Op: "Mul", Inputs: []string{"cm_prev", "noun"}, Outputs: []string{"named_now"}},
+			{Op: "CumSum", Inputs: []string{"named_now", "t_axis"}, Outputs: []string{"named"}},
+		},
+			// The cache a with-past run continues from: per position, the
+			// classes named there (key) and the classes its token admits (value).
+			onnxproto.Node{Op: "Unsqueeze", Inputs: []string{"named_now", "head_axis"}, Outputs: []string{"present.0.key"}},
+			onnxproto.Node{Op: "Unsqueeze", Inputs: []string{"cm", "head_axis"}, Outputs: []string{"present.0.value"}},
+		),
+		Initializers: tables(
 			i64("pads", 0, 1, 0, 0, 0, 0),
 			i64("starts", 0), i64("ends", -1), i64("axes", 1),
-			{Name: "t_axis", Dims: []int64{}, Int64s: []int64{1}, IsInt64: true},
+			onnxproto.Tensor{Name: "t_axis", Dims: []int64{}, Int64s: []int64{1}, IsInt64: true},
 			i64("c_axis", 2),
 			i64("head_axis", 1),
-		},
+		),
 		Inputs: []onnxproto.Value{
 			{Name: "input_ids", ElemType: onnxproto.Int64, Dims: []int64{-1, -1}, DimNames: []string{"batch_size", "decoder_sequence_length"}},
 			{Name: "encoder_hidden_states", ElemType: onnxproto.Float, Dims: []int64{-1, -1, int64(n)}, DimNames: []string{"batch_size", "encoder_sequence_length", ""}},
@@ -275,7 +287,7 @@ func CaptionerFiles() map[string][]byte {
 	// the same logits as the full decoder at the last position.
 	past := onnxproto.Graph{
 		Name: "tiny-grammar-decoder-with-past",
-		Nodes: []onnxproto.Node{
+		Nodes: nodes([]onnxproto.Node{
 			{Op: "Gather", Inputs: []string{"CM", "input_ids"}, Outputs: []string{"cm"}},
 			{Op: "Gather", Inputs: []string{"Noun", "input_ids"}, Outputs: []string{"noun"}},
 			{Op: "Slice", Inputs: []string{"past_key_values.0.value", "last_start", "last_end", "t_axis2"}, Outputs: []string{"cm_last"}},
@@ -284,30 +296,16 @@ func CaptionerFiles() map[string][]byte {
 			{Op: "ReduceSum", Inputs: []string{"past_key_values.0.key", "t_axis2"}, Outputs: []string{"named_before4"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("keepdims", 1)}},
 			{Op: "Squeeze", Inputs: []string{"named_before4", "head_axis"}, Outputs: []string{"named_before"}},
 			{Op: "Add", Inputs: []string{"named_before", "named_now"}, Outputs: []string{"named"}},
-			{Op: "Sub", Inputs: []string{"one", "named"}, Outputs: []string{"unnamed"}},
-			{Op: "Mul", Inputs: []string{"encoder_hidden_states", "unnamed"}, Outputs: []string{"left"}},
-			{Op: "Mul", Inputs: []string{"left", "cm"}, Outputs: []string{"feat"}},
-			{Op: "ReduceSum", Inputs: []string{"feat", "c_axis"}, Outputs: []string{"rest"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("keepdims", 1)}},
-			{Op: "Gather", Inputs: []string{"A", "input_ids"}, Outputs: []string{"grammar"}},
-			{Op: "MatMul", Inputs: []string{"feat", "M"}, Outputs: []string{"evidence"}},
-			{Op: "Mul", Inputs: []string{"rest", "AndVec"}, Outputs: []string{"more"}},
-			{Op: "Add", Inputs: []string{"grammar", "evidence"}, Outputs: []string{"partial"}},
-			{Op: "Add", Inputs: []string{"partial", "more"}, Outputs: []string{"logits"}},
-			{Op: "Unsqueeze", Inputs: []string{"named_now", "head_axis"}, Outputs: []string{"key_now"}},
-			{Op: "Unsqueeze", Inputs: []string{"cm", "head_axis"}, Outputs: []string{"value_now"}},
-			{Op: "Concat", Inputs: []string{"past_key_values.0.key", "key_now"}, Outputs: []string{"present.0.key"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("axis", 2)}},
-			{Op: "Concat", Inputs: []string{"past_key_values.0.value", "value_now"}, Outputs: []string{"present.0.value"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("axis", 2)}},
 		},
-		Initializers: []onnxproto.Tensor{
-			{Name: "A", Dims: []int64{int64(V), int64(V)}, Floats: A},
-			{Name: "M", Dims: []int64{int64(n), int64(V)}, Floats: M},
-			{Name: "CM", Dims: []int64{int64(V), int64(n)}, Floats: CM},
-			{Name: "Noun", Dims: []int64{int64(V), int64(n)}, Floats: Noun},
-			{Name: "AndVec", Dims: []int64{int64(V)}, Floats: andVec},
-			{Name: "one", Dims: []int64{1}, Floats: []float32{1}},
+			onnxproto.Node{Op: "Unsqueeze", Inputs: []string{"named_now", "head_axis"}, Outputs: []string{"key_now"}},
+			onnxproto.Node{Op: "Unsqueeze", Inputs: []string{"cm", "head_axis"}, Outputs: []string{"value_now"}},
+			onnxproto.Node{Op: "Concat", Inputs: []string{"past_key_values.0.key", "key_now"}, Outputs: []string{"present.0.key"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("axis", 2)}},
+			onnxproto.Node{Op: "Concat", Inputs: []string{"past_key_values.0.value", "value_now"}, Outputs: []string{"present.0.value"}, Attrs: []onnxproto.Attr{onnxproto.IntAttr("axis", 2)}},
+		),
+		Initializers: tables(
 			i64("last_start", -1), i64("last_end", 1<<62), i64("t_axis2", 2),
 			i64("c_axis", 2), i64("head_axis", 1),
-		},
+		),
 		Inputs: []onnxproto.Value{
 			{Name: "input_ids", ElemType: onnxproto.Int64, Dims: []int64{-1, 1}, DimNames: []string{"batch_size", ""}},
 			{Name: "encoder_hidden_states", ElemType: onnxproto.Float, Dims: []int64{-1, -1, int64(n)}, DimNames: []string{"batch_size", "encoder_sequence_length", ""}},
