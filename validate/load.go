@@ -145,70 +145,29 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 	}
 	keys := map[string]string{}  // input key → shard, for exactly-once
 	samples := map[string]bool{} // sample ids, for the tasks' references
-	for _, key := range files["samples"] {
-		data, ok := read(key)
-		if !ok {
-			continue
+	once := func(shard string, i int, key string) {
+		if prev, dup := keys[key]; dup {
+			add(shard, i, "key", "%q is also in %s", key, prev)
 		}
-		n := 0
-		err := schema.Stream(bytes.NewReader(data), int64(len(data)), func(i int, s *schema.Sample) error {
-			n++
-			checkSample(key, i, s, add)
-			if prev, dup := keys[s.Key]; dup {
-				add(key, i, "key", "%q is also in %s", s.Key, prev)
-			}
-			keys[s.Key] = key
-			samples[s.ID] = true
-			if keep != nil {
-				keep(s)
-			}
-			return ctx.Err()
-		})
-		if err != nil {
-			add(key, -1, "", "is not a complete Parquet file: %v", err)
-		}
-		r.Samples += n
-		checkRows(key, n)
+		keys[key] = shard
 	}
-	for _, key := range files["tasks"] {
-		data, ok := read(key)
-		if !ok {
-			continue
+	// Samples first: tasks refer to them.
+	r.Samples = streamTable(ctx, files["samples"], read, checkRows, add, func(shard string, i int, s *schema.Sample) {
+		checkSample(shard, i, s, add)
+		once(shard, i, s.Key)
+		samples[s.ID] = true
+		if keep != nil {
+			keep(s)
 		}
-		n := 0
-		err := schema.Stream(bytes.NewReader(data), int64(len(data)), func(i int, t *schema.Task) error {
-			n++
-			if !samples[t.SampleID] {
-				add(key, i, "sample_id", "%q names no sample", t.SampleID)
-			}
-			return ctx.Err()
-		})
-		if err != nil {
-			add(key, -1, "", "is not a complete Parquet file: %v", err)
+	})
+	r.Tasks = streamTable(ctx, files["tasks"], read, checkRows, add, func(shard string, i int, t *schema.Task) {
+		if !samples[t.SampleID] {
+			add(shard, i, "sample_id", "%q names no sample", t.SampleID)
 		}
-		r.Tasks += n
-		checkRows(key, n)
-	}
-	for _, key := range files["rejects"] {
-		data, ok := read(key)
-		if !ok {
-			continue
-		}
-		n := 0
-		err := schema.Stream(bytes.NewReader(data), int64(len(data)), func(i int, rj *schema.Reject) error {
-			n++
-			if prev, dup := keys[rj.Key]; dup {
-				add(key, i, "key", "%q is also in %s", rj.Key, prev)
-			}
-			keys[rj.Key] = key
-			return ctx.Err()
-		})
-		if err != nil {
-			add(key, -1, "", "is not a complete Parquet file: %v", err)
-		}
-		r.Rejects += n
-		checkRows(key, n)
-	}
+	})
+	r.Rejects = streamTable(ctx, files["rejects"], read, checkRows, add, func(shard string, i int, rj *schema.Reject) {
+		once(shard, i, rj.Key)
+	})
 	return r, ctx.Err()
 }
 
@@ -244,4 +203,29 @@ func checkSample(shard string, i int, s *schema.Sample, add func(string, int, st
 	if next != s.GridRows {
 		add(shard, i, "regions", "end at token row %d, the grid has %d", next, s.GridRows)
 	}
+}
+
+// streamTable streams every shard of one table through check and returns the
+// number of rows read.
+func streamTable[T any](ctx context.Context, shards []string, read func(string) ([]byte, bool),
+	checkRows func(string, int), add func(string, int, string, string, ...any), check func(shard string, i int, row *T)) int {
+	total := 0
+	for _, key := range shards {
+		data, ok := read(key)
+		if !ok {
+			continue
+		}
+		n := 0
+		err := schema.Stream(bytes.NewReader(data), int64(len(data)), func(i int, row *T) error {
+			n++
+			check(key, i, row)
+			return ctx.Err()
+		})
+		if err != nil {
+			add(key, -1, "", "is not a complete Parquet file: %v", err)
+		}
+		total += n
+		checkRows(key, n)
+	}
+	return total
 }
