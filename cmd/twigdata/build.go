@@ -28,13 +28,14 @@ import (
 
 const buildUsage = `Usage: twigdata build [--in DIR|s3://bucket/prefix] [--out DIR|s3://bucket/prefix] [flags]
 
-Reads prompt/image pairs (<stem>.jpg|jpeg|png|webp + <stem>.txt or <stem>.json with a
-"prompt" field), segments and captions each canvas and its K regions with ONNX Runtime,
-writes a plan, a critique (five sub-scores and r in 0..100) and a revision per region,
-filters by quality and writes Parquet shards:
+Reads prompt/image pairs — a folder or prefix of <stem>.jpg|jpeg|png|webp + <stem>.txt or
+<stem>.json ("prompt" field), a .jsonl/.csv/.parquet manifest, or WebDataset .tar shards —
+segments and captions each canvas and its K regions with ONNX Runtime, writes a plan, a
+critique (five sub-scores and r in 0..100) and a revision per region, filters by quality
+and writes Parquet shards:
 
   <out>/samples/*.parquet   one row per accepted sample
-  <out>/tasks/*.parquet     think / reflect / generate rows, 3·K per sample
+  <out>/tasks/*.parquet     think / reflect / generate rows (3·K per sample, see --task-policy)
   <out>/rejects/*.parquet   one row per rejected input: key, stage, reason, detail
   <out>/stats/*.json        per-shard counts and timings
   <out>/README.md           dataset card (Hugging Face YAML header)
