@@ -144,50 +144,45 @@ func (rp *Replayer) Run(ctx context.Context, samples []*schema.Sample) (ReplayRe
 			draw.Draw(canvas, image.Rect(0, int(r.Y0), canvas.Rect.Dx(), int(r.Y1)), px, image.Point{}, draw.Src)
 			return nil
 		}
+		// The TwiG loop: every region rendered from τ_≤k on top of the regions
+		// already rendered; then, region by region, the build's critic scores
+		// it and, when r_k < θ, it is rendered once more from τ_k plus the
+		// critic's fixes and scored again (later regions see the new one).
 		for k := range s.Regions {
 			if err := render(k, plans[k]); err != nil {
 				return rep, nil, err
 			}
 		}
-		gen, err := rp.Scorer.Score(ctx, s.Key, s.Prompt, canvas)
+		rec, err := rp.Scorer.Score(ctx, s.Key, s.Prompt, canvas)
 		if err != nil {
 			return rep, nil, err
 		}
-		// Regions below θ: rendered again from the source plan plus the fixes
-		// the critic asked for, then the generation is scored again.
-		revised := map[int]string{}
-		for k, r := range gen.Regions {
-			if int(r.Critic.Score) < rp.Theta {
-				fixes := strings.TrimSpace(strings.TrimPrefix(r.RevisedPlan, r.Plan))
-				revised[k] = strings.TrimSpace(plans[k] + " " + fixes)
-				if err := render(k, revised[k]); err != nil {
-					return rep, nil, err
-				}
-			}
-		}
-		again := len(revised)
-		var regen *schema.Sample
-		if again > 0 {
-			if regen, err = rp.Scorer.Score(ctx, s.Key, s.Prompt, canvas); err != nil {
-				return rep, nil, err
-			}
-		}
 		lines := []string{fmt.Sprintf("%s: %s", s.Key, s.Prompt)}
-		for k, r := range s.Regions {
-			g := gen.Regions[k].Critic.Score
-			srcSum += float64(r.Critic.Score)
+		for k, src := range s.Regions {
+			got := rec.Regions[k]
+			g := got.Critic.Score
+			srcSum += float64(src.Critic.Score)
 			genSum += float64(g)
 			rep.Regions++
-			line := fmt.Sprintf("#%d source r=%d, generated r=%d", k, r.Critic.Score, g)
-			if regen != nil && int(g) < rp.Theta {
+			line := fmt.Sprintf("#%d source r=%d, generated r=%d", k, src.Critic.Score, g)
+			if int(g) < rp.Theta {
+				fixes := strings.TrimSpace(strings.TrimPrefix(got.RevisedPlan, got.Plan))
+				revised := strings.TrimSpace(plans[k] + " " + fixes)
+				if err := render(k, revised); err != nil {
+					return rep, nil, err
+				}
+				if rec, err = rp.Scorer.Score(ctx, s.Key, s.Prompt, canvas); err != nil {
+					return rep, nil, err
+				}
+				again := rec.Regions[k]
 				rep.Reflected++
 				before += float64(g)
-				after += float64(regen.Regions[k].Critic.Score)
-				line += fmt.Sprintf(", after reflection r=%d", regen.Regions[k].Critic.Score)
-				rep.Reflections = append(rep.Reflections, ReflectionCase{s.Key, k, int(g), int(regen.Regions[k].Critic.Score), revised[k],
-					[2]schema.Critic{gen.Regions[k].Critic, regen.Regions[k].Critic}})
+				after += float64(again.Critic.Score)
+				line += fmt.Sprintf(", after reflection r=%d", again.Critic.Score)
+				rep.Reflections = append(rep.Reflections, ReflectionCase{s.Key, k, int(g), int(again.Critic.Score), revised,
+					[2]schema.Critic{got.Critic, again.Critic}})
 			}
-			lines = append(lines, line, "  "+r.Plan)
+			lines = append(lines, line, "  "+src.Plan)
 		}
 		rep.Samples++
 		if len(grid) < rp.Grid {
