@@ -3,6 +3,8 @@ package stages
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -64,7 +66,15 @@ type Options struct {
 	ShardRows    int // rows per shard; default 1000
 	JPEGQuality  int // canvas image quality; default 95
 	Overwrite    bool
-	RetryRejects bool    // redo inputs an earlier run rejected for transient reasons
+	RetryRejects bool // redo inputs an earlier run rejected for transient reasons
+	// PartitionIndex of PartitionCount: with a count above 1 this run takes
+	// only the inputs whose key hashes to its index, writes shards named for
+	// its partition into the shared output, and leaves the card and the
+	// manifest to a final Merge run.
+	PartitionIndex, PartitionCount int
+	// Merge writes the card and manifest of a partitioned build once every
+	// partition has finished; it processes no input.
+	Merge        bool
 	TaskPolicy   string  // which regions feed which tasks: all (default) or faithful; see Tasks
 	ReflectShare float64 // target share of flawed examples among reflect rows; 0 keeps all
 
@@ -139,6 +149,12 @@ func (o Options) Validate() error {
 		return fmt.Errorf("canvas %d×%d is not a multiple of --patch %d: region boundaries must fall on token rows", o.CanvasWidth, o.CanvasHeight, o.Patch)
 	case o.K < 1 || o.K > o.CanvasHeight/o.Patch:
 		return fmt.Errorf("--k %d must be between 1 and the %d token rows of the canvas", o.K, o.CanvasHeight/o.Patch)
+	case o.PartitionCount > 1 && !o.Merge && (o.PartitionIndex < 0 || o.PartitionIndex >= o.PartitionCount):
+		return fmt.Errorf("--partition-index %d must be in 0..%d for --partition-count %d", o.PartitionIndex, o.PartitionCount-1, o.PartitionCount)
+	case o.PartitionCount > 1 && o.Overwrite:
+		return errors.New("--overwrite cannot be combined with --partition-count: it would delete the other partitions' shards (empty the output once, before the partitions start)")
+	case o.Merge && o.PartitionCount < 2:
+		return errors.New("--merge needs --partition-count N (the number of partitions to merge)")
 	case o.TaskPolicy != PolicyAll && o.TaskPolicy != PolicyFaithful:
 		return fmt.Errorf("--task-policy %q: want all or faithful", o.TaskPolicy)
 	case o.ReflectShare < 0 || o.ReflectShare >= 1:
@@ -318,23 +334,42 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 		o.InFormat = f
 	}
 	digest := configDigest(o)
-	prior, err := loadPrior(ctx, o.Out, digest, o.RetryRejects)
+	prior, err := loadPrior(ctx, o.Out, digest, o.RetryRejects, o.shardPrefix(), !o.Merge)
 	if err != nil {
 		return Summary{}, err
 	}
-	if prior.complete {
+	if o.Merge {
+		return merge(ctx, o, prior, digest)
+	}
+	if prior.complete && !o.partitioned() {
 		// The dataset changes from here on: until the new manifest is written
 		// last, nobody should take the old one for the whole dataset.
 		if err := o.Out.Delete(ctx, "manifest.json"); err != nil {
 			return Summary{}, err
 		}
 	}
-	w := &shardWriter{bucket: o.Out, shardRows: o.ShardRows, version: o.ToolVersion, run: runID(), digest: digest,
+	run := runID()
+	if o.partitioned() {
+		run = partTag(o.PartitionIndex, o.PartitionCount) + "-" + run
+	}
+	w := &shardWriter{bucket: o.Out, shardRows: o.ShardRows, version: o.ToolVersion, run: run, digest: digest,
 		policy: o.TaskPolicy, share: o.ReflectShare, theta: o.Theta,
 		byReason: map[string]int64{}, progress: o.Progress}
 	var resumed int64
 	var stopped bool
-	src := skipDone(Source(o), prior.done, &resumed)
+	base := Source(o)
+	if o.partitioned() {
+		all := base
+		base = func(ctx context.Context, emit func(*Item) error) error {
+			return all(ctx, func(it *Item) error {
+				if !InPartition(it.Key, o.PartitionIndex, o.PartitionCount) {
+					return nil
+				}
+				return emit(it)
+			})
+		}
+	}
+	src := skipDone(base, prior.done, &resumed)
 	if o.Stop != nil {
 		src = stopping(src, o.Stop, &stopped)
 	}
@@ -357,7 +392,45 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 		sum.Inputs = sum.Accepted + sum.Rejected
 		return sum, ErrStopped
 	}
-	all := append(prior.shards, w.shards...)
+	if o.partitioned() {
+		// The partition is done: say so for the merge, and leave the card and
+		// the manifest to it.
+		mark := fmt.Sprintf("partitions/%s.json", partTag(o.PartitionIndex, o.PartitionCount))
+		b, _ := json.Marshal(map[string]any{"partition": o.PartitionIndex, "of": o.PartitionCount, "accepted": sum.Accepted, "rejected": sum.Rejected, "config_digest": digest})
+		if err := o.Out.Put(ctx, mark, b); err != nil {
+			return sum, fmt.Errorf("mark partition done: %w", err)
+		}
+		sum.Inputs = sum.Accepted + sum.Rejected
+		return sum, nil
+	}
+	return finishDataset(ctx, o, append(prior.shards, w.shards...), sum, digest)
+}
+
+// merge writes the card and manifest over every partition's shards once all
+// partitions have marked themselves done.
+func merge(ctx context.Context, o Options, prior *priorState, digest string) (Summary, error) {
+	var missing []string
+	for i := 0; i < o.PartitionCount; i++ {
+		if _, err := o.Out.Get(ctx, fmt.Sprintf("partitions/%s.json", partTag(i, o.PartitionCount))); err != nil {
+			if !storage.IsNotExist(err) {
+				return Summary{}, err
+			}
+			missing = append(missing, fmt.Sprint(i))
+		}
+	}
+	if len(missing) > 0 {
+		return Summary{}, fmt.Errorf("cannot merge %s: partitions %s of %d have not finished (rerun them with the same flags and --partition-index)", o.Out.URI(""), strings.Join(missing, ", "), o.PartitionCount)
+	}
+	if prior.complete {
+		if err := o.Out.Delete(ctx, "manifest.json"); err != nil {
+			return Summary{}, err
+		}
+	}
+	return finishDataset(ctx, o, prior.shards, Summary{ToolVersion: o.ToolVersion}, digest)
+}
+
+// finishDataset totals the committed shards and writes the card, then the manifest.
+func finishDataset(ctx context.Context, o Options, all []shardStats, sum Summary, digest string) (Summary, error) {
 	sum.Accepted, sum.Rejected, sum.ByReason, sum.Tasks = 0, 0, map[string]int64{}, map[string]int64{}
 	for _, st := range all {
 		sum.Shards = append(sum.Shards, st.Files...)
@@ -382,6 +455,29 @@ func Build(ctx context.Context, o Options) (Summary, error) {
 		return sum, err
 	}
 	return sum, nil
+}
+
+// partitioned reports whether this run is one partition of several.
+func (o Options) partitioned() bool { return o.PartitionCount > 1 && !o.Merge }
+
+// partTag names a partition in file names.
+func partTag(i, n int) string { return fmt.Sprintf("p%05dof%05d", i, n) }
+
+// shardPrefix starts the names of the shards this run may write and clean up.
+func (o Options) shardPrefix() string {
+	if o.partitioned() {
+		return "part-" + partTag(o.PartitionIndex, o.PartitionCount) + "-"
+	}
+	return "part-"
+}
+
+// InPartition reports whether an input key belongs to partition i of n.
+func InPartition(key string, i, n int) bool {
+	if n <= 1 {
+		return true
+	}
+	h := sha256.Sum256([]byte(key))
+	return binary.BigEndian.Uint64(h[:8])%uint64(n) == uint64(i)
 }
 
 // runID names this invocation's shards: sortable by time, unique by chance.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -57,7 +58,11 @@ func configDigest(o Options) string {
 // loadPrior reads the committed shards of earlier runs, deletes files that
 // were never committed and, with retryRejects, takes transient rejects out of
 // their shards so that they are redone.
-func loadPrior(ctx context.Context, out storage.Bucket, digest string, retryRejects bool) (*priorState, error) {
+//
+// prefix limits the clean-up to the files this run may own (its partition's
+// shards); clean is false for a merge, which must not touch running
+// partitions' files.
+func loadPrior(ctx context.Context, out storage.Bucket, digest string, retryRejects bool, prefix string, clean bool) (*priorState, error) {
 	p := &priorState{done: map[string]bool{}}
 	if _, err := out.Get(ctx, "manifest.json"); err == nil {
 		p.complete = true
@@ -94,10 +99,10 @@ func loadPrior(ctx context.Context, out storage.Bucket, digest string, retryReje
 	// A killed Put leaves a temporary file behind on local disk (S3 keeps
 	// nothing of an upload that did not complete).
 	if c, ok := out.(interface {
-		CleanTemp(context.Context, string) (int, error)
-	}); ok {
+		CleanTemp(context.Context, string, string) (int, error)
+	}); ok && clean {
 		for _, dir := range []string{"samples", "tasks", "rejects", "stats"} {
-			n, err := c.CleanTemp(ctx, dir)
+			n, err := c.CleanTemp(ctx, dir, prefix)
 			if err != nil {
 				return nil, fmt.Errorf("remove temporary files of a killed run: %w", err)
 			}
@@ -108,7 +113,7 @@ func loadPrior(ctx context.Context, out storage.Bucket, digest string, retryReje
 	for _, dir := range []string{"samples/", "tasks/", "rejects/"} {
 		var orphans []string
 		err := out.List(ctx, dir, func(o storage.Object) error {
-			if !committed[o.Key] {
+			if clean && !committed[o.Key] && strings.HasPrefix(path.Base(o.Key), prefix) {
 				orphans = append(orphans, o.Key)
 			}
 			return nil

@@ -91,10 +91,11 @@ func (l *Local) walk(ctx context.Context, rel, prefix string, fn func(Object) er
 }
 
 // CleanTemp removes the temporary files of Puts that a killed process never
-// finished, under prefix. Only one build may write an output folder at a time.
-func (l *Local) CleanTemp(ctx context.Context, prefix string) (int, error) {
+// finished, under dir, whose final names contain name (a run or partition
+// prefix, so concurrent partitions leave each other's files alone).
+func (l *Local) CleanTemp(ctx context.Context, dir, name string) (int, error) {
 	n := 0
-	root := filepath.Join(l.root, filepath.FromSlash(prefix))
+	root := filepath.Join(l.root, filepath.FromSlash(dir))
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -102,7 +103,7 @@ func (l *Local) CleanTemp(ctx context.Context, prefix string) (int, error) {
 			}
 			return err
 		}
-		if !d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") {
+		if !d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") && strings.Contains(d.Name(), name) {
 			if err := os.Remove(p); err != nil {
 				return err
 			}

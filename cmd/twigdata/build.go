@@ -116,6 +116,9 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.DurationVar(&o.BatchWait, "batch-wait", pipeline.DefaultMaxWait, "longest a partial batch waits for more samples before the models run")
 	f.IntVar(&o.ShardRows, "shard-rows", d.ShardRows, "rows per Parquet shard")
 	f.StringVar(&o.TaskPolicy, "task-policy", stages.PolicyAll, "which regions feed which tasks: all (think, reflect and generate from every region: 3·K rows per sample) or faithful (think and generate only from regions scoring at least --theta, reflect from all)")
+	f.IntVar(&o.PartitionCount, "partition-count", 0, "split the input into this many partitions by a hash of each key, one per batch task (AWS Batch array job, Kubernetes Indexed Job); all write into the same --out")
+	f.IntVar(&o.PartitionIndex, "partition-index", -1, "this task's partition, 0..count-1 (default: $AWS_BATCH_JOB_ARRAY_INDEX or $JOB_COMPLETION_INDEX)")
+	f.BoolVar(&o.Merge, "merge", false, "after every partition finished: write the dataset card and manifest.json over all their shards (same flags, with --partition-count)")
 	f.Float64Var(&o.ReflectShare, "reflect-share", 0, "target share (0..1) of flawed regions among reflect rows, reached by thinning the surplus kind in each shard; 0 keeps every reflect row")
 	f.IntVar(&o.JPEGQuality, "jpeg-quality", d.JPEGQuality, "JPEG quality of the stored canvas image")
 	f.StringVar(&b.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3); implies path-style addressing")
@@ -203,6 +206,11 @@ func cmdBuild(args []string, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
+	if b.opts.PartitionCount > 1 && !b.opts.Merge {
+		fmt.Fprintf(stdout, "\nPartition done: %d inputs (%d accepted, %d rejected) into %s.\nWhen every partition is done, run the same command with --merge instead of --partition-index to write the manifest.\n",
+			sum.Inputs, sum.Accepted, sum.Rejected, b.out)
+		return exitOK
+	}
 	printSummary(stdout, b.out, sum)
 	return exitOK
 }
@@ -243,6 +251,19 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	}
 
 	o := b.opts
+	if o.PartitionCount > 1 && o.PartitionIndex < 0 && !o.Merge {
+		for _, env := range []string{"AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"} {
+			if v := os.Getenv(env); v != "" {
+				if _, err := fmt.Sscan(v, &o.PartitionIndex); err != nil {
+					return stages.Summary{}, fmt.Errorf("$%s=%q is not a partition index", env, v)
+				}
+				break
+			}
+		}
+		if o.PartitionIndex < 0 {
+			return stages.Summary{}, fmt.Errorf("--partition-count %d needs --partition-index (or $AWS_BATCH_JOB_ARRAY_INDEX / $JOB_COMPLETION_INDEX)", o.PartitionCount)
+		}
+	}
 	o.In, o.Out, o.InKey = in, out, inKey
 	o.OpenRef = refOpener(s3cfg)
 	o.Segmenter, o.Captioner = seg, capt

@@ -423,3 +423,66 @@ func TestValidateReadsADatasetOnS3(t *testing.T) {
 		}
 	}
 }
+
+func TestPartitionsRunConcurrentlyThenMerge(t *testing.T) {
+	in := t.TempDir()
+	testutil.CopySample(t, in, 3)
+	ref := filepath.Join(t.TempDir(), "ref")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "--in", in, "--out", ref, "--progress", "none"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("reference: exit %d: %s", code, stderr.String())
+	}
+	out := filepath.Join(t.TempDir(), "ds")
+	common := []string{"build", "--in", in, "--out", out, "--progress", "none", "--partition-count", "3", "--shard-rows", "10"}
+	// Merging before the partitions ran names what is missing.
+	if code := run(append(common, "--merge"), &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "partitions 0, 1, 2 of 3 have not finished") {
+		t.Fatalf("early merge: exit %d, stderr %q", code, stderr.String())
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 3)
+	outs := make([]string, 3)
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			var so, se bytes.Buffer
+			args := append(append([]string{}, common...), "--partition-index", fmt.Sprint(i))
+			if i == 2 {
+				// The last one takes its index from the batch scheduler's environment.
+				args = append([]string{}, common...)
+			}
+			codes[i] = runWithEnv(args, &so, &se, i == 2)
+			outs[i] = so.String() + se.String()
+		}(i)
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 0 || !strings.Contains(outs[i], "Partition done") {
+			t.Fatalf("partition %d: exit %d\n%s", i, c, outs[i])
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err == nil {
+		t.Fatal("a partition wrote manifest.json")
+	}
+	stdout.Reset()
+	if code := run(append(common, "--merge"), &stdout, &stderr); code != 0 {
+		t.Fatalf("merge: exit %d: %s", code, stderr.String())
+	}
+	compare(t, readDataset(t, out), readDataset(t, ref))
+	if code := run([]string{"validate", out, "--sample", "2"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("validate after merge: exit %d\n%s", code, stdout.String())
+	}
+}
+
+var envMu sync.Mutex
+
+// runWithEnv runs the CLI, with AWS_BATCH_JOB_ARRAY_INDEX=2 set when asked.
+func runWithEnv(args []string, stdout, stderr *bytes.Buffer, batchIndex bool) int {
+	if !batchIndex {
+		return run(args, stdout, stderr)
+	}
+	envMu.Lock()
+	os.Setenv("AWS_BATCH_JOB_ARRAY_INDEX", "2")
+	defer func() { os.Unsetenv("AWS_BATCH_JOB_ARRAY_INDEX"); envMu.Unlock() }()
+	return run(args, stdout, stderr)
+}
