@@ -31,22 +31,9 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, modelsUsage); fs.PrintDefaults() }
 	// The directory may come before or after the flags.
 	rest := args[1:]
-	var dir string
-	if len(rest) > 0 && rest[0] != "" && rest[0][0] != '-' {
-		dir, rest = rest[0], rest[1:]
-	}
-	if err := fs.Parse(rest); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if dir == "" && fs.NArg() == 1 {
-		dir = fs.Arg(0)
-	}
-	if dir == "" {
-		fmt.Fprint(stderr, modelsUsage)
-		return exitUsage
+	dir, code, ok := parseWithTarget(fs, rest)
+	if !ok {
+		return code
 	}
 	if *role == "" {
 		switch {
@@ -107,4 +94,27 @@ func firstN(s []string, n int) string {
 		out += v
 	}
 	return out
+}
+
+// parseWithTarget parses flags around one positional argument (the folder a
+// command works on), which may come before or after the flags. When ok is
+// false the command should exit with code (help was shown, or usage was wrong).
+func parseWithTarget(fs *flag.FlagSet, args []string) (target string, code int, ok bool) {
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		target, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return "", exitOK, false
+		}
+		return "", exitUsage, false
+	}
+	if target == "" && fs.NArg() == 1 {
+		target = fs.Arg(0)
+	}
+	if target == "" || fs.NArg() > 1 {
+		fs.Usage()
+		return "", exitUsage, false
+	}
+	return target, exitOK, true
 }

@@ -51,22 +51,9 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	ortLib := fs.String("ort-lib", "", "path of libonnxruntime.so")
 	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3)")
 	fs.Usage = func() { fmt.Fprint(stderr, validateUsage); fs.PrintDefaults() }
-	var dataset string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		dataset, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if dataset == "" && fs.NArg() == 1 {
-		dataset = fs.Arg(0)
-	}
-	if dataset == "" {
-		fs.Usage()
-		return exitUsage
+	dataset, code, ok := parseWithTarget(fs, args)
+	if !ok {
+		return code
 	}
 	sig := newSignals(0, nil)
 	defer sig.done()
