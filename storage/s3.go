@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // S3Config holds what the standard AWS configuration chain does not.
@@ -77,6 +79,11 @@ func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
 	// backs off exponentially with full jitter, capped; its retry quota is off
 	// because one failing request must not starve the rest of a long batch run.
 	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(timeout)
+	// The SDK's own log lines (a warning for every cut-off body it retries)
+	// go to slog at debug level, next to twigdata's, instead of raw stderr.
+	cfg.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+		slog.Debug("aws sdk: "+fmt.Sprintf(format, v...), "class", string(c))
+	})
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = attempts
