@@ -319,13 +319,14 @@ func (c *composer) compose(it *Item) error {
 	}
 	crit := newCritic(it, whole, ents, bandOf, len(it.Bands))
 
+	blur, phash := Quality(it.Canvas)
 	rec := &schema.Sample{
 		ID: SampleID(it.Key), Key: it.Key, SourceURI: it.SourceURI, Prompt: it.Prompt,
 		Entities: ents, Relations: it.Parsed.Relations,
 		OrigWidth: int32(it.OrigW), OrigHeight: int32(it.OrigH), OrigFormat: it.Format, OrigSHA256: it.SHA256,
 		CanvasWidth: int32(W), CanvasHeight: int32(H), PatchSize: int32(c.patch),
 		GridRows: int32(H / c.patch), GridCols: int32(W / c.patch),
-		Caption: it.Caption, Blur: float32(Sharpness(it.Canvas)), PHash: DHash(it.Canvas),
+		Caption: it.Caption, Blur: float32(blur), PHash: phash,
 		Alignment: float32(alignment), Segmenter: c.segmenterID, Captioner: c.captionerID, ToolVersion: c.toolVersion,
 	}
 	if rec.Entities == nil {

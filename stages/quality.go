@@ -20,10 +20,15 @@ func gray(img *image.RGBA) ([]float64, int, int) {
 	return out, w, h
 }
 
-// Sharpness is the variance of the 4-neighbour Laplacian of the luma, the
-// standard blur measure: a blurred image has few strong second derivatives.
-func Sharpness(img *image.RGBA) float64 {
+// Quality returns the canvas's sharpness and difference hash from one luma pass.
+func Quality(img *image.RGBA) (float64, string) {
 	g, w, h := gray(img)
+	return sharpness(g, w, h), dhash(g, w, h)
+}
+
+// sharpness is the variance of the 4-neighbour Laplacian of the luma, the
+// standard blur measure: a blurred image has few strong second derivatives.
+func sharpness(g []float64, w, h int) float64 {
 	var sum, sq float64
 	n := 0
 	for y := 1; y < h-1; y++ {
@@ -42,10 +47,9 @@ func Sharpness(img *image.RGBA) float64 {
 	return sq/float64(n) - mean*mean
 }
 
-// DHash is a 64-bit difference hash of the canvas (9×8 luma grid), as hex;
+// dhash is a 64-bit difference hash of the canvas (9×8 luma grid), as hex;
 // near-duplicates differ in few bits.
-func DHash(img *image.RGBA) string {
-	g, w, h := gray(img)
+func dhash(g []float64, w, h int) string {
 	cell := func(cx, cy int) float64 {
 		x0, x1 := cx*w/9, (cx+1)*w/9
 		y0, y1 := cy*h/8, (cy+1)*h/8
