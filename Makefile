@@ -31,10 +31,16 @@ run: ort build
 	@echo "run: bin/twigdata build --out $(OUT) --overwrite"
 	@./bin/twigdata build --out $(OUT) --overwrite
 
-## test: vet, then every test (integration tests read the shards with DuckDB; S3 tests run a real versitygw)
+# PURE are the packages that need neither cgo nor a model: they must build and
+# pass with CGO_ENABLED=0 (only annotators/ and the binaries use cgo).
+PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/onnxproto/... ./internal/synth/...
+
+## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB; S3 tests run a real versitygw)
 test: ort versitygw
 	@echo "test: go vet ./..."
 	@$(GO) vet ./...
+	@echo "test: CGO_ENABLED=0 go test (packages that need neither cgo nor a model)"
+	@CGO_ENABLED=0 $(GO) test -count=1 $(PURE)
 	@echo "test: go test ./... (the first run compiles DuckDB: about a minute)"
 	@$(GO) test -count=1 -timeout 15m ./...
 
@@ -45,7 +51,7 @@ bench: ort
 
 ## prompt-report: how often the prompt parser finds each T2I-CompBench category's structure (5.5K prompts)
 prompt-report:
-	@$(GO) test ./stages -count=1 -run TestPromptStructureOnCompBench -v | sed -n '/category/,/^---/p'
+	@$(GO) test ./stages/prompt -count=1 -run TestPromptStructureOnCompBench -v | sed -n '/category/,/^---/p'
 
 ## testdata: regenerate the bundled sample and tiny models
 testdata:

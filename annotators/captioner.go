@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/twigdata/twigdata/annotators/tokenizer"
 )
 
 // Captioner is a VisionEncoderDecoder-style image captioner decoded greedily.
@@ -23,7 +25,7 @@ type Captioner struct {
 	pastNames       []string
 	useCache        bool
 	pre             preprocess
-	bpe             *BPEDecoder
+	bpe             *tokenizer.BPEDecoder
 	start, eos, pad int64
 	maxLen          int
 	id              string
@@ -102,7 +104,7 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 	if err != nil {
 		return nil, err
 	}
-	bpe, err := NewBPEDecoder(vocab, int(c.start), int(c.eos), int(c.pad))
+	bpe, err := tokenizer.NewBPEDecoder(vocab, int(c.start), int(c.eos), int(c.pad))
 	if err != nil {
 		return nil, fmt.Errorf("captioner model directory %s: %w", dir.Name, err)
 	}

@@ -5,18 +5,12 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"sort"
 	"strconv"
 
 	ort "github.com/yalue/onnxruntime_go"
-)
 
-// SegMap is one image's semantic segmentation at the model's output resolution.
-type SegMap struct {
-	W, H   int
-	Labels []uint16  // argmax class per cell, row-major
-	Conf   []float32 // softmax probability of that class
-}
+	"github.com/twigdata/twigdata/annotators/segmap"
+)
 
 // Segmenter is a SegFormer-style semantic segmentation model.
 type Segmenter struct {
@@ -77,7 +71,7 @@ func (s *Segmenter) InputSize() (int, int) { return s.pre.H, s.pre.W }
 func (s *Segmenter) Close() error { return s.session.Destroy() }
 
 // Segment labels a batch of images in one session run.
-func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]SegMap, error) {
+func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.Map, error) {
 	if len(imgs) == 0 {
 		return nil, errEmptyBatch
 	}
@@ -104,10 +98,10 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]SegMap, 
 	}
 	C, H, W := int(sh[1]), int(sh[2]), int(sh[3])
 	data := logits.GetData()
-	maps := make([]SegMap, len(imgs))
+	maps := make([]segmap.Map, len(imgs))
 	plane := H * W
 	for b := range imgs {
-		m := SegMap{W: W, H: H, Labels: make([]uint16, plane), Conf: make([]float32, plane)}
+		m := segmap.Map{W: W, H: H, Labels: make([]uint16, plane), Conf: make([]float32, plane)}
 		base := b * C * plane
 		for p := 0; p < plane; p++ {
 			best, bestV := 0, float32(math.Inf(-1))
@@ -129,25 +123,4 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]SegMap, 
 		maps[b] = m
 	}
 	return maps, nil
-}
-
-// TopClasses returns the classes covering at least minShare of the map, largest first.
-func (m SegMap) TopClasses(minShare float64) []int {
-	counts := map[int]int{}
-	for _, l := range m.Labels {
-		counts[int(l)]++
-	}
-	var out []int
-	for c, n := range counts {
-		if float64(n)/float64(len(m.Labels)) >= minShare {
-			out = append(out, c)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if counts[out[i]] != counts[out[j]] {
-			return counts[out[i]] > counts[out[j]]
-		}
-		return out[i] < out[j]
-	})
-	return out
 }

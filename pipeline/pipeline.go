@@ -24,7 +24,8 @@ type Stage[T any] struct {
 	Workers int
 	// Batch is the most items per Process call; <= 0 means 1.
 	Batch int
-	// MaxWait bounds the wait for a full batch; 0 means DefaultMaxWait.
+	// MaxWait bounds the wait for a full batch after its first item; 0 sends
+	// whatever has arrived at once. Batching stages usually take DefaultMaxWait.
 	MaxWait time.Duration
 	// Process handles a batch. It MUST NOT retain the slice after returning.
 	Process func(ctx context.Context, batch []T) error
@@ -139,10 +140,7 @@ func Run[T any](ctx context.Context, cfg Config[T]) (Stats, error) {
 // worker pulls batches from in, processes them and forwards every item.
 func worker[T any](ctx context.Context, st Stage[T], in <-chan T, out chan<- T, done func(T) bool, c *counters) error {
 	size := max(st.Batch, 1)
-	wait := st.MaxWait
-	if wait <= 0 {
-		wait = DefaultMaxWait
-	}
+	wait := max(st.MaxWait, 0)
 	batch := make([]T, 0, size)
 	for {
 		var closed bool

@@ -1,3 +1,8 @@
+//go:build cgo
+
+// These tests build datasets with the bundled models, which need ONNX
+// Runtime through cgo.
+
 package stages_test
 
 import (
@@ -195,7 +200,7 @@ func TestManifestInputs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, name), data, 0o644)
 			out := filepath.Join(t.TempDir(), "ds")
-			sum, err := build(t, context.Background(), dir, out, func(o *stages.Options) {
+			sum, err := build(t, context.Background(), dir, out, func(o *stages.Config) {
 				o.InKey, o.KeyColumn, o.ImageColumn, o.PromptColumn = name, "id", "file", "text"
 			})
 			if err != nil {

@@ -1,64 +1,38 @@
-// Package stages implements twigdata's concrete pipeline stages — source,
-// fetch, decode, schedule, annotate, compose, filter and write — over the
-// generic runner in package pipeline.
+// Package stages wires a build: Config and its defaults, the pipeline's
+// stages over the packages that do the work — source (list and fetch),
+// imageproc (decode and schedule), the annotators behind Segmenter and
+// Captioner, critic and plan (compose), the quality filter — and write, the
+// sink. Run builds a dataset; nothing here knows how a stage does its work.
 package stages
 
 import (
-	"fmt"
-	"image"
-
-	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/storage"
+	"github.com/twigdata/twigdata/stages/imageproc"
+	"github.com/twigdata/twigdata/stages/source"
 )
 
-// Item is one input pair as it moves through the stages; each stage fills in
-// its part, or sets Reject and the item skips to the writer.
+// Item is one input as it moves through the stages; each stage fills in its
+// part, or sets Reject and the item skips to the writer.
 type Item struct {
-	Key       string // the input's stem, relative to the input root
-	SourceURI string
-	ImageKey  string
-	PromptKey string
+	source.Input
 
-	Prompt   string
-	RawImage []byte
-
-	promptReady bool           // the source gave the prompt inline (manifest, tar)
-	imageReady  bool           // the source gave the image bytes (tar)
-	imageBucket storage.Bucket // where ImageKey lives when not the input bucket (s3:// references)
-
-	Format       string
-	OrigW, OrigH int
-	SHA256       string
-	Canvas       *image.RGBA
-
-	Bands []Band
-
-	Seg          annotators.SegMap
-	Caption      string
-	BandCaptions []string
-
-	Parsed ParsedPrompt
-	Record *schema.Sample
-	Reject *schema.Reject
+	Decoded      imageproc.Decoded // the canvas and what is known of the original
+	Bands        []imageproc.Band
+	Seg          segmap.Map
+	Caption      string   // of the whole canvas
+	BandCaptions []string // of each band's crop
+	Record       *schema.Sample
 }
 
-// Band is one region of the static TwiG schedule.
-type Band struct {
-	Index                      int
-	Name                       string
-	TokenRowStart, TokenRowEnd int
-	Y0, Y1                     int
+// Rejected reports whether the item skips the remaining stages.
+func (it *Item) Rejected() bool { return it.Reject != nil }
+
+// reject marks the item rejected and drops what it holds.
+func (it *Item) reject(r *schema.Rejection) {
+	it.Reject = schema.NewReject(it.Key, it.SourceURI, r.Reason, r.Detail)
+	it.Image, it.Decoded.Canvas, it.Record = nil, nil, nil
 }
 
-// rejectf marks the item rejected by stage with a stable reason code.
-func (it *Item) rejectf(stage, reason, format string, args ...any) {
-	it.Reject = &schema.Reject{
-		Key: it.Key, SourceURI: it.SourceURI, Stage: stage, Reason: reason,
-		Detail: fmt.Sprintf(format, args...),
-	}
-	it.RawImage, it.Canvas, it.Record = nil, nil, nil
-}
-
-// done reports whether the item skips the remaining stages.
-func done(it *Item) bool { return it.Reject != nil }
+// rejected is Item.Rejected as a function, for the pipeline.
+func rejected(it *Item) bool { return it.Rejected() }

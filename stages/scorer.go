@@ -5,36 +5,37 @@ import (
 	"fmt"
 	"image"
 
-	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/imageproc"
 )
 
 // Scorer runs build's annotate and compose stages on one canvas, so that a
 // generated image is judged by exactly the critic that judged the dataset.
 type Scorer struct {
-	ann   *annotator
+	ann   annotator
 	comp  *composer
 	patch int
 	k     int
 }
 
 // NewScorer makes a scorer for canvases of the given schedule.
-func NewScorer(seg *annotators.Segmenter, capt *annotators.Captioner, patch, k, theta int) *Scorer {
+func NewScorer(seg Segmenter, capt Captioner, patch, k, theta int) *Scorer {
 	return &Scorer{
-		ann: &annotator{seg: seg, cap: capt},
-		comp: &composer{theta: theta, patch: patch, segmenterID: seg.ID(), captionerID: capt.ID(),
-			labels: seg.Labels(), toolVersion: "validate", jpegQuality: 90},
+		ann:   annotator{seg: seg, cap: capt},
+		comp:  newComposer(seg, capt, theta, patch, 90, "validate"),
 		patch: patch, k: k,
 	}
 }
 
 // Score annotates and critiques canvas as the record of key with prompt.
 func (s *Scorer) Score(ctx context.Context, key, prompt string, canvas *image.RGBA) (*schema.Sample, error) {
-	it := &Item{Key: key, Prompt: prompt, Canvas: canvas, Bands: Bands(canvas.Rect.Dy(), s.patch, s.k), Format: "generated"}
-	if err := s.ann.process(ctx, []*Item{it}); err != nil {
+	it := &Item{Bands: imageproc.Bands(canvas.Rect.Dy(), s.patch, s.k)}
+	it.Key, it.Prompt = key, prompt
+	it.Decoded = imageproc.Decoded{Format: "generated", Canvas: canvas}
+	if err := s.ann.annotate(ctx, []*Item{it}); err != nil {
 		return nil, err
 	}
-	if err := s.comp.compose(it); err != nil {
+	if err := s.comp.compose(ctx, it); err != nil {
 		return nil, err
 	}
 	if it.Record == nil {

@@ -1,3 +1,8 @@
+//go:build cgo
+
+// These tests build datasets with the bundled models, which need ONNX
+// Runtime through cgo.
+
 package stages_test
 
 import (
@@ -70,7 +75,7 @@ func pngHeader(w, h uint32) []byte {
 	return b.Bytes()
 }
 
-func build(t *testing.T, ctx context.Context, in, out string, mod func(*stages.Options)) (stages.Summary, error) {
+func build(t *testing.T, ctx context.Context, in, out string, mod func(*stages.Config)) (stages.Summary, error) {
 	t.Helper()
 	inB, err := storage.NewLocal(in)
 	if err != nil {
@@ -80,11 +85,12 @@ func build(t *testing.T, ctx context.Context, in, out string, mod func(*stages.O
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := stages.Options{In: inB, Out: outB, Segmenter: seg, Captioner: capt, MinSharpness: 20, MinScore: 40}
+	o := stages.DefaultConfig()
+	o.In, o.Out, o.Segmenter, o.Captioner = inB, outB, seg, capt
 	if mod != nil {
 		mod(&o)
 	}
-	return stages.Build(ctx, o)
+	return stages.Run(ctx, o)
 }
 
 func readRejects(t *testing.T, out string) map[string]schema.Reject {
@@ -169,7 +175,7 @@ func TestCancelMidRunLeavesOnlyCompleteShards(t *testing.T) {
 	defer cancel()
 	var seen atomic.Int64
 	var cancelledAt time.Time
-	_, err := build(t, ctx, in, out, func(o *stages.Options) {
+	_, err := build(t, ctx, in, out, func(o *stages.Config) {
 		o.ShardRows = 16
 		o.Progress = func(a, r int64) {
 			if seen.Add(1) == 100 {
@@ -253,11 +259,13 @@ func TestRetryRejectsRedoesOnlyTransientRejects(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "ds")
 	local, _ := storage.NewLocal(in)
 	outB, _ := storage.NewLocal(out)
-	opts := func(b storage.Bucket, retry bool) stages.Options {
-		return stages.Options{In: b, Out: outB, Segmenter: seg, Captioner: capt, MinSharpness: 20, MinScore: 40, RetryRejects: retry, ShardRows: 8}
+	opts := func(b storage.Bucket, retry bool) stages.Config {
+		o := stages.DefaultConfig()
+		o.In, o.Out, o.Segmenter, o.Captioner, o.RetryRejects, o.ShardRows = b, outB, seg, capt, retry, 8
+		return o
 	}
 	gone := vanishing{local, map[string]bool{"copy00/scene-003.jpg": true, "copy00/scene-006.jpg": true}}
-	first, err := stages.Build(context.Background(), opts(gone, false))
+	first, err := stages.Run(context.Background(), opts(gone, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,11 +273,11 @@ func TestRetryRejectsRedoesOnlyTransientRejects(t *testing.T) {
 		t.Fatalf("first run rejects: %v", first.ByReason)
 	}
 	// A plain rerun keeps the transient rejects; --retry-rejects redoes them.
-	again, err := stages.Build(context.Background(), opts(local, false))
+	again, err := stages.Run(context.Background(), opts(local, false))
 	if err != nil || again.Resumed != 35 || again.ByReason["source.image_vanished"] != 2 {
 		t.Fatalf("plain rerun: %+v %v", again, err)
 	}
-	retried, err := stages.Build(context.Background(), opts(local, true))
+	retried, err := stages.Run(context.Background(), opts(local, true))
 	if err != nil {
 		t.Fatal(err)
 	}

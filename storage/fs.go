@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"strings"
 )
 
-// FS is a read-only bucket over an fs.FS, such as the sample embedded in the binary.
+// FS is a Reader over an fs.FS, such as the sample embedded in the binary.
 type FS struct {
 	fsys fs.FS
 	name string
@@ -21,24 +22,42 @@ func NewFS(fsys fs.FS, name string) *FS { return &FS{fsys: fsys, name: name} }
 // URI is name/key.
 func (f *FS) URI(key string) string { return f.name + "/" + key }
 
-// List walks the tree in lexical order.
+// List walks the tree in lexical order of the whole key, as Local does.
 func (f *FS) List(ctx context.Context, prefix string, fn func(Object) error) error {
-	return fs.WalkDir(f.fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
+	return f.walk(ctx, ".", prefix, fn)
+}
+
+func (f *FS) walk(ctx context.Context, dir, prefix string, fn func(Object) error) error {
+	entries, err := fs.ReadDir(f.fsys, dir)
+	if err != nil {
+		return err
+	}
+	sortKeys(entries)
+	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.HasPrefix(p, prefix) {
-			return nil
+		key := path.Join(dir, e.Name())
+		if e.IsDir() {
+			if strings.HasPrefix(key+"/", prefix) || strings.HasPrefix(prefix, key+"/") {
+				if err := f.walk(ctx, key, prefix, fn); err != nil {
+					return err
+				}
+			}
+			continue
 		}
-		info, err := d.Info()
+		if !e.Type().IsRegular() || !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		info, err := e.Info()
 		if err != nil {
 			return err
 		}
-		return fn(Object{Key: p, Size: info.Size()})
-	})
+		if err := fn(Object{Key: key, Size: info.Size()}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Get opens a file.
@@ -48,14 +67,4 @@ func (f *FS) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("%s: %w", f.URI(key), ErrNotExist)
 	}
 	return r, err
-}
-
-// Put always fails: the bucket is read-only.
-func (f *FS) Put(ctx context.Context, key string, data []byte) error {
-	return fmt.Errorf("%s is read-only", f.name)
-}
-
-// Delete always fails: the bucket is read-only.
-func (f *FS) Delete(ctx context.Context, key string) error {
-	return fmt.Errorf("%s is read-only", f.name)
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -25,9 +24,6 @@ func NewLocal(root string) (*Local, error) {
 	}
 	return &Local{root: abs}, nil
 }
-
-// Root is the folder's absolute path.
-func (l *Local) Root() string { return l.root }
 
 func (l *Local) path(key string) (string, error) {
 	k, err := CleanKey(key)
@@ -56,7 +52,7 @@ func (l *Local) walk(ctx context.Context, rel, prefix string, fn func(Object) er
 		}
 		return err
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	sortKeys(entries)
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -18,19 +20,46 @@ type Object struct {
 	Size int64
 }
 
-// Bucket is where inputs are read from and datasets are written to.
-type Bucket interface {
-	// List calls fn for every object under prefix in lexical key order,
-	// streaming: implementations MUST NOT hold the whole listing in memory.
+// Reader is where inputs are read from.
+type Reader interface {
+	// List calls fn for every object under prefix in lexical (byte) order of
+	// the whole key, streaming: implementations MUST NOT hold the whole
+	// listing in memory. An error from fn stops the listing and is returned.
 	List(ctx context.Context, prefix string, fn func(Object) error) error
-	// Get opens an object for reading; the error satisfies IsNotExist when absent.
+	// Get opens an object for reading; the error satisfies IsNotExist when
+	// absent. The caller MUST close the reader.
 	Get(ctx context.Context, key string) (io.ReadCloser, error)
+	// URI names a key for people and records (a path or s3://bucket/key).
+	URI(key string) string
+}
+
+// Bucket is a Reader that datasets are also written to.
+type Bucket interface {
+	Reader
 	// Put stores data so that the key is visible only once complete.
 	Put(ctx context.Context, key string, data []byte) error
 	// Delete removes an object; deleting a missing object is not an error.
 	Delete(ctx context.Context, key string) error
-	// URI names a key for people and records (a path or s3://bucket/key).
-	URI(key string) string
+}
+
+// TempCleaner is a Bucket whose Put, when killed, can leave a temporary file
+// behind (a local folder does; S3 keeps nothing of an unfinished upload).
+type TempCleaner interface {
+	// CleanTemp removes the temporary files under dir whose final names
+	// contain name, and reports how many it removed.
+	CleanTemp(ctx context.Context, dir, name string) (int, error)
+}
+
+// Exists reports whether key is there, reading none of it.
+func Exists(ctx context.Context, r Reader, key string) (bool, error) {
+	rc, err := r.Get(ctx, key)
+	if IsNotExist(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, rc.Close()
 }
 
 // ErrNotExist is wrapped by errors about missing objects.
@@ -68,7 +97,7 @@ func CleanKey(key string) (string, error) {
 var ErrTooLarge = errors.New("object exceeds the size limit")
 
 // ReadAll reads a whole object, refusing objects larger than limit bytes.
-func ReadAll(ctx context.Context, b Bucket, key string, limit int64) ([]byte, error) {
+func ReadAll(ctx context.Context, b Reader, key string, limit int64) ([]byte, error) {
 	rc, err := b.Get(ctx, key)
 	if err != nil {
 		return nil, err
@@ -82,4 +111,17 @@ func ReadAll(ctx context.Context, b Bucket, key string, limit int64) ([]byte, er
 		return nil, fmt.Errorf("%s is larger than %d bytes: %w", b.URI(key), limit, ErrTooLarge)
 	}
 	return data, nil
+}
+
+// sortKeys orders a folder's entries as their keys sort. A folder's keys all
+// start with its name and a slash, so the folder sorts as "name/":
+// a-b.jpg < a.jpg < a/b.jpg, the order S3 lists in.
+func sortKeys(entries []fs.DirEntry) {
+	name := func(e fs.DirEntry) string {
+		if e.IsDir() {
+			return e.Name() + "/"
+		}
+		return e.Name()
+	}
+	sort.Slice(entries, func(i, j int) bool { return name(entries[i]) < name(entries[j]) })
 }

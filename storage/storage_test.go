@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/fstest"
 
 	"github.com/twigdata/twigdata/storage"
 	"github.com/twigdata/twigdata/storage/storagetest"
@@ -16,6 +17,16 @@ func TestLocal(t *testing.T) {
 			t.Fatal(err)
 		}
 		return b
+	})
+}
+
+func TestFS(t *testing.T) {
+	storagetest.RunReader(t, func(t *testing.T, files map[string]string) storage.Reader {
+		m := fstest.MapFS{}
+		for k, v := range files {
+			m[k] = &fstest.MapFile{Data: []byte(v)}
+		}
+		return storage.NewFS(m, "test")
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages"
 	"github.com/twigdata/twigdata/storage"
 )
 
@@ -48,21 +49,6 @@ type LoadReport struct {
 	Problems []Problem `json:"problems"`
 }
 
-type manifestShard struct {
-	Path   string `json:"path"`
-	Kind   string `json:"kind"`
-	Rows   int    `json:"rows"`
-	SHA256 string `json:"sha256"`
-}
-
-type manifest struct {
-	SchemaVersion int             `json:"schema_version"`
-	Shards        []manifestShard `json:"shards"`
-	Canvas        struct {
-		Theta int `json:"theta"`
-	} `json:"canvas"`
-}
-
 // maxShardBytes bounds how much of one shard is read into memory.
 const maxShardBytes = 8 << 30
 
@@ -75,32 +61,33 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 	add := func(shard string, row int, field, format string, args ...any) {
 		r.Problems = append(r.Problems, Problem{shard, row, field, fmt.Sprintf(format, args...)})
 	}
-	var m manifest
-	data, err := storage.ReadAll(ctx, b, "manifest.json", 64<<20)
+	var m schema.Manifest
+	data, err := storage.ReadAll(ctx, b, schema.ManifestKey, 64<<20)
 	switch {
 	case storage.IsNotExist(err):
-		add("manifest.json", -1, "", "missing: the build did not finish (rerun it to resume)")
+		add(schema.ManifestKey, -1, "", "missing: the build did not finish (rerun it to resume)")
 	case err != nil:
 		return r, err
 	default:
 		if err := json.Unmarshal(data, &m); err != nil {
-			add("manifest.json", -1, "", "not valid JSON: %v", err)
+			add(schema.ManifestKey, -1, "", "not valid JSON: %v", err)
 		} else if m.SchemaVersion != schema.Version {
-			add("manifest.json", -1, "schema_version", "is %d, this twigdata reads %d", m.SchemaVersion, schema.Version)
+			add(schema.ManifestKey, -1, "schema_version", "is %d, this twigdata reads %d", m.SchemaVersion, schema.Version)
 		}
 	}
-	r.Theta = m.Canvas.Theta
-	if r.Theta == 0 {
-		r.Theta = 90
+	// A dataset without a readable manifest is judged at the default θ.
+	r.Theta = stages.DefaultConfig().Theta
+	if m.SchemaVersion != 0 {
+		r.Theta = m.Canvas.Theta
 	}
-	listed := map[string]manifestShard{}
+	listed := map[string]schema.ShardFile{}
 	for _, s := range m.Shards {
 		listed[s.Path] = s
 	}
 	// Every Parquet file of the three tables, listed or not.
-	files := map[string][]string{}
-	for _, table := range []string{"samples", "tasks", "rejects"} {
-		err := b.List(ctx, table+"/", func(o storage.Object) error {
+	files := map[schema.Table][]string{}
+	for _, table := range schema.Tables() {
+		err := b.List(ctx, table.Dir(), func(o storage.Object) error {
 			if strings.HasSuffix(o.Key, ".parquet") {
 				files[table] = append(files[table], o.Key)
 				if _, ok := listed[o.Key]; !ok && len(m.Shards) > 0 {
@@ -152,7 +139,7 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 		keys[key] = shard
 	}
 	// Samples first: tasks refer to them.
-	r.Samples = streamTable(ctx, files["samples"], read, checkRows, add, func(shard string, i int, s *schema.Sample) {
+	r.Samples = streamTable(ctx, files[schema.Samples], read, checkRows, add, func(shard string, i int, s *schema.Sample) {
 		checkSample(shard, i, s, add)
 		once(shard, i, s.Key)
 		samples[s.ID] = true
@@ -160,12 +147,12 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 			keep(s)
 		}
 	})
-	r.Tasks = streamTable(ctx, files["tasks"], read, checkRows, add, func(shard string, i int, t *schema.Task) {
+	r.Tasks = streamTable(ctx, files[schema.Tasks], read, checkRows, add, func(shard string, i int, t *schema.Task) {
 		if !samples[t.SampleID] {
 			add(shard, i, "sample_id", "%q names no sample", t.SampleID)
 		}
 	})
-	r.Rejects = streamTable(ctx, files["rejects"], read, checkRows, add, func(shard string, i int, rj *schema.Reject) {
+	r.Rejects = streamTable(ctx, files[schema.Rejects], read, checkRows, add, func(shard string, i int, rj *schema.Reject) {
 		once(shard, i, rj.Key)
 	})
 	return r, ctx.Err()

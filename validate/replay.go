@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
 )
@@ -51,7 +50,7 @@ type GridRow struct {
 
 // Replayer replays samples through the TwiG loop.
 type Replayer struct {
-	Gen    annotators.Generator
+	Gen    Generator
 	Scorer *stages.Scorer
 	Theta  int
 	Seed   int64
@@ -81,8 +80,8 @@ func Usable(samples []*schema.Sample) []*schema.Sample {
 }
 
 // Bank cuts every region of every sample into a generator bank entry.
-func Bank(samples []*schema.Sample) ([]annotators.BankEntry, error) {
-	var out []annotators.BankEntry
+func Bank(samples []*schema.Sample) ([]BankEntry, error) {
+	var out []BankEntry
 	for _, s := range samples {
 		c, err := decodeCanvas(s)
 		if err != nil {
@@ -91,7 +90,7 @@ func Bank(samples []*schema.Sample) ([]annotators.BankEntry, error) {
 		for _, r := range s.Regions {
 			crop := image.NewRGBA(image.Rect(0, 0, c.Rect.Dx(), int(r.Y1-r.Y0)))
 			draw.Draw(crop, crop.Rect, c, image.Pt(0, int(r.Y0)), draw.Src)
-			e := annotators.BankEntry{SampleID: s.ID, Index: int(r.Index), Plan: r.Plan, Pixels: crop}
+			e := BankEntry{SampleID: s.ID, Index: int(r.Index), Plan: r.Plan, Pixels: crop}
 			for _, o := range r.Objects {
 				box := image.Rect(int(o.BBox.X0), int(o.BBox.Y0), int(o.BBox.X1), int(o.BBox.Y1)).Intersect(c.Rect)
 				if box.Dx() >= c.Rect.Dx()*9/10 || box.Empty() {
@@ -103,7 +102,7 @@ func Bank(samples []*schema.Sample) ([]annotators.BankEntry, error) {
 				if bx < 0 {
 					bx = box.Max.X + 2
 				}
-				e.Objects = append(e.Objects, annotators.BankObject{
+				e.Objects = append(e.Objects, BankObject{
 					Phrase: o.Color + " " + o.Label, Pixels: px, Box: box.Sub(image.Pt(0, int(r.Y0))),
 					Background: c.RGBAAt(min(bx, c.Rect.Dx()-1), (box.Min.Y+box.Max.Y)/2),
 				})
@@ -137,7 +136,7 @@ func (rp *Replayer) Run(ctx context.Context, samples []*schema.Sample) (ReplayRe
 		render := func(k int, plan string) error {
 			r := s.Regions[k]
 			ps := append(append([]string(nil), plans[:k]...), plan)
-			px, err := rp.Gen.Generate(ctx, annotators.GenerateRequest{Plans: ps, K: k, Y0: int(r.Y0), Y1: int(r.Y1), Canvas: canvas, Exclude: s.ID, Seed: rp.Seed})
+			px, err := rp.Gen.Generate(ctx, GenerateRequest{Plans: ps, K: k, Y0: int(r.Y0), Y1: int(r.Y1), Canvas: canvas, Exclude: s.ID, Seed: rp.Seed})
 			if err != nil {
 				return err
 			}
@@ -234,10 +233,10 @@ func specificity(samples []*schema.Sample) (top1, top5 float64, n int) {
 	}
 	var hit1, hit5 int
 	for i, q := range regs {
-		own := annotators.Similarity(q.plan, q.ev)
+		own := similarity(q.plan, q.ev)
 		rank := 1
 		for j, o := range regs {
-			if j != i && annotators.Similarity(q.plan, o.ev) >= own {
+			if j != i && similarity(q.plan, o.ev) >= own {
 				rank++
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/twigdata/twigdata/internal/synth"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/source"
 	"github.com/twigdata/twigdata/storage"
 )
 
@@ -82,11 +83,12 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	}
 	inB, _ := storage.NewLocal(in)
 	outB, _ := storage.NewLocal(filepath.Join(dir, "out"))
-	o := stages.Options{In: inB, Out: outB, Segmenter: seg, Captioner: capt, MinSharpness: 20, MinScore: 40,
-		BatchSize: batch, Overwrite: true, ToolVersion: twigdata.Version, ShardRows: shardRows}.WithDefaults()
+	o := stages.DefaultConfig()
+	o.In, o.Out, o.InFormat, o.Segmenter, o.Captioner = inB, outB, source.FormatPairs, seg, capt
+	o.BatchSize, o.Overwrite, o.ToolVersion, o.ShardRows = batch, true, twigdata.Version, shardRows
 
 	// 1. The whole pipeline, stages overlapping.
-	sum, err := stages.Build(ctx, o)
+	sum, err := stages.Run(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -95,7 +97,7 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	// 2. Each stage alone over materialized input: list once, then feed each
 	// stage the previous stage's output, timing only the stage's own run.
 	var items []*stages.Item
-	if err := stages.Source(o)(ctx, func(it *stages.Item) error { items = append(items, it); return nil }); err != nil {
+	if err := stages.Inputs(o)(ctx, func(it *stages.Item) error { items = append(items, it); return nil }); err != nil {
 		return err
 	}
 	type alone struct {
@@ -105,7 +107,7 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	}
 	var alones []alone
 	var scheduled []*stages.Item // the annotate stage's input, for the batch-size sweep
-	for _, st := range stages.Chain(o) {
+	for _, st := range stages.Stages(o) {
 		if st.Name == "annotate" {
 			// Shallow copies: later stages clear fields on their own items.
 			for _, it := range items {
@@ -118,7 +120,7 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
 			Source: pipeline.FromSlice(items),
 			Stages: []pipeline.Stage[*stages.Item]{st},
-			Done:   stages.Done,
+			Done:   (*stages.Item).Rejected,
 			Sink: func(_ context.Context, it *stages.Item) error {
 				mu.Lock()
 				next = append(next, it)
@@ -170,12 +172,12 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 
 // sweepBatch runs the annotate stage alone at several batch sizes over the
 // same scheduled samples.
-func sweepBatch(ctx context.Context, o stages.Options, items []*stages.Item) error {
+func sweepBatch(ctx context.Context, o stages.Config, items []*stages.Item) error {
 	fmt.Printf("\nannotate alone by batch size (%d samples, each = 1 segmenter image + %d captioner images):\n", len(items), 1+o.K)
 	for _, b := range []int{1, 8, 32} {
 		o.BatchSize = b
 		var st pipeline.Stage[*stages.Item]
-		for _, s := range stages.Chain(o) {
+		for _, s := range stages.Stages(o) {
 			if s.Name == "annotate" {
 				st = s
 			}
@@ -183,7 +185,7 @@ func sweepBatch(ctx context.Context, o stages.Options, items []*stages.Item) err
 		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
 			Source: pipeline.FromSlice(items),
 			Stages: []pipeline.Stage[*stages.Item]{st},
-			Done:   stages.Done,
+			Done:   (*stages.Item).Rejected,
 			Sink:   func(context.Context, *stages.Item) error { return nil },
 		})
 		if err != nil {
@@ -198,7 +200,7 @@ func sweepBatch(ctx context.Context, o stages.Options, items []*stages.Item) err
 // done — abandoning in-flight work and unflushed rows, as a kill does — then
 // reruns it and compares the rerun's time with the full run's time for the
 // inputs that were left.
-func measureResume(ctx context.Context, o stages.Options, full stages.Summary, resumeAt float64) error {
+func measureResume(ctx context.Context, o stages.Config, full stages.Summary, resumeAt float64) error {
 	o.Overwrite = true
 	cut := int64(resumeAt * float64(full.Inputs))
 	cctx, cancel := context.WithCancel(ctx)
@@ -208,13 +210,13 @@ func measureResume(ctx context.Context, o stages.Options, full stages.Summary, r
 			cancel()
 		}
 	}
-	first, err := stages.Build(cctx, o)
+	first, err := stages.Run(cctx, o)
 	if err == nil {
 		return fmt.Errorf("the interrupted run finished before %d inputs", cut)
 	}
 	o.Overwrite, o.Progress = false, nil
 	t0 := time.Now()
-	second, err := stages.Build(ctx, o)
+	second, err := stages.Run(ctx, o)
 	if err != nil {
 		return fmt.Errorf("resume: %w", err)
 	}

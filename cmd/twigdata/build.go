@@ -21,7 +21,7 @@ import (
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
-	"github.com/twigdata/twigdata/pipeline"
+	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
 	"github.com/twigdata/twigdata/storage"
 )
@@ -71,7 +71,7 @@ type buildFlags struct {
 	s3PathStyle             bool
 	s3Attempts              int
 	s3Timeout               time.Duration
-	opts                    stages.Options
+	opts                    stages.Config
 	maxImageMB, maxPromptKB int64
 }
 
@@ -79,13 +79,14 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	b := &buildFlags{fs: flag.NewFlagSet("build", flag.ContinueOnError)}
 	f := b.fs
 	f.SetOutput(stderr)
-	d := stages.Options{}.WithDefaults()
+	d := stages.DefaultConfig()
+	b.opts = d
 	o := &b.opts
 	f.StringVar(&b.in, "in", "", "input folder or s3://bucket/prefix of pairs (default: the sample bundled in the binary)")
 	f.StringVar(&b.out, "out", "twigdata-out", "output folder or s3://bucket/prefix for the dataset")
 	f.StringVar(&b.config, "config", "", "YAML or JSON file with flag values (keys are flag names)")
-	f.BoolVar(&b.overwrite, "overwrite", false, "delete the dataset already in --out and start over (by default a rerun resumes: committed shards are kept, only missing inputs are done)")
-	f.BoolVar(&b.opts.RetryRejects, "retry-rejects", false, "also redo the inputs an earlier run rejected for transient reasons (for example an object that vanished mid-run)")
+	f.BoolVar(&b.overwrite, "overwrite", d.Overwrite, "delete the dataset already in --out and start over (by default a rerun resumes: committed shards are kept, only missing inputs are done)")
+	f.BoolVar(&o.RetryRejects, "retry-rejects", d.RetryRejects, "also redo the inputs an earlier run rejected for transient reasons (for example an object that vanished mid-run)")
 	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory: model.onnx, config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.captioner, "captioner", "", "captioner model directory: encoder_model.onnx, decoder_model.onnx, config.json, vocab.json, preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.device, "device", "cpu", "where models run: cpu, cuda or cuda:N (needs a CUDA build of ONNX Runtime in ONNXRUNTIME_LIB)")
@@ -100,26 +101,26 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.Int64Var(&b.maxImageMB, "max-image-mb", d.MaxImageBytes>>20, "reject image files larger than this many MiB")
 	f.Int64Var(&b.maxPromptKB, "max-prompt-kb", d.MaxPromptBytes>>10, "reject prompt files larger than this many KiB")
 	f.StringVar(&o.PromptField, "prompt-field", d.PromptField, "field holding the prompt in <stem>.json files")
-	f.StringVar(&o.InFormat, "in-format", "", "input format: pairs (a folder or prefix of <stem>.jpg + <stem>.txt), manifest (a .jsonl, .csv or .parquet file), webdataset (.tar shards, or a folder or prefix of them); default: detected")
-	f.StringVar(&o.PromptColumn, "prompt-column", stages.DefaultPromptColumn, "manifest column holding the prompt")
-	f.StringVar(&o.ImageColumn, "image-column", stages.DefaultImageColumn, "manifest column holding the image: a path relative to the manifest, or an s3:// URI")
-	f.StringVar(&o.KeyColumn, "key-column", "", "manifest column naming each input (default: the image reference without its extension)")
+	f.StringVar(&o.InFormat, "in-format", d.InFormat, "input format: pairs (a folder or prefix of <stem>.jpg + <stem>.txt), manifest (a .jsonl, .csv or .parquet file), webdataset (.tar shards, or a folder or prefix of them); default: detected")
+	f.StringVar(&o.PromptColumn, "prompt-column", d.PromptColumn, "manifest column holding the prompt")
+	f.StringVar(&o.ImageColumn, "image-column", d.ImageColumn, "manifest column holding the image: a path relative to the manifest, or an s3:// URI")
+	f.StringVar(&o.KeyColumn, "key-column", d.KeyColumn, "manifest column naming each input (default: the image reference without its extension)")
 	f.IntVar(&o.MinSide, "min-side", d.MinSide, "reject images whose shorter side is below this many pixels")
-	f.Float64Var(&o.MinSharpness, "min-sharpness", 20, "reject canvases whose variance of the Laplacian is below this (blurred)")
-	f.IntVar(&o.MinScore, "min-score", 40, "reject samples whose mean critic score is below this (0..100)")
-	f.Float64Var(&o.MinAlignment, "min-alignment", 0, "reject samples where less than this share (0..1) of the prompt's objects was found")
+	f.Float64Var(&o.MinSharpness, "min-sharpness", d.MinSharpness, "reject canvases whose variance of the Laplacian is below this (blurred)")
+	f.IntVar(&o.MinScore, "min-score", d.MinScore, "reject samples whose mean critic score is below this (0..100)")
+	f.Float64Var(&o.MinAlignment, "min-alignment", d.MinAlignment, "reject samples where less than this share (0..1) of the prompt's objects was found")
 	f.IntVar(&o.FetchWorkers, "fetch-workers", d.FetchWorkers, "concurrent reads from the input (I/O-bound)")
 	f.IntVar(&o.DecodeWorkers, "decode-workers", d.DecodeWorkers, "concurrent image decodes (CPU-bound; default: cores)")
 	f.IntVar(&o.AnnotateWorkers, "annotate-workers", d.AnnotateWorkers, "concurrent model batches (one already uses every core or the GPU)")
 	f.IntVar(&o.ComposeWorkers, "compose-workers", d.ComposeWorkers, "concurrent plan/critique writers (CPU-bound; default: cores)")
 	f.IntVar(&o.BatchSize, "batch-size", d.BatchSize, "most samples per model call (raise on a GPU); each sample adds its canvas and its K region crops to the captioner batch")
-	f.DurationVar(&o.BatchWait, "batch-wait", pipeline.DefaultMaxWait, "longest a partial batch waits for more samples before the models run")
+	f.DurationVar(&o.BatchWait, "batch-wait", d.BatchWait, "longest a partial batch waits for more samples before the models run")
 	f.IntVar(&o.ShardRows, "shard-rows", d.ShardRows, "rows per Parquet shard")
-	f.StringVar(&o.TaskPolicy, "task-policy", stages.PolicyAll, "which regions feed which tasks: all (think, reflect and generate from every region: 3·K rows per sample) or faithful (think and generate only from regions scoring at least --theta, reflect from all)")
-	f.IntVar(&o.PartitionCount, "partition-count", 0, "split the input into this many partitions by a hash of each key, one per batch task (AWS Batch array job, Kubernetes Indexed Job); all write into the same --out")
+	f.StringVar(&o.TaskPolicy, "task-policy", d.TaskPolicy, "which regions feed which tasks: all (think, reflect and generate from every region: 3·K rows per sample) or faithful (think and generate only from regions scoring at least --theta, reflect from all)")
+	f.IntVar(&o.PartitionCount, "partition-count", d.PartitionCount, "split the input into this many partitions by a hash of each key, one per batch task (AWS Batch array job, Kubernetes Indexed Job); all write into the same --out")
 	f.IntVar(&o.PartitionIndex, "partition-index", -1, "this task's partition, 0..count-1 (default: $AWS_BATCH_JOB_ARRAY_INDEX or $JOB_COMPLETION_INDEX)")
-	f.BoolVar(&o.Merge, "merge", false, "after every partition finished: write the dataset card and manifest.json over all their shards (same flags, with --partition-count)")
-	f.Float64Var(&o.ReflectShare, "reflect-share", 0, "target share (0..1) of flawed regions among reflect rows, reached by thinning the surplus kind in each shard; 0 keeps every reflect row")
+	f.BoolVar(&o.Merge, "merge", d.Merge, "after every partition finished: write the dataset card and manifest.json over all their shards (same flags, with --partition-count)")
+	f.Float64Var(&o.ReflectShare, "reflect-share", d.ReflectShare, "target share (0..1) of flawed regions among reflect rows, reached by thinning the surplus kind in each shard; 0 keeps every reflect row")
 	f.IntVar(&o.JPEGQuality, "jpeg-quality", d.JPEGQuality, "JPEG quality of the stored canvas image")
 	f.StringVar(&b.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3); implies path-style addressing")
 	f.StringVar(&b.s3Region, "s3-region", "", "AWS region (default: the AWS configuration's, else us-east-1)")
@@ -236,7 +237,7 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	defer capt.Close()
 
 	s3cfg := storage.S3Config{Endpoint: b.s3Endpoint, PathStyle: b.s3PathStyle, Region: b.s3Region, MaxAttempts: b.s3Attempts, Timeout: b.s3Timeout}
-	var in storage.Bucket
+	var in storage.Reader
 	var inKey string
 	inName := b.in
 	if b.in == "" {
@@ -251,7 +252,7 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	}
 
 	o := b.opts
-	if o.PartitionCount > 1 && o.PartitionIndex < 0 && !o.Merge {
+	if o.PartitionIndex < 0 && o.PartitionCount > 1 && !o.Merge {
 		for _, env := range []string{"AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"} {
 			if v := os.Getenv(env); v != "" {
 				if _, err := fmt.Sscan(v, &o.PartitionIndex); err != nil {
@@ -264,6 +265,9 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 			return stages.Summary{}, fmt.Errorf("--partition-count %d needs --partition-index (or $AWS_BATCH_JOB_ARRAY_INDEX / $JOB_COMPLETION_INDEX)", o.PartitionCount)
 		}
 	}
+	if o.PartitionIndex < 0 {
+		o.PartitionIndex = 0 // one partition, or a merge: the index is not used
+	}
 	o.In, o.Out, o.InKey = in, out, inKey
 	o.OpenRef = refOpener(s3cfg)
 	o.Segmenter, o.Captioner = seg, capt
@@ -271,7 +275,8 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	o.MaxImageBytes = b.maxImageMB << 20
 	o.MaxPromptBytes = b.maxPromptKB << 10
 	o.ToolVersion = twigdata.Version
-	o.Config = b.echo()
+	o.Runtime = annotators.RuntimeVersion()
+	o.Settings = b.echo()
 	var ignored atomic.Int64
 	o.OnIgnored = func(string) { ignored.Add(1) }
 
@@ -279,7 +284,7 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	stopProgress := b.startProgress(ctx, o, stderr, log, &acc, &rej)
 	o.Progress = func(a, r int64) { acc.Store(a); rej.Store(r) }
 	fmt.Fprintf(stderr, "twigdata: building from %s into %s (device %s, ONNX Runtime %s)\n", inName, out.URI(""), dev, annotators.RuntimeVersion())
-	sum, err := stages.Build(ctx, o)
+	sum, err := stages.Run(ctx, o)
 	stopProgress()
 	if n := ignored.Load(); n > 0 {
 		log.Info("ignored files that are neither images nor prompts", "count", n)
@@ -307,7 +312,7 @@ func modelDir(path, role string) annotators.ModelDir {
 
 // startProgress shows a bar on a terminal or logs periodically otherwise; the
 // total is counted by a separate listing so the bar can show an ETA.
-func (b *buildFlags) startProgress(ctx context.Context, o stages.Options, stderr io.Writer, log *slog.Logger, acc, rej *atomic.Int64) func() {
+func (b *buildFlags) startProgress(ctx context.Context, o stages.Config, stderr io.Writer, log *slog.Logger, acc, rej *atomic.Int64) func() {
 	mode := b.progress
 	if mode == "auto" {
 		mode = "log"
@@ -392,13 +397,13 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 		fmt.Fprintf(w, "    %-28s %d\n", r, sum.ByReason[r])
 	}
 	if len(sum.Tasks) > 0 {
-		flawed, faithful := sum.Tasks["reflect_flawed"], sum.Tasks["reflect_faithful"]
+		flawed, faithful := sum.Tasks[schema.CountReflectFlawed], sum.Tasks[schema.CountReflectFaithful]
 		share := 0.0
 		if flawed+faithful > 0 {
 			share = float64(flawed) / float64(flawed+faithful)
 		}
 		fmt.Fprintf(w, "  tasks:    %d think, %d generate, %d reflect (%d flawed, %d faithful: %.1f%% flawed)\n",
-			sum.Tasks["think"], sum.Tasks["generate"], flawed+faithful, flawed, faithful, 100*share)
+			sum.Tasks[schema.CountThink], sum.Tasks[schema.CountGenerate], flawed+faithful, flawed, faithful, 100*share)
 	}
 	var throughput float64
 	if sum.Stats.Wall > 0 {
@@ -414,7 +419,7 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 var inputFileExts = map[string]bool{".jsonl": true, ".ndjson": true, ".json": true, ".csv": true, ".parquet": true, ".tar": true}
 
 // openInput opens --in: a folder or prefix, or one manifest or shard file in it.
-func openInput(ctx context.Context, in string, s3cfg storage.S3Config) (storage.Bucket, string, error) {
+func openInput(ctx context.Context, in string, s3cfg storage.S3Config) (storage.Reader, string, error) {
 	if strings.HasPrefix(in, "s3://") {
 		if ext := strings.ToLower(filepath.Ext(in)); inputFileExts[ext] {
 			i := strings.LastIndex(in, "/")
@@ -437,10 +442,10 @@ func openInput(ctx context.Context, in string, s3cfg storage.S3Config) (storage.
 }
 
 // refOpener resolves the s3:// image references of a manifest, one client per bucket.
-func refOpener(cfg storage.S3Config) func(context.Context, string) (storage.Bucket, string, error) {
+func refOpener(cfg storage.S3Config) func(context.Context, string) (storage.Reader, string, error) {
 	var mu sync.Mutex
-	buckets := map[string]storage.Bucket{}
-	return func(ctx context.Context, uri string) (storage.Bucket, string, error) {
+	buckets := map[string]storage.Reader{}
+	return func(ctx context.Context, uri string) (storage.Reader, string, error) {
 		rest := strings.TrimPrefix(uri, "s3://")
 		i := strings.IndexByte(rest, '/')
 		if i <= 0 || i == len(rest)-1 {

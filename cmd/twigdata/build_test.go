@@ -21,10 +21,11 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/internal/testutil"
-	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/plan"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden files from this run")
@@ -227,16 +228,16 @@ func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
 		defer rows.Close()
 		n := 0
 		for rows.Next() {
-			var id, plan, revised string
-			if err := rows.Scan(&id, &plan, &revised); err != nil {
+			var id, thought, revised string
+			if err := rows.Scan(&id, &thought, &revised); err != nil {
 				t.Fatal(err)
 			}
 			n++
-			for _, p := range []string{plan, revised} {
+			for _, p := range []string{thought, revised} {
 				if strings.TrimSpace(p) == "" {
 					t.Errorf("%s: empty plan", id)
 				}
-				if w := stages.AnchorPattern.FindString(p); w != "" {
+				if w := plan.FindAnchor(p); w != "" {
 					t.Errorf("%s: plan %q uses anchor word %q", id, p, w)
 				}
 			}
@@ -466,6 +467,41 @@ func TestHelpIsComplete(t *testing.T) {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q", want)
 		}
+	}
+}
+
+// TestReadmeConfigShowsTheDefaults holds the README's configuration example
+// to the flags' defaults (which are stages.DefaultConfig's): every setting it
+// shows but in and out must have the value the build uses when it is not set.
+func TestReadmeConfigShowsTheDefaults(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)## Configuration.*?```yaml\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("README.md has no yaml example under ## Configuration")
+	}
+	var cfg map[string]any
+	if err := yaml.Unmarshal(m[1], &cfg); err != nil {
+		t.Fatal(err)
+	}
+	fs := newBuildFlags(&bytes.Buffer{}).fs
+	for k, v := range cfg {
+		if k == "in" || k == "out" {
+			continue
+		}
+		f := fs.Lookup(strings.ReplaceAll(k, "_", "-"))
+		if f == nil {
+			t.Errorf("README config key %s is no flag", k)
+			continue
+		}
+		if got := fmt.Sprint(v); got != f.DefValue {
+			t.Errorf("README config says %s: %s, the default is %s", k, got, f.DefValue)
+		}
+	}
+	if len(cfg) < 8 {
+		t.Errorf("only %d settings in the README example", len(cfg))
 	}
 }
 

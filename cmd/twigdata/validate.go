@@ -11,6 +11,7 @@ import (
 	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/storage"
 	"github.com/twigdata/twigdata/validate"
 )
@@ -136,7 +137,7 @@ func replay(ctx context.Context, samples []*schema.Sample, theta int, seed int64
 	}
 	s0 := samples[0]
 	rp := &validate.Replayer{
-		Gen:    annotators.NewBankGenerator(bank),
+		Gen:    validate.NewBankGenerator(bank, plan.DefaultTemplates()),
 		Scorer: stages.NewScorer(seg, capt, int(s0.PatchSize), len(s0.Regions), theta),
 		Theta:  theta, Seed: seed, Sample: n, Grid: 4,
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/validate"
 )
 
@@ -263,11 +264,11 @@ func TestReferenceGeneratorFollowsThePlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen := annotators.NewBankGenerator(bank)
+	gen := validate.NewBankGenerator(bank, plan.DefaultTemplates())
 	render := func(plans ...string) *image.RGBA {
 		canvas := image.NewRGBA(image.Rect(0, 0, 384, 384))
 		for k := range plans {
-			px, err := gen.Generate(context.Background(), annotators.GenerateRequest{Plans: plans[:k+1], K: k, Y0: 128 * k, Y1: 128 * (k + 1), Canvas: canvas, Seed: 3})
+			px, err := gen.Generate(context.Background(), validate.GenerateRequest{Plans: plans[:k+1], K: k, Y0: 128 * k, Y1: 128 * (k + 1), Canvas: canvas, Seed: 3})
 			if err != nil {
 				t.Fatal(err)
 			}

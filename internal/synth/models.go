@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/annotators/onnxproto"
+	"github.com/twigdata/twigdata/annotators/tokenizer"
 )
 
 // Sizes the tiny models declare in their preprocessor configs.
@@ -103,7 +103,7 @@ func newCaptionVocab() *captionVocab {
 	for _, s := range []string{"<s>", "<pad>", "</s>", "<unk>"} {
 		v.add(s)
 	}
-	for _, r := range annotators.ByteToUnicode() {
+	for _, r := range tokenizer.ByteToUnicode() {
 		v.add(string(r))
 	}
 	for _, c := range Classes {

@@ -1,5 +1,6 @@
-// Package storagetest is the acceptance suite every storage.Bucket backend
-// passes: local folders now, S3 against a real server as well.
+// Package storagetest is the acceptance suite every storage backend passes:
+// RunReader for every storage.Reader (the embedded sample too), Run for every
+// writable storage.Bucket (local folders, S3 against a real server).
 package storagetest
 
 import (
@@ -12,9 +13,90 @@ import (
 	"github.com/twigdata/twigdata/storage"
 )
 
-// Run checks a writable bucket; newBucket returns an empty bucket for each subtest.
+// RunReader checks a reader; newReader returns one holding exactly files
+// (key → content) for each subtest.
+func RunReader(t *testing.T, newReader func(t *testing.T, files map[string]string) storage.Reader) {
+	ctx := context.Background()
+	t.Run("get reads the content", func(t *testing.T) {
+		r := newReader(t, map[string]string{"dir/a.txt": "hello"})
+		got, err := storage.ReadAll(ctx, r, "dir/a.txt", 5)
+		if err != nil || string(got) != "hello" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+		if _, err := storage.ReadAll(ctx, r, "dir/a.txt", 4); !errors.Is(err, storage.ErrTooLarge) {
+			t.Fatalf("a 5-byte object under a 4-byte limit: %v, want ErrTooLarge", err)
+		}
+	})
+	t.Run("missing object is IsNotExist", func(t *testing.T) {
+		r := newReader(t, map[string]string{"present": "x"})
+		if _, err := r.Get(ctx, "absent"); !storage.IsNotExist(err) {
+			t.Fatalf("err = %v, want IsNotExist", err)
+		}
+		if ok, err := storage.Exists(ctx, r, "absent"); ok || err != nil {
+			t.Fatalf("Exists(absent) = %v, %v", ok, err)
+		}
+		if ok, err := storage.Exists(ctx, r, "present"); !ok || err != nil {
+			t.Fatalf("Exists(present) = %v, %v", ok, err)
+		}
+	})
+	t.Run("list is in lexical order of whole keys and filtered by prefix", func(t *testing.T) {
+		// A folder's keys sort after a sibling file whose name continues the
+		// folder's name with a byte below '/': a-b.jpg < a.jpg < a/b.jpg.
+		r := newReader(t, map[string]string{"a/b.jpg": "1", "a-b.jpg": "22", "a.jpg": "333", "a/c/d.jpg": "4444", "b": "55555"})
+		var got []string
+		err := r.List(ctx, "", func(o storage.Object) error {
+			got = append(got, o.Key)
+			if want := map[string]int64{"a/b.jpg": 1, "a-b.jpg": 2, "a.jpg": 3, "a/c/d.jpg": 4, "b": 5}[o.Key]; o.Size != want {
+				t.Errorf("%s: size %d, want %d", o.Key, o.Size, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != "a-b.jpg,a.jpg,a/b.jpg,a/c/d.jpg,b" {
+			t.Fatalf("listed %v", got)
+		}
+		got = nil
+		if err := r.List(ctx, "a/", func(o storage.Object) error { got = append(got, o.Key); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != "a/b.jpg,a/c/d.jpg" {
+			t.Fatalf("listed %v under a/", got)
+		}
+	})
+	t.Run("list stops at the callback's error", func(t *testing.T) {
+		r := newReader(t, map[string]string{"x/1": "", "x/2": ""})
+		stop := errors.New("stop")
+		n := 0
+		err := r.List(ctx, "", func(storage.Object) error { n++; return stop })
+		if !errors.Is(err, stop) || n != 1 {
+			t.Fatalf("err %v after %d calls", err, n)
+		}
+	})
+	t.Run("list with a cancelled context fails", func(t *testing.T) {
+		r := newReader(t, map[string]string{"k": "x"})
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := r.List(cctx, "", func(storage.Object) error { return nil }); err == nil {
+			t.Error("List with a cancelled context succeeded")
+		}
+	})
+}
+
+// Run checks a writable bucket with RunReader and the write contract;
+// newBucket returns an empty bucket for each subtest.
 func Run(t *testing.T, newBucket func(t *testing.T) storage.Bucket) {
 	ctx := context.Background()
+	RunReader(t, func(t *testing.T, files map[string]string) storage.Reader {
+		b := newBucket(t)
+		for k, v := range files {
+			if err := b.Put(ctx, k, []byte(v)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b
+	})
 	t.Run("put then get", func(t *testing.T) {
 		b := newBucket(t)
 		if err := b.Put(ctx, "dir/a.txt", []byte("hello")); err != nil {
@@ -37,51 +119,6 @@ func Run(t *testing.T, newBucket func(t *testing.T) storage.Bucket) {
 		got, err := storage.ReadAll(ctx, b, "k", 10)
 		if err != nil || string(got) != "two" {
 			t.Fatalf("got %q, %v", got, err)
-		}
-	})
-	t.Run("missing object is IsNotExist", func(t *testing.T) {
-		b := newBucket(t)
-		b.Put(ctx, "present", []byte("x"))
-		_, err := b.Get(ctx, "absent")
-		if !storage.IsNotExist(err) {
-			t.Fatalf("err = %v, want IsNotExist", err)
-		}
-	})
-	t.Run("list is lexical and filtered by prefix", func(t *testing.T) {
-		b := newBucket(t)
-		for _, k := range []string{"b/2", "a/1", "b/1", "c", "b/sub/3"} {
-			if err := b.Put(ctx, k, []byte(k)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		var got []string
-		if err := b.List(ctx, "b/", func(o storage.Object) error {
-			got = append(got, o.Key)
-			if o.Size != int64(len(o.Key)) {
-				t.Errorf("%s: size %d", o.Key, o.Size)
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if strings.Join(got, ",") != "b/1,b/2,b/sub/3" {
-			t.Fatalf("listed %v", got)
-		}
-		got = nil
-		b.List(ctx, "", func(o storage.Object) error { got = append(got, o.Key); return nil })
-		if strings.Join(got, ",") != "a/1,b/1,b/2,b/sub/3,c" {
-			t.Fatalf("listed %v", got)
-		}
-	})
-	t.Run("list stops at the callback's error", func(t *testing.T) {
-		b := newBucket(t)
-		b.Put(ctx, "x/1", nil)
-		b.Put(ctx, "x/2", nil)
-		stop := errors.New("stop")
-		n := 0
-		err := b.List(ctx, "", func(storage.Object) error { n++; return stop })
-		if !errors.Is(err, stop) || n != 1 {
-			t.Fatalf("err %v after %d calls", err, n)
 		}
 	})
 	t.Run("delete", func(t *testing.T) {

@@ -1,3 +1,8 @@
+//go:build cgo
+
+// These tests build datasets with the bundled models, which need ONNX
+// Runtime through cgo.
+
 package stages_test
 
 import (

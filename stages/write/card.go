@@ -1,4 +1,4 @@
-package stages
+package write
 
 import (
 	"fmt"
@@ -58,30 +58,32 @@ func scalar(t reflect.Type) string {
 	panic(fmt.Sprintf("card: no feature type for %s", t))
 }
 
-// datasetCard is the README.md written into the output folder.
-func datasetCard(sum Summary, segID, capID string, theta, k int) string {
+// card is the README.md written into the output folder.
+func card(m schema.Manifest) string {
 	var b strings.Builder
 	b.WriteString("---\nlicense: other\ntask_categories:\n- text-to-image\ntags:\n- twig\n- interleaved-reasoning\n- twigdata\n")
 	b.WriteString("configs:\n")
-	for _, c := range []string{"samples", "tasks", "rejects"} {
-		fmt.Fprintf(&b, "- config_name: %s\n  data_files:\n  - split: train\n    path: %s/*.parquet\n", c, c)
-		if c == "samples" {
+	for _, c := range schema.Tables() {
+		fmt.Fprintf(&b, "- config_name: %s\n  data_files:\n  - split: train\n    path: %s*.parquet\n", c, c.Dir())
+		if c == schema.Samples {
 			b.WriteString("  default: true\n")
 		}
 	}
 	b.WriteString("dataset_info:\n")
+	tasks := taskRows(m.Tasks.Rows)
 	for _, c := range []struct {
-		name string
+		name schema.Table
 		typ  reflect.Type
 		rows int64
 	}{
-		{"samples", reflect.TypeOf(schema.Sample{}), sum.Accepted},
-		{"tasks", reflect.TypeOf(schema.Task{}), taskRows(sum)},
-		{"rejects", reflect.TypeOf(schema.Reject{}), sum.Rejected},
+		{schema.Samples, reflect.TypeOf(schema.Sample{}), m.Counts.Accepted},
+		{schema.Tasks, reflect.TypeOf(schema.Task{}), tasks},
+		{schema.Rejects, reflect.TypeOf(schema.Reject{}), m.Counts.Rejected},
 	} {
 		fmt.Fprintf(&b, "- config_name: %s\n  features:\n%s  splits:\n  - name: train\n    num_examples: %d\n", c.name, featureYAML(c.typ, "  "), c.rows)
 	}
 	b.WriteString("---\n\n")
+	k, theta := m.Canvas.K, m.Canvas.Theta
 	fmt.Fprintf(&b, `# TwiG interleaved reasoning data
 
 Built by twigdata %s for Thinking-while-Generating (TwiG) training: each image is
@@ -103,13 +105,13 @@ Read it with DuckDB:
     FROM read_parquet('samples/*.parquet'), unnest(regions) AS t(r) LIMIT 10;
 
 or with Hugging Face datasets: load_dataset("parquet", data_dir=".") or load_dataset(path) with the configs above.
-`, sum.ToolVersion, k, theta, sum.Accepted, taskRows(sum), 3*k, sum.Rejected, segID, capID)
+`, m.ToolVersion, k, theta, m.Counts.Accepted, tasks, 3*k, m.Counts.Rejected, m.Annotators.Segmenter.ID, m.Annotators.Captioner.ID)
 	return b.String()
 }
 
-func taskRows(sum Summary) int64 {
+func taskRows(rows map[string]int64) int64 {
 	var n int64
-	for _, c := range sum.Tasks {
+	for _, c := range rows {
 		n += c
 	}
 	return n

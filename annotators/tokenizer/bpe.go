@@ -1,4 +1,6 @@
-package annotators
+// Package tokenizer decodes token ids back into text for the vocabularies
+// captioners ship with; pure Go, so it is tested without ONNX Runtime.
+package tokenizer
 
 import (
 	"fmt"

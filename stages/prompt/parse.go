@@ -1,4 +1,8 @@
-package stages
+// Package prompt parses prompts — and plans, which are written in the same
+// words — into entities and relations, and holds the one lexicon of colours,
+// shapes, sizes, textures, numbers and noun morphology that every other
+// package uses.
+package prompt
 
 import (
 	"strconv"
@@ -7,42 +11,15 @@ import (
 	"github.com/twigdata/twigdata/schema"
 )
 
-// ParsedPrompt is the prompt's entities and relations.
-type ParsedPrompt struct {
+// Parsed is a prompt's entities and relations.
+type Parsed struct {
 	Entities  []schema.Entity
 	Relations []schema.Relation
 }
 
-var numberWords = map[string]int{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-	"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a pair of": 2, "several": 3, "many": 5}
-
-// colorWords are attribute words that name colors; they ground to measured colors.
-var colorWords = set("red", "green", "blue", "yellow", "purple", "orange", "white", "black", "pink", "brown", "gray", "grey",
-	"golden", "gold", "silver", "beige", "tan", "violet", "turquoise", "navy", "maroon", "teal", "cyan", "magenta", "cream")
-
-// shapeWords are attribute words that name shapes.
-var shapeWords = set("round", "square", "rectangular", "triangular", "circular", "oval", "oblong", "spherical", "cubic",
-	"cylindrical", "conical", "pyramidal", "pentagonal", "hexagonal", "octagonal", "diamond", "teardrop", "crescent", "heart-shaped", "star-shaped", "curved", "flat")
-
-// sizeWords are attribute words that name sizes; T2I-CompBench files them
-// under "shape".
-var sizeWords = set("big", "small", "tall", "short", "long", "wide", "narrow", "thin", "thick", "tiny", "huge", "large", "little", "giant", "miniature", "slim", "fat")
-
-// textureWords are attribute words that name materials and textures.
-var textureWords = set("wooden", "wood", "metallic", "metal", "fabric", "plastic", "glass", "leather", "fluffy", "rubber",
-	"furry", "woolen", "wool", "silk", "silky", "velvet", "stone", "marble", "ceramic", "paper", "cotton", "fuzzy", "smooth",
-	"rough", "shiny", "soft", "hard", "prickly", "knitted", "denim", "steel", "iron", "concrete", "brick", "porcelain")
-
-// shapeOf maps shape adjectives and shape-defining nouns to the canonical
-// shape the compose stage measures.
-var shapeOf = map[string]string{"round": "round", "circular": "round", "spherical": "round", "oval": "round", "ball": "round",
-	"sphere": "round", "orb": "round", "square": "square", "box": "square", "cube": "square", "cubic": "square", "crate": "square",
-	"rectangular": "square", "triangular": "triangular", "cone": "triangular", "pyramid": "triangular", "pyramidal": "triangular",
-	"conical": "triangular"}
-
-// SpatialPredicates are the relation phrases that place one entity relative
+// spatialPredicates are the relation phrases that place one entity relative
 // to another, longest first so that "on the left of" wins over "on".
-var SpatialPredicates = []string{"on the left of", "on the right of", "on the top of", "on the bottom of", "on the side of",
+var spatialPredicates = []string{"on the left of", "on the right of", "on the top of", "on the bottom of", "on the side of",
 	"to the left of", "to the right of", "in front of", "on top of", "at the bottom of", "next to", "hidden by", "close to",
 	"on", "in", "at", "inside", "above", "below", "under", "beneath", "underneath", "behind", "near", "beside", "over", "atop", "across", "against"}
 
@@ -60,22 +37,16 @@ var verbPreps = set("with", "by", "on", "in", "at", "to", "into", "onto", "throu
 	"around", "along", "against", "near", "toward", "towards", "past", "down", "up", "out", "off", "behind", "beside", "inside", "above", "below")
 
 // irregular verbs common in T2I prompts that carry no -ing/-ed ending.
-var verbs = set("sat", "stood", "lay", "hung", "held", "ate", "ran", "rang", "sang", "flew", "swam", "slept", "sits", "stands",
+// The present forms plans use ("stand out against", "fill the view") are
+// among them, so that plans parse as prompts do.
+var verbs = set("stand", "fill", "meet", "continue", "continues", "stretch", "stretches", "sat", "stood", "lay", "hung", "held", "ate", "ran", "rang", "sang", "flew", "swam", "slept", "sits", "stands",
 	"lies", "hangs", "holds", "eats", "runs", "rings", "flies", "swims", "sleeps", "reads", "plays", "wears", "rides", "drinks",
 	"grazes", "chases", "rests", "leans", "fills", "adds", "makes", "contrasts", "sparkles", "shines", "grows", "gave",
 	"made", "took", "brought", "caught", "threw", "wore", "rode", "drank", "fell", "left", "sewed", "lit", "spread", "cast", "shone", "kept",
 	"drove", "blew", "grew", "stuck", "sold", "bought", "sent", "spun", "struck", "wove", "built", "dug", "fed", "met", "paid",
 	"shook", "spoke", "told", "won", "wrote", "sank", "hid", "bit", "drew", "froze", "rose", "sprang", "swung", "tore", "wound")
 
-func set(words ...string) map[string]bool {
-	m := make(map[string]bool, len(words))
-	for _, w := range words {
-		m[w] = true
-	}
-	return m
-}
-
-// token is a word, or "," for a clause boundary.
+// tokenize splits a prompt into lower-case words, with "," for every clause boundary.
 func tokenize(prompt string) []string {
 	text := strings.ToLower(strings.ReplaceAll(prompt, "\r", " "))
 	var b strings.Builder
@@ -153,13 +124,13 @@ func adjectiveEndings(w string) bool {
 	return strings.HasSuffix(w, "-shaped") || w == "ceiling" || w == "building" || w == "painting" || w == "clothing" || w == "wedding" || w == "evening" || w == "morning" || w == "ring" || w == "king" || w == "string" || w == "swing" || w == "wing" || w == "thing" || w == "something" || w == "bed" || w == "shed" || w == "sled" || w == "red"
 }
 
-// ParsePrompt extracts noun phrases (count, attributes, head noun) and the
+// Parse extracts noun phrases (count, attributes, head noun) and the
 // spatial or action relations between consecutive phrases. It tolerates
 // capitals, articles, plurals, number words, CRLF and punctuation; prompts it
 // cannot structure yield fewer entities, never an error.
-func ParsePrompt(prompt string) ParsedPrompt {
+func Parse(prompt string) Parsed {
 	toks := tokenize(prompt)
-	var out ParsedPrompt
+	var out Parsed
 	var chunk []string
 	pending := "" // relation from the previous entity to the next one
 	prev := -1    // index of the last entity
@@ -200,7 +171,7 @@ func ParsePrompt(prompt string) ParsedPrompt {
 				break
 			}
 			if i < len(toks) && verbPreps[toks[i]] {
-				if p, n := matchPhrase(toks, i, SpatialPredicates); n > 1 {
+				if p, n := matchPhrase(toks, i, spatialPredicates); n > 1 {
 					act = append(act, p)
 					i += n
 				} else {
@@ -210,7 +181,7 @@ func ParsePrompt(prompt string) ParsedPrompt {
 			}
 			pending = actionName(act)
 		default:
-			if p, n := matchPhrase(toks, i, SpatialPredicates); n > 0 && (len(chunk) > 0 || prev >= 0) {
+			if p, n := matchPhrase(toks, i, spatialPredicates); n > 0 && (len(chunk) > 0 || prev >= 0) {
 				closeChunk()
 				if c, ok := canonicalPredicate[p]; ok {
 					p = c
@@ -282,55 +253,13 @@ func entity(words []string) (schema.Entity, bool) {
 		// like "glass" or "paper" are nouns too, so they stay)
 		return e, false
 	}
-	e.Noun = singular(noun, e.Count)
+	e.Noun = Singular(noun, int(e.Count))
 	e.Attributes = append(e.Attributes, content[:len(content)-1]...)
 	return e, true
 }
 
-func singular(w string, count int32) string {
-	switch {
-	case count <= 1 && !strings.HasSuffix(w, "s"):
-		return w
-	case strings.HasSuffix(w, "xes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "sses"):
-		return w[:len(w)-2]
-	case strings.HasSuffix(w, "ies") && len(w) > 4:
-		return w[:len(w)-3] + "y"
-	case count > 1 && strings.HasSuffix(w, "ves") && len(w) > 4:
-		return w[:len(w)-3] + "f"
-	case count > 1 && w == "women":
-		return "woman"
-	case count > 1 && w == "men":
-		return "man"
-	case count > 1 && w == "children":
-		return "child"
-	case count > 1 && w == "mice":
-		return "mouse"
-	case count > 1 && w == "geese":
-		return "goose"
-	case count > 1 && (w == "sheep" || w == "fish" || w == "deer"):
-		return w
-	case count > 1 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
-		return w[:len(w)-1]
-	}
-	return w
-}
-
-// plural spells a noun for count > 1.
-func plural(w string, count int) string {
-	if count <= 1 {
-		return w
-	}
-	switch {
-	case strings.HasSuffix(w, "x") || strings.HasSuffix(w, "ch") || strings.HasSuffix(w, "sh") || strings.HasSuffix(w, "s"):
-		return w + "es"
-	case strings.HasSuffix(w, "y") && len(w) > 2 && !strings.ContainsRune("aeiou", rune(w[len(w)-2])):
-		return w[:len(w)-1] + "ies"
-	}
-	return w + "s"
-}
-
-// entityColor is the first color attribute of an entity, or "".
-func entityColor(e schema.Entity) string {
+// ColorOf is the first color attribute of an entity, or "".
+func ColorOf(e schema.Entity) string {
 	for _, a := range e.Attributes {
 		if colorWords[a] {
 			return a
@@ -339,8 +268,8 @@ func entityColor(e schema.Entity) string {
 	return ""
 }
 
-// entityShape is the shape an entity implies, or "".
-func entityShape(e schema.Entity) string {
+// ShapeOf is the shape an entity implies — round, square, triangular — or "".
+func ShapeOf(e schema.Entity) string {
 	for _, a := range e.Attributes {
 		if s, ok := shapeOf[a]; ok {
 			return s

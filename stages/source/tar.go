@@ -1,4 +1,4 @@
-package stages
+package source
 
 import (
 	"archive/tar"
@@ -10,6 +10,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/storage"
 )
 
@@ -18,7 +19,7 @@ import (
 // member path up to the first dot of its base name; members of one key are
 // consecutive. A shard is read one member at a time.
 type tarSource struct {
-	bucket         storage.Bucket
+	bucket         storage.Reader
 	keys           []string // the shards, in order; empty: every .tar under the bucket
 	maxShardBytes  int64
 	maxImageBytes  int64
@@ -26,7 +27,7 @@ type tarSource struct {
 	promptField    string
 }
 
-func (s *tarSource) run(ctx context.Context, emit func(*Item) error) error {
+func (s *tarSource) run(ctx context.Context, emit func(*Input) error) error {
 	if len(s.keys) == 0 {
 		// Each shard is read as the listing reaches it, so nothing grows with
 		// the number of shards.
@@ -53,12 +54,12 @@ type member struct {
 	big  bool
 }
 
-func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Item) error) error {
+func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Input) error) error {
 	data, err := storage.ReadAll(ctx, s.bucket, shard, s.maxShardBytes)
 	if err != nil {
 		if errors.Is(err, storage.ErrTooLarge) {
-			it := &Item{Key: shard, SourceURI: s.bucket.URI(shard)}
-			it.rejectf("source", "source.tar_too_large", "shard %s is larger than %d bytes", shard, s.maxShardBytes)
+			it := &Input{Key: shard, SourceURI: s.bucket.URI(shard)}
+			it.reject(schema.ReasonTarTooLarge, "shard %s is larger than %d bytes", shard, s.maxShardBytes)
 			return emit(it)
 		}
 		return fmt.Errorf("read shard %s: %w", s.bucket.URI(shard), err)
@@ -84,8 +85,8 @@ func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Item) er
 			if err := flush(); err != nil {
 				return err
 			}
-			it := &Item{Key: shard + "#rest", SourceURI: s.bucket.URI(shard)}
-			it.rejectf("source", "source.tar_corrupt", "shard %s is corrupt or truncated after its last readable member: %v", shard, err)
+			it := &Input{Key: shard + "#rest", SourceURI: s.bucket.URI(shard)}
+			it.reject(schema.ReasonTarCorrupt, "shard %s is corrupt or truncated after its last readable member: %v", shard, err)
 			return emit(it)
 		}
 		if hdr.Typeflag != tar.TypeReg {
@@ -117,8 +118,8 @@ func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Item) er
 				if err := flush(); err != nil {
 					return err
 				}
-				it := &Item{Key: shard + "#rest", SourceURI: s.bucket.URI(shard)}
-				it.rejectf("source", "source.tar_corrupt", "shard %s is truncated inside member %s: %v", shard, name, err)
+				it := &Input{Key: shard + "#rest", SourceURI: s.bucket.URI(shard)}
+				it.reject(schema.ReasonTarCorrupt, "shard %s is truncated inside member %s: %v", shard, name, err)
 				return emit(it)
 			}
 		}
@@ -126,8 +127,8 @@ func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Item) er
 	}
 }
 
-func (s *tarSource) pair(shard, key string, group []member) *Item {
-	it := &Item{Key: shard + "/" + key, SourceURI: s.bucket.URI(shard) + "#" + key, imageReady: true, promptReady: true}
+func (s *tarSource) pair(shard, key string, group []member) *Input {
+	it := &Input{Key: shard + "/" + key, SourceURI: s.bucket.URI(shard) + "#" + key, imageReady: true, promptReady: true}
 	var img, prompt *member
 	for i := range group {
 		switch m := &group[i]; {
@@ -139,21 +140,22 @@ func (s *tarSource) pair(shard, key string, group []member) *Item {
 	}
 	switch {
 	case img == nil && prompt == nil:
-		it.rejectf("source", "source.no_image", "shard %s key %s has neither an image nor a prompt member", shard, key)
+		it.reject(schema.ReasonNoImage, "shard %s key %s has neither an image nor a prompt member", shard, key)
 	case img == nil:
-		it.rejectf("source", "source.no_image", "shard %s key %s has a prompt but no image member", shard, key)
+		it.reject(schema.ReasonNoImage, "shard %s key %s has a prompt but no image member", shard, key)
 	case prompt == nil:
-		it.rejectf("source", "source.no_prompt", "shard %s key %s has an image but no .txt or .json member", shard, key)
+		it.reject(schema.ReasonNoPrompt, "shard %s key %s has an image but no .txt or .json member", shard, key)
 	case img.big:
-		it.rejectf("source", "source.image_too_large", "shard %s member %s is larger than the image limit", shard, img.name)
+		it.reject(schema.ReasonImageTooLarge, "shard %s member %s is larger than the image limit", shard, img.name)
 	case prompt.big:
-		it.rejectf("source", "source.prompt_too_large", "shard %s member %s is larger than the prompt limit", shard, prompt.name)
+		it.reject(schema.ReasonPromptTooLarge, "shard %s member %s is larger than the prompt limit", shard, prompt.name)
 	default:
 		it.ImageKey = img.name
-		it.RawImage = img.data
-		p, reason, detail := parsePrompt(prompt.name, prompt.data, s.promptField)
-		if reason != "" {
-			it.rejectf("source", reason, "%s (in shard %s)", detail, shard)
+		it.Image = img.data
+		p, rej := cleanPrompt(prompt.name, prompt.data, s.promptField)
+		if rej != nil {
+			rej.Detail += " (in shard " + shard + ")"
+			it.rejectWith(rej)
 			return it
 		}
 		it.Prompt = p

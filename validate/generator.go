@@ -1,4 +1,4 @@
-package annotators
+package validate
 
 import (
 	"context"
@@ -10,6 +10,11 @@ import (
 	"strings"
 
 	"golang.org/x/image/draw"
+
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/plan"
+	"github.com/twigdata/twigdata/stages/prompt"
 )
 
 // Generator renders one region of an image from the plans written so far,
@@ -60,16 +65,17 @@ type BankObject struct {
 // (left to right) and counts. It never copies from the sample being replayed,
 // needs no download, runs on any CPU and is deterministic for a seed.
 type BankGenerator struct {
-	entries []*BankEntry
-	objects map[string][]BankObject // by phrase
-	maxLen  int                     // longest phrase, in words
-	colors  map[string]bool         // the color parts of the phrases ("light blue")
-	labels  map[string]bool         // their last words ("ball")
+	entries   []*BankEntry
+	objects   map[string][]BankObject // by phrase
+	colors    map[string]bool         // the color parts of the phrases ("light blue")
+	labels    map[string]bool         // their last words ("ball")
+	templates plan.Templates          // how revisions are worded, to read them back
 }
 
-// NewBankGenerator indexes the regions and their objects.
-func NewBankGenerator(entries []BankEntry) *BankGenerator {
-	g := &BankGenerator{objects: map[string][]BankObject{}, colors: map[string]bool{}, labels: map[string]bool{}}
+// NewBankGenerator indexes the regions and their objects; it reads revisions
+// written with templates.
+func NewBankGenerator(entries []BankEntry, templates plan.Templates) *BankGenerator {
+	g := &BankGenerator{objects: map[string][]BankObject{}, colors: map[string]bool{}, labels: map[string]bool{}, templates: templates}
 	for i := range entries {
 		e := entries[i]
 		e.words = contentWords(e.Plan)
@@ -78,7 +84,6 @@ func NewBankGenerator(entries []BankEntry) *BankGenerator {
 			o.SampleID = e.SampleID
 			g.objects[o.Phrase] = append(g.objects[o.Phrase], o)
 			f := strings.Fields(o.Phrase)
-			g.maxLen = max(g.maxLen, len(f))
 			if len(f) >= 2 {
 				g.colors[strings.Join(f[:len(f)-1], " ")] = true
 				g.labels[f[len(f)-1]] = true
@@ -93,43 +98,23 @@ func (g *BankGenerator) Name() string {
 	return "bank-composite (non-parametric: dataset backgrounds and object crops picked by the plan, leave-one-out)"
 }
 
-var fillerWords = map[string]bool{"a": true, "an": true, "the": true, "and": true, "of": true, "with": true, "it": true,
-	"is": true, "are": true, "stand": true, "stands": true, "out": true, "against": true, "stretches": true, "across": true,
-	"scene": true, "smooth": true, "evenly": true, "lit": true, "meet": true, "each": true, "rest": true, "continues": true,
-	"same": true, "color": true, "clean": true, "edges": true, "must": true, "also": true, "show": true, "drawn": true,
-	"whole": true, "clearly": true, "fill": true, "view": true}
-
-func tokens(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r == '-')
-	})
-}
-
-func singularWord(w string) string {
-	switch {
-	case strings.HasSuffix(w, "xes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes"):
-		return w[:len(w)-2]
-	case strings.HasSuffix(w, "ies") && len(w) > 4:
-		return w[:len(w)-3] + "y"
-	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && len(w) > 3:
-		return w[:len(w)-1]
-	}
-	return w
-}
-
-// contentWords are the words of a plan that say what is there.
-func contentWords(plan string) map[string]bool {
+// contentWords are what a text says is there: the nouns and attributes of
+// its noun phrases, read with the prompt parser (plans are written in the
+// words prompts are), nouns in the singular.
+func contentWords(text string) map[string]bool {
 	w := map[string]bool{}
-	for _, f := range tokens(plan) {
-		if !fillerWords[f] && len(f) > 1 {
-			w[singularWord(f)] = true
+	for _, e := range prompt.Parse(text).Entities {
+		for _, a := range append(e.Attributes, e.Noun) {
+			if len(a) > 1 {
+				w[prompt.Singular(a, 2)] = true
+			}
 		}
 	}
 	return w
 }
 
-// Similarity is the Jaccard overlap of two plans' content words.
-func Similarity(a, b string) float64 { return jaccard(contentWords(a), contentWords(b)) }
+// similarity is the Jaccard overlap of two plans' content words.
+func similarity(a, b string) float64 { return jaccard(contentWords(a), contentWords(b)) }
 
 func jaccard(a, b map[string]bool) float64 {
 	if len(a) == 0 && len(b) == 0 {
@@ -149,77 +134,60 @@ func tieBreak(seed int64, parts ...any) uint64 {
 	return binary.BigEndian.Uint64(h[:8])
 }
 
-var counts = map[string]int{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-
-// objectsOf reads the plan's object phrases, with counts, in order. It
-// understands the critic's revisions: "The ball is orange, not white." puts
-// an orange ball where the white one was; "… trade places …" reverses the
-// order.
-func (g *BankGenerator) objectsOf(plan string) []string {
-	toks := tokens(plan)
-	for i := range toks {
-		toks[i] = singularWord(toks[i])
-	}
+// objectsOf reads the "colour noun" phrases a plan or revision asks for,
+// with counts, in order: the thought's noun phrases through the prompt
+// parser, then the revision's fixes through the plan templates — a colour fix
+// recolours the phrase already listed, a missing fix adds its phrases, a
+// swap reverses the order.
+func (g *BankGenerator) objectsOf(text string) []string {
+	describe, fixes := g.templates.Read(text)
 	var out []string
+	for _, s := range describe {
+		for _, e := range prompt.Parse(s).Entities {
+			out = append(out, g.phrases(e)...)
+		}
+	}
 	swap := false
-	for i := 0; i < len(toks); i++ {
-		// "the X is C not D": recolor the D X already listed.
-		if toks[i] == "the" && i+3 < len(toks) && toks[i+2] == "is" {
-			noun := toks[i+1]
-			var want []string
-			j := i + 3
-			for ; j < len(toks) && toks[j] != "not"; j++ {
-				want = append(want, toks[j])
-			}
-			if j < len(toks) {
-				var was []string
-				for k := j + 1; k < len(toks) && len(was) < 2 && toks[k] != "the" && toks[k] != "it"; k++ {
-					was = append(was, toks[k])
+	for _, f := range fixes {
+		switch f.Kind {
+		case critic.FixColor:
+			noun := prompt.Singular(f.Noun, 2)
+			old, repl := f.Got+" "+noun, f.Want+" "+noun
+			for k, p := range out {
+				if p == old {
+					out[k] = repl
 				}
-				old, repl := strings.Join(append(was, noun), " "), strings.Join(append(want, noun), " ")
-				for k, p := range out {
-					if p == old {
-						out[k] = repl
-					}
-				}
-				i = j
-				continue
 			}
-		}
-		if toks[i] == "trade" {
+		case critic.FixMissing:
+			for _, e := range f.Missing {
+				out = append(out, g.phrases(e)...)
+			}
+		case critic.FixSwap:
 			swap = true
-		}
-		for n := g.maxLen; n >= 1; n-- {
-			if i+n > len(toks) {
-				continue
-			}
-			phrase := strings.Join(toks[i:i+n], " ")
-			_, known := g.objects[phrase]
-			// A color and a kind the bank knows apart ("a blue cone" when only
-			// red cones and blue balls exist) are composed by Generate.
-			if !known && n >= 2 && g.colors[strings.Join(toks[i:i+n-1], " ")] && g.labels[toks[i+n-1]] {
-				known = true
-			}
-			if !known {
-				continue
-			}
-			c := 1
-			if i > 0 {
-				if v, ok := counts[toks[i-1]]; ok {
-					c = v
-				}
-			}
-			for k := 0; k < c; k++ {
-				out = append(out, phrase)
-			}
-			i += n - 1
-			break
 		}
 	}
 	if swap {
 		for a, b := 0, len(out)-1; a < b; a, b = a+1, b-1 {
 			out[a], out[b] = out[b], out[a]
 		}
+	}
+	return out
+}
+
+// phrases are an entity's "colour noun" phrase, once per instance, when the
+// bank has such objects or can compose them from a colour and a kind it knows.
+func (g *BankGenerator) phrases(e schema.Entity) []string {
+	color, noun := prompt.ColorName(e.Attributes), prompt.Singular(e.Noun, 2)
+	if color == "" {
+		return nil
+	}
+	phrase := color + " " + noun
+	if _, known := g.objects[phrase]; !known && !(g.colors[color] && g.labels[noun]) {
+		return nil
+	}
+	out := make([]string, max(int(e.Count), 1))
+	for i := range out {
+		out[i] = phrase
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package stages
+package prompt
 
 import (
 	"bufio"
@@ -29,14 +29,14 @@ func compbenchDir() string {
 }
 
 // structureFound says whether a prompt's parse holds the structure its category is about.
-var structureFound = map[string]func(prompt string, p ParsedPrompt) bool{
-	"color":       func(_ string, p ParsedPrompt) bool { return countAttr(p, colorWords) >= 1 },
-	"shape":       func(_ string, p ParsedPrompt) bool { return countAttr(p, shapeWords)+countAttr(p, sizeWords) >= 1 },
-	"texture":     func(_ string, p ParsedPrompt) bool { return countAttr(p, textureWords) >= 1 },
-	"spatial":     func(_ string, p ParsedPrompt) bool { return hasRelation(p, true) },
-	"3d_spatial":  func(_ string, p ParsedPrompt) bool { return hasRelation(p, true) },
-	"non_spatial": func(_ string, p ParsedPrompt) bool { return hasRelation(p, false) },
-	"complex":     func(_ string, p ParsedPrompt) bool { return len(p.Entities) >= 2 && len(p.Relations) >= 1 },
+var structureFound = map[string]func(prompt string, p Parsed) bool{
+	"color":       func(_ string, p Parsed) bool { return countAttr(p, colorWords) >= 1 },
+	"shape":       func(_ string, p Parsed) bool { return countAttr(p, shapeWords)+countAttr(p, sizeWords) >= 1 },
+	"texture":     func(_ string, p Parsed) bool { return countAttr(p, textureWords) >= 1 },
+	"spatial":     func(_ string, p Parsed) bool { return hasRelation(p, true) },
+	"3d_spatial":  func(_ string, p Parsed) bool { return hasRelation(p, true) },
+	"non_spatial": func(_ string, p Parsed) bool { return hasRelation(p, false) },
+	"complex":     func(_ string, p Parsed) bool { return len(p.Entities) >= 2 && len(p.Relations) >= 1 },
 	"numeracy":    countsFound,
 }
 
@@ -50,7 +50,7 @@ var floors = map[string]float64{
 	"non_spatial": 0.97, "complex": 0.93, "numeracy": 0.99,
 }
 
-func countAttr(p ParsedPrompt, words map[string]bool) int {
+func countAttr(p Parsed, words map[string]bool) int {
 	n := 0
 	for _, e := range p.Entities {
 		for _, a := range e.Attributes {
@@ -63,13 +63,13 @@ func countAttr(p ParsedPrompt, words map[string]bool) int {
 	return n
 }
 
-func hasRelation(p ParsedPrompt, spatial bool) bool {
+func hasRelation(p Parsed, spatial bool) bool {
 	for _, r := range p.Relations {
 		if r.Subject == "" || r.Object == "" {
 			continue
 		}
 		isSpatial := false
-		for _, s := range SpatialPredicates {
+		for _, s := range spatialPredicates {
 			if c, ok := canonicalPredicate[s]; ok {
 				s = c
 			}
@@ -85,7 +85,7 @@ func hasRelation(p ParsedPrompt, spatial bool) bool {
 }
 
 // countsFound: every number word of the prompt is the count of some entity.
-func countsFound(prompt string, p ParsedPrompt) bool {
+func countsFound(prompt string, p Parsed) bool {
 	counts := map[int32]int{}
 	for _, e := range p.Entities {
 		counts[e.Count]++
@@ -135,7 +135,7 @@ func TestPromptStructureOnCompBench(t *testing.T) {
 				continue
 			}
 			total++
-			if check(line, ParsePrompt(line)) {
+			if check(line, Parse(line)) {
 				found++
 			} else if len(misses) < 3 {
 				misses = append(misses, line)

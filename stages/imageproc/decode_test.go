@@ -1,4 +1,4 @@
-package stages
+package imageproc
 
 import (
 	"image"
@@ -6,17 +6,15 @@ import (
 	"os"
 	"testing"
 
-	"golang.org/x/image/draw"
-
 	"github.com/twigdata/twigdata"
 )
 
 func TestDecodeLayoutsToUprightCanvas(t *testing.T) {
-	d := &decoder{maxPixels: 40_000_000, canvasW: 384, canvasH: 384, minSide: 64, interpolation: draw.ApproxBiLinear}
+	d := Decoder{MaxPixels: 40_000_000, Width: 384, Height: 384, MinSide: 64}
 	read := func(name string) []byte {
 		b, err := fs.ReadFile(twigdata.Sample(), name)
 		if err != nil {
-			b, err = os.ReadFile("../testdata/fixtures/" + name)
+			b, err = os.ReadFile("../../testdata/fixtures/" + name)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -39,13 +37,12 @@ func TestDecodeLayoutsToUprightCanvas(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			it := &Item{Key: tc.file, ImageKey: tc.file, RawImage: read(tc.file)}
-			d.decode(it)
-			if it.Reject != nil {
-				t.Fatalf("rejected: %s %s", it.Reject.Reason, it.Reject.Detail)
+			it, rej := d.Decode(read(tc.file), tc.file)
+			if rej != nil {
+				t.Fatalf("rejected: %v", rej)
 			}
-			if it.Format != tc.format || it.OrigW != tc.origW || it.OrigH != tc.origH {
-				t.Errorf("format %s %dx%d, want %s %dx%d", it.Format, it.OrigW, it.OrigH, tc.format, tc.origW, tc.origH)
+			if it.Format != tc.format || it.Width != tc.origW || it.Height != tc.origH {
+				t.Errorf("format %s %dx%d, want %s %dx%d", it.Format, it.Width, it.Height, tc.format, tc.origW, tc.origH)
 			}
 			if b := it.Canvas.Bounds(); b != image.Rect(0, 0, 384, 384) {
 				t.Fatalf("canvas %v", b)
@@ -118,60 +115,4 @@ func TestBandsFallOnTokenRows(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestParsePrompt(t *testing.T) {
-	tests := []struct {
-		prompt   string
-		entities string
-		rels     string
-	}{
-		{"a green bench and a red car", "1 green bench|1 red car", ""},
-		{"three orange balls", "3 orange ball", ""},
-		{"a pink ball on the left of a yellow box", "1 pink ball|1 yellow box", "ball on the left of box"},
-		{"The blue ball was next to the orange cone on the road.", "1 blue ball|1 orange cone|1 road", "ball next to cone,cone on road"},
-		{"two blue boxes and one red ball", "2 blue box|1 red ball", ""},
-		{"a horse hidden by a television", "1 horse|1 television", "horse hidden by television"},
-		{"A Child is playing with a kite at the park.\r\n", "1 child|1 kite|1 park", "child playing with kite,kite at park"},
-		{"three women, four bees and three ships", "3 woman|4 bee|3 ship", ""},
-		{"The soft yellow duckling swam near the sleek black swan.", "1 soft yellow duckling|1 sleek black swan", "duckling swam near swan"},
-		{"a rubber band and a metallic knife", "1 rubber band|1 metallic knife", ""},
-		{"a chicken on the top of a balloon", "1 chicken|1 balloon", "chicken on the top of balloon"},
-		{"a cat to the left of a dog", "1 cat|1 dog", "cat on the left of dog"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.prompt, func(t *testing.T) {
-			p := ParsePrompt(tc.prompt)
-			var ents, rels []string
-			for _, e := range p.Entities {
-				s := itoa(int(e.Count))
-				for _, a := range e.Attributes {
-					s += " " + a
-				}
-				ents = append(ents, s+" "+e.Noun)
-			}
-			for _, r := range p.Relations {
-				rels = append(rels, r.Subject+" "+r.Predicate+" "+r.Object)
-			}
-			if got := join(ents, "|"); got != tc.entities {
-				t.Errorf("entities %q, want %q", got, tc.entities)
-			}
-			if got := join(rels, ","); got != tc.rels {
-				t.Errorf("relations %q, want %q", got, tc.rels)
-			}
-		})
-	}
-}
-
-func itoa(n int) string { return string(rune('0' + n)) }
-
-func join(s []string, sep string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += sep
-		}
-		out += x
-	}
-	return out
 }

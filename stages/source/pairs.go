@@ -1,4 +1,4 @@
-package stages
+package source
 
 import (
 	"context"
@@ -6,21 +6,16 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/storage"
 )
-
-// imageExts are the image extensions a pair may use, lower-cased.
-var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp": true}
-
-// promptExts are the prompt file extensions.
-var promptExts = map[string]bool{".txt": true, ".json": true}
 
 // pairSource lists a bucket and groups objects by stem into input pairs
 // (<stem>.<jpg|jpeg|png|webp> + <stem>.txt|.json). It streams: a stem is
 // emitted as soon as the lexical listing has passed every key that could
 // belong to it, so memory does not grow with the number of objects.
 type pairSource struct {
-	bucket storage.Bucket
+	bucket storage.Reader
 	// OnIgnored is told about objects that are neither images nor prompts.
 	onIgnored func(key string)
 }
@@ -29,7 +24,7 @@ type pairParts struct {
 	images, prompts []string
 }
 
-func (s *pairSource) run(ctx context.Context, emit func(*Item) error) error {
+func (s *pairSource) run(ctx context.Context, emit func(*Input) error) error {
 	pending := map[string]*pairParts{}
 	flush := func(stems []string) error {
 		sort.Strings(stems)
@@ -82,8 +77,8 @@ func (s *pairSource) run(ctx context.Context, emit func(*Item) error) error {
 	return flush(rest)
 }
 
-func (s *pairSource) pair(stem string, p *pairParts) *Item {
-	it := &Item{Key: stem}
+func (s *pairSource) pair(stem string, p *pairParts) *Input {
+	it := &Input{Key: stem}
 	if len(p.images) > 0 {
 		it.ImageKey = p.images[0]
 		it.SourceURI = s.bucket.URI(p.images[0])
@@ -95,13 +90,13 @@ func (s *pairSource) pair(stem string, p *pairParts) *Item {
 	}
 	switch {
 	case len(p.images) == 0:
-		it.rejectf("source", "source.no_image", "prompt %s has no image beside it (expected %s.jpg, .jpeg, .png or .webp)", p.prompts[0], stem)
+		it.reject(schema.ReasonNoImage, "prompt %s has no image beside it (expected %s.jpg, .jpeg, .png or .webp)", p.prompts[0], stem)
 	case len(p.prompts) == 0:
-		it.rejectf("source", "source.no_prompt", "image %s has no prompt beside it (expected %s.txt or %s.json)", p.images[0], stem, stem)
+		it.reject(schema.ReasonNoPrompt, "image %s has no prompt beside it (expected %s.txt or %s.json)", p.images[0], stem, stem)
 	case len(p.images) > 1:
-		it.rejectf("source", "source.ambiguous_image", "stem %s has %d images (%s): keep one", stem, len(p.images), strings.Join(p.images, ", "))
+		it.reject(schema.ReasonAmbiguousImage, "stem %s has %d images (%s): keep one", stem, len(p.images), strings.Join(p.images, ", "))
 	case len(p.prompts) > 1:
-		it.rejectf("source", "source.ambiguous_prompt", "stem %s has %d prompt files (%s): keep one", stem, len(p.prompts), strings.Join(p.prompts, ", "))
+		it.reject(schema.ReasonAmbiguousPrompt, "stem %s has %d prompt files (%s): keep one", stem, len(p.prompts), strings.Join(p.prompts, ", "))
 	}
 	return it
 }

@@ -1,4 +1,4 @@
-package stages
+package source
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func TestPairSourceGroupsByStem(t *testing.T) {
 	var ignored []string
 	src := &pairSource{bucket: b, onIgnored: func(k string) { ignored = append(ignored, k) }}
 	got := map[string]string{}
-	err := src.run(context.Background(), func(it *Item) error {
+	err := src.run(context.Background(), func(it *Input) error {
 		desc := it.ImageKey + "+" + it.PromptKey
 		if it.Reject != nil {
 			desc = it.Reject.Reason

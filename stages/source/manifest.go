@@ -1,4 +1,4 @@
-package stages
+package source
 
 import (
 	"bufio"
@@ -14,25 +14,20 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 
+	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/storage"
-)
-
-// Manifest columns default to these names.
-const (
-	DefaultPromptColumn = "prompt"
-	DefaultImageColumn  = "image"
 )
 
 // manifestSource reads a JSONL, CSV or Parquet manifest: one row per pair, a
 // prompt column and an image column holding a path relative to the manifest
 // or an absolute s3:// URI; an optional key column names the input.
 type manifestSource struct {
-	bucket                      storage.Bucket
+	bucket                      storage.Reader
 	key                         string
 	promptCol, imageCol, keyCol string
 	maxBytes                    int64
 	// open resolves an s3:// reference to a bucket and key (nil: references must be relative).
-	open func(ctx context.Context, uri string) (storage.Bucket, string, error)
+	open func(ctx context.Context, uri string) (storage.Reader, string, error)
 }
 
 // manifestRow is one parsed row, or the reason it could not be parsed.
@@ -42,7 +37,7 @@ type manifestRow struct {
 	bad    string
 }
 
-func (m *manifestSource) run(ctx context.Context, emit func(*Item) error) error {
+func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error {
 	data, err := storage.ReadAll(ctx, m.bucket, m.key, m.maxBytes)
 	if err != nil {
 		return fmt.Errorf("read manifest %s: %w", m.bucket.URI(m.key), err)
@@ -64,9 +59,9 @@ func (m *manifestSource) run(ctx context.Context, emit func(*Item) error) error 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		it := &Item{Key: fmt.Sprintf("%s#%d", m.key, r.line), SourceURI: fmt.Sprintf("%s#line=%d", m.bucket.URI(m.key), r.line)}
+		it := &Input{Key: fmt.Sprintf("%s#%d", m.key, r.line), SourceURI: fmt.Sprintf("%s#line=%d", m.bucket.URI(m.key), r.line)}
 		if r.bad != "" {
-			it.rejectf("source", "source.manifest_row_malformed", "%s line %d: %s", m.key, r.line, r.bad)
+			it.reject(schema.ReasonManifestRowMalformed, "%s line %d: %s", m.key, r.line, r.bad)
 			return emit(it)
 		}
 		ref := strings.TrimSpace(r.fields[m.imageCol])
@@ -77,34 +72,34 @@ func (m *manifestSource) run(ctx context.Context, emit func(*Item) error) error 
 		}
 		if seen[it.Key] {
 			it.Key = fmt.Sprintf("%s#%d", it.Key, r.line)
-			it.rejectf("source", "source.duplicate_key", "%s line %d repeats an earlier row's key", m.key, r.line)
+			it.reject(schema.ReasonDuplicateKey, "%s line %d repeats an earlier row's key", m.key, r.line)
 			return emit(it)
 		}
 		seen[it.Key] = true
 		prompt, ok := r.fields[m.promptCol]
 		switch {
 		case ref == "":
-			it.rejectf("source", "source.no_image", "%s line %d has no %q value", m.key, r.line, m.imageCol)
+			it.reject(schema.ReasonNoImage, "%s line %d has no %q value", m.key, r.line, m.imageCol)
 			return emit(it)
 		case !ok:
-			it.rejectf("source", "source.no_prompt", "%s line %d has no %q column", m.key, r.line, m.promptCol)
+			it.reject(schema.ReasonNoPrompt, "%s line %d has no %q column", m.key, r.line, m.promptCol)
 			return emit(it)
 		}
-		p, reason, detail := parsePrompt(fmt.Sprintf("%s line %d", m.key, r.line), []byte(prompt), "")
-		if reason != "" {
-			it.rejectf("source", reason, "%s", detail)
+		p, rej := cleanPrompt(fmt.Sprintf("%s line %d", m.key, r.line), []byte(prompt), "")
+		if rej != nil {
+			it.rejectWith(rej)
 			return emit(it)
 		}
 		it.Prompt = p
 		it.promptReady = true
 		if strings.HasPrefix(ref, "s3://") {
 			if m.open == nil {
-				it.rejectf("source", "source.bad_reference", "%s line %d: %s is an s3:// URI; this manifest's references must be relative", m.key, r.line, ref)
+				it.reject(schema.ReasonBadReference, "%s line %d: %s is an s3:// URI; this manifest's references must be relative", m.key, r.line, ref)
 				return emit(it)
 			}
 			b, key, err := m.open(ctx, ref)
 			if err != nil {
-				it.rejectf("source", "source.bad_reference", "%s line %d: %v", m.key, r.line, err)
+				it.reject(schema.ReasonBadReference, "%s line %d: %v", m.key, r.line, err)
 				return emit(it)
 			}
 			it.imageBucket, it.ImageKey, it.SourceURI = b, key, ref
@@ -112,7 +107,7 @@ func (m *manifestSource) run(ctx context.Context, emit func(*Item) error) error 
 		}
 		key, err := storage.CleanKey(path.Join(base, ref))
 		if path.IsAbs(ref) || err != nil || strings.HasPrefix(key, "../") || key == ".." {
-			it.rejectf("source", "source.bad_reference", "%s line %d: image %q must be a path inside the manifest's folder or an s3:// URI", m.key, r.line, ref)
+			it.reject(schema.ReasonBadReference, "%s line %d: image %q must be a path inside the manifest's folder or an s3:// URI", m.key, r.line, ref)
 			return emit(it)
 		}
 		it.ImageKey, it.SourceURI = key, m.bucket.URI(key)

@@ -1,0 +1,56 @@
+package schema
+
+import "fmt"
+
+// Table is one of the dataset's Parquet tables; its name is also its folder.
+type Table string
+
+// The dataset's tables.
+const (
+	Samples Table = "samples" // one row per accepted input
+	Tasks   Table = "tasks"   // one row per supervised task
+	Rejects Table = "rejects" // one row per input that was not accepted
+)
+
+// Tables lists the tables in the order a reader loads them: tasks refer to samples.
+func Tables() []Table { return []Table{Samples, Tasks, Rejects} }
+
+// Dir is the table's folder inside a dataset, with a trailing slash.
+func (t Table) Dir() string { return string(t) + "/" }
+
+// ShardKey is where the shard with the given name of this table lives.
+func (t Table) ShardKey(name string) string { return string(t) + "/" + name + ".parquet" }
+
+// Names of the files around the tables.
+const (
+	ManifestKey   = "manifest.json" // written last: the dataset is complete once it exists
+	CardKey       = "README.md"     // the dataset card
+	StatsDir      = "stats/"        // one commit record per shard
+	PartitionsDir = "partitions/"   // one mark per finished partition of a partitioned build
+)
+
+// ShardPrefix starts every shard name; a partition's shards continue it with
+// the partition's tag.
+const ShardPrefix = "part-"
+
+// ShardName names the seq-th shard of one table written by a run. The run id
+// makes the name unique per invocation, so a resumed run never reuses one.
+func ShardName(run string, seq int) string { return fmt.Sprintf("%s%s-%05d", ShardPrefix, run, seq) }
+
+// ShardID names a shard of a table across tables: "<table>-<name>".
+func ShardID(t Table, name string) string { return string(t) + "-" + name }
+
+// StatsKey is the commit record of the shard with the given id.
+func StatsKey(shardID string) string { return StatsDir + shardID + ".json" }
+
+// PartitionTag names partition i of n in shard and mark names.
+func PartitionTag(i, n int) string { return fmt.Sprintf("p%05dof%05d", i, n) }
+
+// PartitionMarkKey is the mark a finished partition leaves for the merge.
+func PartitionMarkKey(i, n int) string { return PartitionsDir + PartitionTag(i, n) + ".json" }
+
+// Owned reports the prefixes and files a build writes inside its output: the
+// only places it ever deletes from.
+func Owned() []string {
+	return []string{Samples.Dir(), Tasks.Dir(), Rejects.Dir(), StatsDir, CardKey, ManifestKey}
+}

@@ -1,0 +1,114 @@
+package schema
+
+// ShardFile describes one committed Parquet file: in manifest.json and in the
+// stats file of its shard.
+type ShardFile struct {
+	Path   string `json:"path"`
+	Kind   Table  `json:"kind"`
+	Rows   int    `json:"rows"`
+	Bytes  int    `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// ShardStats is stats/<table>-<shard>.json, the commit record of one shard.
+// Its presence is what commits a shard: a samples shard is committed once its
+// samples file, its tasks file and then this file are written, so a crash at
+// any point leaves either a committed shard or files that a rerun deletes and
+// redoes.
+type ShardStats struct {
+	Shard        string           `json:"shard"` // <table>-<shard name>
+	Kind         Table            `json:"kind"`  // samples (with its tasks) or rejects
+	Rows         int              `json:"rows"`
+	Files        []ShardFile      `json:"files"`                        // the table's file first
+	ByReason     map[string]int64 `json:"rejected_by_reason,omitempty"` // reject reason code → rows
+	Tasks        map[string]int64 `json:"tasks,omitempty"`              // task rows by TaskCount key
+	ConfigDigest string           `json:"config_digest"`
+	WriteSeconds float64          `json:"write_seconds"`
+}
+
+// Task count keys of ShardStats.Tasks and Manifest.Tasks.Rows: think and
+// generate rows by their kind, reflect rows split by their score against θ.
+const (
+	CountThink           = TaskThink
+	CountGenerate        = TaskGenerate
+	CountReflectFlawed   = "reflect_flawed"
+	CountReflectFaithful = "reflect_faithful"
+)
+
+// PartitionMark is partitions/<tag>.json: a partition of a partitioned build
+// has committed all of its inputs.
+type PartitionMark struct {
+	Partition    int    `json:"partition"`
+	Of           int    `json:"of"`
+	Accepted     int64  `json:"accepted"`
+	Rejected     int64  `json:"rejected"`
+	ConfigDigest string `json:"config_digest"`
+}
+
+// Manifest is manifest.json, written last: what was built, from what, how.
+type Manifest struct {
+	Tool          string                `json:"tool"`
+	ToolVersion   string                `json:"tool_version"`
+	SchemaVersion int                   `json:"schema_version"`
+	Created       string                `json:"created"` // RFC 3339, UTC
+	ONNXRuntime   string                `json:"onnxruntime"`
+	Go            string                `json:"go"`
+	Annotators    ManifestAnnotators    `json:"annotators"`
+	Config        map[string]any        `json:"config"` // the settings as given (flag names → values)
+	Counts        ManifestCounts        `json:"counts"`
+	Tasks         ManifestTasks         `json:"tasks"`
+	Shards        []ShardFile           `json:"shards"`
+	Stages        map[string]StageStats `json:"stages"`
+	WallSeconds   float64               `json:"wall_seconds"`
+	Canvas        ManifestCanvas        `json:"canvas"`
+}
+
+// ManifestAnnotators identifies the models a dataset was built with.
+type ManifestAnnotators struct {
+	Segmenter ManifestSegmenter `json:"segmenter"`
+	Captioner ManifestCaptioner `json:"captioner"`
+}
+
+// ManifestSegmenter is the segmenter's id (name@sha256) and label set.
+type ManifestSegmenter struct {
+	ID     string   `json:"id"`
+	Labels []string `json:"labels"`
+}
+
+// ManifestCaptioner is the captioner's id (name@sha256) and vocabulary size.
+type ManifestCaptioner struct {
+	ID        string `json:"id"`
+	VocabSize int    `json:"vocab_size"`
+}
+
+// ManifestCounts are the dataset's inputs by outcome.
+type ManifestCounts struct {
+	Inputs           int64            `json:"inputs"`
+	Accepted         int64            `json:"accepted"`
+	Rejected         int64            `json:"rejected"`
+	RejectedByReason map[string]int64 `json:"rejected_by_reason"`
+}
+
+// ManifestTasks is the task policy and the task rows it gave.
+type ManifestTasks struct {
+	Policy             string           `json:"policy"`
+	ReflectShareTarget float64          `json:"reflect_share_target"`
+	Rows               map[string]int64 `json:"rows"` // by TaskCount key
+}
+
+// StageStats is one pipeline stage's share of the last run.
+type StageStats struct {
+	Workers     int     `json:"workers"`
+	Items       int64   `json:"items"`
+	Batches     int64   `json:"batches"`
+	BusySeconds float64 `json:"busy_seconds"`
+}
+
+// ManifestCanvas is the schedule the dataset was built for.
+type ManifestCanvas struct {
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	Patch  int `json:"patch"`
+	K      int `json:"k"`
+	Theta  int `json:"theta"`
+}

@@ -1,0 +1,195 @@
+package critic
+
+import (
+	"math"
+	"sort"
+
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/prompt"
+)
+
+// weights are the criteria's shares of r_k (see the package doc).
+var weights = struct{ Color, Completeness, Detail, Spatial, Coherence float64 }{Color: 0.25, Completeness: 0.25, Detail: 0.10, Spatial: 0.20, Coherence: 0.20}
+
+// lab converts sRGB (0..255) to CIELAB (D65).
+func lab(r, g, b float64) [3]float64 {
+	lin := func(c float64) float64 {
+		c /= 255
+		if c <= 0.04045 {
+			return c / 12.92
+		}
+		return math.Pow((c+0.055)/1.055, 2.4)
+	}
+	R, G, B := lin(r), lin(g), lin(b)
+	x := (0.4124*R + 0.3576*G + 0.1805*B) / 0.95047
+	y := 0.2126*R + 0.7152*G + 0.0722*B
+	z := (0.0193*R + 0.1192*G + 0.9505*B) / 1.08883
+	f := func(t float64) float64 {
+		if t > 0.008856 {
+			return math.Cbrt(t)
+		}
+		return 7.787*t + 16.0/116
+	}
+	fx, fy, fz := f(x), f(y), f(z)
+	return [3]float64{116*fy - 16, 500 * (fx - fy), 200 * (fy - fz)}
+}
+
+func deltaE(a, b [3]float64) float64 {
+	return math.Sqrt((a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1]) + (a[2]-b[2])*(a[2]-b[2]))
+}
+
+func (s *Segment) lab() [3]float64 {
+	n := float64(s.Cells)
+	return lab(s.r/n, s.g/n, s.b/n)
+}
+
+// colorError is the ΔE between a segment and an entity's prompt color; false
+// when the entity names no color the lexicon knows.
+func colorError(s *Segment, e schema.Entity) (float64, bool) {
+	r, g, b, ok := prompt.Reference(prompt.ColorOf(e))
+	if !ok {
+		return 0, false
+	}
+	return deltaE(s.lab(), lab(r, g, b)), true
+}
+
+// groundAll links whole-image segments to prompt entity instances: a segment
+// qualifies for an entity when its class is generic or names the entity's
+// noun and its measured shape (if any) agrees; among qualifying pairs the
+// closest in color are linked first. Color does not gate the link, so a
+// recolored object is found and judged wrong in color rather than missing.
+func groundAll(segs []*Segment, ents []schema.Entity) {
+	type pair struct {
+		seg, ent int
+		cost     float64
+	}
+	var pairs []pair
+	for si, s := range segs {
+		noun, generic := GenericNoun(s.Noun)
+		if s.Stuff && generic {
+			continue
+		}
+		for ei, e := range ents {
+			if !generic && noun != e.Noun {
+				continue
+			}
+			cost, _ := colorError(s, e)
+			if sh := prompt.ShapeOf(e); sh != "" && s.Shape != "" && sh != s.Shape {
+				// Occlusion changes a measured shape: a mismatch costs as much as
+				// a clearly wrong color rather than ruling the pair out.
+				cost += 40
+			}
+			pairs = append(pairs, pair{si, ei, cost})
+		}
+	}
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].cost < pairs[j].cost })
+	left := make([]int, len(ents))
+	for i, e := range ents {
+		left[i] = int(e.Count)
+	}
+	for _, p := range pairs {
+		if segs[p.seg].Entity >= 0 || left[p.ent] == 0 {
+			continue
+		}
+		segs[p.seg].Entity = p.ent
+		left[p.ent]--
+	}
+}
+
+// link gives each band piece the entity of the whole-image segment it belongs to.
+func link(pieces, whole []*Segment) {
+	for _, p := range pieces {
+		cx, cy := (p.X0+p.X1)/2, (p.Y0+p.Y1)/2
+		for _, w := range whole {
+			if w.Class == p.Class && cx >= w.X0 && cx < w.X1 && cy >= w.Y0 && cy < w.Y1 {
+				p.Entity, p.whole, p.Shape = w.Entity, w, w.Shape
+				break
+			}
+		}
+	}
+}
+
+// readingOrder lists the entities in the order the prompt's left/right
+// relations put them on the canvas, so a revision that names missing
+// entities names them in the order they should appear, without anchor words.
+func readingOrder(ents []schema.Entity, rels []schema.Relation) []int {
+	order := make([]int, len(ents))
+	for i := range order {
+		order[i] = i
+	}
+	pos := func(noun string) int {
+		for p, i := range order {
+			if ents[i].Noun == noun {
+				return p
+			}
+		}
+		return -1
+	}
+	for _, r := range rels {
+		s, o := pos(r.Subject), pos(r.Object)
+		if s < 0 || o < 0 {
+			continue
+		}
+		if (r.Predicate == "on the right of" && s < o) || (r.Predicate == "on the left of" && s > o) {
+			order[s], order[o] = order[o], order[s]
+		}
+	}
+	return order
+}
+
+// relationHolds checks a predicate on two boxes in map cells.
+func relationHolds(pred string, a, b *Segment) bool {
+	ax, ay := float64(a.X0+a.X1)/2, float64(a.Y0+a.Y1)/2
+	bx, by := float64(b.X0+b.X1)/2, float64(b.Y0+b.Y1)/2
+	switch pred {
+	case "on the left of":
+		return ax < bx
+	case "on the right of":
+		return ax > bx
+	case "on the top of", "on top of", "above", "on":
+		return ay < by
+	case "on the bottom of", "below", "under", "beneath":
+		return ay > by
+	}
+	return true // next to, near, in front of...: adjacency is all a 2-D box shows
+}
+
+// seamStep is the median, over the columns where the segmentation shows the
+// same class on both sides of the seam at y, of the ΔE between the mean of the
+// two pixel rows above y and the two rows from y down. Columns where a class
+// boundary falls on the seam (a horizon, an object's edge) are real edges,
+// not discontinuities; with too few same-class columns there is no evidence.
+func (sc *Scene) seamStep(y int) float64 {
+	img := sc.canvas
+	if y < 2 || y+2 > img.Rect.Dy() {
+		return 0
+	}
+	W := img.Rect.Dx()
+	m := sc.seg
+	cy := y * m.H / img.Rect.Dy()
+	if cy < 1 || cy >= m.H {
+		return 0
+	}
+	steps := make([]float64, 0, W)
+	for x := 0; x < W; x++ {
+		cx := x * m.W / W
+		if m.Labels[(cy-1)*m.W+cx] != m.Labels[cy*m.W+cx] {
+			continue
+		}
+		var up, down [3]float64
+		for d := 1; d <= 2; d++ {
+			pu := img.Pix[img.PixOffset(x, y-d):]
+			pd := img.Pix[img.PixOffset(x, y+d-1):]
+			for ch := 0; ch < 3; ch++ {
+				up[ch] += float64(pu[ch]) / 2
+				down[ch] += float64(pd[ch]) / 2
+			}
+		}
+		steps = append(steps, deltaE(lab(up[0], up[1], up[2]), lab(down[0], down[1], down[2])))
+	}
+	if len(steps) < W/4 {
+		return 0
+	}
+	sort.Float64s(steps)
+	return steps[len(steps)/2]
+}

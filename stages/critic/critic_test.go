@@ -1,0 +1,109 @@
+package critic
+
+import (
+	"image"
+	"testing"
+
+	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/internal/synth"
+	"github.com/twigdata/twigdata/stages/imageproc"
+	"github.com/twigdata/twigdata/stages/prompt"
+)
+
+// truth is the ground-truth label map of a rendered synthetic scene: each
+// 8×8-pixel cell takes the class whose colour is nearest its center pixel.
+// It stands in for a perfect segmenter, so these tests judge the critic alone.
+func truth(img *image.RGBA) segmap.Map {
+	const cell = 8
+	m := segmap.Map{W: img.Rect.Dx() / cell, H: img.Rect.Dy() / cell}
+	for y := 0; y < m.H; y++ {
+		for x := 0; x < m.W; x++ {
+			p := img.RGBAAt(x*cell+cell/2, y*cell+cell/2)
+			best, bestD := 0, 1<<30
+			for i, c := range synth.Classes {
+				d := (int(p.R)-int(c.RGB.R))*(int(p.R)-int(c.RGB.R)) + (int(p.G)-int(c.RGB.G))*(int(p.G)-int(c.RGB.G)) + (int(p.B)-int(c.RGB.B))*(int(p.B)-int(c.RGB.B))
+				if d < bestD {
+					best, bestD = i, d
+				}
+			}
+			m.Labels = append(m.Labels, uint16(best))
+			m.Conf = append(m.Conf, 1)
+		}
+	}
+	return m
+}
+
+func labels() []string {
+	var out []string
+	for _, c := range synth.Classes {
+		out = append(out, c.Label)
+	}
+	return out
+}
+
+// classOf is the synthetic class of an object colour word.
+func classOf(t *testing.T, word string) int {
+	for i, c := range synth.Classes {
+		if c.Object && c.ColorWord == word {
+			return i
+		}
+	}
+	t.Fatalf("no object class %s", word)
+	return -1
+}
+
+func TestCriticOnGroundTruthEvidence(t *testing.T) {
+	const p = "a red ball on the left of a blue box"
+	red, blue, green := classOf(t, "red"), classOf(t, "blue"), classOf(t, "green")
+	tests := []struct {
+		name    string
+		objects []synth.Object
+		want    FixKind // the fix the content band must carry; "" for none
+		check   func(t *testing.T, fixes []Fix)
+	}{
+		{"as the prompt says", []synth.Object{{Shape: synth.Ball, Class: red, U: 0.3, V: 0.5, Radius: 0.1}, {Shape: synth.Box, Class: blue, U: 0.7, V: 0.5, Radius: 0.1}}, "", nil},
+		{"sides swapped", []synth.Object{{Shape: synth.Ball, Class: red, U: 0.7, V: 0.5, Radius: 0.1}, {Shape: synth.Box, Class: blue, U: 0.3, V: 0.5, Radius: 0.1}}, FixSwap,
+			func(t *testing.T, fixes []Fix) {
+				if fixes[0].Noun != "ball" || fixes[0].Other != "box" {
+					t.Errorf("swap fix %+v, want ball and box", fixes[0])
+				}
+			}},
+		{"box recoloured", []synth.Object{{Shape: synth.Ball, Class: red, U: 0.3, V: 0.5, Radius: 0.1}, {Shape: synth.Box, Class: green, U: 0.7, V: 0.5, Radius: 0.1}}, FixColor,
+			func(t *testing.T, fixes []Fix) {
+				if f := fixes[0]; f.Noun != "box" || f.Want != "blue" || f.Got != "green" {
+					t.Errorf("colour fix %+v, want the box blue, not green", f)
+				}
+			}},
+		{"box missing", []synth.Object{{Shape: synth.Ball, Class: red, U: 0.3, V: 0.5, Radius: 0.1}}, FixMissing,
+			func(t *testing.T, fixes []Fix) {
+				if m := fixes[0].Missing; len(m) != 1 || m[0].Noun != "box" || m[0].Count != 1 {
+					t.Errorf("missing fix %+v, want one box", fixes[0])
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Objects: tc.objects, Prompt: p}
+			img := sc.Render()
+			bands := imageproc.Bands(384, 16, 3)
+			scene := NewScene(img, truth(img), labels(), prompt.Parse(p), bands)
+			for k := range bands {
+				score, fixes := scene.Score(k, scene.Band(k))
+				var kinds []FixKind
+				for _, f := range fixes {
+					kinds = append(kinds, f.Kind)
+				}
+				if k != 1 || tc.want == "" {
+					if score.Score < 90 {
+						t.Errorf("band %d scored %d (%+v, fixes %v) with nothing wrong in it", k, score.Score, score, kinds)
+					}
+					continue
+				}
+				if score.Score >= 90 || len(fixes) == 0 || fixes[0].Kind != tc.want {
+					t.Fatalf("content band scored %d with fixes %v, want below 90 with a %s fix", score.Score, kinds, tc.want)
+				}
+				tc.check(t, fixes)
+			}
+		})
+	}
+}

@@ -1,0 +1,259 @@
+package critic
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/prompt"
+)
+
+// Segment is one connected component of the label map within a band (or the
+// whole canvas), in map cells.
+type Segment struct {
+	Class          int
+	Cells          int
+	Conf           float64 // mean segmenter confidence
+	X0, Y0, X1, Y1 int     // map cells, inclusive-exclusive box
+	Stuff          bool    // spans the band: sky, grass, a wall
+	Shape          string  // round, square, triangular or ""
+	Color          string  // the named colour of its mean pixel
+	Noun           string  // the segmenter's label
+	Entity         int     // index into the prompt's entities, or -1
+	Fraction       float64 // share of the band's cells
+
+	r, g, b float64  // summed pixel colour
+	whole   *Segment // for a band piece: the whole-image segment it is part of
+}
+
+// minSegmentShare drops specks: a component smaller than this share of its
+// band is noise from anti-aliasing or compression, not an object.
+const minSegmentShare = 0.004
+
+// minFill drops thin blobs: a strip of cells along a slanted object edge, where
+// the 4×4 average of two colors lands nearest a third class, fills little of
+// its box; any solid object (a triangle fills half) fills much more.
+const minFill = 0.3
+
+// segments finds the connected components of the label map within pixel
+// rows [y0, y1) of the canvas.
+func (sc *Scene) segments(y0, y1 int) []*Segment {
+	m := sc.seg
+	sy := float64(sc.canvas.Rect.Dy()) / float64(m.H)
+	sx := float64(sc.canvas.Rect.Dx()) / float64(m.W)
+	r0, r1 := int(float64(y0)/sy+0.5), int(float64(y1)/sy+0.5)
+	// A class whose cells reach across the band, even when objects cut them
+	// into pieces, is scenery (sky, ground, a wall): all its pieces are stuff.
+	cols := map[uint16][]bool{}
+	for y := r0; y < r1; y++ {
+		for x := 0; x < m.W; x++ {
+			l := m.Labels[y*m.W+x]
+			if cols[l] == nil {
+				cols[l] = make([]bool, m.W)
+			}
+			cols[l][x] = true
+		}
+	}
+	wide := map[uint16]bool{}
+	for l, c := range cols {
+		n := 0
+		for _, v := range c {
+			if v {
+				n++
+			}
+		}
+		wide[l] = float64(n) >= 0.9*float64(m.W)
+	}
+	seen := make([]bool, m.W*m.H)
+	var out []*Segment
+	total := (r1 - r0) * m.W
+	var queue []int
+	for y := r0; y < r1; y++ {
+		for x := 0; x < m.W; x++ {
+			start := y*m.W + x
+			if seen[start] {
+				continue
+			}
+			cls := m.Labels[start]
+			s := &Segment{Class: int(cls), X0: x, Y0: y, X1: x + 1, Y1: y + 1, Entity: -1}
+			queue = append(queue[:0], start)
+			seen[start] = true
+			for len(queue) > 0 {
+				p := queue[len(queue)-1]
+				queue = queue[:len(queue)-1]
+				px, py := p%m.W, p/m.W
+				s.Cells++
+				s.Conf += float64(m.Conf[p])
+				s.X0, s.X1 = min(s.X0, px), max(s.X1, px+1)
+				s.Y0, s.Y1 = min(s.Y0, py), max(s.Y1, py+1)
+				cx := min(int((float64(px)+0.5)*sx), sc.canvas.Rect.Dx()-1)
+				cy := min(int((float64(py)+0.5)*sy), sc.canvas.Rect.Dy()-1)
+				pix := sc.canvas.Pix[sc.canvas.PixOffset(cx, cy):]
+				s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
+				for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
+					if q[0] < 0 || q[0] >= m.W || q[1] < r0 || q[1] >= r1 {
+						continue
+					}
+					n := q[1]*m.W + q[0]
+					if !seen[n] && m.Labels[n] == cls {
+						seen[n] = true
+						queue = append(queue, n)
+					}
+				}
+			}
+			s.Fraction = float64(s.Cells) / float64(total)
+			if s.Fraction < minSegmentShare {
+				continue
+			}
+			s.Conf /= float64(s.Cells)
+			n := float64(s.Cells)
+			s.Color = prompt.NameColor(s.r/n, s.g/n, s.b/n)
+			w, h := s.X1-s.X0, s.Y1-s.Y0
+			if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
+				continue // a line left along an edge, not a thing
+			}
+			s.Stuff = wide[cls]
+			if !s.Stuff {
+				fill := float64(s.Cells) / float64(w*h)
+				if fill < minFill {
+					continue
+				}
+				s.Shape = shapeFromFill(fill, float64(w)/float64(h), s.Y0 == r0 || s.Y1 == r1)
+			}
+			s.Noun = sc.labels[s.Class]
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Stuff != out[j].Stuff {
+			return out[i].Stuff
+		}
+		if out[i].Stuff {
+			return out[i].Cells > out[j].Cells
+		}
+		return out[i].X0 < out[j].X0 // reading order keeps enumerations stable
+	})
+	return out
+}
+
+// shapeFromFill classifies a blob by how much of its bounding box it fills:
+// a disc fills π/4, a square all of it, a triangle half. A blob cut by the band
+// edge has an unreliable fill and gets no shape.
+func shapeFromFill(fill, aspect float64, cut bool) string {
+	switch {
+	case cut || aspect < 0.5 || aspect > 2:
+		return ""
+	case fill >= 0.88:
+		return "square"
+	case fill >= 0.66:
+		return "round"
+	case fill >= 0.35 && fill <= 0.62:
+		return "triangular"
+	}
+	return ""
+}
+
+// GenericNoun strips colour words from a segmenter label and reports whether
+// what is left names nothing (empty, "object", "thing", "stuff"), so that
+// "red object" grounds as an unnamed object.
+func GenericNoun(label string) (string, bool) {
+	var kept []string
+	for _, w := range strings.Fields(label) {
+		if prompt.IsColor(w) {
+			continue
+		}
+		kept = append(kept, w)
+	}
+	n := strings.Join(kept, " ")
+	return n, n == "" || n == "object" || n == "thing" || n == "stuff"
+}
+
+// smooth relabels cells that form lines or specks — at most 3 of their 3×3
+// neighbourhood share their label — with the most frequent other label there.
+// Along object edges a 4×4 patch averages two colors into a third class; those
+// one-cell lines disappear while solid shapes and their corners (4 of 9) stay.
+func smooth(m segmap.Map) segmap.Map {
+	out := segmap.Map{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
+	var counts [9]uint16
+	var n [9]int
+	for y := 0; y < m.H; y++ {
+		for x := 0; x < m.W; x++ {
+			k := 0
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= m.W || yy >= m.H {
+						continue
+					}
+					l := m.Labels[yy*m.W+xx]
+					j := 0
+					for j < k && counts[j] != l {
+						j++
+					}
+					if j == k {
+						counts[k], n[k] = l, 0
+						k++
+					}
+					n[j]++
+				}
+			}
+			own := m.Labels[y*m.W+x]
+			best, bestN, ownN := own, 0, 0
+			for j := 0; j < k; j++ {
+				if counts[j] == own {
+					ownN = n[j]
+				} else if n[j] > bestN || (n[j] == bestN && counts[j] < best) {
+					best, bestN = counts[j], n[j]
+				}
+			}
+			if ownN <= 3 && bestN > 0 {
+				own = best // a thin line or speck: take the strongest neighbour
+			}
+			out.Labels[y*m.W+x] = own
+		}
+	}
+	return out
+}
+
+// Group is like segments of a band described together: one colour, one noun.
+type Group struct {
+	Color, Noun string
+	Count       int
+	Entity      int // the prompt entity, or -1
+}
+
+// groups gathers a band's segments by stuff or thing, colour and noun; an
+// unnamed thing is called by its shape and "object".
+func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
+	idx := map[string]int{}
+	for _, s := range segs {
+		noun := s.Noun
+		if s.Entity >= 0 {
+			noun = ents[s.Entity].Noun
+		} else if n, generic := GenericNoun(s.Noun); generic {
+			noun = strings.TrimSpace(s.Shape + " object")
+		} else {
+			noun = n
+		}
+		key := fmt.Sprint(s.Stuff, s.Color, noun)
+		if i, ok := idx[key]; ok {
+			if s.Stuff {
+				stuff[i].Count++
+			} else {
+				objs[i].Count++
+			}
+			continue
+		}
+		g := Group{Color: s.Color, Noun: noun, Count: 1, Entity: s.Entity}
+		if s.Stuff {
+			idx[key] = len(stuff)
+			stuff = append(stuff, g)
+		} else {
+			idx[key] = len(objs)
+			objs = append(objs, g)
+		}
+	}
+	return stuff, objs
+}

@@ -1,0 +1,151 @@
+package plan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/prompt"
+)
+
+// Templates are the sentences a revision is written with, one per kind of
+// fix. Each %[n]s is a slot; Read parses a revision back with the same
+// templates, so rewording one here changes what is written and what is read.
+type Templates struct {
+	Color   string // %[1]s the entity's noun, %[2]s the prompt's colour, %[3]s the measured colour
+	Missing string // %[1]s the missing instances, as a list of noun phrases
+	Swap    string // %[1]s the relation's subject, %[2]s its object
+	Empty   string // no slot
+	Seam    string // no slot
+	Keep    string // no slot: the revision of a region with nothing to fix
+}
+
+// DefaultTemplates returns the wording twigdata writes.
+func DefaultTemplates() Templates {
+	return Templates{
+		Color:   "The %[1]s is %[2]s, not %[3]s.",
+		Missing: "It must also show %[1]s, drawn whole and clearly.",
+		Swap:    "The %[1]s and the %[2]s must trade places to match the prompt.",
+		Empty:   "It needs visible content with clear color and texture.",
+		Seam:    "Colors and light must continue smoothly from what is already drawn.",
+		Keep:    "Edges stay crisp and every color stays true to the prompt.",
+	}
+}
+
+// Revise writes τ̂_k: the thought followed by one sentence per fix.
+func (t Templates) Revise(thought string, fixes []critic.Fix) string {
+	var out []string
+	for _, f := range fixes {
+		switch f.Kind {
+		case critic.FixColor:
+			out = append(out, fmt.Sprintf(t.Color, f.Noun, f.Want, f.Got))
+		case critic.FixMissing:
+			var ph []string
+			for _, e := range f.Missing {
+				ph = append(ph, nounPhrase(e))
+			}
+			out = append(out, fmt.Sprintf(t.Missing, joinList(ph)))
+		case critic.FixSwap:
+			out = append(out, fmt.Sprintf(t.Swap, f.Noun, f.Other))
+		case critic.FixEmpty:
+			out = append(out, t.Empty)
+		case critic.FixSeam:
+			out = append(out, t.Seam)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, t.Keep)
+	}
+	return cleanAnchors(thought + " " + strings.Join(out, " "))
+}
+
+// nounPhrase spells an entity with its count, attributes and noun: "two red balls".
+func nounPhrase(e schema.Entity) string {
+	desc := strings.TrimSpace(strings.Join(e.Attributes, " ") + " " + prompt.Plural(e.Noun, int(e.Count)))
+	return prompt.CountWord(int(e.Count), desc) + " " + desc
+}
+
+// Read splits a thought or revision into the sentences that describe what
+// to draw and the fixes its revision sentences ask for. Noun phrases in the
+// fixes are read with the prompt parser: Missing holds the parsed entities.
+func (t Templates) Read(text string) (describe []string, fixes []critic.Fix) {
+	kinds := []struct {
+		kind critic.FixKind
+		re   *regexp.Regexp
+	}{
+		{critic.FixColor, templateRegexp(t.Color)},
+		{critic.FixMissing, templateRegexp(t.Missing)},
+		{critic.FixSwap, templateRegexp(t.Swap)},
+		{critic.FixEmpty, templateRegexp(t.Empty)},
+		{critic.FixSeam, templateRegexp(t.Seam)},
+		{"", templateRegexp(t.Keep)},
+	}
+	for _, s := range sentences(text) {
+		matched := false
+		for _, k := range kinds {
+			m := k.re.FindStringSubmatch(s)
+			if m == nil {
+				continue
+			}
+			matched = true
+			slot := func(n int) string {
+				if i := k.re.SubexpIndex(fmt.Sprintf("s%d", n)); i > 0 {
+					return strings.ToLower(m[i])
+				}
+				return ""
+			}
+			switch k.kind {
+			case critic.FixColor:
+				fixes = append(fixes, critic.Fix{Kind: k.kind, Noun: slot(1), Want: slot(2), Got: slot(3)})
+			case critic.FixMissing:
+				fixes = append(fixes, critic.Fix{Kind: k.kind, Missing: prompt.Parse(slot(1)).Entities})
+			case critic.FixSwap:
+				fixes = append(fixes, critic.Fix{Kind: k.kind, Noun: slot(1), Other: slot(2)})
+			case critic.FixEmpty, critic.FixSeam:
+				fixes = append(fixes, critic.Fix{Kind: k.kind})
+			}
+			break
+		}
+		if !matched {
+			describe = append(describe, s)
+		}
+	}
+	return describe, fixes
+}
+
+// templateRegexp turns a template into a case-insensitive pattern whose
+// slot %[n]s is the named group sn.
+func templateRegexp(tmpl string) *regexp.Regexp {
+	slot := regexp.MustCompile(`%\[(\d)\]s`)
+	var b strings.Builder
+	b.WriteString(`(?i)^`)
+	last := 0
+	for _, m := range slot.FindAllStringSubmatchIndex(tmpl, -1) {
+		b.WriteString(regexp.QuoteMeta(tmpl[last:m[0]]))
+		fmt.Fprintf(&b, `(?P<s%s>.+?)`, tmpl[m[2]:m[3]])
+		last = m[1]
+	}
+	b.WriteString(regexp.QuoteMeta(tmpl[last:]))
+	b.WriteString(`$`)
+	return regexp.MustCompile(b.String())
+}
+
+// sentences splits text after each full stop, question or exclamation mark.
+func sentences(text string) []string {
+	var out []string
+	start := 0
+	for i, r := range text {
+		if r == '.' || r == '!' || r == '?' {
+			if s := strings.TrimSpace(text[start : i+1]); s != "" {
+				out = append(out, s)
+			}
+			start = i + 1
+		}
+	}
+	if s := strings.TrimSpace(text[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}

@@ -1,0 +1,200 @@
+package prompt
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// This file is the one lexicon of twigdata: colours with their reference
+// values, shapes, sizes, textures, number words and noun morphology. The
+// parser, the critic, the plan writer and the reference generator all read
+// it, so a word means the same thing everywhere.
+
+// color is a colour word with the sRGB value it is judged against.
+type color struct {
+	Name    string
+	R, G, B float64
+	// Named colours form the palette a measured segment colour is named from;
+	// the others are prompt words judged against their reference only.
+	Named bool
+}
+
+// colors is the palette. A named colour's value is both its reference and
+// its naming prototype.
+var colors = []color{
+	{"red", 215, 35, 40, true}, {"green", 40, 175, 65, true}, {"dark green", 70, 115, 50, true},
+	{"blue", 35, 65, 190, true}, {"light blue", 135, 195, 235, true}, {"yellow", 245, 212, 35, true},
+	{"purple", 128, 40, 150, true}, {"orange", 245, 125, 25, true}, {"white", 245, 245, 245, true},
+	{"black", 25, 25, 25, true}, {"pink", 245, 135, 185, true}, {"brown", 122, 72, 32, true},
+	{"gray", 128, 128, 128, true}, {"beige", 215, 195, 150, true},
+	{"grey", 128, 128, 128, false}, {"golden", 212, 175, 55, false}, {"gold", 212, 175, 55, false},
+	{"silver", 192, 192, 192, false}, {"tan", 210, 180, 140, false}, {"violet", 140, 80, 200, false},
+	{"turquoise", 64, 224, 208, false}, {"navy", 20, 30, 110, false}, {"maroon", 128, 20, 30, false},
+	{"teal", 0, 128, 128, false}, {"cyan", 0, 200, 220, false}, {"magenta", 220, 0, 160, false},
+	{"cream", 250, 245, 215, false},
+}
+
+// colorWords are the one-word colour names a prompt uses as attributes.
+var colorWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range colors {
+		if !strings.Contains(c.Name, " ") {
+			m[c.Name] = true
+		}
+	}
+	return m
+}()
+
+// colorTones modify a colour word into a named colour ("light blue").
+var colorTones = set("light", "dark")
+
+// ColorName is the colour that a noun phrase's attributes give — "light
+// blue" for [soft light blue] — or "" when they name none.
+func ColorName(attributes []string) string {
+	for i, a := range attributes {
+		if !colorWords[a] {
+			continue
+		}
+		if i > 0 && colorTones[attributes[i-1]] {
+			return attributes[i-1] + " " + a
+		}
+		return a
+	}
+	return ""
+}
+
+// IsColor reports whether w is a colour word of the lexicon.
+func IsColor(w string) bool { return colorWords[w] }
+
+// Reference returns the sRGB reference of a colour word or name.
+func Reference(name string) (r, g, b float64, ok bool) {
+	for _, c := range colors {
+		if c.Name == name {
+			return c.R, c.G, c.B, true
+		}
+	}
+	return 0, 0, 0, false
+}
+
+// NameColor names a measured sRGB colour by the nearest named colour.
+func NameColor(r, g, b float64) string {
+	best, bestD := "", math.Inf(1)
+	for _, c := range colors {
+		if !c.Named {
+			continue
+		}
+		d := (r-c.R)*(r-c.R) + (g-c.G)*(g-c.G) + (b-c.B)*(b-c.B)
+		if d < bestD {
+			best, bestD = c.Name, d
+		}
+	}
+	return best
+}
+
+// shapeWords are attribute words that name shapes.
+var shapeWords = set("round", "square", "rectangular", "triangular", "circular", "oval", "oblong", "spherical", "cubic",
+	"cylindrical", "conical", "pyramidal", "pentagonal", "hexagonal", "octagonal", "diamond", "teardrop", "crescent", "heart-shaped", "star-shaped", "curved", "flat")
+
+// sizeWords are attribute words that name sizes; T2I-CompBench files them
+// under "shape".
+var sizeWords = set("big", "small", "tall", "short", "long", "wide", "narrow", "thin", "thick", "tiny", "huge", "large", "little", "giant", "miniature", "slim", "fat")
+
+// textureWords are attribute words that name materials and textures.
+var textureWords = set("wooden", "wood", "metallic", "metal", "fabric", "plastic", "glass", "leather", "fluffy", "rubber",
+	"furry", "woolen", "wool", "silk", "silky", "velvet", "stone", "marble", "ceramic", "paper", "cotton", "fuzzy", "smooth",
+	"rough", "shiny", "soft", "hard", "prickly", "knitted", "denim", "steel", "iron", "concrete", "brick", "porcelain")
+
+// shapeOf maps shape adjectives and shape-defining nouns to the canonical
+// shape the critic measures.
+var shapeOf = map[string]string{"round": "round", "circular": "round", "spherical": "round", "oval": "round", "ball": "round",
+	"sphere": "round", "orb": "round", "square": "square", "box": "square", "cube": "square", "cubic": "square", "crate": "square",
+	"rectangular": "square", "triangular": "triangular", "cone": "triangular", "pyramid": "triangular", "pyramidal": "triangular",
+	"conical": "triangular"}
+
+// numberWords are the words that give a count ("a pair of" is handled by the parser).
+var numberWords = map[string]int{"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+	"eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a pair of": 2, "several": 3, "many": 5}
+
+// cardinals spell counts 0..10 as words.
+var cardinals = []string{"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+
+// CountWord spells a count before the words that follow it: "a"/"an" for
+// one (by the next word's first letter), a number word up to ten, digits
+// beyond.
+func CountWord(n int, next string) string {
+	if n == 1 {
+		if next != "" && strings.ContainsRune("aeiou", rune(next[0])) {
+			return "an"
+		}
+		return "a"
+	}
+	if n >= 0 && n < len(cardinals) {
+		return cardinals[n]
+	}
+	return fmt.Sprint(n)
+}
+
+// massNouns are uncountable nouns — among them the stuff classes of
+// COCO-panoptic and ADE20K — which take no plural.
+// Material nouns that are also countable ("two glasses", "three stones") are
+// left out.
+var massNouns = set("sky", "grass", "sand", "water", "snow", "dirt", "gravel", "mud", "fog", "smoke", "pavement",
+	"asphalt", "concrete", "foliage", "vegetation", "hay", "straw", "rice", "milk", "coffee", "juice", "soup", "sugar",
+	"salt", "furniture", "luggage", "clothing", "hair", "fur", "wool", "wood", "metal", "plastic", "marble", "leather",
+	"cotton", "silk", "velvet", "denim")
+
+// irregularPlurals spell the plurals that no suffix rule gives.
+var irregularPlurals = map[string]string{"man": "men", "woman": "women", "child": "children", "mouse": "mice",
+	"goose": "geese", "sheep": "sheep", "fish": "fish", "deer": "deer"}
+
+// Plural spells a noun for a count: unchanged for one or a mass noun.
+func Plural(w string, count int) string {
+	if count <= 1 || massNouns[w] {
+		return w
+	}
+	if p, ok := irregularPlurals[w]; ok {
+		return p
+	}
+	switch {
+	case strings.HasSuffix(w, "x") || strings.HasSuffix(w, "ch") || strings.HasSuffix(w, "sh") || strings.HasSuffix(w, "s"):
+		return w + "es"
+	case strings.HasSuffix(w, "y") && len(w) > 2 && !strings.ContainsRune("aeiou", rune(w[len(w)-2])):
+		return w[:len(w)-1] + "ies"
+	}
+	return w + "s"
+}
+
+// Singular undoes Plural on a word read with a count: a word counted as one
+// keeps its spelling unless it has a plural ending no singular noun has.
+func Singular(w string, count int) string {
+	switch {
+	case count <= 1 && !strings.HasSuffix(w, "s"):
+		return w
+	case strings.HasSuffix(w, "xes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "sses"):
+		return w[:len(w)-2]
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		return w[:len(w)-3] + "y"
+	case count > 1 && strings.HasSuffix(w, "ves") && len(w) > 4:
+		return w[:len(w)-3] + "f"
+	}
+	if count > 1 {
+		for s, p := range irregularPlurals {
+			if p == w {
+				return s
+			}
+		}
+		if strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+			return w[:len(w)-1]
+		}
+	}
+	return w
+}
+
+func set(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}

@@ -1,0 +1,82 @@
+package prompt
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		prompt   string
+		entities string
+		rels     string
+	}{
+		{"a green bench and a red car", "1 green bench|1 red car", ""},
+		{"three orange balls", "3 orange ball", ""},
+		{"a pink ball on the left of a yellow box", "1 pink ball|1 yellow box", "ball on the left of box"},
+		{"The blue ball was next to the orange cone on the road.", "1 blue ball|1 orange cone|1 road", "ball next to cone,cone on road"},
+		{"two blue boxes and one red ball", "2 blue box|1 red ball", ""},
+		{"a horse hidden by a television", "1 horse|1 television", "horse hidden by television"},
+		{"A Child is playing with a kite at the park.\r\n", "1 child|1 kite|1 park", "child playing with kite,kite at park"},
+		{"three women, four bees and three ships", "3 woman|4 bee|3 ship", ""},
+		{"The soft yellow duckling swam near the sleek black swan.", "1 soft yellow duckling|1 sleek black swan", "duckling swam near swan"},
+		{"a rubber band and a metallic knife", "1 rubber band|1 metallic knife", ""},
+		{"a chicken on the top of a balloon", "1 chicken|1 balloon", "chicken on the top of balloon"},
+		{"a cat to the left of a dog", "1 cat|1 dog", "cat on the left of dog"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.prompt, func(t *testing.T) {
+			p := Parse(tc.prompt)
+			var ents, rels []string
+			for _, e := range p.Entities {
+				s := strconv.Itoa(int(e.Count))
+				for _, a := range e.Attributes {
+					s += " " + a
+				}
+				ents = append(ents, s+" "+e.Noun)
+			}
+			for _, r := range p.Relations {
+				rels = append(rels, r.Subject+" "+r.Predicate+" "+r.Object)
+			}
+			if got := strings.Join(ents, "|"); got != tc.entities {
+				t.Errorf("entities %q, want %q", got, tc.entities)
+			}
+			if got := strings.Join(rels, ","); got != tc.rels {
+				t.Errorf("relations %q, want %q", got, tc.rels)
+			}
+		})
+	}
+}
+
+// Plans are written in the words prompts are: the reference generator reads
+// them with this parser, so their noun phrases must come out whole.
+func TestParseReadsPlans(t *testing.T) {
+	tests := []struct {
+		plan, want string
+	}{
+		{"A pink ball and a yellow box stand out against light blue sky and beige sand.", "1 pink ball|1 yellow box|1 light blue sky|1 beige sand"},
+		{"Three green boxes fill the view.", "3 green box|1 view"},
+		{"A dark green grass stands out against beige sand.", "1 dark green grass|1 beige sand"},
+		{"Gray road and light blue sky meet across the scene, each smooth and evenly lit.", "1 gray road|1 light blue sky|1 scene|1 smooth|1 evenly"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.plan, func(t *testing.T) {
+			var got []string
+			for _, e := range Parse(tc.plan).Entities {
+				got = append(got, strings.Join(append(append([]string{strconv.Itoa(int(e.Count))}, e.Attributes...), e.Noun), " "))
+			}
+			if strings.Join(got, "|") != tc.want {
+				t.Errorf("entities %q, want %q", strings.Join(got, "|"), tc.want)
+			}
+		})
+	}
+}
+
+func TestColorName(t *testing.T) {
+	for attrs, want := range map[string]string{"light blue": "light blue", "soft yellow": "yellow", "dark green": "dark green", "wooden": "", "dark": ""} {
+		if got := ColorName(strings.Fields(attrs)); got != want {
+			t.Errorf("ColorName(%s) = %q, want %q", attrs, got, want)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package stages
+
+import (
+	"context"
+	"fmt"
+	"image"
+
+	"github.com/twigdata/twigdata/pipeline"
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/imageproc"
+	"github.com/twigdata/twigdata/stages/source"
+)
+
+// Stages returns the build's stages in order, each with its worker count and
+// batch size; the benchmark also runs them one at a time.
+func Stages(c Config) []pipeline.Stage[*Item] {
+	f := fetcher{c.source()}
+	d := decoder{imageproc.Decoder{MaxPixels: c.MaxPixels, Width: c.CanvasWidth, Height: c.CanvasHeight, MinSide: c.MinSide}}
+	s := scheduler{imageproc.Bands(c.CanvasHeight, c.Patch, c.K)}
+	a := annotator{seg: c.Segmenter, cap: c.Captioner}
+	co := newComposer(c.Segmenter, c.Captioner, c.Theta, c.Patch, c.JPEGQuality, c.ToolVersion)
+	fl := filterer{minSharpness: c.MinSharpness, minScore: c.MinScore, minAlignment: c.MinAlignment}
+	return []pipeline.Stage[*Item]{
+		{Name: "fetch", Workers: c.FetchWorkers, Process: each(f.fetch)},
+		{Name: "decode", Workers: c.DecodeWorkers, Process: each(d.decode)},
+		{Name: "schedule", Workers: 1, Process: each(s.schedule)},
+		{Name: "annotate", Workers: c.AnnotateWorkers, Batch: c.BatchSize, MaxWait: c.BatchWait, Process: a.annotate},
+		{Name: "compose", Workers: c.ComposeWorkers, Process: each(co.compose)},
+		{Name: "filter", Workers: 1, Process: each(fl.filter)},
+	}
+}
+
+// each makes a per-item step a pipeline process function.
+func each(step func(ctx context.Context, it *Item) error) func(context.Context, []*Item) error {
+	return func(ctx context.Context, batch []*Item) error {
+		for _, it := range batch {
+			if err := step(ctx, it); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Inputs emits the configured inputs as items; the format must be set.
+func Inputs(c Config) func(context.Context, func(*Item) error) error {
+	src := c.source()
+	return func(ctx context.Context, emit func(*Item) error) error {
+		return src.Each(ctx, func(in *source.Input) error { return emit(&Item{Input: *in}) })
+	}
+}
+
+// fetcher reads each input's bytes.
+type fetcher struct{ src source.Config }
+
+func (f fetcher) fetch(ctx context.Context, it *Item) error { return f.src.Fetch(ctx, &it.Input) }
+
+// decoder turns the bytes into the canvas.
+type decoder struct{ d imageproc.Decoder }
+
+func (d decoder) decode(_ context.Context, it *Item) error {
+	dec, rej := d.d.Decode(it.Image, it.ImageKey)
+	if rej != nil {
+		it.reject(rej)
+		return nil
+	}
+	it.Decoded, it.Image = dec, nil // the canvas replaces the bytes from here on
+	return nil
+}
+
+// scheduler assigns the K bands; every canvas has the same schedule.
+type scheduler struct{ bands []imageproc.Band }
+
+func (s scheduler) schedule(_ context.Context, it *Item) error {
+	it.Bands = s.bands
+	return nil
+}
+
+// annotator segments every canvas and captions every canvas and each of its
+// bands, one model call per batch of samples so a GPU sees full batches.
+type annotator struct {
+	seg Segmenter
+	cap Captioner
+}
+
+func (a annotator) annotate(ctx context.Context, batch []*Item) error {
+	canvases := make([]image.Image, len(batch))
+	var crops []image.Image
+	for i, it := range batch {
+		c := it.Decoded.Canvas
+		canvases[i] = c
+		crops = append(crops, c)
+		for _, b := range it.Bands {
+			crops = append(crops, c.SubImage(image.Rect(0, b.Y0, c.Rect.Dx(), b.Y1)))
+		}
+	}
+	maps, err := a.seg.Segment(ctx, canvases)
+	if err != nil {
+		return fmt.Errorf("segmenter %s: %w", a.seg.ID(), err)
+	}
+	caps, err := a.cap.Caption(ctx, crops)
+	if err != nil {
+		return fmt.Errorf("captioner %s: %w", a.cap.ID(), err)
+	}
+	k := 0
+	for i, it := range batch {
+		it.Seg = maps[i]
+		it.Caption = caps[k]
+		it.BandCaptions = caps[k+1 : k+1+len(it.Bands)]
+		k += 1 + len(it.Bands)
+	}
+	return nil
+}
+
+// filterer applies the quality gates to composed samples.
+type filterer struct {
+	minSharpness float64
+	minScore     int
+	minAlignment float64
+}
+
+func (f filterer) filter(_ context.Context, it *Item) error {
+	r := it.Record
+	if float64(r.Blur) < f.minSharpness {
+		it.reject(schema.Rejectf(schema.ReasonBlur, "sharpness %.1f (variance of the Laplacian) is below --min-sharpness %.1f: the image is blurred", r.Blur, f.minSharpness))
+		return nil
+	}
+	var sum int
+	for _, reg := range r.Regions {
+		if reg.Plan == "" {
+			it.reject(schema.Rejectf(schema.ReasonEmptyPlan, "region %d (%s) got an empty plan: nothing was recognised in it", reg.Index, reg.Name))
+			return nil
+		}
+		sum += int(reg.Critic.Score)
+	}
+	if mean := float64(sum) / float64(len(r.Regions)); mean < float64(f.minScore) {
+		it.reject(schema.Rejectf(schema.ReasonLowScore, "mean critic score %.1f is below --min-score %d", mean, f.minScore))
+		return nil
+	}
+	if float64(r.Alignment) < f.minAlignment {
+		it.reject(schema.Rejectf(schema.ReasonAlignment, "only %.0f%% of the prompt's objects were found, below --min-alignment %.2f", 100*r.Alignment, f.minAlignment))
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+package write
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/storage"
+)
+
+func sample(key string, scores ...int32) *schema.Sample {
+	s := &schema.Sample{ID: "id-" + key, Key: key, Prompt: "a red ball"}
+	for i, r := range scores {
+		s.Regions = append(s.Regions, schema.Region{Index: int32(i), Plan: fmt.Sprint("plan ", i), RevisedPlan: "revised", Critic: schema.Critic{Score: r}})
+	}
+	return s
+}
+
+// TestCommittedShardsResumeAndOrphansGo writes shards, leaves a file no
+// stats file vouches for, and checks what a rerun finds: every committed key
+// done, the orphan deleted, another digest refused.
+func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
+	ctx := context.Background()
+	out, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(out, Config{ShardRows: 2, ToolVersion: "test", Run: "r1", ConfigDigest: "d1", Policy: PolicyAll, Theta: 90})
+	for i := 0; i < 3; i++ {
+		if err := w.Add(ctx, sample(fmt.Sprint("k", i), 95, 50, 90), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Add(ctx, nil, schema.NewReject("bad", "uri", schema.ReasonTruncated, "cut")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(w.Shards()); got != 3 {
+		t.Fatalf("%d shards committed, want 2 of samples and 1 of rejects", got)
+	}
+	totals := sum(w.Shards())
+	if totals.Accepted != 3 || totals.Rejected != 1 || totals.ByReason["decode.truncated"] != 1 {
+		t.Errorf("totals %+v", totals)
+	}
+	// 3 samples × 3 regions, policy all: a think, a reflect and a generate row each.
+	if totals.Tasks[schema.CountThink] != 9 || totals.Tasks[schema.CountReflectFlawed] != 3 || totals.Tasks[schema.CountReflectFaithful] != 6 {
+		t.Errorf("task rows %v", totals.Tasks)
+	}
+	orphan := schema.Samples.ShardKey(schema.ShardName("r0", 0))
+	if err := out.Put(ctx, orphan, []byte("cut off")); err != nil {
+		t.Fatal(err)
+	}
+	prior, err := LoadPrior(ctx, out, "d1", false, schema.ShardPrefix, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"k0", "k1", "k2", "bad"} {
+		if !prior.Done[k] {
+			t.Errorf("%s is committed but not done", k)
+		}
+	}
+	if prior.Orphans != 1 || len(prior.Shards) != 3 {
+		t.Errorf("orphans %d, shards %d", prior.Orphans, len(prior.Shards))
+	}
+	if ok, _ := storage.Exists(ctx, out, orphan); ok {
+		t.Error("the uncommitted file is still there")
+	}
+	if _, err := LoadPrior(ctx, out, "d2", false, schema.ShardPrefix, true); err == nil {
+		t.Error("a rerun with other settings was not refused")
+	}
+}
+
+func TestBalanceReflectReachesTheShare(t *testing.T) {
+	var rows []schema.Task
+	for i := 0; i < 10; i++ {
+		rows = append(rows, taskRowsOf(sample(fmt.Sprint("k", i), 95, 95, 50), PolicyAll, 90)...)
+	}
+	c := taskCounts(balanceReflect(rows, 0.5, 90), 90)
+	if c[schema.CountReflectFlawed] != 10 || c[schema.CountReflectFaithful] != 10 || c[schema.CountThink] != 30 {
+		t.Errorf("balanced counts %v, want 10 flawed, 10 faithful, 30 think", c)
+	}
+}
