@@ -17,8 +17,8 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 )
 
-// LibEnv is the environment variable that points at libonnxruntime.so.
-const LibEnv = "ONNXRUNTIME_LIB"
+// libEnv is the environment variable that points at libonnxruntime.so.
+const libEnv = "ONNXRUNTIME_LIB"
 
 // libRelPath is where `make` puts the CPU library inside a checkout.
 const libRelPath = ".deps/onnxruntime/libonnxruntime.so.1"
@@ -29,15 +29,15 @@ var (
 	initPath string
 )
 
-// FindLibrary resolves the ONNX Runtime shared library: an explicit path, then
+// findLibrary resolves the ONNX Runtime shared library: an explicit path, then
 // $ONNXRUNTIME_LIB, then .deps/onnxruntime/ in the current folder or any parent
 // (a checkout where `make` fetched it), then beside the executable.
-func FindLibrary(explicit string) (string, error) {
+func findLibrary(explicit string) (string, error) {
 	if explicit != "" {
 		return checkLib(explicit, "--ort-lib")
 	}
-	if p := os.Getenv(LibEnv); p != "" {
-		return checkLib(p, "$"+LibEnv)
+	if p := os.Getenv(libEnv); p != "" {
+		return checkLib(p, "$"+libEnv)
 	}
 	var tried []string
 	if wd, err := os.Getwd(); err == nil {
@@ -60,7 +60,7 @@ func FindLibrary(explicit string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("ONNX Runtime library not found (looked in %s): run `make ort` in the twigdata checkout, or set %s to the full path of libonnxruntime.so (version >= 1.24; a CUDA build for --device cuda:N)",
-		strings.Join(tried, ", "), LibEnv)
+		strings.Join(tried, ", "), libEnv)
 }
 
 func checkLib(p, from string) (string, error) {
@@ -77,7 +77,7 @@ func checkLib(p, from string) (string, error) {
 // Init loads ONNX Runtime once per process; later calls return the first result.
 func Init(libPath string) error {
 	initOnce.Do(func() {
-		p, err := FindLibrary(libPath)
+		p, err := findLibrary(libPath)
 		if err != nil {
 			initErr = err
 			return
@@ -157,7 +157,7 @@ func (d Device) sessionOptions() (*ort.SessionOptions, error) {
 	if d.CUDA {
 		noCUDA := func(err error) error {
 			return fmt.Errorf("--device %s: the ONNX Runtime library %s has no usable CUDA support (%v): set %s to a CUDA build (the onnxruntime-gpu release, with libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so beside it) or use --device cpu",
-				d, initPath, firstLine(err), LibEnv)
+				d, initPath, firstLine(err), libEnv)
 		}
 		cuda, err := ort.NewCUDAProviderOptions()
 		if err != nil {

@@ -26,7 +26,7 @@ const (
 	ManifestKey   = "manifest.json" // written last: the dataset is complete once it exists
 	CardKey       = "README.md"     // the dataset card
 	StatsDir      = "stats/"        // one commit record per shard
-	PartitionsDir = "partitions/"   // one mark per finished partition of a partitioned build
+	partitionsDir = "partitions/"   // one mark per finished partition of a partitioned build
 )
 
 // ShardPrefix starts every shard name; a partition's shards continue it with
@@ -47,7 +47,7 @@ func StatsKey(shardID string) string { return StatsDir + shardID + ".json" }
 func PartitionTag(i, n int) string { return fmt.Sprintf("p%05dof%05d", i, n) }
 
 // PartitionMarkKey is the mark a finished partition leaves for the merge.
-func PartitionMarkKey(i, n int) string { return PartitionsDir + PartitionTag(i, n) + ".json" }
+func PartitionMarkKey(i, n int) string { return partitionsDir + PartitionTag(i, n) + ".json" }
 
 // Owned reports the prefixes and files a build writes inside its output: the
 // only places it ever deletes from.

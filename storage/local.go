@@ -38,53 +38,30 @@ func (l *Local) URI(key string) string {
 	return filepath.Join(l.root, filepath.FromSlash(key))
 }
 
-// List walks the folder in lexical order, one directory at a time.
+// List walks the folder in lexical order of the whole key, one directory at
+// a time, passing over the temporary files of unfinished Puts.
 func (l *Local) List(ctx context.Context, prefix string, fn func(Object) error) error {
-	return l.walk(ctx, "", prefix, fn)
-}
-
-func (l *Local) walk(ctx context.Context, rel, prefix string, fn func(Object) error) error {
-	dir := filepath.Join(l.root, filepath.FromSlash(rel))
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) && rel == "" {
+	err := walkDir(ctx, osDir(l.root), ".", prefix, func(name string) bool { return strings.HasPrefix(name, ".tmp-") }, fn)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(l.root); serr != nil {
 			return fmt.Errorf("%s: %w", l.root, ErrNotExist)
 		}
-		return err
 	}
-	sortKeys(entries)
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		key := e.Name()
-		if rel != "" {
-			key = rel + "/" + e.Name()
-		}
-		if strings.HasPrefix(e.Name(), ".tmp-") {
-			continue // an unfinished Put
-		}
-		if e.IsDir() {
-			if strings.HasPrefix(key+"/", prefix) || strings.HasPrefix(prefix, key+"/") {
-				if err := l.walk(ctx, key, prefix, fn); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if !e.Type().IsRegular() || !strings.HasPrefix(key, prefix) {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			return err
-		}
-		if err := fn(Object{Key: key, Size: info.Size()}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
+
+// osDir is a folder as an fs.ReadDirFS that, unlike os.DirFS, lists any
+// name the operating system allows: a non-UTF-8 file name is the input's to
+// judge, not a reason to stop the listing.
+type osDir string
+
+func (d osDir) path(name string) string { return filepath.Join(string(d), filepath.FromSlash(name)) }
+
+// Open opens a file below the folder.
+func (d osDir) Open(name string) (fs.File, error) { return os.Open(d.path(name)) }
+
+// ReadDir lists a folder below the folder.
+func (d osDir) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(d.path(name)) }
 
 // CleanTemp removes the temporary files of Puts that a killed process never
 // finished, under dir, whose final names contain name (a run or partition

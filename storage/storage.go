@@ -113,6 +113,45 @@ func ReadAll(ctx context.Context, b Reader, key string, limit int64) ([]byte, er
 	return data, nil
 }
 
+// walkDir calls fn, in lexical order of the whole key, for every regular
+// file below dir of fsys whose key starts with prefix, skipping entries whose
+// names skip reports. Local folders and embedded trees list through it alike.
+func walkDir(ctx context.Context, fsys fs.FS, dir, prefix string, skip func(name string) bool, fn func(Object) error) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return err
+	}
+	sortKeys(entries)
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if skip != nil && skip(e.Name()) {
+			continue
+		}
+		key := path.Join(dir, e.Name())
+		if e.IsDir() {
+			if strings.HasPrefix(key+"/", prefix) || strings.HasPrefix(prefix, key+"/") {
+				if err := walkDir(ctx, fsys, key, prefix, skip, fn); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if !e.Type().IsRegular() || !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		if err := fn(Object{Key: key, Size: info.Size()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // sortKeys orders a folder's entries as their keys sort. A folder's keys all
 // start with its name and a slash, so the folder sorts as "name/":
 // a-b.jpg < a.jpg < a/b.jpg, the order S3 lists in.

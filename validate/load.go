@@ -28,6 +28,7 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// String is the problem as "shard row N field: message".
 func (p Problem) String() string {
 	loc := p.Shard
 	if p.Row >= 0 {

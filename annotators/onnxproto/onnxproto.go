@@ -73,9 +73,6 @@ type Graph struct {
 // IntAttr builds an integer attribute.
 func IntAttr(name string, v int64) Attr { return Attr{Name: name, Int: &v} }
 
-// FloatAttr builds a float attribute.
-func FloatAttr(name string, v float32) Attr { return Attr{Name: name, Float: &v} }
-
 // IntsAttr builds an integer-list attribute.
 func IntsAttr(name string, v ...int64) Attr { return Attr{Name: name, Ints: v} }
 

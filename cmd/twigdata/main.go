@@ -72,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // signalError is the cancellation cause when a signal stops the run.
 type signalError struct{ sig os.Signal }
 
+// Error names the signal.
 func (e signalError) Error() string { return "received " + e.sig.String() }
 
 // signals turns SIGINT and SIGTERM into a graceful stop: the first closes

@@ -154,6 +154,7 @@ type recorder struct {
 	body   bytes.Buffer
 }
 
+// Header, WriteHeader and Write record the response for the proxy to mangle.
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(code int)        { r.code = code }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }

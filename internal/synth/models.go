@@ -12,17 +12,17 @@ import (
 
 // Sizes the tiny models declare in their preprocessor configs.
 const (
-	SegmenterSize  = 384
-	SegmenterScale = 4 // output stride: logits are H/4 × W/4, as SegFormer's
-	CaptionerSize  = 48
+	segmenterSize  = 384
+	segmenterScale = 4 // output stride: logits are H/4 × W/4, as SegFormer's
+	captionerSize  = 48
 )
 
 // Special token ids of the captioner vocabulary.
 const (
-	TokBOS = 0
-	TokPad = 1
-	TokEOS = 2
-	TokUnk = 3
+	tokBOS = 0
+	tokPad = 1
+	tokEOS = 2
+	tokUnk = 3
 )
 
 // SegmenterFiles returns the files of the tiny SegFormer-style model directory.
@@ -74,7 +74,7 @@ func SegmenterFiles() map[string][]byte {
 	return map[string][]byte{
 		"model.onnx":               g.Marshal(),
 		"config.json":              mustJSON(cfg),
-		"preprocessor_config.json": mustJSON(preprocessor("SegformerImageProcessor", SegmenterSize)),
+		"preprocessor_config.json": mustJSON(preprocessor("SegformerImageProcessor", segmenterSize)),
 	}
 }
 
@@ -185,7 +185,7 @@ func CaptionerFiles() map[string][]byte {
 	for prev := 0; prev < V; prev++ {
 		r := row(prev)
 		switch {
-		case prev == TokBOS || prev == and:
+		case prev == tokBOS || prev == and:
 			for id := range colorIDs {
 				r[id] = 0
 			}
@@ -196,10 +196,10 @@ func CaptionerFiles() map[string][]byte {
 				}
 			}
 		case nounIDs[prev]:
-			r[TokEOS] = 0
+			r[tokEOS] = 0
 			r[and] = -andGain * andMin
 		default:
-			r[TokEOS] = 0
+			r[tokEOS] = 0
 		}
 	}
 	M := make([]float32, n*V)    // class → its color word and noun
@@ -326,19 +326,19 @@ func CaptionerFiles() map[string][]byte {
 	cfg := map[string]any{
 		"architectures":          []string{"VisionEncoderDecoderModel"},
 		"model_type":             "vision-encoder-decoder",
-		"decoder_start_token_id": TokBOS,
-		"eos_token_id":           TokEOS,
-		"pad_token_id":           TokPad,
+		"decoder_start_token_id": tokBOS,
+		"eos_token_id":           tokEOS,
+		"pad_token_id":           tokPad,
 		"max_length":             16,
-		"encoder":                map[string]any{"model_type": "vit", "image_size": CaptionerSize, "hidden_size": n},
-		"decoder":                map[string]any{"model_type": "gpt2", "vocab_size": V, "bos_token_id": TokBOS, "eos_token_id": TokEOS, "pad_token_id": TokPad},
+		"encoder":                map[string]any{"model_type": "vit", "image_size": captionerSize, "hidden_size": n},
+		"decoder":                map[string]any{"model_type": "gpt2", "vocab_size": V, "bos_token_id": tokBOS, "eos_token_id": tokEOS, "pad_token_id": tokPad},
 	}
 	return map[string][]byte{
 		"encoder_model.onnx":           enc.Marshal(),
 		"decoder_model.onnx":           dec.Marshal(),
 		"decoder_with_past_model.onnx": past.Marshal(),
 		"config.json":                  mustJSON(cfg),
-		"preprocessor_config.json":     mustJSON(preprocessor("ViTImageProcessor", CaptionerSize)),
+		"preprocessor_config.json":     mustJSON(preprocessor("ViTImageProcessor", captionerSize)),
 		"vocab.json":                   mustJSON(vocab),
 		"special_tokens_map.json":      mustJSON(map[string]string{"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}),
 	}

@@ -84,8 +84,8 @@ func UnfinishedPartitions(ctx context.Context, out storage.Reader, n int) ([]int
 	return missing, nil
 }
 
-// Totals are what a set of committed shards holds.
-type Totals struct {
+// totals are what a set of committed shards holds.
+type totals struct {
 	Accepted, Rejected int64
 	ByReason           map[string]int64   // rejects by reason code
 	Tasks              map[string]int64   // task rows by schema.Count* key
@@ -93,8 +93,8 @@ type Totals struct {
 }
 
 // sum totals committed shards.
-func sum(shards []schema.ShardStats) Totals {
-	t := Totals{ByReason: map[string]int64{}, Tasks: map[string]int64{}}
+func sum(shards []schema.ShardStats) totals {
+	t := totals{ByReason: map[string]int64{}, Tasks: map[string]int64{}}
 	for _, st := range shards {
 		t.Files = append(t.Files, st.Files...)
 		for k, n := range st.Tasks {
