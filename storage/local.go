@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Local is a folder on disk.
@@ -87,41 +90,109 @@ func (l *Local) CleanTemp(ctx context.Context, dir, name string) (int, error) {
 	return n, err
 }
 
-// Get opens the file.
+// Get opens the file. Anything but a regular file — a folder, a symbolic
+// link, a FIFO, a device — is refused with ErrNotRegular without being read:
+// the file is opened non-blocking, so a FIFO with no writer cannot hang.
 func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	p, err := l.path(key)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", p, ErrNotExist)
-	}
+	f, _, err := l.open(key)
 	return f, err
 }
 
+func (l *Local) open(key string) (*os.File, int64, error) {
+	p, err := l.path(key)
+	if err != nil {
+		return nil, 0, err
+	}
+	if st, err := os.Lstat(p); err == nil && !st.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is a %s: %w", Quote(p), kind(st.Mode()), ErrNotRegular)
+	}
+	if !l.inside(filepath.Dir(p)) {
+		return nil, 0, fmt.Errorf("%s reaches outside %s through a symbolic link: %w", Quote(p), Quote(l.root), ErrNotRegular)
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, 0, fmt.Errorf("%s: %w", Quote(p), ErrNotExist)
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return nil, 0, fmt.Errorf("%s: %w: the name is too long for the file system", Quote(p), ErrInvalidKey)
+	case errors.Is(err, syscall.ELOOP):
+		return nil, 0, fmt.Errorf("%s is a symbolic link: %w", Quote(p), ErrNotRegular)
+	case err != nil:
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s is a %s: %w", Quote(p), kind(st.Mode()), ErrNotRegular)
+	}
+	return f, st.Size(), nil
+}
+
+// inside reports whether dir, with every symbolic link resolved, is still
+// within the folder: a key must not lead out of it through a linked folder.
+func (l *Local) inside(dir string) bool {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return true // missing: the open reports it
+	}
+	root, err := filepath.EvalSymlinks(l.root)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, real)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// kind names a file mode for people.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "folder"
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
+// readLimit refuses a file over limit from its size, before reading it.
+func (l *Local) readLimit(ctx context.Context, key string, limit int64) ([]byte, error) {
+	f, size, err := l.open(key)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if size > limit {
+		return nil, fmt.Errorf("%s has %d bytes, above the %d-byte limit: %w", Quote(l.URI(key)), size, limit, ErrTooLarge)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s grew above the %d-byte limit while read: %w", Quote(l.URI(key)), limit, ErrTooLarge)
+	}
+	return data, nil
+}
+
 // Put writes to a temporary name in the same folder, syncs, then renames, so
-// readers never see a partial file under the final name.
+// readers never see a partial file under the final name. Files are created
+// 0666 less the process's umask, as any other program's are.
 func (l *Local) Put(ctx context.Context, key string, data []byte) error {
 	p, err := l.path(key)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-"+filepath.Base(p)+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	tmp, err := l.writeTemp(p, data)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -129,10 +200,38 @@ func (l *Local) Put(ctx context.Context, key string, data []byte) error {
 		err = os.Rename(tmp, p)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		if tmp != "" {
+			os.Remove(tmp)
+		}
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	return nil
+}
+
+// writeTemp writes data, synced, to a new temporary file beside p.
+func (l *Local) writeTemp(p string, data []byte) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+		return "", err
+	}
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	tmp := filepath.Join(filepath.Dir(p), ".tmp-"+filepath.Base(p)+"-"+hex.EncodeToString(rnd[:]))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return tmp, nil
 }
 
 // Delete removes the file.

@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -47,9 +47,9 @@ type S3 struct {
 // OpenS3 connects with the default credential chain (environment, shared
 // config, SSO, IMDS...). Credentials are never logged or stored.
 func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
-	u, err := url.Parse(uri)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("%q is not an s3://bucket/prefix URI", uri)
+	bucket, prefix, err := ParseS3URI(uri)
+	if err != nil {
+		return nil, err
 	}
 	var opts []func(*config.LoadOptions) error
 	if c.Region != "" {
@@ -109,11 +109,28 @@ func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
 			o.UsePathStyle = true
 		}
 	})
-	prefix := strings.TrimPrefix(u.Path, "/")
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	return &S3{client: client, up: transfermanager.New(client), bucket: u.Host, prefix: prefix, attempts: attempts}, nil
+	return &S3{client: client, up: transfermanager.New(client), bucket: bucket, prefix: prefix, attempts: attempts}, nil
+}
+
+// bucketName is what S3 accepts as a general purpose bucket's name.
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
+// ParseS3URI splits s3://bucket/key-or-prefix. The rest after the bucket is
+// taken as it is — "#", "?" and "%" are ordinary characters of S3 keys, not
+// URL syntax — and a bucket name S3 would refuse is an ErrInvalidKey.
+func ParseS3URI(uri string) (bucket, key string, err error) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("%s is not an s3://bucket/prefix URI: %w", Quote(uri), ErrInvalidKey)
+	}
+	bucket, key, _ = strings.Cut(rest, "/")
+	if !bucketName.MatchString(bucket) || strings.Contains(bucket, "..") {
+		return "", "", fmt.Errorf("%s: %s is not a valid S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens): %w", Quote(uri), Quote(bucket), ErrInvalidKey)
+	}
+	return bucket, key, nil
 }
 
 // URI is s3://bucket/prefix/key.
@@ -143,6 +160,16 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(Object) error) err
 // or stalled after the response started is retried here, with the same
 // capped, jittered backoff, because the SDK has already returned by then.
 func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	data, err := s.readLimit(ctx, key, -1)
+	if err != nil {
+		return nil, err
+	}
+	return io.NopCloser(bytes.NewReader(data)), nil
+}
+
+// readLimit reads an object whole, refusing it from the response's length,
+// before any byte of the body is read, when it is over limit (-1: none).
+func (s *S3) readLimit(ctx context.Context, key string, limit int64) ([]byte, error) {
 	var last error
 	for attempt := 0; attempt < s.attempts; attempt++ {
 		if attempt > 0 {
@@ -154,13 +181,24 @@ func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		if err != nil {
 			return nil, s.explain("get", key, err)
 		}
-		data, err := io.ReadAll(out.Body)
+		if n := aws.ToInt64(out.ContentLength); limit >= 0 && n > limit {
+			out.Body.Close()
+			return nil, fmt.Errorf("%s has %d bytes, above the %d-byte limit: %w", Quote(s.URI(key)), n, limit, ErrTooLarge)
+		}
+		body := io.Reader(out.Body)
+		if limit >= 0 {
+			body = io.LimitReader(out.Body, limit+1)
+		}
+		data, err := io.ReadAll(body)
 		out.Body.Close()
+		if err == nil && limit >= 0 && int64(len(data)) > limit {
+			return nil, fmt.Errorf("%s is larger than %d bytes: %w", Quote(s.URI(key)), limit, ErrTooLarge)
+		}
 		if err == nil && out.ContentLength != nil && int64(len(data)) != *out.ContentLength {
 			err = fmt.Errorf("body has %d of %d bytes", len(data), *out.ContentLength)
 		}
 		if err == nil {
-			return io.NopCloser(bytes.NewReader(data)), nil
+			return data, nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -222,11 +260,13 @@ func (s *S3) explain(op, key string, err error) error {
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {
 		case "NoSuchBucket":
-			return fmt.Errorf("s3 %s %s: bucket %q does not exist (check the bucket name and --s3-endpoint/region)", op, s.URI(key), s.bucket)
+			return fmt.Errorf("s3 %s %s: bucket %q does not exist (check the bucket name and --s3-endpoint/region): %w", op, s.URI(key), s.bucket, ErrNoBucket)
 		case "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch":
-			return fmt.Errorf("s3 %s %s: access denied (%s): check the AWS credentials and that they may %s in bucket %q", op, s.URI(key), api.ErrorCode(), op, s.bucket)
+			return fmt.Errorf("s3 %s %s: access denied (%s): check the AWS credentials and that they may %s in bucket %q: %w", op, s.URI(key), api.ErrorCode(), op, s.bucket, ErrDenied)
 		case "NotFound":
 			return fmt.Errorf("%s: %w", s.URI(key), ErrNotExist)
+		case "KeyTooLongError", "InvalidBucketName":
+			return fmt.Errorf("s3 %s %s: %s: %w", op, Quote(s.URI(key)), api.ErrorCode(), ErrInvalidKey)
 		}
 	}
 	return fmt.Errorf("s3 %s %s: %w", op, s.URI(key), err)

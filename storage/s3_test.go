@@ -3,8 +3,10 @@ package storage_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +50,13 @@ func newBucket(t *testing.T) (storage.Bucket, string) {
 
 func TestS3(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Bucket {
+		b, _ := newBucket(t)
+		return b
+	})
+}
+
+func TestS3Lock(t *testing.T) {
+	storagetest.RunLocker(t, func(t *testing.T) storage.Bucket {
 		b, _ := newBucket(t)
 		return b
 	})
@@ -138,5 +147,26 @@ func TestS3ListingPaginates(t *testing.T) {
 	})
 	if err != nil || got != n {
 		t.Fatalf("listed %d of %d objects (%v)", got, n, err)
+	}
+}
+
+// TestS3SizeLimitIsCheckedBeforeTheBody: an object over the limit is refused
+// from the response's length — allocating next to nothing, not its size.
+func TestS3SizeLimitIsCheckedBeforeTheBody(t *testing.T) {
+	b, _ := newBucket(t)
+	ctx := context.Background()
+	if err := b.Put(ctx, "big.jpg", bytes.Repeat([]byte{7}, 24<<20)); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := storage.ReadAll(ctx, b, "big.jpg", 1<<20)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, storage.ErrTooLarge) {
+		t.Fatalf("err %v, want ErrTooLarge", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("refusing a 24 MiB object allocated %d MiB", alloc>>20)
 	}
 }

@@ -83,11 +83,14 @@ func Open(ctx context.Context, uri string, s3cfg S3Config) (Bucket, error) {
 // elements, so that no key can name a place outside the bucket's root.
 func CleanKey(key string) (string, error) {
 	if key == "" || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") || strings.ContainsRune(key, 0) {
-		return "", fmt.Errorf("invalid key %q", key)
+		return "", fmt.Errorf("%w %s", ErrInvalidKey, Quote(key))
 	}
 	for _, el := range strings.Split(key, "/") {
 		if el == "" || el == "." || el == ".." {
-			return "", fmt.Errorf("invalid key %q: empty, . or .. path element", key)
+			return "", fmt.Errorf("%w %s: empty, . or .. path element", ErrInvalidKey, Quote(key))
+		}
+		if len(el) > 255 {
+			return "", fmt.Errorf("%w %s: a name of %d bytes, above the 255 a file system allows", ErrInvalidKey, Quote(key), len(el))
 		}
 	}
 	return path.Clean(key), nil
@@ -96,8 +99,44 @@ func CleanKey(key string) (string, error) {
 // ErrTooLarge is wrapped by ReadAll when an object exceeds its limit.
 var ErrTooLarge = errors.New("object exceeds the size limit")
 
-// ReadAll reads a whole object, refusing objects larger than limit bytes.
+// ErrNotRegular is wrapped by Get when a key names something that is not a
+// regular file: a folder, a symbolic link, a FIFO, a device. Such a key is
+// never opened for reading (a FIFO would block forever).
+var ErrNotRegular = errors.New("not a regular file")
+
+// ErrInvalidKey is wrapped by errors about keys no object can have: empty
+// elements, "..", a name longer than the file system allows, a bucket name
+// S3 refuses.
+var ErrInvalidKey = errors.New("invalid key")
+
+// ErrNoBucket and ErrDenied are wrapped by errors about a bucket that does
+// not exist or refuses these credentials: a fault of the whole run for the
+// input and output, of one input for a manifest's reference into another bucket.
+var (
+	ErrNoBucket = errors.New("no such bucket")
+	ErrDenied   = errors.New("access denied")
+)
+
+// IsObjectFault reports whether err concerns one object — missing, too
+// large, not a regular file, an impossible name — rather than the storage:
+// a fault of one input, not a reason to stop a run.
+func IsObjectFault(err error) bool {
+	return errors.Is(err, ErrNotExist) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNotRegular) || errors.Is(err, ErrInvalidKey)
+}
+
+// limitedReader is a Reader that can refuse an object over a size limit
+// before reading any of it (S3 from the response's length, a folder from
+// the file's size).
+type limitedReader interface {
+	readLimit(ctx context.Context, key string, limit int64) ([]byte, error)
+}
+
+// ReadAll reads a whole object, refusing objects larger than limit bytes —
+// where the backend can tell, before reading any byte of them.
 func ReadAll(ctx context.Context, b Reader, key string, limit int64) ([]byte, error) {
+	if l, ok := b.(limitedReader); ok {
+		return l.readLimit(ctx, key, limit)
+	}
 	rc, err := b.Get(ctx, key)
 	if err != nil {
 		return nil, err
@@ -113,8 +152,8 @@ func ReadAll(ctx context.Context, b Reader, key string, limit int64) ([]byte, er
 	return data, nil
 }
 
-// walkDir calls fn, in lexical order of the whole key, for every regular
-// file below dir of fsys whose key starts with prefix, skipping entries whose
+// walkDir calls fn, in lexical order of the whole key, for every entry that
+// is not a folder below dir of fsys whose key starts with prefix, skipping entries whose
 // names skip reports. Local folders and embedded trees list through it alike.
 func walkDir(ctx context.Context, fsys fs.FS, dir, prefix string, skip func(name string) bool, fn func(Object) error) error {
 	entries, err := fs.ReadDir(fsys, dir)
@@ -138,13 +177,15 @@ func walkDir(ctx context.Context, fsys fs.FS, dir, prefix string, skip func(name
 			}
 			continue
 		}
-		if !e.Type().IsRegular() || !strings.HasPrefix(key, prefix) {
+		if !strings.HasPrefix(key, prefix) {
 			continue
 		}
 		info, err := e.Info()
 		if err != nil {
 			return err
 		}
+		// Symbolic links, FIFOs and devices are listed too, so that an input
+		// made of them is accounted for: Get refuses to read them.
 		if err := fn(Object{Key: key, Size: info.Size()}); err != nil {
 			return err
 		}
@@ -163,4 +204,16 @@ func sortKeys(entries []fs.DirEntry) {
 		return e.Name()
 	}
 	sort.Slice(entries, func(i, j int) bool { return name(entries[i]) < name(entries[j]) })
+}
+
+// maxQuoted bounds how much of a key or path an error message repeats.
+const maxQuoted = 200
+
+// Quote renders a key or path for a message: Go-quoted, so that any byte is
+// visible, and cut to a readable length.
+func Quote(s string) string {
+	if len(s) > maxQuoted {
+		return fmt.Sprintf("%q… (%d bytes)", s[:maxQuoted], len(s))
+	}
+	return fmt.Sprintf("%q", s)
 }

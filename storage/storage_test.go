@@ -20,6 +20,16 @@ func TestLocal(t *testing.T) {
 	})
 }
 
+func TestLocalLock(t *testing.T) {
+	storagetest.RunLocker(t, func(t *testing.T) storage.Bucket {
+		b, err := storage.NewLocal(filepath.Join(t.TempDir(), "bucket"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	})
+}
+
 func TestFS(t *testing.T) {
 	storagetest.RunReader(t, func(t *testing.T, files map[string]string) storage.Reader {
 		m := fstest.MapFS{}

@@ -6,8 +6,11 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/twigdata/twigdata/storage"
@@ -161,6 +164,83 @@ func Run(t *testing.T, newBucket func(t *testing.T) storage.Bucket) {
 		b.List(ctx, "", func(o storage.Object) error { got = append(got, o.Key); return nil })
 		if strings.Join(got, ",") != "k" {
 			t.Errorf("a cancelled Put left %v", got)
+		}
+	})
+}
+
+// RunLocker checks the lock contract; newBucket returns an empty bucket that
+// implements storage.Locker.
+func RunLocker(t *testing.T, newBucket func(t *testing.T) storage.Bucket) {
+	ctx := context.Background()
+	never := func([]byte) bool { return false }
+	always := func([]byte) bool { return true }
+	locker := func(t *testing.T) storage.Locker {
+		l, ok := newBucket(t).(storage.Locker)
+		if !ok {
+			t.Fatal("the bucket is no storage.Locker")
+		}
+		return l
+	}
+	t.Run("a held lock refuses a second holder and names the first", func(t *testing.T) {
+		l := locker(t)
+		lease, err := l.Lock(ctx, ".twigdata/lock", []byte("run A"), never)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = l.Lock(ctx, ".twigdata/lock", []byte("run B"), never)
+		var le *storage.LockedError
+		if !errors.As(err, &le) || !errors.Is(err, storage.ErrLocked) || string(le.Holder) != "run A" {
+			t.Fatalf("second lock: %v, want a LockedError naming run A", err)
+		}
+		if err := lease.Renew(ctx, []byte("run A, renewed")); err != nil {
+			t.Fatalf("renew: %v", err)
+		}
+		if err := lease.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		lease, err = l.Lock(ctx, ".twigdata/lock", []byte("run B"), never)
+		if err != nil {
+			t.Fatalf("lock after release: %v", err)
+		}
+		lease.Release(ctx)
+	})
+	t.Run("a stale lock is taken over by exactly one of two runs", func(t *testing.T) {
+		l := locker(t)
+		old, err := l.Lock(ctx, "lock", []byte("dead run"), never)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var won, refused atomic.Int32
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, err := l.Lock(ctx, "lock", fmt.Appendf(nil, "taker %d", i), func(rec []byte) bool { return string(rec) == "dead run" })
+				switch {
+				case err == nil:
+					won.Add(1)
+				case errors.Is(err, storage.ErrLocked):
+					refused.Add(1)
+				default:
+					t.Error(err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		if won.Load() != 1 || refused.Load() != 1 {
+			t.Fatalf("%d takers won, %d were refused; want one each", won.Load(), refused.Load())
+		}
+		if err := old.Renew(ctx, []byte("dead run, back")); !errors.Is(err, storage.ErrLockLost) {
+			t.Errorf("the stale holder renewed a taken-over lock: %v", err)
+		}
+		// Releasing a lost lease must not remove the new holder's lock.
+		old.Release(ctx)
+		if _, err := l.Lock(ctx, "lock", []byte("third"), never); !errors.Is(err, storage.ErrLocked) {
+			t.Errorf("after the stale holder's release the lock is free: %v", err)
+		}
+		if _, err := l.Lock(ctx, "lock", []byte("fourth"), always); err != nil {
+			t.Errorf("a stale lock was not taken over: %v", err)
 		}
 	})
 }
