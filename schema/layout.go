@@ -1,6 +1,9 @@
 package schema
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Table is one of the dataset's Parquet tables; its name is also its folder.
 type Table string
@@ -49,8 +52,43 @@ func PartitionTag(i, n int) string { return fmt.Sprintf("p%05dof%05d", i, n) }
 // PartitionMarkKey is the mark a finished partition leaves for the merge.
 func PartitionMarkKey(i, n int) string { return partitionsDir + PartitionTag(i, n) + ".json" }
 
-// Owned reports the prefixes and files a build writes inside its output: the
-// only places it ever deletes from.
+// ControlDir holds a build's lock and its run records.
+const ControlDir = ".twigdata/"
+
+// LockKey is the lock of a whole build (and of a merge), or of partition i
+// of n when n > 1.
+func LockKey(i, n int) string {
+	if n > 1 {
+		return ControlDir + "lock-" + PartitionTag(i, n)
+	}
+	return ControlDir + "lock"
+}
+
+// RunKey is the record a run writes before any of its shards, so that a file
+// a killed run left uncommitted is known to be twigdata's.
+func RunKey(run string) string { return ControlDir + "runs/" + run + ".json" }
+
+// ProbeKey is the object a build writes and deletes to prove the output writable.
+const ProbeKey = ".twigdata-write-probe"
+
+// Owned reports the prefixes and files a build writes inside its output:
+// the only places it ever deletes from (--overwrite clears them, except the
+// lock it holds).
 func Owned() []string {
-	return []string{Samples.Dir(), Tasks.Dir(), Rejects.Dir(), StatsDir, CardKey, ManifestKey}
+	return []string{Samples.Dir(), Tasks.Dir(), Rejects.Dir(), StatsDir, partitionsDir, ControlDir + "runs/", CardKey, ManifestKey}
+}
+
+// RunOfShard is the run id in a shard file's name (part-<run>-NNNNN.parquet),
+// or "" when the name is no twigdata shard name.
+func RunOfShard(key string) string {
+	base := key[strings.LastIndexByte(key, '/')+1:]
+	name, ok := strings.CutSuffix(base, ".parquet")
+	if !ok || !strings.HasPrefix(name, ShardPrefix) || len(name) < len(ShardPrefix)+7 {
+		return ""
+	}
+	seq := name[len(name)-6:]
+	if seq[0] != '-' || strings.Trim(seq[1:], "0123456789") != "" {
+		return ""
+	}
+	return name[len(ShardPrefix) : len(name)-6]
 }

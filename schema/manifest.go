@@ -23,7 +23,18 @@ type ShardStats struct {
 	ByReason     map[string]int64 `json:"rejected_by_reason,omitempty"` // reject reason code → rows
 	Tasks        map[string]int64 `json:"tasks,omitempty"`              // task rows by TaskCount key
 	ConfigDigest string           `json:"config_digest"`
-	WriteSeconds float64          `json:"write_seconds"`
+	// Settings are the settings that change records, by flag name; a rerun
+	// with other values is refused, naming them.
+	Settings     map[string]string `json:"settings,omitempty"`
+	WriteSeconds float64           `json:"write_seconds"`
+}
+
+// RunRecord is .twigdata/runs/<run>.json, written before a run's first shard.
+type RunRecord struct {
+	Run     string `json:"run"`
+	Host    string `json:"host"`
+	PID     int    `json:"pid"`
+	Started string `json:"started"` // RFC 3339, UTC
 }
 
 // Task count keys of ShardStats.Tasks and Manifest.Tasks.Rows: think and
@@ -38,11 +49,12 @@ const (
 // PartitionMark is partitions/<tag>.json: a partition of a partitioned build
 // has committed all of its inputs.
 type PartitionMark struct {
-	Partition    int    `json:"partition"`
-	Of           int    `json:"of"`
-	Accepted     int64  `json:"accepted"`
-	Rejected     int64  `json:"rejected"`
-	ConfigDigest string `json:"config_digest"`
+	Partition    int               `json:"partition"`
+	Of           int               `json:"of"`
+	Accepted     int64             `json:"accepted"`
+	Rejected     int64             `json:"rejected"`
+	ConfigDigest string            `json:"config_digest"`
+	Settings     map[string]string `json:"settings,omitempty"`
 }
 
 // Manifest is manifest.json, written last: what was built, from what, how.

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Reason is a stable reject reason code, "<stage>.<what>". Codes are part of
@@ -25,6 +26,9 @@ const (
 	ReasonPromptTooLarge       Reason = "source.prompt_too_large"
 	ReasonImageVanished        Reason = "source.image_vanished"
 	ReasonPromptVanished       Reason = "source.prompt_vanished"
+	ReasonNotRegular           Reason = "source.not_regular_file"
+	ReasonInvalidName          Reason = "source.invalid_name"
+	ReasonPromptNotText        Reason = "source.prompt_not_text"
 	ReasonEmptyPrompt          Reason = "source.empty_prompt"
 	ReasonPromptNotUTF8        Reason = "source.prompt_not_utf8"
 	ReasonPromptControlChars   Reason = "source.prompt_control_chars"
@@ -53,19 +57,22 @@ type ReasonInfo struct {
 }
 
 var reasons = []ReasonInfo{
-	{ReasonNoImage, false, "a prompt with no image beside it, a manifest row with no image reference or one naming a missing image, a WebDataset key with no image member"},
+	{ReasonNoImage, false, "a prompt with no image beside it, a manifest row with no image reference or one naming a missing image, a WebDataset key with no image member anywhere in its shard"},
 	{ReasonNoPrompt, false, "an image with no prompt beside it, a manifest without the prompt column, a WebDataset key with no .txt or .json member"},
 	{ReasonAmbiguousImage, false, "one stem with several images (a.jpg and a.png)"},
 	{ReasonAmbiguousPrompt, false, "one stem with several prompt files (a.txt and a.json)"},
-	{ReasonBadReference, false, "a manifest image reference outside the manifest's folder, absolute, or an s3:// URI that cannot be opened"},
-	{ReasonDuplicateKey, false, "a manifest row repeating an earlier row's key"},
+	{ReasonBadReference, false, "a manifest image reference outside the manifest's folder, absolute, not text, or an s3:// URI with an invalid bucket name or a bucket that does not exist or refuses access"},
+	{ReasonDuplicateKey, false, "a manifest row, or a WebDataset member pair, repeating an earlier one's key"},
 	{ReasonManifestRowMalformed, false, "a manifest row that does not parse (JSON, CSV quoting, field count)"},
-	{ReasonTarCorrupt, false, "a WebDataset shard corrupt or cut off: the members after the damage"},
+	{ReasonTarCorrupt, false, "a WebDataset shard corrupt or cut off (the members after the damage), or a member that is a link to no earlier member or a special file"},
 	{ReasonTarTooLarge, false, "a WebDataset shard above the shard size limit"},
 	{ReasonImageTooLarge, false, "an image file above --max-image-mb"},
 	{ReasonPromptTooLarge, false, "a prompt above --max-prompt-kb"},
 	{ReasonImageVanished, true, "an image listed but gone when read"},
 	{ReasonPromptVanished, true, "a prompt file listed but gone when read"},
+	{ReasonNotRegular, false, "a name that is a folder, a symbolic link, a FIFO or a device, or that leads out of the input through a linked folder: only regular files are read"},
+	{ReasonInvalidName, false, "a name no file or object can have: a part over 255 bytes, an empty or .. part"},
+	{ReasonPromptNotText, false, "a manifest prompt that is a number, a list, an object or binary data, not text"},
 	{ReasonEmptyPrompt, false, "a prompt holding no text"},
 	{ReasonPromptNotUTF8, false, "a prompt file that is not valid UTF-8"},
 	{ReasonPromptControlChars, false, "a prompt containing control characters"},
@@ -104,14 +111,28 @@ func (r Reason) Stage() string {
 	return s
 }
 
+// MaxDetail bounds a reject's detail, in bytes: a message quoting a huge
+// name or a decoder's error must not bloat the rejects table.
+const MaxDetail = 1000
+
 // NewReject makes the reject row of one input. The stage and the transient
 // flag come from the registry; an unregistered code is a programming error.
+// Key and source are escaped (EscapeKey) and the detail made valid UTF-8 and
+// cut to MaxDetail bytes, so every reader can open the table.
 func NewReject(key, sourceURI string, reason Reason, detail string) *Reject {
 	info, ok := reason.Info()
 	if !ok {
 		panic(fmt.Sprintf("schema: unregistered reject reason %q", reason))
 	}
-	return &Reject{Key: key, SourceURI: sourceURI, Stage: reason.Stage(), Reason: string(reason), Detail: detail, Transient: info.Transient}
+	detail = EscapeKey(detail)
+	if len(detail) > MaxDetail {
+		cut := MaxDetail
+		for cut > 0 && !utf8.RuneStart(detail[cut]) {
+			cut--
+		}
+		detail = detail[:cut] + fmt.Sprintf("… (%d bytes in all)", len(detail))
+	}
+	return &Reject{Key: EscapeKey(key), SourceURI: EscapeKey(sourceURI), Stage: reason.Stage(), Reason: string(reason), Detail: detail, Transient: info.Transient}
 }
 
 // Rejection is why an input is not accepted, before it is tied to a key: a

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"strings"
 
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
@@ -41,12 +42,12 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 	W, H := canvas.Rect.Dx(), canvas.Rect.Dy()
 	blur, phash := imageproc.Quality(canvas)
 	rec := &schema.Sample{
-		ID: sampleID(it.Key), Key: it.Key, SourceURI: it.SourceURI, Prompt: it.Prompt,
+		ID: sampleID(it.Key), Key: schema.EscapeKey(it.Key), SourceURI: schema.EscapeKey(it.SourceURI), Prompt: it.Prompt,
 		Entities: parsed.Entities, Relations: parsed.Relations,
 		OrigWidth: int32(it.Decoded.Width), OrigHeight: int32(it.Decoded.Height), OrigFormat: it.Decoded.Format, OrigSHA256: it.Decoded.SHA256,
 		CanvasWidth: int32(W), CanvasHeight: int32(H), PatchSize: int32(c.patch),
 		GridRows: int32(H / c.patch), GridCols: int32(W / c.patch),
-		Caption: it.Caption, Blur: float32(blur), PHash: phash,
+		Caption: strings.ToValidUTF8(it.Caption, "\uFFFD"), Blur: float32(blur), PHash: phash,
 		Alignment: float32(scene.Alignment()), Segmenter: c.segmenterID, Captioner: c.captionerID, ToolVersion: c.toolVersion,
 	}
 	if rec.Entities == nil {
@@ -63,7 +64,7 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 		score, fixes := scene.Score(k, ev)
 		reg := schema.Region{
 			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),
-			Y0: int32(b.Y0), Y1: int32(b.Y1), Caption: it.BandCaptions[k], Plan: thought, Critic: score,
+			Y0: int32(b.Y0), Y1: int32(b.Y1), Caption: strings.ToValidUTF8(it.BandCaptions[k], "\uFFFD"), Plan: thought, Critic: score,
 			RevisedPlan: thought, Objects: []schema.Object{},
 		}
 		if int(score.Score) < c.theta {
@@ -79,7 +80,7 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 	if err != nil {
 		return fmt.Errorf("encode canvas: %w", err)
 	}
-	rec.Image = schema.Image{Bytes: img, Path: it.Key + ".jpg"}
+	rec.Image = schema.Image{Bytes: img, Path: rec.Key + ".jpg"}
 	it.Record = rec
 	it.Decoded.Canvas = nil
 	return nil

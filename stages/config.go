@@ -107,6 +107,10 @@ type Config struct {
 	OnIgnored func(key string)
 }
 
+// MaxCanvasSide bounds the canvas: each canvas is held decoded in memory by
+// every stage at once, and generators train at 256 to 1024 pixels.
+const MaxCanvasSide = 4096
+
 // DefaultConfig returns the defaults the CLI, config files, the benchmark and
 // the tests start from; the doc comments of Config name the same values.
 func DefaultConfig() Config {
@@ -162,6 +166,8 @@ func (c Config) Validate() error {
 		}
 	}
 	switch {
+	case c.CanvasWidth > MaxCanvasSide || c.CanvasHeight > MaxCanvasSide:
+		return fmt.Errorf("canvas %d×%d: --canvas-width and --canvas-height must be in 1..%d", c.CanvasWidth, c.CanvasHeight, MaxCanvasSide)
 	case c.CanvasWidth%c.Patch != 0 || c.CanvasHeight%c.Patch != 0:
 		return fmt.Errorf("canvas %d×%d is not a multiple of --patch %d: region boundaries must fall on token rows", c.CanvasWidth, c.CanvasHeight, c.Patch)
 	case c.K < 1 || c.K > c.CanvasHeight/c.Patch:
@@ -178,7 +184,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--batch-wait %s must not be negative", c.BatchWait)
 	case c.InFormat != "" && !contains(source.Formats(), c.InFormat):
 		return fmt.Errorf("--in-format %q: want one of %s", c.InFormat, strings.Join(source.Formats(), ", "))
-	case c.partitioned() && (c.PartitionIndex < 0 || c.PartitionIndex >= c.PartitionCount):
+	case c.PartitionIndex < 0 || c.PartitionIndex >= c.PartitionCount:
 		return fmt.Errorf("--partition-index %d must be in 0..%d for --partition-count %d", c.PartitionIndex, c.PartitionCount-1, c.PartitionCount)
 	case c.PartitionCount > 1 && c.Overwrite:
 		return errors.New("--overwrite cannot be combined with --partition-count: it would delete the other partitions' shards (empty the output once, before the partitions start)")

@@ -7,13 +7,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/source"
 	"github.com/twigdata/twigdata/stages/write"
+	"github.com/twigdata/twigdata/storage"
 )
 
 // Summary is what a build did.
@@ -55,11 +59,12 @@ func Count(ctx context.Context, c Config) (int64, error) {
 // Run runs the whole pipeline and writes the dataset, manifest.json last.
 // Run again on the same output after any interruption, it keeps what earlier
 // runs committed, deletes what they left uncommitted and does only the rest.
-func Run(ctx context.Context, c Config) (Summary, error) {
+// It holds an exclusive lock on the output (or its partition) while it runs.
+func Run(ctx context.Context, c Config) (sum Summary, err error) {
 	if err := c.Validate(); err != nil {
 		return Summary{}, err
 	}
-	if err := write.Prepare(ctx, c.Out, c.Overwrite); err != nil {
+	if err := checkOverlap(c); err != nil {
 		return Summary{}, err
 	}
 	if c.InFormat == "" {
@@ -69,13 +74,38 @@ func Run(ctx context.Context, c Config) (Summary, error) {
 		}
 		c.InFormat = f
 	}
-	digest := configDigest(c)
-	prior, err := write.LoadPrior(ctx, c.Out, digest, c.RetryRejects, c.shardPrefix(), !c.Merge)
+	run := write.RunID()
+	if c.partitioned() {
+		run = partitionTag(c) + "-" + run
+	}
+	lock, err := takeLock(ctx, c, run)
+	if err != nil {
+		return Summary{}, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	lock.Keep(cancel)
+	defer func() {
+		rctx, done := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer done()
+		if rerr := lock.Release(rctx); rerr != nil && err == nil {
+			err = fmt.Errorf("release the output lock: %w", rerr)
+		}
+		if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+			err = cause // the lock was lost: say so, not "context canceled"
+		}
+	}()
+	if err := write.Prepare(ctx, c.Out, c.Overwrite); err != nil {
+		return Summary{}, err
+	}
+	settings := c.settings()
+	digest := digestOf(settings)
+	prior, err := write.LoadPrior(ctx, c.Out, digest, settings, c.RetryRejects, c.shardPrefix(), !c.Merge)
 	if err != nil {
 		return Summary{}, err
 	}
 	if c.Merge {
-		return merge(ctx, c, prior)
+		return merge(ctx, c, prior, digest, settings)
 	}
 	if prior.Complete && !c.partitioned() {
 		// The dataset changes from here on: until the new manifest is written
@@ -84,21 +114,21 @@ func Run(ctx context.Context, c Config) (Summary, error) {
 			return Summary{}, err
 		}
 	}
-	run := write.RunID()
-	if c.partitioned() {
-		run = partitionTag(c) + "-" + run
+	if err := write.RecordRun(ctx, c.Out, run); err != nil {
+		return Summary{}, err
 	}
 	w := write.NewWriter(c.Out, write.Config{ShardRows: c.ShardRows, ToolVersion: c.ToolVersion, Run: run, ConfigDigest: digest,
-		Policy: c.TaskPolicy, ReflectShare: c.ReflectShare, Theta: c.Theta, Progress: c.Progress})
-	var resumed int64
+		Settings: settings, Policy: c.TaskPolicy, ReflectShare: c.ReflectShare, Theta: c.Theta, Progress: c.Progress})
+	var listed, resumed int64
 	var stopped bool
 	all := Inputs(c)
 	src := func(ctx context.Context, emit func(*Item) error) error {
 		err := all(ctx, func(it *Item) error {
+			listed++
 			if c.partitioned() && !write.InPartition(it.Key, c.PartitionIndex, c.PartitionCount) {
 				return nil
 			}
-			if prior.Done[it.Key] {
+			if prior.Done[schema.EscapeKey(it.Key)] {
 				resumed++
 				return nil
 			}
@@ -123,7 +153,7 @@ func Run(ctx context.Context, c Config) (Summary, error) {
 		Done:   rejected,
 		Sink:   func(ctx context.Context, it *Item) error { return w.Add(ctx, it.Record, it.Reject) },
 	})
-	sum := Summary{Accepted: w.Accepted(), Rejected: w.Rejected(), ByReason: w.ByReason(), Stats: stats, ToolVersion: c.ToolVersion,
+	sum = Summary{Accepted: w.Accepted(), Rejected: w.Rejected(), ByReason: w.ByReason(), Stats: stats, ToolVersion: c.ToolVersion,
 		Resumed: resumed, Retried: prior.Retried, Orphans: prior.Orphans}
 	sum.Inputs = sum.Accepted + sum.Rejected
 	if err != nil {
@@ -135,30 +165,145 @@ func Run(ctx context.Context, c Config) (Summary, error) {
 	if stopped {
 		return sum, ErrStopped
 	}
+	if listed == 0 {
+		return sum, fmt.Errorf("no inputs in %s: %s; check --in (and --in-format)", c.In.URI(c.InKey), emptyInput(c.InFormat))
+	}
 	if c.partitioned() {
 		// The partition is done: say so for the merge, and leave the card and
 		// the manifest to it.
 		err := write.MarkPartition(ctx, c.Out, schema.PartitionMark{Partition: c.PartitionIndex, Of: c.PartitionCount,
-			Accepted: sum.Accepted, Rejected: sum.Rejected, ConfigDigest: digest})
+			Accepted: sum.Accepted, Rejected: sum.Rejected, ConfigDigest: digest, Settings: settings})
 		return sum, err
 	}
 	return publish(ctx, c, append(prior.Shards, w.Shards()...), sum)
 }
 
+// emptyInput says what an input of the format should have held.
+func emptyInput(format string) string {
+	switch format {
+	case source.FormatManifest:
+		return "the manifest has no rows"
+	case source.FormatWebDataset:
+		return "there are no .tar shards, or they hold no members"
+	}
+	return "it holds no <stem>.jpg|jpeg|png|webp or <stem>.txt|json files"
+}
+
+// takeLock locks the output for this run: the whole output, or one
+// partition of it — and makes sure no build of the other kind is writing.
+func takeLock(ctx context.Context, c Config, run string) (*write.Lock, error) {
+	if c.partitioned() {
+		if err := write.Check(ctx, c.Out, schema.LockKey(0, 1)); err != nil {
+			return nil, err
+		}
+		return write.Acquire(ctx, c.Out, schema.LockKey(c.PartitionIndex, c.PartitionCount), run)
+	}
+	lock, err := write.Acquire(ctx, c.Out, schema.LockKey(0, 1), run)
+	if err != nil {
+		return nil, err
+	}
+	var held []string
+	err = c.Out.List(ctx, schema.ControlDir+"lock-", func(o storage.Object) error {
+		held = append(held, o.Key)
+		return nil
+	})
+	if err != nil && !storage.IsNotExist(err) {
+		lock.Release(ctx)
+		return nil, err
+	}
+	for _, k := range held {
+		if err := write.Check(ctx, c.Out, k); err != nil {
+			lock.Release(ctx)
+			return nil, err
+		}
+	}
+	return lock, nil
+}
+
+// checkOverlap refuses an output that is, contains or lies inside the input
+// a listing reads: the dataset would be read as input, or the input deleted
+// as old output. One input file (a manifest, a shard) may sit beside it.
+func checkOverlap(c Config) error {
+	in, out := location(c.In.URI("")), location(c.Out.URI(""))
+	switch {
+	case in == "" || out == "":
+		return nil
+	case in == out:
+		return fmt.Errorf("--out %s is the input folder: choose an output folder apart from the input", c.Out.URI(""))
+	case strings.HasPrefix(in, out):
+		return fmt.Errorf("--out %s contains the input %s: choose an output folder apart from the input", c.Out.URI(""), c.In.URI(""))
+	case strings.HasPrefix(out, in) && c.InKey == "":
+		return fmt.Errorf("--out %s lies inside the input %s: a rerun would read the dataset as input; choose an output folder outside it", c.Out.URI(""), c.In.URI(""))
+	}
+	return nil
+}
+
+// location is a comparable form of a bucket root ending in "/": s3://b/p/, or
+// a local path with links resolved as far as it exists; "" for others.
+func location(uri string) string {
+	if strings.HasPrefix(uri, "s3://") {
+		return strings.TrimSuffix(uri, "/") + "/"
+	}
+	if !filepath.IsAbs(uri) {
+		return ""
+	}
+	p := filepath.Clean(uri)
+	rest := ""
+	for {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(real, rest) + string(filepath.Separator)
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return filepath.Clean(uri) + string(filepath.Separator)
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+}
+
 // merge writes the card and manifest over every partition's shards once all
-// partitions have marked themselves done.
-func merge(ctx context.Context, c Config, prior *write.Prior) (Summary, error) {
-	missing, err := write.UnfinishedPartitions(ctx, c.Out, c.PartitionCount)
+// partitions have marked themselves done with these settings and every input
+// is in a committed shard.
+func merge(ctx context.Context, c Config, prior *write.Prior, digest string, settings map[string]string) (Summary, error) {
+	missing, err := write.UnfinishedPartitions(ctx, c.Out, c.PartitionCount, digest, settings)
 	if err != nil {
 		return Summary{}, err
 	}
 	if len(missing) > 0 {
-		names := make([]string, len(missing))
-		for i, p := range missing {
-			names[i] = fmt.Sprint(p)
-		}
 		return Summary{}, fmt.Errorf("cannot merge %s: partitions %s of %d have not finished (rerun them with the same flags and --partition-index)",
-			c.Out.URI(""), strings.Join(names, ", "), c.PartitionCount)
+			c.Out.URI(""), joinInts(missing), c.PartitionCount)
+	}
+	// Every input accounted for: a partition marked done before inputs were
+	// added has not seen them.
+	lacking := map[int]int{}
+	var example string
+	err = Inputs(c)(ctx, func(it *Item) error {
+		if !prior.Done[schema.EscapeKey(it.Key)] {
+			for i := 0; i < c.PartitionCount; i++ {
+				if write.InPartition(it.Key, i, c.PartitionCount) {
+					lacking[i]++
+				}
+			}
+			if example == "" {
+				example = it.Key
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+	if len(lacking) > 0 {
+		parts := make([]int, 0, len(lacking))
+		n := 0
+		for p, k := range lacking {
+			parts = append(parts, p)
+			n += k
+		}
+		sort.Ints(parts)
+		return Summary{}, fmt.Errorf("cannot merge %s: %d inputs are in no committed shard (for example %s); rerun partitions %s of %d with the same flags, then merge",
+			c.Out.URI(""), n, storage.Quote(example), joinInts(parts), c.PartitionCount)
 	}
 	if prior.Complete {
 		if err := c.Out.Delete(ctx, schema.ManifestKey); err != nil {
@@ -166,6 +311,14 @@ func merge(ctx context.Context, c Config, prior *write.Prior) (Summary, error) {
 		}
 	}
 	return publish(ctx, c, prior.Shards, Summary{ToolVersion: c.ToolVersion})
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 // publish totals the committed shards and writes the card, then the manifest.
@@ -195,12 +348,26 @@ func publish(ctx context.Context, c Config, shards []schema.ShardStats, sum Summ
 	return sum, err
 }
 
-// configDigest fingerprints every setting that changes records, so a rerun
-// with other settings cannot mix two kinds of records in one dataset.
-func configDigest(c Config) string {
-	b, _ := json.Marshal([]any{c.CanvasWidth, c.CanvasHeight, c.Patch, c.K, c.Theta, c.MinSide, c.MinSharpness,
-		c.MinScore, c.MinAlignment, c.MaxPixels, c.MaxImageBytes, c.MaxPromptBytes, c.PromptField, c.JPEGQuality,
-		c.Segmenter.ID(), c.Captioner.ID(), c.ToolVersion, schema.Version, c.TaskPolicy, c.ReflectShare})
+// settings are every setting that changes records, by flag name: the input
+// (where, in what form, which columns), the schedule, the filters, the
+// limits, the models, the task policy and the tool's version.
+func (c Config) settings() map[string]string {
+	v := func(x any) string { return fmt.Sprint(x) }
+	return map[string]string{
+		"in": c.In.URI(c.InKey), "in-format": c.InFormat, "prompt-column": c.PromptColumn, "image-column": c.ImageColumn,
+		"key-column": c.KeyColumn, "prompt-field": c.PromptField, "max-manifest-bytes": v(c.MaxManifestBytes),
+		"max-shard-bytes": v(c.MaxShardBytes), "max-image-mb": v(c.MaxImageBytes >> 20), "max-prompt-kb": v(c.MaxPromptBytes >> 10),
+		"max-pixels": v(c.MaxPixels), "canvas-width": v(c.CanvasWidth), "canvas-height": v(c.CanvasHeight), "patch": v(c.Patch),
+		"k": v(c.K), "theta": v(c.Theta), "min-side": v(c.MinSide), "min-sharpness": v(c.MinSharpness), "min-score": v(c.MinScore),
+		"min-alignment": v(c.MinAlignment), "jpeg-quality": v(c.JPEGQuality), "segmenter": c.Segmenter.ID(), "captioner": c.Captioner.ID(),
+		"tool-version": c.ToolVersion, "schema-version": v(schema.Version), "task-policy": c.TaskPolicy, "reflect-share": v(c.ReflectShare),
+	}
+}
+
+// digestOf fingerprints the settings, so a rerun with other settings cannot
+// mix two kinds of records in one dataset.
+func digestOf(settings map[string]string) string {
+	b, _ := json.Marshal(settings) // map keys are sorted
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }

@@ -41,6 +41,11 @@ func (c Config) Fetch(ctx context.Context, in *Input) error {
 	if in.imageBucket != nil {
 		b = in.imageBucket
 	}
+	if in.imageSize > c.MaxImageBytes {
+		// The listing gave the size: no need to ask for the object.
+		in.reject(schema.ReasonImageTooLarge, "%s has %d bytes, above the %d-byte limit for image files", storage.Quote(in.ImageKey), in.imageSize, c.MaxImageBytes)
+		return nil
+	}
 	img, err := storage.ReadAll(ctx, b, in.ImageKey, c.MaxImageBytes)
 	if err != nil {
 		if storage.IsNotExist(err) && in.promptReady {
@@ -66,17 +71,24 @@ func (c Config) classify(in *Input, image bool, key string, err error) error {
 		what, limit = "image", c.MaxImageBytes
 		tooLarge, vanished = schema.ReasonImageTooLarge, schema.ReasonImageVanished
 	}
+	reference := image && in.imageBucket != nil // a manifest's s3:// reference into another bucket
 	switch {
-	case errors.Is(err, storage.ErrTooLarge):
-		in.reject(tooLarge, "%s is larger than the %d-byte limit for %s files", key, limit, what)
-		return nil
-	case storage.IsNotExist(err):
-		in.reject(vanished, "%s was listed but is gone: %v", key, err)
-		return nil
 	case errors.Is(err, context.Canceled):
 		return err
+	case errors.Is(err, storage.ErrTooLarge):
+		in.reject(tooLarge, "%s is larger than the %d-byte limit for %s files", storage.Quote(key), limit, what)
+	case errors.Is(err, storage.ErrNotRegular):
+		in.reject(schema.ReasonNotRegular, "%v", err)
+	case errors.Is(err, storage.ErrInvalidKey):
+		in.reject(schema.ReasonInvalidName, "%v", err)
+	case reference && (errors.Is(err, storage.ErrNoBucket) || errors.Is(err, storage.ErrDenied)):
+		in.reject(schema.ReasonBadReference, "%s, named by %s: %v", in.SourceURI, in.Key, err)
+	case storage.IsNotExist(err):
+		in.reject(vanished, "%s was listed but is gone: %v", storage.Quote(key), err)
+	default:
+		return fmt.Errorf("read %s: %w", storage.Quote(key), err)
 	}
-	return fmt.Errorf("read %s: %w", key, err)
+	return nil
 }
 
 // cleanPrompt returns the prompt text of a prompt file (a .json file's field,

@@ -11,6 +11,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -33,8 +34,40 @@ type manifestSource struct {
 // manifestRow is one parsed row, or the reason it could not be parsed.
 type manifestRow struct {
 	line   int
-	fields map[string]string
+	fields map[string]string // the text values
+	other  map[string]string // the values that are not text: column → what they are
 	bad    string
+}
+
+// set records one value of a row: text as it is, anything else by its kind.
+func (r *manifestRow) set(col string, v any) {
+	switch x := v.(type) {
+	case nil:
+	case string:
+		r.fields[col] = x
+	case []byte:
+		if utf8.Valid(x) && len(x) <= maxTextValue {
+			r.fields[col] = string(x)
+		} else {
+			r.other[col] = fmt.Sprintf("%d bytes of binary data", len(x))
+		}
+	case map[string]any:
+		r.other[col] = "a struct or object"
+	case []any:
+		r.other[col] = "a list"
+	case bool:
+		r.other[col] = "a boolean"
+	default:
+		r.other[col] = fmt.Sprintf("the number %v", x)
+	}
+}
+
+// maxTextValue is the longest binary value still read as text: a prompt or
+// a path, not an image stored in the manifest.
+const maxTextValue = 64 << 10
+
+func newRow(line int) manifestRow {
+	return manifestRow{line: line, fields: map[string]string{}, other: map[string]string{}}
 }
 
 func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error {
@@ -64,6 +97,10 @@ func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error
 			it.reject(schema.ReasonManifestRowMalformed, "%s line %d: %s", m.key, r.line, r.bad)
 			return emit(it)
 		}
+		if what, ok := r.other[m.imageCol]; ok {
+			it.reject(schema.ReasonBadReference, "%s line %d: column %q holds %s, not a path or an s3:// URI", m.key, r.line, m.imageCol, what)
+			return emit(it)
+		}
 		ref := strings.TrimSpace(r.fields[m.imageCol])
 		if k := strings.TrimSpace(r.fields[m.keyCol]); m.keyCol != "" && k != "" {
 			it.Key = k
@@ -76,6 +113,10 @@ func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error
 			return emit(it)
 		}
 		seen[it.Key] = true
+		if what, ok := r.other[m.promptCol]; ok {
+			it.reject(schema.ReasonPromptNotText, "%s line %d: column %q holds %s, not text", m.key, r.line, m.promptCol, what)
+			return emit(it)
+		}
 		prompt, ok := r.fields[m.promptCol]
 		switch {
 		case ref == "":
@@ -126,17 +167,12 @@ func jsonlRows(data []byte, fn func(manifestRow) error) error {
 			continue
 		}
 		var obj map[string]any
-		r := manifestRow{line: line}
+		r := newRow(line)
 		if err := json.Unmarshal(text, &obj); err != nil {
 			r.bad = "not a JSON object: " + err.Error()
 		} else {
-			r.fields = map[string]string{}
 			for k, v := range obj {
-				if s, ok := v.(string); ok {
-					r.fields[k] = s
-				} else if v != nil {
-					r.fields[k] = fmt.Sprint(v)
-				}
+				r.set(k, v)
 			}
 		}
 		if err := fn(r); err != nil {
@@ -147,6 +183,9 @@ func jsonlRows(data []byte, fn func(manifestRow) error) error {
 }
 
 func csvRows(data []byte, fn func(manifestRow) error) error {
+	// Spreadsheet programs save UTF-8 CSV with a byte-order mark; it is not
+	// part of the first column's name.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
@@ -158,18 +197,22 @@ func csvRows(data []byte, fn func(manifestRow) error) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
-		r := manifestRow{line: line}
 		var pe *csv.ParseError
+		var r manifestRow
 		switch {
 		case errors.As(err, &pe):
-			r.line, r.bad = pe.Line, pe.Err.Error()
+			// FieldPos must not be asked after an error: it panics.
+			r = newRow(pe.Line)
+			r.bad = pe.Err.Error()
 		case err != nil:
 			return err
-		case len(rec) != len(header):
-			r.bad = fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))
 		default:
-			r.fields = map[string]string{}
+			line, _ := cr.FieldPos(0)
+			r = newRow(line)
+			if len(rec) != len(header) {
+				r.bad = fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))
+				break
+			}
 			for i, h := range header {
 				r.fields[strings.TrimSpace(h)] = rec[i]
 			}
@@ -195,17 +238,9 @@ func parquetRows(data []byte, fn func(manifestRow) error) error {
 			}
 			return fmt.Errorf("Parquet manifest row %d: %w", line, err)
 		}
-		r := manifestRow{line: line, fields: map[string]string{}}
+		r := newRow(line)
 		for k, v := range m {
-			switch x := v.(type) {
-			case string:
-				r.fields[k] = x
-			case []byte:
-				r.fields[k] = string(x)
-			case nil:
-			default:
-				r.fields[k] = fmt.Sprint(x)
-			}
+			r.set(k, v)
 		}
 		if err := fn(r); err != nil {
 			return err

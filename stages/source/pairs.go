@@ -22,6 +22,7 @@ type pairSource struct {
 
 type pairParts struct {
 	images, prompts []string
+	imageSize       int64 // of the first image, from the listing
 }
 
 func (s *pairSource) run(ctx context.Context, emit func(*Input) error) error {
@@ -61,6 +62,9 @@ func (s *pairSource) run(ctx context.Context, emit func(*Input) error) error {
 			pending[stem] = p
 		}
 		if imageExts[ext] {
+			if len(p.images) == 0 {
+				p.imageSize = o.Size
+			}
 			p.images = append(p.images, o.Key)
 		} else {
 			p.prompts = append(p.prompts, o.Key)
@@ -80,7 +84,7 @@ func (s *pairSource) run(ctx context.Context, emit func(*Input) error) error {
 func (s *pairSource) pair(stem string, p *pairParts) *Input {
 	it := &Input{Key: stem}
 	if len(p.images) > 0 {
-		it.ImageKey = p.images[0]
+		it.ImageKey, it.imageSize = p.images[0], p.imageSize
 		it.SourceURI = s.bucket.URI(p.images[0])
 	} else {
 		it.SourceURI = s.bucket.URI(p.prompts[0])

@@ -31,6 +31,7 @@ type Input struct {
 	promptReady bool           // the source gave the prompt inline (manifest, tar)
 	imageReady  bool           // the source gave the image bytes (tar)
 	imageBucket storage.Reader // where ImageKey lives when not the input (s3:// references)
+	imageSize   int64          // the image's size from the listing; 0 when unknown
 }
 
 // reject marks the input rejected with a registered reason and drops its bytes.

@@ -14,33 +14,6 @@ import (
 	"github.com/twigdata/twigdata/storage"
 )
 
-// Prepare clears the output when asked to start over and proves it is
-// writable before any work.
-func Prepare(ctx context.Context, out storage.Bucket, overwrite bool) error {
-	var existing []string
-	for _, p := range schema.Owned() {
-		err := out.List(ctx, p, func(ob storage.Object) error {
-			existing = append(existing, ob.Key)
-			return nil
-		})
-		if err != nil && !storage.IsNotExist(err) {
-			return fmt.Errorf("output %s is not writable: %w (check the path and its permissions, or the bucket and credentials)", out.URI(""), err)
-		}
-	}
-	if overwrite {
-		for _, k := range existing {
-			if err := out.Delete(ctx, k); err != nil {
-				return fmt.Errorf("remove old %s: %w", out.URI(k), err)
-			}
-		}
-	}
-	probe := ".twigdata-write-probe"
-	if err := out.Put(ctx, probe, []byte("ok")); err != nil {
-		return fmt.Errorf("output %s is not writable: %w (check the path and its permissions, or the bucket policy)", out.URI(""), err)
-	}
-	return out.Delete(ctx, probe)
-}
-
 // RunID names one invocation's shards: sortable by time, unique by chance.
 func RunID() string {
 	var b [3]byte
@@ -69,16 +42,25 @@ func MarkPartition(ctx context.Context, out storage.Bucket, m schema.PartitionMa
 	return nil
 }
 
-// UnfinishedPartitions lists the partitions of n that have not marked themselves done.
-func UnfinishedPartitions(ctx context.Context, out storage.Reader, n int) ([]int, error) {
+// UnfinishedPartitions lists the partitions of n that have not marked
+// themselves done, and fails when a mark was made with other settings.
+func UnfinishedPartitions(ctx context.Context, out storage.Reader, n int, digest string, settings map[string]string) ([]int, error) {
 	var missing []int
 	for i := 0; i < n; i++ {
-		ok, err := storage.Exists(ctx, out, schema.PartitionMarkKey(i, n))
+		data, err := storage.ReadAll(ctx, out, schema.PartitionMarkKey(i, n), maxRecord)
+		if storage.IsNotExist(err) {
+			missing = append(missing, i)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			missing = append(missing, i)
+		var m schema.PartitionMark
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("%s is not a partition mark: %w", out.URI(schema.PartitionMarkKey(i, n)), err)
+		}
+		if m.ConfigDigest != digest {
+			return nil, fmt.Errorf("partition %d of %d was built with other settings: %s; rerun it with these settings", i, n, Differences(m.Settings, settings))
 		}
 	}
 	return missing, nil

@@ -35,7 +35,7 @@ type keyRow struct {
 // prefix limits the clean-up to the files this run may own (its partition's
 // shards); clean is false for a merge, which must not touch running
 // partitions' files.
-func LoadPrior(ctx context.Context, out storage.Bucket, digest string, retryRejects bool, prefix string, clean bool) (*Prior, error) {
+func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings map[string]string, retryRejects bool, prefix string, clean bool) (*Prior, error) {
 	p := &Prior{Done: map[string]bool{}}
 	complete, err := storage.Exists(ctx, out, schema.ManifestKey)
 	if err != nil {
@@ -62,9 +62,12 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, retryReje
 		if err := json.Unmarshal(data, &st); err != nil {
 			return nil, fmt.Errorf("%s is not a twigdata stats file: %w", out.URI(k), err)
 		}
+		if st.Shard == "" || len(st.Files) == 0 {
+			return nil, fmt.Errorf("%s is a damaged commit record (it names no files): delete it, and the shard files named after it, to redo that shard's inputs", out.URI(k))
+		}
 		if st.ConfigDigest != digest {
-			return nil, fmt.Errorf("output %s was built with other settings or models (config digest %s, this run %s): rerun with the same settings to resume, or pass --overwrite to start over",
-				out.URI(""), st.ConfigDigest, digest)
+			return nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or pass --overwrite to start over",
+				out.URI(""), Differences(st.Settings, settings))
 		}
 		for _, f := range st.Files {
 			committed[f.Path] = true
@@ -162,4 +165,28 @@ func dropTransient(ctx context.Context, out storage.Bucket, st *schema.ShardStat
 		return err
 	}
 	return out.Put(ctx, schema.StatsKey(st.Shard), append(b, '\n'))
+}
+
+// Differences names the settings that differ between a dataset and this run.
+func Differences(dataset, run map[string]string) string {
+	var diffs []string
+	keys := make([]string, 0, len(run))
+	for k := range run {
+		keys = append(keys, k)
+	}
+	for k := range dataset {
+		if _, ok := run[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if dataset[k] != run[k] {
+			diffs = append(diffs, fmt.Sprintf("--%s is %s in the dataset, %s in this run", k, storage.Quote(dataset[k]), storage.Quote(run[k])))
+		}
+	}
+	if len(diffs) == 0 {
+		return "its commit records carry another config digest (made by another twigdata version)"
+	}
+	return strings.Join(diffs, "; ")
 }

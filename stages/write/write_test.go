@@ -3,6 +3,7 @@ package write
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata/schema"
@@ -26,7 +27,7 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := NewWriter(out, Config{ShardRows: 2, ToolVersion: "test", Run: "r1", ConfigDigest: "d1", Policy: PolicyAll, Theta: 90})
+	w := NewWriter(out, Config{ShardRows: 2, ToolVersion: "test", Run: "r1", ConfigDigest: "d1", Settings: map[string]string{"theta": "90"}, Policy: PolicyAll, Theta: 90})
 	for i := 0; i < 3; i++ {
 		if err := w.Add(ctx, sample(fmt.Sprint("k", i), 95, 50, 90), nil); err != nil {
 			t.Fatal(err)
@@ -53,7 +54,7 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 	if err := out.Put(ctx, orphan, []byte("cut off")); err != nil {
 		t.Fatal(err)
 	}
-	prior, err := LoadPrior(ctx, out, "d1", false, schema.ShardPrefix, true)
+	prior, err := LoadPrior(ctx, out, "d1", map[string]string{"theta": "90"}, false, schema.ShardPrefix, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 	if ok, _ := storage.Exists(ctx, out, orphan); ok {
 		t.Error("the uncommitted file is still there")
 	}
-	if _, err := LoadPrior(ctx, out, "d2", false, schema.ShardPrefix, true); err == nil {
+	if _, err := LoadPrior(ctx, out, "d2", map[string]string{"theta": "80"}, false, schema.ShardPrefix, true); err == nil || !strings.Contains(err.Error(), `--theta is "90" in the dataset, "80" in this run`) {
 		t.Error("a rerun with other settings was not refused")
 	}
 }

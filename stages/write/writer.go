@@ -22,9 +22,10 @@ type Config struct {
 	ToolVersion string // recorded as the Parquet files' creator
 	// Run names this invocation's shards (see schema.ShardName).
 	Run          string
-	ConfigDigest string  // recorded in every stats file: resume refuses other settings
-	Policy       string  // task policy: PolicyAll or PolicyFaithful
-	ReflectShare float64 // target share of flawed reflect rows per shard; 0 keeps all
+	ConfigDigest string            // recorded in every stats file: resume refuses other settings
+	Settings     map[string]string // the settings behind the digest, to name what differs
+	Policy       string            // task policy: PolicyAll or PolicyFaithful
+	ReflectShare float64           // target share of flawed reflect rows per shard; 0 keeps all
 	Theta        int
 	// Progress, when set, is told the run's counts after every record.
 	Progress func(accepted, rejected int64)
@@ -162,7 +163,7 @@ func shardFile(key string, table schema.Table, rows int, data []byte) schema.Sha
 
 // commit writes the stats file that makes the shard part of the dataset.
 func (w *Writer) commit(ctx context.Context, st schema.ShardStats, t0 time.Time) error {
-	st.ConfigDigest = w.cfg.ConfigDigest
+	st.ConfigDigest, st.Settings = w.cfg.ConfigDigest, w.cfg.Settings
 	st.WriteSeconds = time.Since(t0).Seconds()
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {

@@ -1,0 +1,149 @@
+package write
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/storage"
+)
+
+// maxRecord bounds the commit records, marks and manifests read to judge
+// ownership: twigdata's are small, and a large file there is not one of them.
+const maxRecord = 64 << 20
+
+// Prepare makes sure the output is twigdata's to write before any work: every
+// file in it must be one a twigdata build wrote — a commit record, a shard a
+// commit record or a run record vouches for, a card, a manifest, a mark, a
+// lock — and a folder holding anything else is refused, naming a few of the
+// files, with or without --overwrite. With overwrite it then deletes the old
+// dataset (not the lock the caller holds). Last it proves the output writable.
+func Prepare(ctx context.Context, out storage.Bucket, overwrite bool) error {
+	ours, foreign, err := classify(ctx, out)
+	if err != nil {
+		return err
+	}
+	if len(foreign) > 0 {
+		shown := foreign[:min(len(foreign), 5)]
+		for i, k := range shown {
+			shown[i] = storage.Quote(k)
+		}
+		more := ""
+		if len(foreign) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(foreign)-len(shown))
+		}
+		return fmt.Errorf("output %s holds files twigdata did not write (%s%s): a build writes only into an empty folder or prefix or into a dataset of its own, and deletes nothing else, --overwrite included; choose another --out", out.URI(""), strings.Join(shown, ", "), more)
+	}
+	if overwrite {
+		for _, k := range ours {
+			if strings.HasPrefix(k, schema.ControlDir+"lock") {
+				continue
+			}
+			if err := out.Delete(ctx, k); err != nil {
+				return fmt.Errorf("remove old %s: %w", out.URI(k), err)
+			}
+		}
+	}
+	if err := out.Put(ctx, schema.ProbeKey, []byte("ok")); err != nil {
+		return fmt.Errorf("output %s is not writable: %w (check the path and its permissions, or the bucket policy)", out.URI(""), err)
+	}
+	return out.Delete(ctx, schema.ProbeKey)
+}
+
+// classify splits everything in the output into what twigdata wrote and the rest.
+func classify(ctx context.Context, out storage.Bucket) (ours, foreign []string, err error) {
+	var keys []string
+	err = out.List(ctx, "", func(o storage.Object) error {
+		keys = append(keys, o.Key)
+		return nil
+	})
+	if storage.IsNotExist(err) {
+		return nil, nil, nil // a folder that does not exist yet
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("output %s is not readable: %w (check the path and its permissions, or the bucket and credentials)", out.URI(""), err)
+	}
+	vouched := map[string]bool{}
+	runs := map[string]bool{}
+	var shards []string
+	for _, k := range keys {
+		ok := false
+		switch {
+		case k == schema.ProbeKey || strings.HasPrefix(k, schema.ControlDir+"lock"):
+			ok = true
+		case strings.HasPrefix(k, schema.ControlDir+"runs/"):
+			var r schema.RunRecord
+			if ok = readJSON(ctx, out, k, &r) && r.Run != ""; ok {
+				runs[r.Run] = true
+			}
+		case strings.HasPrefix(k, schema.StatsDir):
+			var st schema.ShardStats
+			if ok = readJSON(ctx, out, k, &st) && st.Shard != "" && len(st.Files) > 0; ok {
+				for _, f := range st.Files {
+					vouched[f.Path] = true
+				}
+			}
+		case strings.HasPrefix(k, "partitions/"):
+			var m schema.PartitionMark
+			ok = readJSON(ctx, out, k, &m) && m.Of > 1
+		case k == schema.ManifestKey:
+			var m schema.Manifest
+			if ok = readJSON(ctx, out, k, &m) && m.Tool == "twigdata"; ok {
+				for _, f := range m.Shards {
+					vouched[f.Path] = true
+				}
+			}
+		case k == schema.CardKey:
+			ok = isCard(ctx, out)
+		case schema.RunOfShard(k) != "" && isTableKey(k):
+			shards = append(shards, k)
+			continue
+		}
+		if ok {
+			ours = append(ours, k)
+		} else {
+			foreign = append(foreign, k)
+		}
+	}
+	// A shard is twigdata's when a commit record or the manifest names it, or
+	// when the run its name carries left a run record: a killed run's.
+	for _, k := range shards {
+		if vouched[k] || runs[schema.RunOfShard(k)] {
+			ours = append(ours, k)
+		} else {
+			foreign = append(foreign, k)
+		}
+	}
+	return ours, foreign, nil
+}
+
+func isTableKey(k string) bool {
+	for _, t := range schema.Tables() {
+		if strings.HasPrefix(k, t.Dir()) && !strings.Contains(k[len(t.Dir()):], "/") {
+			return true
+		}
+	}
+	return false
+}
+
+// readJSON decodes a small JSON object; false when it is not one.
+func readJSON(ctx context.Context, out storage.Reader, key string, v any) bool {
+	data, err := storage.ReadAll(ctx, out, key, maxRecord)
+	return err == nil && json.Unmarshal(data, v) == nil
+}
+
+// cardMark is in the header of every card twigdata writes.
+const cardMark = "\n- twigdata\n"
+
+// isCard reports whether README.md is a dataset card twigdata wrote.
+func isCard(ctx context.Context, out storage.Reader) bool {
+	data, err := storage.ReadAll(ctx, out, schema.CardKey, maxRecord)
+	if err != nil || !bytes.HasPrefix(data, []byte("---\n")) {
+		return false
+	}
+	end := bytes.Index(data[4:], []byte("\n---\n"))
+	return end > 0 && bytes.Contains(data[:end+5], []byte(cardMark)) && bytes.Contains(data, []byte("Built by twigdata"))
+}
