@@ -2,8 +2,11 @@ package schema
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -71,3 +74,40 @@ func Stream[T any](r io.ReaderAt, size int64, fn func(i int, row *T) error) erro
 		}
 	}
 }
+
+// Conforms reports whether a Parquet file has exactly the schema this
+// twigdata writes for T — the same columns, in the same order, with the same
+// types and repetition — naming what differs when it has not.
+func Conforms[T any](r io.ReaderAt, size int64) error {
+	f, err := parquet.OpenFile(r, size)
+	if err != nil {
+		return err
+	}
+	want := parquet.SchemaOf(new(T))
+	if parquet.EqualNodes(f.Schema(), want) {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, p := range f.Schema().Columns() {
+		have[strings.Join(p, ".")] = true
+	}
+	var missing, extra []string
+	for _, p := range want.Columns() {
+		k := strings.Join(p, ".")
+		if !have[k] {
+			missing = append(missing, k)
+		}
+		delete(have, k)
+	}
+	for k := range have {
+		extra = append(extra, k)
+	}
+	sort.Strings(extra)
+	if len(missing) > 0 || len(extra) > 0 {
+		return fmt.Errorf("%w: missing columns %v, unexpected columns %v", ErrSchemaMismatch, missing, extra)
+	}
+	return fmt.Errorf("%w in column types or order:\n%s\nwant:\n%s", ErrSchemaMismatch, f.Schema(), want)
+}
+
+// ErrSchemaMismatch is wrapped by Conforms when a file's schema is not twigdata's.
+var ErrSchemaMismatch = errors.New("schema differs from twigdata's")

@@ -12,6 +12,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Object is one listed entry.
@@ -216,4 +217,27 @@ func Quote(s string) string {
 		return fmt.Sprintf("%q… (%d bytes)", s[:maxQuoted], len(s))
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// Probe asks a bucket for one listing entry within timeout, so that an
+// endpoint that accepts connections but never answers fails in the time of
+// one request, with a message, instead of after every retry. A local folder
+// answers at once; a missing one is no fault here.
+func Probe(ctx context.Context, r Reader, timeout time.Duration) error {
+	if _, ok := r.(*S3); !ok {
+		return nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stop := errors.New("enough")
+	err := r.List(pctx, "", func(Object) error { return stop })
+	switch {
+	case err == nil, errors.Is(err, stop), IsNotExist(err):
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case pctx.Err() != nil:
+		return fmt.Errorf("%s: no answer within --s3-timeout %s: check --s3-endpoint or AWS_ENDPOINT_URL_S3, the network, or raise --s3-timeout", r.URI(""), timeout)
+	}
+	return err
 }

@@ -8,12 +8,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // the canvas images are JPEG
 	_ "image/png"
+	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
@@ -203,9 +206,21 @@ func streamTable[T any](ctx context.Context, shards []string, read func(string) 
 		if !ok {
 			continue
 		}
+		if err := schema.Conforms[T](bytes.NewReader(data), int64(len(data))); err != nil {
+			// A reader built for the documented schema would fail on it.
+			if errors.Is(err, schema.ErrSchemaMismatch) {
+				add(key, -1, "", "%v", err)
+			} else {
+				add(key, -1, "", "is not a complete Parquet file: %v", err)
+			}
+			continue
+		}
 		n := 0
 		err := schema.Stream(bytes.NewReader(data), int64(len(data)), func(i int, row *T) error {
 			n++
+			if field := invalidUTF8(reflect.ValueOf(row).Elem(), ""); field != "" {
+				add(key, i, field, "is not valid UTF-8: readers such as DuckDB refuse the shard")
+			}
 			check(key, i, row)
 			return ctx.Err()
 		})
@@ -216,4 +231,33 @@ func streamTable[T any](ctx context.Context, shards []string, read func(string) 
 		checkRows(key, n)
 	}
 	return total
+}
+
+// invalidUTF8 finds the first string field of a row that is not valid UTF-8,
+// by its path ("regions[1].caption"); "" when there is none.
+func invalidUTF8(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.String:
+		if !utf8.ValidString(v.String()) {
+			return path
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < v.NumField(); i++ {
+			name := strings.Split(t.Field(i).Tag.Get("parquet"), ",")[0]
+			if p := invalidUTF8(v.Field(i), strings.TrimPrefix(path+"."+name, ".")); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return "" // bytes, not text
+		}
+		for i := 0; i < v.Len(); i++ {
+			if p := invalidUTF8(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }

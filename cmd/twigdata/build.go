@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -137,6 +140,41 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	return b
 }
 
+// progressModes are the values --progress takes.
+var progressModes = []string{"auto", "bar", "log", "none"}
+
+// check refuses flag values no build can use, naming the flag and its range;
+// the build settings themselves are checked by stages.Config.Validate.
+func (b *buildFlags) check() error {
+	set := map[string]bool{}
+	b.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case set["in"] && strings.TrimSpace(b.in) == "":
+		return errors.New("--in is empty: give a folder, a manifest or shard file, or s3://bucket/prefix (leave --in out to build the bundled sample)")
+	case strings.TrimSpace(b.out) == "":
+		return errors.New("--out is empty: give a folder or s3://bucket/prefix for the dataset")
+	case b.logEvery <= 0:
+		return fmt.Errorf("--log-every %s must be above 0 (for example 10s)", b.logEvery)
+	case !slices.Contains(progressModes, b.progress):
+		return fmt.Errorf("--progress %q: want one of %s", b.progress, strings.Join(progressModes, ", "))
+	case b.s3Attempts < 1:
+		return fmt.Errorf("--s3-attempts %d must be at least 1", b.s3Attempts)
+	case b.s3Timeout <= 0:
+		return fmt.Errorf("--s3-timeout %s must be above 0", b.s3Timeout)
+	case b.grace < 0:
+		return fmt.Errorf("--grace %s must not be negative", b.grace)
+	case b.threads < 0:
+		return fmt.Errorf("--threads %d must not be negative (0: one per core)", b.threads)
+	case b.maxImageMB < 1 || b.maxImageMB > 1<<20:
+		return fmt.Errorf("--max-image-mb %d must be in 1..%d", b.maxImageMB, 1<<20)
+	case b.maxPromptKB < 1 || b.maxPromptKB > 1<<20:
+		return fmt.Errorf("--max-prompt-kb %d must be in 1..%d", b.maxPromptKB, 1<<20)
+	case set["partition-index"] && b.opts.PartitionCount < 2 && b.opts.PartitionIndex != 0:
+		return fmt.Errorf("--partition-index %d needs --partition-count above it", b.opts.PartitionIndex)
+	}
+	return nil
+}
+
 // applyConfig sets every flag named in the config file that was not given on the command line.
 func (b *buildFlags) applyConfig() error {
 	if b.config == "" {
@@ -188,6 +226,10 @@ func cmdBuild(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if err := b.applyConfig(); err != nil {
+		fmt.Fprintln(stderr, "twigdata build:", err)
+		return exitUsage
+	}
+	if err := b.check(); err != nil {
 		fmt.Fprintln(stderr, "twigdata build:", err)
 		return exitUsage
 	}
@@ -250,14 +292,22 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	if err != nil {
 		return stages.Summary{}, err
 	}
+	// A hung endpoint must fail in one request's time, not after every retry.
+	for _, r := range []storage.Reader{in, out} {
+		if err := storage.Probe(ctx, r, b.s3Timeout); err != nil {
+			return stages.Summary{}, err
+		}
+	}
 
 	o := b.opts
 	if o.PartitionIndex < 0 && o.PartitionCount > 1 && !o.Merge {
 		for _, env := range []string{"AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"} {
 			if v := os.Getenv(env); v != "" {
-				if _, err := fmt.Sscan(v, &o.PartitionIndex); err != nil {
-					return stages.Summary{}, fmt.Errorf("$%s=%q is not a partition index", env, v)
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil || n < 0 {
+					return stages.Summary{}, fmt.Errorf("$%s=%q is not a partition index (a whole number from 0)", env, v)
 				}
+				o.PartitionIndex = n
 				break
 			}
 		}

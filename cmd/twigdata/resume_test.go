@@ -21,6 +21,7 @@ import (
 	"github.com/twigdata/twigdata/internal/s3test"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/write"
 	"github.com/twigdata/twigdata/storage"
 )
 
@@ -485,4 +486,37 @@ func runWithEnv(args []string, stdout, stderr *bytes.Buffer, batchIndex bool) in
 	os.Setenv("AWS_BATCH_JOB_ARRAY_INDEX", "2")
 	defer func() { os.Unsetenv("AWS_BATCH_JOB_ARRAY_INDEX"); envMu.Unlock() }()
 	return run(args, stdout, stderr)
+}
+
+// Items 5 and 9 on S3: "#" in the output prefix was cut off as a URL
+// fragment, and a second build into a held output is refused.
+func TestS3OutputPrefixWithHashAndItsLock(t *testing.T) {
+	ctx := context.Background()
+	bucket := fmt.Sprintf("hash-%d", time.Now().UnixNano()%1e9)
+	if err := s3(t).CreateBucket(ctx, bucket); err != nil {
+		t.Fatal(err)
+	}
+	in := t.TempDir()
+	pairs(t, in, 2)
+	out := "s3://" + bucket + "/run#1/"
+	if code, text := cli("build", "--in", in, "--out", out); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, text)
+	}
+	b, err := storage.Open(ctx, "s3://"+bucket+"/", storage.S3Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := storage.Exists(ctx, b, "run#1/manifest.json"); !ok || err != nil {
+		t.Fatalf("no manifest under run#1/: %v", err)
+	}
+	outB, _ := storage.Open(ctx, out, storage.S3Config{})
+	lock, err := write.Acquire(ctx, outB, schema.LockKey(0, 1), "other-run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release(ctx)
+	code, text := cli("build", "--in", in, "--out", out)
+	if code != 1 || !strings.Contains(text, "being written by another twigdata build (run other-run") {
+		t.Fatalf("a build into a held S3 output: exit %d:\n%s", code, text)
+	}
 }

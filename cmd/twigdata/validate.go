@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/schema"
@@ -55,6 +57,12 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	dataset, code, ok := parseWithTarget(fs, args)
 	if !ok {
 		return code
+	}
+	for _, f := range []struct{ flag, path string }{{"--report", *report}, {"--grid", *grid}} {
+		if inside(f.path, dataset) {
+			fmt.Fprintf(stderr, "twigdata validate: %s %s lies inside the dataset: write it elsewhere (validate never changes a dataset)\n", f.flag, f.path)
+			return exitUsage
+		}
 	}
 	sig := newSignals(0, nil)
 	defer sig.done()
@@ -116,6 +124,26 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 }
 
 func isS3(s string) bool { return len(s) > 5 && s[:5] == "s3://" }
+
+// inside reports whether the local file path lies within the folder dir.
+func inside(path, dir string) bool {
+	if path == "" || isS3(dir) {
+		return false
+	}
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if rp, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		p = filepath.Join(rp, filepath.Base(p))
+	}
+	if rd, err := filepath.EvalSymlinks(d); err == nil {
+		d = rd
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
 
 func replay(ctx context.Context, samples []*schema.Sample, theta int, seed int64, n int, gridPath, segDir, capDir, ortLib string) (validate.ReplayReport, error) {
 	if err := annotators.Init(ortLib); err != nil {

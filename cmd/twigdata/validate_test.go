@@ -107,6 +107,30 @@ func TestValidateFindsEachKindOfCorruption(t *testing.T) {
 			b, _ = json.Marshal(m)
 			os.WriteFile(p, b, 0o644)
 		}, []string{"sha256: is ", "manifest.json says 0000"}},
+		{"string that is not UTF-8", func(t *testing.T, dir string) {
+			rewrite(t, onlyShard(t, dir, "samples"), func(rows []schema.Sample) { rows[2].Regions[1].Caption = "caf\xe9" })
+			refreshManifest(t, dir)
+		}, []string{"row 2 regions[1].caption: is not valid UTF-8"}},
+		{"shard missing a column, manifest updated", func(t *testing.T, dir string) {
+			// A rejects shard written without its detail column.
+			type short struct {
+				Key       string `parquet:"key"`
+				SourceURI string `parquet:"source_uri"`
+				Stage     string `parquet:"stage"`
+				Reason    string `parquet:"reason"`
+				Transient bool   `parquet:"transient"`
+			}
+			p := onlyShard(t, dir, "rejects")
+			b, _ := os.ReadFile(p)
+			rows, _ := schema.Decode[schema.Reject](bytes.NewReader(b), int64(len(b)))
+			var cut []short
+			for _, r := range rows {
+				cut = append(cut, short{r.Key, r.SourceURI, r.Stage, r.Reason, r.Transient})
+			}
+			out, _ := schema.Encode(cut, "test")
+			os.WriteFile(p, out, 0o644)
+			refreshManifest(t, dir)
+		}, []string{"rejects/part-", "missing columns [detail]"}},
 		{"task pointing at a missing sample", func(t *testing.T, dir string) {
 			rewrite(t, onlyShard(t, dir, "tasks"), func(rows []schema.Task) { rows[7].SampleID = "no-such-sample" })
 		}, []string{"tasks/part-", "row 7 sample_id", `"no-such-sample" names no sample`}},

@@ -147,6 +147,10 @@ func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error
 			return emit(it)
 		}
 		key, err := storage.CleanKey(path.Join(base, ref))
+		if errors.Is(err, storage.ErrInvalidKey) && !path.IsAbs(ref) && !strings.HasPrefix(path.Clean(path.Join(base, ref)), "..") {
+			it.reject(schema.ReasonInvalidName, "%s line %d: %v", m.key, r.line, err)
+			return emit(it)
+		}
 		if path.IsAbs(ref) || err != nil || strings.HasPrefix(key, "../") || key == ".." {
 			it.reject(schema.ReasonBadReference, "%s line %d: image %q must be a path inside the manifest's folder or an s3:// URI", m.key, r.line, ref)
 			return emit(it)
