@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench build ort versitygw testdata prompt-report vet fmt clean
+.PHONY: all run test bench build ort versitygw testdata prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -43,6 +43,20 @@ test: ort versitygw
 	@CGO_ENABLED=0 $(GO) test -count=1 $(PURE)
 	@echo "test: go test ./... (the first run compiles DuckDB: about a minute)"
 	@$(GO) test -count=1 -timeout 15m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.
+FUZZ := ./stages/source:FuzzManifestJSONL ./stages/source:FuzzManifestCSV ./stages/source:FuzzManifestParquet \
+	./stages/source:FuzzTar ./stages/source:FuzzPromptFile ./stages/imageproc:FuzzDecode \
+	./stages/imageproc:FuzzExifOrientation ./stages/prompt:FuzzParse ./schema:FuzzEscapeKey ./cmd/twigdata:FuzzConfigFile
+FUZZTIME ?= 30s
+
+## fuzz: run every fuzz target for FUZZTIME each (30s; make test runs a 3s smoke); a crasher is saved under the package's testdata/fuzz
+fuzz:
+	@set -o pipefail; for t in $(FUZZ); do \
+		echo "fuzz: $${t##*:} ($${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) $${t%%:*} 2>&1 | grep -E '^(fuzz: elapsed|--- FAIL|FAIL|ok|panic|\s+.*_test.go)' | tail -3 || exit 1; \
+	done
 
 ## bench: run the pipeline on $(BENCH_N) generated pairs and report throughput and overlap
 bench: ort
