@@ -48,6 +48,10 @@ Rerunning the same command after an interruption (Ctrl-C, SIGTERM, SIGKILL, a lo
 machine) resumes: committed shards are kept, files a killed run left uncommitted are
 deleted, and only inputs not yet in samples/ or rejects/ are processed.
 
+--out must be empty, missing or a twigdata dataset, apart from --in: twigdata deletes
+only what it wrote. A build holds a lock on --out (.twigdata/lock) while it runs; a
+second build into it fails naming the first.
+
 Every flag can also be set in --config FILE (YAML or JSON, keys are flag names
 without dashes); flags on the command line win over the file.
 
@@ -88,7 +92,7 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.in, "in", "", "input folder or s3://bucket/prefix of pairs (default: the sample bundled in the binary)")
 	f.StringVar(&b.out, "out", "twigdata-out", "output folder or s3://bucket/prefix for the dataset")
 	f.StringVar(&b.config, "config", "", "YAML or JSON file with flag values (keys are flag names)")
-	f.BoolVar(&b.overwrite, "overwrite", d.Overwrite, "delete the dataset already in --out and start over (by default a rerun resumes: committed shards are kept, only missing inputs are done)")
+	f.BoolVar(&b.overwrite, "overwrite", d.Overwrite, "delete the dataset already in --out and start over (by default a rerun resumes: committed shards are kept, only missing inputs are done); only files twigdata wrote are deleted")
 	f.BoolVar(&o.RetryRejects, "retry-rejects", d.RetryRejects, "also redo the inputs an earlier run rejected for transient reasons (for example an object that vanished mid-run)")
 	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory: model.onnx, config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.captioner, "captioner", "", "captioner model directory: encoder_model.onnx, decoder_model.onnx, config.json, vocab.json, preprocessor_config.json (default: bundled tiny model)")
@@ -327,6 +331,7 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	o.ToolVersion = twigdata.Version
 	o.Runtime = annotators.RuntimeVersion()
 	o.Settings = b.echo()
+	o.Settings["partition-index"] = fmt.Sprint(o.PartitionIndex) // as used, from the environment too
 	var ignored atomic.Int64
 	o.OnIgnored = func(string) { ignored.Add(1) }
 

@@ -408,6 +408,22 @@ func TestStalePartitionMarksDoNotMerge(t *testing.T) {
 		t.Fatalf("merge over a stale mark: exit %d:\n%s", code, text)
 	}
 	mustContain(t, text, "inputs are in no committed shard", "rerun partitions 1 of 2")
+	// A mark made with other settings is not merged either.
+	if code, text := cli(append(common, "--partition-index", "1")...); code != 0 {
+		t.Fatalf("rerun of partition 1: exit %d:\n%s", code, text)
+	}
+	markPath := filepath.Join(out, "partitions", schema.PartitionTag(1, 2)+".json")
+	mark, _ := os.ReadFile(markPath)
+	var m schema.PartitionMark
+	json.Unmarshal(mark, &m)
+	m.ConfigDigest, m.Settings["theta"] = "0000", "70"
+	mark, _ = json.Marshal(m)
+	os.WriteFile(markPath, mark, 0o644)
+	code, text = cli(append(common, "--merge")...)
+	if code != 1 {
+		t.Fatalf("merge over a mark with other settings: exit %d:\n%s", code, text)
+	}
+	mustContain(t, text, "partition 1 of 2 was built with other settings", `--theta is "70" in the dataset, "90" in this run`)
 	// --overwrite clears the marks too.
 	if code, text := cli("build", "--in", in, "--out", out, "--overwrite"); code != 0 {
 		t.Fatalf("overwrite: exit %d:\n%s", code, text)
