@@ -21,9 +21,16 @@ type Captioner struct {
 	// With decoder_with_past_model.onnx: the first step runs first (the full
 	// decoder, also returning the cache) and each later step runs past on the
 	// newest token only; pastNames are the cache inputs, in order.
-	first, past     *ort.DynamicAdvancedSession
-	pastNames       []string
-	useCache        bool
+	first, past *ort.DynamicAdvancedSession
+	pastNames   []string
+	useCache    bool
+	// With decoder_model_merged.onnx: one graph for both, its use_cache_branch
+	// input choosing; the first step gets empty past tensors of pastShapes
+	// (batch and length 0 filled in) and pastTypes.
+	merged          *ort.DynamicAdvancedSession
+	pastShapes      [][]int64
+	pastTypes       []ort.TensorElementDataType
+	pixels          ort.TensorElementDataType
 	pre             preprocess
 	bpe             *tokenizer.BPEDecoder
 	start, eos, pad int64
@@ -54,13 +61,33 @@ func firstID(vals ...*int64) (int64, bool) {
 }
 
 // LoadCaptioner opens a captioner directory: encoder_model.onnx (pixel_values →
-// last_hidden_state), decoder_model.onnx (input_ids int64 [B,T] +
-// encoder_hidden_states → logits [B,T,V]), config.json with the decoder start,
-// eos and pad ids, vocab.json and preprocessor_config.json.
+// last_hidden_state) and a decoder — decoder_model_merged.onnx (with a
+// use_cache_branch input), or decoder_model.onnx (input_ids int64 [B,T] +
+// encoder_hidden_states → logits [B,T,V]) with an optional
+// decoder_with_past_model.onnx — at the root or under onnx/, in the
+// directory's variant; config.json with the decoder start, eos and pad ids, a
+// tokenizer and preprocessor_config.json.
 func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 	dir.Role = "captioner"
-	if err := dir.need("encoder_model.onnx", "decoder_model.onnx", "config.json", "preprocessor_config.json"); err != nil {
-		return nil, err
+	// Everything missing is named at once.
+	var missing []string
+	for _, f := range []string{"config.json", "preprocessor_config.json"} {
+		if _, err := fs.Stat(dir.FS, f); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(dir.variantsOf("encoder_model")) == 0 {
+		missing = append(missing, "encoder_model.onnx")
+	}
+	if len(dir.variantsOf("decoder_model")) == 0 && len(dir.variantsOf("decoder_model_merged")) == 0 {
+		missing = append(missing, "decoder_model.onnx (or decoder_model_merged.onnx)")
+	}
+	if !dir.hasTokenizer() {
+		missing = append(missing, "vocab.json (or tokenizer.json)")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("captioner model directory %s: missing %s (a captioner directory holds encoder_model.onnx, decoder_model.onnx or decoder_model_merged.onnx, config.json, preprocessor_config.json and its tokenizer, at its root or under onnx/, as optimum-cli export onnx writes them)",
+			dir.Name, strings.Join(missing, ", "))
 	}
 	var cfg captionerConfig
 	if err := dir.json("config.json", &cfg); err != nil {
@@ -113,13 +140,22 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 		return nil, err
 	}
 	var encSum, decSum string
-	c.encoder, encSum, err = dir.onnxModel("encoder_model.onnx", dev,
+	var types map[string]ort.TensorElementDataType
+	c.encoder, encSum, types, err = dir.onnxModel("encoder_model", dev,
 		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}},
 		[]tensorSpec{{name: "last_hidden_state", dtype: ort.TensorElementDataTypeFloat, rank: 3}})
 	if err != nil {
 		return nil, err
 	}
-	c.decoder, decSum, err = dir.onnxModel("decoder_model.onnx", dev,
+	c.pixels = types["pixel_values"]
+	if dir.has("decoder_model_merged") {
+		if err := c.loadMerged(dir, dev, encSum); err != nil {
+			c.encoder.Destroy()
+			return nil, err
+		}
+		return c, nil
+	}
+	c.decoder, decSum, _, err = dir.onnxModel("decoder_model", dev,
 		[]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}},
 		[]tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 3}})
 	if err != nil {
@@ -134,6 +170,70 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 	return c, nil
 }
 
+// pastSpecs reads a decoder's past_key_values.* inputs: their names (sorted),
+// the specs of the inputs and of the matching present.* outputs, their shapes
+// and element types.
+func pastSpecs(dir ModelDir, base string) (names []string, pasts, presents []tensorSpec, shapes [][]int64, types []ort.TensorElementDataType, err error) {
+	file, err := dir.graph(base)
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	ins, _, err := dir.ioInfo(file)
+	if err != nil {
+		return nil, nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
+	}
+	byName := map[string]ort.InputOutputInfo{}
+	for _, in := range ins {
+		if strings.HasPrefix(in.Name, "past_key_values.") {
+			names = append(names, in.Name)
+			byName[in.Name] = in
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil, nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s has no past_key_values.* inputs: it is not a decoder with a cache", dir.Name, file)
+	}
+	for _, n := range names {
+		in := byName[n]
+		if len(in.Dimensions) != 4 {
+			return nil, nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s: %s has rank %d, want 4 [batch, heads, length, head size]", dir.Name, file, n, len(in.Dimensions))
+		}
+		pasts = append(pasts, tensorSpec{name: n, dtype: ort.TensorElementDataTypeFloat, rank: 4})
+		presents = append(presents, tensorSpec{name: "present." + strings.TrimPrefix(n, "past_key_values."), dtype: ort.TensorElementDataTypeFloat, rank: 4})
+		shapes = append(shapes, []int64(in.Dimensions))
+		types = append(types, in.DataType)
+	}
+	return names, pasts, presents, shapes, types, nil
+}
+
+// loadMerged opens decoder_model_merged.onnx: the first step runs its
+// no-cache branch on empty past tensors, every later step its cache branch on
+// the newest token.
+func (c *Captioner) loadMerged(dir ModelDir, dev Device, encSum string) error {
+	names, pasts, presents, shapes, types, err := pastSpecs(dir, "decoder_model_merged")
+	if err != nil {
+		return err
+	}
+	for i, sh := range shapes {
+		if sh[1] <= 0 || sh[3] <= 0 {
+			return fmt.Errorf("captioner model %s: decoder_model_merged %s has no fixed head count and size (%v): re-export it with optimum", dir.Name, names[i], sh)
+		}
+	}
+	ins := append([]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2},
+		{name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3},
+		{name: "use_cache_branch", dtype: ort.TensorElementDataTypeBool, rank: 1}}, pasts...)
+	outs := append([]tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 3}}, presents...)
+	var sum string
+	c.merged, sum, _, err = dir.onnxModel("decoder_model_merged", dev, ins, outs)
+	if err != nil {
+		return err
+	}
+	c.pastNames, c.pastShapes, c.pastTypes = names, shapes, types
+	c.useCache = true
+	c.id = "captioner@" + hashStrings(encSum, sum)
+	return nil
+}
+
 // ID is "captioner@<sha256 over the encoder and decoder hashes>".
 func (c *Captioner) ID() string { return c.id }
 
@@ -146,50 +246,49 @@ func (c *Captioner) Close() error {
 		c.first.Destroy()
 		c.past.Destroy()
 	}
-	c.encoder.Destroy()
-	return c.decoder.Destroy()
+	if c.merged != nil {
+		c.merged.Destroy()
+	}
+	if c.decoder != nil {
+		c.decoder.Destroy()
+	}
+	return c.encoder.Destroy()
 }
 
-// Cached reports whether decoding uses decoder_with_past_model.onnx.
+// Decoding names the decoder the directory gave.
+func (c *Captioner) Decoding() string {
+	switch {
+	case c.merged != nil:
+		return "merged decoder with a KV cache (decoder_model_merged.onnx)"
+	case c.past != nil:
+		return "decoder and decoder with past, KV-cached (decoder_model.onnx, decoder_with_past_model.onnx)"
+	}
+	return "decoder without a cache (decoder_model.onnx)"
+}
+
+// Cached reports whether decoding uses a cache (a with-past or merged decoder).
 func (c *Captioner) Cached() bool { return c.useCache }
 
 // SetCache turns KV-cached decoding off (or back on, when the directory has
-// a with-past decoder); both paths give the same captions.
-func (c *Captioner) SetCache(on bool) { c.useCache = on && c.past != nil }
+// a with-past decoder); both paths give the same captions. A merged decoder
+// always decodes with its cache.
+func (c *Captioner) SetCache(on bool) { c.useCache = c.merged != nil || (on && c.past != nil) }
 
 // loadPast opens decoder_with_past_model.onnx when the directory has one.
 // Its past_key_values.* inputs name the cache; decoder_model.onnx must return
 // the matching present.* outputs for the first step, else the directory is
 // used without the cache (the uncached path gives the same captions, slower).
 func (c *Captioner) loadPast(dir ModelDir, dev Device) error {
-	const file = "decoder_with_past_model.onnx"
-	if _, err := fs.Stat(dir.FS, file); err != nil {
+	if !dir.has("decoder_with_past_model") {
 		return nil
 	}
-	pastData, err := dir.read(file)
+	names, pasts, presents, _, _, err := pastSpecs(dir, "decoder_with_past_model")
 	if err != nil {
 		return err
 	}
-	ins, _, err := ort.GetInputOutputInfoWithONNXData(pastData)
-	if err != nil {
-		return fmt.Errorf("captioner model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
-	}
-	var pasts, presents []tensorSpec
-	for _, in := range ins {
-		if strings.HasPrefix(in.Name, "past_key_values.") {
-			c.pastNames = append(c.pastNames, in.Name)
-		}
-	}
-	sort.Strings(c.pastNames)
-	if len(c.pastNames) == 0 {
-		return fmt.Errorf("captioner model %s/%s has no past_key_values.* inputs: it is not a with-past decoder", dir.Name, file)
-	}
-	for _, n := range c.pastNames {
-		pasts = append(pasts, tensorSpec{name: n, dtype: ort.TensorElementDataTypeFloat, rank: 4})
-		presents = append(presents, tensorSpec{name: "present." + strings.TrimPrefix(n, "past_key_values."), dtype: ort.TensorElementDataTypeFloat, rank: 4})
-	}
+	c.pastNames = names
 	logits := tensorSpec{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 3}
-	c.first, _, err = dir.onnxModel("decoder_model.onnx", dev,
+	c.first, _, _, err = dir.onnxModel("decoder_model", dev,
 		[]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}},
 		append([]tensorSpec{logits}, presents...))
 	if err != nil {
@@ -197,7 +296,7 @@ func (c *Captioner) loadPast(dir ModelDir, dev Device) error {
 		return nil // no present.* outputs: decode without the cache
 	}
 	var pastSum string
-	c.past, pastSum, err = dir.onnxModel(file, dev,
+	c.past, pastSum, _, err = dir.onnxModel("decoder_with_past_model", dev,
 		append([]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}}, pasts...),
 		append([]tensorSpec{logits}, presents...))
 	if err != nil {
@@ -217,7 +316,7 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 		return nil, errEmptyBatch
 	}
 	B := int64(len(imgs))
-	px, err := ort.NewTensor(ort.NewShape(B, 3, int64(c.pre.H), int64(c.pre.W)), tensorPixels(imgs, c.pre))
+	px, err := floatTensor(ort.NewShape(B, 3, int64(c.pre.H), int64(c.pre.W)), tensorPixels(imgs, c.pre), c.pixels)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +348,8 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 		var outs []ort.Value
 		var err error
 		switch {
+		case c.merged != nil:
+			ids, outs, err = c.mergedStep(seqs, step, encOut[0], cache)
 		case c.useCache && step > 0:
 			last := make([]int64, B)
 			for b, s := range seqs {
@@ -275,7 +376,9 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 				err = c.decoder.Run([]ort.Value{ids, encOut[0]}, outs)
 			}
 		}
-		ids.Destroy()
+		if ids != nil {
+			ids.Destroy()
+		}
 		if err != nil {
 			return nil, fmt.Errorf("captioner decoder: run: %w", err)
 		}
@@ -283,14 +386,12 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 			v.Destroy()
 		}
 		cache = outs[1:]
-		logits, ok := outs[0].(*ort.Tensor[float32])
-		if !ok {
+		data, sh, err := floats(outs[0])
+		if err != nil {
 			outs[0].Destroy()
-			return nil, fmt.Errorf("captioner decoder: logits are not float32")
+			return nil, fmt.Errorf("captioner decoder: logits: %w", err)
 		}
-		sh := logits.GetShape()
 		steps, V := sh[1], int(sh[2])
-		data := logits.GetData()
 		all := true
 		for b := int64(0); b < B; b++ {
 			next := c.pad
@@ -322,6 +423,49 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 	return texts, nil
 }
 
+// mergedStep runs one step of a merged decoder: the whole sequence on empty
+// past tensors with use_cache_branch false first, then the newest token on
+// the cache.
+func (c *Captioner) mergedStep(seqs [][]int64, step int, enc ort.Value, cache []ort.Value) (*ort.Tensor[int64], []ort.Value, error) {
+	B := int64(len(seqs))
+	var flat []int64
+	T := int64(len(seqs[0]))
+	if step > 0 {
+		T = 1
+	}
+	for _, s := range seqs {
+		flat = append(flat, s[int64(len(s))-T:]...)
+	}
+	ids, err := ort.NewTensor(ort.NewShape(B, T), flat)
+	if err != nil {
+		return nil, nil, err
+	}
+	branch, err := ort.NewTensor(ort.NewShape(1), []bool{step > 0})
+	if err != nil {
+		return ids, nil, err
+	}
+	defer branch.Destroy()
+	pasts := cache
+	if step == 0 {
+		pasts = make([]ort.Value, len(c.pastShapes))
+		for i, sh := range c.pastShapes {
+			shape := ort.NewShape(B, sh[1], 0, sh[3])
+			if c.pastTypes[i] == ort.TensorElementDataTypeFloat16 {
+				pasts[i], err = ort.NewCustomDataTensor(shape, []byte{}, ort.TensorElementDataTypeFloat16)
+			} else {
+				pasts[i], err = ort.NewTensor(shape, []float32{})
+			}
+			if err != nil {
+				return ids, nil, fmt.Errorf("empty past tensor: %w", err)
+			}
+			defer pasts[i].Destroy()
+		}
+	}
+	outs := make([]ort.Value, 1+len(c.pastNames))
+	err = c.merged.Run(append([]ort.Value{ids, enc, branch}, pasts...), outs)
+	return ids, outs, err
+}
+
 func hashStrings(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
@@ -329,6 +473,16 @@ func hashStrings(parts ...string) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hasTokenizer reports whether the directory holds a tokenizer file.
+func (d ModelDir) hasTokenizer() bool {
+	for _, f := range []string{"vocab.json", "tokenizer.json"} {
+		if _, err := fs.Stat(d.FS, f); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // vocabulary reads the token→id map from vocab.json, or from tokenizer.json

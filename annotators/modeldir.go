@@ -1,8 +1,6 @@
 package annotators
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +17,11 @@ type ModelDir struct {
 	FS   fs.FS
 	Name string // shown in errors: the folder path or "bundled:segmenter"
 	Role string // "segmenter" or "captioner"
+	// Path is the folder on disk when the directory is one: sessions then
+	// load from the files, so ONNX Runtime finds external data beside them.
+	Path string
+	// Variant picks the graph files (see Variants); "" is fp32.
+	Variant string
 }
 
 // need checks that every file exists before anything is parsed, so a user sees
@@ -65,31 +68,37 @@ type tensorSpec struct {
 	why1  string // what dimension 1 must match, for the error
 }
 
-// onnxModel reads an .onnx file, checks its inputs and outputs against the
-// contract and opens a session over exactly those names; it also returns the
-// file's sha256, which names the annotator in every record.
-func (d ModelDir) onnxModel(file string, dev Device, inputs, outputs []tensorSpec) (*ort.DynamicAdvancedSession, string, error) {
+// onnxModel finds graph base in the chosen variant, checks its inputs and
+// outputs against the contract and opens a session over exactly those names.
+// It returns the file's sha256 (with its external data), which names the
+// annotator in every record, and each input's element type: a float input
+// may be float16 in a half-precision export, converted at the boundary.
+func (d ModelDir) onnxModel(base string, dev Device, inputs, outputs []tensorSpec) (*ort.DynamicAdvancedSession, string, map[string]ort.TensorElementDataType, error) {
 	if initPath == "" {
-		return nil, "", errNotInit
+		return nil, "", nil, errNotInit
 	}
-	data, err := d.read(file)
+	file, err := d.graph(base)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
-	sum := sha256.Sum256(data)
-	ins, outs, err := ort.GetInputOutputInfoWithONNXData(data)
+	sum, err := d.digest(file)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s model %s/%s: ONNX Runtime cannot load it: %w", d.Role, d.Name, file, err)
+		return nil, "", nil, err
 	}
-	if err := d.match(file, "input", inputs, ins); err != nil {
-		return nil, "", err
+	ins, outs, err := d.ioInfo(file)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%s model %s/%s: ONNX Runtime cannot load it: %w", d.Role, d.Name, file, err)
 	}
-	if err := d.match(file, "output", outputs, outs); err != nil {
-		return nil, "", err
+	types := map[string]ort.TensorElementDataType{}
+	if err := d.match(file, "input", inputs, ins, types); err != nil {
+		return nil, "", nil, err
+	}
+	if err := d.match(file, "output", outputs, outs, types); err != nil {
+		return nil, "", nil, err
 	}
 	opts, err := dev.sessionOptions()
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	defer opts.Destroy()
 	names := func(specs []tensorSpec) []string {
@@ -99,14 +108,14 @@ func (d ModelDir) onnxModel(file string, dev Device, inputs, outputs []tensorSpe
 		}
 		return out
 	}
-	s, err := ort.NewDynamicAdvancedSessionWithONNXData(data, names(inputs), names(outputs), opts)
+	s, err := d.newSession(file, names(inputs), names(outputs), opts)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s model %s/%s: create session on %s: %w", d.Role, d.Name, file, dev, err)
+		return nil, "", nil, fmt.Errorf("%s model %s/%s: create session on %s: %w", d.Role, d.Name, file, dev, err)
 	}
-	return s, hex.EncodeToString(sum[:]), nil
+	return s, sum, types, nil
 }
 
-func (d ModelDir) match(file, kind string, want []tensorSpec, have []ort.InputOutputInfo) error {
+func (d ModelDir) match(file, kind string, want []tensorSpec, have []ort.InputOutputInfo, types map[string]ort.TensorElementDataType) error {
 	byName := map[string]ort.InputOutputInfo{}
 	var list []string
 	for _, h := range have {
@@ -119,7 +128,9 @@ func (d ModelDir) match(file, kind string, want []tensorSpec, have []ort.InputOu
 			return fmt.Errorf("%s model %s/%s: no %s named %q (the model has: %s); export it with the standard names (optimum-cli export onnx)",
 				d.Role, d.Name, file, kind, w.name, strings.Join(list, ", "))
 		}
-		if h.DataType != w.dtype {
+		half := w.dtype == ort.TensorElementDataTypeFloat && h.DataType == ort.TensorElementDataTypeFloat16
+		types[w.name] = h.DataType
+		if h.DataType != w.dtype && !half {
 			return fmt.Errorf("%s model %s/%s: %s %q is %s, want %s",
 				d.Role, d.Name, file, kind, w.name, h.DataType, w.dtype)
 		}

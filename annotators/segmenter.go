@@ -16,16 +16,17 @@ import (
 type Segmenter struct {
 	session *ort.DynamicAdvancedSession
 	pre     preprocess
+	pixels  ort.TensorElementDataType // float32, or float16 in a half-precision export
 	labels  []string
 	id      string
 }
 
 // LoadSegmenter opens a segmenter directory: model.onnx (pixel_values float32
-// [B,3,H,W] → logits [B,C,h,w]), config.json with id2label, and
-// preprocessor_config.json.
+// or float16 [B,3,H,W] → logits [B,C,h,w]) at the root or under onnx/, in the
+// directory's variant, config.json with id2label, and preprocessor_config.json.
 func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	dir.Role = "segmenter"
-	if err := dir.need("model.onnx", "config.json", "preprocessor_config.json"); err != nil {
+	if err := dir.need("config.json", "preprocessor_config.json"); err != nil {
 		return nil, err
 	}
 	var cfg struct {
@@ -49,13 +50,13 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, sum, err := dir.onnxModel("model.onnx", dev,
+	s, sum, types, err := dir.onnxModel("model", dev,
 		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}},
 		[]tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 4, dim1: len(labels), why1: "config.json id2label"}})
 	if err != nil {
 		return nil, err
 	}
-	return &Segmenter{session: s, pre: pre, labels: labels, id: "segmenter@" + sum}, nil
+	return &Segmenter{session: s, pre: pre, pixels: types["pixel_values"], labels: labels, id: "segmenter@" + sum}, nil
 }
 
 // Labels are the class names, indexed by class id.
@@ -78,7 +79,7 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.M
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	in, err := ort.NewTensor(ort.NewShape(int64(len(imgs)), 3, int64(s.pre.H), int64(s.pre.W)), tensorPixels(imgs, s.pre))
+	in, err := floatTensor(ort.NewShape(int64(len(imgs)), 3, int64(s.pre.H), int64(s.pre.W)), tensorPixels(imgs, s.pre), s.pixels)
 	if err != nil {
 		return nil, err
 	}
@@ -88,16 +89,14 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.M
 		return nil, fmt.Errorf("segmenter: run: %w", err)
 	}
 	defer outs[0].Destroy()
-	logits, ok := outs[0].(*ort.Tensor[float32])
-	if !ok {
-		return nil, fmt.Errorf("segmenter: logits are not float32")
+	data, sh, err := floats(outs[0])
+	if err != nil {
+		return nil, fmt.Errorf("segmenter: logits: %w", err)
 	}
-	sh := logits.GetShape()
 	if len(sh) != 4 || int(sh[0]) != len(imgs) || int(sh[1]) != len(s.labels) {
 		return nil, fmt.Errorf("segmenter: logits shape %v, want [%d,%d,h,w] (id2label has %d classes)", sh, len(imgs), len(s.labels), len(s.labels))
 	}
 	C, H, W := int(sh[1]), int(sh[2]), int(sh[3])
-	data := logits.GetData()
 	maps := make([]segmap.Map, len(imgs))
 	plane := H * W
 	for b := range imgs {

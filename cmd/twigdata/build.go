@@ -69,6 +69,7 @@ type buildFlags struct {
 	in, out, config         string
 	segmenter, captioner    string
 	device, ortLib          string
+	variant                 string
 	threads                 int
 	overwrite               bool
 	progress                string
@@ -96,6 +97,7 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.BoolVar(&o.RetryRejects, "retry-rejects", d.RetryRejects, "also redo the inputs an earlier run rejected for transient reasons (for example an object that vanished mid-run)")
 	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory: model.onnx, config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.captioner, "captioner", "", "captioner model directory: encoder_model.onnx, decoder_model.onnx, config.json, vocab.json, preprocessor_config.json (default: bundled tiny model)")
+	f.StringVar(&b.variant, "model-variant", "fp32", "which graph files of the model directories to load: "+strings.Join(annotators.Variants(), ", ")+" (model.onnx, model_fp16.onnx, model_quantized.onnx, model_q4.onnx, …, at the root or under onnx/)")
 	f.StringVar(&b.device, "device", "cpu", "where models run: cpu, cuda or cuda:N (needs a CUDA build of ONNX Runtime in ONNXRUNTIME_LIB)")
 	f.StringVar(&b.ortLib, "ort-lib", "", "path of libonnxruntime.so (default: $ONNXRUNTIME_LIB, then .deps/onnxruntime/ of a checkout)")
 	f.IntVar(&b.threads, "threads", 0, "ONNX Runtime intra-op threads per session on CPU (0: one per core)")
@@ -167,6 +169,8 @@ func (b *buildFlags) check() error {
 		return fmt.Errorf("--s3-timeout %s must be above 0", b.s3Timeout)
 	case b.grace < 0:
 		return fmt.Errorf("--grace %s must not be negative", b.grace)
+	case !slices.Contains(annotators.Variants(), b.variant):
+		return fmt.Errorf("--model-variant %q: want one of %s", b.variant, strings.Join(annotators.Variants(), ", "))
 	case b.threads < 0:
 		return fmt.Errorf("--threads %d must not be negative (0: one per core)", b.threads)
 	case b.maxImageMB < 1 || b.maxImageMB > 1<<20:
@@ -271,12 +275,12 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	if err := annotators.Init(b.ortLib); err != nil {
 		return stages.Summary{}, err
 	}
-	seg, err := annotators.LoadSegmenter(modelDir(b.segmenter, "segmenter"), dev)
+	seg, err := annotators.LoadSegmenter(modelDir(b.segmenter, "segmenter", b.variant), dev)
 	if err != nil {
 		return stages.Summary{}, err
 	}
 	defer seg.Close()
-	capt, err := annotators.LoadCaptioner(modelDir(b.captioner, "captioner"), dev)
+	capt, err := annotators.LoadCaptioner(modelDir(b.captioner, "captioner", b.variant), dev)
 	if err != nil {
 		return stages.Summary{}, err
 	}
@@ -357,12 +361,14 @@ func (b *buildFlags) echo() map[string]any {
 	return m
 }
 
-func modelDir(path, role string) annotators.ModelDir {
+// modelDir opens a model directory on disk, or the bundled model of the role
+// when path is ""; variant picks its graph files.
+func modelDir(path, role, variant string) annotators.ModelDir {
 	if path == "" {
-		return annotators.ModelDir{FS: twigdata.Model(role), Name: "bundled:" + role}
+		return annotators.ModelDir{FS: twigdata.Model(role), Name: "bundled:" + role, Variant: variant}
 	}
 	var fsys fs.FS = os.DirFS(path)
-	return annotators.ModelDir{FS: fsys, Name: path}
+	return annotators.ModelDir{FS: fsys, Name: path, Path: path, Variant: variant}
 }
 
 // startProgress shows a bar on a terminal or logs periodically otherwise; the

@@ -4,8 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/twigdata/twigdata/annotators"
 )
@@ -16,7 +16,7 @@ Checks a model directory against the contract twigdata expects — the files of 
 Hugging Face Optimum export, input and output names, ranks and dtypes, labels or
 vocabulary — and prints what it found, or one message saying what to fix.
 The role is detected from the files (model.onnx: segmenter; encoder_model.onnx:
-captioner) unless given.
+captioner — at the root or under onnx/, in any variant) unless given.
 `
 
 func cmdModels(args []string, stdout, stderr io.Writer) int {
@@ -28,6 +28,7 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	role := fs.String("role", "", "segmenter or captioner (default: detected from the files)")
 	ortLib := fs.String("ort-lib", "", "path of libonnxruntime.so")
+	variant := fs.String("model-variant", "fp32", "which graph files to check: "+strings.Join(annotators.Variants(), ", "))
 	fs.Usage = func() { fmt.Fprint(stderr, modelsUsage); fs.PrintDefaults() }
 	// The directory may come before or after the flags.
 	rest := args[1:]
@@ -37,9 +38,9 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 	}
 	if *role == "" {
 		switch {
-		case exists(filepath.Join(dir, "model.onnx")):
+		case anyGraph(dir, "model"):
 			*role = "segmenter"
-		case exists(filepath.Join(dir, "encoder_model.onnx")):
+		case anyGraph(dir, "encoder_model"):
 			*role = "captioner"
 		default:
 			fmt.Fprintf(stderr, "twigdata models check: %s holds neither model.onnx (a segmenter) nor encoder_model.onnx (a captioner); pass --role to see what is missing\n", dir)
@@ -50,7 +51,7 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "twigdata models check:", err)
 		return exitFailure
 	}
-	md := annotators.ModelDir{FS: os.DirFS(dir), Name: dir}
+	md := modelDir(dir, *role, *variant)
 	switch *role {
 	case "segmenter":
 		s, err := annotators.LoadSegmenter(md, annotators.Device{})
@@ -60,8 +61,8 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 		}
 		defer s.Close()
 		h, w := s.InputSize()
-		fmt.Fprintf(stdout, "%s: segmenter OK\n  id: %s\n  input: pixel_values float32 [B,3,%d,%d]\n  labels: %d (%s …)\n",
-			dir, s.ID(), h, w, len(s.Labels()), firstN(s.Labels(), 5))
+		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: semantic segmentation (pixel_values [B,3,%d,%d] → logits [B,C,h,w])\n  variant: %s\n  id: %s\n  labels: %d (%s …)\n",
+			dir, h, w, *variant, s.ID(), len(s.Labels()), firstN(s.Labels(), 5))
 	case "captioner":
 		c, err := annotators.LoadCaptioner(md, annotators.Device{})
 		if err != nil {
@@ -69,7 +70,7 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 		defer c.Close()
-		fmt.Fprintf(stdout, "%s: captioner OK\n  id: %s\n  vocabulary: %d tokens\n", dir, c.ID(), c.VocabSize())
+		fmt.Fprintf(stdout, "%s: captioner OK\n  contract: vision encoder-decoder, %s\n  variant: %s\n  id: %s\n  vocabulary: %d tokens\n", dir, c.Decoding(), *variant, c.ID(), c.VocabSize())
 	default:
 		fmt.Fprintf(stderr, "twigdata models check: --role %q: want segmenter or captioner\n", *role)
 		return exitUsage
@@ -77,9 +78,17 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+// anyGraph reports whether dir holds graph base in some variant, at its root or under onnx/.
+func anyGraph(dir, base string) bool {
+	for _, sub := range []string{"", "onnx"} {
+		m, _ := filepath.Glob(filepath.Join(dir, sub, base+"*.onnx"))
+		for _, f := range m {
+			if !strings.Contains(strings.TrimPrefix(filepath.Base(f), base), "model") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func firstN(s []string, n int) string {

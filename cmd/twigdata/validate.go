@@ -149,12 +149,12 @@ func replay(ctx context.Context, samples []*schema.Sample, theta int, seed int64
 	if err := annotators.Init(ortLib); err != nil {
 		return validate.ReplayReport{}, err
 	}
-	seg, err := annotators.LoadSegmenter(modelDir(segDir, "segmenter"), annotators.Device{})
+	seg, err := annotators.LoadSegmenter(modelDir(segDir, "segmenter", "fp32"), annotators.Device{})
 	if err != nil {
 		return validate.ReplayReport{}, err
 	}
 	defer seg.Close()
-	capt, err := annotators.LoadCaptioner(modelDir(capDir, "captioner"), annotators.Device{})
+	capt, err := annotators.LoadCaptioner(modelDir(capDir, "captioner", "fp32"), annotators.Device{})
 	if err != nil {
 		return validate.ReplayReport{}, err
 	}

@@ -311,12 +311,12 @@ func TestReferenceGeneratorFollowsThePlan(t *testing.T) {
 	if err := annotators.Init(""); err != nil {
 		t.Fatal(err)
 	}
-	seg, err := annotators.LoadSegmenter(modelDir("", "segmenter"), annotators.Device{})
+	seg, err := annotators.LoadSegmenter(modelDir("", "segmenter", "fp32"), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer seg.Close()
-	capt, err := annotators.LoadCaptioner(modelDir("", "captioner"), annotators.Device{})
+	capt, err := annotators.LoadCaptioner(modelDir("", "captioner", "fp32"), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,243 @@
+package annotators
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// variantSuffixes name the graph files of each --model-variant, as the
+// Hub's ONNX repositories (Xenova/*, onnx-community/*) and Optimum name them:
+// model.onnx, model_fp16.onnx, model_quantized.onnx, model_q4.onnx, …
+var variantSuffixes = map[string]string{
+	"fp32": "", "fp16": "_fp16", "q8": "_quantized", "quantized": "_quantized", "q4": "_q4",
+	"int8": "_int8", "uint8": "_uint8", "bnb4": "_bnb4", "q4f16": "_q4f16",
+}
+
+// Variants lists the values --model-variant takes.
+func Variants() []string {
+	v := make([]string, 0, len(variantSuffixes))
+	for k := range variantSuffixes {
+		v = append(v, k)
+	}
+	sort.Strings(v)
+	return v
+}
+
+// graphDirs are where a model directory may keep its graphs: at the root (an
+// Optimum export) or under onnx/ (a ready-made Hub repository).
+var graphDirs = []string{"", "onnx/"}
+
+// variant is the directory's chosen variant; "" is fp32.
+func (d ModelDir) variant() string {
+	if d.Variant == "" {
+		return "fp32"
+	}
+	return d.Variant
+}
+
+// graph finds the file of graph base ("model", "encoder_model", …) in the
+// chosen variant, at the root or under onnx/. Missing, the error lists the
+// variants the directory does have of that graph.
+func (d ModelDir) graph(base string) (string, error) {
+	suffix, ok := variantSuffixes[d.variant()]
+	if !ok {
+		return "", fmt.Errorf("--model-variant %q: want one of %s", d.Variant, strings.Join(Variants(), ", "))
+	}
+	for _, dir := range graphDirs {
+		name := dir + base + suffix + ".onnx"
+		if _, err := fs.Stat(d.FS, name); err == nil {
+			return name, nil
+		}
+	}
+	present := d.variantsOf(base)
+	if len(present) == 0 {
+		return "", fmt.Errorf("%s model directory %s: missing %s.onnx (at its root or under onnx/, in any variant)", d.Role, d.Name, base)
+	}
+	return "", fmt.Errorf("%s model directory %s: no %s graph in variant %s; it has %s: pass --model-variant with one of them",
+		d.Role, d.Name, base, d.variant(), strings.Join(present, ", "))
+}
+
+// has reports whether the directory holds graph base in the chosen variant.
+func (d ModelDir) has(base string) bool {
+	_, err := d.graph(base)
+	return err == nil
+}
+
+// variantsOf lists the variants of graph base present, as "fp16 (onnx/model_fp16.onnx)".
+func (d ModelDir) variantsOf(base string) []string {
+	var out []string
+	for _, v := range Variants() {
+		if v == "quantized" {
+			continue // the same files as q8
+		}
+		for _, dir := range graphDirs {
+			name := dir + base + variantSuffixes[v] + ".onnx"
+			if _, err := fs.Stat(d.FS, name); err == nil {
+				out = append(out, fmt.Sprintf("%s (%s)", v, name))
+			}
+		}
+	}
+	return out
+}
+
+// externalData lists the external-data files beside a graph, as exporters
+// write them for models over 2 GB: model.onnx_data, model.onnx.data.
+func (d ModelDir) externalData(file string) []string {
+	var out []string
+	for _, n := range []string{file + "_data", file + ".data"} {
+		if _, err := fs.Stat(d.FS, n); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// digest is the sha256 over a graph and its external-data files: the weights
+// may live in either.
+func (d ModelDir) digest(file string) (string, error) {
+	h := sha256.New()
+	for _, n := range append([]string{file}, d.externalData(file)...) {
+		f, err := d.FS.Open(n)
+		if err != nil {
+			return "", fmt.Errorf("%s model directory %s: read %s: %w", d.Role, d.Name, n, err)
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ioInfo reads a graph's inputs and outputs: from the file on disk when the
+// directory is a folder (ONNX Runtime then finds external data beside it),
+// else from its bytes.
+func (d ModelDir) ioInfo(file string) ([]ort.InputOutputInfo, []ort.InputOutputInfo, error) {
+	if d.Path != "" {
+		return ort.GetInputOutputInfo(filepath.Join(d.Path, filepath.FromSlash(file)))
+	}
+	data, err := d.read(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ort.GetInputOutputInfoWithONNXData(data)
+}
+
+// newSession opens a session over the named inputs and outputs, from the
+// file on disk when there is one.
+func (d ModelDir) newSession(file string, ins, outs []string, opts *ort.SessionOptions) (*ort.DynamicAdvancedSession, error) {
+	if d.Path != "" {
+		return ort.NewDynamicAdvancedSession(filepath.Join(d.Path, filepath.FromSlash(file)), ins, outs, opts)
+	}
+	if len(d.externalData(file)) > 0 {
+		return nil, fmt.Errorf("%s has external data files: open the model directory from disk", path.Base(file))
+	}
+	data, err := d.read(file)
+	if err != nil {
+		return nil, err
+	}
+	return ort.NewDynamicAdvancedSessionWithONNXData(data, ins, outs, opts)
+}
+
+// floatTensor makes a tensor of data for an input of dtype float32 or
+// float16: a float16 export takes its pixels converted at the boundary.
+func floatTensor(shape ort.Shape, data []float32, dtype ort.TensorElementDataType) (ort.Value, error) {
+	if dtype != ort.TensorElementDataTypeFloat16 {
+		return ort.NewTensor(shape, data)
+	}
+	b := make([]byte, 2*len(data))
+	for i, f := range data {
+		binary.LittleEndian.PutUint16(b[2*i:], toHalf(f))
+	}
+	return ort.NewCustomDataTensor(shape, b, ort.TensorElementDataTypeFloat16)
+}
+
+// floats reads a float32 or float16 output as float32.
+func floats(v ort.Value) ([]float32, ort.Shape, error) {
+	switch t := v.(type) {
+	case *ort.Tensor[float32]:
+		return t.GetData(), t.GetShape(), nil
+	case *ort.CustomDataTensor:
+		if t.DataType() != ort.TensorElementDataTypeFloat16 {
+			return nil, nil, fmt.Errorf("output of element type %d, want float32 or float16", t.DataType())
+		}
+		b := t.GetData()
+		out := make([]float32, len(b)/2)
+		for i := range out {
+			out[i] = fromHalf(binary.LittleEndian.Uint16(b[2*i:]))
+		}
+		return out, t.GetShape(), nil
+	}
+	return nil, nil, fmt.Errorf("output is a %T, want a float32 or float16 tensor", v)
+}
+
+// toHalf converts to IEEE 754 binary16, rounding to nearest even.
+func toHalf(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23&0xff) - 127 + 15
+	mant := b & 0x7fffff
+	switch {
+	case b&0x7fffffff == 0:
+		return sign
+	case int(b>>23&0xff) == 0xff: // Inf or NaN
+		if mant != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	case exp >= 0x1f:
+		return sign | 0x7c00 // overflow: Inf
+	case exp <= 0:
+		if exp < -10 {
+			return sign // underflow: zero
+		}
+		mant |= 0x800000
+		shift := uint(14 - exp)
+		half := uint16(mant >> shift)
+		rem := mant & (1<<shift - 1)
+		mid := uint32(1) << (shift - 1)
+		if rem > mid || (rem == mid && half&1 == 1) {
+			half++
+		}
+		return sign | half
+	}
+	half := uint16(exp)<<10 | uint16(mant>>13)
+	rem := mant & 0x1fff
+	if rem > 0x1000 || (rem == 0x1000 && half&1 == 1) {
+		half++ // may carry into the exponent, which is right
+	}
+	return sign | half
+}
+
+// fromHalf converts IEEE 754 binary16 to float32.
+func fromHalf(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := int(h>>10) & 0x1f
+	mant := uint32(h & 0x3ff)
+	switch {
+	case exp == 0 && mant == 0:
+		return math.Float32frombits(sign)
+	case exp == 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case exp == 0: // subnormal: normalise
+		for mant&0x400 == 0 {
+			mant <<= 1
+			exp--
+		}
+		exp++
+		mant &= 0x3ff
+	}
+	return math.Float32frombits(sign | uint32(exp+127-15)<<23 | mant<<13)
+}
