@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench build ort versitygw testdata prompt-report fuzz vet fmt clean
+.PHONY: all run test bench build ort versitygw testdata models prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -66,6 +66,14 @@ bench: ort
 ## prompt-report: how often the prompt parser finds each T2I-CompBench category's structure (5.5K prompts)
 prompt-report:
 	@$(GO) test ./stages/prompt -count=1 -run TestPromptStructureOnCompBench -v | sed -n '/category/,/^---/p'
+
+## models: remake the twin models with the real exporters (torch, transformers, optimum from PyPI into .deps/models-venv; heavy, never run by CI) into testdata/models/twins
+models:
+	@echo "models: Python packages of scripts/models-requirements.txt into .deps/models-venv"
+	@test -x .deps/models-venv/bin/python || python3 -m venv .deps/models-venv
+	@.deps/models-venv/bin/pip install --quiet -r scripts/models-requirements.txt
+	@echo "models: scripts/make_models.py testdata/models/twins"
+	@.deps/models-venv/bin/python scripts/make_models.py testdata/models/twins
 
 ## testdata: regenerate the bundled sample and tiny models
 testdata:

@@ -62,3 +62,8 @@ require (
 	golang.org/x/xerrors v0.0.0-20240903120638-7835f813f4da // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// A copy of onnxruntime_go v1.27.0 with two fixes for float16 models
+// (outputs copied at half their byte size; tensors with no elements
+// refused): see internal/onnxruntime_go/PATCHED.md.
+replace github.com/yalue/onnxruntime_go => ./internal/onnxruntime_go

@@ -32,7 +32,7 @@ type Captioner struct {
 	pastTypes       []ort.TensorElementDataType
 	pixels          ort.TensorElementDataType
 	pre             preprocess
-	bpe             *tokenizer.BPEDecoder
+	tok             tokenizer.Decoder
 	start, eos, pad int64
 	maxLen          int
 	id              string
@@ -127,15 +127,10 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 	if c.maxLen <= 0 {
 		c.maxLen = 20
 	}
-	vocab, err := dir.vocabulary()
-	if err != nil {
+	var err error
+	if c.tok, err = dir.tokenizer(int(c.start), int(c.eos), int(c.pad)); err != nil {
 		return nil, err
 	}
-	bpe, err := tokenizer.NewBPEDecoder(vocab, int(c.start), int(c.eos), int(c.pad))
-	if err != nil {
-		return nil, fmt.Errorf("captioner model directory %s: %w", dir.Name, err)
-	}
-	c.bpe = bpe
 	if c.pre, err = dir.preprocessor(); err != nil {
 		return nil, err
 	}
@@ -238,7 +233,7 @@ func (c *Captioner) loadMerged(dir ModelDir, dev Device, encSum string) error {
 func (c *Captioner) ID() string { return c.id }
 
 // VocabSize is the number of token ids vocab.json covers.
-func (c *Captioner) VocabSize() int { return c.bpe.Size() }
+func (c *Captioner) VocabSize() int { return c.tok.Size() }
 
 // Close releases the sessions.
 func (c *Captioner) Close() error {
@@ -418,7 +413,7 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 	}
 	texts := make([]string, B)
 	for b, s := range seqs {
-		texts[b] = c.bpe.Decode(s)
+		texts[b] = c.tok.Decode(s)
 	}
 	return texts, nil
 }
@@ -485,37 +480,27 @@ func (d ModelDir) hasTokenizer() bool {
 	return false
 }
 
-// vocabulary reads the token→id map from vocab.json, or from tokenizer.json
-// (the Hugging Face tokenizers format: model.vocab plus added_tokens).
-func (d ModelDir) vocabulary() (map[string]int, error) {
+// tokenizer reads vocab.json (byte-level BPE) or tokenizer.json (byte-level
+// BPE or WordPiece, with added tokens); the special ids are skipped on decode.
+func (d ModelDir) tokenizer(special ...int) (tokenizer.Decoder, error) {
 	if _, err := fs.Stat(d.FS, "vocab.json"); err == nil {
 		var vocab map[string]int
 		if err := d.json("vocab.json", &vocab); err != nil {
 			return nil, err
 		}
-		return vocab, nil
+		dec, err := tokenizer.NewBPEDecoder(vocab, special...)
+		if err != nil {
+			return nil, fmt.Errorf("captioner model directory %s: %w", d.Name, err)
+		}
+		return dec, nil
 	}
-	if _, err := fs.Stat(d.FS, "tokenizer.json"); err != nil {
-		return nil, fmt.Errorf("captioner model directory %s: missing vocab.json (or tokenizer.json): the byte-level BPE vocabulary decodes token ids to text", d.Name)
-	}
-	var tok struct {
-		Model struct {
-			Type  string         `json:"type"`
-			Vocab map[string]int `json:"vocab"`
-		} `json:"model"`
-		AddedTokens []struct {
-			ID      int    `json:"id"`
-			Content string `json:"content"`
-		} `json:"added_tokens"`
-	}
-	if err := d.json("tokenizer.json", &tok); err != nil {
+	data, err := d.read("tokenizer.json")
+	if err != nil {
 		return nil, err
 	}
-	if len(tok.Model.Vocab) == 0 {
-		return nil, fmt.Errorf("captioner model directory %s: tokenizer.json has no model.vocab (a %q tokenizer); twigdata decodes byte-level BPE vocabularies", d.Name, tok.Model.Type)
+	dec, err := tokenizer.FromJSON(data, special...)
+	if err != nil {
+		return nil, fmt.Errorf("captioner model directory %s: %w", d.Name, err)
 	}
-	for _, a := range tok.AddedTokens {
-		tok.Model.Vocab[a.Content] = a.ID
-	}
-	return tok.Model.Vocab, nil
+	return dec, nil
 }

@@ -128,6 +128,9 @@ func (d ModelDir) ioInfo(file string) ([]ort.InputOutputInfo, []ort.InputOutputI
 	if d.Path != "" {
 		return ort.GetInputOutputInfo(filepath.Join(d.Path, filepath.FromSlash(file)))
 	}
+	if ext := d.externalData(file); len(ext) > 0 {
+		return nil, nil, fmt.Errorf("its weights are in external data files (%s), which ONNX Runtime reads beside the graph: open the model directory from disk", strings.Join(ext, ", "))
+	}
 	data, err := d.read(file)
 	if err != nil {
 		return nil, nil, err

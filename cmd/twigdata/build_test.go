@@ -25,6 +25,7 @@ import (
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/internal/testutil"
+	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/plan"
 )
 
@@ -624,5 +625,34 @@ func TestTaskPolicyAndReflectShare(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), fmt.Sprintf("%d flawed, %d faithful: 50.0%% flawed", flawed, faithful)) {
 		t.Errorf("summary does not print the balance:\n%s", stdout.String())
+	}
+}
+
+// TestBuildWithEveryTwin builds the bundled sample with each twin made by the
+// real exporter (testdata/models/twins) and checks that the shards load as a
+// trainer would load them. Random weights give meaningless words: the test
+// holds the structure, not the text.
+func TestBuildWithEveryTwin(t *testing.T) {
+	twins := "../../testdata/models/twins/"
+	for _, tc := range []struct{ seg, capt, variant string }{
+		{"segformer", "vit-gpt2", "fp32"},
+		{"segformer", "vit-bert", "fp32"},
+		{"segformer", "vit-gpt2", "fp16"},
+		{"segformer", "vit-bert", "q8"},
+	} {
+		t.Run(tc.seg+"+"+tc.capt+"/"+tc.variant, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "ds")
+			models := []string{"--segmenter", twins + tc.seg, "--captioner", twins + tc.capt, "--model-variant", tc.variant}
+			if code, text := cli(append([]string{"build", "--out", out}, models...)...); code != 0 {
+				t.Fatalf("exit %d:\n%s", code, text)
+			}
+			if code, text := cli(append([]string{"validate", out, "--sample", "1"}, models[:4]...)...); code != 0 || !strings.Contains(text, "loads cleanly") {
+				t.Fatalf("validate: exit %d:\n%s", code, text)
+			}
+			samples := testutil.ReadTable[schema.Sample](t, out, "samples")
+			if len(samples) == 0 || !strings.HasPrefix(samples[0].Segmenter, "segmenter@") || len(samples[0].Regions) != 3 {
+				t.Fatalf("%d samples", len(samples))
+			}
+		})
 	}
 }

@@ -1,0 +1,130 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Decoder turns token ids back into text.
+type Decoder interface {
+	// Decode maps ids to text, skipping special and unknown ids.
+	Decode(ids []int64) string
+	// Size is the number of ids the vocabulary covers.
+	Size() int
+}
+
+// FromJSON reads a Hugging Face tokenizers file (tokenizer.json): a
+// byte-level BPE model (GPT-2, BART, Florence-2) or a WordPiece model (BERT),
+// with its added tokens; the added tokens marked special, and the ids in
+// special, are skipped on decode.
+func FromJSON(data []byte, special ...int) (Decoder, error) {
+	var tok struct {
+		Model struct {
+			Type               string         `json:"type"`
+			Vocab              map[string]int `json:"vocab"`
+			ContinuingPrefix   *string        `json:"continuing_subword_prefix"`
+			UnkToken           string         `json:"unk_token"`
+			MaxInputCharsWords int            `json:"max_input_chars_per_word"`
+		} `json:"model"`
+		AddedTokens []struct {
+			ID      int    `json:"id"`
+			Content string `json:"content"`
+			Special bool   `json:"special"`
+		} `json:"added_tokens"`
+		Decoder *struct {
+			Type    string `json:"type"`
+			Prefix  string `json:"prefix"`
+			Cleanup *bool  `json:"cleanup"`
+		} `json:"decoder"`
+	}
+	if err := json.Unmarshal(data, &tok); err != nil {
+		return nil, fmt.Errorf("tokenizer.json is not valid JSON: %w", err)
+	}
+	if len(tok.Model.Vocab) == 0 {
+		return nil, fmt.Errorf("tokenizer.json has no model.vocab (a %q tokenizer)", tok.Model.Type)
+	}
+	for _, a := range tok.AddedTokens {
+		tok.Model.Vocab[a.Content] = a.ID
+		if a.Special {
+			special = append(special, a.ID)
+		}
+	}
+	switch tok.Model.Type {
+	case "BPE", "":
+		return NewBPEDecoder(tok.Model.Vocab, special...)
+	case "WordPiece":
+		prefix := "##"
+		if tok.Model.ContinuingPrefix != nil {
+			prefix = *tok.Model.ContinuingPrefix
+		}
+		cleanup := true
+		if tok.Decoder != nil && tok.Decoder.Cleanup != nil {
+			cleanup = *tok.Decoder.Cleanup
+		}
+		return NewWordPieceDecoder(tok.Model.Vocab, prefix, cleanup, special...)
+	}
+	return nil, fmt.Errorf("tokenizer.json has a %q model; twigdata decodes byte-level BPE and WordPiece", tok.Model.Type)
+}
+
+// WordPieceDecoder turns token ids back into text for a WordPiece vocabulary
+// (BERT and the BLIP and GIT captioners that use its tokenizer).
+type WordPieceDecoder struct {
+	tokens  []string
+	special map[int]bool
+	prefix  string // marks a piece that continues the word before it ("##")
+	cleanup bool
+}
+
+// NewWordPieceDecoder builds a decoder from a token→id map; ids in special
+// ([CLS], [SEP], [PAD]) are dropped from decoded text.
+func NewWordPieceDecoder(vocab map[string]int, prefix string, cleanup bool, special ...int) (*WordPieceDecoder, error) {
+	maxID := -1
+	for _, id := range vocab {
+		if id < 0 {
+			return nil, fmt.Errorf("vocabulary: negative id %d", id)
+		}
+		maxID = max(maxID, id)
+	}
+	d := &WordPieceDecoder{tokens: make([]string, maxID+1), special: map[int]bool{}, prefix: prefix, cleanup: cleanup}
+	for tok, id := range vocab {
+		d.tokens[id] = tok
+	}
+	for _, id := range special {
+		d.special[id] = true
+	}
+	return d, nil
+}
+
+// Size is the number of ids the vocabulary covers.
+func (d *WordPieceDecoder) Size() int { return len(d.tokens) }
+
+// Decode joins the pieces as the tokenizers library's WordPiece decoder does:
+// words separated by spaces, continuation pieces glued to the word before,
+// and with cleanup no space before punctuation or English contractions.
+func (d *WordPieceDecoder) Decode(ids []int64) string {
+	var b strings.Builder
+	for _, id := range ids {
+		if id < 0 || int(id) >= len(d.tokens) || d.special[int(id)] || d.tokens[id] == "" {
+			continue
+		}
+		t := d.tokens[id]
+		if rest, ok := strings.CutPrefix(t, d.prefix); ok && d.prefix != "" {
+			b.WriteString(rest)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t)
+	}
+	s := b.String()
+	if d.cleanup {
+		s = cleanup.Replace(s)
+	}
+	return strings.TrimSpace(s)
+}
+
+// cleanup undoes the spaces WordPiece puts before punctuation and
+// contractions, as the tokenizers library's cleanup does.
+var cleanup = strings.NewReplacer(" .", ".", " ?", "?", " !", "!", " ,", ",", " ' ", "'", " n't", "n't", " 'm", "'m", " 's", "'s", " 've", "'ve", " 're", "'re")

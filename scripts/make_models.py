@@ -1,0 +1,178 @@
+"""Makes the twin models: tiny, random-weight models built from Hugging Face
+`transformers` configs (no download) and exported to ONNX by the real
+exporter (optimum's `main_export`), in the layouts users have (an Optimum
+export at the folder's root; a Hub repository with its graphs under onnx/),
+with a quantized and a float16 variant and a graph with an external data
+file. `make models` runs it; its outputs are committed under
+testdata/models/twins/. Random weights caption nonsense: the twins prove the
+loaders (files, tensor names, dtypes, ranks, decoders, tokenizers), not text.
+"""
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+import onnx
+import torch
+from onnxruntime.quantization import QuantType, quantize_dynamic
+from onnxruntime.transformers.float16 import convert_float_to_float16
+from optimum.exporters.onnx import main_export
+from optimum.onnx import merge_decoders
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from transformers import (BertConfig, GPT2Config, GPT2TokenizerFast, PreTrainedTokenizerFast, SegformerConfig,
+                          SegformerForSemanticSegmentation, SegformerImageProcessor, ViTConfig, ViTImageProcessor,
+                          VisionEncoderDecoderConfig, VisionEncoderDecoderModel, BertTokenizerFast)
+
+OUT = sys.argv[1] if len(sys.argv) > 1 else "testdata/models/twins"
+torch.manual_seed(0)
+
+CITYSCAPES = ["road", "sidewalk", "building", "wall", "fence", "pole", "traffic light", "traffic sign", "vegetation",
+              "terrain", "sky", "person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle"]
+
+
+def corpus():
+    """The tokenizers learn their tiny vocabularies from T2I-CompBench prompts."""
+    base = os.environ.get("T2I_COMPBENCH_DIR", "../shared/data/t2i-compbench")
+    lines = []
+    for name in sorted(os.listdir(base)):
+        if name.endswith("_train.txt"):
+            with open(os.path.join(base, name), encoding="utf-8") as f:
+                lines += [l.strip() for l in f if l.strip()][:200]
+    return lines
+
+
+def note(dir_, how):
+    with open(os.path.join(dir_, "TWIN.md"), "w") as f:
+        f.write(how.strip() + "\n")
+
+
+def variants(graph, onnx_dir):
+    """model.onnx → model_quantized.onnx (dynamic int8, onnxruntime) and
+    model_fp16.onnx (float16 weights, inputs and outputs)."""
+    base = graph[:-len(".onnx")]
+    quantize_dynamic(graph, base + "_quantized.onnx", weight_type=QuantType.QUInt8)
+    m = convert_float_to_float16(onnx.load(graph), keep_io_types=False)
+    onnx.save(m, base + "_fp16.onnx")
+
+
+def segformer():
+    d = os.path.join(OUT, "segformer")
+    shutil.rmtree(d, ignore_errors=True)
+    cfg = SegformerConfig(num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[8, 16],
+                          patch_sizes=[7, 3], strides=[4, 2], num_attention_heads=[1, 1], mlp_ratios=[2, 2],
+                          decoder_hidden_size=16, num_labels=len(CITYSCAPES),
+                          id2label={i: l for i, l in enumerate(CITYSCAPES)},
+                          label2id={l: i for i, l in enumerate(CITYSCAPES)})
+    with tempfile.TemporaryDirectory() as tmp:
+        SegformerForSemanticSegmentation(cfg).eval().save_pretrained(tmp)
+        SegformerImageProcessor(size={"height": 64, "width": 64}).save_pretrained(tmp)
+        # The Hub layout: configs at the root, graphs under onnx/.
+        main_export(tmp, os.path.join(tmp, "export"), task="semantic-segmentation", do_validation=False)
+        os.makedirs(os.path.join(d, "onnx"))
+        for f in ("config.json", "preprocessor_config.json"):
+            shutil.copy(os.path.join(tmp, "export", f), d)
+        shutil.copy(os.path.join(tmp, "export", "model.onnx"), os.path.join(d, "onnx", "model.onnx"))
+    variants(os.path.join(d, "onnx", "model.onnx"), os.path.join(d, "onnx"))
+    note(d, """SegFormer (semantic segmentation), 19 Cityscapes labels, random weights, 64×64 input.
+Made by scripts/make_models.py: SegformerConfig(hidden_sizes=[8,16], depths=[1,1]) →
+optimum main_export(task="semantic-segmentation"), graphs moved under onnx/ as Hub repositories
+keep them; model_quantized.onnx by onnxruntime.quantization.quantize_dynamic (QUInt8),
+model_fp16.onnx by onnxruntime.transformers.float16 (float16 inputs and outputs).""")
+
+
+def byte_bpe(lines, size=400):
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(lines, trainers.BpeTrainer(vocab_size=size, special_tokens=["<|endoftext|>"],
+                                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    return GPT2TokenizerFast(tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
+                             pad_token="<|endoftext|>")
+
+
+def wordpiece(lines, size=300):
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece(prefix="##")
+    tok.train_from_iterator(lines, trainers.WordPieceTrainer(vocab_size=size, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
+    return BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]",
+                             cls_token="[CLS]", mask_token="[MASK]")
+
+
+def vit():
+    return ViTConfig(image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=64)
+
+
+def captioner(name, decoder_cfg, tokenizer, task, hub_layout, how):
+    d = os.path.join(OUT, name)
+    shutil.rmtree(d, ignore_errors=True)
+    cfg = VisionEncoderDecoderConfig.from_encoder_decoder_configs(vit(), decoder_cfg)
+    model = VisionEncoderDecoderModel(cfg).eval()
+    start = tokenizer.cls_token_id if tokenizer.cls_token_id is not None else tokenizer.bos_token_id
+    end = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+    model.config.decoder_start_token_id = start
+    model.config.eos_token_id = end
+    model.config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.decoder_start_token_id = start
+    model.generation_config.eos_token_id = end
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.max_length = 8
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(tmp)
+        main_export(tmp, os.path.join(tmp, "export"), task=task, do_validation=False)
+        ex = os.path.join(tmp, "export")
+        graphs = [f for f in os.listdir(ex) if f.endswith(".onnx")]
+        gdir = os.path.join(d, "onnx") if hub_layout else d
+        os.makedirs(gdir)
+        for f in os.listdir(ex):
+            if f.endswith(".onnx") or f.endswith(".onnx_data"):
+                shutil.copy(os.path.join(ex, f), gdir)
+            elif f.endswith(".json") or f.endswith(".txt"):
+                shutil.copy(os.path.join(ex, f), d)
+    # Every graph also in a quantized and a float16 variant, as Hub repositories ship them.
+    for g in sorted(graphs):
+        if g != "decoder_model_merged.onnx":
+            variants(os.path.join(gdir, g), gdir)
+    if "decoder_model_merged.onnx" in graphs:
+        # Converting a merged decoder's If subgraphs to float16 gives an
+        # invalid graph; the variants are merged from the converted decoders,
+        # as optimum merges the float32 ones.
+        for v in ("_fp16", "_quantized"):
+            merge_decoders(os.path.join(gdir, "decoder_model" + v + ".onnx"), os.path.join(gdir, "decoder_with_past_model" + v + ".onnx"),
+                           save_path=os.path.join(gdir, "decoder_model_merged" + v + ".onnx"), strict=False)
+    # The encoder keeps its weights in an external data file, as large exports do.
+    enc = os.path.join(gdir, "encoder_model.onnx")
+    onnx.save_model(onnx.load(enc), enc, save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="encoder_model.onnx_data", size_threshold=0)
+    note(d, how + "\nGraphs: " + ", ".join(sorted(graphs)) + ", each also as _quantized (onnxruntime quantize_dynamic, QUInt8) and _fp16 (onnxruntime.transformers.float16, float16 inputs and outputs; the merged variants merged from those with optimum's merge_decoders); encoder_model.onnx keeps its weights in encoder_model.onnx_data.")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    lines = corpus()
+    segformer()
+    gpt2_tok = byte_bpe(lines)
+    captioner("vit-gpt2", GPT2Config(vocab_size=len(gpt2_tok), n_positions=32, n_embd=32, n_layer=1, n_head=2,
+                                     add_cross_attention=True, bos_token_id=gpt2_tok.bos_token_id,
+                                     eos_token_id=gpt2_tok.eos_token_id),
+              gpt2_tok, "image-to-text-with-past", hub_layout=False,
+              how="""ViT encoder + GPT-2 decoder (VisionEncoderDecoder, image-to-text-with-past), random weights, 32×32 input,
+a byte-level BPE tokenizer (400 tokens) trained on T2I-CompBench prompts. Made by scripts/make_models.py with
+optimum main_export; the Optimum layout (graphs at the root), separate, with-past and merged decoders.""")
+    bert_tok = wordpiece(lines)
+    captioner("vit-bert", BertConfig(vocab_size=len(bert_tok), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=64, max_position_embeddings=32, is_decoder=True,
+                                     add_cross_attention=True),
+              bert_tok, "image-to-text", hub_layout=True,
+              how="""ViT encoder + BERT decoder (VisionEncoderDecoder, image-to-text), random weights, 32×32 input, a WordPiece
+tokenizer (300 tokens, tokenizer.json) trained on T2I-CompBench prompts, as BLIP- and GIT-style captioners
+use. Made by scripts/make_models.py with optimum main_export; the Hub layout (graphs under onnx/).""")
+
+
+if __name__ == "__main__":
+    main()
