@@ -250,6 +250,9 @@ func (c *Captioner) Close() error {
 	return c.encoder.Destroy()
 }
 
+// Preprocessing describes how images are prepared for the encoder.
+func (c *Captioner) Preprocessing() string { return c.pre.String() }
+
 // Decoding names the decoder the directory gave.
 func (c *Captioner) Decoding() string {
 	switch {
@@ -304,14 +307,29 @@ func (c *Captioner) loadPast(dir ModelDir, dev Device) error {
 	return nil
 }
 
-// Caption describes each image of a batch: one encoder run, then one decoder
-// run per generated token for the whole batch until every row ended.
+// Caption describes each image of a call, one batch per tensor shape.
 func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, error) {
 	if len(imgs) == 0 {
 		return nil, errEmptyBatch
 	}
-	B := int64(len(imgs))
-	px, err := floatTensor(ort.NewShape(B, 3, int64(c.pre.H), int64(c.pre.W)), tensorPixels(imgs, c.pre), c.pixels)
+	texts := make([]string, len(imgs))
+	for _, b := range c.pre.group(imgs) {
+		got, err := c.captionBatch(ctx, imgs, b)
+		if err != nil {
+			return nil, err
+		}
+		for n, i := range b.idx {
+			texts[i] = got[n]
+		}
+	}
+	return texts, nil
+}
+
+// captionBatch describes one batch: one encoder run, then one decoder run
+// per generated token for the whole batch until every row ended.
+func (c *Captioner) captionBatch(ctx context.Context, imgs []image.Image, bt batch) ([]string, error) {
+	B := int64(len(bt.idx))
+	px, err := floatTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), c.pre.pixels(imgs, bt), c.pixels)
 	if err != nil {
 		return nil, err
 	}

@@ -65,13 +65,66 @@ func (s *Segmenter) Labels() []string { return s.labels }
 // ID is "segmenter@<sha256 of model.onnx>", recorded with every annotation.
 func (s *Segmenter) ID() string { return s.id }
 
-// InputSize is the model's input height and width.
-func (s *Segmenter) InputSize() (int, int) { return s.pre.H, s.pre.W }
+// Preprocessing describes how images are prepared for the model.
+func (s *Segmenter) Preprocessing() string { return s.pre.String() }
 
 // Close releases the session.
 func (s *Segmenter) Close() error { return s.session.Destroy() }
 
-// Segment labels a batch of images in one session run.
+// segment runs one batch of one tensor shape and fills in its maps; a padded
+// image's map is cut back to its content.
+func (s *Segmenter) segment(imgs []image.Image, b batch, maps []segmap.Map) error {
+	in, err := floatTensor(ort.NewShape(int64(len(b.idx)), 3, int64(b.H), int64(b.W)), s.pre.pixels(imgs, b), s.pixels)
+	if err != nil {
+		return err
+	}
+	defer in.Destroy()
+	outs := []ort.Value{nil}
+	if err := s.session.Run([]ort.Value{in}, outs); err != nil {
+		return fmt.Errorf("segmenter: run: %w", err)
+	}
+	defer outs[0].Destroy()
+	data, sh, err := floats(outs[0])
+	if err != nil {
+		return fmt.Errorf("segmenter: logits: %w", err)
+	}
+	if len(sh) != 4 || int(sh[0]) != len(b.idx) || int(sh[1]) != len(s.labels) {
+		return fmt.Errorf("segmenter: logits shape %v, want [%d,%d,h,w] (id2label has %d classes)", sh, len(b.idx), len(s.labels), len(s.labels))
+	}
+	C, H, W := int(sh[1]), int(sh[2]), int(sh[3])
+	plane := H * W
+	for n, i := range b.idx {
+		// The cells of the content, padding left out.
+		cw := min(W, (b.con[n].X*W+b.W-1)/b.W)
+		ch := min(H, (b.con[n].Y*H+b.H-1)/b.H)
+		m := segmap.Map{W: cw, H: ch, Labels: make([]uint16, cw*ch), Conf: make([]float32, cw*ch)}
+		base := n * C * plane
+		for y := 0; y < ch; y++ {
+			for x := 0; x < cw; x++ {
+				p := y*W + x
+				best, bestV := 0, float32(math.Inf(-1))
+				for c := 0; c < C; c++ {
+					if v := data[base+c*plane+p]; v > bestV {
+						best, bestV = c, v
+					}
+				}
+				var z float64
+				for c := 0; c < C; c++ {
+					// Classes 20 logits below the best add under 2e-9 each: skip the exp.
+					if d := data[base+c*plane+p] - bestV; d > -20 {
+						z += math.Exp(float64(d))
+					}
+				}
+				m.Labels[y*cw+x] = uint16(best)
+				m.Conf[y*cw+x] = float32(1 / z)
+			}
+		}
+		maps[i] = m
+	}
+	return nil
+}
+
+// Segment labels a batch of images, one session run per tensor shape.
 func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.Map, error) {
 	if len(imgs) == 0 {
 		return nil, errEmptyBatch
@@ -79,47 +132,11 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.M
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	in, err := floatTensor(ort.NewShape(int64(len(imgs)), 3, int64(s.pre.H), int64(s.pre.W)), tensorPixels(imgs, s.pre), s.pixels)
-	if err != nil {
-		return nil, err
-	}
-	defer in.Destroy()
-	outs := []ort.Value{nil}
-	if err := s.session.Run([]ort.Value{in}, outs); err != nil {
-		return nil, fmt.Errorf("segmenter: run: %w", err)
-	}
-	defer outs[0].Destroy()
-	data, sh, err := floats(outs[0])
-	if err != nil {
-		return nil, fmt.Errorf("segmenter: logits: %w", err)
-	}
-	if len(sh) != 4 || int(sh[0]) != len(imgs) || int(sh[1]) != len(s.labels) {
-		return nil, fmt.Errorf("segmenter: logits shape %v, want [%d,%d,h,w] (id2label has %d classes)", sh, len(imgs), len(s.labels), len(s.labels))
-	}
-	C, H, W := int(sh[1]), int(sh[2]), int(sh[3])
 	maps := make([]segmap.Map, len(imgs))
-	plane := H * W
-	for b := range imgs {
-		m := segmap.Map{W: W, H: H, Labels: make([]uint16, plane), Conf: make([]float32, plane)}
-		base := b * C * plane
-		for p := 0; p < plane; p++ {
-			best, bestV := 0, float32(math.Inf(-1))
-			for c := 0; c < C; c++ {
-				if v := data[base+c*plane+p]; v > bestV {
-					best, bestV = c, v
-				}
-			}
-			var z float64
-			for c := 0; c < C; c++ {
-				// Classes 20 logits below the best add under 2e-9 each: skip the exp.
-				if d := data[base+c*plane+p] - bestV; d > -20 {
-					z += math.Exp(float64(d))
-				}
-			}
-			m.Labels[p] = uint16(best)
-			m.Conf[p] = float32(1 / z)
+	for _, b := range s.pre.group(imgs) {
+		if err := s.segment(imgs, b, maps); err != nil {
+			return nil, err
 		}
-		maps[b] = m
 	}
 	return maps, nil
 }

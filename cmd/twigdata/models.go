@@ -60,9 +60,8 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 		defer s.Close()
-		h, w := s.InputSize()
-		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: semantic segmentation (pixel_values [B,3,%d,%d] → logits [B,C,h,w])\n  variant: %s\n  id: %s\n  labels: %d (%s …)\n",
-			dir, h, w, *variant, s.ID(), len(s.Labels()), firstN(s.Labels(), 5))
+		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: semantic segmentation (pixel_values [B,3,H,W] → logits [B,C,h,w])\n  variant: %s\n  preprocessing: %s\n  id: %s\n  labels: %d (%s …)\n",
+			dir, *variant, s.Preprocessing(), s.ID(), len(s.Labels()), firstN(s.Labels(), 5))
 	case "captioner":
 		c, err := annotators.LoadCaptioner(md, annotators.Device{})
 		if err != nil {
@@ -70,7 +69,7 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 		defer c.Close()
-		fmt.Fprintf(stdout, "%s: captioner OK\n  contract: vision encoder-decoder, %s\n  variant: %s\n  id: %s\n  vocabulary: %d tokens\n", dir, c.Decoding(), *variant, c.ID(), c.VocabSize())
+		fmt.Fprintf(stdout, "%s: captioner OK\n  contract: vision encoder-decoder, %s\n  variant: %s\n  preprocessing: %s\n  id: %s\n  vocabulary: %d tokens\n", dir, c.Decoding(), *variant, c.Preprocessing(), c.ID(), c.VocabSize())
 	default:
 		fmt.Fprintf(stderr, "twigdata models check: --role %q: want segmenter or captioner\n", *role)
 		return exitUsage
