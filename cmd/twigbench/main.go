@@ -164,6 +164,9 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	if err := sweepBatch(ctx, o, scheduled); err != nil {
 		return err
 	}
+	if err := perModel(ctx, o, scheduled, dev); err != nil {
+		return err
+	}
 	if resumeAt > 0 {
 		return measureResume(ctx, o, sum, resumeAt)
 	}
@@ -192,6 +195,77 @@ func sweepBatch(ctx context.Context, o stages.Config, items []*stages.Item) erro
 			return err
 		}
 		fmt.Printf("  batch %2d: %7.1f samples/s (%d calls)\n", b, float64(len(items))/stats.Wall.Seconds(), stats.Stages[0].Batches)
+	}
+	return nil
+}
+
+// twinsDir holds the twin models made by the real exporters (make models).
+const twinsDir = "testdata/models/twins"
+
+// perModel runs the annotate stage alone with each twin model and variant
+// over the same scheduled samples (the first 512), batch 16.
+func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev annotators.Device) error {
+	items = items[:min(len(items), 512)]
+	fmt.Printf("\nannotate alone by model (%d samples, batch %d; twins: random weights, real export graphs):\n", len(items), o.BatchSize)
+	load := func(seg, capt, variant string) (*annotators.Segmenter, *annotators.Captioner, error) {
+		open := func(name string) annotators.ModelDir {
+			if name == "" {
+				return annotators.ModelDir{}
+			}
+			p := filepath.Join(twinsDir, name)
+			return annotators.ModelDir{FS: os.DirFS(p), Name: p, Path: p, Variant: variant}
+		}
+		sd, cd := open(seg), open(capt)
+		if seg == "" {
+			sd = annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}
+		}
+		if capt == "" {
+			cd = annotators.ModelDir{FS: twigdata.Model("captioner"), Name: "bundled:captioner"}
+		}
+		s, err := annotators.LoadSegmenter(sd, dev)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := annotators.LoadCaptioner(cd, dev)
+		if err != nil {
+			s.Close()
+			return nil, nil, err
+		}
+		return s, c, nil
+	}
+	for _, m := range []struct{ seg, capt, variant string }{
+		{"", "", "fp32"}, {"segformer", "", "fp32"}, {"segformer", "", "q8"}, {"segformer", "", "fp16"},
+		{"", "vit-gpt2", "fp32"}, {"", "vit-gpt2", "q8"}, {"", "vit-gpt2", "fp16"}, {"", "vit-bert", "fp32"},
+	} {
+		seg, capt, err := load(m.seg, m.capt, m.variant)
+		if err != nil {
+			return err
+		}
+		o.Segmenter, o.Captioner = seg, capt
+		var st pipeline.Stage[*stages.Item]
+		for _, s := range stages.Stages(o) {
+			if s.Name == "annotate" {
+				st = s
+			}
+		}
+		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
+			Source: pipeline.FromSlice(items),
+			Stages: []pipeline.Stage[*stages.Item]{st},
+			Done:   (*stages.Item).Rejected,
+			Sink:   func(context.Context, *stages.Item) error { return nil },
+		})
+		seg.Close()
+		capt.Close()
+		if err != nil {
+			return err
+		}
+		name := func(s, role string) string {
+			if s == "" {
+				return "bundled " + role
+			}
+			return s
+		}
+		fmt.Printf("  %-18s + %-18s %-5s %7.1f samples/s\n", name(m.seg, "segmenter"), name(m.capt, "captioner"), m.variant, float64(len(items))/stats.Wall.Seconds())
 	}
 	return nil
 }
