@@ -24,22 +24,6 @@ type ModelDir struct {
 	Variant string
 }
 
-// need checks that every file exists before anything is parsed, so a user sees
-// the whole list of what is missing at once.
-func (d ModelDir) need(files ...string) error {
-	var missing []string
-	for _, f := range files {
-		if _, err := fs.Stat(d.FS, f); err != nil {
-			missing = append(missing, f)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%s model directory %s: missing %s (a %s directory holds %s, as a Hugging Face Optimum export writes them)",
-			d.Role, d.Name, strings.Join(missing, ", "), d.Role, strings.Join(files, ", "))
-	}
-	return nil
-}
-
 func (d ModelDir) read(name string) ([]byte, error) {
 	b, err := fs.ReadFile(d.FS, name)
 	if err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"io/fs"
 	"math"
 	"strconv"
+	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -26,8 +28,18 @@ type Segmenter struct {
 // directory's variant, config.json with id2label, and preprocessor_config.json.
 func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	dir.Role = "segmenter"
-	if err := dir.need("config.json", "preprocessor_config.json"); err != nil {
-		return nil, err
+	var missing []string
+	if len(dir.variantsOf("model")) == 0 {
+		missing = append(missing, "model.onnx")
+	}
+	for _, f := range []string{"config.json", "preprocessor_config.json"} {
+		if _, err := fs.Stat(dir.FS, f); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("segmenter model directory %s: missing %s (a segmenter directory holds model.onnx — at its root or under onnx/ — config.json and preprocessor_config.json, as a Hugging Face Optimum export or Hub repository has them)",
+			dir.Name, strings.Join(missing, ", "))
 	}
 	var cfg struct {
 		ID2Label map[string]string `json:"id2label"`
