@@ -173,24 +173,29 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	return nil
 }
 
+// annotateAlone runs the annotate stage of o by itself over items.
+func annotateAlone(ctx context.Context, o stages.Config, items []*stages.Item) (pipeline.Stats, error) {
+	var st pipeline.Stage[*stages.Item]
+	for _, s := range stages.Stages(o) {
+		if s.Name == "annotate" {
+			st = s
+		}
+	}
+	return pipeline.Run(ctx, pipeline.Config[*stages.Item]{
+		Source: pipeline.FromSlice(items),
+		Stages: []pipeline.Stage[*stages.Item]{st},
+		Done:   (*stages.Item).Rejected,
+		Sink:   func(context.Context, *stages.Item) error { return nil },
+	})
+}
+
 // sweepBatch runs the annotate stage alone at several batch sizes over the
 // same scheduled samples.
 func sweepBatch(ctx context.Context, o stages.Config, items []*stages.Item) error {
 	fmt.Printf("\nannotate alone by batch size (%d samples, each = 1 segmenter image + %d captioner images):\n", len(items), 1+o.K)
 	for _, b := range []int{1, 8, 32} {
 		o.BatchSize = b
-		var st pipeline.Stage[*stages.Item]
-		for _, s := range stages.Stages(o) {
-			if s.Name == "annotate" {
-				st = s
-			}
-		}
-		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
-			Source: pipeline.FromSlice(items),
-			Stages: []pipeline.Stage[*stages.Item]{st},
-			Done:   (*stages.Item).Rejected,
-			Sink:   func(context.Context, *stages.Item) error { return nil },
-		})
+		stats, err := annotateAlone(ctx, o, items)
 		if err != nil {
 			return err
 		}
@@ -242,18 +247,7 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 			return err
 		}
 		o.Segmenter, o.Captioner = seg, capt
-		var st pipeline.Stage[*stages.Item]
-		for _, s := range stages.Stages(o) {
-			if s.Name == "annotate" {
-				st = s
-			}
-		}
-		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
-			Source: pipeline.FromSlice(items),
-			Stages: []pipeline.Stage[*stages.Item]{st},
-			Done:   (*stages.Item).Rejected,
-			Sink:   func(context.Context, *stages.Item) error { return nil },
-		})
+		stats, err := annotateAlone(ctx, o, items)
 		seg.Close()
 		capt.Close()
 		if err != nil {
