@@ -33,7 +33,7 @@ run: ort build
 
 # PURE are the packages that need neither cgo nor a model: they must build and
 # pass with CGO_ENABLED=0 (only annotators/ and the binaries use cgo).
-PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/onnxproto/... ./internal/synth/...
+PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/preprocess/... ./annotators/half/... ./annotators/onnxproto/... ./internal/synth/...
 
 ## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB; S3 tests run a real versitygw)
 test: ort versitygw

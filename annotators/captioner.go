@@ -12,6 +12,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/twigdata/twigdata/annotators/preprocess"
 	"github.com/twigdata/twigdata/annotators/tokenizer"
 )
 
@@ -31,7 +32,7 @@ type Captioner struct {
 	pastShapes      [][]int64
 	pastTypes       []ort.TensorElementDataType
 	pixels          ort.TensorElementDataType
-	pre             preprocess
+	pre             preprocess.Processor
 	tok             tokenizer.Decoder
 	start, eos, pad int64
 	maxLen          int
@@ -313,12 +314,12 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 		return nil, errEmptyBatch
 	}
 	texts := make([]string, len(imgs))
-	for _, b := range c.pre.group(imgs) {
+	for _, b := range c.pre.Group(imgs) {
 		got, err := c.captionBatch(ctx, imgs, b)
 		if err != nil {
 			return nil, err
 		}
-		for n, i := range b.idx {
+		for n, i := range b.Idx {
 			texts[i] = got[n]
 		}
 	}
@@ -327,9 +328,9 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 
 // captionBatch describes one batch: one encoder run, then one decoder run
 // per generated token for the whole batch until every row ended.
-func (c *Captioner) captionBatch(ctx context.Context, imgs []image.Image, bt batch) ([]string, error) {
-	B := int64(len(bt.idx))
-	px, err := floatTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), c.pre.pixels(imgs, bt), c.pixels)
+func (c *Captioner) captionBatch(ctx context.Context, imgs []image.Image, bt preprocess.Batch) ([]string, error) {
+	B := int64(len(bt.Idx))
+	px, err := floatTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), c.pre.Pixels(imgs, bt), c.pixels)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/twigdata/twigdata/annotators/preprocess"
 )
 
 // ModelDir is a model directory in the Hugging Face Optimum export layout, read
@@ -128,6 +130,19 @@ func (d ModelDir) match(file, kind string, want []tensorSpec, have []ort.InputOu
 		}
 	}
 	return nil
+}
+
+// preprocessor reads preprocessor_config.json with Hugging Face's semantics.
+func (d ModelDir) preprocessor() (preprocess.Processor, error) {
+	data, err := d.read("preprocessor_config.json")
+	if err != nil {
+		return preprocess.Processor{}, err
+	}
+	p, err := preprocess.Parse(data)
+	if err != nil {
+		return p, fmt.Errorf("%s model directory %s: %w", d.Role, d.Name, err)
+	}
+	return p, nil
 }
 
 var errEmptyBatch = errors.New("annotators: empty batch")

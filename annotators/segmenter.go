@@ -11,13 +11,14 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/twigdata/twigdata/annotators/preprocess"
 	"github.com/twigdata/twigdata/annotators/segmap"
 )
 
 // Segmenter is a SegFormer-style semantic segmentation model.
 type Segmenter struct {
 	session *ort.DynamicAdvancedSession
-	pre     preprocess
+	pre     preprocess.Processor
 	pixels  ort.TensorElementDataType // float32, or float16 in a half-precision export
 	labels  []string
 	id      string
@@ -85,8 +86,8 @@ func (s *Segmenter) Close() error { return s.session.Destroy() }
 
 // segment runs one batch of one tensor shape and fills in its maps; a padded
 // image's map is cut back to its content.
-func (s *Segmenter) segment(imgs []image.Image, b batch, maps []segmap.Map) error {
-	in, err := floatTensor(ort.NewShape(int64(len(b.idx)), 3, int64(b.H), int64(b.W)), s.pre.pixels(imgs, b), s.pixels)
+func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []segmap.Map) error {
+	in, err := floatTensor(ort.NewShape(int64(len(b.Idx)), 3, int64(b.H), int64(b.W)), s.pre.Pixels(imgs, b), s.pixels)
 	if err != nil {
 		return err
 	}
@@ -100,15 +101,15 @@ func (s *Segmenter) segment(imgs []image.Image, b batch, maps []segmap.Map) erro
 	if err != nil {
 		return fmt.Errorf("segmenter: logits: %w", err)
 	}
-	if len(sh) != 4 || int(sh[0]) != len(b.idx) || int(sh[1]) != len(s.labels) {
-		return fmt.Errorf("segmenter: logits shape %v, want [%d,%d,h,w] (id2label has %d classes)", sh, len(b.idx), len(s.labels), len(s.labels))
+	if len(sh) != 4 || int(sh[0]) != len(b.Idx) || int(sh[1]) != len(s.labels) {
+		return fmt.Errorf("segmenter: logits shape %v, want [%d,%d,h,w] (id2label has %d classes)", sh, len(b.Idx), len(s.labels), len(s.labels))
 	}
 	C, H, W := int(sh[1]), int(sh[2]), int(sh[3])
 	plane := H * W
-	for n, i := range b.idx {
+	for n, i := range b.Idx {
 		// The cells of the content, padding left out.
-		cw := min(W, (b.con[n].X*W+b.W-1)/b.W)
-		ch := min(H, (b.con[n].Y*H+b.H-1)/b.H)
+		cw := min(W, (b.Content[n].X*W+b.W-1)/b.W)
+		ch := min(H, (b.Content[n].Y*H+b.H-1)/b.H)
 		m := segmap.Map{W: cw, H: ch, Labels: make([]uint16, cw*ch), Conf: make([]float32, cw*ch)}
 		base := n * C * plane
 		for y := 0; y < ch; y++ {
@@ -145,7 +146,7 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.M
 		return nil, err
 	}
 	maps := make([]segmap.Map, len(imgs))
-	for _, b := range s.pre.group(imgs) {
+	for _, b := range s.pre.Group(imgs) {
 		if err := s.segment(imgs, b, maps); err != nil {
 			return nil, err
 		}

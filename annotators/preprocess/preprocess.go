@@ -1,4 +1,8 @@
-package annotators
+// Package preprocess applies a Hugging Face preprocessor_config.json to
+// images — resize, resample, center crop, rescale, normalize, pad — and lays
+// them out as the pixel_values tensor a model takes. Pure Go: tested
+// without ONNX Runtime.
+package preprocess
 
 import (
 	"encoding/json"
@@ -25,9 +29,9 @@ var imageProcessors = map[string]bool{
 	"BitImageProcessorFast": true, "DPTImageProcessorFast": true,
 }
 
-// preprocessorConfig is preprocessor_config.json: the fields Hugging Face
+// config is preprocessor_config.json: the fields Hugging Face
 // image processors share.
-type preprocessorConfig struct {
+type config struct {
 	Class         string          `json:"image_processor_type"`
 	FeatureClass  string          `json:"feature_extractor_type"`
 	DoResize      *bool           `json:"do_resize"`
@@ -90,8 +94,8 @@ func (r sizeRule) resized(w, h int) (int, int) {
 	return max(1, int(float64(w)*scale)), max(1, int(float64(h)*scale))
 }
 
-// preprocess is a resolved image processor.
-type preprocess struct {
+// Processor is a resolved image processor.
+type Processor struct {
 	Class      string
 	Resize     bool
 	Size       sizeRule
@@ -110,16 +114,14 @@ type preprocess struct {
 // within a grey level on photos, and several times faster.
 var resamplers = map[int]draw.Interpolator{0: draw.NearestNeighbor, 1: draw.CatmullRom, 2: draw.ApproxBiLinear, 3: draw.CatmullRom, 4: draw.ApproxBiLinear, 5: draw.CatmullRom}
 
-// preprocessor reads preprocessor_config.json with Hugging Face's semantics.
-func (d ModelDir) preprocessor() (preprocess, error) {
-	var c preprocessorConfig
-	if err := d.json("preprocessor_config.json", &c); err != nil {
-		return preprocess{}, err
+// Parse reads a preprocessor_config.json with Hugging Face's semantics.
+func Parse(data []byte) (Processor, error) {
+	var c config
+	if err := json.Unmarshal(data, &c); err != nil {
+		return Processor{}, fmt.Errorf("preprocessor_config.json is not valid JSON: %w", err)
 	}
-	bad := func(what string) error {
-		return fmt.Errorf("%s model directory %s: preprocessor_config.json: %s", d.Role, d.Name, what)
-	}
-	p := preprocess{Class: c.Class, Resize: c.DoResize == nil || *c.DoResize, Resample: draw.ApproxBiLinear, Scale: 1.0 / 255,
+	bad := func(what string) error { return fmt.Errorf("preprocessor_config.json: %s", what) }
+	p := Processor{Class: c.Class, Resize: c.DoResize == nil || *c.DoResize, Resample: draw.ApproxBiLinear, Scale: 1.0 / 255,
 		Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.5, 0.5, 0.5}}
 	if p.Class == "" {
 		p.Class = strings.Replace(c.FeatureClass, "FeatureExtractor", "ImageProcessor", 1)
@@ -186,7 +188,7 @@ func (d ModelDir) preprocessor() (preprocess, error) {
 }
 
 // target is the size an image of w×h has after resizing and cropping.
-func (p preprocess) target(w, h int) (rw, rh, ow, oh int) {
+func (p Processor) target(w, h int) (rw, rh, ow, oh int) {
 	rw, rh = w, h
 	if p.Resize {
 		rw, rh = p.Size.resized(w, h)
@@ -199,7 +201,7 @@ func (p preprocess) target(w, h int) (rw, rh, ow, oh int) {
 }
 
 // String describes the processor for people.
-func (p preprocess) String() string {
+func (p Processor) String() string {
 	var parts []string
 	if p.Class != "" {
 		parts = append(parts, p.Class)
@@ -224,20 +226,20 @@ func (p preprocess) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// batch is images of one tensor shape: the indices into the call's images,
+// Batch is images of one tensor shape: the indices into the call's images,
 // and the part of the tensor each one's content fills (padding aside).
-type batch struct {
-	idx  []int
-	H, W int
-	con  []image.Point // each image's content size within H×W
+type Batch struct {
+	Idx     []int
+	H, W    int
+	Content []image.Point // each image's content size within H×W
 }
 
-// group splits a call's images into batches of one tensor shape: with
+// Group splits a call's images into batches of one tensor shape: with
 // padding all of them (to the largest, or pad_size), else by the shape each
 // takes after resizing and cropping.
-func (p preprocess) group(imgs []image.Image) []batch {
+func (p Processor) Group(imgs []image.Image) []Batch {
 	type shape struct{ w, h int }
-	byShape := map[shape]*batch{}
+	byShape := map[shape]*Batch{}
 	var order []shape
 	maxW, maxH := 0, 0
 	for i, img := range imgs {
@@ -249,14 +251,14 @@ func (p preprocess) group(imgs []image.Image) []batch {
 		}
 		b := byShape[k]
 		if b == nil {
-			b = &batch{W: ow, H: oh}
+			b = &Batch{W: ow, H: oh}
 			byShape[k] = b
 			order = append(order, k)
 		}
-		b.idx = append(b.idx, i)
-		b.con = append(b.con, image.Pt(ow, oh))
+		b.Idx = append(b.Idx, i)
+		b.Content = append(b.Content, image.Pt(ow, oh))
 	}
-	var out []batch
+	var out []Batch
 	for _, k := range order {
 		b := byShape[k]
 		if p.Pad {
@@ -270,19 +272,19 @@ func (p preprocess) group(imgs []image.Image) []batch {
 	return out
 }
 
-// pixels lays one batch out as normalized float32 NCHW: each image resized,
+// Pixels lays one batch out as normalized float32 NCHW: each image resized,
 // center-cropped, rescaled and normalized, and zero beyond its content when
 // padded.
-func (p preprocess) pixels(imgs []image.Image, b batch) []float32 {
+func (p Processor) Pixels(imgs []image.Image, b Batch) []float32 {
 	plane := b.H * b.W
-	out := make([]float32, len(b.idx)*3*plane)
+	out := make([]float32, len(b.Idx)*3*plane)
 	var lut [3][256]float32
 	for c := 0; c < 3; c++ {
 		for v := 0; v < 256; v++ {
 			lut[c][v] = (float32(v)*p.Scale - p.Mean[c]) / p.Std[c]
 		}
 	}
-	for n, i := range b.idx {
+	for n, i := range b.Idx {
 		img := imgs[i]
 		bw, bh := img.Bounds().Dx(), img.Bounds().Dy()
 		rw, rh, ow, oh := p.target(bw, bh)

@@ -1,11 +1,9 @@
-package annotators
+package preprocess
 
 import (
 	"encoding/json"
 	"image"
 	"image/color"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -36,11 +34,9 @@ func TestSizeRulesFollowHuggingFace(t *testing.T) {
 	}
 }
 
-func processor(t *testing.T, cfg string) (preprocess, error) {
+func processor(t *testing.T, cfg string) (Processor, error) {
 	t.Helper()
-	d := t.TempDir()
-	os.WriteFile(filepath.Join(d, "preprocessor_config.json"), []byte(cfg), 0o644)
-	return ModelDir{FS: os.DirFS(d), Name: d, Role: "captioner"}.preprocessor()
+	return Parse([]byte(cfg))
 }
 
 func TestImageProcessorFields(t *testing.T) {
@@ -58,11 +54,11 @@ func TestImageProcessorFields(t *testing.T) {
 			img.Set(x, y, color.White)
 		}
 	}
-	bs := p.group([]image.Image{img, image.NewRGBA(image.Rect(0, 0, 4, 8))})
+	bs := p.Group([]image.Image{img, image.NewRGBA(image.Rect(0, 0, 4, 8))})
 	if len(bs) != 1 || bs[0].W != 4 || bs[0].H != 4 {
 		t.Fatalf("batches %+v: both images crop to 4×4", bs)
 	}
-	px := p.pixels([]image.Image{img}, batch{idx: []int{0}, H: 4, W: 4, con: []image.Point{{4, 4}}})
+	px := p.Pixels([]image.Image{img}, Batch{Idx: []int{0}, H: 4, W: 4, Content: []image.Point{{4, 4}}})
 	for i, v := range px {
 		if v < 0.99 {
 			t.Fatalf("value %d is %v: the crop is not the white middle", i, v)
@@ -75,11 +71,11 @@ func TestImageProcessorFields(t *testing.T) {
 	// Without a crop, images of other aspect ratios form their own batches,
 	// unless the processor pads them to one shape.
 	p, _ = processor(t, `{"size":{"shortest_edge":4},"image_mean":[0,0,0],"image_std":[1,1,1]}`)
-	if bs := p.group([]image.Image{img, image.NewRGBA(image.Rect(0, 0, 4, 8)), image.NewRGBA(image.Rect(0, 0, 12, 4))}); len(bs) != 2 || len(bs[0].idx) != 2 {
+	if bs := p.Group([]image.Image{img, image.NewRGBA(image.Rect(0, 0, 4, 8)), image.NewRGBA(image.Rect(0, 0, 12, 4))}); len(bs) != 2 || len(bs[0].Idx) != 2 {
 		t.Errorf("by shape: %+v", bs)
 	}
 	p, _ = processor(t, `{"image_processor_type":"DetrImageProcessor","size":{"shortest_edge":4},"do_pad":true,"image_mean":[0,0,0],"image_std":[1,1,1]}`)
-	if bs := p.group([]image.Image{img, image.NewRGBA(image.Rect(0, 0, 4, 8))}); len(bs) != 1 || bs[0].W != 12 || bs[0].H != 8 {
+	if bs := p.Group([]image.Image{img, image.NewRGBA(image.Rect(0, 0, 4, 8))}); len(bs) != 1 || bs[0].W != 12 || bs[0].H != 8 {
 		t.Errorf("padded: %+v", bs)
 	}
 
