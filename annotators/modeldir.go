@@ -24,6 +24,9 @@ type ModelDir struct {
 	Path string
 	// Variant picks the graph files (see Variants); "" is fp32.
 	Variant string
+	// LabelKinds, from --label-kinds, says for each label whether it is a
+	// thing or stuff, when neither the directory nor a standard label set does.
+	LabelKinds map[string]string
 }
 
 func (d ModelDir) read(name string) ([]byte, error) {

@@ -21,6 +21,8 @@ type Segmenter struct {
 	pre     preprocess.Processor
 	pixels  ort.TensorElementDataType // float32, or float16 in a half-precision export
 	labels  []string
+	kinds   []segmap.Kind
+	kindSrc string
 	id      string
 }
 
@@ -44,6 +46,8 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	}
 	var cfg struct {
 		ID2Label map[string]string `json:"id2label"`
+		// LabelKinds is twigdata's: label → "thing" or "stuff".
+		LabelKinds map[string]string `json:"label_kinds"`
 	}
 	if err := dir.json("config.json", &cfg); err != nil {
 		return nil, err
@@ -59,6 +63,10 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 		}
 		labels[i] = v
 	}
+	kinds, src, err := labelKinds(dir, labels, cfg.LabelKinds)
+	if err != nil {
+		return nil, err
+	}
 	pre, err := dir.preprocessor()
 	if err != nil {
 		return nil, err
@@ -69,8 +77,48 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Segmenter{session: s, pre: pre, pixels: types["pixel_values"], labels: labels, id: "segmenter@" + sum}, nil
+	return &Segmenter{session: s, pre: pre, pixels: types["pixel_values"], labels: labels, kinds: kinds, kindSrc: src, id: "segmenter@" + sum}, nil
 }
+
+// labelKinds finds whether each class is a thing or stuff: from the
+// directory's config.json when it says so, else from a standard label set,
+// else from the user's --label-kinds; else every class is unknown and the
+// critic tells scenery from the map's shape.
+func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string) ([]segmap.Kind, string, error) {
+	named := func(m map[string]string, src string) ([]segmap.Kind, string, error) {
+		kinds := make([]segmap.Kind, len(labels))
+		var missing []string
+		for i, l := range labels {
+			k, ok := segmap.ParseKind(m[l])
+			if !ok {
+				missing = append(missing, fmt.Sprintf("%q", l))
+				continue
+			}
+			kinds[i] = k
+		}
+		if len(missing) > 0 {
+			return nil, "", fmt.Errorf("segmenter model directory %s: %s gives no thing or stuff for %d labels (%s): give every label \"thing\" or \"stuff\"",
+				dir.Name, src, len(missing), strings.Join(missing[:min(len(missing), 5)], ", "))
+		}
+		return kinds, src, nil
+	}
+	if len(fromConfig) > 0 {
+		return named(fromConfig, "config.json label_kinds")
+	}
+	if kinds, set, ok := segmap.StandardKinds(labels); ok {
+		return kinds, "the built-in " + set + " table", nil
+	}
+	if len(dir.LabelKinds) > 0 {
+		return named(dir.LabelKinds, "--label-kinds")
+	}
+	return make([]segmap.Kind, len(labels)), "none: scenery is told from the map's shape", nil
+}
+
+// Kinds says for each class whether it is a thing or stuff (or unknown).
+func (s *Segmenter) Kinds() []segmap.Kind { return s.kinds }
+
+// KindSource says where the thing/stuff split came from.
+func (s *Segmenter) KindSource() string { return s.kindSrc }
 
 // Labels are the class names, indexed by class id.
 func (s *Segmenter) Labels() []string { return s.labels }

@@ -81,10 +81,13 @@ type ManifestAnnotators struct {
 	Captioner ManifestCaptioner `json:"captioner"`
 }
 
-// ManifestSegmenter is the segmenter's id (name@sha256) and label set.
+// ManifestSegmenter is the segmenter's id (name@sha256), label set, and
+// whether each label is a thing or stuff, and where that came from.
 type ManifestSegmenter struct {
-	ID     string   `json:"id"`
-	Labels []string `json:"labels"`
+	ID         string   `json:"id"`
+	Labels     []string `json:"labels"`
+	LabelKinds []string `json:"label_kinds"` // thing, stuff or unknown, per label
+	KindSource string   `json:"label_kinds_source"`
 }
 
 // ManifestCaptioner is the captioner's id (name@sha256) and vocabulary size.

@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"strings"
 
+	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/imageproc"
@@ -25,20 +26,21 @@ type composer struct {
 	segmenterID string
 	captionerID string
 	labels      []string
+	kinds       []segmap.Kind
 	toolVersion string
 	jpegQuality int
 	templates   plan.Templates
 }
 
 func newComposer(seg Segmenter, capt Captioner, theta, patch, jpegQuality int, toolVersion string) *composer {
-	return &composer{theta: theta, patch: patch, segmenterID: seg.ID(), captionerID: capt.ID(), labels: seg.Labels(),
+	return &composer{theta: theta, patch: patch, segmenterID: seg.ID(), captionerID: capt.ID(), labels: seg.Labels(), kinds: seg.Kinds(),
 		toolVersion: toolVersion, jpegQuality: jpegQuality, templates: plan.DefaultTemplates()}
 }
 
 func (c *composer) compose(_ context.Context, it *Item) error {
 	canvas := it.Decoded.Canvas
 	parsed := prompt.Parse(it.Prompt)
-	scene := critic.NewScene(canvas, it.Seg, c.labels, parsed, it.Bands)
+	scene := critic.NewScene(canvas, it.Seg, c.labels, c.kinds, parsed, it.Bands)
 	W, H := canvas.Rect.Dx(), canvas.Rect.Dy()
 	blur, phash := imageproc.Quality(canvas)
 	rec := &schema.Sample{

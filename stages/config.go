@@ -23,6 +23,11 @@ type Segmenter interface {
 	Segment(ctx context.Context, imgs []image.Image) ([]segmap.Map, error)
 	// Labels is the model's id2label.
 	Labels() []string
+	// Kinds says for each label whether it is a thing or stuff (unknown:
+	// the critic judges from the map's shape).
+	Kinds() []segmap.Kind
+	// KindSource says where that split came from, for the manifest.
+	KindSource() string
 	// ID names the model and its weights (name@sha256).
 	ID() string
 }

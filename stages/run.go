@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/source"
@@ -334,7 +335,7 @@ func publish(ctx context.Context, c Config, shards []schema.ShardStats, sum Summ
 		ONNXRuntime:   c.Runtime,
 		Go:            runtime.Version(),
 		Annotators: schema.ManifestAnnotators{
-			Segmenter: schema.ManifestSegmenter{ID: c.Segmenter.ID(), Labels: c.Segmenter.Labels()},
+			Segmenter: schema.ManifestSegmenter{ID: c.Segmenter.ID(), Labels: c.Segmenter.Labels(), LabelKinds: kindNames(c.Segmenter.Kinds()), KindSource: c.Segmenter.KindSource()},
 			Captioner: schema.ManifestCaptioner{ID: c.Captioner.ID(), VocabSize: c.Captioner.VocabSize()},
 		},
 		Config:      c.Settings,
@@ -346,6 +347,15 @@ func publish(ctx context.Context, c Config, shards []schema.ShardStats, sum Summ
 	sum.Accepted, sum.Rejected, sum.Inputs = m.Counts.Accepted, m.Counts.Rejected, m.Counts.Inputs
 	sum.ByReason, sum.Tasks, sum.Shards = m.Counts.RejectedByReason, m.Tasks.Rows, m.Shards
 	return sum, err
+}
+
+// kindNames spells the thing/stuff split for the manifest.
+func kindNames(kinds []segmap.Kind) []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.String()
+	}
+	return out
 }
 
 // settings are every setting that changes records, by flag name: the input
@@ -360,6 +370,7 @@ func (c Config) settings() map[string]string {
 		"max-pixels": v(c.MaxPixels), "canvas-width": v(c.CanvasWidth), "canvas-height": v(c.CanvasHeight), "patch": v(c.Patch),
 		"k": v(c.K), "theta": v(c.Theta), "min-side": v(c.MinSide), "min-sharpness": v(c.MinSharpness), "min-score": v(c.MinScore),
 		"min-alignment": v(c.MinAlignment), "jpeg-quality": v(c.JPEGQuality), "segmenter": c.Segmenter.ID(), "captioner": c.Captioner.ID(),
+		"label-kinds":  strings.Join(kindNames(c.Segmenter.Kinds()), ","),
 		"tool-version": c.ToolVersion, "schema-version": v(schema.Version), "task-policy": c.TaskPolicy, "reflect-share": v(c.ReflectShare),
 	}
 }

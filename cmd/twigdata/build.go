@@ -69,7 +69,7 @@ type buildFlags struct {
 	in, out, config         string
 	segmenter, captioner    string
 	device, ortLib          string
-	variant                 string
+	variant, labelKinds     string
 	threads                 int
 	overwrite               bool
 	progress                string
@@ -98,6 +98,7 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory, an Optimum export or a Hub ONNX repository: model.onnx (at the root or under onnx/), config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.captioner, "captioner", "", "captioner model directory, an Optimum export or a Hub ONNX repository: encoder_model.onnx and decoder_model_merged.onnx or decoder_model.onnx (+ decoder_with_past_model.onnx), at the root or under onnx/; config.json, vocab.json or tokenizer.json, preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.variant, "model-variant", "fp32", "which graph files of the model directories to load: "+strings.Join(annotators.Variants(), ", ")+" (model.onnx, model_fp16.onnx, model_quantized.onnx, model_q4.onnx, …, at the root or under onnx/)")
+	f.StringVar(&b.labelKinds, "label-kinds", "", "YAML or JSON file saying for each segmenter label whether it is a thing or stuff ({sky: stuff, ball: thing}), for a label set that is neither in the model's config.json (label_kinds) nor a standard one (COCO-panoptic, Cityscapes)")
 	f.StringVar(&b.device, "device", "cpu", "where models run: cpu, cuda or cuda:N (needs a CUDA build of ONNX Runtime in ONNXRUNTIME_LIB)")
 	f.StringVar(&b.ortLib, "ort-lib", "", "path of libonnxruntime.so (default: $ONNXRUNTIME_LIB, then .deps/onnxruntime/ of a checkout)")
 	f.IntVar(&b.threads, "threads", 0, "ONNX Runtime intra-op threads per session on CPU (0: one per core)")
@@ -275,7 +276,11 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	if err := annotators.Init(b.ortLib); err != nil {
 		return stages.Summary{}, err
 	}
-	seg, err := annotators.LoadSegmenter(modelDir(b.segmenter, "segmenter", b.variant), dev)
+	sd := modelDir(b.segmenter, "segmenter", b.variant)
+	if sd.LabelKinds, err = readLabelKinds(b.labelKinds); err != nil {
+		return stages.Summary{}, err
+	}
+	seg, err := annotators.LoadSegmenter(sd, dev)
 	if err != nil {
 		return stages.Summary{}, err
 	}
@@ -359,6 +364,27 @@ func (b *buildFlags) echo() map[string]any {
 		m["in"] = "bundled:sample"
 	}
 	return m
+}
+
+// readLabelKinds reads a --label-kinds file: label → "thing" or "stuff".
+func readLabelKinds(path string) (map[string]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--label-kinds: %w", err)
+	}
+	var m map[string]string
+	if err := yaml.Unmarshal(data, &m); err != nil { // JSON is YAML too
+		return nil, fmt.Errorf("--label-kinds %s: want a map of label to thing or stuff: %w", path, err)
+	}
+	for l, k := range m {
+		if k != "thing" && k != "stuff" {
+			return nil, fmt.Errorf("--label-kinds %s: label %q is %q; want thing or stuff", path, l, k)
+		}
+	}
+	return m, nil
 }
 
 // modelDir opens a model directory on disk, or the bundled model of the role

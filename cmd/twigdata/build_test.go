@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -654,5 +655,36 @@ func TestBuildWithEveryTwin(t *testing.T) {
 				t.Fatalf("%d samples", len(samples))
 			}
 		})
+	}
+}
+
+// TestLabelKinds: the thing/stuff split of a label set that no standard
+// table knows comes from --label-kinds, and the manifest says where it came from.
+func TestLabelKinds(t *testing.T) {
+	dir := t.TempDir()
+	kinds := "sky: stuff\ngrass: stuff\nsand: stuff\nroad: stuff\n"
+	for _, c := range []string{"red", "green", "blue", "yellow", "purple", "orange", "white", "black", "pink", "brown"} {
+		kinds += c + " object: thing\n"
+	}
+	good := filepath.Join(dir, "kinds.yaml")
+	os.WriteFile(good, []byte(kinds), 0o644)
+	out := filepath.Join(t.TempDir(), "ds")
+	if code, text := cli("build", "--out", out, "--label-kinds", good); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, text)
+	}
+	var m schema.Manifest
+	b, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Annotators.Segmenter.KindSource != "--label-kinds" || m.Annotators.Segmenter.LabelKinds[0] != "stuff" || m.Annotators.Segmenter.LabelKinds[4] != "thing" {
+		t.Errorf("manifest: %+v", m.Annotators.Segmenter)
+	}
+	for content, want := range map[string]string{"sky: sometimes\n": `label "sky" is "sometimes"`, "sky: stuff\n": "gives no thing or stuff for 13 labels"} {
+		bad := filepath.Join(dir, "bad.yaml")
+		os.WriteFile(bad, []byte(content), 0o644)
+		if code, text := cli("build", "--out", filepath.Join(t.TempDir(), "ds"), "--label-kinds", bad); code != 1 || !strings.Contains(text, want) {
+			t.Errorf("%q: exit %d:\n%s", content, code, text)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/segmap"
 )
 
 const modelsUsage = `Usage: twigdata models check DIR [--role segmenter|captioner] [--ort-lib PATH]
@@ -60,8 +61,17 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 		defer s.Close()
-		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: semantic segmentation (pixel_values [B,3,H,W] → logits [B,C,h,w])\n  variant: %s\n  preprocessing: %s\n  id: %s\n  labels: %d (%s …)\n",
-			dir, *variant, s.Preprocessing(), s.ID(), len(s.Labels()), firstN(s.Labels(), 5))
+		things, stuff := 0, 0
+		for _, k := range s.Kinds() {
+			switch k {
+			case segmap.KindThing:
+				things++
+			case segmap.KindStuff:
+				stuff++
+			}
+		}
+		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: semantic segmentation (pixel_values [B,3,H,W] → logits [B,C,h,w])\n  variant: %s\n  preprocessing: %s\n  id: %s\n  labels: %d (%s …)\n  things and stuff: %d things, %d stuff (from %s)\n",
+			dir, *variant, s.Preprocessing(), s.ID(), len(s.Labels()), firstN(s.Labels(), 5), things, stuff, s.KindSource())
 	case "captioner":
 		c, err := annotators.LoadCaptioner(md, annotators.Device{})
 		if err != nil {

@@ -86,7 +86,7 @@ func TestCriticOnGroundTruthEvidence(t *testing.T) {
 			sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Objects: tc.objects, Prompt: p}
 			img := sc.Render()
 			bands := imageproc.Bands(384, 16, 3)
-			scene := NewScene(img, truth(img), labels(), prompt.Parse(p), bands)
+			scene := NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands)
 			for k := range bands {
 				score, fixes := scene.Score(k, scene.Band(k))
 				var kinds []FixKind
@@ -103,6 +103,40 @@ func TestCriticOnGroundTruthEvidence(t *testing.T) {
 					t.Fatalf("content band scored %d with fixes %v, want below 90 with a %s fix", score.Score, kinds, tc.want)
 				}
 				tc.check(t, fixes)
+			}
+		})
+	}
+}
+
+// TestKindsDecideWhatIsScenery: a thing that reaches across its band (a
+// wide box) stays a thing when the segmenter's classes say so; without
+// kinds the critic can only judge from the shape and takes it for scenery.
+func TestKindsDecideWhatIsScenery(t *testing.T) {
+	red := classOf(t, "red")
+	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: "a red box",
+		Objects: []synth.Object{{Shape: synth.Box, Class: red, U: 0.5, V: 0.5, Radius: 0.6}}}
+	img := sc.Render()
+	bands := imageproc.Bands(384, 16, 3)
+	kinds := make([]segmap.Kind, len(synth.Classes))
+	for i, c := range synth.Classes {
+		kinds[i] = segmap.KindStuff
+		if c.Object {
+			kinds[i] = segmap.KindThing
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		kinds     []segmap.Kind
+		wantThing bool
+	}{{"with kinds", kinds, true}, {"without kinds", nil, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := NewScene(img, truth(img), labels(), tc.kinds, prompt.Parse(sc.Prompt), bands).Band(1)
+			thing := false
+			for _, g := range b.Objects {
+				thing = thing || g.Color == "red"
+			}
+			if thing != tc.wantThing {
+				t.Errorf("the wide red box is a thing: %v, want %v (stuff %+v, objects %+v)", thing, tc.wantThing, b.Stuff, b.Objects)
 			}
 		})
 	}

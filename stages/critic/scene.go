@@ -16,6 +16,7 @@ type Scene struct {
 	canvas      *image.RGBA
 	seg         segmap.Map
 	labels      []string
+	kinds       []segmap.Kind // thing or stuff per class; empty or unknown: judged from the map's shape
 	ents        []schema.Entity
 	rels        []schema.Relation
 	bands       []imageproc.Band
@@ -26,9 +27,10 @@ type Scene struct {
 }
 
 // NewScene segments and grounds a canvas. labels is the segmenter's
-// id2label; m its label map of the canvas.
-func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, p prompt.Parsed, bands []imageproc.Band) *Scene {
-	sc := &Scene{canvas: canvas, seg: smooth(m), labels: labels, ents: p.Entities, rels: p.Relations,
+// id2label and kinds their thing/stuff split (nil when unknown); m its label
+// map of the canvas.
+func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, p prompt.Parsed, bands []imageproc.Band) *Scene {
+	sc := &Scene{canvas: canvas, seg: smooth(m), labels: labels, kinds: kinds, ents: p.Entities, rels: p.Relations,
 		bands: bands, contentBand: len(bands) / 2}
 	sc.whole = sc.segments(0, canvas.Rect.Dy())
 	groundAll(sc.whole, sc.ents)
@@ -66,6 +68,14 @@ func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, p prompt.Parsed
 		}
 	}
 	return sc
+}
+
+// kind is a class's thing/stuff kind, unknown when the segmenter gave none.
+func (sc *Scene) kind(class int) segmap.Kind {
+	if class < len(sc.kinds) {
+		return sc.kinds[class]
+	}
+	return segmap.KindUnknown
 }
 
 // bandOf is the band holding the center of map row cellY.

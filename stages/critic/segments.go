@@ -114,7 +114,17 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
 				continue // a line left along an edge, not a thing
 			}
-			s.Stuff = wide[cls]
+			// A class the segmenter knows as stuff is scenery wherever it
+			// lies, a thing never is; for an unknown class, scenery is what
+			// reaches across the band.
+			switch kind := sc.kind(int(cls)); kind {
+			case segmap.KindStuff:
+				s.Stuff = true
+			case segmap.KindThing:
+				s.Stuff = false
+			default:
+				s.Stuff = wide[cls]
+			}
 			if !s.Stuff {
 				fill := float64(s.Cells) / float64(w*h)
 				if fill < minFill {
