@@ -23,7 +23,10 @@ type Segmenter struct {
 	labels  []string
 	kinds   []segmap.Kind
 	kindSrc string
-	id      string
+	// panoptic models (Mask2Former, MaskFormer, OneFormer) answer with class
+	// and mask queries, post-processed into instances.
+	panoptic bool
+	id       string
 }
 
 // LoadSegmenter opens a segmenter directory: model.onnx (pixel_values float32
@@ -71,13 +74,49 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, sum, types, err := dir.onnxModel("model", dev,
-		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}},
-		[]tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 4, dim1: len(labels), why1: "config.json id2label"}})
+	panoptic, err := isPanoptic(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &Segmenter{session: s, pre: pre, pixels: types["pixel_values"], labels: labels, kinds: kinds, kindSrc: src, id: "segmenter@" + sum}, nil
+	outs := []tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 4, dim1: len(labels), why1: "config.json id2label"}}
+	if panoptic {
+		outs = []tensorSpec{{name: "class_queries_logits", dtype: ort.TensorElementDataTypeFloat, rank: 3},
+			{name: "masks_queries_logits", dtype: ort.TensorElementDataTypeFloat, rank: 4}}
+	}
+	s, sum, types, err := dir.onnxModel("model", dev,
+		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}}, outs)
+	if err != nil {
+		return nil, err
+	}
+	return &Segmenter{session: s, pre: pre, pixels: types["pixel_values"], labels: labels, kinds: kinds, kindSrc: src,
+		panoptic: panoptic, id: "segmenter@" + sum}, nil
+}
+
+// isPanoptic reports whether the segmenter graph answers with queries —
+// class_queries_logits and masks_queries_logits, as Mask2Former, MaskFormer
+// and OneFormer exports do — rather than per-pixel logits.
+func isPanoptic(dir ModelDir) (bool, error) {
+	file, err := dir.graph("model")
+	if err != nil {
+		return false, err
+	}
+	_, outs, err := dir.ioInfo(file)
+	if err != nil {
+		return false, fmt.Errorf("segmenter model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
+	}
+	have := map[string]bool{}
+	for _, o := range outs {
+		have[o.Name] = true
+	}
+	return have["class_queries_logits"] && have["masks_queries_logits"], nil
+}
+
+// Contract names what the segmenter's graph answers with.
+func (s *Segmenter) Contract() string {
+	if s.panoptic {
+		return "panoptic segmentation, Mask2Former-style (pixel_values → class_queries_logits [B,Q,C+1], masks_queries_logits [B,Q,h,w])"
+	}
+	return "semantic segmentation (pixel_values [B,3,H,W] → logits [B,C,h,w])"
 }
 
 // labelKinds finds whether each class is a thing or stuff: from the
@@ -140,6 +179,9 @@ func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []segma
 		return err
 	}
 	defer in.Destroy()
+	if s.panoptic {
+		return s.segmentPanoptic(in, b, maps)
+	}
 	outs := []ort.Value{nil}
 	if err := s.session.Run([]ort.Value{in}, outs); err != nil {
 		return fmt.Errorf("segmenter: run: %w", err)
@@ -200,4 +242,36 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.M
 		}
 	}
 	return maps, nil
+}
+
+// segmentPanoptic runs a query-based model and post-processes each image's
+// queries into a panoptic map, cut back to its content when padded.
+func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []segmap.Map) error {
+	outs := []ort.Value{nil, nil}
+	if err := s.session.Run([]ort.Value{in}, outs); err != nil {
+		return fmt.Errorf("segmenter: run: %w", err)
+	}
+	defer outs[0].Destroy()
+	defer outs[1].Destroy()
+	classes, csh, err := floats(outs[0])
+	if err != nil {
+		return fmt.Errorf("segmenter: class_queries_logits: %w", err)
+	}
+	masks, msh, err := floats(outs[1])
+	if err != nil {
+		return fmt.Errorf("segmenter: masks_queries_logits: %w", err)
+	}
+	C := len(s.labels)
+	if len(csh) != 3 || int(csh[0]) != len(b.Idx) || int(csh[2]) != C+1 || len(msh) != 4 || msh[1] != csh[1] {
+		return fmt.Errorf("segmenter: class_queries_logits %v and masks_queries_logits %v, want [%d,Q,%d] and [%d,Q,h,w] (id2label has %d classes, plus no object)",
+			csh, msh, len(b.Idx), C+1, len(b.Idx), C)
+	}
+	Q, H, W := int(csh[1]), int(msh[2]), int(msh[3])
+	for n, i := range b.Idx {
+		m := segmap.Panoptic(classes[n*Q*(C+1):(n+1)*Q*(C+1)], masks[n*Q*H*W:(n+1)*Q*H*W], Q, C, H, W, s.kinds, segmap.DefaultPanoptic())
+		cw := min(W, (b.Content[n].X*W+b.W-1)/b.W)
+		ch := min(H, (b.Content[n].Y*H+b.H-1)/b.H)
+		maps[i] = m.Crop(cw, ch)
+	}
+	return nil
 }

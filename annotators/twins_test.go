@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/segmap"
 )
 
 // twin opens a twin made by the real exporter (scripts/make_models.py).
@@ -161,5 +162,37 @@ func TestTwinsLoadInEveryLayoutAndVariant(t *testing.T) {
 	mem := annotators.ModelDir{FS: inMemory(t, twin("vit-bert", "")), Name: "in memory"}
 	if _, err := annotators.LoadCaptioner(mem, annotators.Device{}); err == nil || !strings.Contains(err.Error(), "external data") {
 		t.Errorf("external data from memory: %v", err)
+	}
+}
+
+// TestPanopticTwinGivesInstances: the Mask2Former twin's queries become
+// segments with classes whose thing/stuff split comes from the Cityscapes table.
+func TestPanopticTwinGivesInstances(t *testing.T) {
+	s, err := annotators.LoadSegmenter(twin("mask2former", ""), annotators.Device{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !strings.Contains(s.Contract(), "panoptic") || !strings.Contains(s.KindSource(), "Cityscapes") {
+		t.Errorf("contract %q, kinds from %q", s.Contract(), s.KindSource())
+	}
+	maps, err := s.Segment(context.Background(), canvases(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs := 0
+	for _, m := range maps {
+		segs += len(m.Segments)
+		if len(m.Instances) != m.W*m.H {
+			t.Fatalf("instances of %d cells for a %d×%d map", len(m.Instances), m.W, m.H)
+		}
+		for i, id := range m.Instances {
+			if id == 0 && m.Labels[i] != segmap.NoLabel || id != 0 && int(m.Labels[i]) >= len(s.Labels()) {
+				t.Fatalf("cell %d: instance %d, label %d", i, id, m.Labels[i])
+			}
+		}
+	}
+	if segs == 0 {
+		t.Error("no segment in four images")
 	}
 }

@@ -20,7 +20,8 @@ from onnxruntime.transformers.float16 import convert_float_to_float16
 from optimum.exporters.onnx import main_export
 from optimum.onnx import merge_decoders
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
-from transformers import (BertConfig, GPT2Config, GPT2TokenizerFast, PreTrainedTokenizerFast, SegformerConfig,
+from transformers import (Mask2FormerConfig, Mask2FormerForUniversalSegmentation, Mask2FormerImageProcessor, SwinConfig,
+                          BertConfig, GPT2Config, GPT2TokenizerFast, PreTrainedTokenizerFast, SegformerConfig,
                           SegformerForSemanticSegmentation, SegformerImageProcessor, ViTConfig, ViTImageProcessor,
                           VisionEncoderDecoderConfig, VisionEncoderDecoderModel, BertTokenizerFast)
 
@@ -57,6 +58,7 @@ def variants(graph, onnx_dir):
 
 
 def segformer():
+    torch.manual_seed(0)
     d = os.path.join(OUT, "segformer")
     shutil.rmtree(d, ignore_errors=True)
     cfg = SegformerConfig(num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[8, 16],
@@ -79,6 +81,54 @@ Made by scripts/make_models.py: SegformerConfig(hidden_sizes=[8,16], depths=[1,1
 optimum main_export(task="semantic-segmentation"), graphs moved under onnx/ as Hub repositories
 keep them; model_quantized.onnx by onnxruntime.quantization.quantize_dynamic (QUInt8),
 model_fp16.onnx by onnxruntime.transformers.float16 (float16 inputs and outputs).""")
+
+
+def mask2former():
+    """Optimum has no Mask2Former exporter: torch.onnx.export reproduces the
+    graph signature of the published exports (Xenova/mask2former-*: input
+    pixel_values; outputs class_queries_logits [B,Q,C+1] and
+    masks_queries_logits [B,Q,H/4,W/4]; dynamic batch). Its deformable
+    attention bakes the feature-map sizes in, so the twin takes 64×64."""
+    torch.manual_seed(0)
+    d = os.path.join(OUT, "mask2former")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "onnx"))
+    backbone = SwinConfig(image_size=64, patch_size=4, embed_dim=16, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1],
+                          window_size=4, out_features=["stage1", "stage2", "stage3", "stage4"])
+    cfg = Mask2FormerConfig(backbone_config=backbone, feature_size=32, mask_feature_size=32, hidden_dim=32,
+                            encoder_feedforward_dim=64, dim_feedforward=64, encoder_layers=1, decoder_layers=2,
+                            num_attention_heads=2, num_queries=8, num_labels=len(CITYSCAPES),
+                            id2label={i: l for i, l in enumerate(CITYSCAPES)},
+                            label2id={l: i for i, l in enumerate(CITYSCAPES)})
+    model = Mask2FormerForUniversalSegmentation(cfg).eval()
+    # Random weights would drop every query under the 0.8 score threshold;
+    # a class bias gives some queries a confident class, so the twin's maps
+    # exercise the post-processing (the masks stay random).
+    with torch.no_grad():
+        model.class_predictor.weight.mul_(60)
+        model.class_predictor.bias.zero_()
+        model.class_predictor.bias[-1] = -20  # "no object" rarely wins
+
+    class Queries(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, pixel_values):
+            o = self.m(pixel_values=pixel_values)
+            return o.class_queries_logits, o.masks_queries_logits
+
+    x = torch.randn(2, 3, 64, 64)
+    torch.onnx.export(Queries(model), (x,), os.path.join(d, "onnx", "model.onnx"), input_names=["pixel_values"],
+                      output_names=["class_queries_logits", "masks_queries_logits"],
+                      dynamic_axes={"pixel_values": {0: "batch_size"}, "class_queries_logits": {0: "batch_size"},
+                                    "masks_queries_logits": {0: "batch_size"}}, opset_version=17, dynamo=False)
+    cfg.save_pretrained(d)
+    Mask2FormerImageProcessor(size={"height": 64, "width": 64}).save_pretrained(d)
+    note(d, """Mask2Former (panoptic segmentation), 19 Cityscapes labels (8 things, 11 stuff), random weights with the
+class head scaled up so that queries pass the score threshold, 64×64 input. Optimum has no Mask2Former exporter:
+made by scripts/make_models.py with torch.onnx.export, reproducing the published exports' signature
+(pixel_values → class_queries_logits [B,Q,C+1], masks_queries_logits [B,Q,h,w], dynamic batch); Hub layout.""")
 
 
 def byte_bpe(lines, size=400):
@@ -107,6 +157,9 @@ def vit():
 
 
 def captioner(name, decoder_cfg, tokenizer, task, hub_layout, how):
+    # Each twin its own seed, so adding a twin changes no other; with seed 2
+    # greedy decoding of the random weights does not end at the first token.
+    torch.manual_seed(2)
     d = os.path.join(OUT, name)
     shutil.rmtree(d, ignore_errors=True)
     cfg = VisionEncoderDecoderConfig.from_encoder_decoder_configs(vit(), decoder_cfg)
@@ -156,6 +209,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     lines = corpus()
     segformer()
+    mask2former()
     gpt2_tok = byte_bpe(lines)
     captioner("vit-gpt2", GPT2Config(vocab_size=len(gpt2_tok), n_positions=32, n_embd=32, n_layer=1, n_head=2,
                                      add_cross_attention=True, bos_token_id=gpt2_tok.bos_token_id,

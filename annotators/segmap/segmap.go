@@ -5,18 +5,25 @@ package segmap
 
 import "sort"
 
-// Map is one image's semantic segmentation at the model's output resolution.
+// Map is one image's segmentation at the model's output resolution: the
+// class of every cell and, from a panoptic model, the instance it belongs to.
 type Map struct {
 	W, H   int
-	Labels []uint16  // argmax class per cell, row-major
-	Conf   []float32 // softmax probability of that class
+	Labels []uint16  // class per cell, row-major; NoLabel where no panoptic segment lies
+	Conf   []float32 // the probability of that class
+	// Instances, from a panoptic model, is the segment id of every cell (0:
+	// none), Segments what each id is; nil for a semantic model.
+	Instances []uint16
+	Segments  []Segment
 }
 
 // TopClasses returns the classes covering at least minShare of the map, largest first.
 func (m Map) TopClasses(minShare float64) []int {
 	counts := map[int]int{}
 	for _, l := range m.Labels {
-		counts[int(l)]++
+		if l != NoLabel {
+			counts[int(l)]++
+		}
 	}
 	var out []int
 	for c, n := range counts {
@@ -30,5 +37,24 @@ func (m Map) TopClasses(minShare float64) []int {
 		}
 		return out[i] < out[j]
 	})
+	return out
+}
+
+// Crop keeps the top-left w×h cells: the content of a padded image.
+func (m Map) Crop(w, h int) Map {
+	if w >= m.W && h >= m.H {
+		return m
+	}
+	out := Map{W: w, H: h, Labels: make([]uint16, w*h), Conf: make([]float32, w*h), Segments: m.Segments}
+	if m.Instances != nil {
+		out.Instances = make([]uint16, w*h)
+	}
+	for y := 0; y < h; y++ {
+		copy(out.Labels[y*w:(y+1)*w], m.Labels[y*m.W:y*m.W+w])
+		copy(out.Conf[y*w:(y+1)*w], m.Conf[y*m.W:y*m.W+w])
+		if m.Instances != nil {
+			copy(out.Instances[y*w:(y+1)*w], m.Instances[y*m.W:y*m.W+w])
+		}
+	}
 	return out
 }

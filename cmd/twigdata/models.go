@@ -70,8 +70,8 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 				stuff++
 			}
 		}
-		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: semantic segmentation (pixel_values [B,3,H,W] → logits [B,C,h,w])\n  variant: %s\n  preprocessing: %s\n  id: %s\n  labels: %d (%s …)\n  things and stuff: %d things, %d stuff (from %s)\n",
-			dir, *variant, s.Preprocessing(), s.ID(), len(s.Labels()), firstN(s.Labels(), 5), things, stuff, s.KindSource())
+		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: %s\n  variant: %s\n  preprocessing: %s\n  id: %s\n  labels: %d (%s …)\n  things and stuff: %d things, %d stuff (from %s)\n",
+			dir, s.Contract(), *variant, s.Preprocessing(), s.ID(), len(s.Labels()), firstN(s.Labels(), 5), things, stuff, s.KindSource())
 	case "captioner":
 		c, err := annotators.LoadCaptioner(md, annotators.Device{})
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -173,7 +174,7 @@ func (sc *Scene) seamStep(y int) float64 {
 	steps := make([]float64, 0, W)
 	for x := 0; x < W; x++ {
 		cx := x * m.W / W
-		if m.Labels[(cy-1)*m.W+cx] != m.Labels[cy*m.W+cx] {
+		if l := m.Labels[cy*m.W+cx]; l == segmap.NoLabel || m.Labels[(cy-1)*m.W+cx] != l {
 			continue
 		}
 		var up, down [3]float64

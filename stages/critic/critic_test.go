@@ -141,3 +141,47 @@ func TestKindsDecideWhatIsScenery(t *testing.T) {
 		})
 	}
 }
+
+// TestInstancesCountTouchingThings: two red balls that touch are one blob
+// of one class in a semantic map, and two segments in a panoptic one.
+func TestInstancesCountTouchingThings(t *testing.T) {
+	red := classOf(t, "red")
+	balls := []synth.Object{{Shape: synth.Ball, Class: red, U: 0.4, V: 0.5, Radius: 0.1}, {Shape: synth.Ball, Class: red, U: 0.6, V: 0.5, Radius: 0.1}}
+	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: "two red balls", Objects: balls}
+	img := sc.Render()
+	sem := truth(img)
+	pan := sem
+	pan.Instances = make([]uint16, len(sem.Labels))
+	for y := 0; y < pan.H; y++ {
+		for x := 0; x < pan.W; x++ {
+			u, v := (float64(x)*8+4)/384, (float64(y)*8+4)/384
+			for i, b := range balls {
+				if (u-b.U)*(u-b.U)+(v-b.V)*(v-b.V) <= b.Radius*b.Radius {
+					pan.Instances[y*pan.W+x] = uint16(i + 1)
+				}
+			}
+			if pan.Instances[y*pan.W+x] == 0 {
+				pan.Instances[y*pan.W+x] = uint16(10 + sem.Labels[y*pan.W+x]) // one segment per stuff class
+			}
+		}
+	}
+	bands := imageproc.Bands(384, 16, 3)
+	for _, tc := range []struct {
+		name string
+		m    segmap.Map
+		want int
+	}{{"semantic", sem, 1}, {"panoptic", pan, 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := NewScene(img, tc.m, labels(), nil, prompt.Parse(sc.Prompt), bands).Band(1)
+			n := 0
+			for _, g := range b.Objects {
+				if g.Color == "red" {
+					n += g.Count
+				}
+			}
+			if n != tc.want {
+				t.Errorf("%d red balls counted, want %d (objects %+v)", n, tc.want, b.Objects)
+			}
+		})
+	}
+}

@@ -50,6 +50,9 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 	for y := r0; y < r1; y++ {
 		for x := 0; x < m.W; x++ {
 			l := m.Labels[y*m.W+x]
+			if l == segmap.NoLabel {
+				continue
+			}
 			if cols[l] == nil {
 				cols[l] = make([]bool, m.W)
 			}
@@ -70,6 +73,12 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 	var out []*Segment
 	total := (r1 - r0) * m.W
 	var queue []int
+	// A segment is a connected run of one class — or, from a panoptic model,
+	// of one instance, so touching things of a class are counted apart.
+	same := func(a, b int) bool { return m.Labels[a] == m.Labels[b] }
+	if m.Instances != nil {
+		same = func(a, b int) bool { return m.Instances[a] == m.Instances[b] }
+	}
 	for y := r0; y < r1; y++ {
 		for x := 0; x < m.W; x++ {
 			start := y*m.W + x
@@ -77,6 +86,9 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				continue
 			}
 			cls := m.Labels[start]
+			if cls == segmap.NoLabel {
+				continue // no panoptic segment covers it
+			}
 			s := &Segment{Class: int(cls), X0: x, Y0: y, X1: x + 1, Y1: y + 1, Entity: -1}
 			queue = append(queue[:0], start)
 			seen[start] = true
@@ -97,7 +109,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 						continue
 					}
 					n := q[1]*m.W + q[0]
-					if !seen[n] && m.Labels[n] == cls {
+					if !seen[n] && same(n, start) {
 						seen[n] = true
 						queue = append(queue, n)
 					}
@@ -185,6 +197,9 @@ func GenericNoun(label string) (string, bool) {
 // Along object edges a 4×4 patch averages two colors into a third class; those
 // one-cell lines disappear while solid shapes and their corners (4 of 9) stay.
 func smooth(m segmap.Map) segmap.Map {
+	if m.Instances != nil {
+		return m // a panoptic model's segments are whole already
+	}
 	out := segmap.Map{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
 	var counts [9]uint16
 	var n [9]int
