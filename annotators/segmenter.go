@@ -23,9 +23,9 @@ type Segmenter struct {
 	labels  []string
 	kinds   []segmap.Kind
 	kindSrc string
-	// panoptic models (Mask2Former, MaskFormer, OneFormer) answer with class
-	// and mask queries, post-processed into instances.
-	panoptic bool
+	// panoptic models (Mask2Former and MaskFormer, DETR-panoptic) answer
+	// with class and mask queries, post-processed into instances.
+	panoptic *panopticGraph
 	id       string
 }
 
@@ -74,14 +74,14 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	panoptic, err := isPanoptic(dir)
+	panoptic, err := findPanoptic(dir)
 	if err != nil {
 		return nil, err
 	}
 	outs := []tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 4, dim1: len(labels), why1: "config.json id2label"}}
-	if panoptic {
-		outs = []tensorSpec{{name: "class_queries_logits", dtype: ort.TensorElementDataTypeFloat, rank: 3},
-			{name: "masks_queries_logits", dtype: ort.TensorElementDataTypeFloat, rank: 4}}
+	if panoptic != nil {
+		outs = []tensorSpec{{name: panoptic.classes, dtype: ort.TensorElementDataTypeFloat, rank: 3},
+			{name: panoptic.masks, dtype: ort.TensorElementDataTypeFloat, rank: 4}}
 	}
 	s, sum, types, err := dir.onnxModel("model", dev,
 		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}}, outs)
@@ -92,29 +92,47 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 		panoptic: panoptic, id: "segmenter@" + sum}, nil
 }
 
-// isPanoptic reports whether the segmenter graph answers with queries —
-// class_queries_logits and masks_queries_logits, as Mask2Former, MaskFormer
-// and OneFormer exports do — rather than per-pixel logits.
-func isPanoptic(dir ModelDir) (bool, error) {
+// panopticGraph is a query-based segmenter's contract: the output names of
+// its class and mask queries and Hugging Face's score threshold for it.
+type panopticGraph struct {
+	family         string
+	classes, masks string
+	threshold      float32
+}
+
+// panopticGraphs are the query-based contracts, as their exports name them.
+var panopticGraphs = []panopticGraph{
+	{"Mask2Former/MaskFormer", "class_queries_logits", "masks_queries_logits", 0.8},
+	{"DETR-panoptic", "logits", "pred_masks", 0.5},
+}
+
+// findPanoptic reports which query-based contract the segmenter graph
+// answers with, or nil for per-pixel logits.
+func findPanoptic(dir ModelDir) (*panopticGraph, error) {
 	file, err := dir.graph("model")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	_, outs, err := dir.ioInfo(file)
 	if err != nil {
-		return false, fmt.Errorf("segmenter model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
+		return nil, fmt.Errorf("segmenter model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
 	}
 	have := map[string]bool{}
 	for _, o := range outs {
 		have[o.Name] = true
 	}
-	return have["class_queries_logits"] && have["masks_queries_logits"], nil
+	for i := range panopticGraphs {
+		if g := &panopticGraphs[i]; have[g.classes] && have[g.masks] {
+			return g, nil
+		}
+	}
+	return nil, nil
 }
 
 // Contract names what the segmenter's graph answers with.
 func (s *Segmenter) Contract() string {
-	if s.panoptic {
-		return "panoptic segmentation, Mask2Former-style (pixel_values → class_queries_logits [B,Q,C+1], masks_queries_logits [B,Q,h,w])"
+	if g := s.panoptic; g != nil {
+		return fmt.Sprintf("panoptic segmentation, %s (pixel_values → %s [B,Q,C+1], %s [B,Q,h,w])", g.family, g.classes, g.masks)
 	}
 	return "semantic segmentation (pixel_values [B,3,H,W] → logits [B,C,h,w])"
 }
@@ -179,7 +197,7 @@ func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []segma
 		return err
 	}
 	defer in.Destroy()
-	if s.panoptic {
+	if s.panoptic != nil {
 		return s.segmentPanoptic(in, b, maps)
 	}
 	outs := []ort.Value{nil}
@@ -255,20 +273,22 @@ func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []seg
 	defer outs[1].Destroy()
 	classes, csh, err := floats(outs[0])
 	if err != nil {
-		return fmt.Errorf("segmenter: class_queries_logits: %w", err)
+		return fmt.Errorf("segmenter: %s: %w", s.panoptic.classes, err)
 	}
 	masks, msh, err := floats(outs[1])
 	if err != nil {
-		return fmt.Errorf("segmenter: masks_queries_logits: %w", err)
+		return fmt.Errorf("segmenter: %s: %w", s.panoptic.masks, err)
 	}
 	C := len(s.labels)
 	if len(csh) != 3 || int(csh[0]) != len(b.Idx) || int(csh[2]) != C+1 || len(msh) != 4 || msh[1] != csh[1] {
-		return fmt.Errorf("segmenter: class_queries_logits %v and masks_queries_logits %v, want [%d,Q,%d] and [%d,Q,h,w] (id2label has %d classes, plus no object)",
-			csh, msh, len(b.Idx), C+1, len(b.Idx), C)
+		return fmt.Errorf("segmenter: %s %v and %s %v, want [%d,Q,%d] and [%d,Q,h,w] (id2label has %d classes, plus no object)",
+			s.panoptic.classes, csh, s.panoptic.masks, msh, len(b.Idx), C+1, len(b.Idx), C)
 	}
 	Q, H, W := int(csh[1]), int(msh[2]), int(msh[3])
 	for n, i := range b.Idx {
-		m := segmap.Panoptic(classes[n*Q*(C+1):(n+1)*Q*(C+1)], masks[n*Q*H*W:(n+1)*Q*H*W], Q, C, H, W, s.kinds, segmap.DefaultPanoptic())
+		o := segmap.DefaultPanoptic()
+		o.Threshold = s.panoptic.threshold
+		m := segmap.Panoptic(classes[n*Q*(C+1):(n+1)*Q*(C+1)], masks[n*Q*H*W:(n+1)*Q*H*W], Q, C, H, W, s.kinds, o)
 		cw := min(W, (b.Content[n].X*W+b.W-1)/b.W)
 		ch := min(H, (b.Content[n].Y*H+b.H-1)/b.H)
 		maps[i] = m.Crop(cw, ch)

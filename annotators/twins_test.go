@@ -165,10 +165,16 @@ func TestTwinsLoadInEveryLayoutAndVariant(t *testing.T) {
 	}
 }
 
-// TestPanopticTwinGivesInstances: the Mask2Former twin's queries become
+// TestPanopticTwinsGiveInstances: the Mask2Former and DETR twins' queries become
 // segments with classes whose thing/stuff split comes from the Cityscapes table.
-func TestPanopticTwinGivesInstances(t *testing.T) {
-	s, err := annotators.LoadSegmenter(twin("mask2former", ""), annotators.Device{})
+func TestPanopticTwinsGiveInstances(t *testing.T) {
+	for _, name := range []string{"mask2former", "detr-panoptic"} {
+		t.Run(name, func(t *testing.T) { panopticTwin(t, name) })
+	}
+}
+
+func panopticTwin(t *testing.T, name string) {
+	s, err := annotators.LoadSegmenter(twin(name, ""), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}

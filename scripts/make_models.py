@@ -20,7 +20,7 @@ from onnxruntime.transformers.float16 import convert_float_to_float16
 from optimum.exporters.onnx import main_export
 from optimum.onnx import merge_decoders
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
-from transformers import (Mask2FormerConfig, Mask2FormerForUniversalSegmentation, Mask2FormerImageProcessor, SwinConfig,
+from transformers import (DetrConfig, DetrForSegmentation, DetrImageProcessor, ResNetConfig, Mask2FormerConfig, Mask2FormerForUniversalSegmentation, Mask2FormerImageProcessor, SwinConfig,
                           BertConfig, GPT2Config, GPT2TokenizerFast, PreTrainedTokenizerFast, SegformerConfig,
                           SegformerForSemanticSegmentation, SegformerImageProcessor, ViTConfig, ViTImageProcessor,
                           VisionEncoderDecoderConfig, VisionEncoderDecoderModel, BertTokenizerFast)
@@ -131,6 +131,49 @@ made by scripts/make_models.py with torch.onnx.export, reproducing the published
 (pixel_values → class_queries_logits [B,Q,C+1], masks_queries_logits [B,Q,h,w], dynamic batch); Hub layout.""")
 
 
+class Outputs(torch.nn.Module):
+    """Exposes the named outputs of a model's forward pass as a tuple."""
+
+    def __init__(self, m, names):
+        super().__init__()
+        self.m, self.names = m, names
+
+    def forward(self, pixel_values):
+        o = self.m(pixel_values=pixel_values)
+        return tuple(getattr(o, n) for n in self.names)
+
+
+def detr_panoptic():
+    """Optimum exports DETR for object detection only: torch.onnx.export
+    reproduces the panoptic export's signature (pixel_values → logits
+    [B,Q,C+1], pred_boxes [B,Q,4], pred_masks [B,Q,H/4,W/4], dynamic batch)."""
+    torch.manual_seed(0)
+    d = os.path.join(OUT, "detr-panoptic")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    cfg = DetrConfig(use_timm_backbone=False, use_pretrained_backbone=False,
+                     backbone_config=ResNetConfig(embedding_size=8, hidden_sizes=[8, 16, 32, 64], depths=[1, 1, 1, 1],
+                                                  out_features=["stage1", "stage2", "stage3", "stage4"]),
+                     d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=8, decoder_attention_heads=8,
+                     encoder_ffn_dim=64, decoder_ffn_dim=64, num_queries=8, num_labels=len(CITYSCAPES),
+                     id2label={i: l for i, l in enumerate(CITYSCAPES)}, label2id={l: i for i, l in enumerate(CITYSCAPES)})
+    model = DetrForSegmentation(cfg).eval()
+    with torch.no_grad():  # confident classes, as for the Mask2Former twin
+        model.detr.class_labels_classifier.weight.mul_(60)
+        model.detr.class_labels_classifier.bias.zero_()
+        model.detr.class_labels_classifier.bias[-1] = -20
+    names = ["logits", "pred_boxes", "pred_masks"]
+    torch.onnx.export(Outputs(model, names), (torch.randn(2, 3, 64, 64),), os.path.join(d, "model.onnx"),
+                      input_names=["pixel_values"], output_names=names,
+                      dynamic_axes={n: {0: "batch_size"} for n in ["pixel_values"] + names}, opset_version=17, dynamo=False)
+    cfg.save_pretrained(d)
+    DetrImageProcessor(size={"height": 64, "width": 64}, do_pad=False).save_pretrained(d)
+    note(d, """DETR-panoptic (DetrForSegmentation), 19 Cityscapes labels, a tiny ResNet backbone from its config (no timm,
+no download), random weights with the class head scaled up, 64×64 input; the Optimum layout (graph at the root).
+Optimum exports DETR for detection only: made by scripts/make_models.py with torch.onnx.export, reproducing the
+panoptic export's signature (pixel_values → logits, pred_boxes, pred_masks, dynamic batch).""")
+
+
 def byte_bpe(lines, size=400):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -210,6 +253,7 @@ def main():
     lines = corpus()
     segformer()
     mask2former()
+    detr_panoptic()
     gpt2_tok = byte_bpe(lines)
     captioner("vit-gpt2", GPT2Config(vocab_size=len(gpt2_tok), n_positions=32, n_embd=32, n_layer=1, n_head=2,
                                      add_cross_attention=True, bos_token_id=gpt2_tok.bos_token_id,

@@ -26,7 +26,8 @@ func DefaultPanoptic() PanopticOptions {
 	return PanopticOptions{Threshold: 0.8, MaskThresh: 0.5, OverlapArea: 0.8}
 }
 
-// Panoptic turns one image's query outputs of a Mask2Former-style model into
+// Panoptic turns one image's query outputs of a Mask2Former-style (or
+// DETR-panoptic) model into
 // a panoptic map, as Hugging Face's post_process_panoptic_segmentation does:
 // classLogits is [Q, C+1] (the last class is "no object"), maskLogits [Q, H,
 // W]. Queries whose best class is "no object" or scores at most the

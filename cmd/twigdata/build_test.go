@@ -641,6 +641,7 @@ func TestBuildWithEveryTwin(t *testing.T) {
 		{"segformer", "vit-gpt2", "fp16"},
 		{"segformer", "vit-bert", "q8"},
 		{"mask2former", "vit-gpt2", "fp32"},
+		{"detr-panoptic", "vit-bert", "fp32"},
 	} {
 		t.Run(tc.seg+"+"+tc.capt+"/"+tc.variant, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ds")
