@@ -5,8 +5,8 @@
 package schema
 
 // Version is the record layout version stored in every manifest; bump it when
-// a column changes meaning or type.
-const Version = 1
+// a column is added, changes meaning or type. 2: objects carry their kind.
+const Version = 2
 
 // Image is the Hugging Face `Image` feature's storage: encoded bytes and a path.
 type Image struct {
@@ -40,6 +40,7 @@ type BBox struct {
 type Object struct {
 	Label         string  `parquet:"label"` // a noun: the shape-refined name of the segment
 	Class         string  `parquet:"class"` // the segmenter's id2label entry
+	Kind          string  `parquet:"kind"`  // thing (counted) or stuff (scenery)
 	Score         float32 `parquet:"score"` // mean segmenter confidence over the segment
 	PixelFraction float32 `parquet:"pixel_fraction"`
 	BBox          BBox    `parquet:"bbox"`

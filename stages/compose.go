@@ -96,8 +96,12 @@ func object(s *critic.Segment, ents []schema.Entity, sx, sy float64) schema.Obje
 	} else if n, generic := critic.GenericNoun(s.Noun); !generic {
 		label = n
 	}
+	kind := "thing"
+	if s.Stuff {
+		kind = "stuff"
+	}
 	return schema.Object{
-		Label: label, Class: s.Noun, Score: float32(s.Conf), PixelFraction: float32(s.Fraction), Color: s.Color,
+		Label: label, Class: s.Noun, Kind: kind, Score: float32(s.Conf), PixelFraction: float32(s.Fraction), Color: s.Color,
 		BBox: schema.BBox{X0: int32(float64(s.X0) * sx), Y0: int32(float64(s.Y0) * sy), X1: int32(float64(s.X1) * sx), Y1: int32(float64(s.Y1) * sy)},
 	}
 }

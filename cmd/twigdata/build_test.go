@@ -265,6 +265,16 @@ func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
 		}
 	})
 
+	t.Run("every object is a thing or stuff", func(t *testing.T) {
+		objects := fmt.Sprintf(`%s, unnest(regions) AS t(r), unnest(r.objects) AS u(o)`, samples)
+		if bad := queryInt(t, db, "SELECT count(*) FROM "+objects+" WHERE o.kind NOT IN ('thing', 'stuff')"); bad != 0 {
+			t.Errorf("%d objects are neither thing nor stuff", bad)
+		}
+		if n := queryInt(t, db, "SELECT count(*) FROM "+objects+" WHERE o.kind = 'stuff' AND o.label = 'sky'"); n == 0 {
+			t.Error("no sky is stuff")
+		}
+	})
+
 	t.Run("image bytes decode to the canvas size", func(t *testing.T) {
 		rows, err := db.Query(fmt.Sprintf("SELECT id, image.bytes, canvas_width, canvas_height FROM %s", samples))
 		if err != nil {
