@@ -297,15 +297,18 @@ func (p Processor) Pixels(imgs []image.Image, b Batch) []float32 {
 		x0 := rgba.Rect.Min.X + (rw-ow)/2
 		y0 := rgba.Rect.Min.Y + (rh-oh)/2
 		base := n * 3 * plane
+		// The crop's columns that fall inside the image; the rest stay zero
+		// (a crop larger than the image is padded, as Hugging Face does).
+		xa, xb := max(0, rgba.Rect.Min.X-x0), min(ow, rgba.Rect.Max.X-x0)
 		for y := 0; y < oh; y++ {
 			yy := y0 + y
-			for x := 0; x < ow; x++ {
-				xx := x0 + x
-				o := base + y*b.W + x
-				if xx < rgba.Rect.Min.X || yy < rgba.Rect.Min.Y || xx >= rgba.Rect.Max.X || yy >= rgba.Rect.Max.Y {
-					continue // a crop larger than the image is padded with zeros, as Hugging Face does
-				}
-				px := rgba.Pix[rgba.PixOffset(xx, yy):]
+			if yy < rgba.Rect.Min.Y || yy >= rgba.Rect.Max.Y || xa >= xb {
+				continue
+			}
+			row := rgba.Pix[rgba.PixOffset(x0+xa, yy):]
+			o := base + y*b.W + xa
+			for x := xa; x < xb; x, o = x+1, o+1 {
+				px := row[4*(x-xa) : 4*(x-xa)+3]
 				out[o] = lut[0][px[0]]
 				out[o+plane] = lut[1][px[1]]
 				out[o+2*plane] = lut[2][px[2]]
