@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"path"
 	"sort"
 	"strings"
@@ -219,15 +220,23 @@ func Quote(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// Probe asks a bucket for one listing entry within timeout, so that an
-// endpoint that accepts connections but never answers fails in the time of
-// one request, with a message, instead of after every retry. A local folder
-// answers at once; a missing one is no fault here.
+// timedOut reports an error that is, deep down, a request timing out.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Probe asks a bucket for one listing entry within two request timeouts and
+// ten seconds — room for a retry after a transient fault — so that an
+// endpoint that accepts connections but never answers fails in that time,
+// with a message, instead of after every retry of every request. A local
+// folder answers at once; a missing one is no fault here.
 func Probe(ctx context.Context, r Reader, timeout time.Duration) error {
 	if _, ok := r.(*S3); !ok {
 		return nil
 	}
-	pctx, cancel := context.WithTimeout(ctx, timeout)
+	budget := 2*timeout + 10*time.Second
+	pctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	stop := errors.New("enough")
 	err := r.List(pctx, "", func(Object) error { return stop })
@@ -236,8 +245,8 @@ func Probe(ctx context.Context, r Reader, timeout time.Duration) error {
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case pctx.Err() != nil:
-		return fmt.Errorf("%s: no answer within --s3-timeout %s: check --s3-endpoint or AWS_ENDPOINT_URL_S3, the network, or raise --s3-timeout", r.URI(""), timeout)
+	case pctx.Err() != nil || timedOut(err):
+		return fmt.Errorf("%s: no answer: its requests timed out (--s3-timeout %s; given up after at most %s): check --s3-endpoint or AWS_ENDPOINT_URL_S3, the network, or raise --s3-timeout", r.URI(""), timeout, budget)
 	}
 	return err
 }
