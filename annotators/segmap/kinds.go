@@ -39,8 +39,9 @@ type labelSet struct {
 	things, stuff []string
 }
 
-// labelSets are the standard label sets whose thing/stuff split is known:
-// the panoptic splits as their datasets define them.
+// labelSets are the standard label sets, matched by name, whose thing/stuff
+// split is known: the panoptic splits as their datasets define them (ADE20K
+// is matched by id, see ade20k).
 var labelSets = []labelSet{
 	{"COCO-panoptic (133 classes)",
 		[]string{"person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
@@ -85,6 +86,9 @@ func StandardKinds(labels []string) (kinds []Kind, set string, ok bool) {
 		if ok {
 			return kinds, s.name, true
 		}
+	}
+	if kinds, ok := ade20kKinds(labels); ok {
+		return kinds, "ADE20K (150 classes)", true
 	}
 	return nil, "", false
 }
