@@ -48,7 +48,7 @@ test: ort versitygw
 # FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.
 FUZZ := ./stages/source:FuzzManifestJSONL ./stages/source:FuzzManifestCSV ./stages/source:FuzzManifestParquet \
 	./stages/source:FuzzTar ./stages/source:FuzzPromptFile ./stages/imageproc:FuzzDecode \
-	./stages/imageproc:FuzzExifOrientation ./stages/prompt:FuzzParse ./schema:FuzzEscapeKey ./cmd/twigdata:FuzzConfigFile
+	./stages/imageproc:FuzzExifOrientation ./stages/prompt:FuzzParse ./schema:FuzzEscapeKey ./annotators/tokenizer:FuzzEncode ./cmd/twigdata:FuzzConfigFile
 FUZZTIME ?= 30s
 
 ## fuzz: run every fuzz target for FUZZTIME each (30s; make test runs a 3s smoke); a crasher is saved under the package's testdata/fuzz
@@ -67,13 +67,15 @@ bench: ort
 prompt-report:
 	@$(GO) test ./stages/prompt -count=1 -run TestPromptStructureOnCompBench -v | sed -n '/category/,/^---/p'
 
-## models: remake the twin models with the real exporters (torch, transformers, optimum from PyPI into .deps/models-venv; heavy, never run by CI) into testdata/models/twins
+## models: remake the twin models with the real exporters (torch, transformers, optimum from PyPI into .deps/models-venv; heavy, never run by CI) into testdata/models/twins, and the tokenizers library's encodings into annotators/tokenizer/testdata
 models:
 	@echo "models: Python packages of scripts/models-requirements.txt into .deps/models-venv"
 	@test -x .deps/models-venv/bin/python || python3 -m venv .deps/models-venv
 	@.deps/models-venv/bin/pip install --quiet -r scripts/models-requirements.txt
 	@echo "models: scripts/make_models.py testdata/models/twins"
 	@.deps/models-venv/bin/python scripts/make_models.py testdata/models/twins
+	@echo "models: scripts/tokenizer_golden.py annotators/tokenizer/testdata (the encodings the BPE encoder must match)"
+	@.deps/models-venv/bin/python scripts/tokenizer_golden.py annotators/tokenizer/testdata
 
 ## testdata: regenerate the bundled sample and tiny models
 testdata:
