@@ -33,7 +33,7 @@ run: ort build
 
 # PURE are the packages that need neither cgo nor a model: they must build and
 # pass with CGO_ENABLED=0 (only annotators/ and the binaries use cgo).
-PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/preprocess/... ./annotators/half/... ./annotators/onnxproto/... ./internal/synth/...
+PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/half/... ./annotators/onnxproto/... ./internal/synth/...
 
 ## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB; S3 tests run a real versitygw)
 test: ort versitygw
@@ -48,7 +48,7 @@ test: ort versitygw
 # FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.
 FUZZ := ./stages/source:FuzzManifestJSONL ./stages/source:FuzzManifestCSV ./stages/source:FuzzManifestParquet \
 	./stages/source:FuzzTar ./stages/source:FuzzPromptFile ./stages/imageproc:FuzzDecode \
-	./stages/imageproc:FuzzExifOrientation ./stages/prompt:FuzzParse ./schema:FuzzEscapeKey ./annotators/tokenizer:FuzzEncode ./cmd/twigdata:FuzzConfigFile
+	./stages/imageproc:FuzzExifOrientation ./stages/prompt:FuzzParse ./schema:FuzzEscapeKey ./annotators/tokenizer:FuzzEncode ./annotators/florence:FuzzParseGrounding ./cmd/twigdata:FuzzConfigFile
 FUZZTIME ?= 30s
 
 ## fuzz: run every fuzz target for FUZZTIME each (30s; make test runs a 3s smoke); a crasher is saved under the package's testdata/fuzz
@@ -67,7 +67,7 @@ bench: ort
 prompt-report:
 	@$(GO) test ./stages/prompt -count=1 -run TestPromptStructureOnCompBench -v | sed -n '/category/,/^---/p'
 
-## models: remake the twin models with the real exporters (torch, transformers, optimum from PyPI into .deps/models-venv; heavy, never run by CI) into testdata/models/twins, and the tokenizers library's encodings into annotators/tokenizer/testdata
+## models: remake the twin models with the real exporters (torch, transformers, optimum from PyPI into .deps/models-venv; heavy, never run by CI) into testdata/models/twins, and the tokenizers library's encodings and transformers' Florence-2 grounding parses into annotators/*/testdata
 models:
 	@echo "models: Python packages of scripts/models-requirements.txt into .deps/models-venv"
 	@test -x .deps/models-venv/bin/python || python3 -m venv .deps/models-venv
@@ -76,6 +76,8 @@ models:
 	@.deps/models-venv/bin/python scripts/make_models.py testdata/models/twins
 	@echo "models: scripts/tokenizer_golden.py annotators/tokenizer/testdata (the encodings the BPE encoder must match)"
 	@.deps/models-venv/bin/python scripts/tokenizer_golden.py annotators/tokenizer/testdata
+	@echo "models: scripts/florence_golden.py annotators/florence/testdata (Florence-2's grounding parses by transformers)"
+	@.deps/models-venv/bin/python scripts/florence_golden.py annotators/florence/testdata
 
 ## testdata: regenerate the bundled sample and tiny models
 testdata:
