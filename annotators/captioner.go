@@ -365,21 +365,13 @@ func (c *Captioner) captionBatch(ctx context.Context, imgs []image.Image, bt pre
 		case c.merged != nil:
 			ids, outs, err = c.mergedStep(seqs, step, encOut[0], cache)
 		case c.useCache && step > 0:
-			last := make([]int64, B)
-			for b, s := range seqs {
-				last[b] = s[len(s)-1]
-			}
-			if ids, err = ort.NewTensor(ort.NewShape(B, 1), last); err != nil {
+			if ids, err = lastTokens(seqs, 1); err != nil {
 				return nil, err
 			}
 			outs = make([]ort.Value, 1+len(c.pastNames))
 			err = c.past.Run(append([]ort.Value{ids, encOut[0]}, cache...), outs)
 		default:
-			flat := make([]int64, 0, B*T)
-			for _, s := range seqs {
-				flat = append(flat, s...)
-			}
-			if ids, err = ort.NewTensor(ort.NewShape(B, T), flat); err != nil {
+			if ids, err = lastTokens(seqs, T); err != nil {
 				return nil, err
 			}
 			if c.useCache {
@@ -442,15 +434,11 @@ func (c *Captioner) captionBatch(ctx context.Context, imgs []image.Image, bt pre
 // the cache.
 func (c *Captioner) mergedStep(seqs [][]int64, step int, enc ort.Value, cache []ort.Value) (*ort.Tensor[int64], []ort.Value, error) {
 	B := int64(len(seqs))
-	var flat []int64
 	T := int64(len(seqs[0]))
 	if step > 0 {
 		T = 1
 	}
-	for _, s := range seqs {
-		flat = append(flat, s[int64(len(s))-T:]...)
-	}
-	ids, err := ort.NewTensor(ort.NewShape(B, T), flat)
+	ids, err := lastTokens(seqs, T)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -478,6 +466,16 @@ func (c *Captioner) mergedStep(seqs [][]int64, step int, enc ort.Value, cache []
 	outs := make([]ort.Value, 1+len(c.pastNames))
 	err = c.merged.Run(append([]ort.Value{ids, enc, branch}, pasts...), outs)
 	return ids, outs, err
+}
+
+// lastTokens is the [B, T] input_ids tensor of each sequence's last T tokens
+// (all of them on a first step, the newest one on a cached step).
+func lastTokens(seqs [][]int64, T int64) (*ort.Tensor[int64], error) {
+	flat := make([]int64, 0, int64(len(seqs))*T)
+	for _, s := range seqs {
+		flat = append(flat, s[int64(len(s))-T:]...)
+	}
+	return ort.NewTensor(ort.NewShape(int64(len(seqs)), T), flat)
 }
 
 func hashStrings(parts ...string) string {

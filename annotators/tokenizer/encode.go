@@ -14,6 +14,7 @@ import (
 // first, then GPT-2's pre-tokenizer, byte-level BPE on each piece, and the
 // post-processor's special tokens around the result. Task prompts for
 // prompt-taking models (Florence-2) need it; captions only need a Decoder.
+// It is read-only once made, so safe for concurrent use.
 type BPEEncoder struct {
 	vocab       map[string]int
 	ranks       map[[2]string]int
@@ -22,7 +23,6 @@ type BPEEncoder struct {
 	before      []int64      // post-processor ids put before the sequence
 	after       []int64      // and after it
 	bytes       [256]rune
-	cache       map[string][]int64
 }
 
 type addedToken struct {
@@ -35,41 +35,9 @@ type addedToken struct {
 // does not know is refused by name rather than encoded differently from the
 // tokenizers library.
 func EncoderFromJSON(data []byte) (*BPEEncoder, error) {
-	var tok struct {
-		Normalizer   json.RawMessage `json:"normalizer"`
-		PreTokenizer *struct {
-			Type           string `json:"type"`
-			AddPrefixSpace bool   `json:"add_prefix_space"`
-			UseRegex       *bool  `json:"use_regex"`
-		} `json:"pre_tokenizer"`
-		PostProcessor *struct {
-			Type   string          `json:"type"`
-			Cls    json.RawMessage `json:"cls"`
-			Sep    json.RawMessage `json:"sep"`
-			Single []struct {
-				SpecialToken *struct {
-					ID string `json:"id"`
-				} `json:"SpecialToken"`
-				Sequence *struct {
-					ID string `json:"id"`
-				} `json:"Sequence"`
-			} `json:"single"`
-			SpecialTokens map[string]struct {
-				IDs []int64 `json:"ids"`
-			} `json:"special_tokens"`
-		} `json:"post_processor"`
-		Model struct {
-			Type   string            `json:"type"`
-			Vocab  map[string]int    `json:"vocab"`
-			Merges []json.RawMessage `json:"merges"`
-		} `json:"model"`
-		AddedTokens []struct {
-			ID      int64  `json:"id"`
-			Content string `json:"content"`
-		} `json:"added_tokens"`
-	}
-	if err := json.Unmarshal(data, &tok); err != nil {
-		return nil, fmt.Errorf("tokenizer.json is not valid JSON: %w", err)
+	tok, err := parseFile(data)
+	if err != nil {
+		return nil, err
 	}
 	if tok.Model.Type != "BPE" {
 		return nil, fmt.Errorf("tokenizer.json has a %q model; twigdata encodes text only with byte-level BPE", tok.Model.Type)
@@ -87,7 +55,7 @@ func EncoderFromJSON(data []byte) (*BPEEncoder, error) {
 	if u := tok.PreTokenizer.UseRegex; u != nil && !*u {
 		return nil, fmt.Errorf("tokenizer.json has a ByteLevel pre-tokenizer without its regex (use_regex false); twigdata encodes only with it")
 	}
-	e := &BPEEncoder{vocab: tok.Model.Vocab, ranks: map[[2]string]int{}, prefixSpace: tok.PreTokenizer.AddPrefixSpace, bytes: ByteToUnicode(), cache: map[string][]int64{}}
+	e := &BPEEncoder{vocab: tok.Model.Vocab, ranks: map[[2]string]int{}, prefixSpace: tok.PreTokenizer.AddPrefixSpace, bytes: ByteToUnicode()}
 	for rank, raw := range tok.Model.Merges {
 		pair, err := parseMerge(raw)
 		if err != nil {
@@ -104,7 +72,6 @@ func EncoderFromJSON(data []byte) (*BPEEncoder, error) {
 	}
 	sort.SliceStable(e.added, func(i, j int) bool { return len(e.added[i].content) > len(e.added[j].content) })
 	if p := tok.PostProcessor; p != nil {
-		var err error
 		switch p.Type {
 		case "ByteLevel":
 		case "RobertaProcessing", "BertProcessing":
@@ -209,13 +176,9 @@ func (e *BPEEncoder) encodeSegment(ids []int64, s string) ([]int64, error) {
 		s = " " + s
 	}
 	for _, piece := range splitGPT2(s) {
-		got, ok := e.cache[piece]
-		if !ok {
-			var err error
-			if got, err = e.bpe(piece); err != nil {
-				return nil, err
-			}
-			e.cache[piece] = got
+		got, err := e.bpe(piece)
+		if err != nil {
+			return nil, err
 		}
 		ids = append(ids, got...)
 	}
@@ -318,7 +281,7 @@ func gpt2Match(s string) int {
 }
 
 // runLength is how many leading bytes of s are runes in class; a byte that
-// is not UTF-8 counts as one rune outside every letter and number class.
+// is not UTF-8 reads as U+FFFD, a symbol, so it joins the punctuation class.
 func runLength(s string, class func(rune) bool) int {
 	n := 0
 	for n < len(s) {
@@ -327,9 +290,6 @@ func runLength(s string, class func(rune) bool) int {
 			break
 		}
 		n += size
-	}
-	if n == 0 { // invalid UTF-8 at the start: take one byte
-		return 1
 	}
 	return n
 }

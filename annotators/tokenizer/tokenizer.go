@@ -19,35 +19,17 @@ type Decoder interface {
 // with its added tokens; the added tokens marked special, and the ids in
 // special, are skipped on decode.
 func FromJSON(data []byte, special ...int) (Decoder, error) {
-	var tok struct {
-		Model struct {
-			Type               string         `json:"type"`
-			Vocab              map[string]int `json:"vocab"`
-			ContinuingPrefix   *string        `json:"continuing_subword_prefix"`
-			UnkToken           string         `json:"unk_token"`
-			MaxInputCharsWords int            `json:"max_input_chars_per_word"`
-		} `json:"model"`
-		AddedTokens []struct {
-			ID      int    `json:"id"`
-			Content string `json:"content"`
-			Special bool   `json:"special"`
-		} `json:"added_tokens"`
-		Decoder *struct {
-			Type    string `json:"type"`
-			Prefix  string `json:"prefix"`
-			Cleanup *bool  `json:"cleanup"`
-		} `json:"decoder"`
-	}
-	if err := json.Unmarshal(data, &tok); err != nil {
-		return nil, fmt.Errorf("tokenizer.json is not valid JSON: %w", err)
+	tok, err := parseFile(data)
+	if err != nil {
+		return nil, err
 	}
 	if len(tok.Model.Vocab) == 0 {
 		return nil, fmt.Errorf("tokenizer.json has no model.vocab (a %q tokenizer)", tok.Model.Type)
 	}
 	for _, a := range tok.AddedTokens {
-		tok.Model.Vocab[a.Content] = a.ID
+		tok.Model.Vocab[a.Content] = int(a.ID)
 		if a.Special {
-			special = append(special, a.ID)
+			special = append(special, int(a.ID))
 		}
 	}
 	switch tok.Model.Type {
@@ -65,6 +47,55 @@ func FromJSON(data []byte, special ...int) (Decoder, error) {
 		return NewWordPieceDecoder(tok.Model.Vocab, prefix, cleanup, special...)
 	}
 	return nil, fmt.Errorf("tokenizer.json has a %q model; twigdata decodes byte-level BPE and WordPiece", tok.Model.Type)
+}
+
+// file is the part of a tokenizer.json that twigdata reads, for decoding
+// and for encoding.
+type file struct {
+	Normalizer   json.RawMessage `json:"normalizer"`
+	PreTokenizer *struct {
+		Type           string `json:"type"`
+		AddPrefixSpace bool   `json:"add_prefix_space"`
+		UseRegex       *bool  `json:"use_regex"`
+	} `json:"pre_tokenizer"`
+	PostProcessor *struct {
+		Type   string          `json:"type"`
+		Cls    json.RawMessage `json:"cls"`
+		Sep    json.RawMessage `json:"sep"`
+		Single []struct {
+			SpecialToken *struct {
+				ID string `json:"id"`
+			} `json:"SpecialToken"`
+			Sequence *struct {
+				ID string `json:"id"`
+			} `json:"Sequence"`
+		} `json:"single"`
+		SpecialTokens map[string]struct {
+			IDs []int64 `json:"ids"`
+		} `json:"special_tokens"`
+	} `json:"post_processor"`
+	Model struct {
+		Type             string            `json:"type"`
+		Vocab            map[string]int    `json:"vocab"`
+		Merges           []json.RawMessage `json:"merges"`
+		ContinuingPrefix *string           `json:"continuing_subword_prefix"`
+	} `json:"model"`
+	AddedTokens []struct {
+		ID      int64  `json:"id"`
+		Content string `json:"content"`
+		Special bool   `json:"special"`
+	} `json:"added_tokens"`
+	Decoder *struct {
+		Cleanup *bool `json:"cleanup"`
+	} `json:"decoder"`
+}
+
+func parseFile(data []byte) (*file, error) {
+	var f file
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("tokenizer.json is not valid JSON: %w", err)
+	}
+	return &f, nil
 }
 
 // WordPieceDecoder turns token ids back into text for a WordPiece vocabulary
