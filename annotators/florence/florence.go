@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -84,7 +85,8 @@ func ParseGrounding(text string, width, height int, banned map[string]bool) []Gr
 		for _, m := range groundedBox.FindAllStringSubmatch(pt, -1) {
 			var bins [4]int
 			for j := range bins {
-				bins[j] = atoi(m[j+1])
+				n, _ := strconv.Atoi(m[j+1])    // digits only: the one error is overflow, which saturates
+				bins[j] = min(n, math.MaxInt32) // so that pixels stay within int
 			}
 			g.Boxes = append(g.Boxes, Dequantize(bins, width, height))
 		}
@@ -125,16 +127,6 @@ func phraseBefore(s string) (string, bool) {
 // isPySpace is Python's str.isspace, which re's \s and str.strip use: Go's
 // white space and the four information separators U+001C to U+001F.
 func isPySpace(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f }
-
-// atoi reads a run of ASCII digits the box pattern matched; values past any
-// bin saturate rather than wrap.
-func atoi(s string) int {
-	n := 0
-	for _, c := range s {
-		n = min(n*10+int(c-'0'), math.MaxInt32)
-	}
-	return n
-}
 
 // Dequantize turns location bins into pixels at each bin's centre, with
 // torch's float32 arithmetic and truncation, as Florence2PostProcessor does.
