@@ -11,6 +11,7 @@ tokenizer trainers break frequency ties arbitrarily and merged decoders get
 fresh node names; the tests assert structure, never bytes.
 """
 import os
+import json
 import shutil
 import sys
 import tempfile
@@ -21,7 +22,12 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from onnxruntime.transformers.float16 import convert_float_to_float16
 from optimum.exporters.onnx import main_export
 from optimum.onnx import merge_decoders
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from PIL import Image, ImageDraw
+from tokenizers import AddedToken
+from transformers.cache_utils import EncoderDecoderCache
+from transformers import (BartConfig, BartTokenizerFast, CLIPImageProcessor, Florence2Config, Florence2ForConditionalGeneration,
+                          Florence2Processor, Florence2VisionConfig, GenerationConfig)
 from transformers import (DetrConfig, DetrForSegmentation, DetrImageProcessor, ResNetConfig, Mask2FormerConfig, Mask2FormerForUniversalSegmentation, Mask2FormerImageProcessor, SwinConfig,
                           BertConfig, GPT2Config, GPT2TokenizerFast, PreTrainedTokenizerFast, SegformerConfig,
                           SegformerForSemanticSegmentation, SegformerImageProcessor, ViTConfig, ViTImageProcessor,
@@ -250,6 +256,188 @@ def captioner(name, decoder_cfg, tokenizer, task, hub_layout, how):
     note(d, how + "\nGraphs: " + ", ".join(sorted(graphs)) + ", each also as _quantized (onnxruntime quantize_dynamic, QUInt8) and _fp16 (onnxruntime.transformers.float16, float16 inputs and outputs; the merged variants merged from those with optimum's merge_decoders); encoder_model.onnx keeps its weights in encoder_model.onnx_data.")
 
 
+def florence_tokens():
+    """The tokens Florence-2's processor adds to BART's vocabulary."""
+    return (["<od>", "</od>", "<ocr>", "</ocr>"] + [f"<loc_{i}>" for i in range(1000)] +
+            ["<cap>", "</cap>", "<ncap>", "</ncap>", "<dcap>", "</dcap>", "<grounding>", "</grounding>", "<seg>", "</seg>",
+             "<sep>", "<region_cap>", "</region_cap>", "<region_to_desciption>", "</region_to_desciption>", "<proposal>",
+             "</proposal>", "<poly>", "</poly>", "<and>"])
+
+def bart_tok(lines, size=400):
+    """A BART-style byte-level BPE tokenizer (<s> … </s>) with Florence-2's tokens and the <image> token."""
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(lines, trainers.BpeTrainer(vocab_size=size, special_tokens=["<s>", "<pad>", "</s>", "<unk>"],
+                                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok.post_processor = processors.RobertaProcessing(sep=("</s>", 2), cls=("<s>", 0))
+    fast = BartTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>",
+                             cls_token="<s>", sep_token="</s>", mask_token="<unk>",
+                             extra_special_tokens={"image_token": "<image>"})
+    fast.add_special_tokens({"additional_special_tokens": florence_tokens()})
+    fast.add_tokens([AddedToken("<image>", special=True)], special_tokens=True)
+    return fast
+
+def florence2(lines):
+    """Florence-2 in the layout of onnx-community/Florence-2-base-ft, which
+    transformers.js loads: onnx/vision_encoder.onnx (pixel_values →
+    image_features), embed_tokens.onnx (input_ids → inputs_embeds),
+    encoder_model.onnx (inputs_embeds, attention_mask → last_hidden_state),
+    decoder_model_merged.onnx (encoder_attention_mask, encoder_hidden_states,
+    inputs_embeds, past_key_values.N.{decoder,encoder}.{key,value},
+    use_cache_branch → logits, present.*). Optimum has no Florence-2
+    exporter; the names and dynamic axes are read from transformers.js'
+    Florence2ForConditionalGeneration (models/florence2) and the Hub repository.
+    The twin is a tiny Florence2ForConditionalGeneration (transformers' own
+    port) with a BART tokenizer trained on the prompts plus Florence-2's 1,024
+    task and location tokens; transformers' greedy generate on four fixed
+    images writes annotators/testdata/florence2/golden.json, which the Go loop
+    must match id for id."""
+    tok = bart_tok(lines)
+    torch.manual_seed(3)
+    d = os.path.join(OUT, "florence2")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "onnx"))
+    V = len(tok)
+    text = BartConfig(vocab_size=V, d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                      decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=128,
+                      bos_token_id=0, pad_token_id=1, eos_token_id=2, decoder_start_token_id=2, forced_bos_token_id=0,
+                      forced_eos_token_id=2, scale_embedding=False)
+    vision = Florence2VisionConfig(depths=[1, 1], patch_size=[7, 3], patch_stride=[4, 2], patch_padding=[3, 1],
+                                   patch_prenorm=[False, True], embed_dim=[16, 32], num_heads=[2, 4], num_groups=[2, 4],
+                                   window_size=4, projection_dim=32, max_temporal_embeddings=4, max_position_embeddings=16)
+    cfg = Florence2Config(text_config=text.to_dict(), vision_config=vision.to_dict(), image_token_id=tok.image_token_id)
+    model = Florence2ForConditionalGeneration(cfg).eval()
+    gen = GenerationConfig(decoder_start_token_id=2, bos_token_id=0, eos_token_id=2, pad_token_id=1, forced_bos_token_id=0,
+                           forced_eos_token_id=2, no_repeat_ngram_size=3, num_beams=3, max_length=20)
+    model.generation_config = gen
+
+    class Vision(torch.nn.Module):
+        def __init__(s, m): super().__init__(); s.m = m
+        def forward(s, pixel_values): return s.m.get_image_features(pixel_values)
+    class Embed(torch.nn.Module):
+        def __init__(s, m): super().__init__(); s.m = m
+        def forward(s, input_ids): return s.m.get_input_embeddings()(input_ids)
+    class Enc(torch.nn.Module):
+        def __init__(s, m): super().__init__(); s.m = m
+        def forward(s, inputs_embeds, attention_mask):
+            return s.m.model.language_model.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
+    L = text.decoder_layers
+    class Dec(torch.nn.Module):
+        def __init__(s, m, past): super().__init__(); s.m, s.past = m, past
+        def forward(s, encoder_attention_mask, encoder_hidden_states, inputs_embeds, *pkv):
+            cache = None
+            if s.past:
+                cache = EncoderDecoderCache.from_legacy_cache(tuple(tuple(pkv[4 * i:4 * i + 4]) for i in range(L)))
+            o = s.m.model.language_model.decoder(inputs_embeds=inputs_embeds, encoder_hidden_states=encoder_hidden_states,
+                                                 encoder_attention_mask=encoder_attention_mask, past_key_values=cache, use_cache=True)
+            logits = s.m.lm_head(o.last_hidden_state)
+            out = [logits]
+            for layer in o.past_key_values.to_legacy_cache():
+                out += list(layer[:2]) if s.past else list(layer)
+            return tuple(out)
+
+    g = os.path.join(d, "onnx")
+    B = 2
+    px = torch.randn(B, 3, 64, 64)
+    torch.onnx.export(Vision(model), (px,), f"{g}/vision_encoder.onnx", input_names=["pixel_values"], output_names=["image_features"],
+                      dynamic_axes={"pixel_values": {0: "batch_size"}, "image_features": {0: "batch_size", 1: "sequence_length"}},
+                      opset_version=17, dynamo=False)
+    ids = torch.randint(3, 300, (B, 7))
+    torch.onnx.export(Embed(model), (ids,), f"{g}/embed_tokens.onnx", input_names=["input_ids"], output_names=["inputs_embeds"],
+                      dynamic_axes={"input_ids": {0: "batch_size", 1: "sequence_length"}, "inputs_embeds": {0: "batch_size", 1: "sequence_length"}},
+                      opset_version=17, dynamo=False)
+    emb = torch.randn(B, 72, 32); mask = torch.ones(B, 72, dtype=torch.int64)
+    torch.onnx.export(Enc(model), (emb, mask), f"{g}/encoder_model.onnx", input_names=["inputs_embeds", "attention_mask"],
+                      output_names=["last_hidden_state"],
+                      dynamic_axes={"inputs_embeds": {0: "batch_size", 1: "encoder_sequence_length"}, "attention_mask": {0: "batch_size", 1: "encoder_sequence_length"},
+                                    "last_hidden_state": {0: "batch_size", 1: "encoder_sequence_length"}}, opset_version=17, dynamo=False)
+    H, hd = text.decoder_attention_heads, text.d_model // text.decoder_attention_heads
+    enc_h = torch.randn(B, 72, 32)
+    names_in, names_out, past = [], [], []
+    for i in range(L):
+        for who in ("decoder", "encoder"):
+            for kv in ("key", "value"):
+                names_in.append(f"past_key_values.{i}.{who}.{kv}")
+                names_out.append(f"present.{i}.{who}.{kv}")
+                past.append(torch.randn(B, H, 5 if who == "decoder" else 72, hd))
+    axes = {"encoder_attention_mask": {0: "batch_size", 1: "encoder_sequence_length"},
+            "encoder_hidden_states": {0: "batch_size", 1: "encoder_sequence_length"},
+            "inputs_embeds": {0: "batch_size", 1: "decoder_sequence_length"}, "logits": {0: "batch_size", 1: "decoder_sequence_length"}}
+    for n in names_in:
+        axes[n] = {0: "batch_size", 2: "past_decoder_sequence_length" if ".decoder." in n else "encoder_sequence_length_out"}
+    for n in names_out:
+        axes[n] = {0: "batch_size", 2: "past_decoder_sequence_length + 1" if ".decoder." in n else "encoder_sequence_length_out"}
+    common = ["encoder_attention_mask", "encoder_hidden_states", "inputs_embeds"]
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.onnx.export(Dec(model, False), (mask, enc_h, torch.randn(B, 3, 32)), f"{tmp}/decoder_model.onnx", input_names=common,
+                          output_names=["logits"] + names_out, dynamic_axes={k: v for k, v in axes.items() if k in common + ["logits"] + names_out},
+                          opset_version=17, dynamo=False)
+        dec_out = [n for n in names_out if ".decoder." in n]
+        torch.onnx.export(Dec(model, True), (mask, enc_h, torch.randn(B, 1, 32), *past), f"{tmp}/decoder_with_past_model.onnx",
+                          input_names=common + names_in, output_names=["logits"] + dec_out,
+                          dynamic_axes={k: v for k, v in axes.items() if k in common + names_in + ["logits"] + dec_out},
+                          opset_version=17, dynamo=False)
+        merge_decoders(f"{tmp}/decoder_model.onnx", f"{tmp}/decoder_with_past_model.onnx", save_path=f"{g}/decoder_model_merged.onnx", strict=False)
+
+    # torch.onnx.export leaves a module in the mode it found it in, and the
+    # wrappers were made in training mode: back to eval, or dropout is on below.
+    model.eval()
+    cfg.save_pretrained(d)
+    gen.save_pretrained(d)
+    tok.save_pretrained(d)
+    ip = CLIPImageProcessor(size={"height": 64, "width": 64}, crop_size={"height": 64, "width": 64}, do_center_crop=False,
+                            image_mean=[0.485, 0.456, 0.406], image_std=[0.229, 0.224, 0.225], resample=3)
+    ip.image_seq_length = 65
+    BANNED = ["it", "its", "image", "the image", "they", "them", "this", "there"]
+    post_cfg = {"pure_text": {}, "ocr": {"pattern": r"(.+?)<loc_(\d+)><loc_(\d+)><loc_(\d+)><loc_(\d+)><loc_(\d+)><loc_(\d+)><loc_(\d+)><loc_(\d+)>", "area_threshold": 0.0},
+                "phrase_grounding": {"banned_grounding_tokens": BANNED}, "description_with_bboxes": {}, "description_with_polygons": {},
+                "polygons": {}, "bboxes": {}, "description_with_bboxes_or_polygons": {}}
+    proc = Florence2Processor(image_processor=ip, tokenizer=tok, post_processor_config=post_cfg)
+    proc.save_pretrained(d)
+
+
+    # Golden: what transformers' own generate (greedy) and post-processing make of
+    # fixed images, for annotators' TestFlorenceMatchesTransformers.
+    gold = os.path.join("annotators", "testdata", "florence2")
+    shutil.rmtree(gold, ignore_errors=True)
+    os.makedirs(gold)
+    imgs = []
+    for i in range(4):
+        im = Image.new("RGB", (64, 64), (20 + 60 * i, 200 - 40 * i, 90 + 30 * (i % 2)))
+        dr = ImageDraw.Draw(im)
+        dr.ellipse([8 + 4 * i, 10, 40 + 4 * i, 42], fill=(230, 30 + 50 * i, 40))
+        dr.rectangle([30, 36 - 3 * i, 60, 60], fill=(40, 60, 200 - 30 * i))
+        im.save(os.path.join(gold, f"image{i}.png"))
+        imgs.append(im)
+    cases = [("<CAPTION>", ["", "", "", ""], 12), ("<DETAILED_CAPTION>", ["", ""], 16),
+             ("<CAPTION_TO_PHRASE_GROUNDING>", ["a red ball", "two blue boxes and a green cat", "a cat", "the sky"], 24)]
+    out = []
+    for task, inputs, new in cases:
+        ims = imgs[:len(inputs)]
+        batch = proc(images=ims, text=[task + x for x in inputs], return_tensors="pt", padding=True)
+        with torch.no_grad():
+            seqs = model.generate(**batch, max_new_tokens=new, num_beams=1, do_sample=False)
+        for b in range(len(inputs)):
+            raw = proc.batch_decode(seqs[b:b + 1], skip_special_tokens=False)[0]
+            post = proc.post_process_generation(raw, task=task, image_size=(64, 64))[task]
+            if isinstance(post, dict):
+                post = {"bboxes": [[float(v) for v in bb] for bb in post["bboxes"]], "labels": post["labels"]}
+            out.append({"task": task, "input": inputs[b], "image": f"image{b}.png", "max_new_tokens": new,
+                        "batch": len(inputs), "prompt_ids": batch["input_ids"][b].tolist()[proc.num_image_tokens:],
+                        "ids": seqs[b].tolist(), "text": raw, "post": post})
+    with open(os.path.join(gold, "golden.json"), "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+    # , o["ids"][:8], repr(o["text"][:60]), o["post"] if not isinstance(o["post"], str) else repr(o["post"][:40]))
+    note(d, """Florence-2 (Florence2ForConditionalGeneration from a config: DaViT depths [1,1], BART d_model 32 with
+one encoder and one decoder layer), random weights, 64×64 input (65 image features), a byte-level BPE tokenizer
+(400 tokens) trained on T2I-CompBench prompts plus Florence-2's <loc_0>…<loc_999> and task tokens (1,425 in all).
+Made by scripts/make_models.py with torch.onnx.export in the onnx-community layout (graphs under onnx/: vision_encoder,
+embed_tokens, encoder_model, decoder_model_merged merged by optimum's merge_decoders); optimum has no Florence-2
+exporter, so the graph signatures reproduce transformers.js' Florence2ForConditionalGeneration. generation_config.json
+as Florence-2's (forced BOS and EOS, no_repeat_ngram_size 3).""")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = corpus()
@@ -272,6 +460,7 @@ optimum main_export; the Optimum layout (graphs at the root), separate, with-pas
               how="""ViT encoder + BERT decoder (VisionEncoderDecoder, image-to-text), random weights, 32×32 input, a WordPiece
 tokenizer (300 tokens, tokenizer.json) trained on T2I-CompBench prompts, as BLIP- and GIT-style captioners
 use. Made by scripts/make_models.py with optimum main_export; the Hub layout (graphs under onnx/).""")
+    florence2(lines)
 
 
 if __name__ == "__main__":

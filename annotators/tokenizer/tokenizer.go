@@ -19,6 +19,18 @@ type Decoder interface {
 // with its added tokens; the added tokens marked special, and the ids in
 // special, are skipped on decode.
 func FromJSON(data []byte, special ...int) (Decoder, error) {
+	return fromJSON(data, false, special...)
+}
+
+// FromJSONKeepingAdded is FromJSON for models whose answers are written in
+// added tokens, such as Florence-2's location tokens <loc_0>…<loc_999>
+// (marked special in its tokenizer.json): only the ids in skip are dropped,
+// as Hugging Face's decode with skip_special_tokens=False keeps the rest.
+func FromJSONKeepingAdded(data []byte, skip ...int) (Decoder, error) {
+	return fromJSON(data, true, skip...)
+}
+
+func fromJSON(data []byte, keepAdded bool, special ...int) (Decoder, error) {
 	tok, err := parseFile(data)
 	if err != nil {
 		return nil, err
@@ -28,7 +40,7 @@ func FromJSON(data []byte, special ...int) (Decoder, error) {
 	}
 	for _, a := range tok.AddedTokens {
 		tok.Model.Vocab[a.Content] = int(a.ID)
-		if a.Special {
+		if a.Special && !keepAdded {
 			special = append(special, int(a.ID))
 		}
 	}

@@ -1,0 +1,609 @@
+package annotators
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"io/fs"
+	"math"
+	"strings"
+
+	ort "github.com/yalue/onnxruntime_go"
+
+	"github.com/twigdata/twigdata/annotators/florence"
+	"github.com/twigdata/twigdata/annotators/preprocess"
+	"github.com/twigdata/twigdata/annotators/tokenizer"
+)
+
+// Florence is a Florence-2 model as Hugging Face ONNX exports ship it
+// (onnx-community/Florence-2-*, and what transformers.js loads): a vision
+// encoder, the token embedding, a BART encoder and a merged BART decoder. It
+// captions images (<CAPTION>, <DETAILED_CAPTION>, <MORE_DETAILED_CAPTION>) and
+// grounds phrases in them (<CAPTION_TO_PHRASE_GROUNDING>), decoding greedily
+// with its generation config's forced tokens and n-gram ban and a KV cache.
+type Florence struct {
+	vision, embed, encoder, decoder *ort.DynamicAdvancedSession
+	// The element type each float input wants (float16 in an fp16 export).
+	embedsType, encEmbedsType ort.TensorElementDataType
+	pixels                    ort.TensorElementDataType
+	pastNames                 []string
+	pastShapes                [][]int64
+	pastTypes                 []ort.TensorElementDataType
+	pre                       preprocess.Processor
+	enc                       *tokenizer.BPEEncoder
+	dec                       tokenizer.Decoder
+	gen                       generation
+	banned                    map[string]bool
+	task                      string // the caption task
+	id                        string
+}
+
+// generation is what greedy decoding needs from a generation config.
+type generation struct {
+	start, bos, eos, pad int64
+	forcedBOS, forcedEOS int64 // -1: none
+	noRepeat             int   // no_repeat_ngram_size; 0: off
+	captionTokens        int   // new tokens a caption may take
+	groundTokens         int   // new tokens a grounding may take
+}
+
+type florenceIDs struct {
+	DecoderStart      *int64 `json:"decoder_start_token_id"`
+	BOS               *int64 `json:"bos_token_id"`
+	EOS               *int64 `json:"eos_token_id"`
+	Pad               *int64 `json:"pad_token_id"`
+	ForcedBOS         *int64 `json:"forced_bos_token_id"`
+	ForcedEOS         *int64 `json:"forced_eos_token_id"`
+	NoRepeatNGramSize *int   `json:"no_repeat_ngram_size"`
+}
+
+type florenceConfig struct {
+	ModelType  string      `json:"model_type"`
+	TextConfig florenceIDs `json:"text_config"`
+	florenceIDs
+}
+
+// CaptionTasks are the Florence-2 tasks that describe an image in words.
+func CaptionTasks() []string {
+	return []string{"<CAPTION>", "<DETAILED_CAPTION>", "<MORE_DETAILED_CAPTION>"}
+}
+
+// IsFlorence reports whether a captioner directory holds a Florence-2 export
+// (its vision_encoder graph), which LoadFlorence opens instead of LoadCaptioner.
+func IsFlorence(dir ModelDir) bool { return len(dir.variantsOf("vision_encoder")) > 0 }
+
+// florenceGraphs are the four graphs of a Florence-2 export, in run order.
+var florenceGraphs = []string{"vision_encoder", "embed_tokens", "encoder_model", "decoder_model_merged"}
+
+// LoadFlorence opens a Florence-2 directory: onnx/vision_encoder.onnx
+// (pixel_values → image_features), embed_tokens.onnx (input_ids →
+// inputs_embeds), encoder_model.onnx (inputs_embeds, attention_mask →
+// last_hidden_state) and decoder_model_merged.onnx (inputs_embeds,
+// encoder_hidden_states, encoder_attention_mask, use_cache_branch,
+// past_key_values.* → logits, present.*), at the root or under onnx/, in the
+// directory's variant; config.json and generation_config.json for the
+// special ids, tokenizer.json, preprocessor_config.json, and
+// processor_config.json for the phrases grounding never returns. task is the
+// caption task (one of CaptionTasks; "" is <CAPTION>).
+func LoadFlorence(dir ModelDir, dev Device, task string) (*Florence, error) {
+	dir.Role = "captioner"
+	if task == "" {
+		task = "<CAPTION>"
+	}
+	if !contains(CaptionTasks(), task) {
+		return nil, fmt.Errorf("--caption-task %s: want one of %s", task, strings.Join(CaptionTasks(), ", "))
+	}
+	var missing []string
+	for _, f := range []string{"config.json", "preprocessor_config.json", "tokenizer.json"} {
+		if _, err := fs.Stat(dir.FS, f); err != nil {
+			missing = append(missing, f)
+		}
+	}
+	for _, g := range florenceGraphs {
+		if len(dir.variantsOf(g)) == 0 {
+			missing = append(missing, g+".onnx")
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("Florence-2 model directory %s: missing %s (a Florence-2 export holds onnx/vision_encoder.onnx, embed_tokens.onnx, encoder_model.onnx and decoder_model_merged.onnx beside config.json, preprocessor_config.json and tokenizer.json, as onnx-community/Florence-2-base-ft does)",
+			dir.Name, strings.Join(missing, ", "))
+	}
+	f := &Florence{task: task}
+	var err error
+	if f.gen, err = readGeneration(dir); err != nil {
+		return nil, err
+	}
+	data, err := dir.read("tokenizer.json")
+	if err != nil {
+		return nil, err
+	}
+	if f.enc, err = tokenizer.EncoderFromJSON(data); err != nil {
+		return nil, fmt.Errorf("Florence-2 model directory %s: %w", dir.Name, err)
+	}
+	if f.dec, err = tokenizer.FromJSONKeepingAdded(data, int(f.gen.bos), int(f.gen.eos), int(f.gen.pad)); err != nil {
+		return nil, fmt.Errorf("Florence-2 model directory %s: %w", dir.Name, err)
+	}
+	if f.pre, err = dir.preprocessor(); err != nil {
+		return nil, err
+	}
+	if f.banned, err = bannedPhrases(dir); err != nil {
+		return nil, err
+	}
+	if err := f.open(dir, dev); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// readGeneration reads the special ids and decoding rules: generation_config.json
+// wins over config.json, whose top level wins over its text_config.
+func readGeneration(dir ModelDir) (generation, error) {
+	var cfg florenceConfig
+	if err := dir.json("config.json", &cfg); err != nil {
+		return generation{}, err
+	}
+	var gen florenceIDs
+	if _, err := fs.Stat(dir.FS, "generation_config.json"); err == nil {
+		if err := dir.json("generation_config.json", &gen); err != nil {
+			return generation{}, err
+		}
+	}
+	pick := func(get func(florenceIDs) *int64) (int64, bool) {
+		return firstID(get(gen), get(cfg.florenceIDs), get(cfg.TextConfig))
+	}
+	g := generation{forcedBOS: -1, forcedEOS: -1, captionTokens: 40, groundTokens: 128}
+	var ok bool
+	if g.start, ok = pick(func(c florenceIDs) *int64 { return c.DecoderStart }); !ok {
+		return g, fmt.Errorf("Florence-2 model directory %s: neither generation_config.json nor config.json gives decoder_start_token_id", dir.Name)
+	}
+	if g.eos, ok = pick(func(c florenceIDs) *int64 { return c.EOS }); !ok {
+		return g, fmt.Errorf("Florence-2 model directory %s: neither generation_config.json nor config.json gives eos_token_id", dir.Name)
+	}
+	if g.bos, ok = pick(func(c florenceIDs) *int64 { return c.BOS }); !ok {
+		g.bos = g.start
+	}
+	if g.pad, ok = pick(func(c florenceIDs) *int64 { return c.Pad }); !ok {
+		g.pad = g.eos
+	}
+	if v, ok := pick(func(c florenceIDs) *int64 { return c.ForcedBOS }); ok {
+		g.forcedBOS = v
+	}
+	if v, ok := pick(func(c florenceIDs) *int64 { return c.ForcedEOS }); ok {
+		g.forcedEOS = v
+	}
+	for _, c := range []florenceIDs{gen, cfg.florenceIDs, cfg.TextConfig} {
+		if c.NoRepeatNGramSize != nil {
+			g.noRepeat = *c.NoRepeatNGramSize
+			break
+		}
+	}
+	return g, nil
+}
+
+// bannedPhrases reads processor_config.json's banned grounding phrases
+// ("it", "the image"), which Florence-2's post-processing drops; without
+// the file none are banned.
+func bannedPhrases(dir ModelDir) (map[string]bool, error) {
+	banned := map[string]bool{}
+	if _, err := fs.Stat(dir.FS, "processor_config.json"); err != nil {
+		return banned, nil
+	}
+	var pc struct {
+		Post struct {
+			Grounding struct {
+				Banned []string `json:"banned_grounding_tokens"`
+			} `json:"phrase_grounding"`
+		} `json:"post_processor_config"`
+	}
+	if err := dir.json("processor_config.json", &pc); err != nil {
+		return nil, err
+	}
+	for _, b := range pc.Post.Grounding.Banned {
+		banned[b] = true
+	}
+	return banned, nil
+}
+
+func (f *Florence) open(dir ModelDir, dev Device) error {
+	float := func(name string, rank int) tensorSpec {
+		return tensorSpec{name: name, dtype: ort.TensorElementDataTypeFloat, rank: rank}
+	}
+	int64s := func(name string, rank int) tensorSpec {
+		return tensorSpec{name: name, dtype: ort.TensorElementDataTypeInt64, rank: rank}
+	}
+	var sums [4]string
+	var types map[string]ort.TensorElementDataType
+	var err error
+	if f.vision, sums[0], types, err = dir.onnxModel("vision_encoder", dev,
+		[]tensorSpec{float("pixel_values", 4)}, []tensorSpec{float("image_features", 3)}); err != nil {
+		return err
+	}
+	f.pixels = types["pixel_values"]
+	if f.embed, sums[1], _, err = dir.onnxModel("embed_tokens", dev,
+		[]tensorSpec{int64s("input_ids", 2)}, []tensorSpec{float("inputs_embeds", 3)}); err != nil {
+		return err
+	}
+	if f.encoder, sums[2], types, err = dir.onnxModel("encoder_model", dev,
+		[]tensorSpec{float("inputs_embeds", 3), int64s("attention_mask", 2)}, []tensorSpec{float("last_hidden_state", 3)}); err != nil {
+		return err
+	}
+	f.encEmbedsType = types["inputs_embeds"]
+	names, pasts, presents, shapes, ptypes, err := pastSpecs(dir, "decoder_model_merged")
+	if err != nil {
+		return err
+	}
+	for i, sh := range shapes {
+		if sh[1] <= 0 || sh[3] <= 0 {
+			return fmt.Errorf("Florence-2 model %s: decoder_model_merged %s has no fixed head count and size (%v): re-export it", dir.Name, names[i], sh)
+		}
+	}
+	ins := append([]tensorSpec{int64s("encoder_attention_mask", 2), float("encoder_hidden_states", 3), float("inputs_embeds", 3),
+		{name: "use_cache_branch", dtype: ort.TensorElementDataTypeBool, rank: 1}}, pasts...)
+	outs := append([]tensorSpec{float("logits", 3)}, presents...)
+	if f.decoder, sums[3], types, err = dir.onnxModel("decoder_model_merged", dev, ins, outs); err != nil {
+		return err
+	}
+	f.embedsType = types["inputs_embeds"]
+	f.pastNames, f.pastShapes, f.pastTypes = names, shapes, ptypes
+	f.id = "florence2@" + hashStrings(sums[:]...)
+	return nil
+}
+
+// ID is "florence2@<sha256 over the four graphs' hashes>".
+func (f *Florence) ID() string { return f.id }
+
+// VocabSize is the number of token ids the tokenizer covers.
+func (f *Florence) VocabSize() int { return f.dec.Size() }
+
+// Preprocessing describes how images are prepared for the vision encoder.
+func (f *Florence) Preprocessing() string { return f.pre.String() }
+
+// Decoding describes the decoder and how it is used.
+func (f *Florence) Decoding() string {
+	return fmt.Sprintf("Florence-2, merged decoder with a KV cache (decoder_model_merged.onnx), greedy; captions by %s, grounding by <CAPTION_TO_PHRASE_GROUNDING>", f.task)
+}
+
+// SetMaxNewTokens bounds how many tokens a caption and a grounding may take
+// (40 and 128 by default: a sentence, and a few phrases of five tokens each).
+func (f *Florence) SetMaxNewTokens(caption, ground int) {
+	f.gen.captionTokens, f.gen.groundTokens = max(1, caption), max(1, ground)
+}
+
+// Close releases the sessions.
+func (f *Florence) Close() error {
+	for _, s := range []*ort.DynamicAdvancedSession{f.vision, f.embed, f.encoder, f.decoder} {
+		if s != nil {
+			s.Destroy()
+		}
+	}
+	return nil
+}
+
+// Caption describes each image with the caption task, one batch per tensor shape.
+func (f *Florence) Caption(ctx context.Context, imgs []image.Image) ([]string, error) {
+	p, err := florence.Prompt(f.task, "")
+	if err != nil {
+		return nil, err
+	}
+	prompts := make([]string, len(imgs))
+	for i := range prompts {
+		prompts[i] = p
+	}
+	seqs, err := f.Generate(ctx, imgs, prompts, f.gen.captionTokens)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(seqs))
+	for i, s := range seqs {
+		out[i] = strings.TrimSpace(f.dec.Decode(s))
+	}
+	return out, nil
+}
+
+// Ground finds the phrases of each image in it (<CAPTION_TO_PHRASE_GROUNDING>
+// of the phrases joined into one caption), with boxes in the image's pixels.
+// An image with no phrases gets none and costs no model call.
+func (f *Florence) Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]florence.Grounding, error) {
+	out := make([][]florence.Grounding, len(imgs))
+	var sub []image.Image
+	var prompts []string
+	var idx []int
+	for i, ps := range phrases {
+		if len(ps) == 0 {
+			continue
+		}
+		p, err := florence.Prompt("<CAPTION_TO_PHRASE_GROUNDING>", strings.Join(ps, ", "))
+		if err != nil {
+			return nil, err
+		}
+		sub, prompts, idx = append(sub, imgs[i]), append(prompts, p), append(idx, i)
+	}
+	if len(sub) == 0 {
+		return out, nil
+	}
+	seqs, err := f.Generate(ctx, sub, prompts, f.gen.groundTokens)
+	if err != nil {
+		return nil, err
+	}
+	for n, s := range seqs {
+		b := sub[n].Bounds()
+		out[idx[n]] = florence.ParseGrounding(f.dec.Decode(s), b.Dx(), b.Dy(), f.banned)
+	}
+	return out, nil
+}
+
+// Generate decodes an answer to prompts[i] about imgs[i] for every image,
+// batched by tensor shape, at most maxNew tokens each; each sequence starts
+// with the decoder start token, as transformers' generate returns it.
+func (f *Florence) Generate(ctx context.Context, imgs []image.Image, prompts []string, maxNew int) ([][]int64, error) {
+	if len(imgs) == 0 {
+		return nil, errEmptyBatch
+	}
+	if len(prompts) != len(imgs) {
+		return nil, fmt.Errorf("florence: %d prompts for %d images", len(prompts), len(imgs))
+	}
+	out := make([][]int64, len(imgs))
+	for _, b := range f.pre.Group(imgs) {
+		got, err := f.generateBatch(ctx, imgs, prompts, b, maxNew)
+		if err != nil {
+			return nil, err
+		}
+		for n, i := range b.Idx {
+			out[i] = got[n]
+		}
+	}
+	return out, nil
+}
+
+// generateBatch runs one batch: the vision encoder, the prompt's embeddings
+// after the image features, the encoder once, then the decoder once per token
+// for the whole batch, on its cache, until every row has ended.
+func (f *Florence) generateBatch(ctx context.Context, imgs []image.Image, prompts []string, bt preprocess.Batch, maxNew int) ([][]int64, error) {
+	B := int64(len(bt.Idx))
+	px, err := floatTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), f.pre.Pixels(imgs, bt), f.pixels)
+	if err != nil {
+		return nil, err
+	}
+	defer px.Destroy()
+	vis := []ort.Value{nil}
+	if err := f.vision.Run([]ort.Value{px}, vis); err != nil {
+		return nil, fmt.Errorf("florence vision encoder: run: %w", err)
+	}
+	feats, fsh, err := floats(vis[0])
+	vis[0].Destroy()
+	if err != nil {
+		return nil, fmt.Errorf("florence vision encoder: %w", err)
+	}
+	N, D := fsh[1], fsh[2]
+
+	// The prompts, padded on the right as BART's tokenizer pads.
+	ids := make([][]int64, B)
+	var T int64
+	for n, i := range bt.Idx {
+		if ids[n], err = f.enc.Encode(prompts[i]); err != nil {
+			return nil, fmt.Errorf("florence: encode the prompt %q: %w", prompts[i], err)
+		}
+		T = max(T, int64(len(ids[n])))
+	}
+	flat := make([]int64, 0, B*T)
+	mask := make([]int64, 0, B*(N+T))
+	for _, s := range ids {
+		for range N {
+			mask = append(mask, 1)
+		}
+		for t := range T {
+			if t < int64(len(s)) {
+				flat, mask = append(flat, s[t]), append(mask, 1)
+			} else {
+				flat, mask = append(flat, f.gen.pad), append(mask, 0)
+			}
+		}
+	}
+	text, err := f.embedTokens(flat, B, T)
+	if err != nil {
+		return nil, err
+	}
+	// Image features first, then the prompt, as Florence-2 reads them.
+	embeds := make([]float32, 0, B*(N+T)*D)
+	for b := range B {
+		embeds = append(embeds, feats[b*N*D:(b+1)*N*D]...)
+		embeds = append(embeds, text[b*T*D:(b+1)*T*D]...)
+	}
+	S := N + T
+	in, err := floatTensor(ort.NewShape(B, S, D), embeds, f.encEmbedsType)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Destroy()
+	am, err := ort.NewTensor(ort.NewShape(B, S), mask)
+	if err != nil {
+		return nil, err
+	}
+	defer am.Destroy()
+	encOut := []ort.Value{nil}
+	if err := f.encoder.Run([]ort.Value{in, am}, encOut); err != nil {
+		return nil, fmt.Errorf("florence encoder: run: %w", err)
+	}
+	defer encOut[0].Destroy()
+	return f.decode(ctx, encOut[0], am, B, D, maxNew)
+}
+
+// embedTokens runs embed_tokens on ids [B, T] and returns the embeddings.
+func (f *Florence) embedTokens(ids []int64, B, T int64) ([]float32, error) {
+	t, err := ort.NewTensor(ort.NewShape(B, T), ids)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Destroy()
+	out := []ort.Value{nil}
+	if err := f.embed.Run([]ort.Value{t}, out); err != nil {
+		return nil, fmt.Errorf("florence embed_tokens: run: %w", err)
+	}
+	defer out[0].Destroy()
+	data, _, err := floats(out[0])
+	if err != nil {
+		return nil, fmt.Errorf("florence embed_tokens: %w", err)
+	}
+	return append([]float32(nil), data...), nil
+}
+
+// decode generates greedily: the first step on empty past tensors, every
+// later one on the newest token and the cache. The cross-attention entries of
+// the cache come from the first step only: they depend on the encoder alone.
+func (f *Florence) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, maxNew int) ([][]int64, error) {
+	seqs := make([][]int64, B)
+	done := make([]bool, B)
+	for i := range seqs {
+		seqs[i] = []int64{f.gen.start}
+	}
+	cache := make([]ort.Value, len(f.pastNames))
+	defer func() {
+		for _, v := range cache {
+			if v != nil {
+				v.Destroy()
+			}
+		}
+	}()
+	maxLen := 1 + maxNew
+	for step := 0; step < maxNew; step++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		last := make([]int64, B)
+		for b, s := range seqs {
+			last[b] = s[len(s)-1]
+		}
+		emb, err := f.embedTokens(last, B, 1)
+		if err != nil {
+			return nil, err
+		}
+		outs, err := f.step(enc, encMask, emb, B, D, step, cache)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range outs[1:] {
+			if step > 0 && strings.Contains(f.pastNames[i], ".encoder.") {
+				v.Destroy() // keep the first step's cross-attention entries
+				continue
+			}
+			if cache[i] != nil {
+				cache[i].Destroy()
+			}
+			cache[i] = v
+		}
+		logits, sh, err := floats(outs[0])
+		if err != nil {
+			outs[0].Destroy()
+			return nil, fmt.Errorf("florence decoder: logits: %w", err)
+		}
+		V := sh[2]
+		all := true
+		for b := range B {
+			next := f.gen.pad
+			if !done[b] {
+				row := append([]float32(nil), logits[b*V:(b+1)*V]...) // one new token per step: T is 1
+				next = f.gen.pick(row, seqs[b], maxLen)
+				done[b] = next == f.gen.eos
+			}
+			seqs[b] = append(seqs[b], next)
+			all = all && done[b]
+		}
+		outs[0].Destroy()
+		if all {
+			break
+		}
+	}
+	return seqs, nil
+}
+
+// step runs the merged decoder once on the newest tokens' embeddings.
+func (f *Florence) step(enc, encMask ort.Value, emb []float32, B, D int64, step int, cache []ort.Value) ([]ort.Value, error) {
+	in, err := floatTensor(ort.NewShape(B, 1, D), emb, f.embedsType)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Destroy()
+	branch, err := ort.NewTensor(ort.NewShape(1), []bool{step > 0})
+	if err != nil {
+		return nil, err
+	}
+	defer branch.Destroy()
+	pasts := cache
+	if step == 0 {
+		pasts = make([]ort.Value, len(f.pastShapes))
+		for i, sh := range f.pastShapes {
+			shape := ort.NewShape(B, sh[1], 0, sh[3])
+			if f.pastTypes[i] == ort.TensorElementDataTypeFloat16 {
+				pasts[i], err = ort.NewCustomDataTensor(shape, []byte{}, ort.TensorElementDataTypeFloat16)
+			} else {
+				pasts[i], err = ort.NewTensor(shape, []float32{})
+			}
+			if err != nil {
+				return nil, fmt.Errorf("empty past tensor: %w", err)
+			}
+			defer pasts[i].Destroy()
+		}
+	}
+	outs := make([]ort.Value, 1+len(f.pastNames))
+	if err := f.decoder.Run(append([]ort.Value{encMask, enc, in, branch}, pasts...), outs); err != nil {
+		return nil, fmt.Errorf("florence decoder: run: %w", err)
+	}
+	return outs, nil
+}
+
+// pick chooses the next token of seq from its logits as transformers' greedy
+// search does with Florence-2's generation config: repeated n-grams banned,
+// the BOS token forced first and the EOS token last, then the highest score
+// (the first of equals).
+func (g generation) pick(logits []float32, seq []int64, maxLen int) int64 {
+	neg := float32(math.Inf(-1))
+	if n := g.noRepeat; n > 0 && len(seq)+1 >= n {
+		prefix := seq[len(seq)-n+1:]
+		for i := 0; i+n <= len(seq); i++ {
+			if equalInts(seq[i:i+n-1], prefix) {
+				if t := seq[i+n-1]; t >= 0 && int(t) < len(logits) {
+					logits[t] = neg
+				}
+			}
+		}
+	}
+	force := int64(-1)
+	switch {
+	case len(seq) == 1 && g.forcedBOS >= 0:
+		force = g.forcedBOS
+	case len(seq) == maxLen-1 && g.forcedEOS >= 0:
+		force = g.forcedEOS
+	}
+	if force >= 0 && int(force) < len(logits) {
+		return force
+	}
+	best := 0
+	for v := range logits {
+		if logits[v] > logits[best] {
+			best = v
+		}
+	}
+	return int64(best)
+}
+
+func equalInts(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

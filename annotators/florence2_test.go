@@ -1,0 +1,173 @@
+package annotators_test
+
+import (
+	"context"
+	"encoding/json"
+	"image"
+	_ "image/png"
+	"os"
+	"testing"
+
+	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/florence"
+	"github.com/twigdata/twigdata/annotators/tokenizer"
+)
+
+// florenceCase is one row of what transformers' own generate and
+// post-processing made of the Florence-2 twin (scripts/make_models.py).
+type florenceCase struct {
+	Task         string          `json:"task"`
+	Input        string          `json:"input"`
+	Image        string          `json:"image"`
+	MaxNewTokens int             `json:"max_new_tokens"`
+	Batch        int             `json:"batch"`
+	PromptIDs    []int64         `json:"prompt_ids"`
+	IDs          []int64         `json:"ids"`
+	Post         json.RawMessage `json:"post"`
+}
+
+func loadPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// TestFlorenceMatchesTransformers: on the Florence-2 twin, the Go generation
+// loop (image features before the prompt, padded prompts in one batch, the
+// merged decoder on its cache, forced BOS/EOS, no repeated 3-grams) gives
+// transformers' greedy tokens id for id, and its captions and groundings are
+// what Florence2Processor.post_process_generation makes of them.
+func TestFlorenceMatchesTransformers(t *testing.T) {
+	const dir = "testdata/florence2/"
+	data, err := os.ReadFile(dir + "golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []florenceCase
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	tokJSON, err := os.ReadFile("../testdata/models/twins/florence2/tokenizer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := tokenizer.EncoderFromJSON(tokJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const variant = "fp32"
+	f, err := annotators.LoadFlorence(twin("florence2", variant), annotators.Device{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for start := 0; start < len(cases); start += cases[start].Batch {
+		batch := cases[start : start+cases[start].Batch]
+		c0 := batch[0]
+		t.Run(c0.Task, func(t *testing.T) {
+			var imgs []image.Image
+			var prompts []string
+			for _, c := range batch {
+				imgs = append(imgs, loadPNG(t, dir+c.Image))
+				p, err := florence.Prompt(c.Task, c.Input)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids, err := enc.Encode(p)
+				want := c.PromptIDs // padded on the right to the batch's longest
+				for len(want) > len(ids) && want[len(want)-1] == 1 {
+					want = want[:len(want)-1]
+				}
+				if err != nil || !equal(ids, want) {
+					t.Fatalf("prompt %q: ids %v (%v), transformers %v", p, ids, err, c.PromptIDs)
+				}
+				prompts = append(prompts, p)
+			}
+			seqs, err := f.Generate(context.Background(), imgs, prompts, c0.MaxNewTokens)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range batch {
+				if !equal(seqs[i], c.IDs) {
+					t.Errorf("row %d: generated %v, transformers %v", i, seqs[i], c.IDs)
+				}
+			}
+			f.SetMaxNewTokens(c0.MaxNewTokens, c0.MaxNewTokens)
+			if c0.Task == "<CAPTION_TO_PHRASE_GROUNDING>" {
+				phrases := make([][]string, len(batch))
+				for i, c := range batch {
+					phrases[i] = []string{c.Input}
+				}
+				got, err := f.Ground(context.Background(), imgs, phrases)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, c := range batch {
+					var want struct {
+						Boxes  [][4]float64 `json:"bboxes"`
+						Labels []string     `json:"labels"`
+					}
+					json.Unmarshal(c.Post, &want)
+					var boxes [][4]float64
+					var labels []string
+					for _, g := range got[i] {
+						for _, b := range g.Boxes {
+							boxes = append(boxes, [4]float64{float64(b[0]), float64(b[1]), float64(b[2]), float64(b[3])})
+							labels = append(labels, g.Phrase)
+						}
+					}
+					if !sameJSON(boxes, want.Boxes) || !sameJSON(labels, want.Labels) {
+						t.Errorf("row %d: grounded %v %q, transformers %v %q", i, boxes, labels, want.Boxes, want.Labels)
+					}
+				}
+				return
+			}
+			caps, err := f.Caption(context.Background(), imgs)
+			if c0.Task != "<CAPTION>" {
+				g, err2 := annotators.LoadFlorence(twin("florence2", variant), annotators.Device{}, c0.Task)
+				if err2 != nil {
+					t.Fatal(err2)
+				}
+				g.SetMaxNewTokens(c0.MaxNewTokens, c0.MaxNewTokens)
+				caps, err = g.Caption(context.Background(), imgs)
+				g.Close()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range batch {
+				var want string
+				json.Unmarshal(c.Post, &want)
+				if caps[i] != want {
+					t.Errorf("row %d: caption %q, transformers %q", i, caps[i], want)
+				}
+			}
+		})
+	}
+}
+
+func equal(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func sameJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
