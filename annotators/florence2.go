@@ -607,3 +607,42 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// CaptionModel is a loaded captioner of either kind: a vision
+// encoder-decoder (*Captioner) or Florence-2 (*Florence).
+type CaptionModel interface {
+	Caption(ctx context.Context, imgs []image.Image) ([]string, error)
+	ID() string
+	VocabSize() int
+	Preprocessing() string
+	Decoding() string
+	Close() error
+}
+
+// ParseCaptionTask reads --caption-task: caption, detailed_caption or
+// more_detailed_caption, with or without Florence-2's angle brackets, in
+// any case; "" is <CAPTION>.
+func ParseCaptionTask(s string) (string, error) {
+	if s == "" {
+		return "<CAPTION>", nil
+	}
+	t := "<" + strings.ToUpper(strings.Trim(strings.TrimSpace(s), "<>")) + ">"
+	if !contains(CaptionTasks(), t) {
+		return "", fmt.Errorf("--caption-task %q: want caption, detailed_caption or more_detailed_caption", s)
+	}
+	return t, nil
+}
+
+// OpenCaptioner loads a captioner directory as what it holds: Florence-2
+// (a vision_encoder graph; it grounds too) or a vision encoder-decoder.
+// task is a Florence-2 caption task (ParseCaptionTask); other captioners
+// have one task and refuse any but <CAPTION>.
+func OpenCaptioner(dir ModelDir, dev Device, task string) (CaptionModel, error) {
+	if IsFlorence(dir) {
+		return LoadFlorence(dir, dev, task)
+	}
+	if task != "" && task != "<CAPTION>" {
+		return nil, fmt.Errorf("--caption-task %s needs a Florence-2 captioner; %s is a vision encoder-decoder, which has one task", task, dir.Name)
+	}
+	return LoadCaptioner(dir, dev)
+}

@@ -5,8 +5,15 @@
 package schema
 
 // Version is the record layout version stored in every manifest; bump it when
-// a column is added, changes meaning or type. 2: objects carry their kind.
-const Version = 2
+// a column is added, changes meaning or type. 2: objects carry their kind;
+// 3: and the model that found them (source).
+const Version = 3
+
+// The models an object can come from (Object.Source).
+const (
+	SourceSegmenter = "segmenter" // a segment of the segmenter's map
+	SourceGrounder  = "grounder"  // a box of a phrase the grounder found
+)
 
 // Image is the Hugging Face `Image` feature's storage: encoded bytes and a path.
 type Image struct {
@@ -45,6 +52,10 @@ type Object struct {
 	PixelFraction float32 `parquet:"pixel_fraction"`
 	BBox          BBox    `parquet:"bbox"`
 	Color         string  `parquet:"color"` // named color of the segment's mean pixel
+	// Source is the model that found it: "segmenter" (a segment of its map)
+	// or "grounder" (a box of a grounded prompt phrase, with no class and no
+	// score; its colour is the mean of the box's inner half).
+	Source string `parquet:"source"`
 }
 
 // Critic holds the reflection scores, each 0..100; Score is the overall r_k.

@@ -40,7 +40,7 @@ func newComposer(seg Segmenter, capt Captioner, theta, patch, jpegQuality int, t
 func (c *composer) compose(_ context.Context, it *Item) error {
 	canvas := it.Decoded.Canvas
 	parsed := prompt.Parse(it.Prompt)
-	scene := critic.NewScene(canvas, it.Seg, c.labels, c.kinds, parsed, it.Bands)
+	scene := critic.NewScene(canvas, it.Seg, c.labels, c.kinds, parsed, it.Bands, it.Groundings)
 	W, H := canvas.Rect.Dx(), canvas.Rect.Dy()
 	blur, phash := imageproc.Quality(canvas)
 	rec := &schema.Sample{
@@ -100,10 +100,15 @@ func object(s *critic.Segment, ents []schema.Entity, sx, sy float64) schema.Obje
 	if s.Stuff {
 		kind = "stuff"
 	}
-	return schema.Object{
+	o := schema.Object{
 		Label: label, Class: s.Noun, Kind: kind, Score: float32(s.Conf), PixelFraction: float32(s.Fraction), Color: s.Color,
-		BBox: schema.BBox{X0: int32(float64(s.X0) * sx), Y0: int32(float64(s.Y0) * sy), X1: int32(float64(s.X1) * sx), Y1: int32(float64(s.Y1) * sy)},
+		BBox:   schema.BBox{X0: int32(float64(s.X0) * sx), Y0: int32(float64(s.Y0) * sy), X1: int32(float64(s.X1) * sx), Y1: int32(float64(s.Y1) * sy)},
+		Source: schema.SourceSegmenter,
 	}
+	if s.Grounded {
+		o.Class, o.Source = "", schema.SourceGrounder
+	}
+	return o
 }
 
 // sampleID is the stable id of an input key.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/schema"
@@ -42,6 +43,13 @@ type Captioner interface {
 	VocabSize() int
 }
 
+// Grounder is what a build needs of a phrase-grounding model.
+type Grounder interface {
+	// Ground finds phrases[i] in imgs[i] and returns the phrases found, with
+	// boxes in the image's pixels; an image with no phrases gets none.
+	Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]florence.Grounding, error)
+}
+
 // Config configures one build. Start from DefaultConfig: every field holds
 // its value, zero included — nothing is filled in later.
 type Config struct {
@@ -65,7 +73,10 @@ type Config struct {
 
 	Segmenter Segmenter
 	Captioner Captioner
-	Runtime   string // the ONNX Runtime version, for the manifest
+	// Grounder, when set, grounds the prompt's entity phrases on the canvas;
+	// a phrase it finds counts as found where the segmenter missed it.
+	Grounder Grounder
+	Runtime  string // the ONNX Runtime version, for the manifest
 
 	CanvasWidth  int // default 384
 	CanvasHeight int // default 384

@@ -6,6 +6,7 @@
 package stages
 
 import (
+	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/imageproc"
@@ -20,8 +21,9 @@ type Item struct {
 	Decoded      imageproc.Decoded // the canvas and what is known of the original
 	Bands        []imageproc.Band
 	Seg          segmap.Map
-	Caption      string   // of the whole canvas
-	BandCaptions []string // of each band's crop
+	Caption      string               // of the whole canvas
+	BandCaptions []string             // of each band's crop
+	Groundings   []florence.Grounding // the prompt's entity phrases a grounder found; nil without one
 	Record       *schema.Sample
 }
 

@@ -18,10 +18,11 @@ type Scorer struct {
 	k     int
 }
 
-// NewScorer makes a scorer for canvases of the given schedule.
-func NewScorer(seg Segmenter, capt Captioner, patch, k, theta int) *Scorer {
+// NewScorer makes a scorer for canvases of the given schedule; ground may
+// be nil (no grounder), as in the build it replays.
+func NewScorer(seg Segmenter, capt Captioner, ground Grounder, patch, k, theta int) *Scorer {
 	return &Scorer{
-		ann:   annotator{seg: seg, cap: capt},
+		ann:   annotator{seg: seg, cap: capt, ground: ground},
 		comp:  newComposer(seg, capt, theta, patch, 90, "validate"),
 		patch: patch, k: k,
 	}

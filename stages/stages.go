@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"image"
 
+	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/imageproc"
+	"github.com/twigdata/twigdata/stages/prompt"
 	"github.com/twigdata/twigdata/stages/source"
 )
 
@@ -17,7 +20,7 @@ func Stages(c Config) []pipeline.Stage[*Item] {
 	f := fetcher{c.source()}
 	d := decoder{imageproc.Decoder{MaxPixels: c.MaxPixels, Width: c.CanvasWidth, Height: c.CanvasHeight, MinSide: c.MinSide}}
 	s := scheduler{imageproc.Bands(c.CanvasHeight, c.Patch, c.K)}
-	a := annotator{seg: c.Segmenter, cap: c.Captioner}
+	a := annotator{seg: c.Segmenter, cap: c.Captioner, ground: c.Grounder}
 	co := newComposer(c.Segmenter, c.Captioner, c.Theta, c.Patch, c.JPEGQuality, c.ToolVersion)
 	fl := filterer{minSharpness: c.MinSharpness, minScore: c.MinScore, minAlignment: c.MinAlignment}
 	return []pipeline.Stage[*Item]{
@@ -76,11 +79,14 @@ func (s scheduler) schedule(_ context.Context, it *Item) error {
 	return nil
 }
 
-// annotator segments every canvas and captions every canvas and each of its
-// bands, one model call per batch of samples so a GPU sees full batches.
+// annotator segments every canvas, captions every canvas and each of its
+// bands, and grounds the prompt's entities on every canvas when it has a
+// grounder: one model call each per batch of samples, so a GPU sees full
+// batches.
 type annotator struct {
-	seg Segmenter
-	cap Captioner
+	seg    Segmenter
+	cap    Captioner
+	ground Grounder
 }
 
 func (a annotator) annotate(ctx context.Context, batch []*Item) error {
@@ -102,8 +108,21 @@ func (a annotator) annotate(ctx context.Context, batch []*Item) error {
 	if err != nil {
 		return fmt.Errorf("captioner %s: %w", a.cap.ID(), err)
 	}
+	var found [][]florence.Grounding
+	if a.ground != nil {
+		phrases := make([][]string, len(batch))
+		for i, it := range batch {
+			phrases[i] = critic.Phrases(prompt.Parse(it.Prompt).Entities)
+		}
+		if found, err = a.ground.Ground(ctx, canvases, phrases); err != nil {
+			return fmt.Errorf("grounder: %w", err)
+		}
+	}
 	k := 0
 	for i, it := range batch {
+		if found != nil {
+			it.Groundings = found[i]
+		}
 		it.Seg = maps[i]
 		it.Caption = caps[k]
 		it.BandCaptions = caps[k+1 : k+1+len(it.Bands)]

@@ -212,7 +212,7 @@ const twinsDir = "testdata/models/twins"
 func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev annotators.Device) error {
 	items = items[:min(len(items), 512)]
 	fmt.Printf("\nannotate alone by model (%d samples, batch %d; twins: random weights, real export graphs):\n", len(items), o.BatchSize)
-	load := func(seg, capt, variant string) (*annotators.Segmenter, *annotators.Captioner, error) {
+	load := func(seg, capt, variant string) (*annotators.Segmenter, annotators.CaptionModel, error) {
 		open := func(name string) annotators.ModelDir {
 			if name == "" {
 				return annotators.ModelDir{}
@@ -231,7 +231,7 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := annotators.LoadCaptioner(cd, dev)
+		c, err := annotators.OpenCaptioner(cd, dev, "")
 		if err != nil {
 			s.Close()
 			return nil, nil, err
@@ -242,12 +242,16 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		{"", "", "fp32"}, {"segformer", "", "fp32"}, {"segformer", "", "q8"}, {"segformer", "", "fp16"},
 		{"mask2former", "", "fp32"}, {"detr-panoptic", "", "fp32"},
 		{"", "vit-gpt2", "fp32"}, {"", "vit-gpt2", "q8"}, {"", "vit-gpt2", "fp16"}, {"", "vit-bert", "fp32"},
+		{"", "florence2", "fp32"},
 	} {
 		seg, capt, err := load(m.seg, m.capt, m.variant)
 		if err != nil {
 			return err
 		}
-		o.Segmenter, o.Captioner = seg, capt
+		o.Segmenter, o.Captioner, o.Grounder = seg, capt, nil
+		if g, ok := capt.(stages.Grounder); ok {
+			o.Grounder = g // Florence-2 captions the canvas and its bands and grounds the prompt
+		}
 		stats, err := annotateAlone(ctx, o, items)
 		seg.Close()
 		capt.Close()

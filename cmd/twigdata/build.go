@@ -70,6 +70,8 @@ type buildFlags struct {
 	segmenter, captioner    string
 	device, ortLib          string
 	variant, labelKinds     string
+	captionTask             string
+	grounding               bool
 	threads                 int
 	overwrite               bool
 	progress                string
@@ -96,7 +98,9 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.BoolVar(&b.overwrite, "overwrite", d.Overwrite, "delete the dataset already in --out and start over (by default a rerun resumes: committed shards are kept, only missing inputs are done); only files twigdata wrote are deleted")
 	f.BoolVar(&o.RetryRejects, "retry-rejects", d.RetryRejects, "also redo the inputs an earlier run rejected for transient reasons (for example an object that vanished mid-run)")
 	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory, an Optimum export or a Hub ONNX repository: model.onnx (at the root or under onnx/), config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
-	f.StringVar(&b.captioner, "captioner", "", "captioner model directory, an Optimum export or a Hub ONNX repository: encoder_model.onnx and decoder_model_merged.onnx or decoder_model.onnx (+ decoder_with_past_model.onnx), at the root or under onnx/; config.json, vocab.json or tokenizer.json, preprocessor_config.json (default: bundled tiny model)")
+	f.StringVar(&b.captioner, "captioner", "", "captioner model directory, an Optimum export or a Hub ONNX repository: encoder_model.onnx and decoder_model_merged.onnx or decoder_model.onnx (+ decoder_with_past_model.onnx), at the root or under onnx/; config.json, vocab.json or tokenizer.json, preprocessor_config.json; or a Florence-2 export (onnx/vision_encoder.onnx, embed_tokens.onnx, encoder_model.onnx, decoder_model_merged.onnx), which also grounds the prompt's phrases (default: bundled tiny model)")
+	f.StringVar(&b.captionTask, "caption-task", "caption", "what a Florence-2 captioner writes for the canvas and each region: caption, detailed_caption or more_detailed_caption")
+	f.BoolVar(&b.grounding, "grounding", true, "with a Florence-2 captioner, ground the prompt's entity phrases on each canvas (<CAPTION_TO_PHRASE_GROUNDING>); a phrase it finds counts as found where the segmenter missed it; --grounding=false saves its model calls")
 	f.StringVar(&b.variant, "model-variant", "fp32", "which graph files of the model directories to load: "+strings.Join(annotators.Variants(), ", ")+" (model.onnx, model_fp16.onnx, model_quantized.onnx, model_q4.onnx, …, at the root or under onnx/)")
 	f.StringVar(&b.labelKinds, "label-kinds", "", "YAML or JSON file saying for each segmenter label whether it is a thing or stuff ({sky: stuff, ball: thing}), for a label set that is neither in the model's config.json (label_kinds) nor a standard one (COCO-panoptic, Cityscapes)")
 	f.StringVar(&b.device, "device", "cpu", "where models run: cpu, cuda or cuda:N (needs a CUDA build of ONNX Runtime in ONNXRUNTIME_LIB)")
@@ -285,11 +289,19 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 		return stages.Summary{}, err
 	}
 	defer seg.Close()
-	capt, err := annotators.LoadCaptioner(modelDir(b.captioner, "captioner", b.variant), dev)
+	task, err := annotators.ParseCaptionTask(b.captionTask)
+	if err != nil {
+		return stages.Summary{}, err
+	}
+	capt, err := annotators.OpenCaptioner(modelDir(b.captioner, "captioner", b.variant), dev, task)
 	if err != nil {
 		return stages.Summary{}, err
 	}
 	defer capt.Close()
+	var ground stages.Grounder
+	if g, ok := capt.(stages.Grounder); ok && b.grounding {
+		ground = g
+	}
 
 	s3cfg := storage.S3Config{Endpoint: b.s3Endpoint, PathStyle: b.s3PathStyle, Region: b.s3Region, MaxAttempts: b.s3Attempts, Timeout: b.s3Timeout}
 	var in storage.Reader
@@ -333,7 +345,7 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	}
 	o.In, o.Out, o.InKey = in, out, inKey
 	o.OpenRef = refOpener(s3cfg)
-	o.Segmenter, o.Captioner = seg, capt
+	o.Segmenter, o.Captioner, o.Grounder = seg, capt, ground
 	o.Overwrite = b.overwrite
 	o.MaxImageBytes = b.maxImageMB << 20
 	o.MaxPromptBytes = b.maxPromptKB << 10

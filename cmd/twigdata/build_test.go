@@ -587,6 +587,15 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 func TestModelsCheck(t *testing.T) {
 	broken := t.TempDir()
 	os.WriteFile(filepath.Join(broken, "model.onnx"), []byte("not onnx"), 0o644)
+	florenceLess := t.TempDir()
+	os.MkdirAll(filepath.Join(florenceLess, "onnx"), 0o755)
+	for _, f := range []string{"config.json", "preprocessor_config.json", "tokenizer.json", "onnx/vision_encoder.onnx", "onnx/embed_tokens.onnx", "onnx/encoder_model.onnx"} {
+		b, err := os.ReadFile("../../testdata/models/twins/florence2/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(florenceLess, f), b, 0o644)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -595,6 +604,8 @@ func TestModelsCheck(t *testing.T) {
 	}{
 		{"bundled segmenter", []string{"check", "../../testdata/models/segmenter"}, 0, "segmenter OK"},
 		{"bundled captioner", []string{"check", "../../testdata/models/captioner"}, 0, "captioner OK"},
+		{"Florence-2 twin", []string{"check", "../../testdata/models/twins/florence2"}, 0, "contract: Florence-2, merged decoder"},
+		{"Florence-2 without its decoder", []string{"check", florenceLess}, 1, "missing decoder_model_merged.onnx"},
 		{"broken segmenter", []string{"check", broken}, 1, "missing config.json, preprocessor_config.json"},
 		{"not a model directory", []string{"check", t.TempDir()}, 1, "neither model.onnx"},
 		{"no directory", []string{"check"}, 2, "Usage"},
@@ -645,18 +656,23 @@ func TestTaskPolicyAndReflectShare(t *testing.T) {
 // holds the structure, not the text.
 func TestBuildWithEveryTwin(t *testing.T) {
 	twins := "../../testdata/models/twins/"
-	for _, tc := range []struct{ seg, capt, variant string }{
-		{"segformer", "vit-gpt2", "fp32"},
-		{"segformer", "vit-bert", "fp32"},
-		{"segformer", "vit-gpt2", "fp16"},
-		{"segformer", "vit-bert", "q8"},
-		{"mask2former", "vit-gpt2", "fp32"},
-		{"detr-panoptic", "vit-bert", "fp32"},
+	for _, tc := range []struct {
+		seg, capt, variant string
+		flags              []string
+	}{
+		{"segformer", "vit-gpt2", "fp32", nil},
+		{"segformer", "vit-bert", "fp32", nil},
+		{"segformer", "vit-gpt2", "fp16", nil},
+		{"segformer", "vit-bert", "q8", nil},
+		{"mask2former", "vit-gpt2", "fp32", nil},
+		{"detr-panoptic", "vit-bert", "fp32", nil},
+		{"mask2former", "florence2", "fp32", nil},
+		{"segformer", "florence2", "fp32", []string{"--caption-task", "detailed_caption", "--grounding=false"}},
 	} {
 		t.Run(tc.seg+"+"+tc.capt+"/"+tc.variant, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ds")
 			models := []string{"--segmenter", twins + tc.seg, "--captioner", twins + tc.capt, "--model-variant", tc.variant}
-			if code, text := cli(append([]string{"build", "--out", out}, models...)...); code != 0 {
+			if code, text := cli(append(append([]string{"build", "--out", out}, models...), tc.flags...)...); code != 0 {
 				t.Fatalf("exit %d:\n%s", code, text)
 			}
 			if code, text := cli(append([]string{"validate", out, "--sample", "1"}, models[:4]...)...); code != 0 || !strings.Contains(text, "loads cleanly") {
@@ -665,6 +681,9 @@ func TestBuildWithEveryTwin(t *testing.T) {
 			samples := testutil.ReadTable[schema.Sample](t, out, "samples")
 			if len(samples) == 0 || !strings.HasPrefix(samples[0].Segmenter, "segmenter@") || len(samples[0].Regions) != 3 {
 				t.Fatalf("%d samples", len(samples))
+			}
+			if tc.capt == "florence2" && !strings.HasPrefix(samples[0].Captioner, "florence2@") {
+				t.Errorf("captioner %q, want the Florence-2 twin", samples[0].Captioner)
 			}
 		})
 	}

@@ -17,7 +17,8 @@ Checks a model directory against the contract twigdata expects — the files of 
 Hugging Face Optimum export, input and output names, ranks and dtypes, labels or
 vocabulary — and prints what it found, or one message saying what to fix.
 The role is detected from the files (model.onnx: segmenter; encoder_model.onnx:
-captioner — at the root or under onnx/, in any variant) unless given.
+captioner, Florence-2 when vision_encoder.onnx is beside it — at the root or
+under onnx/, in any variant) unless given.
 `
 
 func cmdModels(args []string, stdout, stderr io.Writer) int {
@@ -41,7 +42,7 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case anyGraph(dir, "model"):
 			*role = "segmenter"
-		case anyGraph(dir, "encoder_model"):
+		case anyGraph(dir, "encoder_model") || anyGraph(dir, "vision_encoder"):
 			*role = "captioner"
 		default:
 			fmt.Fprintf(stderr, "twigdata models check: %s holds neither model.onnx (a segmenter) nor encoder_model.onnx (a captioner); pass --role to see what is missing\n", dir)
@@ -73,13 +74,17 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: %s\n  variant: %s\n  preprocessing: %s\n  id: %s\n  labels: %d (%s …)\n  things and stuff: %d things, %d stuff (from %s)\n",
 			dir, s.Contract(), *variant, s.Preprocessing(), s.ID(), len(s.Labels()), firstN(s.Labels(), 5), things, stuff, s.KindSource())
 	case "captioner":
-		c, err := annotators.LoadCaptioner(md, annotators.Device{})
+		c, err := annotators.OpenCaptioner(md, annotators.Device{}, "")
 		if err != nil {
 			fmt.Fprintln(stderr, "twigdata models check:", err)
 			return exitFailure
 		}
 		defer c.Close()
-		fmt.Fprintf(stdout, "%s: captioner OK\n  contract: vision encoder-decoder, %s\n  variant: %s\n  preprocessing: %s\n  id: %s\n  vocabulary: %d tokens\n", dir, c.Decoding(), *variant, c.Preprocessing(), c.ID(), c.VocabSize())
+		contract := "vision encoder-decoder, " + c.Decoding()
+		if _, ok := c.(*annotators.Florence); ok {
+			contract = c.Decoding()
+		}
+		fmt.Fprintf(stdout, "%s: captioner OK\n  contract: %s\n  variant: %s\n  preprocessing: %s\n  id: %s\n  vocabulary: %d tokens\n", dir, contract, *variant, c.Preprocessing(), c.ID(), c.VocabSize())
 	default:
 		fmt.Fprintf(stderr, "twigdata models check: --role %q: want segmenter or captioner\n", *role)
 		return exitUsage

@@ -154,11 +154,12 @@ func replay(ctx context.Context, samples []*schema.Sample, theta int, seed int64
 		return validate.ReplayReport{}, err
 	}
 	defer seg.Close()
-	capt, err := annotators.LoadCaptioner(modelDir(capDir, "captioner", "fp32"), annotators.Device{})
+	capt, err := annotators.OpenCaptioner(modelDir(capDir, "captioner", "fp32"), annotators.Device{}, "")
 	if err != nil {
 		return validate.ReplayReport{}, err
 	}
 	defer capt.Close()
+	ground, _ := capt.(stages.Grounder) // a Florence-2 captioner grounds, as in the build
 	bank, err := validate.Bank(samples)
 	if err != nil {
 		return validate.ReplayReport{}, err
@@ -166,7 +167,7 @@ func replay(ctx context.Context, samples []*schema.Sample, theta int, seed int64
 	s0 := samples[0]
 	rp := &validate.Replayer{
 		Gen:    validate.NewBankGenerator(bank, plan.DefaultTemplates()),
-		Scorer: stages.NewScorer(seg, capt, int(s0.PatchSize), len(s0.Regions), theta),
+		Scorer: stages.NewScorer(seg, capt, ground, int(s0.PatchSize), len(s0.Regions), theta),
 		Theta:  theta, Seed: seed, Sample: n, Grid: 4,
 	}
 	rep, rows, err := rp.Run(ctx, samples)

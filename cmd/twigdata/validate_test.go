@@ -321,7 +321,7 @@ func TestReferenceGeneratorFollowsThePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer capt.Close()
-	scorer := stages.NewScorer(seg, capt, 16, 3, 90)
+	scorer := stages.NewScorer(seg, capt, nil, 16, 3, 90)
 	for _, tc := range []struct {
 		canvas *image.RGBA
 		prompt string

@@ -4,6 +4,7 @@ import (
 	"image"
 	"testing"
 
+	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/internal/synth"
 	"github.com/twigdata/twigdata/stages/imageproc"
@@ -86,7 +87,7 @@ func TestCriticOnGroundTruthEvidence(t *testing.T) {
 			sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Objects: tc.objects, Prompt: p}
 			img := sc.Render()
 			bands := imageproc.Bands(384, 16, 3)
-			scene := NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands)
+			scene := NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands, nil)
 			for k := range bands {
 				score, fixes := scene.Score(k, scene.Band(k))
 				var kinds []FixKind
@@ -130,7 +131,7 @@ func TestKindsDecideWhatIsScenery(t *testing.T) {
 		wantThing bool
 	}{{"with kinds", kinds, true}, {"without kinds", nil, false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := NewScene(img, truth(img), labels(), tc.kinds, prompt.Parse(sc.Prompt), bands).Band(1)
+			b := NewScene(img, truth(img), labels(), tc.kinds, prompt.Parse(sc.Prompt), bands, nil).Band(1)
 			thing := false
 			for _, g := range b.Objects {
 				thing = thing || g.Color == "red"
@@ -172,7 +173,7 @@ func TestInstancesCountTouchingThings(t *testing.T) {
 		want int
 	}{{"semantic", sem, 1}, {"panoptic", pan, 2}} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := NewScene(img, tc.m, labels(), nil, prompt.Parse(sc.Prompt), bands).Band(1)
+			b := NewScene(img, tc.m, labels(), nil, prompt.Parse(sc.Prompt), bands, nil).Band(1)
 			n := 0
 			for _, g := range b.Objects {
 				if g.Color == "red" {
@@ -183,5 +184,103 @@ func TestInstancesCountTouchingThings(t *testing.T) {
 				t.Errorf("%d red balls counted, want %d (objects %+v)", n, tc.want, b.Objects)
 			}
 		})
+	}
+}
+
+// TestGroundedBoxesJoinTheEvidence: an entity the segmenter missed (its
+// cells relabelled as the background around it) is found through a grounded
+// box — counted, coloured from the image and placed for relations — while a
+// box of an unknown phrase, a second box beyond the prompt's count and a box
+// over an instance the segmenter already found add nothing.
+func TestGroundedBoxesJoinTheEvidence(t *testing.T) {
+	const p = "a red ball on the left of a blue box"
+	red, blue := classOf(t, "red"), classOf(t, "blue")
+	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: p, Objects: []synth.Object{
+		{Shape: synth.Ball, Class: red, U: 0.3, V: 0.5, Radius: 0.1}, {Shape: synth.Box, Class: blue, U: 0.7, V: 0.5, Radius: 0.1}}}
+	img := sc.Render()
+	m := truth(img)
+	for i, l := range m.Labels {
+		if int(l) == blue { // the segmenter misses the box
+			m.Labels[i] = m.Labels[i-4]
+		}
+	}
+	bands := imageproc.Bands(384, 16, 3)
+	box := [4]int{230, 154, 307, 230}
+	ball := [4]int{77, 154, 154, 230}
+	tests := []struct {
+		name      string
+		grounded  []florence.Grounding
+		alignment float64
+		missing   bool
+	}{
+		{"no grounder", nil, 0.5, true},
+		{"the box grounded", []florence.Grounding{{Phrase: "blue box", Boxes: [][4]int{box}}}, 1, false},
+		{"an unknown phrase", []florence.Grounding{{Phrase: "a cat", Boxes: [][4]int{box}}}, 0.5, true},
+		{"the ball again", []florence.Grounding{{Phrase: "red ball", Boxes: [][4]int{ball}}}, 0.5, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, tc.grounded)
+			if scene.Alignment() != tc.alignment {
+				t.Errorf("alignment %.2f, want %.2f", scene.Alignment(), tc.alignment)
+			}
+			band := scene.Band(1)
+			score, fixes := scene.Score(1, band)
+			hasMissing := false
+			for _, f := range fixes {
+				hasMissing = hasMissing || f.Kind == FixMissing
+			}
+			if hasMissing != tc.missing {
+				t.Errorf("fixes %+v: missing %v, want %v", fixes, hasMissing, tc.missing)
+			}
+			if tc.missing {
+				return
+			}
+			var g *Segment
+			for _, s := range band.Segments {
+				if s.Grounded {
+					g = s
+				}
+			}
+			if g == nil || g.Noun != "box" || g.Color != "blue" {
+				t.Fatalf("band segments %+v: want a grounded blue box", band.Segments)
+			}
+			if score.Spatial != 100 || score.Color != 100 || score.Completeness != 100 {
+				t.Errorf("critic %+v: the grounded box is blue and right of the ball", score)
+			}
+		})
+	}
+	// Two boxes for one box: the second is not a second instance.
+	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []florence.Grounding{{Phrase: "blue boxes", Boxes: [][4]int{box, {10, 10, 60, 60}}}})
+	n := 0
+	for _, s := range scene.whole {
+		if s.Grounded {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d grounded segments for a prompt of one box", n)
+	}
+}
+
+func TestPhrasesAndEntities(t *testing.T) {
+	ents := prompt.Parse("three red balls and a wooden table next to a blue box").Entities
+	got := Phrases(ents)
+	want := []string{"red balls", "wooden table", "blue box"}
+	if len(got) != len(want) {
+		t.Fatalf("phrases %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("phrase %d %q, want %q", i, got[i], want[i])
+		}
+		if e := entityOf(want[i], ents); e != i {
+			t.Errorf("%q names entity %d, want %d", want[i], e, i)
+		}
+	}
+	for phrase, want := range map[string]int{"the red ball": 0, "a ball": 0, "tables": 1, "a cat": -1, "boxer": -1} {
+		if e := entityOf(phrase, ents); e != want {
+			t.Errorf("%q names entity %d, want %d", phrase, e, want)
+		}
 	}
 }

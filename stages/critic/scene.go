@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 
+	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/imageproc"
@@ -28,12 +29,15 @@ type Scene struct {
 
 // NewScene segments and grounds a canvas. labels is the segmenter's
 // id2label and kinds their thing/stuff split (nil when unknown); m its label
-// map of the canvas.
-func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, p prompt.Parsed, bands []imageproc.Band) *Scene {
+// map of the canvas; grounded the phrases a grounder found, with boxes in
+// canvas pixels (nil without one): an entity instance the segmenter missed
+// and a grounded box shows is found, with that box.
+func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, p prompt.Parsed, bands []imageproc.Band, grounded []florence.Grounding) *Scene {
 	sc := &Scene{canvas: canvas, seg: smooth(m), labels: labels, kinds: kinds, ents: p.Entities, rels: p.Relations,
 		bands: bands, contentBand: len(bands) / 2}
 	sc.whole = sc.segments(0, canvas.Rect.Dy())
 	groundAll(sc.whole, sc.ents)
+	sc.addGrounded(grounded)
 	found := make([]int, len(sc.ents))
 	cells := make([]int, len(bands))
 	for _, s := range sc.whole {
@@ -110,6 +114,8 @@ func (sc *Scene) Band(k int) *Band {
 	b := sc.bands[k]
 	segs := sc.segments(b.Y0, b.Y1)
 	link(segs, sc.whole)
+	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
+	segs = append(segs, sc.groundedPieces(int(float64(b.Y0)/cellH+0.5), int(float64(b.Y1)/cellH+0.5))...)
 	stuff, objs := groups(segs, sc.ents)
 	return &Band{Segments: segs, Stuff: stuff, Objects: objs}
 }

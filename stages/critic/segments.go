@@ -23,6 +23,9 @@ type Segment struct {
 	Noun           string  // the segmenter's label
 	Entity         int     // index into the prompt's entities, or -1
 	Fraction       float64 // share of the band's cells
+	// Grounded: found by a grounder's box (Florence-2 phrase grounding), not
+	// in the label map; Class is -1 and the box is all its shape.
+	Grounded bool
 
 	r, g, b float64  // summed pixel colour
 	whole   *Segment // for a band piece: the whole-image segment it is part of
