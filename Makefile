@@ -67,7 +67,7 @@ bench: ort
 prompt-report:
 	@$(GO) test ./stages/prompt -count=1 -run TestPromptStructureOnCompBench -v | sed -n '/category/,/^---/p'
 
-## models: remake the twin models with the real exporters (torch, transformers, optimum from PyPI into .deps/models-venv; heavy, never run by CI) into testdata/models/twins, and the tokenizers library's encodings and transformers' Florence-2 grounding parses into annotators/*/testdata
+## models: remake the twin models with the real exporters (torch, transformers, optimum from PyPI into .deps/models-venv; heavy, never run by CI) into testdata/models/twins, and what the reference libraries make of the same inputs (tokenizers' encodings, transformers' Florence-2 generation and grounding parses, panoptic post-processing) into annotators/*/testdata
 models:
 	@echo "models: Python packages of scripts/models-requirements.txt into .deps/models-venv"
 	@test -x .deps/models-venv/bin/python || python3 -m venv .deps/models-venv
@@ -78,6 +78,8 @@ models:
 	@.deps/models-venv/bin/python scripts/tokenizer_golden.py annotators/tokenizer/testdata
 	@echo "models: scripts/florence_golden.py annotators/florence/testdata (Florence-2's grounding parses by transformers)"
 	@.deps/models-venv/bin/python scripts/florence_golden.py annotators/florence/testdata
+	@echo "models: scripts/panoptic_golden.py annotators/segmap/testdata (panoptic post-processing by transformers)"
+	@.deps/models-venv/bin/python scripts/panoptic_golden.py annotators/segmap/testdata
 
 ## testdata: regenerate the bundled sample and tiny models
 testdata:

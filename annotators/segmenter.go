@@ -98,12 +98,13 @@ type panopticGraph struct {
 	family         string
 	classes, masks string
 	threshold      float32
+	upsample       int // transformers resizes the mask logits to this square first (0: no)
 }
 
 // panopticGraphs are the query-based contracts, as their exports name them.
 var panopticGraphs = []panopticGraph{
-	{"Mask2Former/MaskFormer", "class_queries_logits", "masks_queries_logits", 0.8},
-	{"DETR-panoptic", "logits", "pred_masks", 0.5},
+	{"Mask2Former/MaskFormer", "class_queries_logits", "masks_queries_logits", 0.8, 384},
+	{"DETR-panoptic", "logits", "pred_masks", 0.5, 0},
 }
 
 // findPanoptic reports which query-based contract the segmenter graph
@@ -287,8 +288,10 @@ func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []seg
 	Q, H, W := int(csh[1]), int(msh[2]), int(msh[3])
 	for n, i := range b.Idx {
 		o := segmap.DefaultPanoptic()
-		o.Threshold = s.panoptic.threshold
-		m := segmap.Panoptic(classes[n*Q*(C+1):(n+1)*Q*(C+1)], masks[n*Q*H*W:(n+1)*Q*H*W], Q, C, H, W, s.kinds, o)
+		o.Threshold, o.Upsample = s.panoptic.threshold, s.panoptic.upsample
+		// Post-processed where transformers does it (384×384 for
+		// Mask2Former), read by the critic at the mask resolution.
+		m := segmap.Panoptic(classes[n*Q*(C+1):(n+1)*Q*(C+1)], masks[n*Q*H*W:(n+1)*Q*H*W], Q, C, H, W, s.kinds, o).Sample(W, H)
 		cw := min(W, (b.Content[n].X*W+b.W-1)/b.W)
 		ch := min(H, (b.Content[n].Y*H+b.H-1)/b.H)
 		maps[i] = m.Crop(cw, ch)

@@ -182,7 +182,7 @@ func panopticTwin(t *testing.T, name string) {
 	if !strings.Contains(s.Contract(), "panoptic") || !strings.Contains(s.KindSource(), "Cityscapes") {
 		t.Errorf("contract %q, kinds from %q", s.Contract(), s.KindSource())
 	}
-	maps, err := s.Segment(context.Background(), canvases(4))
+	maps, err := s.Segment(context.Background(), canvases(16))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +199,6 @@ func panopticTwin(t *testing.T, name string) {
 		}
 	}
 	if segs == 0 {
-		t.Error("no segment in four images")
+		t.Error("no segment in 16 images")
 	}
 }

@@ -19,6 +19,10 @@ type PanopticOptions struct {
 	Threshold   float32 // a query whose best class scores at most this is dropped
 	MaskThresh  float32 // a cell belongs to a query's own mask at this probability
 	OverlapArea float32 // a query keeps its segment when it wins more than this share of its own mask
+	// Upsample, when above 0, first resizes the mask logits bilinearly to
+	// Upsample×Upsample (torch's interpolate, align_corners=False), as
+	// transformers does for Mask2Former (384): the map is then that size.
+	Upsample int
 }
 
 // DefaultPanoptic are Hugging Face's defaults: 0.8, 0.5, 0.8.
@@ -32,9 +36,11 @@ func DefaultPanoptic() PanopticOptions {
 // classLogits is [Q, C+1] (the last class is "no object"), maskLogits [Q, H,
 // W]. Queries whose best class is "no object" or scores at most the
 // threshold are dropped; each cell goes to the query with the highest mask
-// probability × score; a query keeps its cells when they are more than the
-// overlap share of its own mask; queries of a stuff class are fused into one
-// segment per class.
+// probability × score; a query keeps the cells it wins when they are more
+// than the overlap share of its own mask (the cells where probability × score
+// reaches the mask threshold); queries of a stuff class are fused into one
+// segment per class. Segment ids are unique, where transformers can give a
+// segment after a fused one the id of an earlier one.
 func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o PanopticOptions) Map {
 	type query struct {
 		label int
@@ -63,6 +69,13 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 			keep = append(keep, q)
 		}
 	}
+	if o.Upsample > 0 && (o.Upsample != H || o.Upsample != W) {
+		up := make([]float32, Q*o.Upsample*o.Upsample)
+		for _, q := range keep { // the others are never read
+			resizeBilinear(maskLogits[q*H*W:(q+1)*H*W], H, W, up[q*o.Upsample*o.Upsample:(q+1)*o.Upsample*o.Upsample], o.Upsample, o.Upsample)
+		}
+		maskLogits, H, W = up, o.Upsample, o.Upsample
+	}
 	plane := H * W
 	m := Map{W: W, H: H, Labels: make([]uint16, plane), Conf: make([]float32, plane), Instances: make([]uint16, plane)}
 	for i := range m.Labels {
@@ -72,12 +85,19 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 		return m
 	}
 	sigmoid := func(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
+	// Each kept query's mask probability weighed by its score.
+	weighed := make([]float32, len(keep)*plane)
+	for k, q := range keep {
+		for p := 0; p < plane; p++ {
+			weighed[k*plane+p] = sigmoid(maskLogits[q*plane+p]) * qs[q].score
+		}
+	}
 	winner := make([]int, plane) // index into keep
 	prob := make([]float32, plane)
 	for p := 0; p < plane; p++ {
-		best, bestV := 0, float32(-1)
-		for k, q := range keep {
-			if v := sigmoid(maskLogits[q*plane+p]) * qs[q].score; v > bestV {
+		best, bestV := 0, weighed[p]
+		for k := 1; k < len(keep); k++ {
+			if v := weighed[k*plane+p]; v > bestV {
 				best, bestV = k, v
 			}
 		}
@@ -91,7 +111,7 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 			if winner[p] == k {
 				won++
 			}
-			if sigmoid(maskLogits[q*plane+p]) >= o.MaskThresh {
+			if weighed[k*plane+p] >= o.MaskThresh {
 				own++
 			}
 		}
@@ -116,4 +136,36 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 		}
 	}
 	return m
+}
+
+// resizeBilinear resizes one h×w plane to oh×ow as torch's interpolate does
+// with mode="bilinear", align_corners=False, in float32 and in its order of
+// operations, so that thresholds and argmaxes fall where transformers' do.
+func resizeBilinear(in []float32, h, w int, out []float32, oh, ow int) {
+	type tap struct {
+		i0, i1 int
+		l0, l1 float32
+	}
+	taps := func(in, out int) []tap {
+		scale := float32(in) / float32(out)
+		t := make([]tap, out)
+		for d := range t {
+			src := max(scale*(float32(d)+0.5)-0.5, 0)
+			i0 := int(src)
+			l1 := src - float32(i0)
+			i1 := i0
+			if i0 < in-1 {
+				i1 = i0 + 1
+			}
+			t[d] = tap{i0, i1, 1 - l1, l1}
+		}
+		return t
+	}
+	ys, xs := taps(h, oh), taps(w, ow)
+	for y, ty := range ys {
+		r0, r1 := in[ty.i0*w:(ty.i0+1)*w], in[ty.i1*w:(ty.i1+1)*w]
+		for x, tx := range xs {
+			out[y*ow+x] = ty.l0*(tx.l0*r0[tx.i0]+tx.l1*r0[tx.i1]) + ty.l1*(tx.l0*r1[tx.i0]+tx.l1*r1[tx.i1])
+		}
+	}
 }

@@ -40,6 +40,30 @@ func (m Map) TopClasses(minShare float64) []int {
 	return out
 }
 
+// Sample resizes the map to w×h cells by nearest neighbour, each new cell
+// taking the old cell under its centre: a panoptic map post-processed at
+// 384×384 goes back to the model's mask resolution, which the critic reads.
+func (m Map) Sample(w, h int) Map {
+	if w == m.W && h == m.H {
+		return m
+	}
+	out := Map{W: w, H: h, Labels: make([]uint16, w*h), Conf: make([]float32, w*h), Segments: m.Segments}
+	if m.Instances != nil {
+		out.Instances = make([]uint16, w*h)
+	}
+	for y := 0; y < h; y++ {
+		sy := min(m.H-1, (2*y+1)*m.H/(2*h))
+		for x := 0; x < w; x++ {
+			src := sy*m.W + min(m.W-1, (2*x+1)*m.W/(2*w))
+			out.Labels[y*w+x], out.Conf[y*w+x] = m.Labels[src], m.Conf[src]
+			if m.Instances != nil {
+				out.Instances[y*w+x] = m.Instances[src]
+			}
+		}
+	}
+	return out
+}
+
 // Crop keeps the top-left w×h cells: the content of a padded image.
 func (m Map) Crop(w, h int) Map {
 	if w >= m.W && h >= m.H {
