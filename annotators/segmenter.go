@@ -2,6 +2,7 @@ package annotators
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/twigdata/twigdata/annotators/preprocess"
 	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/annotators/tokenizer"
 )
 
 // Segmenter is a SegFormer-style semantic segmentation model.
@@ -26,6 +28,7 @@ type Segmenter struct {
 	// panoptic models (Mask2Former and MaskFormer, DETR-panoptic) answer
 	// with class and mask queries, post-processed into instances.
 	panoptic *panopticGraph
+	task     []int64 // OneFormer's task_inputs: "the task is panoptic", tokenized and padded
 	id       string
 }
 
@@ -48,7 +51,8 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 			dir.Name, strings.Join(missing, ", "))
 	}
 	var cfg struct {
-		ID2Label map[string]string `json:"id2label"`
+		ModelType string            `json:"model_type"`
+		ID2Label  map[string]string `json:"id2label"`
 		// LabelKinds is twigdata's: label → "thing" or "stuff".
 		LabelKinds map[string]string `json:"label_kinds"`
 	}
@@ -66,7 +70,11 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 		}
 		labels[i] = v
 	}
-	kinds, src, err := labelKinds(dir, labels, cfg.LabelKinds)
+	thingIDs, err := processorThings(dir)
+	if err != nil {
+		return nil, err
+	}
+	kinds, src, err := labelKinds(dir, labels, cfg.LabelKinds, thingIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -74,47 +82,60 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	panoptic, err := findPanoptic(dir)
+	panoptic, err := findPanoptic(dir, cfg.ModelType)
 	if err != nil {
 		return nil, err
 	}
+	ins := []tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}}
 	outs := []tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 4, dim1: len(labels), why1: "config.json id2label"}}
+	var task []int64
 	if panoptic != nil {
 		outs = []tensorSpec{{name: panoptic.classes, dtype: ort.TensorElementDataTypeFloat, rank: 3},
 			{name: panoptic.masks, dtype: ort.TensorElementDataTypeFloat, rank: 4}}
+		if panoptic.task {
+			if task, err = oneFormerTask(dir, "panoptic"); err != nil {
+				return nil, err
+			}
+			ins = append(ins, tensorSpec{name: "task_inputs", dtype: ort.TensorElementDataTypeInt64, rank: 2})
+		}
 	}
-	s, sum, types, err := dir.onnxModel("model", dev,
-		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}}, outs)
+	s, sum, types, err := dir.onnxModel("model", dev, ins, outs)
 	if err != nil {
 		return nil, err
 	}
 	return &Segmenter{session: s, pre: pre, pixels: types["pixel_values"], labels: labels, kinds: kinds, kindSrc: src,
-		panoptic: panoptic, id: "segmenter@" + sum}, nil
+		panoptic: panoptic, task: task, id: "segmenter@" + sum}, nil
 }
 
 // panopticGraph is a query-based segmenter's contract: the output names of
 // its class and mask queries and Hugging Face's score threshold for it.
 type panopticGraph struct {
 	family         string
+	modelType      string // config.json's model_type; "" matches any
 	classes, masks string
-	threshold      float32
-	upsample       int // transformers resizes the mask logits to this square first (0: no)
+	threshold      float32 // post_process_panoptic_segmentation's default for the family
+	upsample       int     // transformers resizes the mask logits to this square first (0: no)
+	task           bool    // the graph also takes task_inputs (OneFormer)
 }
 
-// panopticGraphs are the query-based contracts, as their exports name them.
+// panopticGraphs are the query-based contracts, as their exports name them,
+// with what transformers' post-processing does for each family; the first
+// that matches the outputs, the task input and config.json's model_type wins.
 var panopticGraphs = []panopticGraph{
-	{"Mask2Former/MaskFormer", "class_queries_logits", "masks_queries_logits", 0.8, 384},
-	{"DETR-panoptic", "logits", "pred_masks", 0.5, 0},
+	{"OneFormer", "", "class_queries_logits", "masks_queries_logits", 0.5, 0, true},
+	{"MaskFormer", "maskformer", "class_queries_logits", "masks_queries_logits", 0.5, 0, false},
+	{"Mask2Former", "", "class_queries_logits", "masks_queries_logits", 0.8, 384, false},
+	{"DETR-panoptic", "", "logits", "pred_masks", 0.5, 0, false},
 }
 
 // findPanoptic reports which query-based contract the segmenter graph
 // answers with, or nil for per-pixel logits.
-func findPanoptic(dir ModelDir) (*panopticGraph, error) {
+func findPanoptic(dir ModelDir, modelType string) (*panopticGraph, error) {
 	file, err := dir.graph("model")
 	if err != nil {
 		return nil, err
 	}
-	_, outs, err := dir.ioInfo(file)
+	ins, outs, err := dir.ioInfo(file)
 	if err != nil {
 		return nil, fmt.Errorf("segmenter model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
 	}
@@ -122,27 +143,113 @@ func findPanoptic(dir ModelDir) (*panopticGraph, error) {
 	for _, o := range outs {
 		have[o.Name] = true
 	}
+	task := false
+	for _, in := range ins {
+		task = task || in.Name == "task_inputs"
+	}
 	for i := range panopticGraphs {
-		if g := &panopticGraphs[i]; have[g.classes] && have[g.masks] {
+		g := &panopticGraphs[i]
+		if have[g.classes] && have[g.masks] && g.task == task && (g.modelType == "" || g.modelType == modelType) {
 			return g, nil
 		}
 	}
 	return nil, nil
 }
 
+// oneFormerTask is OneFormer's task_inputs for a task: "the task is panoptic"
+// in its CLIP tokenizer (vocab.json and merges.txt, as its checkpoints ship
+// it), padded with the pad token to processor_config.json's task_seq_length
+// (77 by default), as OneFormerProcessor makes it.
+func oneFormerTask(dir ModelDir, task string) ([]int64, error) {
+	var vocab map[string]int
+	if err := dir.json("vocab.json", &vocab); err != nil {
+		return nil, fmt.Errorf("%w (OneFormer needs its CLIP tokenizer for the task prompt)", err)
+	}
+	merges, err := dir.read("merges.txt")
+	if err != nil {
+		return nil, fmt.Errorf("%w (OneFormer needs its CLIP tokenizer for the task prompt)", err)
+	}
+	enc, err := tokenizer.NewCLIPEncoder(vocab, string(merges))
+	if err != nil {
+		return nil, fmt.Errorf("segmenter model directory %s: %w", dir.Name, err)
+	}
+	ids, err := enc.Encode("the task is " + task)
+	if err != nil {
+		return nil, fmt.Errorf("segmenter model directory %s: %w", dir.Name, err)
+	}
+	length := 77
+	var pc struct {
+		TaskSeqLength int `json:"task_seq_length"`
+	}
+	if _, err := fs.Stat(dir.FS, "processor_config.json"); err == nil {
+		if err := dir.json("processor_config.json", &pc); err != nil {
+			return nil, err
+		}
+		if pc.TaskSeqLength > 0 {
+			length = pc.TaskSeqLength
+		}
+	}
+	pad := int64(vocab["<|endoftext|>"])
+	var sp struct {
+		Pad json.RawMessage `json:"pad_token"`
+	}
+	if _, err := fs.Stat(dir.FS, "special_tokens_map.json"); err == nil && dir.json("special_tokens_map.json", &sp) == nil {
+		var name string
+		var tok struct {
+			Content string `json:"content"`
+		}
+		if json.Unmarshal(sp.Pad, &name) != nil && json.Unmarshal(sp.Pad, &tok) == nil {
+			name = tok.Content
+		}
+		if id, ok := vocab[name]; ok {
+			pad = int64(id)
+		}
+	}
+	if len(ids) > length { // truncated as the processor does, the end token kept
+		ids = append(ids[:length-1], ids[len(ids)-1])
+	}
+	for len(ids) < length {
+		ids = append(ids, pad)
+	}
+	return ids, nil
+}
+
+// processorThings reads preprocessor_config.json's metadata.thing_ids, which
+// OneFormer's processor saves from its class_info_file; nil when absent.
+func processorThings(dir ModelDir) ([]int, error) {
+	var pc struct {
+		Metadata struct {
+			ThingIDs []int `json:"thing_ids"`
+		} `json:"metadata"`
+	}
+	if err := dir.json("preprocessor_config.json", &pc); err != nil {
+		return nil, err
+	}
+	return pc.Metadata.ThingIDs, nil
+}
+
 // Contract names what the segmenter's graph answers with.
 func (s *Segmenter) Contract() string {
 	if g := s.panoptic; g != nil {
-		return fmt.Sprintf("panoptic segmentation, %s (pixel_values → %s [B,Q,C+1], %s [B,Q,h,w])", g.family, g.classes, g.masks)
+		in := "pixel_values"
+		if g.task {
+			in += ", task_inputs (\"the task is panoptic\")"
+		}
+		up := ""
+		if g.upsample > 0 {
+			up = fmt.Sprintf("; masks post-processed at %d×%d as transformers does", g.upsample, g.upsample)
+		}
+		return fmt.Sprintf("panoptic segmentation, %s (%s → %s [B,Q,C+1], %s [B,Q,h,w]; score threshold %.1f%s)", g.family, in, g.classes, g.masks, g.threshold, up)
 	}
 	return "semantic segmentation (pixel_values [B,3,H,W] → logits [B,C,h,w])"
 }
 
 // labelKinds finds whether each class is a thing or stuff: from the
-// directory's config.json when it says so, else from a standard label set,
-// else from the user's --label-kinds; else every class is unknown and the
-// critic tells scenery from the map's shape.
-func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string) ([]segmap.Kind, string, error) {
+// directory when it says so (config.json's label_kinds, or the thing ids of
+// preprocessor_config.json's metadata, as OneFormer's processor saves them),
+// else from a standard label set, else from the user's --label-kinds; else
+// every class is unknown and the critic tells scenery from the map's shape.
+func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thingIDs []int) ([]segmap.Kind, string, error) {
 	named := func(m map[string]string, src string) ([]segmap.Kind, string, error) {
 		kinds := make([]segmap.Kind, len(labels))
 		var missing []string
@@ -162,6 +269,19 @@ func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string) ([]
 	}
 	if len(fromConfig) > 0 {
 		return named(fromConfig, "config.json label_kinds")
+	}
+	if len(thingIDs) > 0 {
+		kinds := make([]segmap.Kind, len(labels))
+		for i := range kinds {
+			kinds[i] = segmap.KindStuff
+		}
+		for _, id := range thingIDs {
+			if id < 0 || id >= len(labels) {
+				return nil, "", fmt.Errorf("segmenter model directory %s: preprocessor_config.json metadata.thing_ids has %d, not an id in 0..%d", dir.Name, id, len(labels)-1)
+			}
+			kinds[id] = segmap.KindThing
+		}
+		return kinds, "preprocessor_config.json metadata.thing_ids", nil
 	}
 	if kinds, set, ok := segmap.StandardKinds(labels); ok {
 		return kinds, "the built-in " + set + " table", nil
@@ -267,7 +387,21 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.M
 // queries into a panoptic map, cut back to its content when padded.
 func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []segmap.Map) error {
 	outs := []ort.Value{nil, nil}
-	if err := s.session.Run([]ort.Value{in}, outs); err != nil {
+	feeds := []ort.Value{in}
+	if s.task != nil {
+		B := int64(len(b.Idx))
+		flat := make([]int64, 0, B*int64(len(s.task)))
+		for range B {
+			flat = append(flat, s.task...)
+		}
+		t, err := ort.NewTensor(ort.NewShape(B, int64(len(s.task))), flat)
+		if err != nil {
+			return err
+		}
+		defer t.Destroy()
+		feeds = append(feeds, t)
+	}
+	if err := s.session.Run(feeds, outs); err != nil {
 		return fmt.Errorf("segmenter: run: %w", err)
 	}
 	defer outs[0].Destroy()

@@ -24,8 +24,10 @@ from optimum.exporters.onnx import main_export
 from optimum.onnx import merge_decoders
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from PIL import Image, ImageDraw
-from tokenizers import AddedToken
+from tokenizers import AddedToken, Regex
 from transformers.cache_utils import EncoderDecoderCache
+from transformers import (CLIPTokenizer, CLIPTokenizerFast, OneFormerConfig, OneFormerForUniversalSegmentation, OneFormerImageProcessor,
+                          OneFormerProcessor)
 from transformers import (BartConfig, BartTokenizerFast, CLIPImageProcessor, Florence2Config, Florence2ForConditionalGeneration,
                           Florence2Processor, Florence2VisionConfig, GenerationConfig)
 from transformers import (DetrConfig, DetrForSegmentation, DetrImageProcessor, ResNetConfig, Mask2FormerConfig, Mask2FormerForUniversalSegmentation, Mask2FormerImageProcessor, SwinConfig,
@@ -438,6 +440,129 @@ exporter, so the graph signatures reproduce transformers.js' Florence2ForConditi
 as Florence-2's (forced BOS and EOS, no_repeat_ngram_size 3).""")
 
 
+def clip_tok(lines, size=300):
+    """A CLIP-style tokenizer (lowercased words, byte-level BPE with </w> at
+    each word's end) saved as CLIP checkpoints ship it: vocab.json and
+    merges.txt."""
+    tok = Tokenizer(models.BPE(end_of_word_suffix="</w>", unk_token="<|endoftext|>"))
+    tok.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(r"""'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"""), behavior="removed", invert=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    tok.train_from_iterator([l.lower() for l in lines] + ["the task is panoptic", "the task is semantic", "the task is instance"],
+                            trainers.BpeTrainer(vocab_size=size, special_tokens=["<|startoftext|>", "<|endoftext|>"],
+                                                end_of_word_suffix="</w>", initial_alphabet=alphabet + [a + "</w>" for a in alphabet]))
+    return CLIPTokenizerFast(tokenizer_object=tok, bos_token="<|startoftext|>", eos_token="<|endoftext|>",
+                             pad_token="<|endoftext|>", unk_token="<|endoftext|>")
+
+
+def oneformer(lines):
+    """OneFormer (panoptic, with a task prompt). Optimum has no OneFormer
+    exporter and the Hub has no published ONNX export: torch.onnx.export
+    writes the model's own forward signature (pixel_values float32
+    [B,3,H,W], task_inputs int64 [B,77] — the CLIP token ids of "the task is
+    panoptic", which OneFormer's task MLP reads as numbers — →
+    class_queries_logits [B,Q,C+1], masks_queries_logits [B,Q,H/4,W/4];
+    dynamic batch). The directory is laid out as shi-labs/oneformer_*
+    checkpoints are: CLIP's vocab.json and merges.txt (no tokenizer.json) and
+    a class_info_file naming each class and whether it is a thing. What
+    transformers' processor and post-processing make of four fixed images
+    goes to annotators/testdata/oneformer/golden.json."""
+    torch.manual_seed(0)
+    d = os.path.join(OUT, "oneformer")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "onnx"))
+    things = {"person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle"}
+    with open(os.path.join(d, "cityscapes_panoptic.json"), "w") as f:
+        json.dump({str(i): {"name": l, "isthing": int(l in things)} for i, l in enumerate(CITYSCAPES)}, f, indent=1)
+    backbone = SwinConfig(image_size=64, patch_size=4, embed_dim=16, depths=[1, 1, 1, 1], num_heads=[1, 1, 1, 1],
+                          window_size=4, out_features=["stage1", "stage2", "stage3", "stage4"])
+    cfg = OneFormerConfig(backbone_config=backbone, hidden_dim=32, conv_dim=32, mask_dim=32, encoder_feedforward_dim=64,
+                          dim_feedforward=64, encoder_layers=1, decoder_layers=2, num_attention_heads=2, num_queries=8,
+                          text_encoder_width=32, text_encoder_num_layers=1, text_encoder_context_length=77,
+                          text_encoder_proj_layers=1, text_encoder_n_ctx=4, task_seq_len=77, max_seq_len=77,
+                          text_encoder_vocab_size=300, num_labels=len(CITYSCAPES), id2label=dict(enumerate(CITYSCAPES)),
+                          label2id={l: i for i, l in enumerate(CITYSCAPES)})
+    model = OneFormerForUniversalSegmentation(cfg).eval()
+    with torch.no_grad():  # confident classes, as for the Mask2Former twin
+        head = model.model.transformer_module.decoder.class_embed
+        head.weight.mul_(60)
+        head.bias.zero_()
+        head.bias[-1] = -20
+
+    class Queries(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, pixel_values, task_inputs):
+            o = self.m(pixel_values=pixel_values, task_inputs=task_inputs)
+            return o.class_queries_logits, o.masks_queries_logits
+
+    tok = clip_tok(lines)
+    with tempfile.TemporaryDirectory() as tmp:
+        tok.save_pretrained(tmp)
+        for f in ("vocab.json", "merges.txt", "special_tokens_map.json"):
+            shutil.copy(os.path.join(tmp, f), d)
+    slow = CLIPTokenizer(os.path.join(d, "vocab.json"), os.path.join(d, "merges.txt"), bos_token="<|startoftext|>",
+                         eos_token="<|endoftext|>", pad_token="<|endoftext|>", unk_token="<|endoftext|>")
+    slow.save_pretrained(d)
+    for f in ("added_tokens.json", "tokenizer.json"):
+        if os.path.exists(os.path.join(d, f)):
+            os.remove(os.path.join(d, f))
+    ip = OneFormerImageProcessor(size={"shortest_edge": 64, "longest_edge": 128}, class_info_file="cityscapes_panoptic.json",
+                                 repo_path=d, num_labels=len(CITYSCAPES))
+    proc = OneFormerProcessor(image_processor=ip, tokenizer=slow)
+    x = torch.randn(2, 3, 64, 64)
+    t = proc.tokenizer(["the task is panoptic"] * 2, padding="max_length", max_length=77, return_tensors="pt").input_ids
+    torch.onnx.export(Queries(model), (x, t), os.path.join(d, "onnx", "model.onnx"), input_names=["pixel_values", "task_inputs"],
+                      output_names=["class_queries_logits", "masks_queries_logits"],
+                      dynamic_axes={n: {0: "batch_size"} for n in ["pixel_values", "task_inputs", "class_queries_logits", "masks_queries_logits"]},
+                      opset_version=17, dynamo=False)
+    model.eval()  # torch.onnx.export left it in the wrapper's training mode
+    cfg.save_pretrained(d)
+    proc.save_pretrained(d)
+    # As shi-labs checkpoints name it: the class info lives in the demo repository.
+    pc = os.path.join(d, "preprocessor_config.json")
+    with open(pc) as f:
+        pcj = json.load(f)
+    pcj["repo_path"] = "shi-labs/oneformer_demo"
+    with open(pc, "w") as f:
+        json.dump(pcj, f, indent=2)
+
+    gold = os.path.join("annotators", "testdata", "oneformer")
+    shutil.rmtree(gold, ignore_errors=True)
+    os.makedirs(gold)
+    imgs = []
+    for i in range(4):
+        im = Image.new("RGB", (64, 64), (30 + 50 * i, 180 - 30 * i, 60 + 40 * (i % 2)))
+        dr = ImageDraw.Draw(im)
+        dr.ellipse([6 + 5 * i, 8, 38 + 5 * i, 40], fill=(220, 40 + 40 * i, 30))
+        dr.rectangle([28, 30 - 4 * i, 62, 62], fill=(30, 70, 210 - 40 * i))
+        im.save(os.path.join(gold, f"image{i}.png"))
+        imgs.append(im)
+    batch = proc(images=imgs, task_inputs=["panoptic"] * 4, return_tensors="pt")
+    with torch.no_grad():
+        out = model(pixel_values=batch["pixel_values"], task_inputs=batch["task_inputs"])
+    res = ip.post_process_panoptic_segmentation(out)
+    tasks = {t: proc.tokenizer(f"the task is {t}", padding="max_length", max_length=77).input_ids for t in ("panoptic", "semantic", "instance")}
+    golden = {"task_inputs": tasks, "images": []}
+    for i, r in enumerate(res):
+        seg = r["segmentation"].to(torch.int64)
+        label = {s["id"]: s["label_id"] for s in r["segments_info"]}
+        golden["images"].append({"image": f"image{i}.png", "labels": [[label.get(int(v), -1) for v in row] for row in seg.tolist()],
+                                 "segments": len(r["segments_info"])})
+    with open(os.path.join(gold, "golden.json"), "w") as f:
+        json.dump(golden, f)
+    note(d, """OneFormer (panoptic segmentation with a task prompt), 19 Cityscapes labels, random weights, 64×64 input, a
+CLIP-style tokenizer (300 tokens, vocab.json and merges.txt) trained on T2I-CompBench prompts, a class_info_file with the
+thing/stuff split. Optimum has no OneFormer exporter and no ONNX export is published: made by scripts/make_models.py with
+torch.onnx.export of the model's own signature (pixel_values, task_inputs int64 [B,77] → class_queries_logits,
+masks_queries_logits, dynamic batch); Hub layout.""")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = corpus()
@@ -461,6 +586,7 @@ optimum main_export; the Optimum layout (graphs at the root), separate, with-pas
 tokenizer (300 tokens, tokenizer.json) trained on T2I-CompBench prompts, as BLIP- and GIT-style captioners
 use. Made by scripts/make_models.py with optimum main_export; the Hub layout (graphs under onnx/).""")
     florence2(lines)
+    oneformer(lines)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -23,6 +24,11 @@ type BPEEncoder struct {
 	before      []int64      // post-processor ids put before the sequence
 	after       []int64      // and after it
 	bytes       [256]rune
+	// clip: CLIP's tokenizer instead of GPT-2's pre-tokenizer: text
+	// lowercased and its whitespace collapsed, split by CLIP's pattern, and
+	// suffix ("</w>") marking the end of each word.
+	clip   bool
+	suffix string
 }
 
 type addedToken struct {
@@ -108,6 +114,44 @@ func EncoderFromJSON(data []byte) (*BPEEncoder, error) {
 	return e, nil
 }
 
+// clipPattern is the word pattern of CLIP's tokenizer (after its special
+// tokens, which Encode splits out first).
+var clipPattern = regexp.MustCompile(`(?i)'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+`)
+
+// NewCLIPEncoder is the encoder of a CLIP tokenizer from its vocab.json and
+// merges.txt (as OneFormer checkpoints ship it, for their task prompts):
+// <|startoftext|> … <|endoftext|> around the words, each word's last symbol
+// marked with "</w>". Text is lowercased and its whitespace collapsed, as
+// CLIPTokenizer does without ftfy; ftfy's repairs of broken Unicode are not
+// made.
+func NewCLIPEncoder(vocab map[string]int, merges string) (*BPEEncoder, error) {
+	e := &BPEEncoder{vocab: vocab, ranks: map[[2]string]int{}, bytes: ByteToUnicode(), clip: true, suffix: "</w>"}
+	rank := 0
+	for n, line := range strings.Split(merges, "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || (n == 0 && strings.HasPrefix(line, "#version")) {
+			continue
+		}
+		a, b, ok := strings.Cut(line, " ")
+		if !ok || a == "" || b == "" {
+			return nil, fmt.Errorf("merges.txt line %d: %q is not two tokens separated by a space", n+1, line)
+		}
+		if _, dup := e.ranks[[2]string{a, b}]; !dup {
+			e.ranks[[2]string{a, b}] = rank
+		}
+		rank++
+	}
+	for _, sp := range []string{"<|startoftext|>", "<|endoftext|>"} {
+		id, ok := vocab[sp]
+		if !ok {
+			return nil, fmt.Errorf("vocab.json has no %s: not a CLIP vocabulary", sp)
+		}
+		e.added = append(e.added, addedToken{sp, int64(id)})
+	}
+	e.before, e.after = []int64{e.added[0].id}, []int64{e.added[1].id}
+	return e, nil
+}
+
 // parseMerge reads one merge in either spelling tokenizers has written:
 // "a b" (before 0.20) or ["a", "b"].
 func parseMerge(raw json.RawMessage) ([2]string, error) {
@@ -172,6 +216,16 @@ func (e *BPEEncoder) nextAdded(text string) (at int, tok *addedToken) {
 }
 
 func (e *BPEEncoder) encodeSegment(ids []int64, s string) ([]int64, error) {
+	if e.clip {
+		for _, piece := range clipPattern.FindAllString(strings.ToLower(strings.Join(strings.Fields(s), " ")), -1) {
+			got, err := e.bpe(piece)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, got...)
+		}
+		return ids, nil
+	}
 	if e.prefixSpace && !strings.HasPrefix(s, " ") {
 		s = " " + s
 	}
@@ -191,6 +245,9 @@ func (e *BPEEncoder) bpe(piece string) ([]int64, error) {
 	syms := make([]string, 0, len(piece))
 	for i := 0; i < len(piece); i++ {
 		syms = append(syms, string(e.bytes[piece[i]]))
+	}
+	if len(syms) > 0 {
+		syms[len(syms)-1] += e.suffix
 	}
 	for len(syms) > 1 {
 		best, bestRank := -1, 0

@@ -240,7 +240,7 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 	}
 	for _, m := range []struct{ seg, capt, variant string }{
 		{"", "", "fp32"}, {"segformer", "", "fp32"}, {"segformer", "", "q8"}, {"segformer", "", "fp16"},
-		{"mask2former", "", "fp32"}, {"detr-panoptic", "", "fp32"},
+		{"mask2former", "", "fp32"}, {"oneformer", "", "fp32"}, {"detr-panoptic", "", "fp32"},
 		{"", "vit-gpt2", "fp32"}, {"", "vit-gpt2", "q8"}, {"", "vit-gpt2", "fp16"}, {"", "vit-bert", "fp32"},
 		{"", "florence2", "fp32"},
 	} {
