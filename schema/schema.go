@@ -6,7 +6,7 @@ package schema
 
 // Version is the record layout version stored in every manifest; bump it when
 // a column is added, changes meaning or type. 2: objects carry their kind;
-// 3: and the model that found them (source).
+// 3: and the model that found them (source) and their mask.
 const Version = 3
 
 // The models an object can come from (Object.Source).
@@ -56,6 +56,51 @@ type Object struct {
 	// or "grounder" (a box of a grounded prompt phrase, with no class and no
 	// score; its colour is the mean of the box's inner half).
 	Source string `parquet:"source"`
+	// Mask is the cells it covers on the segmenter's grid.
+	Mask Mask `parquet:"mask"`
+}
+
+// Mask is an object's cells on the segmenter's grid (Height×Width cells
+// spanning the canvas) in COCO's uncompressed run-length encoding: runs
+// down the columns (column-major), alternating outside and inside, the first
+// run outside (0 when the first cell is inside) — what
+// pycocotools.mask.frPyObjects({"size": [h, w], "counts": counts}, h, w)
+// reads. A grounded object's mask is its box.
+type Mask struct {
+	Height int32   `parquet:"height"`
+	Width  int32   `parquet:"width"`
+	Counts []int32 `parquet:"counts,list"`
+}
+
+// NewMask encodes the cells of a Height×Width grid for which in(x, y) holds.
+func NewMask(w, h int, in func(x, y int) bool) Mask {
+	m := Mask{Height: int32(h), Width: int32(w), Counts: []int32{}}
+	cur, run := false, int32(0)
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			if v := in(x, y); v != cur {
+				m.Counts = append(m.Counts, run)
+				cur, run = v, 0
+			}
+			run++
+		}
+	}
+	m.Counts = append(m.Counts, run)
+	return m
+}
+
+// Contains decodes the mask at cell (x, y).
+func (m Mask) Contains(x, y int) bool {
+	at := int32(x)*m.Height + int32(y)
+	inside := false
+	for _, c := range m.Counts {
+		if at < c {
+			return inside
+		}
+		at -= c
+		inside = !inside
+	}
+	return false
 }
 
 // Critic holds the reflection scores, each 0..100; Score is the overall r_k.

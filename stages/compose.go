@@ -74,7 +74,9 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 			reg.RevisedPlan = c.templates.Revise(thought, fixes)
 		}
 		for _, s := range ev.Segments {
-			reg.Objects = append(reg.Objects, object(s, parsed.Entities, sx, sy))
+			o := object(s, parsed.Entities, sx, sy)
+			o.Mask = scene.Mask(s)
+			reg.Objects = append(reg.Objects, o)
 		}
 		rec.Regions = append(rec.Regions, reg)
 	}

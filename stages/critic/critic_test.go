@@ -284,3 +284,49 @@ func TestPhrasesAndEntities(t *testing.T) {
 		}
 	}
 }
+
+// TestMasksCoverTheirSegments: every band segment's mask decodes to exactly
+// its cells (as many as it counts, all inside its box), and a grounded
+// segment's mask is its box.
+func TestMasksCoverTheirSegments(t *testing.T) {
+	const p = "a red ball on the left of a blue box"
+	red, blue := classOf(t, "red"), classOf(t, "blue")
+	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: p, Objects: []synth.Object{
+		{Shape: synth.Ball, Class: red, U: 0.3, V: 0.5, Radius: 0.1}, {Shape: synth.Box, Class: blue, U: 0.7, V: 0.5, Radius: 0.1}}}
+	img := sc.Render()
+	m := truth(img)
+	for i, l := range m.Labels {
+		if int(l) == blue {
+			m.Labels[i] = m.Labels[i-4]
+		}
+	}
+	bands := imageproc.Bands(384, 16, 3)
+	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []florence.Grounding{{Phrase: "blue box", Boxes: [][4]int{{230, 154, 307, 230}}}})
+	for k := range bands {
+		for _, s := range scene.Band(k).Segments {
+			mask := scene.Mask(s)
+			if int(mask.Width) != m.W || int(mask.Height) != m.H {
+				t.Fatalf("mask %d×%d on a %d×%d map", mask.Width, mask.Height, m.W, m.H)
+			}
+			n := 0
+			for y := 0; y < m.H; y++ {
+				for x := 0; x < m.W; x++ {
+					if !mask.Contains(x, y) {
+						continue
+					}
+					n++
+					if x < s.X0 || x >= s.X1 || y < s.Y0 || y >= s.Y1 {
+						t.Fatalf("band %d %s: cell (%d,%d) outside its box", k, s.Noun, x, y)
+					}
+				}
+			}
+			want := s.Cells
+			if s.Grounded {
+				want = (s.X1 - s.X0) * (s.Y1 - s.Y0)
+			}
+			if n != want {
+				t.Errorf("band %d %s: mask has %d cells, the segment %d", k, s.Noun, n, want)
+			}
+		}
+	}
+}

@@ -29,6 +29,7 @@ type Segment struct {
 
 	r, g, b float64  // summed pixel colour
 	whole   *Segment // for a band piece: the whole-image segment it is part of
+	cells   []int32  // the map cells it covers (y*W + x); a grounded one's are its box's
 }
 
 // minSegmentShare drops specks: a component smaller than this share of its
@@ -100,6 +101,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				queue = queue[:len(queue)-1]
 				px, py := p%m.W, p/m.W
 				s.Cells++
+				s.cells = append(s.cells, int32(p))
 				s.Conf += float64(m.Conf[p])
 				s.X0, s.X1 = min(s.X0, px), max(s.X1, px+1)
 				s.Y0, s.Y1 = min(s.Y0, py), max(s.Y1, py+1)
@@ -284,4 +286,18 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		}
 	}
 	return stuff, objs
+}
+
+// Mask is the cells a segment covers on the map's grid, run-length encoded
+// as the record stores it; a grounded segment covers its box.
+func (sc *Scene) Mask(s *Segment) schema.Mask {
+	W, H := sc.seg.W, sc.seg.H
+	if s.Grounded {
+		return schema.NewMask(W, H, func(x, y int) bool { return x >= s.X0 && x < s.X1 && y >= s.Y0 && y < s.Y1 })
+	}
+	in := make([]bool, W*H)
+	for _, p := range s.cells {
+		in[p] = true
+	}
+	return schema.NewMask(W, H, func(x, y int) bool { return in[y*W+x] })
 }
