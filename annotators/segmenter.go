@@ -7,8 +7,10 @@ import (
 	"image"
 	"io/fs"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -420,15 +422,26 @@ func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []seg
 			s.panoptic.classes, csh, s.panoptic.masks, msh, len(b.Idx), C+1, len(b.Idx), C)
 	}
 	Q, H, W := int(csh[1]), int(msh[2]), int(msh[3])
+	// Images are post-processed in parallel: at 384×384 (Mask2Former) it
+	// costs as much as a small model's run, and the batch's images are
+	// independent.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for n, i := range b.Idx {
-		o := segmap.DefaultPanoptic()
-		o.Threshold, o.Upsample = s.panoptic.threshold, s.panoptic.upsample
-		// Post-processed where transformers does it (384×384 for
-		// Mask2Former), read by the critic at the mask resolution.
-		m := segmap.Panoptic(classes[n*Q*(C+1):(n+1)*Q*(C+1)], masks[n*Q*H*W:(n+1)*Q*H*W], Q, C, H, W, s.kinds, o).Sample(W, H)
-		cw := min(W, (b.Content[n].X*W+b.W-1)/b.W)
-		ch := min(H, (b.Content[n].Y*H+b.H-1)/b.H)
-		maps[i] = m.Crop(cw, ch)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			o := segmap.DefaultPanoptic()
+			o.Threshold, o.Upsample = s.panoptic.threshold, s.panoptic.upsample
+			// Post-processed where transformers does it (384×384 for
+			// Mask2Former), read by the critic at the mask resolution.
+			m := segmap.Panoptic(classes[n*Q*(C+1):(n+1)*Q*(C+1)], masks[n*Q*H*W:(n+1)*Q*H*W], Q, C, H, W, s.kinds, o).Sample(W, H)
+			cw := min(W, (b.Content[n].X*W+b.W-1)/b.W)
+			ch := min(H, (b.Content[n].Y*H+b.H-1)/b.H)
+			maps[i] = m.Crop(cw, ch)
+		}()
 	}
+	wg.Wait()
 	return nil
 }

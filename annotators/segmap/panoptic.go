@@ -69,12 +69,19 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 			keep = append(keep, q)
 		}
 	}
+	// The kept queries' mask logits, resized first when asked.
+	planes := make([][]float32, len(keep))
+	for k, q := range keep {
+		planes[k] = maskLogits[q*H*W : (q+1)*H*W]
+	}
 	if o.Upsample > 0 && (o.Upsample != H || o.Upsample != W) {
-		up := make([]float32, Q*o.Upsample*o.Upsample)
-		for _, q := range keep { // the others are never read
-			resizeBilinear(maskLogits[q*H*W:(q+1)*H*W], H, W, up[q*o.Upsample*o.Upsample:(q+1)*o.Upsample*o.Upsample], o.Upsample, o.Upsample)
+		S := o.Upsample
+		up := make([]float32, len(keep)*S*S)
+		for k := range planes {
+			resizeBilinear(planes[k], H, W, up[k*S*S:(k+1)*S*S], S, S)
+			planes[k] = up[k*S*S : (k+1)*S*S]
 		}
-		maskLogits, H, W = up, o.Upsample, o.Upsample
+		H, W = S, S
 	}
 	plane := H * W
 	m := Map{W: W, H: H, Labels: make([]uint16, plane), Conf: make([]float32, plane), Instances: make([]uint16, plane)}
@@ -84,38 +91,51 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 	if len(keep) == 0 {
 		return m
 	}
-	sigmoid := func(v float32) float32 { return float32(1 / (1 + math.Exp(-float64(v)))) }
-	// Each kept query's mask probability weighed by its score.
-	weighed := make([]float32, len(keep)*plane)
-	for k, q := range keep {
-		for p := 0; p < plane; p++ {
-			weighed[k*plane+p] = sigmoid(maskLogits[q*plane+p]) * qs[q].score
-		}
-	}
-	winner := make([]int, plane) // index into keep
+	// One pass over the cells: each kept query's mask probability weighed by
+	// its score, the query that wins the cell, and the size of each query's
+	// own mask (the cells where its weighed probability reaches the mask
+	// threshold).
+	K := len(keep)
+	winner := make([]int32, plane) // index into keep
 	prob := make([]float32, plane)
-	for p := 0; p < plane; p++ {
-		best, bestV := 0, weighed[p]
-		for k := 1; k < len(keep); k++ {
-			if v := weighed[k*plane+p]; v > bestV {
-				best, bestV = k, v
-			}
-		}
-		winner[p], prob[p] = best, bestV
+	own := make([]int, K)
+	won := make([]int, K)
+	scores := make([]float32, K)
+	for k, q := range keep {
+		scores[k] = qs[q].score
 	}
+	// Tile by tile, so that the weighed probabilities of a tile stay in cache.
+	const tile = 1024
+	weighed := make([]float32, K*tile)
+	for p0 := 0; p0 < plane; p0 += tile {
+		n := min(tile, plane-p0)
+		for k := range K {
+			w, src, sc := weighed[k*tile:k*tile+n], planes[k][p0:p0+n], scores[k]
+			c := 0
+			for i, v := range src {
+				w[i] = float32(1/(1+math.Exp(-float64(v)))) * sc
+				if w[i] >= o.MaskThresh {
+					c++
+				}
+			}
+			own[k] += c
+		}
+		for i := range n {
+			best, bestV := int32(0), weighed[i]
+			for k := 1; k < K; k++ {
+				if v := weighed[k*tile+i]; v > bestV {
+					best, bestV = int32(k), v
+				}
+			}
+			winner[p0+i], prob[p0+i] = best, bestV
+			won[best]++
+		}
+	}
+	ids := make([]uint16, K) // the segment of each kept query; 0: dropped
 	stuffSeg := map[int]uint16{}
 	var next uint16
 	for k, q := range keep {
-		var won, own int
-		for p := 0; p < plane; p++ {
-			if winner[p] == k {
-				won++
-			}
-			if weighed[k*plane+p] >= o.MaskThresh {
-				own++
-			}
-		}
-		if won == 0 || own == 0 || float32(won)/float32(own) <= o.OverlapArea {
+		if won[k] == 0 || own[k] == 0 || float32(won[k])/float32(own[k]) <= o.OverlapArea {
 			continue
 		}
 		label := qs[q].label
@@ -129,10 +149,11 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 				stuffSeg[label] = id
 			}
 		}
-		for p := 0; p < plane; p++ {
-			if winner[p] == k {
-				m.Instances[p], m.Labels[p], m.Conf[p] = id, uint16(label), prob[p]
-			}
+		ids[k] = id
+	}
+	for p, k := range winner {
+		if id := ids[k]; id != 0 {
+			m.Instances[p], m.Labels[p], m.Conf[p] = id, uint16(qs[keep[k]].label), prob[p]
 		}
 	}
 	return m
