@@ -66,7 +66,10 @@ func LockKey(i, n int) string {
 
 // RunKey is the record a run writes before any of its shards, so that a file
 // a killed run left uncommitted is known to be twigdata's.
-func RunKey(run string) string { return ControlDir + "runs/" + run + ".json" }
+func RunKey(run string) string { return RunsDir + run + ".json" }
+
+// RunsDir holds the run records.
+const RunsDir = ControlDir + "runs/"
 
 // ProbeKey is the object a build writes and deletes to prove the output writable.
 const ProbeKey = ".twigdata-write-probe"
@@ -75,7 +78,7 @@ const ProbeKey = ".twigdata-write-probe"
 // the only places it ever deletes from (--overwrite clears them, except the
 // lock it holds).
 func Owned() []string {
-	return []string{Samples.Dir(), Tasks.Dir(), Rejects.Dir(), StatsDir, partitionsDir, ControlDir + "runs/", CardKey, ManifestKey}
+	return []string{Samples.Dir(), Tasks.Dir(), Rejects.Dir(), StatsDir, partitionsDir, RunsDir, CardKey, ManifestKey}
 }
 
 // RunOfShard is the run id in a shard file's name (part-<run>-NNNNN.parquet),

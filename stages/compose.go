@@ -59,10 +59,9 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 		rec.Relations = []schema.Relation{}
 	}
 	sx, sy := scene.Scale()
-	described := map[string]bool{} // "color noun" groups already in earlier thoughts
 	for k, b := range it.Bands {
 		ev := scene.Band(k)
-		thought := plan.Thought(ev, described)
+		thought := plan.Thought(ev)
 		score, fixes := scene.Score(k, ev)
 		reg := schema.Region{
 			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),

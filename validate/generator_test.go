@@ -27,14 +27,13 @@ func bank(templates plan.Templates) *BankGenerator {
 // in package plan cannot silently break validate.
 func TestGeneratorReadsRevisionsInAnyWording(t *testing.T) {
 	reworded := plan.Templates{
-		Color:   "Paint the %[1]s %[2]s instead of %[3]s.",
-		Missing: "Add %[1]s as well.",
-		Swap:    "Exchange the %[1]s and the %[2]s.",
-		Empty:   "Draw something.",
-		Seam:    "Blend it in.",
-		Keep:    "Leave it.",
+		Color:   "paint the %[1]s %[2]s instead of %[3]s",
+		Missing: "add %[1]s as well",
+		Swap:    "exchange the %[1]s and the %[2]s",
+		Empty:   "draw something",
+		Seam:    "blend it in",
 	}
-	thought := "A red ball and a blue box stand out against light blue sky."
+	thought := "A red ball and a blue box are set against light blue sky."
 	fixes := []critic.Fix{
 		{Kind: critic.FixColor, Noun: "ball", Want: "green", Got: "red"},
 		{Kind: critic.FixMissing, Missing: []schema.Entity{{Noun: "cone", Count: 2, Attributes: []string{"green"}}}},

@@ -115,7 +115,11 @@ func (sc *Scene) Band(k int) *Band {
 	segs := sc.segments(b.Y0, b.Y1)
 	link(segs, sc.whole)
 	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
-	segs = append(segs, sc.groundedPieces(int(float64(b.Y0)/cellH+0.5), int(float64(b.Y1)/cellH+0.5))...)
+	r0 := int(float64(b.Y0)/cellH + 0.5)
+	segs = append(segs, sc.groundedPieces(r0, int(float64(b.Y1)/cellH+0.5))...)
+	for _, s := range segs {
+		s.Continues = k > 0 && s.whole != nil && s.Y0 == r0 && s.whole.Y0 < r0
+	}
 	stuff, objs := groups(segs, sc.ents)
 	return &Band{Segments: segs, Stuff: stuff, Objects: objs}
 }

@@ -2,6 +2,7 @@ package critic
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -26,8 +27,15 @@ type Segment struct {
 	// Grounded: found by a grounder's box (Florence-2 phrase grounding), not
 	// in the label map; Class is -1 and the box is all its shape.
 	Grounded bool
+	// Continues: a band piece whose whole segment reaches across the seam
+	// from the band above.
+	Continues bool
+	// Tone is the spread (standard deviation) of luma over its cells, 0..255:
+	// near 0 for an evenly toned surface, high for a textured one.
+	Tone float64
 
 	r, g, b float64  // summed pixel colour
+	ll      float64  // summed squared luma, for Tone
 	whole   *Segment // for a band piece: the whole-image segment it is part of
 	cells   []int32  // the map cells it covers (y*W + x); a grounded one's are its box's
 }
@@ -109,6 +117,8 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				cy := min(int((float64(py)+0.5)*sy), sc.canvas.Rect.Dy()-1)
 				pix := sc.canvas.Pix[sc.canvas.PixOffset(cx, cy):]
 				s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
+				l := luma(pix[0], pix[1], pix[2])
+				s.ll += l * l
 				for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
 					if q[0] < 0 || q[0] >= m.W || q[1] < r0 || q[1] >= r1 {
 						continue
@@ -127,6 +137,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			s.Conf /= float64(s.Cells)
 			n := float64(s.Cells)
 			s.Color = prompt.NameColor(s.r/n, s.g/n, s.b/n)
+			s.Tone = math.Sqrt(max(0, s.ll/n-math.Pow(luma3(s.r/n, s.g/n, s.b/n), 2)))
 			w, h := s.X1-s.X0, s.Y1-s.Y0
 			if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
 				continue // a line left along an edge, not a thing
@@ -247,44 +258,61 @@ func smooth(m segmap.Map) segmap.Map {
 	return out
 }
 
-// Group is like segments of a band described together: one colour, one noun.
+// Group is like segments of a band described together: one colour, one
+// noun, new in the band or continuing into it from the band above.
 type Group struct {
 	Color, Noun string
 	Count       int
-	Entity      int // the prompt entity, or -1
+	Entity      int    // the prompt entity, or -1
+	Named       bool   // Noun names the thing; false: the segmenter's label says only "object" (Noun is "")
+	Shape       string // the measured shape of an unnamed thing
+	Share       float64
+	Continues   bool    // its segments reach across the seam from the band above
+	Tone        float64 // share-weighted Tone of its segments
 }
 
-// groups gathers a band's segments by stuff or thing, colour and noun; an
-// unnamed thing is called by its shape and "object".
+// groups gathers a band's segments by stuff or thing, colour, noun and
+// whether they continue from the band above, most salient first: prompt
+// entities, then by share of the band.
 func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 	idx := map[string]int{}
 	for _, s := range segs {
-		noun := s.Noun
+		noun, named := s.Noun, true
 		if s.Entity >= 0 {
 			noun = ents[s.Entity].Noun
 		} else if n, generic := GenericNoun(s.Noun); generic {
-			noun = strings.TrimSpace(s.Shape + " object")
+			noun, named = "", false
 		} else {
-			noun = n
+			noun = prompt.LabelNoun(n)
 		}
-		key := fmt.Sprint(s.Stuff, s.Color, noun)
+		key := fmt.Sprint(s.Stuff, s.Color, noun, s.Shape, s.Continues)
+		list := &objs
+		if s.Stuff {
+			list = &stuff
+		}
 		if i, ok := idx[key]; ok {
-			if s.Stuff {
-				stuff[i].Count++
-			} else {
-				objs[i].Count++
+			g := &(*list)[i]
+			g.Count++
+			if sh := g.Share + s.Fraction; sh > 0 {
+				g.Tone = (g.Tone*g.Share + s.Tone*s.Fraction) / sh
 			}
+			g.Share += s.Fraction
 			continue
 		}
-		g := Group{Color: s.Color, Noun: noun, Count: 1, Entity: s.Entity}
-		if s.Stuff {
-			idx[key] = len(stuff)
-			stuff = append(stuff, g)
-		} else {
-			idx[key] = len(objs)
-			objs = append(objs, g)
-		}
+		idx[key] = len(*list)
+		*list = append(*list, Group{Color: s.Color, Noun: noun, Count: 1, Entity: s.Entity, Named: named, Shape: s.Shape,
+			Share: s.Fraction, Continues: s.Continues, Tone: s.Tone})
 	}
+	salient := func(gs []Group) {
+		sort.SliceStable(gs, func(i, j int) bool {
+			if (gs[i].Entity >= 0) != (gs[j].Entity >= 0) {
+				return gs[i].Entity >= 0
+			}
+			return gs[i].Share > gs[j].Share
+		})
+	}
+	salient(stuff)
+	salient(objs)
 	return stuff, objs
 }
 
@@ -301,3 +329,8 @@ func (sc *Scene) Mask(s *Segment) schema.Mask {
 	}
 	return schema.NewMask(W, H, func(x, y int) bool { return in[y*W+x] })
 }
+
+// luma is Rec. 601 luma of an sRGB pixel.
+func luma(r, g, b uint8) float64 { return luma3(float64(r), float64(g), float64(b)) }
+
+func luma3(r, g, b float64) float64 { return 0.299*r + 0.587*g + 0.114*b }

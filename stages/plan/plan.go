@@ -32,49 +32,131 @@ func cleanAnchors(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// Thought writes τ_k for a band: what is visible in it, consistent with
-// earlier thoughts — a group described before (described holds "color noun"
-// keys, and Thought adds this band's) is "the rest of" it.
-func Thought(b *critic.Band, described map[string]bool) string {
-	var stuffPh []string
-	for _, g := range b.Stuff {
-		stuffPh = append(stuffPh, g.Color+" "+g.Noun)
-	}
-	var newPh, contPh []string
+// Limits of a thought: salient things first, the least salient left out.
+const (
+	maxObjects = 3 // object phrases
+	maxScenery = 2 // scenery phrases
+)
+
+// Thought writes τ_k for a band: a short sub-caption of what is new in it —
+// at most three things and two kinds of scenery, the most salient first —
+// and, briefly, what continues into it across the seam from the band above.
+// Things the models cannot name are left out; it claims nothing the
+// evidence does not show.
+func Thought(b *critic.Band) string {
+	var objs, cont []string
+	var objN int
+	contPlural := false // a continuing group is more than one thing
 	for _, g := range b.Objects {
-		key := g.Color + " " + g.Noun
-		if described[key] {
-			contPh = append(contPh, "the rest of the "+g.Color+" "+prompt.Plural(g.Noun, g.Count))
+		if !g.Named {
 			continue
 		}
-		described[key] = true
-		newPh = append(newPh, prompt.CountWord(g.Count, g.Color)+" "+g.Color+" "+prompt.Plural(g.Noun, g.Count))
+		if g.Continues {
+			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
+			contPlural = contPlural || (g.Count > 1 && !prompt.IsMass(g.Noun))
+			continue
+		}
+		if len(objs) == maxObjects {
+			continue
+		}
+		objs = append(objs, counted(g.Color, g.Noun, g.Count))
+		if prompt.IsMass(g.Noun) {
+			objN++
+		} else {
+			objN += g.Count
+		}
+	}
+	var scenery []string
+	var tone, contTone string // of the most salient scenery, of the most salient continuing scenery
+	for _, g := range b.Stuff {
+		if !g.Named {
+			continue
+		}
+		if tone == "" {
+			tone = toneWords(g.Tone)
+		}
+		if g.Continues {
+			cont = append(cont, "the "+phrase(g.Color, g.Noun, 1))
+			if contTone == "" {
+				contTone = toneWords(g.Tone)
+			}
+			continue
+		}
+		if len(scenery) == maxScenery {
+			continue
+		}
+		p := phrase(g.Color, g.Noun, 1)
+		if a := prompt.Article(p); a != "" {
+			p = a + " " + p
+		}
+		scenery = append(scenery, p)
+	}
+	if len(objs) == 0 && len(scenery) == 0 && len(cont) == 0 {
+		// Nothing nameable: the unnamed things, by colour and measured shape.
+		for _, g := range b.Objects {
+			if len(objs) < maxObjects {
+				objs = append(objs, counted(g.Color, strings.TrimSpace(g.Shape+" shape"), g.Count))
+				objN += g.Count
+			}
+		}
 	}
 	var parts []string
 	switch {
-	case len(newPh) > 0 && len(stuffPh) > 0:
-		parts = append(parts, fmt.Sprintf("%s %s out against %s.", capitalize(joinList(newPh)), verb(b.Objects, newPh), joinList(stuffPh)))
-	case len(newPh) > 0:
-		parts = append(parts, capitalize(joinList(newPh))+" fill the view.")
-	case len(stuffPh) == 1:
-		parts = append(parts, capitalize(stuffPh[0])+" stretches across the scene, smooth and evenly lit.")
-	case len(stuffPh) > 1:
-		parts = append(parts, capitalize(joinList(stuffPh))+" meet across the scene, each smooth and evenly lit.")
+	case len(objs) > 0 && len(scenery) > 0:
+		parts = append(parts, fmt.Sprintf("%s %s set against %s.", capitalize(joinList(objs)), prompt.Be(objN, false), joinList(scenery)))
+	case len(objs) > 0:
+		verb := "appear"
+		if objN == 1 && len(objs) == 1 {
+			verb = "appears"
+		}
+		parts = append(parts, capitalize(joinList(objs))+" "+verb+".")
+	case len(scenery) == 1 && len(cont) > 0:
+		parts = append(parts, capitalize(scenery[0])+" comes into view.")
+	case len(scenery) == 1:
+		parts = append(parts, capitalize(scenery[0])+" fills the view, "+tone+".")
+	case len(scenery) > 1:
+		parts = append(parts, capitalize(scenery[0])+" meets "+scenery[1]+".")
 	}
-	if len(contPh) > 0 {
-		parts = append(parts, capitalize(joinList(contPh))+" continues, with the same color and clean edges.")
-	}
-	if len(parts) == 0 {
-		return ""
+	if len(cont) > 0 {
+		if len(cont) > maxScenery {
+			cont = cont[:maxScenery]
+		}
+		verb := "continue"
+		if len(cont) == 1 && !contPlural {
+			verb = "continues"
+		}
+		if len(parts) == 0 && len(cont) == 1 && contTone != "" {
+			verb += " across the view, " + contTone // the whole band is what continues
+		}
+		parts = append(parts, capitalize(joinList(cont))+" "+verb+".")
 	}
 	return cleanAnchors(strings.Join(parts, " "))
 }
 
-func verb(objs []critic.Group, phrases []string) string {
-	if len(phrases) == 1 && len(objs) > 0 && objs[0].Count == 1 {
-		return "stands"
+// toneWords describe a surface by the spread of its luma (Segment.Tone).
+func toneWords(spread float64) string {
+	switch {
+	case spread < 8:
+		return "evenly toned"
+	case spread < 25:
+		return "softly shaded"
 	}
-	return "stand"
+	return "richly textured"
+}
+
+// phrase is colour and noun in the number of count: "red balls", "light blue sky".
+func phrase(color, noun string, count int) string {
+	return strings.TrimSpace(color + " " + prompt.Plural(noun, count))
+}
+
+// counted is a thing's phrase with its count word: "a red ball", "three
+// green boxes"; an uncountable noun takes none ("dark green grass").
+func counted(color, noun string, count int) string {
+	p := phrase(color, noun, count)
+	if prompt.IsMass(noun) {
+		return p
+	}
+	return prompt.CountWord(count, p) + " " + p
 }
 
 func capitalize(s string) string {

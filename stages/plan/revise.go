@@ -10,8 +10,9 @@ import (
 	"github.com/twigdata/twigdata/stages/prompt"
 )
 
-// Templates are the sentences a revision is written with, one per kind of
-// fix. Each %[n]s is a slot; Read parses a revision back with the same
+// Templates are the clauses a revision is written with, one per kind of
+// fix: a revision adds one sentence to the thought, its clauses joined by
+// "; ". Each %[n]s is a slot; Read parses a revision back with the same
 // templates, so rewording one here changes what is written and what is read.
 type Templates struct {
 	Color   string // %[1]s the entity's noun, %[2]s the prompt's colour, %[3]s the measured colour
@@ -19,22 +20,21 @@ type Templates struct {
 	Swap    string // %[1]s the relation's subject, %[2]s its object
 	Empty   string // no slot
 	Seam    string // no slot
-	Keep    string // no slot: the revision of a region with nothing to fix
 }
 
 // DefaultTemplates returns the wording twigdata writes.
 func DefaultTemplates() Templates {
 	return Templates{
-		Color:   "The %[1]s is %[2]s, not %[3]s.",
-		Missing: "It must also show %[1]s, drawn whole and clearly.",
-		Swap:    "The %[1]s and the %[2]s must trade places to match the prompt.",
-		Empty:   "It needs visible content with clear color and texture.",
-		Seam:    "Colors and light must continue smoothly from what is already drawn.",
-		Keep:    "Edges stay crisp and every color stays true to the prompt.",
+		Color:   "the %[1]s must be %[2]s, not %[3]s",
+		Missing: "%[1]s must also appear",
+		Swap:    "the %[1]s and the %[2]s must trade places",
+		Empty:   "it must show what the prompt names",
+		Seam:    "its colors must carry on from what is already drawn",
 	}
 }
 
-// Revise writes τ̂_k: the thought followed by one sentence per fix.
+// Revise writes τ̂_k: the thought and, when there is something to fix, one
+// sentence naming every fix.
 func (t Templates) Revise(thought string, fixes []critic.Fix) string {
 	var out []string
 	for _, f := range fixes {
@@ -56,9 +56,9 @@ func (t Templates) Revise(thought string, fixes []critic.Fix) string {
 		}
 	}
 	if len(out) == 0 {
-		out = append(out, t.Keep)
+		return thought
 	}
-	return cleanAnchors(thought + " " + strings.Join(out, " "))
+	return cleanAnchors(strings.TrimSpace(thought + " " + capitalize(strings.Join(out, "; ")) + "."))
 }
 
 // nounPhrase spells an entity with its count, attributes and noun: "two red balls".
@@ -68,7 +68,7 @@ func nounPhrase(e schema.Entity) string {
 }
 
 // Read splits a thought or revision into the sentences that describe what
-// to draw and the fixes its revision sentences ask for. Noun phrases in the
+// to draw and the fixes its revision sentence asks for. Noun phrases in the
 // fixes are read with the prompt parser: Missing holds the parsed entities.
 func (t Templates) Read(text string) (describe []string, fixes []critic.Fix) {
 	kinds := []struct {
@@ -80,35 +80,38 @@ func (t Templates) Read(text string) (describe []string, fixes []critic.Fix) {
 		{critic.FixSwap, templateRegexp(t.Swap)},
 		{critic.FixEmpty, templateRegexp(t.Empty)},
 		{critic.FixSeam, templateRegexp(t.Seam)},
-		{"", templateRegexp(t.Keep)},
 	}
 	for _, s := range sentences(text) {
-		matched := false
-		for _, k := range kinds {
-			m := k.re.FindStringSubmatch(s)
-			if m == nil {
-				continue
-			}
-			matched = true
-			slot := func(n int) string {
-				if i := k.re.SubexpIndex(fmt.Sprintf("s%d", n)); i > 0 {
-					return strings.ToLower(m[i])
+		var found []critic.Fix
+		clauses := strings.Split(strings.TrimRight(s, ".!?"), "; ")
+		for _, c := range clauses {
+			for _, k := range kinds {
+				m := k.re.FindStringSubmatch(strings.TrimSpace(c))
+				if m == nil {
+					continue
 				}
-				return ""
+				slot := func(n int) string {
+					if i := k.re.SubexpIndex(fmt.Sprintf("s%d", n)); i > 0 {
+						return strings.ToLower(m[i])
+					}
+					return ""
+				}
+				switch k.kind {
+				case critic.FixColor:
+					found = append(found, critic.Fix{Kind: k.kind, Noun: slot(1), Want: slot(2), Got: slot(3)})
+				case critic.FixMissing:
+					found = append(found, critic.Fix{Kind: k.kind, Missing: prompt.Parse(slot(1)).Entities})
+				case critic.FixSwap:
+					found = append(found, critic.Fix{Kind: k.kind, Noun: slot(1), Other: slot(2)})
+				default:
+					found = append(found, critic.Fix{Kind: k.kind})
+				}
+				break
 			}
-			switch k.kind {
-			case critic.FixColor:
-				fixes = append(fixes, critic.Fix{Kind: k.kind, Noun: slot(1), Want: slot(2), Got: slot(3)})
-			case critic.FixMissing:
-				fixes = append(fixes, critic.Fix{Kind: k.kind, Missing: prompt.Parse(slot(1)).Entities})
-			case critic.FixSwap:
-				fixes = append(fixes, critic.Fix{Kind: k.kind, Noun: slot(1), Other: slot(2)})
-			case critic.FixEmpty, critic.FixSeam:
-				fixes = append(fixes, critic.Fix{Kind: k.kind})
-			}
-			break
 		}
-		if !matched {
+		if len(found) == len(clauses) {
+			fixes = append(fixes, found...)
+		} else {
 			describe = append(describe, s)
 		}
 	}

@@ -13,12 +13,11 @@ import (
 // write: Read must follow whatever the templates say.
 func reworded() Templates {
 	return Templates{
-		Color:   "Paint the %[1]s %[2]s instead of %[3]s.",
-		Missing: "Add %[1]s.",
-		Swap:    "Swap the %[1]s with the %[2]s.",
-		Empty:   "Draw something recognisable.",
-		Seam:    "Blend into what is already drawn.",
-		Keep:    "Keep it as it is.",
+		Color:   "paint the %[1]s %[2]s instead of %[3]s",
+		Missing: "add %[1]s",
+		Swap:    "swap the %[1]s with the %[2]s",
+		Empty:   "draw something recognisable",
+		Seam:    "blend into what is already drawn",
 	}
 }
 
@@ -29,10 +28,13 @@ func TestReadParsesWhatReviseWrote(t *testing.T) {
 		{Kind: critic.FixSwap, Noun: "ball", Other: "box"},
 		{Kind: critic.FixSeam},
 	}
-	thought := "A blue ball and a red box stand out against light blue sky."
+	thought := "A blue ball and a red box are set against light blue sky."
 	for name, tmpl := range map[string]Templates{"default": DefaultTemplates(), "reworded": reworded()} {
 		t.Run(name, func(t *testing.T) {
 			text := tmpl.Revise(thought, fixes)
+			if n := len(sentences(text)) - len(sentences(thought)); n != 1 {
+				t.Errorf("%q: the revision adds %d sentences, want one", text, n)
+			}
 			describe, got := tmpl.Read(text)
 			if strings.Join(describe, " ") != thought {
 				t.Errorf("%q: describing sentences %q, want the thought", text, describe)
@@ -59,29 +61,51 @@ func TestReadParsesWhatReviseWrote(t *testing.T) {
 
 func TestReviseWithNothingToFixKeepsThePlan(t *testing.T) {
 	tmpl := DefaultTemplates()
-	got := tmpl.Revise("Gray road stretches across the scene.", nil)
-	if want := "Gray road stretches across the scene. " + tmpl.Keep; got != want {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	if _, fixes := tmpl.Read(got); len(fixes) != 0 {
-		t.Errorf("the keep sentence read as fixes %+v", fixes)
+	if got := tmpl.Revise("A gray road fills the view.", nil); got != "A gray road fills the view." {
+		t.Errorf("got %q, want the plan unchanged", got)
 	}
 }
 
-func TestThoughtsHaveNoAnchorWords(t *testing.T) {
-	b := &critic.Band{
-		Stuff:   []critic.Group{{Color: "light blue", Noun: "sky", Count: 1, Entity: -1}},
-		Objects: []critic.Group{{Color: "red", Noun: "ball", Count: 2, Entity: 0}, {Color: "yellow", Noun: "left box", Count: 1, Entity: -1}},
+// TestThoughts: salient named things first and at most three, scenery with
+// the article its noun takes, agreement, no placeholder nouns, brief
+// continuity only for what continues, and no anchor words.
+func TestThoughts(t *testing.T) {
+	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Entity: -1, Named: true, Share: 0.6}
+	road := critic.Group{Color: "gray", Noun: "road", Count: 1, Entity: -1, Named: true, Share: 0.3}
+	ball := critic.Group{Color: "red", Noun: "ball", Count: 2, Entity: 0, Named: true, Share: 0.1}
+	box := critic.Group{Color: "yellow", Noun: "left box", Count: 1, Entity: -1, Named: true, Share: 0.05}
+	blob := critic.Group{Color: "pink", Count: 1, Entity: -1, Shape: "round", Share: 0.2}
+	cont := func(g critic.Group) critic.Group { g.Continues = true; return g }
+	tests := []struct {
+		name string
+		band critic.Band
+		want string
+	}{
+		{"things against scenery", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{ball, box, blob}},
+			"Two red balls and a yellow box are set against light blue sky."},
+		{"one thing", critic.Band{Objects: []critic.Group{{Color: "orange", Noun: "apple", Count: 1, Entity: 0, Named: true}}},
+			"An orange apple appears."},
+		{"countable scenery takes an article", critic.Band{Stuff: []critic.Group{road}}, "A gray road fills the view, evenly toned."},
+		{"textured scenery", critic.Band{Stuff: []critic.Group{{Color: "dark green", Noun: "foliage", Entity: -1, Named: true, Tone: 40}}}, "Dark green foliage fills the view, richly textured."},
+		{"only continuing scenery", critic.Band{Stuff: []critic.Group{cont(road)}}, "The gray road continues across the view, evenly toned."},
+		{"only a continuing thing", critic.Band{Objects: []critic.Group{cont(ball)}}, "The red balls continue."},
+		{"two kinds of scenery", critic.Band{Stuff: []critic.Group{sky, road}}, "Light blue sky meets a gray road."},
+		{"continuing scenery", critic.Band{Stuff: []critic.Group{cont(sky), road}}, "A gray road comes into view. The light blue sky continues."},
+		{"a continuing thing", critic.Band{Stuff: []critic.Group{cont(sky)}, Objects: []critic.Group{cont(ball)}}, "The red balls and the light blue sky continue."},
+		{"only unnamed things", critic.Band{Objects: []critic.Group{blob}}, "A pink round shape appears."},
+		{"irregular and mass nouns", critic.Band{Stuff: []critic.Group{{Color: "beige", Noun: "sand", Count: 4, Entity: -1, Named: true}},
+			Objects: []critic.Group{{Color: "white", Noun: "sheep", Count: 3, Entity: 0, Named: true}, {Color: "brown", Noun: "knife", Count: 2, Entity: 1, Named: true}}},
+			"Three white sheep and two brown knives are set against beige sand."},
 	}
-	described := map[string]bool{}
-	got := Thought(b, described)
-	if want := "Two red balls and a yellow box stand out against light blue sky."; got != want {
-		t.Errorf("thought %q, want %q", got, want)
-	}
-	if w := FindAnchor(got); w != "" {
-		t.Errorf("anchor word %q left in %q", w, got)
-	}
-	if again := Thought(b, described); !strings.Contains(strings.ToLower(again), "the rest of the red balls") {
-		t.Errorf("a group described before is not continued: %q", again)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Thought(&tc.band)
+			if got != tc.want {
+				t.Errorf("thought %q, want %q", got, tc.want)
+			}
+			if w := FindAnchor(got); w != "" {
+				t.Errorf("anchor word %q left in %q", w, got)
+			}
+		})
 	}
 }

@@ -136,21 +136,103 @@ func CountWord(n int, next string) string {
 }
 
 // massNouns are uncountable nouns — among them the stuff classes of
-// COCO-panoptic and ADE20K — which take no plural.
+// COCO-panoptic, ADE20K and Cityscapes that English does not count (sky,
+// sand, vegetation) — which take no plural, no count and no article.
 // Material nouns that are also countable ("two glasses", "three stones") are
 // left out.
 var massNouns = set("sky", "grass", "sand", "water", "snow", "dirt", "gravel", "mud", "fog", "smoke", "pavement",
 	"asphalt", "concrete", "foliage", "vegetation", "hay", "straw", "rice", "milk", "coffee", "juice", "soup", "sugar",
 	"salt", "furniture", "luggage", "clothing", "hair", "fur", "wool", "wood", "metal", "plastic", "marble", "leather",
-	"cotton", "silk", "velvet", "denim")
+	"cotton", "silk", "velvet", "denim", "terrain", "earth", "soil", "ground", "sea", "ice", "cardboard", "flooring",
+	"land", "sunlight", "darkness", "mist", "rain", "lava", "scenery")
+
+// IsMass reports whether a noun (or a phrase ending in it) is uncountable.
+func IsMass(noun string) bool {
+	f := strings.Fields(noun)
+	return len(f) > 0 && massNouns[f[len(f)-1]]
+}
+
+// labelSuffixes are the qualifiers COCO-panoptic adds to its stuff classes.
+var labelSuffixes = []string{"-merged", "-other", "-stuff"}
+
+// LabelNoun turns a segmenter label into the noun a sentence uses: ADE20K's
+// synonyms cut to the first ("road, route" → "road"), COCO-panoptic's
+// qualifiers dropped ("sky-other-merged" → "sky") and its material suffix
+// put first ("wall-brick" → "brick wall"), underscores and hyphens spaced.
+func LabelNoun(label string) string {
+	l := strings.ToLower(strings.TrimSpace(label))
+	if i := strings.IndexByte(l, ','); i >= 0 {
+		l = strings.TrimSpace(l[:i])
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, suf := range labelSuffixes {
+			if strings.HasSuffix(l, suf) {
+				l, changed = strings.TrimSuffix(l, suf), true
+			}
+		}
+	}
+	if head, mod, ok := strings.Cut(l, "-"); ok && !strings.Contains(mod, "-") {
+		if m, ok := materialAdjectives[mod]; ok {
+			mod = m
+		}
+		l = mod + " " + head
+	}
+	return strings.Join(strings.Fields(strings.NewReplacer("_", " ", "-", " ").Replace(l)), " ")
+}
+
+// materialAdjectives spell COCO-panoptic's material suffixes as adjectives.
+var materialAdjectives = map[string]string{"wood": "wooden", "stone": "stone", "brick": "brick", "tile": "tiled",
+	"marble": "marble", "glass": "glass", "metal": "metal"}
+
+// Article is the article a singular noun phrase takes ("a", "an"), or ""
+// for an uncountable one ("sand", "light blue sky").
+func Article(phrase string) string {
+	if IsMass(phrase) {
+		return ""
+	}
+	return CountWord(1, phrase)
+}
+
+// Be is the form of "to be" (or of a verb's -s ending) a subject of n things
+// takes: singular for one or a mass noun.
+func Be(n int, mass bool) string {
+	if n == 1 || mass {
+		return "is"
+	}
+	return "are"
+}
 
 // irregularPlurals spell the plurals that no suffix rule gives.
 var irregularPlurals = map[string]string{"man": "men", "woman": "women", "child": "children", "mouse": "mice",
-	"goose": "geese", "sheep": "sheep", "fish": "fish", "deer": "deer"}
+	"goose": "geese", "sheep": "sheep", "fish": "fish", "deer": "deer", "person": "people", "foot": "feet",
+	"tooth": "teeth", "knife": "knives", "leaf": "leaves", "shelf": "shelves", "wolf": "wolves", "loaf": "loaves",
+	"half": "halves", "scarf": "scarves", "life": "lives", "wife": "wives", "calf": "calves", "cactus": "cacti",
+	"ox": "oxen", "potato": "potatoes", "tomato": "tomatoes", "mango": "mangoes", "hero": "heroes", "bus": "buses",
+	"glasses": "glasses", "scissors": "scissors", "pants": "pants", "jeans": "jeans", "shorts": "shorts", "series": "series"}
 
-// Plural spells a noun for a count: unchanged for one or a mass noun.
+// IsPlural reports whether w is already a plural form the lexicon spells
+// (a plural of an irregular noun, or a noun that is plural only), so that it
+// is not pluralised twice ("bananases").
+func IsPlural(w string) bool {
+	for s, p := range irregularPlurals {
+		if p == w && s != w {
+			return true
+		}
+	}
+	return pluralOnly[w]
+}
+
+// pluralOnly are nouns used only in the plural.
+var pluralOnly = set("glasses", "scissors", "pants", "jeans", "shorts", "trousers", "people", "clothes")
+
+// Plural spells a noun (or a phrase ending in one) for a count: unchanged
+// for one, a mass noun or a word already plural.
 func Plural(w string, count int) string {
-	if count <= 1 || massNouns[w] {
+	if f := strings.Fields(w); len(f) > 1 {
+		return strings.Join(f[:len(f)-1], " ") + " " + Plural(f[len(f)-1], count)
+	}
+	if count <= 1 || massNouns[w] || IsPlural(w) {
 		return w
 	}
 	if p, ok := irregularPlurals[w]; ok {

@@ -30,7 +30,12 @@ var canonicalPredicate = map[string]string{"to the left of": "on the left of", "
 
 var determiners = set("the", "a", "an", "its", "their", "his", "her", "my", "your", "our", "this", "that", "these", "those", "some", "each", "every")
 
-var auxiliaries = set("is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "does", "do", "did", "can", "could", "will", "would", "seems", "seem")
+var auxiliaries = set("is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "does", "do", "did", "can", "could", "will", "would", "seems", "seem",
+	"must", "should", "may", "might", "shall")
+
+// notEntities are nouns and words plans use that name nothing to draw: the
+// view itself and the words of tone ("evenly toned").
+var notEntities = set("view", "scene", "frame", "places", "place", "evenly", "softly", "richly", "toned", "shaded", "textured", "also")
 
 // verbPreps are prepositions that end an action phrase ("playing with", "croaking by").
 var verbPreps = set("with", "by", "on", "in", "at", "to", "into", "onto", "through", "from", "for", "of", "over", "under", "across",
@@ -39,20 +44,24 @@ var verbPreps = set("with", "by", "on", "in", "at", "to", "into", "onto", "throu
 // irregular verbs common in T2I prompts that carry no -ing/-ed ending.
 // The present forms plans use ("stand out against", "fill the view") are
 // among them, so that plans parse as prompts do.
-var verbs = set("stand", "fill", "meet", "continue", "continues", "stretch", "stretches", "sat", "stood", "lay", "hung", "held", "ate", "ran", "rang", "sang", "flew", "swam", "slept", "sits", "stands",
+var verbs = set("stand", "fill", "meet", "meets", "continue", "continues", "stretch", "stretches", "appear", "appears",
+	"come", "comes", "set", "trade", "sat", "stood", "lay", "hung", "held", "ate", "ran", "rang", "sang", "flew", "swam", "slept", "sits", "stands",
 	"lies", "hangs", "holds", "eats", "runs", "rings", "flies", "swims", "sleeps", "reads", "plays", "wears", "rides", "drinks",
 	"grazes", "chases", "rests", "leans", "fills", "adds", "makes", "contrasts", "sparkles", "shines", "grows", "gave",
 	"made", "took", "brought", "caught", "threw", "wore", "rode", "drank", "fell", "left", "sewed", "lit", "spread", "cast", "shone", "kept",
 	"drove", "blew", "grew", "stuck", "sold", "bought", "sent", "spun", "struck", "wove", "built", "dug", "fed", "met", "paid",
 	"shook", "spoke", "told", "won", "wrote", "sank", "hid", "bit", "drew", "froze", "rose", "sprang", "swung", "tore", "wound")
 
-// tokenize splits a prompt into lower-case words, with "," for every clause boundary.
+// tokenize splits a prompt into lower-case words, with "," for every clause
+// boundary and "." for every sentence end.
 func tokenize(prompt string) []string {
 	text := strings.ToLower(strings.ReplaceAll(prompt, "\r", " "))
 	var b strings.Builder
 	for _, r := range text {
 		switch {
-		case strings.ContainsRune(",;:.!?()\"", r):
+		case strings.ContainsRune(".!?", r):
+			b.WriteString(" . ") // a sentence's end: no relation reaches past it
+		case strings.ContainsRune(",;:()\"", r):
 			b.WriteString(" , ")
 		case r == '\'' || r == '’':
 			// possessives ("the cat's toy") keep the word
@@ -150,6 +159,10 @@ func Parse(prompt string) Parsed {
 	for i := 0; i < len(toks); {
 		w := toks[i]
 		switch {
+		case w == ".":
+			closeChunk()
+			pending, prev = "", -1
+			i++
 		case w == "," || w == "and" || w == "while" || w == "as" || w == "that" || w == "which" || w == "who":
 			hadChunk := len(chunk) > 0
 			closeChunk()
@@ -248,7 +261,7 @@ func entity(words []string) (schema.Entity, bool) {
 		return e, false
 	}
 	noun := content[len(content)-1]
-	if colorWords[noun] || shapeWords[noun] || sizeWords[noun] {
+	if colorWords[noun] || shapeWords[noun] || sizeWords[noun] || notEntities[noun] {
 		// "the sky was blue": an attribute alone is no entity (material words
 		// like "glass" or "paper" are nouns too, so they stay)
 		return e, false

@@ -55,10 +55,14 @@ func TestParseReadsPlans(t *testing.T) {
 	tests := []struct {
 		plan, want string
 	}{
-		{"A pink ball and a yellow box stand out against light blue sky and beige sand.", "1 pink ball|1 yellow box|1 light blue sky|1 beige sand"},
-		{"Three green boxes fill the view.", "3 green box|1 view"},
-		{"A dark green grass stands out against beige sand.", "1 dark green grass|1 beige sand"},
-		{"Gray road and light blue sky meet across the scene, each smooth and evenly lit.", "1 gray road|1 light blue sky|1 scene|1 smooth|1 evenly"},
+		{"A pink ball and a yellow box are set against light blue sky and beige sand.", "1 pink ball|1 yellow box|1 light blue sky|1 beige sand"},
+		{"Three green boxes appear. The gray road continues.", "3 green box|1 gray road"},
+		{"Dark green grass appears. The beige sand continues.", "1 dark green grass|1 beige sand"},
+		{"Light blue sky fills the view, evenly toned.", "1 light blue sky"},
+		{"The gray road continues across the view, richly textured.", "1 gray road"},
+		{"A gray road comes into view. The light blue sky continues.", "1 gray road|1 light blue sky"},
+		{"Light blue sky meets a gray road.", "1 light blue sky|1 gray road"},
+		{"Two white sheep and an orange apple appear. The ball must be red, not blue; two yellow cones must also appear.", "2 white sheep|1 orange apple|1 ball|2 yellow cone"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.plan, func(t *testing.T) {

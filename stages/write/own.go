@@ -74,7 +74,7 @@ func classify(ctx context.Context, out storage.Bucket) (ours, foreign []string, 
 		switch {
 		case k == schema.ProbeKey || strings.HasPrefix(k, schema.ControlDir+"lock"):
 			ok = true
-		case strings.HasPrefix(k, schema.ControlDir+"runs/"):
+		case strings.HasPrefix(k, schema.RunsDir):
 			var r schema.RunRecord
 			if ok = readJSON(ctx, out, k, &r) && r.Run != ""; ok {
 				runs[r.Run] = true

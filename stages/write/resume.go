@@ -77,8 +77,12 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 	// A killed Put leaves a temporary file behind on local disk (S3 keeps
 	// nothing of an upload that did not complete).
 	if c, ok := out.(storage.TempCleaner); ok && clean {
-		for _, dir := range []string{schema.Samples.Dir(), schema.Tasks.Dir(), schema.Rejects.Dir(), schema.StatsDir} {
-			n, err := c.CleanTemp(ctx, strings.TrimSuffix(dir, "/"), prefix)
+		for _, dir := range []string{schema.Samples.Dir(), schema.Tasks.Dir(), schema.Rejects.Dir(), schema.StatsDir, schema.RunsDir} {
+			name := prefix
+			if dir == schema.RunsDir { // run records are named for the run alone: "<partition tag>-<run>.json"
+				name = strings.TrimPrefix(prefix, schema.ShardPrefix)
+			}
+			n, err := c.CleanTemp(ctx, strings.TrimSuffix(dir, "/"), name)
 			if err != nil {
 				return nil, fmt.Errorf("remove temporary files of a killed run: %w", err)
 			}

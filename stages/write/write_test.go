@@ -3,6 +3,8 @@ package write
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -23,7 +25,8 @@ func sample(key string, scores ...int32) *schema.Sample {
 // done, the orphan deleted, another digest refused.
 func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 	ctx := context.Background()
-	out, err := storage.NewLocal(t.TempDir())
+	root := t.TempDir()
+	out, err := storage.NewLocal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +57,12 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 	if err := out.Put(ctx, orphan, []byte("cut off")); err != nil {
 		t.Fatal(err)
 	}
+	// A run record whose write a kill cut off leaves its temporary file.
+	killedRecord := filepath.Join(root, filepath.FromSlash(schema.RunsDir), ".tmp-20261127T000000-abc.json-0123")
+	os.MkdirAll(filepath.Dir(killedRecord), 0o755)
+	if err := os.WriteFile(killedRecord, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	prior, err := LoadPrior(ctx, out, "d1", map[string]string{"theta": "90"}, false, schema.ShardPrefix, true)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +72,10 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 			t.Errorf("%s is committed but not done", k)
 		}
 	}
-	if prior.Orphans != 1 || len(prior.Shards) != 3 {
+	if _, err := os.Stat(killedRecord); err == nil {
+		t.Error("the killed run record's temporary file is still there")
+	}
+	if prior.Orphans != 2 || len(prior.Shards) != 3 {
 		t.Errorf("orphans %d, shards %d", prior.Orphans, len(prior.Shards))
 	}
 	if ok, _ := storage.Exists(ctx, out, orphan); ok {
