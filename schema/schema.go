@@ -6,7 +6,8 @@ package schema
 
 // Version is the record layout version stored in every manifest; bump it when
 // a column is added, changes meaning or type. 2: objects carry their kind;
-// 3: and the model that found them (source) and their mask.
+// 3: and the model that found them (source) and their mask; critiques list
+// their unverified criteria, samples their unverified entities.
 const Version = 3
 
 // The models an object can come from (Object.Source).
@@ -111,6 +112,10 @@ type Critic struct {
 	Detail       int32 `parquet:"detail"`
 	Spatial      int32 `parquet:"spatial"`
 	Coherence    int32 `parquet:"coherence"`
+	// Unverified names the criteria the evidence could not judge in this
+	// region (color, completeness, spatial, coherence): each scores 0 here
+	// and is left out of Score, the other weights renormalised.
+	Unverified []string `parquet:"unverified,list"`
 }
 
 // Region is one band of the TwiG schedule with its thought and critique.
@@ -152,9 +157,13 @@ type Sample struct {
 	Blur         float32    `parquet:"blur"`
 	PHash        string     `parquet:"phash"`
 	Alignment    float32    `parquet:"alignment"`
-	Segmenter    string     `parquet:"segmenter"`
-	Captioner    string     `parquet:"captioner"`
-	ToolVersion  string     `parquet:"tool_version"`
+	// UnverifiedEntities are the prompt's entity nouns no model could have
+	// found (no segmenter class names them and no grounder looked): they
+	// count neither as found nor as missing in Alignment.
+	UnverifiedEntities []string `parquet:"unverified_entities,list"`
+	Segmenter          string   `parquet:"segmenter"`
+	Captioner          string   `parquet:"captioner"`
+	ToolVersion        string   `parquet:"tool_version"`
 }
 
 // Task kinds of the TwiG protocol.

@@ -52,6 +52,7 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 		Caption: strings.ToValidUTF8(it.Caption, "\uFFFD"), Blur: float32(blur), PHash: phash,
 		Alignment: float32(scene.Alignment()), Segmenter: c.segmenterID, Captioner: c.captionerID, ToolVersion: c.toolVersion,
 	}
+	rec.UnverifiedEntities = append([]string{}, scene.Unverified()...)
 	if rec.Entities == nil {
 		rec.Entities = []schema.Entity{}
 	}
@@ -62,7 +63,7 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 	for k, b := range it.Bands {
 		ev := scene.Band(k)
 		thought := plan.Thought(ev)
-		score, fixes := scene.Score(k, ev)
+		score, fixes := scene.Score(k, ev, thought)
 		reg := schema.Region{
 			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),
 			Y0: int32(b.Y0), Y1: int32(b.Y1), Caption: strings.ToValidUTF8(it.BandCaptions[k], "\uFFFD"), Plan: thought, Critic: score,

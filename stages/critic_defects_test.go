@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,6 +82,13 @@ func defects(i int) []defect {
 		sw.Objects[0].U, sw.Objects[1].U = sw.Objects[1].U, sw.Objects[0].U
 		out = append(out, defect{"swap", sw, bandOfY(o.V), touchedBy(clean.Objects...), "spatial"})
 	}
+	// Break a relation in depth: the object meant to be in front drawn
+	// behind the other (drawn first, so the other covers it).
+	if strings.Contains(clean.Prompt, "in front of") && len(clean.Objects) == 2 {
+		dp := clean
+		dp.Objects = []synth.Object{clean.Objects[1], clean.Objects[0]}
+		out = append(out, defect{"depth", dp, bandOfY(o.V), touchedBy(clean.Objects...), "spatial"})
+	}
 	// A seam discontinuity: the lower band drawn darker than the band above.
 	sm := clean
 	sm.Variant = "seam"
@@ -114,12 +122,12 @@ func writeScene(t *testing.T, dir, stem string, s synth.Scene) {
 }
 
 func lowest(c schema.Critic) string {
-	name, v := "color", c.Color
+	name, v := "", int32(101)
 	for _, x := range []struct {
 		n string
 		v int32
-	}{{"completeness", c.Completeness}, {"spatial", c.Spatial}, {"coherence", c.Coherence}} {
-		if x.v < v {
+	}{{"color", c.Color}, {"completeness", c.Completeness}, {"spatial", c.Spatial}, {"coherence", c.Coherence}} {
+		if x.v < v && !slices.Contains(c.Unverified, x.n) {
 			name, v = x.n, x.v
 		}
 	}

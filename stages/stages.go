@@ -121,7 +121,9 @@ func (a annotator) annotate(ctx context.Context, batch []*Item) error {
 	k := 0
 	for i, it := range batch {
 		if found != nil {
-			it.Groundings = found[i]
+			// Empty, not nil, when the grounder looked and found nothing:
+			// the critic then knows a model did look.
+			it.Groundings = append([]florence.Grounding{}, found[i]...)
 		}
 		it.Seg = maps[i]
 		it.Caption = caps[k]

@@ -32,6 +32,7 @@ func TestGeneratorReadsRevisionsInAnyWording(t *testing.T) {
 		Swap:    "exchange the %[1]s and the %[2]s",
 		Empty:   "draw something",
 		Seam:    "blend it in",
+		Detail:  "include %[1]s",
 	}
 	thought := "A red ball and a blue box are set against light blue sky."
 	fixes := []critic.Fix{

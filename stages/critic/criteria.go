@@ -138,38 +138,21 @@ func readingOrder(ents []schema.Entity, rels []schema.Relation) []int {
 	return order
 }
 
-// relationHolds checks a predicate on two boxes in map cells.
-func relationHolds(pred string, a, b *Segment) bool {
-	ax, ay := float64(a.X0+a.X1)/2, float64(a.Y0+a.Y1)/2
-	bx, by := float64(b.X0+b.X1)/2, float64(b.Y0+b.Y1)/2
-	switch pred {
-	case "on the left of":
-		return ax < bx
-	case "on the right of":
-		return ax > bx
-	case "on the top of", "on top of", "above", "on":
-		return ay < by
-	case "on the bottom of", "below", "under", "beneath":
-		return ay > by
-	}
-	return true // next to, near, in front of...: adjacency is all a 2-D box shows
-}
-
 // seamStep is the median, over the columns where the segmentation shows the
 // same class on both sides of the seam at y, of the ΔE between the mean of the
 // two pixel rows above y and the two rows from y down. Columns where a class
 // boundary falls on the seam (a horizon, an object's edge) are real edges,
 // not discontinuities; with too few same-class columns there is no evidence.
-func (sc *Scene) seamStep(y int) float64 {
+func (sc *Scene) seamStep(y int) (float64, bool) {
 	img := sc.canvas
 	if y < 2 || y+2 > img.Rect.Dy() {
-		return 0
+		return 0, false
 	}
 	W := img.Rect.Dx()
 	m := sc.seg
 	cy := y * m.H / img.Rect.Dy()
 	if cy < 1 || cy >= m.H {
-		return 0
+		return 0, false
 	}
 	steps := make([]float64, 0, W)
 	for x := 0; x < W; x++ {
@@ -189,8 +172,29 @@ func (sc *Scene) seamStep(y int) float64 {
 		steps = append(steps, deltaE(lab(up[0], up[1], up[2]), lab(down[0], down[1], down[2])))
 	}
 	if len(steps) < W/4 {
-		return 0
+		return 0, false
 	}
 	sort.Float64s(steps)
-	return steps[len(steps)/2]
+	return steps[len(steps)/2], true
+}
+
+// interiorStep is coherence within band k, where no seam shows it: over
+// the lines between the band's map rows, how far the largest seamStep rises
+// above their median — a discontinuity running across the band stands out
+// from its neighbours, while a textured surface raises every line alike. No
+// line with evidence: nothing to judge.
+func (sc *Scene) interiorStep(k int) (float64, bool) {
+	b := sc.bands[k]
+	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
+	var steps []float64
+	for r := int(float64(b.Y0)/cellH+0.5) + 1; float64(r)*cellH < float64(b.Y1)-2; r++ {
+		if v, ok := sc.seamStep(int(float64(r) * cellH)); ok {
+			steps = append(steps, v)
+		}
+	}
+	if len(steps) == 0 {
+		return 0, false
+	}
+	sort.Float64s(steps)
+	return steps[len(steps)-1] - steps[len(steps)/2], true
 }

@@ -2,6 +2,7 @@ package critic
 
 import (
 	"image"
+	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators/florence"
@@ -89,7 +90,7 @@ func TestCriticOnGroundTruthEvidence(t *testing.T) {
 			bands := imageproc.Bands(384, 16, 3)
 			scene := NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands, nil)
 			for k := range bands {
-				score, fixes := scene.Score(k, scene.Band(k))
+				score, fixes := scene.Score(k, scene.Band(k), planOf(scene.Band(k)))
 				var kinds []FixKind
 				for _, f := range fixes {
 					kinds = append(kinds, f.Kind)
@@ -225,7 +226,7 @@ func TestGroundedBoxesJoinTheEvidence(t *testing.T) {
 				t.Errorf("alignment %.2f, want %.2f", scene.Alignment(), tc.alignment)
 			}
 			band := scene.Band(1)
-			score, fixes := scene.Score(1, band)
+			score, fixes := scene.Score(1, band, planOf(band))
 			hasMissing := false
 			for _, f := range fixes {
 				hasMissing = hasMissing || f.Kind == FixMissing
@@ -327,6 +328,69 @@ func TestMasksCoverTheirSegments(t *testing.T) {
 			if n != want {
 				t.Errorf("band %d %s: mask has %d cells, the segment %d", k, s.Noun, n, want)
 			}
+		}
+	}
+}
+
+// planOf names every named group of a band, as a plan that leaves nothing
+// out would: the detail criterion then judges the evidence alone.
+func planOf(b *Band) string {
+	var ph []string
+	for _, gs := range [][]Group{b.Stuff, b.Objects} {
+		for _, g := range gs {
+			if g.Named {
+				ph = append(ph, g.Color+" "+g.Noun)
+			}
+		}
+	}
+	return strings.Join(ph, ", ")
+}
+
+// TestRelationsAreMeasuredOrUnverified: every predicate either has a
+// measurement that can fail or is reported unverified.
+func TestRelationsAreMeasuredOrUnverified(t *testing.T) {
+	sc := &Scene{seg: segmap.Map{W: 40, H: 40}}
+	box := func(x0, y0, x1, y1 int) *Segment {
+		s := &Segment{X0: x0, Y0: y0, X1: x1, Y1: y1, Cells: (x1 - x0) * (y1 - y0)}
+		for y := y0; y < y1; y++ {
+			for x := x0; x < x1; x++ {
+				s.cells = append(s.cells, int32(y*40+x))
+			}
+		}
+		return s
+	}
+	// An L: a square with a corner bitten out, as a thing partly hidden looks.
+	bitten := box(20, 10, 30, 20)
+	var kept []int32
+	for _, p := range bitten.cells {
+		if x, y := int(p)%40, int(p)/40; !(x < 24 && y >= 16) {
+			kept = append(kept, p)
+		}
+	}
+	bitten.cells, bitten.Cells = kept, len(kept)
+	front := box(16, 16, 24, 24) // covers the bitten corner
+	tests := []struct {
+		pred          string
+		a, b          *Segment
+		holds, measur bool
+	}{
+		{"on the left of", box(0, 0, 5, 5), box(20, 0, 25, 5), true, true},
+		{"on the left of", box(20, 0, 25, 5), box(0, 0, 5, 5), false, true},
+		{"next to", box(0, 0, 5, 5), box(6, 0, 11, 5), true, true},
+		{"next to", box(0, 0, 5, 5), box(30, 30, 35, 35), false, true},
+		{"near", box(0, 0, 5, 5), box(30, 30, 35, 35), false, true},
+		{"in", box(12, 12, 14, 14), box(10, 10, 20, 20), true, true},
+		{"in", box(0, 0, 5, 5), box(10, 10, 20, 20), false, true},
+		{"in front of", front, bitten, true, true},
+		{"in front of", bitten, front, false, true},
+		{"behind", bitten, front, true, true},
+		{"in front of", box(0, 0, 5, 5), box(30, 30, 35, 35), false, false}, // they do not touch: no depth order
+		{"playing with", box(0, 0, 5, 5), box(6, 0, 11, 5), false, false},
+	}
+	for _, tc := range tests {
+		holds, measured := sc.relation(tc.pred, tc.a, tc.b)
+		if holds != tc.holds || measured != tc.measur {
+			t.Errorf("%s %v %v: holds %v measured %v, want %v %v", tc.pred, tc.a.X0, tc.b.X0, holds, measured, tc.holds, tc.measur)
 		}
 	}
 }

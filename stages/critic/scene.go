@@ -3,6 +3,7 @@ package critic
 import (
 	"image"
 	"math"
+	"strings"
 
 	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/segmap"
@@ -25,13 +26,39 @@ type Scene struct {
 	contentBand int
 	missing     []schema.Entity // instances the image lacks: Count is how many, in reading order
 	alignment   float64
+	// verifiable says for each entity whether a model could have found it;
+	// unverifiedEnts are the nouns of those that no model could.
+	verifiable     []bool
+	unverifiedEnts []string
 }
+
+// canSee reports whether the segmenter could label a noun: a class names it
+// (singular or plural), or some class is unnamed ("red object") and can be
+// grounded to anything by colour and shape.
+func (sc *Scene) canSee(noun string) bool {
+	for _, l := range sc.labels {
+		n, generic := GenericNoun(l)
+		if generic {
+			return true
+		}
+		n = prompt.LabelNoun(n)
+		if n == noun || prompt.Singular(n, 2) == noun || strings.HasSuffix(n, " "+noun) {
+			return true
+		}
+	}
+	return false
+}
+
+// Unverified are the prompt's entities no model could have found: they count
+// neither as found nor as missing.
+func (sc *Scene) Unverified() []string { return sc.unverifiedEnts }
 
 // NewScene segments and grounds a canvas. labels is the segmenter's
 // id2label and kinds their thing/stuff split (nil when unknown); m its label
 // map of the canvas; grounded the phrases a grounder found, with boxes in
-// canvas pixels (nil without one): an entity instance the segmenter missed
-// and a grounded box shows is found, with that box.
+// canvas pixels (nil without a grounder, empty when it found nothing): an
+// entity instance the segmenter missed and a grounded box shows is found,
+// with that box.
 func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, p prompt.Parsed, bands []imageproc.Band, grounded []florence.Grounding) *Scene {
 	sc := &Scene{canvas: canvas, seg: smooth(m), labels: labels, kinds: kinds, ents: p.Entities, rels: p.Relations,
 		bands: bands, contentBand: len(bands) / 2}
@@ -55,8 +82,17 @@ func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.
 			best, sc.contentBand = n, b
 		}
 	}
+	// An entity no model can see — no segmenter class names it, the
+	// segmenter has no unnamed classes, and no grounder looked — is
+	// unverified: neither found nor missing.
+	sc.verifiable = make([]bool, len(sc.ents))
 	var want, have int
 	for i, e := range sc.ents {
+		sc.verifiable[i] = found[i] > 0 || grounded != nil || sc.canSee(e.Noun)
+		if !sc.verifiable[i] {
+			sc.unverifiedEnts = append(sc.unverifiedEnts, e.Noun)
+			continue
+		}
 		want += int(e.Count)
 		have += min(found[i], int(e.Count))
 	}
@@ -66,6 +102,9 @@ func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.
 	}
 	for _, i := range readingOrder(sc.ents, sc.rels) {
 		e := sc.ents[i]
+		if !sc.verifiable[i] {
+			continue
+		}
 		if n := int(e.Count) - found[i]; n > 0 {
 			e.Count = int32(n)
 			sc.missing = append(sc.missing, e)
@@ -133,7 +172,8 @@ const (
 	FixMissing FixKind = "missing" // entity instances are missing
 	FixSwap    FixKind = "swap"    // a relation's two ends are the wrong way round
 	FixEmpty   FixKind = "empty"   // nothing is recognised in the band
-	FixSeam    FixKind = "seam"    // the band does not continue the one above
+	FixSeam    FixKind = "seam"    // the band breaks: at the seam with the one above, or within
+	FixDetail  FixKind = "detail"  // the plan leaves out what the band shows
 )
 
 // Fix is one correction a revision asks for.
@@ -144,16 +184,31 @@ type Fix struct {
 	Noun, Other string
 	// Want is the prompt's colour, Got the measured one (color).
 	Want, Got string
-	// Missing are the lacking entities, Count being how many (missing).
+	// Missing are the lacking entities, Count being how many (missing), or
+	// what the plan left out (detail).
 	Missing []schema.Entity
 }
 
-// Score computes the critique of band k from its evidence, with the fixes
-// for the criteria that fell short.
-func (sc *Scene) Score(k int, band *Band) (schema.Critic, []Fix) {
+// Criteria names, as the critic record's unverified list spells them.
+const (
+	CritColor        = "color"
+	CritCompleteness = "completeness"
+	CritDetail       = "detail"
+	CritSpatial      = "spatial"
+	CritCoherence    = "coherence"
+)
+
+// Score computes the critique of band k from its evidence and the plan
+// written for it, with the fixes for the criteria that fell short. A
+// criterion the evidence cannot judge in this band is listed as unverified,
+// scores 0 in the record and is left out of r_k, the others' weights
+// renormalised.
+func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 	var fixes []Fix
-	// Color accuracy.
+	verified := map[string]bool{}
+	// Color accuracy: the prompt entities with a colour, found in the band.
 	color := 100
+	weak := map[string][]Fix{} // per criterion, the fix of a shortfall too small to ask for on its own
 	seen := map[*Segment]bool{}
 	for _, p := range band.Segments {
 		if p.Entity < 0 || p.whole == nil || seen[p.whole] {
@@ -162,69 +217,172 @@ func (sc *Scene) Score(k int, band *Band) (schema.Critic, []Fix) {
 		seen[p.whole] = true
 		e := sc.ents[p.Entity]
 		if d, ok := colorError(p.whole, e); ok {
+			verified[CritColor] = true
 			s := pct(clamp01(1 - (d-12)/28))
 			if s < color {
 				color = s
 			}
+			f := Fix{Kind: FixColor, Noun: e.Noun, Want: prompt.ColorOf(e), Got: p.whole.Color}
 			if s < 60 {
-				fixes = append(fixes, Fix{Kind: FixColor, Noun: e.Noun, Want: prompt.ColorOf(e), Got: p.whole.Color})
+				fixes = append(fixes, f)
+			} else if s < 100 && s == color {
+				weak[CritColor] = []Fix{f}
 			}
 		}
 	}
-	// Object completeness.
+	// Object completeness: instances found in the band among those expected
+	// there (the missing ones are expected in the content band).
 	found := len(seen)
 	expected := found
 	if k == sc.contentBand {
-		for _, e := range sc.ents {
-			expected += int(e.Count)
+		for _, m := range sc.missing {
+			expected += int(m.Count)
 		}
-		expected -= sc.foundTotal()
 		if len(sc.missing) > 0 {
 			fixes = append(fixes, Fix{Kind: FixMissing, Missing: sc.missing})
 		}
 	}
 	completeness := 100
 	if expected > 0 {
+		verified[CritCompleteness] = true
 		share := float64(found) / float64(expected)
 		completeness = pct(share * share) // one of four balls missing is already a failed count
 	}
-	// Detail richness.
-	groupsN := len(band.Stuff) + len(band.Objects)
-	detail := min(100, 60+20*groupsN)
-	if groupsN == 0 {
-		detail = 0
+	// Detail richness: what the plan says against what the evidence shows.
+	detail, empty, left := sc.detail(band, plan)
+	verified[CritDetail] = true
+	if empty {
 		fixes = append(fixes, Fix{Kind: FixEmpty})
+	} else if len(left) > 0 {
+		f := Fix{Kind: FixDetail, Missing: left}
+		if detail < 60 {
+			fixes = append(fixes, f)
+		} else {
+			weak[CritDetail] = []Fix{f}
+		}
 	}
-	// Spatial relationships.
+	// Spatial relationships, each measured or left unverified.
 	spatial, checked, held := 100, 0, 0
 	for _, r := range sc.rels {
-		a, bb := sc.first(r.Subject), sc.first(r.Object)
+		a, bb := sc.ends(r)
 		if a == nil || bb == nil || (!seen[a] && !seen[bb]) {
 			continue
 		}
+		holds, measured := sc.relation(r.Predicate, a, bb)
+		if !measured {
+			continue
+		}
 		checked++
-		if relationHolds(r.Predicate, a, bb) {
+		if holds {
 			held++
 		} else {
 			fixes = append(fixes, Fix{Kind: FixSwap, Noun: r.Subject, Other: r.Object})
 		}
 	}
 	if checked > 0 {
+		verified[CritSpatial] = true
 		spatial = pct(float64(held) / float64(checked))
 	}
-	// Visual coherence across the seam with the band above.
+	// Visual coherence: across the seam with the band above where one class
+	// continues over it, else within the band.
 	coherence := 100
+	step, ok := 0.0, false
 	if k > 0 {
-		med := sc.seamStep(sc.bands[k].Y0)
-		coherence = pct(clamp01(1 - (med-5)/15))
-		if coherence < 60 {
+		step, ok = sc.seamStep(sc.bands[k].Y0)
+	}
+	seam := ok
+	if !ok {
+		step, ok = sc.interiorStep(k)
+	}
+	if ok {
+		verified[CritCoherence] = true
+		coherence = pct(clamp01(1 - (step-5)/15))
+		if coherence < 60 && seam {
 			fixes = append(fixes, Fix{Kind: FixSeam})
+		} else if coherence < 100 {
+			weak[CritCoherence] = []Fix{{Kind: FixSeam}}
 		}
 	}
+	c := schema.Critic{Color: int32(color), Completeness: int32(completeness), Detail: int32(detail),
+		Spatial: int32(spatial), Coherence: int32(coherence), Unverified: []string{}}
 	w := weights
-	r := w.Color*float64(color) + w.Completeness*float64(completeness) + w.Detail*float64(detail) + w.Spatial*float64(spatial) + w.Coherence*float64(coherence)
-	return schema.Critic{Score: int32(math.Round(r)), Color: int32(color), Completeness: int32(completeness), Detail: int32(detail),
-		Spatial: int32(spatial), Coherence: int32(coherence)}, fixes
+	var r, sum float64
+	for _, cr := range []struct {
+		name   string
+		weight float64
+		score  *int32
+	}{{CritColor, w.Color, &c.Color}, {CritCompleteness, w.Completeness, &c.Completeness}, {CritDetail, w.Detail, &c.Detail},
+		{CritSpatial, w.Spatial, &c.Spatial}, {CritCoherence, w.Coherence, &c.Coherence}} {
+		if !verified[cr.name] {
+			c.Unverified = append(c.Unverified, cr.name)
+			*cr.score = 0
+			continue
+		}
+		r += cr.weight * float64(*cr.score)
+		sum += cr.weight
+	}
+	c.Score = int32(math.Round(r / sum))
+	if len(fixes) == 0 {
+		// Nothing fell short enough to ask for on its own: the lowest
+		// criterion's fix, so that a region reflected for a sum of small
+		// shortfalls still gets a revision that says what to change.
+		lowest, low := "", int32(100)
+		for _, cr := range []struct {
+			name  string
+			score int32
+		}{{CritColor, c.Color}, {CritDetail, c.Detail}, {CritCoherence, c.Coherence}} {
+			if verified[cr.name] && cr.score < low && len(weak[cr.name]) > 0 {
+				lowest, low = cr.name, cr.score
+			}
+		}
+		fixes = weak[lowest]
+	}
+	return c, fixes
+}
+
+// detail scores a plan against a band's evidence: of the named scenery and
+// things the band shows, the share (by area) the plan names, times the share
+// of what the plan names that the band shows. It reports empty when the band
+// shows nothing nameable.
+func (sc *Scene) detail(band *Band, plan string) (score int, empty bool, left []schema.Entity) {
+	said := map[string]bool{}
+	for _, e := range prompt.Parse(plan).Entities {
+		said[e.Noun] = true
+	}
+	var total, named float64
+	shown := map[string]bool{}
+	for gi, gs := range [][]Group{band.Stuff, band.Objects} {
+		for _, g := range gs {
+			if !g.Named {
+				continue
+			}
+			shown[g.Noun] = true
+			total += g.Share
+			if said[g.Noun] {
+				named += g.Share
+			} else if len(left) < 2 && !g.Continues {
+				count := int32(g.Count)
+				if gi == 0 || prompt.IsMass(g.Noun) {
+					count = 1
+				}
+				left = append(left, schema.Entity{Noun: g.Noun, Count: count, Attributes: strings.Fields(g.Color)})
+			}
+		}
+	}
+	if total == 0 {
+		return 0, true, nil
+	}
+	var right int
+	for n := range said {
+		if shown[n] {
+			right++
+		}
+	}
+	precision := 1.0
+	if len(said) > 0 {
+		precision = float64(right) / float64(len(said))
+	}
+	return pct(named / total * precision), false, left
 }
 
 func (sc *Scene) foundTotal() int {
@@ -237,9 +395,34 @@ func (sc *Scene) foundTotal() int {
 	return n
 }
 
-func (sc *Scene) first(noun string) *Segment {
+// ends are the segments of a relation's subject and object: the first
+// entity spelled like the subject, and another spelled like the object
+// ("a blue ball in front of a yellow ball" names two balls), each by its
+// first found instance.
+func (sc *Scene) ends(r schema.Relation) (a, b *Segment) {
+	si := -1
+	for i, e := range sc.ents {
+		if e.Noun == r.Subject {
+			si = i
+			break
+		}
+	}
+	oi := -1
+	for i, e := range sc.ents {
+		if e.Noun == r.Object && i != si && (oi < 0 || (oi < si && i > si)) {
+			oi = i
+		}
+	}
+	if si < 0 || oi < 0 {
+		return nil, nil
+	}
+	return sc.firstOf(si), sc.firstOf(oi)
+}
+
+// firstOf is the first whole segment grounded to entity i, or nil.
+func (sc *Scene) firstOf(i int) *Segment {
 	for _, s := range sc.whole {
-		if s.Entity >= 0 && sc.ents[s.Entity].Noun == noun {
+		if s.Entity == i {
 			return s
 		}
 	}

@@ -20,6 +20,7 @@ type Templates struct {
 	Swap    string // %[1]s the relation's subject, %[2]s its object
 	Empty   string // no slot
 	Seam    string // no slot
+	Detail  string // %[1]s what the plan left out, as a list of noun phrases
 }
 
 // DefaultTemplates returns the wording twigdata writes.
@@ -29,7 +30,8 @@ func DefaultTemplates() Templates {
 		Missing: "%[1]s must also appear",
 		Swap:    "the %[1]s and the %[2]s must trade places",
 		Empty:   "it must show what the prompt names",
-		Seam:    "its colors must carry on from what is already drawn",
+		Seam:    "its colors must carry on without a break",
+		Detail:  "%[1]s must be drawn as well",
 	}
 }
 
@@ -53,6 +55,12 @@ func (t Templates) Revise(thought string, fixes []critic.Fix) string {
 			out = append(out, t.Empty)
 		case critic.FixSeam:
 			out = append(out, t.Seam)
+		case critic.FixDetail:
+			var ph []string
+			for _, e := range f.Missing {
+				ph = append(ph, nounPhrase(e))
+			}
+			out = append(out, fmt.Sprintf(t.Detail, joinList(ph)))
 		}
 	}
 	if len(out) == 0 {
@@ -80,6 +88,7 @@ func (t Templates) Read(text string) (describe []string, fixes []critic.Fix) {
 		{critic.FixSwap, templateRegexp(t.Swap)},
 		{critic.FixEmpty, templateRegexp(t.Empty)},
 		{critic.FixSeam, templateRegexp(t.Seam)},
+		{critic.FixDetail, templateRegexp(t.Detail)},
 	}
 	for _, s := range sentences(text) {
 		var found []critic.Fix
@@ -99,7 +108,7 @@ func (t Templates) Read(text string) (describe []string, fixes []critic.Fix) {
 				switch k.kind {
 				case critic.FixColor:
 					found = append(found, critic.Fix{Kind: k.kind, Noun: slot(1), Want: slot(2), Got: slot(3)})
-				case critic.FixMissing:
+				case critic.FixMissing, critic.FixDetail:
 					found = append(found, critic.Fix{Kind: k.kind, Missing: prompt.Parse(slot(1)).Entities})
 				case critic.FixSwap:
 					found = append(found, critic.Fix{Kind: k.kind, Noun: slot(1), Other: slot(2)})

@@ -18,6 +18,7 @@ func reworded() Templates {
 		Swap:    "swap the %[1]s with the %[2]s",
 		Empty:   "draw something recognisable",
 		Seam:    "blend into what is already drawn",
+		Detail:  "show %[1]s too",
 	}
 }
 

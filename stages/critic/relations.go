@@ -1,0 +1,178 @@
+package critic
+
+import (
+	"math"
+	"sort"
+)
+
+// relation says whether a prompt relation holds between the segments of its
+// subject a and object b, and whether the evidence can tell at all: a
+// relation no measurement covers (an action such as "playing with", or a
+// depth order between things that do not touch) is unverified and scores
+// nothing either way.
+//
+//   - left, right, above, below, top, bottom: the order of the segments'
+//     centres across or down;
+//   - "on": a above b and overlapping it across;
+//   - next to, near, beside, on the side of: the masks' gap is at most half
+//     the larger segment's size;
+//   - in front of, behind, hidden by: where the masks touch, the occluder is
+//     the one whose outline is whole — the segment filling more of its convex
+//     hull; masks that do not touch give no depth order;
+//   - in, inside: most of a's cells lie in b's box.
+func (sc *Scene) relation(pred string, a, b *Segment) (holds, measured bool) {
+	ax, ay := float64(a.X0+a.X1)/2, float64(a.Y0+a.Y1)/2
+	bx, by := float64(b.X0+b.X1)/2, float64(b.Y0+b.Y1)/2
+	switch pred {
+	case "on the left of":
+		return ax < bx, true
+	case "on the right of":
+		return ax > bx, true
+	case "on the top of", "above":
+		return ay < by, true
+	case "on the bottom of", "below", "under":
+		return ay > by, true
+	case "on":
+		return ay < by && min(a.X1, b.X1) > max(a.X0, b.X0), true
+	case "next to", "near", "on the side of":
+		size := math.Max(a.size(), b.size())
+		return sc.gap(a, b) <= 0.5*size, true
+	case "in front of", "behind", "hidden by":
+		if sc.gap(a, b) > 1.5 {
+			return false, false
+		}
+		front := sc.solidity(a) > sc.solidity(b)
+		if pred == "in front of" {
+			return front, true
+		}
+		return !front, true
+	case "in":
+		inside := 0
+		for _, p := range a.cellList(sc.seg.W) {
+			if p[0] >= b.X0 && p[0] < b.X1 && p[1] >= b.Y0 && p[1] < b.Y1 {
+				inside++
+			}
+		}
+		return float64(inside) >= 0.8*float64(max(1, a.Cells)), true
+	}
+	return false, false
+}
+
+// size is a segment's linear size in map cells: the side of a square of its area.
+func (s *Segment) size() float64 {
+	if s.Grounded {
+		return math.Sqrt(float64((s.X1 - s.X0) * (s.Y1 - s.Y0)))
+	}
+	return math.Sqrt(float64(s.Cells))
+}
+
+// cellList is a segment's cells as (x, y), a grounded one's its box.
+func (s *Segment) cellList(W int) [][2]int {
+	var out [][2]int
+	if s.Grounded || len(s.cells) == 0 {
+		for y := s.Y0; y < s.Y1; y++ {
+			for x := s.X0; x < s.X1; x++ {
+				out = append(out, [2]int{x, y})
+			}
+		}
+		return out
+	}
+	for _, p := range s.cells {
+		out = append(out, [2]int{int(p) % W, int(p) / W})
+	}
+	return out
+}
+
+// boundary is the cells of a segment with a 4-neighbour outside it.
+func (s *Segment) boundary(W int) [][2]int {
+	cells := s.cellList(W)
+	in := make(map[[2]int]bool, len(cells))
+	for _, c := range cells {
+		in[c] = true
+	}
+	var out [][2]int
+	for _, c := range cells {
+		for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+			if !in[[2]int{c[0] + d[0], c[1] + d[1]}] {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// gap is the smallest distance in map cells between the two segments'
+// masks (1 when they touch).
+func (sc *Scene) gap(a, b *Segment) float64 {
+	// Boxes further apart than that bound the gap from below cheaply.
+	dx := math.Max(0, float64(max(a.X0, b.X0)-min(a.X1, b.X1)))
+	dy := math.Max(0, float64(max(a.Y0, b.Y0)-min(a.Y1, b.Y1)))
+	if lower := math.Hypot(dx, dy); lower > 0.5*math.Max(a.size(), b.size())+2 {
+		return lower + 1
+	}
+	ab, bb := a.boundary(sc.seg.W), b.boundary(sc.seg.W)
+	best := math.Inf(1)
+	for _, p := range ab {
+		for _, q := range bb {
+			if d := math.Hypot(float64(p[0]-q[0]), float64(p[1]-q[1])); d < best {
+				best = d
+			}
+		}
+	}
+	return best
+}
+
+// solidity is the share of its convex hull a segment fills: near 1 for a
+// whole convex outline, lower for one cut by something in front of it.
+func (sc *Scene) solidity(s *Segment) float64 {
+	if s.Grounded {
+		return 1 // a box is all a grounder gives: no outline to read
+	}
+	// The hull of the corners of its boundary cells (a cell (x, y) covers
+	// the unit square from (x, y) to (x+1, y+1)).
+	var pts [][2]int
+	for _, c := range s.boundary(sc.seg.W) {
+		x, y := c[0], c[1]
+		pts = append(pts, [2]int{x, y}, [2]int{x + 1, y}, [2]int{x, y + 1}, [2]int{x + 1, y + 1})
+	}
+	h := hull(pts)
+	area := 0.0
+	for i := range h {
+		j := (i + 1) % len(h)
+		area += float64(h[i][0]*h[j][1] - h[j][0]*h[i][1])
+	}
+	area = math.Abs(area) / 2
+	if area == 0 {
+		return 1
+	}
+	return math.Min(1, float64(s.Cells)/area)
+}
+
+// hull is the convex hull of points (Andrew's monotone chain), counter-clockwise.
+func hull(pts [][2]int) [][2]int {
+	sort.Slice(pts, func(i, j int) bool {
+		if pts[i][0] != pts[j][0] {
+			return pts[i][0] < pts[j][0]
+		}
+		return pts[i][1] < pts[j][1]
+	})
+	cross := func(o, a, b [2]int) int {
+		return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0])
+	}
+	var h [][2]int
+	for pass := 0; pass < 2; pass++ {
+		start := len(h)
+		for _, p := range pts {
+			for len(h) >= start+2 && cross(h[len(h)-2], h[len(h)-1], p) <= 0 {
+				h = h[:len(h)-1]
+			}
+			h = append(h, p)
+		}
+		h = h[:len(h)-1]
+		for i, j := 0, len(pts)-1; i < j; i, j = i+1, j-1 {
+			pts[i], pts[j] = pts[j], pts[i]
+		}
+	}
+	return h
+}
