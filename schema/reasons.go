@@ -43,6 +43,7 @@ const (
 	ReasonTruncated            Reason = "decode.truncated"
 	ReasonResolution           Reason = "filter.resolution"
 	ReasonBlur                 Reason = "filter.blur"
+	ReasonBlocking             Reason = "filter.blocking"
 	ReasonEmptyPlan            Reason = "filter.empty_plan"
 	ReasonLowScore             Reason = "filter.low_score"
 	ReasonAlignment            Reason = "filter.alignment"
@@ -86,7 +87,8 @@ var reasons = []ReasonInfo{
 	{ReasonCorrupt, false, "an image whose pixel data does not decode"},
 	{ReasonTruncated, false, "an image cut off before its end marker"},
 	{ReasonResolution, false, "an image whose shorter side is below --min-side"},
-	{ReasonBlur, false, "a canvas whose sharpness (variance of the Laplacian) is below --min-sharpness"},
+	{ReasonBlur, false, "a canvas whose blur (a no-reference measure on its edges) is above --max-blur"},
+	{ReasonBlocking, false, "a JPEG whose block grid shows (it was compressed too hard): blocking above --max-blockiness"},
 	{ReasonEmptyPlan, false, "a region in which nothing was recognised, so it has no plan"},
 	{ReasonLowScore, false, "a sample whose mean critic score is below --min-score"},
 	{ReasonAlignment, false, "a sample where less than --min-alignment of the prompt's objects was found"},

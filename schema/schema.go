@@ -157,6 +157,8 @@ type Sample struct {
 	Blur         float32    `parquet:"blur"`
 	PHash        string     `parquet:"phash"`
 	Alignment    float32    `parquet:"alignment"`
+	// Blockiness is the JPEG original's blocking (1: none; other formats 1).
+	Blockiness float32 `parquet:"blockiness"`
 	// UnverifiedEntities are the prompt's entity nouns no model could have
 	// found (no segmenter class names them and no grounder looked): they
 	// count neither as found nor as missing in Alignment.

@@ -49,7 +49,7 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 		OrigWidth: int32(it.Decoded.Width), OrigHeight: int32(it.Decoded.Height), OrigFormat: it.Decoded.Format, OrigSHA256: it.Decoded.SHA256,
 		CanvasWidth: int32(W), CanvasHeight: int32(H), PatchSize: int32(c.patch),
 		GridRows: int32(H / c.patch), GridCols: int32(W / c.patch),
-		Caption: strings.ToValidUTF8(it.Caption, "\uFFFD"), Blur: float32(blur), PHash: phash,
+		Caption: strings.ToValidUTF8(it.Caption, "\uFFFD"), Blur: float32(blur), PHash: phash, Blockiness: float32(it.Decoded.Blockiness),
 		Alignment: float32(scene.Alignment()), Segmenter: c.segmenterID, Captioner: c.captionerID, ToolVersion: c.toolVersion,
 	}
 	rec.UnverifiedEntities = append([]string{}, scene.Unverified()...)

@@ -85,7 +85,8 @@ type Config struct {
 	Theta        int // reflection threshold, 0..100; default 90
 
 	MinSide      int     // shortest original side in pixels; default 128
-	MinSharpness float64 // variance of the Laplacian; default 20
+	MaxBlur       float64 // blur of the canvas, 0..1 (see imageproc.Blur); default 0.3
+	MaxBlockiness float64 // JPEG blocking of the original (see imageproc.Blockiness); default 1.45
 	MinScore     int     // mean critic score floor; default 40
 	MinAlignment float64 // share of prompt objects found, 0..1; default 0 (off)
 
@@ -145,7 +146,8 @@ func DefaultConfig() Config {
 		K:                3,
 		Theta:            90,
 		MinSide:          128,
-		MinSharpness:     20,
+		MaxBlur:          0.30,
+		MaxBlockiness:    1.45,
 		MinScore:         40,
 		MinAlignment:     0,
 		FetchWorkers:     8,
@@ -192,8 +194,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--theta %d must be in 0..100", c.Theta)
 	case c.JPEGQuality < 1 || c.JPEGQuality > 100:
 		return fmt.Errorf("--jpeg-quality %d must be in 1..100", c.JPEGQuality)
-	case c.MinSide < 0 || c.MinSharpness < 0 || c.MinScore < 0 || c.MinScore > 100:
-		return errors.New("--min-side and --min-sharpness must not be negative, --min-score must be in 0..100")
+	case c.MinSide < 0 || c.MinScore < 0 || c.MinScore > 100:
+		return errors.New("--min-side must not be negative, --min-score must be in 0..100")
+	case c.MaxBlur < 0 || c.MaxBlur > 1 || c.MaxBlockiness < 1:
+		return fmt.Errorf("--max-blur %v must be in 0..1 and --max-blockiness %v at least 1", c.MaxBlur, c.MaxBlockiness)
 	case c.MinAlignment < 0 || c.MinAlignment > 1:
 		return fmt.Errorf("--min-alignment %v: want a share in [0, 1]", c.MinAlignment)
 	case c.BatchWait < 0:

@@ -67,7 +67,7 @@ func TestDocumentedDefaultsAreTheDefaults(t *testing.T) {
 
 func TestZeroIsAValueNotUnset(t *testing.T) {
 	c := DefaultConfig()
-	c.Theta, c.MinSide, c.MinScore, c.MinSharpness = 0, 0, 0, 0
+	c.Theta, c.MinSide, c.MinScore, c.MaxBlur = 0, 0, 0, 0
 	if c.Theta != 0 || c.MinSide != 0 {
 		t.Fatal("setting zero did not stick")
 	}

@@ -368,7 +368,7 @@ func (c Config) settings() map[string]string {
 		"key-column": c.KeyColumn, "prompt-field": c.PromptField, "max-manifest-bytes": v(c.MaxManifestBytes),
 		"max-shard-bytes": v(c.MaxShardBytes), "max-image-mb": v(c.MaxImageBytes >> 20), "max-prompt-kb": v(c.MaxPromptBytes >> 10),
 		"max-pixels": v(c.MaxPixels), "canvas-width": v(c.CanvasWidth), "canvas-height": v(c.CanvasHeight), "patch": v(c.Patch),
-		"k": v(c.K), "theta": v(c.Theta), "min-side": v(c.MinSide), "min-sharpness": v(c.MinSharpness), "min-score": v(c.MinScore),
+		"k": v(c.K), "theta": v(c.Theta), "min-side": v(c.MinSide), "max-blur": v(c.MaxBlur), "max-blockiness": v(c.MaxBlockiness), "min-score": v(c.MinScore),
 		"min-alignment": v(c.MinAlignment), "jpeg-quality": v(c.JPEGQuality), "segmenter": c.Segmenter.ID(), "captioner": c.Captioner.ID(),
 		"label-kinds":  strings.Join(kindNames(c.Segmenter.Kinds()), ","),
 		"tool-version": c.ToolVersion, "schema-version": v(schema.Version), "task-policy": c.TaskPolicy, "reflect-share": v(c.ReflectShare),

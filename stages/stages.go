@@ -22,7 +22,7 @@ func Stages(c Config) []pipeline.Stage[*Item] {
 	s := scheduler{imageproc.Bands(c.CanvasHeight, c.Patch, c.K)}
 	a := annotator{seg: c.Segmenter, cap: c.Captioner, ground: c.Grounder}
 	co := newComposer(c.Segmenter, c.Captioner, c.Theta, c.Patch, c.JPEGQuality, c.ToolVersion)
-	fl := filterer{minSharpness: c.MinSharpness, minScore: c.MinScore, minAlignment: c.MinAlignment}
+	fl := filterer{gate: imageproc.Gate{MaxBlur: c.MaxBlur, MaxBlockiness: c.MaxBlockiness}, minScore: c.MinScore, minAlignment: c.MinAlignment}
 	return []pipeline.Stage[*Item]{
 		{Name: "fetch", Workers: c.FetchWorkers, Process: each(f.fetch)},
 		{Name: "decode", Workers: c.DecodeWorkers, Process: each(d.decode)},
@@ -135,15 +135,15 @@ func (a annotator) annotate(ctx context.Context, batch []*Item) error {
 
 // filterer applies the quality gates to composed samples.
 type filterer struct {
-	minSharpness float64
+	gate         imageproc.Gate
 	minScore     int
 	minAlignment float64
 }
 
 func (f filterer) filter(_ context.Context, it *Item) error {
 	r := it.Record
-	if float64(r.Blur) < f.minSharpness {
-		it.reject(schema.Rejectf(schema.ReasonBlur, "sharpness %.1f (variance of the Laplacian) is below --min-sharpness %.1f: the image is blurred", r.Blur, f.minSharpness))
+	if rej := f.gate.Check(float64(r.Blur), float64(r.Blockiness)); rej != nil {
+		it.reject(rej)
 		return nil
 	}
 	var sum int

@@ -41,6 +41,8 @@ type Decoded struct {
 	Width, Height int    // the original's size, upright
 	SHA256        string // of the original bytes
 	Canvas        *image.RGBA
+	// Blockiness of a JPEG original (see Blockiness); 1 for other formats.
+	Blockiness float64
 }
 
 // interpolation resizes originals onto the canvas: bilinear is sharp enough
@@ -105,7 +107,9 @@ func (d Decoder) Decode(raw []byte, name string) (Decoded, *schema.Rejection) {
 		}
 		return out, schema.Rejectf(reason, "%s: cannot decode the %s data: %v", name, format, err)
 	}
+	out.Blockiness = 1
 	if format == "jpeg" {
+		out.Blockiness = Blockiness(img) // on the stored grid, before turning and resizing
 		img = orient(img, exifOrientation(raw))
 	}
 	b := img.Bounds()

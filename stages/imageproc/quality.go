@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image"
 	"math"
+
+	"github.com/twigdata/twigdata/schema"
 )
 
 // gray returns the canvas as luma values.
@@ -20,31 +22,34 @@ func gray(img *image.RGBA) ([]float64, int, int) {
 	return out, w, h
 }
 
-// Quality returns the canvas's sharpness and difference hash from one luma pass.
+// Quality returns the canvas's blur (see Blur; -1 when it has too few edges
+// to judge) and difference hash from one luma pass.
 func Quality(img *image.RGBA) (float64, string) {
 	g, w, h := gray(img)
-	return sharpness(g, w, h), dhash(g, w, h)
+	blur, ok := blurOf(g, w, h)
+	if !ok {
+		blur = -1
+	}
+	return blur, dhash(g, w, h)
 }
 
-// sharpness is the variance of the 4-neighbour Laplacian of the luma, the
-// standard blur measure: a blurred image has few strong second derivatives.
-func sharpness(g []float64, w, h int) float64 {
-	var sum, sq float64
-	n := 0
-	for y := 1; y < h-1; y++ {
-		for x := 1; x < w-1; x++ {
-			i := y*w + x
-			l := g[i-1] + g[i+1] + g[i-w] + g[i+w] - 4*g[i]
-			sum += l
-			sq += l * l
-			n++
-		}
+// Gate is the quality filter's thresholds, calibrated on clean renders,
+// photographs and their blurred and compressed copies (see the README).
+type Gate struct {
+	MaxBlur       float64 // Blur above this rejects; default 0.30
+	MaxBlockiness float64 // a JPEG original's Blockiness above this rejects; default 1.45
+}
+
+// Check says why a canvas of this blur (-1: not judged) and an original of
+// this blockiness must be rejected, or nil.
+func (g Gate) Check(blur, blockiness float64) *schema.Rejection {
+	if blur > g.MaxBlur {
+		return schema.Rejectf(schema.ReasonBlur, "blur %.2f (a no-reference measure on the canvas's edges, 0 crisp to 1 blurred) is above --max-blur %.2f: the image is blurred", blur, g.MaxBlur)
 	}
-	if n == 0 {
-		return 0
+	if blockiness > g.MaxBlockiness {
+		return schema.Rejectf(schema.ReasonBlocking, "JPEG blocking %.2f (steps across the 8×8 block grid against steps inside it) is above --max-blockiness %.2f: the image was compressed too hard", blockiness, g.MaxBlockiness)
 	}
-	mean := sum / float64(n)
-	return sq/float64(n) - mean*mean
+	return nil
 }
 
 // dhash is a 64-bit difference hash of the canvas (9×8 luma grid), as hex;
