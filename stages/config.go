@@ -84,11 +84,11 @@ type Config struct {
 	K            int // regions per image; default 3
 	Theta        int // reflection threshold, 0..100; default 90
 
-	MinSide      int     // shortest original side in pixels; default 128
+	MinSide       int     // shortest original side in pixels; default 128
 	MaxBlur       float64 // blur of the canvas, 0..1 (see imageproc.Blur); default 0.3
 	MaxBlockiness float64 // JPEG blocking of the original (see imageproc.Blockiness); default 1.45
-	MinScore     int     // mean critic score floor; default 40
-	MinAlignment float64 // share of prompt objects found, 0..1; default 0 (off)
+	MinScore      int     // mean critic score floor; default 40
+	MinAlignment  float64 // share of prompt objects found, 0..1; default 0 (off)
 
 	FetchWorkers    int           // default 8: reads are I/O-bound, S3 latency dominates
 	DecodeWorkers   int           // default: the number of CPUs (decoding and resizing are CPU-bound)
