@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench build ort versitygw testdata models prompt-report fuzz vet fmt clean
+.PHONY: all run test bench build ort versitygw testdata models plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -62,6 +62,12 @@ fuzz:
 bench: ort
 	@echo "bench: $(BENCH_N) generated pairs in .deps/bench (made once, then reused)"
 	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench
+
+## plan-report: plans and critiques judged against ground truth — the held-apart world (development and test splits; on the truth, with noise, and on the bundled segmenter's output) and the bundled world — and the critic's catch of injected defects
+plan-report: ort
+	@$(GO) test ./internal/heldout -count=1 -v -run 'TestPlanReport' | grep -v '^=== \|^--- \|^PASS\|^ok'
+	@echo "bundled world, critic on injected defects (bundled models, stages/critic_defects_test.go):"
+	@$(GO) test ./stages -count=1 -v -run TestCriticCatchesInjectedDefects | grep 'precision\|defects injected' | sed 's/^ *critic_defects_test.go:[0-9]*: /  /'
 
 ## prompt-report: how often the prompt parser finds each T2I-CompBench category's structure (5.5K prompts)
 prompt-report:

@@ -141,6 +141,11 @@ func (s Scene) Render() *image.RGBA {
 	return img
 }
 
+// Contains reports whether the object covers the point (u, v), fractions of
+// the scene's central square: the truth the held-apart report judges plans
+// of this world against.
+func (o Object) Contains(u, v float64) bool { return o.contains(u, v) }
+
 func (o Object) contains(u, v float64) bool {
 	du, dv := u-o.U, v-o.V
 	switch o.Shape {

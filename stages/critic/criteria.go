@@ -54,6 +54,39 @@ func colorError(s *Segment, e schema.Entity) (float64, bool) {
 	return deltaE(s.lab(), lab(r, g, b)), true
 }
 
+// colorScore judges a segment's colour against an entity's prompt colour,
+// 0..100: by the ΔE of its mean colour (≤ 12 scores 100, ≥ 40 scores 0) or,
+// when that is better, by the share of its cells close to the prompt colour
+// (ΔE ≤ 20; half or more scores 100, 15% or less 0) — so a two-tone or
+// striped thing that is largely the prompt's colour is not judged by a
+// mixture no part of it has. ok is false when the prompt names no colour the
+// lexicon knows.
+func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, ok bool) {
+	r, g, b, ok := prompt.Reference(prompt.ColorOf(e))
+	if !ok {
+		return 0, false
+	}
+	ref := lab(r, g, b)
+	best := pct(clamp01(1 - (deltaE(s.lab(), ref)-12)/28))
+	cells := s.cellList(sc.seg.W)
+	if len(cells) == 0 {
+		return best, true
+	}
+	sx, sy := sc.Scale()
+	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
+	near := 0
+	for _, c := range cells {
+		px := min(int((float64(c[0])+0.5)*sx), W-1)
+		py := min(int((float64(c[1])+0.5)*sy), H-1)
+		p := sc.canvas.Pix[sc.canvas.PixOffset(px, py):]
+		if deltaE(lab(float64(p[0]), float64(p[1]), float64(p[2])), ref) <= 20 {
+			near++
+		}
+	}
+	share := float64(near) / float64(len(cells))
+	return max(best, pct(clamp01((share-0.15)/0.35))), true
+}
+
 // groundAll links whole-image segments to prompt entity instances: a segment
 // qualifies for an entity when its class is generic or names the entity's
 // noun and its measured shape (if any) agrees; among qualifying pairs the
@@ -180,9 +213,9 @@ func (sc *Scene) seamStep(y int) (float64, bool) {
 
 // interiorStep is coherence within band k, where no seam shows it: over
 // the lines between the band's map rows, how far the largest seamStep rises
-// above their median — a discontinuity running across the band stands out
-// from its neighbours, while a textured surface raises every line alike. No
-// line with evidence: nothing to judge.
+// above twice their median — a discontinuity running across the band stands
+// out from its neighbours, while a textured surface raises every line
+// alike. No line with evidence: nothing to judge.
 func (sc *Scene) interiorStep(k int) (float64, bool) {
 	b := sc.bands[k]
 	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
@@ -196,5 +229,25 @@ func (sc *Scene) interiorStep(k int) (float64, bool) {
 		return 0, false
 	}
 	sort.Float64s(steps)
-	return steps[len(steps)-1] - steps[len(steps)/2], true
+	return math.Max(0, steps[len(steps)-1]-2*steps[len(steps)/2]), true
+}
+
+// texture is the step a surface takes from line to line near the seam at
+// y without any seam: the median seamStep over the lines one to three map
+// rows above and below it (0 where none has evidence). A seam is judged by
+// how far its step rises above that, so a textured surface (grass, brick) is
+// not taken for a break at every line.
+func (sc *Scene) texture(y int) float64 {
+	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
+	var steps []float64
+	for _, d := range []int{-3, -2, -1, 1, 2, 3} {
+		if v, ok := sc.seamStep(y + int(float64(d)*cellH)); ok {
+			steps = append(steps, v)
+		}
+	}
+	if len(steps) == 0 {
+		return 0
+	}
+	sort.Float64s(steps)
+	return steps[len(steps)/2]
 }

@@ -17,8 +17,11 @@ import (
 //   - next to, near, beside, on the side of: the masks' gap is at most half
 //     the larger segment's size;
 //   - in front of, behind, hidden by: where the masks touch, the occluder is
-//     the one whose outline is whole — the segment filling more of its convex
-//     hull; masks that do not touch give no depth order;
+//     the one that lies within the other's outline — its cells fall inside
+//     the other's convex hull, as a thing in front cuts into the outline of
+//     the thing behind; it counts when at least 3 cells do and at least
+//     twice as many as the other way round. Masks that do not touch, or a
+//     contact too even to tell, give no depth order;
 //   - in, inside: most of a's cells lie in b's box.
 func (sc *Scene) relation(pred string, a, b *Segment) (holds, measured bool) {
 	ax, ay := float64(a.X0+a.X1)/2, float64(a.Y0+a.Y1)/2
@@ -41,7 +44,11 @@ func (sc *Scene) relation(pred string, a, b *Segment) (holds, measured bool) {
 		if sc.gap(a, b) > 1.5 {
 			return false, false
 		}
-		front := sc.solidity(a) > sc.solidity(b)
+		aIn, bIn := sc.insideHull(a, b), sc.insideHull(b, a) // cells of each inside the other's hull
+		if max(aIn, bIn) < 3 || max(aIn, bIn) < 2*min(aIn, bIn) {
+			return false, false // too even to tell which outline is cut
+		}
+		front := aIn > bIn
 		if pred == "in front of" {
 			return front, true
 		}
@@ -123,30 +130,36 @@ func (sc *Scene) gap(a, b *Segment) float64 {
 	return best
 }
 
-// solidity is the share of its convex hull a segment fills: near 1 for a
-// whole convex outline, lower for one cut by something in front of it.
-func (sc *Scene) solidity(s *Segment) float64 {
-	if s.Grounded {
-		return 1 // a box is all a grounder gives: no outline to read
-	}
-	// The hull of the corners of its boundary cells (a cell (x, y) covers
-	// the unit square from (x, y) to (x+1, y+1)).
+// insideHull counts a's cells that lie inside b's convex hull (a grounded
+// segment's hull is its box).
+func (sc *Scene) insideHull(a, b *Segment) int {
 	var pts [][2]int
-	for _, c := range s.boundary(sc.seg.W) {
+	for _, c := range b.boundary(sc.seg.W) {
 		x, y := c[0], c[1]
 		pts = append(pts, [2]int{x, y}, [2]int{x + 1, y}, [2]int{x, y + 1}, [2]int{x + 1, y + 1})
 	}
 	h := hull(pts)
-	area := 0.0
-	for i := range h {
-		j := (i + 1) % len(h)
-		area += float64(h[i][0]*h[j][1] - h[j][0]*h[i][1])
+	if len(h) < 3 {
+		return 0
 	}
-	area = math.Abs(area) / 2
-	if area == 0 {
-		return 1
+	in := 0
+	for _, c := range a.cellList(sc.seg.W) {
+		// The cell's centre, doubled to stay in integers.
+		px, py := 2*c[0]+1, 2*c[1]+1
+		inside := true
+		for i := range h {
+			j := (i + 1) % len(h)
+			ax, ay, bx, by := 2*h[i][0], 2*h[i][1], 2*h[j][0], 2*h[j][1]
+			if (bx-ax)*(py-ay)-(by-ay)*(px-ax) < 0 {
+				inside = false
+				break
+			}
+		}
+		if inside {
+			in++
+		}
 	}
-	return math.Min(1, float64(s.Cells)/area)
+	return in
 }
 
 // hull is the convex hull of points (Andrew's monotone chain), counter-clockwise.

@@ -216,9 +216,8 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 		}
 		seen[p.whole] = true
 		e := sc.ents[p.Entity]
-		if d, ok := colorError(p.whole, e); ok {
+		if s, ok := sc.colorScore(p.whole, e); ok {
 			verified[CritColor] = true
-			s := pct(clamp01(1 - (d-12)/28))
 			if s < color {
 				color = s
 			}
@@ -289,6 +288,9 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 	step, ok := 0.0, false
 	if k > 0 {
 		step, ok = sc.seamStep(sc.bands[k].Y0)
+		if ok {
+			step = math.Max(0, step-sc.texture(sc.bands[k].Y0)) // a textured surface steps at every line
+		}
 	}
 	seam := ok
 	if !ok {

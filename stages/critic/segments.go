@@ -285,7 +285,11 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		} else {
 			noun = prompt.LabelNoun(n)
 		}
-		key := fmt.Sprint(s.Stuff, s.Color, noun, s.Shape, s.Continues)
+		shape := s.Shape // tells unnamed things apart; a named one is its noun
+		if named {
+			shape = ""
+		}
+		key := fmt.Sprint(s.Stuff, s.Color, noun, shape, s.Continues)
 		list := &objs
 		if s.Stuff {
 			list = &stuff

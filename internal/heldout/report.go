@@ -1,0 +1,253 @@
+package heldout
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/twigdata/twigdata/annotators/florence"
+	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/imageproc"
+	"github.com/twigdata/twigdata/stages/plan"
+	"github.com/twigdata/twigdata/stages/prompt"
+)
+
+// Bands are the world's regions: the build's default schedule.
+var Bands = imageproc.Bands(Size, 16, 3)
+
+// Compose writes each band's plan and critique from a label map, as the
+// build's compose stage does.
+func Compose(img *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, promptText string, grounded []florence.Grounding) ([]string, []schema.Critic) {
+	sc := critic.NewScene(img, m, labels, kinds, prompt.Parse(promptText), Bands, grounded)
+	var plans []string
+	var scores []schema.Critic
+	for k := range Bands {
+		ev := sc.Band(k)
+		th := plan.Thought(ev)
+		c, _ := sc.Score(k, ev, th)
+		plans, scores = append(plans, th), append(scores, c)
+	}
+	return plans, scores
+}
+
+// PlanStats gathers the plan report's figures over many plans.
+type PlanStats struct {
+	words                     []int
+	distinct                  map[string]bool
+	plans                     int
+	said, right, salient, hit int // plan entities, those the truth shows; salient truth entities, those the plan names
+	colors, colorsRight       int
+	placeholders, countedMass int
+	Examples                  []string // a few plans with their truth, for the eye
+	MassExamples              []string // plans that count a mass noun
+}
+
+var placeholder = regexp.MustCompile(`(?i)\b(object|objects|thing|things|stuff)\b`)
+
+var countWords = regexp.MustCompile(`(?i)^(a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|many|\d+)$`)
+
+// Add judges one plan against the truth of its region. The truth's salient
+// entities — at most three things and two kinds of scenery, the largest,
+// as a plan may name — are what recall counts.
+func (p *PlanStats) Add(planText string, truth []Entity) {
+	if p.distinct == nil {
+		p.distinct = map[string]bool{}
+	}
+	p.plans++
+	p.distinct[planText] = true
+	p.words = append(p.words, len(strings.Fields(planText)))
+	p.placeholders += len(placeholder.FindAllString(planText, -1))
+	// Counted mass nouns: a count word before a mass noun, adjectives between.
+	words := strings.Fields(strings.ToLower(strings.NewReplacer(".", " . ", ",", " , ", ";", " ; ").Replace(planText)))
+	for i, w := range words {
+		if !prompt.IsMass(w) {
+			continue
+		}
+		for j := i - 1; j >= 0 && j >= i-4; j-- {
+			if countWords.MatchString(words[j]) {
+				p.countedMass++
+				p.MassExamples = append(p.MassExamples, planText)
+				break
+			}
+			if words[j] == "the" || words[j] == "and" || words[j] == "," || words[j] == "." || words[j] == ";" {
+				break
+			}
+		}
+	}
+	byNoun := map[string]Entity{}
+	for _, e := range truth {
+		byNoun[e.Noun] = e
+	}
+	named := map[string]bool{}
+	for _, e := range prompt.Parse(planText).Entities {
+		if named[e.Noun] {
+			continue
+		}
+		named[e.Noun] = true
+		p.said++
+		t, ok := byNoun[e.Noun]
+		if !ok {
+			continue
+		}
+		p.right++
+		if c := prompt.ColorName(e.Attributes); c != "" && !t.Stuff {
+			p.colors++
+			base := c[strings.LastIndex(c, " ")+1:]
+			for _, tc := range t.Colors {
+				if tc == base {
+					p.colorsRight++
+					break
+				}
+			}
+		}
+	}
+	things, stuff := 0, 0
+	for _, e := range truth {
+		if e.Stuff && stuff < 2 || !e.Stuff && things < 3 {
+			if e.Stuff {
+				stuff++
+			} else {
+				things++
+			}
+			p.salient++
+			if named[e.Noun] {
+				p.hit++
+			}
+		}
+	}
+	if len(p.Examples) < 6 && p.plans%7 == 1 {
+		var tr []string
+		for _, e := range truth {
+			if e.Stuff {
+				tr = append(tr, e.Noun)
+			} else {
+				tr = append(tr, fmt.Sprintf("%d %s %s", e.Count, strings.Join(e.Colors, "/"), e.Noun))
+			}
+		}
+		p.Examples = append(p.Examples, fmt.Sprintf("%q  [truth: %s]", planText, strings.Join(tr, ", ")))
+	}
+}
+
+// Figures are the report's numbers.
+type Figures struct {
+	Precision, Recall, ColorAccuracy float64
+	MeanWords, P90Words              float64
+	Distinct                         float64
+	Placeholders, CountedMass        int
+	Plans                            int
+}
+
+// Figures computes the report's numbers.
+func (p PlanStats) Figures() Figures {
+	ratio := func(a, b int) float64 {
+		if b == 0 {
+			return math.NaN()
+		}
+		return float64(a) / float64(b)
+	}
+	f := Figures{Precision: ratio(p.right, p.said), Recall: ratio(p.hit, p.salient), ColorAccuracy: ratio(p.colorsRight, p.colors),
+		Distinct: ratio(len(p.distinct), p.plans), Placeholders: p.placeholders, CountedMass: p.countedMass, Plans: p.plans}
+	if len(p.words) > 0 {
+		w := append([]int(nil), p.words...)
+		sort.Ints(w)
+		sum := 0
+		for _, v := range w {
+			sum += v
+		}
+		f.MeanWords = float64(sum) / float64(len(w))
+		f.P90Words = float64(w[(len(w)*9)/10])
+	}
+	return f
+}
+
+// Line is the figures as one row of the report.
+func (f Figures) Line(name string) string {
+	return fmt.Sprintf("%-34s %5d  %5.3f  %5.3f  %5.3f  %5.1f  %4.0f  %5.1f%%  %4d  %4d", name, f.Plans, f.Precision, f.Recall, f.ColorAccuracy,
+		f.MeanWords, f.P90Words, 100*f.Distinct, f.Placeholders, f.CountedMass)
+}
+
+// Header names the columns of Line.
+const Header = "condition                          plans  prec.  recall colour words  p90  distinct  plch  mass"
+
+// Defect is one controlled change to a clean scene, the band it lands in and
+// the criterion that must catch it.
+type Defect struct {
+	Kind      string
+	Scene     Scene
+	Band      int
+	Criterion string
+}
+
+// bandOf is the band holding canvas row fraction v.
+func bandOf(v float64) int {
+	y := int(v * Size)
+	for k, b := range Bands {
+		if y >= b.Y0 && y < b.Y1 {
+			return k
+		}
+	}
+	return len(Bands) - 1
+}
+
+// Defects makes the controlled defects of a clean scene: recolour an
+// instance the prompt names, erase one, swap a left/right pair, draw the
+// thing meant to be in front behind the other, and cast a colour over the
+// lower third.
+func Defects(s Scene, i int) []Defect {
+	var out []Defect
+	named := len(s.Instances) - 1 // the last drawn is always a prompt entity
+	in := s.Instances[named]
+	rc := s
+	rc.Instances = append([]Instance(nil), s.Instances...)
+	rc.Instances[named].Paint, rc.Instances[named].Finish = farPaint(in.Paint), Solid
+	out = append(out, Defect{"recolour", rc, bandOf(in.V), critic.CritColor})
+	if !strings.Contains(s.Prompt, "in front of") {
+		er := s
+		er.Instances = append(append([]Instance(nil), s.Instances[:named]...), s.Instances[named+1:]...)
+		out = append(out, Defect{"erase", er, bandOf(in.V), critic.CritCompleteness})
+	}
+	if strings.Contains(s.Prompt, "on the left of") {
+		sw := s
+		sw.Instances = append([]Instance(nil), s.Instances...)
+		a, b := len(sw.Instances)-2, len(sw.Instances)-1
+		sw.Instances[a].U, sw.Instances[b].U = sw.Instances[b].U, sw.Instances[a].U
+		out = append(out, Defect{"swap", sw, bandOf(in.V), critic.CritSpatial})
+	}
+	if strings.Contains(s.Prompt, "in front of") {
+		dp := s
+		dp.Instances = append([]Instance(nil), s.Instances...)
+		a, b := len(dp.Instances)-2, len(dp.Instances)-1
+		dp.Instances[a], dp.Instances[b] = dp.Instances[b], dp.Instances[a]
+		out = append(out, Defect{"depth", dp, bandOf(in.V), critic.CritSpatial})
+	}
+	cast := s
+	cast.Cast = true
+	out = append(out, Defect{"seam", cast, 2, critic.CritCoherence})
+	return out
+}
+
+// farPaint is the palette colour farthest from paint p.
+func farPaint(p int) int {
+	best, bestD := p, -1
+	a := Palette[p].RGB
+	for i, q := range Palette {
+		b := q.RGB
+		d := absInt(int(a.R)-int(b.R)) + absInt(int(a.G)-int(b.G)) + absInt(int(a.B)-int(b.B))
+		if d > bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+func absInt(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

@@ -1,0 +1,384 @@
+// Package heldout is a second synthetic world, kept apart from the one the
+// composer and critic were developed on (internal/synth): other nouns and
+// shapes, another palette, striped and two-tone objects, backgrounds cut
+// from real photographs, several instances per class and occlusion — with
+// ground truth for every pixel and every region. Nothing in stages/ is tuned
+// on it; the plan report measures plans and critiques against its truth.
+package heldout
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/twigdata/twigdata/stages/prompt"
+)
+
+// Size is the side of every canvas of the world, in pixels.
+const Size = 384
+
+// Thing is one object kind: its noun and how it is drawn.
+type Thing struct {
+	Noun  string
+	shape func(du, dv, r float64) bool // (du, dv) from the centre, r its size
+}
+
+// Things are the world's object kinds; none is a ball, box or cone.
+var Things = []Thing{
+	{"apple", func(du, dv, r float64) bool { return du*du+dv*dv <= r*r }},
+	{"plate", func(du, dv, r float64) bool { return du*du/(r*r*1.6)+dv*dv/(r*r*0.25) <= 1 }},
+	{"book", func(du, dv, r float64) bool { return math.Abs(du) <= 0.7*r && math.Abs(dv) <= r }},
+	{"vase", func(du, dv, r float64) bool { return du*du/(r*r*0.3)+dv*dv/(r*r*1.1) <= 1 }},
+	{"kite", func(du, dv, r float64) bool { return math.Abs(du)/0.8+math.Abs(dv) <= r }},
+	{"cup", func(du, dv, r float64) bool {
+		if dv < -0.7*r || dv > 0.7*r {
+			return false
+		}
+		half := r * (0.55 + 0.25*(0.7*r-dv)/(1.4*r))
+		return math.Abs(du) <= half
+	}},
+}
+
+// Paint is an object colour: its word and value, another palette than
+// internal/synth's.
+type Paint struct {
+	Word string
+	RGB  color.RGBA
+}
+
+// Palette is the world's object colours.
+var Palette = []Paint{
+	{"red", color.RGBA{188, 28, 46, 255}}, {"green", color.RGBA{52, 150, 58, 255}}, {"blue", color.RGBA{42, 88, 205, 255}},
+	{"yellow", color.RGBA{232, 196, 44, 255}}, {"purple", color.RGBA{112, 52, 158, 255}}, {"orange", color.RGBA{232, 112, 38, 255}},
+	{"white", color.RGBA{236, 234, 228, 255}}, {"black", color.RGBA{34, 33, 40, 255}}, {"pink", color.RGBA{232, 124, 172, 255}},
+	{"brown", color.RGBA{112, 66, 34, 255}},
+}
+
+// Finish is how an object's surface is painted.
+type Finish int
+
+// The finishes: one colour, stripes of it and a darker shade, or two colours.
+const (
+	Solid Finish = iota
+	Striped
+	TwoTone
+)
+
+// Instance is one object of a scene.
+type Instance struct {
+	Thing  int // index into Things
+	Paint  int // index into Palette
+	Second int // the lower half's paint of a two-tone object
+	Finish Finish
+	U, V   float64 // centre, fractions of the canvas
+	R      float64 // size, a fraction of the canvas
+}
+
+// Backdrop is a scene's scenery: an upper and a lower stuff class, each a
+// flat gradient or a crop of a photograph.
+type Backdrop struct {
+	Upper, Lower string // stuff nouns
+	upper, lower func(x, y int) color.RGBA
+	Horizon      float64
+}
+
+// Stuff are the world's scenery nouns.
+var Stuff = []string{"sky", "wall", "grass", "floor", "water"}
+
+// Scene is one prompt/image pair of the world with its truth.
+type Scene struct {
+	Prompt    string
+	Backdrop  Backdrop
+	Instances []Instance // drawn in order: later ones occlude earlier ones
+	Cast      bool       // a colour cast over the lower third (the seam defect)
+}
+
+// Labels are the world's class labels, things first, then stuff.
+func Labels() []string {
+	var out []string
+	for _, t := range Things {
+		out = append(out, t.Noun)
+	}
+	return append(out, Stuff...)
+}
+
+// StuffLabel is the label index of a stuff noun.
+func StuffLabel(noun string) int {
+	for i, s := range Stuff {
+		if s == noun {
+			return len(Things) + i
+		}
+	}
+	panic("heldout: no stuff " + noun)
+}
+
+// photo reads a photograph of the quality calibration set as an RGBA crop
+// source; the world's backgrounds are cut from them.
+func photo(root, name string) (*image.RGBA, error) {
+	f, err := os.Open(filepath.Join(root, "testdata", "quality", "photos", name))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, err := jpeg.Decode(f)
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			out.Set(x, y, img.At(b.Min.X+x, b.Min.Y+y))
+		}
+	}
+	return out, nil
+}
+
+// World makes the held-apart scenes; root is the repository root (for the
+// photographs).
+type World struct {
+	grass, brick *image.RGBA
+}
+
+// NewWorld loads the photographs the backgrounds are cut from.
+func NewWorld(root string) (*World, error) {
+	g, err := photo(root, "grass.jpg")
+	if err != nil {
+		return nil, err
+	}
+	b, err := photo(root, "brick.jpg")
+	if err != nil {
+		return nil, err
+	}
+	return &World{grass: g, brick: b}, nil
+}
+
+func tile(img *image.RGBA, ox, oy int) func(x, y int) color.RGBA {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	return func(x, y int) color.RGBA { return img.RGBAAt((x+ox)%w, (y+oy)%h) }
+}
+
+func gradient(a, b color.RGBA) func(x, y int) color.RGBA {
+	return func(x, y int) color.RGBA {
+		t := float64(y) / Size
+		mix := func(p, q uint8) uint8 { return uint8(float64(p)*(1-t) + float64(q)*t) }
+		return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 255}
+	}
+}
+
+// Scene deterministically makes scene i: one of five prompt kinds (colour
+// binding, counting, left/right, above, in front of), 2 to 5 instances.
+func (w *World) Scene(i int) Scene {
+	r := rand.New(rand.NewPCG(uint64(i)+101, 0x68656c64))
+	var bd Backdrop
+	if r.IntN(2) == 0 {
+		bd = Backdrop{Upper: "sky", Lower: "grass", upper: gradient(color.RGBA{150, 190, 230, 255}, color.RGBA{215, 230, 240, 255}),
+			lower: tile(w.grass, r.IntN(200), r.IntN(200)), Horizon: 0.55 + 0.1*r.Float64()}
+		if r.IntN(3) == 0 {
+			bd.Lower = "water"
+			bd.lower = gradient(color.RGBA{30, 80, 120, 255}, color.RGBA{20, 60, 100, 255})
+		}
+	} else {
+		bd = Backdrop{Upper: "wall", Lower: "floor", upper: tile(w.brick, r.IntN(200), r.IntN(200)),
+			lower: gradient(color.RGBA{150, 110, 75, 255}, color.RGBA{120, 85, 55, 255}), Horizon: 0.6 + 0.1*r.Float64()}
+	}
+	s := Scene{Backdrop: bd}
+	paint := func(not ...int) int {
+		for {
+			p := r.IntN(len(Palette))
+			ok := true
+			for _, n := range not {
+				ok = ok && p != n
+			}
+			if ok {
+				return p
+			}
+		}
+	}
+	finish := func() Finish { return Finish(r.IntN(3)) }
+	inst := func(t, p int, u, v, rad float64) Instance {
+		in := Instance{Thing: t, Paint: p, Finish: finish(), U: u, V: v, R: rad}
+		in.Second = paint(p)
+		return in
+	}
+	t1, t2 := r.IntN(len(Things)), r.IntN(len(Things))
+	for t2 == t1 {
+		t2 = r.IntN(len(Things))
+	}
+	p1 := paint()
+	p2 := paint(p1)
+	rad := 0.08 + 0.03*r.Float64()
+	v := 0.45 + 0.08*r.Float64()
+	np := func(p, t int) string {
+		return prompt.CountWord(1, Palette[p].Word) + " " + Palette[p].Word + " " + Things[t].Noun
+	}
+	switch i % 5 {
+	case 0: // colour binding, with an extra instance of the first kind
+		s.Prompt = fmt.Sprintf("two %s %s and %s", Palette[p1].Word, prompt.Plural(Things[t1].Noun, 2), np(p2, t2))
+		s.Instances = []Instance{inst(t1, p1, 0.22, v, rad), inst(t1, p1, 0.46, v+0.05, rad), inst(t2, p2, 0.74, v, rad)}
+	case 1: // counting, touching and overlapping
+		n := 3 + r.IntN(2)
+		s.Prompt = fmt.Sprintf("%s %s %s", prompt.CountWord(n, ""), Palette[p1].Word, prompt.Plural(Things[t1].Noun, n))
+		for k := 0; k < n; k++ {
+			s.Instances = append(s.Instances, inst(t1, p1, 0.16+0.68*float64(k)/float64(n-1), v+0.04*float64(k%2), math.Min(rad, 0.32/float64(n))))
+		}
+	case 2: // left of
+		s.Prompt = fmt.Sprintf("%s on the left of %s", np(p1, t1), np(p2, t2))
+		s.Instances = []Instance{inst(t1, p1, 0.28, v, rad), inst(t2, p2, 0.72, v, rad)}
+	case 3: // above
+		s.Prompt = fmt.Sprintf("%s above %s", np(p1, t1), np(p2, t2))
+		s.Instances = []Instance{inst(t1, p1, 0.5, v-0.16, rad), inst(t2, p2, 0.5, v+0.16, rad)}
+	default: // in front of: the first drawn last, over the second
+		s.Prompt = fmt.Sprintf("%s in front of %s", np(p1, t1), np(p2, t2))
+		s.Instances = []Instance{inst(t2, p2, 0.58, v-0.04, rad*1.15), inst(t1, p1, 0.44, v+0.04, rad)}
+	}
+	// A distractor the prompt does not name, now and then.
+	if r.IntN(3) == 0 {
+		t3 := r.IntN(len(Things))
+		s.Instances = append([]Instance{inst(t3, paint(p1, p2), 0.1+0.8*r.Float64(), bd.Horizon+0.15, 0.06)}, s.Instances...)
+	}
+	return s
+}
+
+// Truth is a rendered scene's ground truth: for every pixel the label
+// (Labels index) and the instance (index into Instances, -1 for scenery).
+type Truth struct {
+	Label    []int
+	Instance []int
+}
+
+// Render draws the scene and its truth.
+func (s Scene) Render() (*image.RGBA, Truth) {
+	img := image.NewRGBA(image.Rect(0, 0, Size, Size))
+	t := Truth{Label: make([]int, Size*Size), Instance: make([]int, Size*Size)}
+	up, lo := StuffLabel(s.Backdrop.Upper), StuffLabel(s.Backdrop.Lower)
+	for y := 0; y < Size; y++ {
+		for x := 0; x < Size; x++ {
+			p := y*Size + x
+			c, l := s.Backdrop.upper(x, y), up
+			if float64(y) >= s.Backdrop.Horizon*Size {
+				c, l = s.Backdrop.lower(x, y), lo
+			}
+			inst := -1
+			u, v := (float64(x)+0.5)/Size, (float64(y)+0.5)/Size
+			for k, in := range s.Instances {
+				du, dv := u-in.U, v-in.V
+				if !Things[in.Thing].shape(du, dv, in.R) {
+					continue
+				}
+				inst, l = k, in.Thing
+				c = in.colorAt(du, dv)
+			}
+			if s.Cast && y >= 2*Size/3 {
+				c = color.RGBA{clamp(int(c.R) + 5), clamp(int(c.G) - 20), clamp(int(c.B) + 15), 255}
+			}
+			img.SetRGBA(x, y, c)
+			t.Label[p], t.Instance[p] = l, inst
+		}
+	}
+	return img, t
+}
+
+// colorAt paints an instance: stripes of its colour and a darker shade, or
+// its colour above and its second colour below, with soft shading.
+func (in Instance) colorAt(du, dv float64) color.RGBA {
+	c := Palette[in.Paint].RGB
+	switch in.Finish {
+	case Striped:
+		if int(math.Floor((du+dv)/(in.R*0.35)))%2 == 0 {
+			c = color.RGBA{uint8(float64(c.R) * 0.8), uint8(float64(c.G) * 0.8), uint8(float64(c.B) * 0.8), 255}
+		}
+	case TwoTone:
+		if dv > in.R*0.25 {
+			c = Palette[in.Second].RGB
+		}
+	}
+	shade := 1 - 0.12*(du+dv)/math.Max(in.R, 1e-6)
+	return color.RGBA{clamp(int(float64(c.R) * shade)), clamp(int(float64(c.G) * shade)), clamp(int(float64(c.B) * shade)), 255}
+}
+
+func clamp(v int) uint8 { return uint8(max(0, min(255, v))) }
+
+// Entity is what the truth says one region shows of a kind: a thing's noun,
+// how many instances show there and the colour words that describe them, or
+// a stuff noun.
+type Entity struct {
+	Noun   string
+	Count  int
+	Colors []string // a thing's colour words (two for a two-tone one)
+	Stuff  bool
+	Share  float64 // of the region's pixels
+}
+
+// Region is the truth of pixel rows [y0, y1): its things (an instance counts
+// when at least minVisible of the region shows it and it is a third or more
+// visible there, or whole), most visible first, and its scenery.
+func (s Scene) Region(t Truth, y0, y1 int) []Entity {
+	const minVisible = 0.01
+	area := float64((y1 - y0) * Size)
+	inBand := make([]int, len(s.Instances))
+	total := make([]int, len(s.Instances))
+	stuff := map[int]int{}
+	for p, k := range t.Instance {
+		y := p / Size
+		if k >= 0 {
+			total[k]++
+			if y >= y0 && y < y1 {
+				inBand[k]++
+			}
+		} else if y >= y0 && y < y1 {
+			stuff[t.Label[p]]++
+		}
+	}
+	var out []Entity
+	idx := map[string]int{}
+	for k, in := range s.Instances {
+		if float64(inBand[k]) < minVisible*area || inBand[k]*3 < total[k] {
+			continue
+		}
+		noun := Things[in.Thing].Noun
+		colors := []string{Palette[in.Paint].Word}
+		if in.Finish == TwoTone {
+			colors = append(colors, Palette[in.Second].Word)
+		}
+		if i, ok := idx[noun]; ok {
+			out[i].Count++
+			out[i].Share += float64(inBand[k]) / area
+			out[i].Colors = append(out[i].Colors, colors...)
+			continue
+		}
+		idx[noun] = len(out)
+		out = append(out, Entity{Noun: noun, Count: 1, Colors: colors, Share: float64(inBand[k]) / area})
+	}
+	for l, n := range stuff {
+		if float64(n) >= 0.05*area {
+			out = append(out, Entity{Noun: Labels()[l], Stuff: true, Share: float64(n) / area})
+		}
+	}
+	sortEntities(out)
+	return out
+}
+
+func sortEntities(es []Entity) {
+	for i := 1; i < len(es); i++ {
+		for j := i; j > 0 && less(es[j], es[j-1]); j-- {
+			es[j], es[j-1] = es[j-1], es[j]
+		}
+	}
+}
+
+func less(a, b Entity) bool {
+	if a.Stuff != b.Stuff {
+		return !a.Stuff
+	}
+	if a.Share != b.Share {
+		return a.Share > b.Share
+	}
+	return strings.Compare(a.Noun, b.Noun) < 0
+}
