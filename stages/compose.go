@@ -62,7 +62,7 @@ func (c *composer) compose(_ context.Context, it *Item) error {
 	sx, sy := scene.Scale()
 	for k, b := range it.Bands {
 		ev := scene.Band(k)
-		thought := plan.Thought(ev)
+		thought := plan.Write(ev, it.BandCaptions[k], parsed.Entities)
 		score, fixes := scene.Score(k, ev, thought)
 		reg := schema.Region{
 			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),

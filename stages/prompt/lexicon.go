@@ -280,3 +280,18 @@ func set(words ...string) map[string]bool {
 	}
 	return m
 }
+
+// CountOf reads a number word ("a", "two", "several") as a count.
+func CountOf(w string) (int, bool) {
+	n, ok := numberWords[w]
+	return n, ok
+}
+
+// IsAttribute reports whether w is a colour, shape, size or texture word.
+func IsAttribute(w string) bool {
+	return colorWords[w] || shapeWords[w] || sizeWords[w] || textureWords[w]
+}
+
+// IsTexture reports whether w names a material or texture, which English
+// puts after a colour ("a red rubber ball").
+func IsTexture(w string) bool { return textureWords[w] }

@@ -290,3 +290,10 @@ func ShapeOf(e schema.Entity) string {
 	}
 	return shapeOf[e.Noun]
 }
+
+// IsVerb reports whether a word acts as a verb wherever it stands: one the
+// lexicon lists, an auxiliary, or an -ing form that is not a noun
+// ("sitting", not "building").
+func IsVerb(w string) bool {
+	return verbs[w] || auxiliaries[w] || (strings.HasSuffix(w, "ing") && len(w) > 4 && !adjectiveEndings(w))
+}

@@ -1,0 +1,231 @@
+package plan
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/prompt"
+)
+
+// maxWords bounds a thought: a longer rewritten caption gives way to the
+// evidence's own wording.
+const maxWords = 40
+
+// captionOpeners are the phrases captioners start with that describe the
+// picture rather than what it shows.
+var captionOpeners = regexp.MustCompile(`(?i)^\s*(?:in this (?:image|picture|photo),?\s*)?(?:we can see\s+|there (?:is|are)\s+|this is\s+|the (?:image|picture|photo) (?:shows|depicts|features)\s+|an? (?:image|picture|photo|close[- ]?up|view) of\s+)`)
+
+// anchorPhrases are the prepositional phrases that place a thing in the
+// picture ("in the background", "on the left side of the image"): a plan
+// must not say where a region is, and cutting the whole phrase keeps the
+// sentence whole where cutting the word would not.
+var anchorPhrases = regexp.MustCompile(`(?i),?\s*\b(?:on|at|in|to|towards|near|from|along)\s+(?:the\s+|its\s+)?(?:very\s+)?(?:top|bottom|left|right|middle|center|centre|background|foreground|upper|lower|front|back)(?:\s+(?:side|corner|part|half|edge|left|right|area|portion|section))*(?:\s+of\s+(?:the\s+|this\s+)?(?:image|picture|photo|frame|scene))?\b`)
+
+// pictureWords are phrases that name the picture itself.
+var pictureWords = regexp.MustCompile(`(?i)\s*\b(?:in|of)\s+(?:the|this)\s+(?:image|picture|photo|frame)\b`)
+
+// modifiers may stand in a noun phrase before its head.
+func modifier(w string) bool {
+	switch w {
+	case "a", "an", "the", "some", "light", "dark", "bright", "pale", "deep", "several", "many":
+		return true
+	}
+	_, count := prompt.CountOf(w)
+	return count || prompt.IsAttribute(w)
+}
+
+// Write writes τ_k for a band from its caption when the caption can be
+// rewritten on the evidence — opening words and anchor phrases cut,
+// placeholder nouns given the evidence's names by colour, things the
+// evidence grounds to the prompt given the prompt's noun, attributes and the
+// counted number — and adds, briefly, the salient things the caption left
+// out and what continues from the band above. A caption that cannot be
+// rewritten (a placeholder the evidence cannot name, an anchor word left, too
+// long, nothing left, or only a list of noun phrases with no verb of its
+// own) gives way to Thought.
+func Write(b *critic.Band, caption string, ents []schema.Entity) string {
+	if out, ok := fromCaption(b, caption, ents); ok {
+		return out
+	}
+	return Thought(b)
+}
+
+func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, bool) {
+	c := strings.TrimSpace(strings.ToLower(caption))
+	if i := strings.IndexAny(c, ".!?"); i >= 0 {
+		c = c[:i] // the first sentence: the one that describes
+	}
+	c = captionOpeners.ReplaceAllString(c, "")
+	c = anchorPhrases.ReplaceAllString(c, "")
+	c = pictureWords.ReplaceAllString(c, "")
+	words := strings.Fields(strings.NewReplacer(",", " , ").Replace(c))
+	if len(words) < 2 || FindAnchor(strings.Join(words, " ")) != "" {
+		return "", false
+	}
+	used := map[int]bool{} // object groups the caption names
+	usedStuff := map[int]bool{}
+	var out []string
+	nounPhrases := 0
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		head, kind, gi := headOf(w, b, used)
+		if kind == headNone {
+			out = append(out, w)
+			continue
+		}
+		// The noun phrase: the modifiers just before the head.
+		start := len(out)
+		for start > 0 && modifier(out[start-1]) {
+			start--
+		}
+		mods := out[start:]
+		out = out[:start]
+		nounPhrases++
+		switch kind {
+		case headPlaceholder:
+			color := prompt.ColorName(mods)
+			g := -1
+			for k, grp := range b.Objects {
+				if grp.Named && !used[k] && (color == "" || grp.Color == color || strings.HasSuffix(grp.Color, " "+color)) {
+					g = k
+					break
+				}
+			}
+			if g < 0 {
+				return "", false // a thing no model names: the evidence's wording instead
+			}
+			used[g] = true
+			grp := b.Objects[g]
+			out = append(out, strings.Fields(entityPhrase(grp, ents))...)
+		case headThing:
+			used[gi] = true
+			out = append(out, strings.Fields(entityPhrase(b.Objects[gi], ents))...)
+		case headStuff:
+			usedStuff[gi] = true
+			out = append(out, mods...)
+			out = append(out, head)
+		}
+	}
+	if nounPhrases == 0 {
+		return "", false
+	}
+	// "a and b and c" reads as a list: "a, b and c".
+	text := strings.Join(out, " ")
+	text = strings.ReplaceAll(text, " , ", ", ")
+	for strings.Count(text, " and ") > 1 {
+		text = strings.Replace(text, " and ", ", ", 1)
+	}
+	if !hasVerb(text) {
+		// A list of noun phrases ("blue sky and red object") adds no wording
+		// the evidence lacks: the evidence's sentences say more.
+		return "", false
+	}
+	parts := []string{capitalize(text) + "."}
+	// What the caption left out: the salient named things, then what
+	// continues across the seam.
+	var left []string
+	leftN := 0
+	for k, g := range b.Objects {
+		if !g.Named || used[k] || g.Continues || len(left) == maxObjects {
+			continue
+		}
+		left = append(left, entityPhrase(g, ents))
+		leftN += g.Count
+	}
+	if len(left) > 0 {
+		verb := "also appear"
+		if len(left) == 1 && leftN == 1 {
+			verb = "also appears"
+		}
+		parts = append(parts, capitalize(joinList(left))+" "+verb+".")
+	}
+	var cont []string
+	contPlural := false
+	for k, g := range b.Objects {
+		if g.Named && g.Continues && !used[k] {
+			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
+			contPlural = contPlural || g.Count > 1
+		}
+	}
+	for k, g := range b.Stuff {
+		if g.Named && g.Continues && !usedStuff[k] && len(cont) < maxScenery {
+			cont = append(cont, "the "+phrase(g.Color, g.Noun, 1))
+		}
+	}
+	if len(cont) > 0 {
+		verb := "continue"
+		if len(cont) == 1 && !contPlural {
+			verb = "continues"
+		}
+		parts = append(parts, capitalize(joinList(cont))+" "+verb+".")
+	}
+	out2 := strings.Join(parts, " ")
+	if n := len(strings.Fields(out2)); n > maxWords || FindAnchor(out2) != "" {
+		return "", false
+	}
+	return out2, true
+}
+
+type headKind int
+
+const (
+	headNone        headKind = iota
+	headPlaceholder          // "object", "thing": to be named from the evidence
+	headThing                // a thing group's noun
+	headStuff                // a scenery group's noun
+)
+
+// headOf says whether a caption word heads a noun phrase the evidence
+// speaks to, and which group it names.
+func headOf(w string, b *critic.Band, used map[int]bool) (string, headKind, int) {
+	switch w {
+	case "object", "objects", "thing", "things", "item", "items", "stuff":
+		return w, headPlaceholder, -1
+	}
+	single := prompt.Singular(w, 2)
+	for k, g := range b.Objects {
+		if g.Named && !used[k] && (g.Noun == w || g.Noun == single) {
+			return w, headThing, k
+		}
+	}
+	for k, g := range b.Stuff {
+		if g.Named && (g.Noun == w || g.Noun == single) {
+			return w, headStuff, k
+		}
+	}
+	return w, headNone, -1
+}
+
+// entityPhrase is a thing group's counted phrase; one grounded to a prompt
+// entity takes the prompt's attributes (its colour the measured one).
+func entityPhrase(g critic.Group, ents []schema.Entity) string {
+	// English orders size and shape, then colour, then material.
+	var before, after []string
+	if g.Entity >= 0 && g.Entity < len(ents) {
+		for _, a := range ents[g.Entity].Attributes {
+			switch {
+			case prompt.IsColor(a) || a == "light" || a == "dark":
+			case prompt.IsTexture(a):
+				after = append(after, a)
+			default:
+				before = append(before, a)
+			}
+		}
+	}
+	desc := strings.Join(append(append(before, g.Color), after...), " ")
+	return counted(strings.TrimSpace(desc), g.Noun, g.Count)
+}
+
+// hasVerb reports whether a rewritten caption has a verb of its own ("a cat
+// sitting on a mat" has; "blue sky and a red ball" has not).
+func hasVerb(text string) bool {
+	for _, w := range strings.Fields(text) {
+		w = strings.Trim(w, ",")
+		if prompt.IsVerb(w) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,50 @@
+package plan
+
+import (
+	"testing"
+
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/critic"
+)
+
+// TestWriteRewritesTheCaption: the caption is the base wording; openers and
+// anchor phrases go whole, placeholders take the evidence's names, grounded
+// things the prompt's words and the counted number; what the caption leaves
+// out is added briefly; a caption the evidence cannot back gives way to the
+// evidence's own wording.
+func TestWriteRewritesTheCaption(t *testing.T) {
+	ents := []schema.Entity{{Noun: "ball", Count: 2, Attributes: []string{"red", "rubber"}}, {Noun: "table", Count: 1, Attributes: []string{"wooden"}}}
+	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Entity: -1, Named: true, Share: 0.5, Continues: true}
+	sand := critic.Group{Color: "beige", Noun: "sand", Count: 1, Entity: -1, Named: true, Share: 0.3}
+	balls := critic.Group{Color: "red", Noun: "ball", Count: 2, Entity: 0, Named: true, Share: 0.1}
+	table := critic.Group{Color: "brown", Noun: "table", Count: 1, Entity: 1, Named: true, Share: 0.1}
+	cup := critic.Group{Color: "white", Noun: "cup", Count: 1, Entity: -1, Named: true, Share: 0.05}
+	tests := []struct {
+		name, caption string
+		band          critic.Band
+		want          string
+	}{
+		{"placeholders named", "a red object resting next to a white thing", critic.Band{Stuff: []critic.Group{sky, sand}, Objects: []critic.Group{balls, cup}},
+			"Two red rubber balls resting next to a white cup. The light blue sky continues."},
+		{"a list of noun phrases says less than the evidence", "blue sky and red object and white object", critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{balls, cup}},
+			"Two red balls and a white cup are set against beige sand."},
+		{"openers and anchors cut whole", "In this image we can see a ball lying on a table in the background.",
+			critic.Band{Objects: []critic.Group{balls, table}}, "Two red rubber balls lying on a brown wooden table."},
+		{"a verb kept, what it leaves out added", "a red ball sitting on the sand", critic.Band{Stuff: []critic.Group{sand, sky}, Objects: []critic.Group{balls, cup}},
+			"Two red rubber balls sitting on the sand. A white cup also appears. The light blue sky continues."},
+		{"a placeholder no model names", "a green object lying on the grass", critic.Band{Objects: []critic.Group{balls}}, "Two red balls appear."},
+		{"an anchor word left", "the left half is empty", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand fills the view, evenly toned."},
+		{"nothing the evidence speaks to", "a beautiful day", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand fills the view, evenly toned."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Write(&tc.band, tc.caption, ents)
+			if got != tc.want {
+				t.Errorf("plan %q, want %q", got, tc.want)
+			}
+			if w := FindAnchor(got); w != "" {
+				t.Errorf("anchor word %q in %q", w, got)
+			}
+		})
+	}
+}
