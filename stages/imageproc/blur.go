@@ -37,8 +37,8 @@ func blurOf(g []float64, w, h int) (float64, bool) {
 	}
 	for _, step := range edgeSteps {
 		// Across rows (vertical differences) and across columns.
-		bv, nv := directionalBlur(g, w, h, w, 1, step)
-		bh, nh := directionalBlur(g, w, h, 1, w, step)
+		bv, nv := directionalBlur(g, w, h, true, step)
+		bh, nh := directionalBlur(g, w, h, false, step)
 		if float64(nv+nh) >= minEdgeShare*float64(2*w*h) {
 			return math.Max(bv, bh), true
 		}
@@ -46,39 +46,64 @@ func blurOf(g []float64, w, h int) (float64, bool) {
 	return 0, false
 }
 
-// directionalBlur measures along one direction: step is the index offset of
-// the next pixel in it, across the offset along the other direction. It
-// returns the blur and the number of edge pixels it was measured on.
-func directionalBlur(g []float64, w, h, step, across int, edgeStep float64) (float64, int) {
-	n, m := h, w // pixels along the direction, lines across it
-	if step == 1 {
-		n, m = w, h
-	}
-	blurred := make([]float64, n)
-	line := make([]float64, n)
+// directionalBlur measures along rows, or down columns when vertical. It returns the blur and the number of edge pixels it was
+// measured on. Both directions walk memory row by row: down the columns the
+// 9-tap box sums slide over whole rows at once.
+func directionalBlur(g []float64, w, h int, vertical bool, edgeStep float64) (float64, int) {
 	var sumD, sumV float64
 	edges := 0
-	for l := 0; l < m; l++ {
-		for i := 0; i < n; i++ {
-			line[i] = g[l*across+i*step]
+	add := func(d, db float64) {
+		if d < 0 {
+			d = -d
 		}
-		// A 9-tap box blur along the line, borders clamped.
-		for i := 0; i < n; i++ {
-			var s float64
-			for d := -4; d <= 4; d++ {
-				s += line[min(n-1, max(0, i+d))]
-			}
-			blurred[i] = s / 9
+		if d < edgeStep {
+			return
 		}
-		for i := 1; i < n; i++ {
-			d := math.Abs(line[i] - line[i-1])
-			if d < edgeStep {
-				continue
+		if db < 0 {
+			db = -db
+		}
+		sumD += d
+		if d > db {
+			sumV += d - db
+		}
+		edges++
+	}
+	clampRow := func(y int) []float64 { y = min(h-1, max(0, y)); return g[y*w : (y+1)*w] }
+	if !vertical {
+		blurred := make([]float64, w)
+		prefix := make([]float64, w+1)
+		for y := 0; y < h; y++ {
+			line := g[y*w : (y+1)*w]
+			for i, v := range line {
+				prefix[i+1] = prefix[i] + v
 			}
-			db := math.Abs(blurred[i] - blurred[i-1])
-			sumD += d
-			sumV += math.Max(0, d-db)
-			edges++
+			for i := range line {
+				lo, hi := max(0, i-4), min(w-1, i+4)
+				blurred[i] = (prefix[hi+1] - prefix[lo] + float64(lo-(i-4))*line[0] + float64(i+4-hi)*line[w-1]) / 9
+			}
+			for i := 1; i < w; i++ {
+				add(line[i]-line[i-1], blurred[i]-blurred[i-1])
+			}
+		}
+	} else {
+		sum := make([]float64, w) // the 9 rows around y, summed column by column
+		for d := -4; d <= 4; d++ {
+			for x, v := range clampRow(d) {
+				sum[x] += v
+			}
+		}
+		prev := make([]float64, w)
+		copy(prev, sum)
+		for y := 1; y < h; y++ {
+			out, in := clampRow(y-5), clampRow(y+4)
+			for x := range sum {
+				sum[x] += in[x] - out[x]
+			}
+			row, up := g[y*w:(y+1)*w], g[(y-1)*w:y*w]
+			for x := range row {
+				add(row[x]-up[x], (sum[x]-prev[x])/9)
+			}
+			copy(prev, sum)
 		}
 	}
 	if sumD == 0 {
@@ -88,8 +113,9 @@ func directionalBlur(g []float64, w, h, step, across int, edgeStep float64) (flo
 }
 
 // Blockiness is how much stronger luma steps are across the 8×8 block
-// boundaries of a JPEG's grid than inside the blocks: about 1 for an image
-// without blocking, well above it for one compressed hard. It reads the
+// boundaries of a JPEG's grid than inside the blocks (each mean step plus
+// one level): about 1 for an image without blocking, well above it for one
+// compressed hard. It reads the
 // decoded JPEG before any resizing, while the grid is still at multiples of 8.
 func Blockiness(img image.Image) float64 {
 	b := img.Bounds()
@@ -97,18 +123,29 @@ func Blockiness(img image.Image) float64 {
 	if w < 16 || h < 16 {
 		return 1
 	}
-	luma := func(x, y int) float64 {
-		if yc, ok := img.(*image.YCbCr); ok {
-			return float64(yc.Y[yc.YOffset(b.Min.X+x, b.Min.Y+y)])
+	// The luma plane: a JPEG decodes to YCbCr, whose Y is read directly.
+	lum := make([]float64, w*h)
+	if yc, ok := img.(*image.YCbCr); ok {
+		for y := 0; y < h; y++ {
+			row := yc.Y[yc.YOffset(b.Min.X, b.Min.Y+y):]
+			for x := 0; x < w; x++ {
+				lum[y*w+x] = float64(row[x])
+			}
 		}
-		r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-		return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+	} else {
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				lum[y*w+x] = (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+			}
+		}
 	}
 	var atB, inB float64
 	var nB, nI int
 	for y := 0; y < h; y++ {
+		row := lum[y*w : (y+1)*w]
 		for x := 1; x < w; x++ {
-			d := math.Abs(luma(x, y) - luma(x-1, y))
+			d := math.Abs(row[x] - row[x-1])
 			if x%8 == 0 {
 				atB += d
 				nB++
@@ -119,9 +156,11 @@ func Blockiness(img image.Image) float64 {
 		}
 	}
 	for y := 1; y < h; y++ {
+		row, up := lum[y*w:(y+1)*w], lum[(y-1)*w:y*w]
+		boundary := y%8 == 0
 		for x := 0; x < w; x++ {
-			d := math.Abs(luma(x, y) - luma(x, y-1))
-			if y%8 == 0 {
+			d := math.Abs(row[x] - up[x])
+			if boundary {
 				atB += d
 				nB++
 			} else {
@@ -130,8 +169,10 @@ func Blockiness(img image.Image) float64 {
 			}
 		}
 	}
-	if nB == 0 || inB == 0 {
+	if nB == 0 || nI == 0 {
 		return 1
 	}
-	return (atB / float64(nB)) / (inB / float64(nI))
+	// One luma level added to both means keeps a flat render, whose steps
+	// inside blocks are near zero, from reading a faint grid as blocking.
+	return (atB/float64(nB) + 1) / (inB/float64(nI) + 1)
 }
