@@ -206,10 +206,10 @@ func (sc *Scene) seamStep(y int) (float64, bool) {
 	if cy < 1 || cy >= m.H {
 		return 0, false
 	}
-	// Every other column: the median needs no more, and this runs for
-	// every seam and interior line.
-	steps := make([]float64, 0, W/2)
-	for x := 0; x < W; x += 2 {
+	// Every fourth column: the median needs no more, and this runs for
+	// every seam, texture and interior line.
+	steps := make([]float64, 0, W/4+1)
+	for x := 0; x < W; x += 4 {
 		cx := x * m.W / W
 		if l := m.Labels[cy*m.W+cx]; l == segmap.NoLabel || m.Labels[(cy-1)*m.W+cx] != l {
 			continue
@@ -225,7 +225,7 @@ func (sc *Scene) seamStep(y int) (float64, bool) {
 		}
 		steps = append(steps, deltaE(lab(up[0], up[1], up[2]), lab(down[0], down[1], down[2])))
 	}
-	if len(steps) < W/8 {
+	if len(steps) < W/16 {
 		return 0, false
 	}
 	sort.Float64s(steps)

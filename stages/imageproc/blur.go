@@ -52,21 +52,31 @@ func blurOf(g []float64, w, h int) (float64, bool) {
 func directionalBlur(g []float64, w, h int, vertical bool, edgeStep float64) (float64, int) {
 	var sumD, sumV float64
 	edges := 0
-	add := func(d, db float64) {
-		if d < 0 {
-			d = -d
+	// measure adds one line's neighbour steps (a-b, original) and (ab-bb,
+	// blurred again, times scale) where the original steps by an edge; its
+	// sums stay local so the loop keeps them in registers.
+	measure := func(a, b, ab, bb []float64, scale float64) {
+		var d0, v0 float64
+		n := 0
+		for x := range a {
+			d := a[x] - b[x]
+			if d < 0 {
+				d = -d
+			}
+			if d < edgeStep {
+				continue
+			}
+			db := (ab[x] - bb[x]) * scale
+			if db < 0 {
+				db = -db
+			}
+			d0 += d
+			if d > db {
+				v0 += d - db
+			}
+			n++
 		}
-		if d < edgeStep {
-			return
-		}
-		if db < 0 {
-			db = -db
-		}
-		sumD += d
-		if d > db {
-			sumV += d - db
-		}
-		edges++
+		sumD, sumV, edges = sumD+d0, sumV+v0, edges+n
 	}
 	clampRow := func(y int) []float64 { y = min(h-1, max(0, y)); return g[y*w : (y+1)*w] }
 	if !vertical {
@@ -81,9 +91,7 @@ func directionalBlur(g []float64, w, h int, vertical bool, edgeStep float64) (fl
 				lo, hi := max(0, i-4), min(w-1, i+4)
 				blurred[i] = (prefix[hi+1] - prefix[lo] + float64(lo-(i-4))*line[0] + float64(i+4-hi)*line[w-1]) / 9
 			}
-			for i := 1; i < w; i++ {
-				add(line[i]-line[i-1], blurred[i]-blurred[i-1])
-			}
+			measure(line[1:], line[:w-1], blurred[1:], blurred[:w-1], 1)
 		}
 	} else {
 		sum := make([]float64, w) // the 9 rows around y, summed column by column
@@ -99,10 +107,7 @@ func directionalBlur(g []float64, w, h int, vertical bool, edgeStep float64) (fl
 			for x := range sum {
 				sum[x] += in[x] - out[x]
 			}
-			row, up := g[y*w:(y+1)*w], g[(y-1)*w:y*w]
-			for x := range row {
-				add(row[x]-up[x], (sum[x]-prev[x])/9)
-			}
+			measure(g[y*w:(y+1)*w], g[(y-1)*w:y*w], sum, prev, 1.0/9)
 			copy(prev, sum)
 		}
 	}
