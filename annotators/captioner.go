@@ -449,19 +449,10 @@ func (c *Captioner) mergedStep(seqs [][]int64, step int, enc ort.Value, cache []
 	defer branch.Destroy()
 	pasts := cache
 	if step == 0 {
-		pasts = make([]ort.Value, len(c.pastShapes))
-		for i, sh := range c.pastShapes {
-			shape := ort.NewShape(B, sh[1], 0, sh[3])
-			if c.pastTypes[i] == ort.TensorElementDataTypeFloat16 {
-				pasts[i], err = ort.NewCustomDataTensor(shape, []byte{}, ort.TensorElementDataTypeFloat16)
-			} else {
-				pasts[i], err = ort.NewTensor(shape, []float32{})
-			}
-			if err != nil {
-				return ids, nil, fmt.Errorf("empty past tensor: %w", err)
-			}
-			defer pasts[i].Destroy()
+		if pasts, err = emptyPasts(B, c.pastShapes, c.pastTypes); err != nil {
+			return ids, nil, err
 		}
+		defer destroyAll(pasts)
 	}
 	outs := make([]ort.Value, 1+len(c.pastNames))
 	err = c.merged.Run(append([]ort.Value{ids, enc, branch}, pasts...), outs)
@@ -520,4 +511,33 @@ func (d ModelDir) tokenizer(special ...int) (tokenizer.Decoder, error) {
 		return nil, fmt.Errorf("captioner model directory %s: %w", d.Name, err)
 	}
 	return dec, nil
+}
+
+// emptyPasts are the past_key_values.* of a merged decoder's first step:
+// [B, heads, 0, head size] tensors of each cache input's element type.
+func emptyPasts(B int64, shapes [][]int64, types []ort.TensorElementDataType) ([]ort.Value, error) {
+	pasts := make([]ort.Value, 0, len(shapes))
+	for i, sh := range shapes {
+		shape := ort.NewShape(B, sh[1], 0, sh[3])
+		var v ort.Value
+		var err error
+		if types[i] == ort.TensorElementDataTypeFloat16 {
+			v, err = ort.NewCustomDataTensor(shape, []byte{}, ort.TensorElementDataTypeFloat16)
+		} else {
+			v, err = ort.NewTensor(shape, []float32{})
+		}
+		if err != nil {
+			destroyAll(pasts)
+			return nil, fmt.Errorf("empty past tensor: %w", err)
+		}
+		pasts = append(pasts, v)
+	}
+	return pasts, nil
+}
+
+// destroyAll releases tensors.
+func destroyAll(vs []ort.Value) {
+	for _, v := range vs {
+		v.Destroy()
+	}
 }

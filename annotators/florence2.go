@@ -531,19 +531,10 @@ func (f *Florence) step(enc, encMask ort.Value, emb []float32, B, D int64, step 
 	defer branch.Destroy()
 	pasts := cache
 	if step == 0 {
-		pasts = make([]ort.Value, len(f.pastShapes))
-		for i, sh := range f.pastShapes {
-			shape := ort.NewShape(B, sh[1], 0, sh[3])
-			if f.pastTypes[i] == ort.TensorElementDataTypeFloat16 {
-				pasts[i], err = ort.NewCustomDataTensor(shape, []byte{}, ort.TensorElementDataTypeFloat16)
-			} else {
-				pasts[i], err = ort.NewTensor(shape, []float32{})
-			}
-			if err != nil {
-				return nil, fmt.Errorf("empty past tensor: %w", err)
-			}
-			defer pasts[i].Destroy()
+		if pasts, err = emptyPasts(B, f.pastShapes, f.pastTypes); err != nil {
+			return nil, err
 		}
+		defer destroyAll(pasts)
 	}
 	outs := make([]ort.Value, 1+len(f.pastNames))
 	if err := f.decoder.Run(append([]ort.Value{encMask, enc, in, branch}, pasts...), outs); err != nil {

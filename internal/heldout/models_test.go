@@ -101,13 +101,11 @@ func TestPlanReportOnTheBundledWorld(t *testing.T) {
 // counted as Region counts the held-apart world's.
 func synthRegion(s synth.Scene, y0, y1 int) []Entity {
 	truth := Truth{Label: make([]int, Size*Size), Instance: make([]int, Size*Size)}
-	nouns := map[int]string{}
-	colors := map[int]string{}
+	things := make([]Entity, len(s.Objects))
 	for k, o := range s.Objects {
-		nouns[k], colors[k] = o.Shape.Noun(), synth.Classes[o.Class].ColorWord
+		things[k] = Entity{Noun: o.Shape.Noun(), Colors: []string{synth.Classes[o.Class].ColorWord}}
 	}
-	stuffNoun := map[bool]string{false: synth.Classes[0].Label, true: synth.Classes[s.Ground].Label}
-	stuffLabel := map[string]int{}
+	labels := []string{synth.Classes[0].Label, synth.Classes[s.Ground].Label} // above and below the horizon
 	for y := 0; y < Size; y++ {
 		for x := 0; x < Size; x++ {
 			p := y*Size + x
@@ -118,51 +116,10 @@ func synthRegion(s synth.Scene, y0, y1 int) []Entity {
 					truth.Instance[p] = k
 				}
 			}
-			if truth.Instance[p] < 0 {
-				noun := stuffNoun[v >= s.Horizon]
-				if _, ok := stuffLabel[noun]; !ok {
-					stuffLabel[noun] = len(stuffLabel)
-				}
-				truth.Label[p] = stuffLabel[noun]
+			if v >= s.Horizon {
+				truth.Label[p] = 1
 			}
 		}
 	}
-	// Count as Region does, with this world's nouns and colour words.
-	area := float64((y1 - y0) * Size)
-	inBand := make([]int, len(s.Objects))
-	total := make([]int, len(s.Objects))
-	stuff := map[int]int{}
-	for p, k := range truth.Instance {
-		y := p / Size
-		if k >= 0 {
-			total[k]++
-			if y >= y0 && y < y1 {
-				inBand[k]++
-			}
-		} else if y >= y0 && y < y1 {
-			stuff[truth.Label[p]]++
-		}
-	}
-	var out []Entity
-	idx := map[string]int{}
-	for k := range s.Objects {
-		if float64(inBand[k]) < 0.01*area || inBand[k]*3 < total[k] {
-			continue
-		}
-		if i, ok := idx[nouns[k]]; ok {
-			out[i].Count++
-			out[i].Colors = append(out[i].Colors, colors[k])
-			out[i].Share += float64(inBand[k]) / area
-			continue
-		}
-		idx[nouns[k]] = len(out)
-		out = append(out, Entity{Noun: nouns[k], Count: 1, Colors: []string{colors[k]}, Share: float64(inBand[k]) / area})
-	}
-	for noun, l := range stuffLabel {
-		if float64(stuff[l]) >= 0.05*area {
-			out = append(out, Entity{Noun: noun, Stuff: true, Share: float64(stuff[l]) / area})
-		}
-	}
-	sortEntities(out)
-	return out
+	return CountRegion(truth, things, labels, y0, y1)
 }

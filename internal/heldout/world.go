@@ -320,10 +320,24 @@ type Entity struct {
 // when at least minVisible of the region shows it and it is a third or more
 // visible there, or whole), most visible first, and its scenery.
 func (s Scene) Region(t Truth, y0, y1 int) []Entity {
+	things := make([]Entity, len(s.Instances))
+	for k, in := range s.Instances {
+		things[k] = Entity{Noun: Things[in.Thing].Noun, Colors: []string{Palette[in.Paint].Word}}
+		if in.Finish == TwoTone {
+			things[k].Colors = append(things[k].Colors, Palette[in.Second].Word)
+		}
+	}
+	return CountRegion(t, things, Labels(), y0, y1)
+}
+
+// CountRegion counts the truth of pixel rows [y0, y1) of any world: things
+// are what each instance of t is (noun and colours), labels name t's scenery
+// labels.
+func CountRegion(t Truth, things []Entity, labels []string, y0, y1 int) []Entity {
 	const minVisible = 0.01
 	area := float64((y1 - y0) * Size)
-	inBand := make([]int, len(s.Instances))
-	total := make([]int, len(s.Instances))
+	inBand := make([]int, len(things))
+	total := make([]int, len(things))
 	stuff := map[int]int{}
 	for p, k := range t.Instance {
 		y := p / Size
@@ -338,27 +352,23 @@ func (s Scene) Region(t Truth, y0, y1 int) []Entity {
 	}
 	var out []Entity
 	idx := map[string]int{}
-	for k, in := range s.Instances {
+	for k, th := range things {
 		if float64(inBand[k]) < minVisible*area || inBand[k]*3 < total[k] {
 			continue
 		}
-		noun := Things[in.Thing].Noun
-		colors := []string{Palette[in.Paint].Word}
-		if in.Finish == TwoTone {
-			colors = append(colors, Palette[in.Second].Word)
-		}
-		if i, ok := idx[noun]; ok {
+		share := float64(inBand[k]) / area
+		if i, ok := idx[th.Noun]; ok {
 			out[i].Count++
-			out[i].Share += float64(inBand[k]) / area
-			out[i].Colors = append(out[i].Colors, colors...)
+			out[i].Share += share
+			out[i].Colors = append(out[i].Colors, th.Colors...)
 			continue
 		}
-		idx[noun] = len(out)
-		out = append(out, Entity{Noun: noun, Count: 1, Colors: colors, Share: float64(inBand[k]) / area})
+		idx[th.Noun] = len(out)
+		out = append(out, Entity{Noun: th.Noun, Count: 1, Colors: append([]string(nil), th.Colors...), Share: share})
 	}
 	for l, n := range stuff {
 		if float64(n) >= 0.05*area {
-			out = append(out, Entity{Noun: Labels()[l], Stuff: true, Share: float64(n) / area})
+			out = append(out, Entity{Noun: labels[l], Stuff: true, Share: float64(n) / area})
 		}
 	}
 	sortEntities(out)

@@ -194,17 +194,8 @@ func TestInstancesCountTouchingThings(t *testing.T) {
 // box of an unknown phrase, a second box beyond the prompt's count and a box
 // over an instance the segmenter already found add nothing.
 func TestGroundedBoxesJoinTheEvidence(t *testing.T) {
-	const p = "a red ball on the left of a blue box"
-	red, blue := classOf(t, "red"), classOf(t, "blue")
-	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: p, Objects: []synth.Object{
-		{Shape: synth.Ball, Class: red, U: 0.3, V: 0.5, Radius: 0.1}, {Shape: synth.Box, Class: blue, U: 0.7, V: 0.5, Radius: 0.1}}}
-	img := sc.Render()
-	m := truth(img)
-	for i, l := range m.Labels {
-		if int(l) == blue { // the segmenter misses the box
-			m.Labels[i] = m.Labels[i-4]
-		}
-	}
+	const p = missedBoxPrompt
+	img, m := missedBox(t)
 	bands := imageproc.Bands(384, 16, 3)
 	box := [4]int{230, 154, 307, 230}
 	ball := [4]int{77, 154, 154, 230}
@@ -290,17 +281,8 @@ func TestPhrasesAndEntities(t *testing.T) {
 // its cells (as many as it counts, all inside its box), and a grounded
 // segment's mask is its box.
 func TestMasksCoverTheirSegments(t *testing.T) {
-	const p = "a red ball on the left of a blue box"
-	red, blue := classOf(t, "red"), classOf(t, "blue")
-	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: p, Objects: []synth.Object{
-		{Shape: synth.Ball, Class: red, U: 0.3, V: 0.5, Radius: 0.1}, {Shape: synth.Box, Class: blue, U: 0.7, V: 0.5, Radius: 0.1}}}
-	img := sc.Render()
-	m := truth(img)
-	for i, l := range m.Labels {
-		if int(l) == blue {
-			m.Labels[i] = m.Labels[i-4]
-		}
-	}
+	const p = missedBoxPrompt
+	img, m := missedBox(t)
 	bands := imageproc.Bands(384, 16, 3)
 	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []florence.Grounding{{Phrase: "blue box", Boxes: [][4]int{{230, 154, 307, 230}}}})
 	for k := range bands {
@@ -393,4 +375,23 @@ func TestRelationsAreMeasuredOrUnverified(t *testing.T) {
 			t.Errorf("%s %v %v: holds %v measured %v, want %v %v", tc.pred, tc.a.X0, tc.b.X0, holds, measured, tc.holds, tc.measur)
 		}
 	}
+}
+
+const missedBoxPrompt = "a red ball on the left of a blue box"
+
+// missedBox renders missedBoxPrompt as drawn, with a truth map in which the
+// segmenter missed the box: its cells take the background left of them.
+func missedBox(t *testing.T) (*image.RGBA, segmap.Map) {
+	t.Helper()
+	red, blue := classOf(t, "red"), classOf(t, "blue")
+	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: missedBoxPrompt, Objects: []synth.Object{
+		{Shape: synth.Ball, Class: red, U: 0.3, V: 0.5, Radius: 0.1}, {Shape: synth.Box, Class: blue, U: 0.7, V: 0.5, Radius: 0.1}}}
+	img := sc.Render()
+	m := truth(img)
+	for i, l := range m.Labels {
+		if int(l) == blue {
+			m.Labels[i] = m.Labels[i-4]
+		}
+	}
+	return img, m
 }
