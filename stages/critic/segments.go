@@ -59,16 +59,20 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 	// A class whose cells reach across the band, even when objects cut them
 	// into pieces, is scenery (sky, ground, a wall): all its pieces are stuff.
 	cols := map[uint16][]bool{}
+	lastL, lastC := uint16(segmap.NoLabel), []bool(nil) // runs of one label are long: look it up once a run
 	for y := r0; y < r1; y++ {
 		for x := 0; x < m.W; x++ {
 			l := m.Labels[y*m.W+x]
 			if l == segmap.NoLabel {
 				continue
 			}
-			if cols[l] == nil {
-				cols[l] = make([]bool, m.W)
+			if l != lastL {
+				if cols[l] == nil {
+					cols[l] = make([]bool, m.W)
+				}
+				lastL, lastC = l, cols[l]
 			}
-			cols[l][x] = true
+			lastC[x] = true
 		}
 	}
 	wide := map[uint16]bool{}
