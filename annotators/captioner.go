@@ -202,18 +202,28 @@ func pastSpecs(dir ModelDir, base string) (names []string, pasts, presents []ten
 	return names, pasts, presents, shapes, types, nil
 }
 
+// mergedPastSpecs is pastSpecs of decoder_model_merged.onnx, whose empty
+// first-step cache needs a fixed head count and size.
+func mergedPastSpecs(dir ModelDir) (names []string, pasts, presents []tensorSpec, shapes [][]int64, types []ort.TensorElementDataType, err error) {
+	names, pasts, presents, shapes, types, err = pastSpecs(dir, "decoder_model_merged")
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	for i, sh := range shapes {
+		if sh[1] <= 0 || sh[3] <= 0 {
+			return nil, nil, nil, nil, nil, fmt.Errorf("%s model %s: decoder_model_merged %s has no fixed head count and size (%v): re-export it", dir.Role, dir.Name, names[i], sh)
+		}
+	}
+	return names, pasts, presents, shapes, types, nil
+}
+
 // loadMerged opens decoder_model_merged.onnx: the first step runs its
 // no-cache branch on empty past tensors, every later step its cache branch on
 // the newest token.
 func (c *Captioner) loadMerged(dir ModelDir, dev Device, encSum string) error {
-	names, pasts, presents, shapes, types, err := pastSpecs(dir, "decoder_model_merged")
+	names, pasts, presents, shapes, types, err := mergedPastSpecs(dir)
 	if err != nil {
 		return err
-	}
-	for i, sh := range shapes {
-		if sh[1] <= 0 || sh[3] <= 0 {
-			return fmt.Errorf("captioner model %s: decoder_model_merged %s has no fixed head count and size (%v): re-export it with optimum", dir.Name, names[i], sh)
-		}
 	}
 	ins := append([]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2},
 		{name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3},

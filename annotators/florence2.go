@@ -6,6 +6,7 @@ import (
 	"image"
 	"io/fs"
 	"math"
+	"slices"
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -90,7 +91,7 @@ func LoadFlorence(dir ModelDir, dev Device, task string) (*Florence, error) {
 	if task == "" {
 		task = "<CAPTION>"
 	}
-	if !contains(CaptionTasks(), task) {
+	if !slices.Contains(CaptionTasks(), task) {
 		return nil, fmt.Errorf("--caption-task %s: want one of %s", task, strings.Join(CaptionTasks(), ", "))
 	}
 	var missing []string
@@ -229,14 +230,9 @@ func (f *Florence) open(dir ModelDir, dev Device) error {
 		return err
 	}
 	f.encEmbedsType = types["inputs_embeds"]
-	names, pasts, presents, shapes, ptypes, err := pastSpecs(dir, "decoder_model_merged")
+	names, pasts, presents, shapes, ptypes, err := mergedPastSpecs(dir)
 	if err != nil {
 		return err
-	}
-	for i, sh := range shapes {
-		if sh[1] <= 0 || sh[3] <= 0 {
-			return fmt.Errorf("Florence-2 model %s: decoder_model_merged %s has no fixed head count and size (%v): re-export it", dir.Name, names[i], sh)
-		}
 	}
 	ins := append([]tensorSpec{int64s("encoder_attention_mask", 2), float("encoder_hidden_states", 3), float("inputs_embeds", 3),
 		{name: "use_cache_branch", dtype: ort.TensorElementDataTypeBool, rank: 1}}, pasts...)
@@ -552,7 +548,7 @@ func (g generation) pick(logits []float32, seq []int64, maxLen int) int64 {
 	if n := g.noRepeat; n > 0 && len(seq)+1 >= n {
 		prefix := seq[len(seq)-n+1:]
 		for i := 0; i+n <= len(seq); i++ {
-			if equalInts(seq[i:i+n-1], prefix) {
+			if slices.Equal(seq[i:i+n-1], prefix) {
 				if t := seq[i+n-1]; t >= 0 && int(t) < len(logits) {
 					logits[t] = neg
 				}
@@ -578,27 +574,6 @@ func (g generation) pick(logits []float32, seq []int64, maxLen int) int64 {
 	return int64(best)
 }
 
-func equalInts(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // CaptionModel is a loaded captioner of either kind: a vision
 // encoder-decoder (*Captioner) or Florence-2 (*Florence).
 type CaptionModel interface {
@@ -618,7 +593,7 @@ func ParseCaptionTask(s string) (string, error) {
 		return "<CAPTION>", nil
 	}
 	t := "<" + strings.ToUpper(strings.Trim(strings.TrimSpace(s), "<>")) + ">"
-	if !contains(CaptionTasks(), t) {
+	if !slices.Contains(CaptionTasks(), t) {
 		return "", fmt.Errorf("--caption-task %q: want caption, detailed_caption or more_detailed_caption", s)
 	}
 	return t, nil

@@ -6,6 +6,7 @@ import (
 	"image"
 	_ "image/png"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators"
@@ -86,7 +87,7 @@ func TestFlorenceMatchesTransformers(t *testing.T) {
 				for len(want) > len(ids) && want[len(want)-1] == 1 {
 					want = want[:len(want)-1]
 				}
-				if err != nil || !equal(ids, want) {
+				if err != nil || !slices.Equal(ids, want) {
 					t.Fatalf("prompt %q: ids %v (%v), transformers %v", p, ids, err, c.PromptIDs)
 				}
 				prompts = append(prompts, p)
@@ -96,7 +97,7 @@ func TestFlorenceMatchesTransformers(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, c := range batch {
-				if !equal(seqs[i], c.IDs) {
+				if !slices.Equal(seqs[i], c.IDs) {
 					t.Errorf("row %d: generated %v, transformers %v", i, seqs[i], c.IDs)
 				}
 			}
@@ -152,18 +153,6 @@ func TestFlorenceMatchesTransformers(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func sameJSON(a, b any) bool {

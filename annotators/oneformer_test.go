@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"image"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestOneFormerMatchesTransformers(t *testing.T) {
 		for len(ids) < len(want) {
 			ids = append(ids, int64(vocab["<|endoftext|>"]))
 		}
-		if !equal(ids, want) {
+		if !slices.Equal(ids, want) {
 			t.Errorf("%s: task tokens %v, OneFormerProcessor %v", task, ids[:12], want[:12])
 		}
 	}

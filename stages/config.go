@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,7 +86,7 @@ type Config struct {
 	Theta        int // reflection threshold, 0..100; default 90
 
 	MinSide       int     // shortest original side in pixels; default 128
-	MaxBlur       float64 // blur of the canvas, 0..1 (see imageproc.Blur); default 0.3
+	MaxBlur       float64 // blur of the canvas, 0..1 (see imageproc.Quality); default 0.3
 	MaxBlockiness float64 // JPEG blocking of the original (see imageproc.Blockiness); default 1.45
 	MinScore      int     // mean critic score floor; default 40
 	MinAlignment  float64 // share of prompt objects found, 0..1; default 0 (off)
@@ -202,7 +203,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("--min-alignment %v: want a share in [0, 1]", c.MinAlignment)
 	case c.BatchWait < 0:
 		return fmt.Errorf("--batch-wait %s must not be negative", c.BatchWait)
-	case c.InFormat != "" && !contains(source.Formats(), c.InFormat):
+	case c.InFormat != "" && !slices.Contains(source.Formats(), c.InFormat):
 		return fmt.Errorf("--in-format %q: want one of %s", c.InFormat, strings.Join(source.Formats(), ", "))
 	case c.PartitionIndex < 0 || c.PartitionIndex >= c.PartitionCount:
 		return fmt.Errorf("--partition-index %d must be in 0..%d for --partition-count %d", c.PartitionIndex, c.PartitionCount-1, c.PartitionCount)
@@ -220,15 +221,6 @@ func (c Config) Validate() error {
 		return errors.New("input and output are required")
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // partitioned reports whether this run is one partition of several.

@@ -30,6 +30,17 @@ type Scene struct {
 	// unverifiedEnts are the nouns of those that no model could.
 	verifiable     []bool
 	unverifiedEnts []string
+	// judged are the prompt's relations whose ends were both found, measured
+	// once for the whole canvas: every band reads them.
+	judged []judgedRelation
+}
+
+// judgedRelation is a relation, the segments of its ends and what the
+// evidence says of it.
+type judgedRelation struct {
+	rel             schema.Relation
+	a, b            *Segment
+	holds, measured bool
 }
 
 // canSee reports whether the segmenter could label a noun: a class names it
@@ -99,6 +110,12 @@ func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.
 	sc.alignment = 1
 	if want > 0 {
 		sc.alignment = float64(have) / float64(want)
+	}
+	for _, r := range sc.rels {
+		if a, b := sc.ends(r); a != nil && b != nil {
+			holds, measured := sc.relation(r.Predicate, a, b)
+			sc.judged = append(sc.judged, judgedRelation{r, a, b, holds, measured})
+		}
 	}
 	for _, i := range readingOrder(sc.ents, sc.rels) {
 		e := sc.ents[i]
@@ -262,20 +279,15 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 	}
 	// Spatial relationships, each measured or left unverified.
 	spatial, checked, held := 100, 0, 0
-	for _, r := range sc.rels {
-		a, bb := sc.ends(r)
-		if a == nil || bb == nil || (!seen[a] && !seen[bb]) {
-			continue
-		}
-		holds, measured := sc.relation(r.Predicate, a, bb)
-		if !measured {
+	for _, r := range sc.judged {
+		if !r.measured || (!seen[r.a] && !seen[r.b]) {
 			continue
 		}
 		checked++
-		if holds {
+		if r.holds {
 			held++
 		} else {
-			fixes = append(fixes, Fix{Kind: FixSwap, Noun: r.Subject, Other: r.Object})
+			fixes = append(fixes, Fix{Kind: FixSwap, Noun: r.rel.Subject, Other: r.rel.Object})
 		}
 	}
 	if checked > 0 {

@@ -17,21 +17,16 @@ var edgeSteps = []float64{10, 3}
 // measure to judge at all: an image with (almost) none is not called blurred.
 const minEdgeShare = 0.002
 
-// Blur is a no-reference perceptual blur measure after Crété-Roffet, Dolmière,
+// blurOf is a no-reference perceptual blur measure after Crété-Roffet, Dolmière,
 // Ladret and Nicolas ("The blur effect: perception and estimation with a new
 // no-reference perceptual blur metric", SPIE 2007), the kind video tools use:
 // the image is blurred again with a 9-tap box filter across each direction,
 // and the measure is how little that changes its neighbour-to-neighbour
 // differences — an already blurred edge loses little to a further blur, a
-// crisp one a lot. Unlike the paper it sums only over edges (steps of at
-// least edgeStep), so smooth areas do not count as blur. 0 is crisp, 1 fully
+// crisp one a lot. Unlike the paper it sums only over edges (see
+// edgeSteps), so smooth areas do not count as blur. 0 is crisp, 1 fully
 // blurred; ok is false when the image has too few edges to judge.
-func Blur(img *image.RGBA) (blur float64, ok bool) {
-	g, w, h := gray(img)
-	return blurOf(g, w, h)
-}
-
-func blurOf(g []float64, w, h int) (float64, bool) {
+func blurOf(g []float64, w, h int) (blur float64, ok bool) {
 	if w < 10 || h < 10 {
 		return 0, false
 	}

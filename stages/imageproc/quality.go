@@ -22,7 +22,7 @@ func gray(img *image.RGBA) ([]float64, int, int) {
 	return out, w, h
 }
 
-// Quality returns the canvas's blur (see Blur; -1 when it has too few edges
+// Quality returns the canvas's blur (see blurOf; -1 when it has too few edges
 // to judge) and difference hash from one luma pass.
 func Quality(img *image.RGBA) (float64, string) {
 	g, w, h := gray(img)

@@ -141,25 +141,9 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		}
 		parts = append(parts, capitalize(joinList(left))+" "+verb+".")
 	}
-	var cont []string
-	contPlural := false
-	for k, g := range b.Objects {
-		if g.Named && g.Continues && !used[k] {
-			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
-			contPlural = contPlural || g.Count > 1
-		}
-	}
-	for k, g := range b.Stuff {
-		if g.Named && g.Continues && !usedStuff[k] && len(cont) < maxScenery {
-			cont = append(cont, "the "+phrase(g.Color, g.Noun, 1))
-		}
-	}
-	if len(cont) > 0 {
-		verb := "continue"
-		if len(cont) == 1 && !contPlural {
-			verb = "continues"
-		}
-		parts = append(parts, capitalize(joinList(cont))+" "+verb+".")
+	cont, plural, _ := continuing(b, used, usedStuff)
+	if c := continuesSentence(cont, plural, ""); c != "" {
+		parts = append(parts, c)
 	}
 	out2 := strings.Join(parts, " ")
 	if n := len(strings.Fields(out2)); n > maxWords || FindAnchor(out2) != "" {

@@ -44,19 +44,11 @@ const (
 // Things the models cannot name are left out; it claims nothing the
 // evidence does not show.
 func Thought(b *critic.Band) string {
-	var objs, cont []string
+	cont, contPlural, contTone := continuing(b, nil, nil)
+	var objs []string
 	var objN int
-	contPlural := false // a continuing group is more than one thing
 	for _, g := range b.Objects {
-		if !g.Named {
-			continue
-		}
-		if g.Continues {
-			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
-			contPlural = contPlural || (g.Count > 1 && !prompt.IsMass(g.Noun))
-			continue
-		}
-		if len(objs) == maxObjects {
+		if !g.Named || g.Continues || len(objs) == maxObjects {
 			continue
 		}
 		objs = append(objs, counted(g.Color, g.Noun, g.Count))
@@ -67,7 +59,7 @@ func Thought(b *critic.Band) string {
 		}
 	}
 	var scenery []string
-	var tone, contTone string // of the most salient scenery, of the most salient continuing scenery
+	var tone string // of the most salient scenery
 	for _, g := range b.Stuff {
 		if !g.Named {
 			continue
@@ -75,14 +67,7 @@ func Thought(b *critic.Band) string {
 		if tone == "" {
 			tone = toneWords(g.Tone)
 		}
-		if g.Continues {
-			cont = append(cont, "the "+phrase(g.Color, g.Noun, 1))
-			if contTone == "" {
-				contTone = toneWords(g.Tone)
-			}
-			continue
-		}
-		if len(scenery) == maxScenery {
+		if g.Continues || len(scenery) == maxScenery {
 			continue
 		}
 		p := phrase(g.Color, g.Noun, 1)
@@ -117,20 +102,52 @@ func Thought(b *critic.Band) string {
 	case len(scenery) > 1:
 		parts = append(parts, capitalize(scenery[0])+" meets "+scenery[1]+".")
 	}
-	if len(cont) > 0 {
-		if len(cont) > maxScenery {
-			cont = cont[:maxScenery]
-		}
-		verb := "continue"
-		if len(cont) == 1 && !contPlural {
-			verb = "continues"
-		}
-		if len(parts) == 0 && len(cont) == 1 && contTone != "" {
-			verb += " across the view, " + contTone // the whole band is what continues
-		}
-		parts = append(parts, capitalize(joinList(cont))+" "+verb+".")
+	tail := ""
+	if len(parts) == 0 && len(cont) == 1 && contTone != "" {
+		tail = " across the view, " + contTone // the whole band is what continues
+	}
+	if c := continuesSentence(cont, contPlural, tail); c != "" {
+		parts = append(parts, c)
 	}
 	return cleanAnchors(strings.Join(parts, " "))
+}
+
+// continuing is what continues into the band across the seam from the band
+// above, as "the …" phrases — things first, at most maxScenery in all —,
+// whether they take a plural verb, and the tone of the most salient
+// continuing scenery; the groups marked in skipObj and skipStuff are left out.
+func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string, plural bool, tone string) {
+	for k, g := range b.Objects {
+		if g.Named && g.Continues && !skipObj[k] {
+			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
+			plural = plural || (g.Count > 1 && !prompt.IsMass(g.Noun))
+		}
+	}
+	for k, g := range b.Stuff {
+		if g.Named && g.Continues && !skipStuff[k] {
+			cont = append(cont, "the "+phrase(g.Color, g.Noun, 1))
+			if tone == "" {
+				tone = toneWords(g.Tone)
+			}
+		}
+	}
+	if len(cont) > maxScenery {
+		cont = cont[:maxScenery]
+	}
+	return cont, plural, tone
+}
+
+// continuesSentence says briefly that cont continue ("The light blue sky
+// continues."), tail added to the verb; "" for nothing.
+func continuesSentence(cont []string, plural bool, tail string) string {
+	if len(cont) == 0 {
+		return ""
+	}
+	verb := "continue"
+	if len(cont) == 1 && !plural {
+		verb = "continues"
+	}
+	return capitalize(joinList(cont)) + " " + verb + tail + "."
 }
 
 // toneWords describe a surface by the spread of its luma (Segment.Tone).
