@@ -218,7 +218,7 @@ func Defects(s Scene, i int) []Defect {
 		sw.Instances[a].U, sw.Instances[b].U = sw.Instances[b].U, sw.Instances[a].U
 		out = append(out, Defect{"swap", sw, bandOf(in.V), critic.CritSpatial})
 	}
-	if strings.Contains(s.Prompt, "in front of") {
+	if strings.Contains(s.Prompt, "in front of") && visibleOverlap(s.Instances[len(s.Instances)-2], s.Instances[len(s.Instances)-1]) {
 		dp := s
 		dp.Instances = append([]Instance(nil), s.Instances...)
 		a, b := len(dp.Instances)-2, len(dp.Instances)-1
@@ -229,6 +229,31 @@ func Defects(s Scene, i int) []Defect {
 	cast.Cast = true
 	out = append(out, Defect{"seam", cast, 2, critic.CritCoherence})
 	return out
+}
+
+// visibleOverlap reports whether two instances overlap enough that their
+// drawing order shows: the shared pixels are at least 5% of the smaller
+// one's. Redrawing instances that barely touch in the other order changes a
+// few pixels or none — no defect an image shows, so none is injected.
+func visibleOverlap(a, b Instance) bool {
+	var na, nb, both int
+	for y := 0; y < Size; y++ {
+		for x := 0; x < Size; x++ {
+			u, v := (float64(x)+0.5)/Size, (float64(y)+0.5)/Size
+			ia := Things[a.Thing].shape(u-a.U, v-a.V, a.R)
+			ib := Things[b.Thing].shape(u-b.U, v-b.V, b.R)
+			if ia {
+				na++
+			}
+			if ib {
+				nb++
+			}
+			if ia && ib {
+				both++
+			}
+		}
+	}
+	return both > 0 && float64(both) >= 0.05*float64(min(na, nb))
 }
 
 // farPaint is the palette colour farthest from paint p.

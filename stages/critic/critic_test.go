@@ -2,6 +2,7 @@ package critic
 
 import (
 	"image"
+	"slices"
 	"strings"
 	"testing"
 
@@ -394,4 +395,44 @@ func missedBox(t *testing.T) (*image.RGBA, segmap.Map) {
 		}
 	}
 	return img, m
+}
+
+// TestMissingIsExpectedWhereRelationsPutIt: an entity the canvas lacks is
+// asked for in the band where the prompt's relations to a found entity put
+// it — below a ball it should be under, level with one it should stand
+// beside — and, with no relation, where the canvas's things are.
+func TestMissingIsExpectedWhereRelationsPutIt(t *testing.T) {
+	bands := imageproc.Bands(384, 16, 3)
+	tests := []struct {
+		name   string
+		prompt string
+		v      float64 // the ball's centre, a fraction of the height; the box is not drawn
+		want   int     // the band whose completeness falls
+	}{
+		{"below the ball", "a red ball above a blue box", 0.15, 1},
+		{"below, object first", "a blue box below a red ball", 0.15, 1},
+		{"above the ball", "a blue box on the top of a red ball", 0.85, 1},
+		{"level with the ball", "a red ball on the left of a blue box", 0.85, 2},
+		{"no relation: where the things are", "a red ball and a blue box", 0.15, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.95, Prompt: tc.prompt, Objects: []synth.Object{
+				{Shape: synth.Ball, Class: classOf(t, "red"), U: 0.4, V: tc.v, Radius: 0.08}}}
+			img := s.Render()
+			sc := NewScene(img, truth(img), labels(), nil, prompt.Parse(tc.prompt), bands, nil)
+			for k := range bands {
+				ev := sc.Band(k)
+				c, fixes := sc.Score(k, ev, planOf(ev))
+				missing := false
+				for _, f := range fixes {
+					missing = missing || f.Kind == FixMissing
+				}
+				falls := c.Completeness < 100 && !slices.Contains(c.Unverified, CritCompleteness)
+				if want := k == tc.want; missing != want || falls != want {
+					t.Errorf("band %d: completeness %d, missing fix %v; want the box asked for in band %d only", k, c.Completeness, missing, tc.want)
+				}
+			}
+		})
+	}
 }

@@ -12,8 +12,11 @@
 //     band takes its worst entity. No colored entity in the band: unverified.
 //   - object completeness: the square of the share of entity instances found
 //     in the band among those expected there (one of four missing scores 56).
-//     Instances the image lacks are expected in the content band (the band
-//     holding most grounded object cells, else the middle one). Nothing
+//     Instances the image lacks are expected beside their found siblings;
+//     else where a prompt relation puts them against a found entity (the
+//     first band past its edge for above/below, its own band for left/right,
+//     adjacency and depth); else in the content band (the band holding most
+//     grounded object cells, else the middle one). Nothing
 //     expected: unverified. An entity no model could see (no segmenter class
 //     names it, no grounder looked) is neither found nor missing.
 //   - detail richness: what the plan says against what the evidence shows —

@@ -25,6 +25,7 @@ type Scene struct {
 	whole       []*Segment
 	contentBand int
 	missing     []schema.Entity // instances the image lacks: Count is how many, in reading order
+	missingIn   []int           // per missing entity, the band where the evidence expects it
 	alignment   float64
 	// verifiable says for each entity whether a model could have found it;
 	// unverifiedEnts are the nouns of those that no model could.
@@ -125,9 +126,80 @@ func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.
 		if n := int(e.Count) - found[i]; n > 0 {
 			e.Count = int32(n)
 			sc.missing = append(sc.missing, e)
+			sc.missingIn = append(sc.missingIn, sc.expectedBand(i))
 		}
 	}
 	return sc
+}
+
+// expectedBand is the band where the missing instances of entity i belong:
+// beside their found siblings when some instances were found; else where a
+// prompt relation places them against a found entity — for above and below
+// the first band past its edge on that side, for left/right, adjacency
+// and depth its own band; else the content
+// band, where the canvas's things are.
+func (sc *Scene) expectedBand(i int) int {
+	if s := sc.firstOf(i); s != nil {
+		return sc.bandOf((s.Y0 + s.Y1) / 2)
+	}
+	noun := sc.ents[i].Noun
+	for _, r := range sc.rels {
+		var other string
+		dir := 0 // -1: the missing one lies above the other, +1 below, 0 level
+		switch {
+		case r.Subject == noun:
+			other = r.Object
+		case r.Object == noun:
+			other = r.Subject
+		default:
+			continue
+		}
+		switch r.Predicate {
+		case "on the top of", "above", "on":
+			dir = -1
+		case "on the bottom of", "below", "under":
+			dir = 1
+		}
+		if r.Object == noun {
+			dir = -dir
+		}
+		for j, e := range sc.ents {
+			if e.Noun != other || j == i {
+				continue
+			}
+			s := sc.firstOf(j)
+			if s == nil {
+				continue
+			}
+			return sc.bandBeyond(s, dir)
+		}
+	}
+	return sc.contentBand
+}
+
+// bandBeyond is the band of segment s's centre (dir 0), or the first band
+// whose middle lies past s's top edge (dir -1) or bottom edge (dir +1); the
+// outermost band when none does.
+func (sc *Scene) bandBeyond(s *Segment, dir int) int {
+	if dir == 0 {
+		return sc.bandOf((s.Y0 + s.Y1) / 2)
+	}
+	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
+	top, bottom := float64(s.Y0)*cellH, float64(s.Y1)*cellH
+	if dir > 0 {
+		for k, b := range sc.bands {
+			if float64(b.Y0+b.Y1)/2 > bottom {
+				return k
+			}
+		}
+		return len(sc.bands) - 1
+	}
+	for k := len(sc.bands) - 1; k >= 0; k-- {
+		if b := sc.bands[k]; float64(b.Y0+b.Y1)/2 < top {
+			return k
+		}
+	}
+	return 0
 }
 
 // kind is a class's thing/stuff kind, unknown when the segmenter gave none.
@@ -247,16 +319,18 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 		}
 	}
 	// Object completeness: instances found in the band among those expected
-	// there (the missing ones are expected in the content band).
+	// there (each missing one where expectedBand puts it).
 	found := len(seen)
 	expected := found
-	if k == sc.contentBand {
-		for _, m := range sc.missing {
+	var lacking []schema.Entity
+	for i, m := range sc.missing {
+		if sc.missingIn[i] == k {
 			expected += int(m.Count)
+			lacking = append(lacking, m)
 		}
-		if len(sc.missing) > 0 {
-			fixes = append(fixes, Fix{Kind: FixMissing, Missing: sc.missing})
-		}
+	}
+	if len(lacking) > 0 {
+		fixes = append(fixes, Fix{Kind: FixMissing, Missing: lacking})
 	}
 	completeness := 100
 	if expected > 0 {
