@@ -39,6 +39,7 @@ func Compose(img *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind
 type PlanStats struct {
 	words                     []int
 	distinct                  map[string]bool
+	truths                    map[string]bool // distinct region truths: the ceiling of distinct plans
 	plans                     int
 	said, right, salient, hit int // plan entities, those the truth shows; salient truth entities, those the plan names
 	colors, colorsRight       int
@@ -56,10 +57,11 @@ var countWords = regexp.MustCompile(`(?i)^(a|an|one|two|three|four|five|six|seve
 // as a plan may name — are what recall counts.
 func (p *PlanStats) Add(planText string, truth []Entity) {
 	if p.distinct == nil {
-		p.distinct = map[string]bool{}
+		p.distinct, p.truths = map[string]bool{}, map[string]bool{}
 	}
 	p.plans++
 	p.distinct[planText] = true
+	p.truths[fmt.Sprintf("%v", truth)] = true
 	p.words = append(p.words, len(strings.Fields(planText)))
 	p.placeholders += len(placeholder.FindAllString(planText, -1))
 	// Counted mass nouns: a count word before a mass noun, adjectives between.
@@ -138,6 +140,7 @@ type Figures struct {
 	Precision, Recall, ColorAccuracy float64
 	MeanWords, P90Words              float64
 	Distinct                         float64
+	DistinctTruths                   float64 // regions whose truth differs from every other's: what distinct plans can reach
 	Placeholders, CountedMass        int
 	Plans                            int
 }
@@ -151,7 +154,7 @@ func (p PlanStats) Figures() Figures {
 		return float64(a) / float64(b)
 	}
 	f := Figures{Precision: ratio(p.right, p.said), Recall: ratio(p.hit, p.salient), ColorAccuracy: ratio(p.colorsRight, p.colors),
-		Distinct: ratio(len(p.distinct), p.plans), Placeholders: p.placeholders, CountedMass: p.countedMass, Plans: p.plans}
+		Distinct: ratio(len(p.distinct), p.plans), DistinctTruths: ratio(len(p.truths), p.plans), Placeholders: p.placeholders, CountedMass: p.countedMass, Plans: p.plans}
 	if len(p.words) > 0 {
 		w := append([]int(nil), p.words...)
 		sort.Ints(w)
@@ -167,12 +170,13 @@ func (p PlanStats) Figures() Figures {
 
 // Line is the figures as one row of the report.
 func (f Figures) Line(name string) string {
-	return fmt.Sprintf("%-34s %5d  %5.3f  %5.3f  %5.3f  %5.1f  %4.0f  %5.1f%%  %4d  %4d", name, f.Plans, f.Precision, f.Recall, f.ColorAccuracy,
-		f.MeanWords, f.P90Words, 100*f.Distinct, f.Placeholders, f.CountedMass)
+	return fmt.Sprintf("%-34s %5d  %5.3f  %5.3f  %5.3f  %5.1f  %4.0f  %5.1f%% of %5.1f%%  %4d  %4d", name, f.Plans, f.Precision, f.Recall, f.ColorAccuracy,
+		f.MeanWords, f.P90Words, 100*f.Distinct, 100*f.DistinctTruths, f.Placeholders, f.CountedMass)
 }
 
-// Header names the columns of Line.
-const Header = "condition                          plans  prec.  recall colour words  p90  distinct  plch  mass"
+// Header names the columns of Line; "distinct" is the share of distinct
+// plans of the share of regions with a distinct truth.
+const Header = "condition                          plans  prec.  recall colour words  p90  distinct (of truths)  plch  mass"
 
 // Defect is one controlled change to a clean scene, the band it lands in and
 // the criterion that must catch it.
