@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench build ort versitygw testdata models plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test bench bench-scale build ort versitygw pyenv node-deps testdata models plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -20,6 +20,14 @@ ort:
 ## versitygw: install the S3 server the tests run against (.deps/bin/versitygw)
 versitygw:
 	@./scripts/fetch-versitygw.sh
+
+## pyenv: the Python environment the interop test reads the shards with (pyarrow, datasets, polars; pinned in scripts/interop-requirements.txt) into .deps/py
+pyenv:
+	@./scripts/fetch-pyenv.sh
+
+## node-deps: parquet-wasm (arrow-rs) and apache-arrow for the interop test, into .deps/node
+node-deps:
+	@./scripts/fetch-node-deps.sh
 
 ## build: compile bin/twigdata
 build:
@@ -35,14 +43,14 @@ run: ort build
 # pass with CGO_ENABLED=0 (only annotators/ and the binaries use cgo).
 PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/half/... ./annotators/onnxproto/... ./internal/synth/...
 
-## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB; S3 tests run a real versitygw)
-test: ort versitygw
+## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run a real versitygw)
+test: ort versitygw pyenv node-deps
 	@echo "test: go vet ./..."
 	@$(GO) vet ./...
 	@echo "test: CGO_ENABLED=0 go test (packages that need neither cgo nor a model)"
 	@CGO_ENABLED=0 $(GO) test -count=1 $(PURE)
 	@echo "test: go test ./... (the first run compiles DuckDB: about a minute)"
-	@$(GO) test -count=1 -timeout 15m ./...
+	@TWIGDATA_REQUIRE_INTEROP=1 $(GO) test -count=1 -timeout 15m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 # FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.

@@ -5,29 +5,83 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
 )
 
-// Encode writes rows as one zstd-compressed Parquet file into memory.
-// Shards are bounded by row count, so holding one in memory is bounded too,
-// and a finished buffer can go to local disk or S3 in one atomic put.
+// Row group limits: a row group of image rows holds at most
+// ImageRowGroupRows rows or ImageRowGroupBytes bytes (about what
+// img2dataset and `datasets` write, so that streaming readers get many
+// units of work per file and the Hub's viewer takes every group); text
+// tables hold TextRowGroupRows.
+const (
+	ImageRowGroupRows  = 100
+	ImageRowGroupBytes = 64 << 20
+	TextRowGroupRows   = 10000
+)
+
+// sized rows report roughly how many bytes they add to a row group.
+type sized interface{ approxBytes() int }
+
+// Encode writes rows as one Parquet file into memory, in the form the
+// Python ecosystem reads without help: DATA_PAGE_V1 pages (older
+// vectorised readers know no other), PLAIN encoding except the columns
+// tagged dict, zstd except the image bytes, no statistics for the image
+// bytes, row groups within the limits above, and the `huggingface` metadata
+// key with the table's features. Shards are bounded by row count, so holding
+// one in memory is bounded too, and a finished buffer can go to local disk
+// or S3 in one atomic put.
 func Encode[T any](rows []T, createdBy string) ([]byte, error) {
 	var buf bytes.Buffer
+	typ := reflect.TypeOf((*T)(nil)).Elem()
+	maxRows := int64(TextRowGroupRows)
+	if hasImage(typ) {
+		maxRows = ImageRowGroupRows
+	}
 	w := parquet.NewGenericWriter[T](&buf,
 		parquet.Compression(&parquet.Zstd),
 		parquet.CreatedBy("twigdata", createdBy, ""),
-		parquet.MaxRowsPerRowGroup(1024),
+		parquet.DataPageVersion(1),
+		parquet.DefaultEncoding(&parquet.Plain),
+		parquet.SkipPageBounds("image", "bytes"),
+		parquet.SkipPageStatistics("image", "bytes"),
+		parquet.KeyValueMetadata("huggingface", HuggingFaceMetadata(typ)),
 	)
-	if _, err := w.Write(rows); err != nil {
-		return nil, fmt.Errorf("parquet write: %w", err)
+	groupRows, groupBytes := int64(0), 0
+	for i := range rows {
+		n := 0
+		if s, ok := any(&rows[i]).(sized); ok {
+			n = s.approxBytes()
+		}
+		if groupRows == maxRows || (groupRows > 0 && groupBytes+n > ImageRowGroupBytes) {
+			if err := w.Flush(); err != nil {
+				return nil, fmt.Errorf("parquet write: %w", err)
+			}
+			groupRows, groupBytes = 0, 0
+		}
+		if _, err := w.Write(rows[i : i+1]); err != nil {
+			return nil, fmt.Errorf("parquet write: %w", err)
+		}
+		groupRows++
+		groupBytes += n
 	}
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("parquet close: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// hasImage reports whether a record type has an image column.
+func hasImage(t reflect.Type) bool {
+	for i := 0; i < t.NumField(); i++ {
+		if t.Field(i).Type == imageType {
+			return true
+		}
+	}
+	return false
 }
 
 // Decode reads every row of a Parquet file written by Encode.

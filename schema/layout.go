@@ -10,13 +10,20 @@ type Table string
 
 // The dataset's tables.
 const (
-	Samples Table = "samples" // one row per accepted input
-	Tasks   Table = "tasks"   // one row per supervised task
-	Rejects Table = "rejects" // one row per input that was not accepted
+	Samples  Table = "samples"  // one row per accepted input
+	Tasks    Table = "tasks"    // one row per supervised task
+	Training Table = "training" // one row per accepted input: its image and its TwiG turns in order
+	Rejects  Table = "rejects"  // one row per input that was not accepted
 )
 
-// Tables lists the tables in the order a reader loads them: tasks refer to samples.
-func Tables() []Table { return []Table{Samples, Tasks, Rejects} }
+// Tables lists the tables in the order a reader loads them: tasks and
+// training rows refer to samples.
+func Tables() []Table { return []Table{Samples, Tasks, Training, Rejects} }
+
+// EmptyShardKey is the 0-row file a published dataset holds for a table no
+// shard wrote to (a build with no rejects), so that every table the card
+// declares can be loaded; it is no shard and carries no commit record.
+func (t Table) EmptyShardKey() string { return string(t) + "/" + ShardPrefix + "empty.parquet" }
 
 // Dir is the table's folder inside a dataset, with a trailing slash.
 func (t Table) Dir() string { return string(t) + "/" }
@@ -78,7 +85,7 @@ const ProbeKey = ".twigdata-write-probe"
 // the only places it ever deletes from (--overwrite clears them, except the
 // lock it holds).
 func Owned() []string {
-	return []string{Samples.Dir(), Tasks.Dir(), Rejects.Dir(), StatsDir, partitionsDir, RunsDir, CardKey, ManifestKey}
+	return []string{Samples.Dir(), Tasks.Dir(), Training.Dir(), Rejects.Dir(), StatsDir, partitionsDir, RunsDir, CardKey, ManifestKey}
 }
 
 // RunOfShard is the run id in a shard file's name (part-<run>-NNNNN.parquet),

@@ -12,17 +12,22 @@ type ShardFile struct {
 
 // ShardStats is stats/<table>-<shard>.json, the commit record of one shard.
 // Its presence is what commits a shard: a samples shard is committed once its
-// samples file, its tasks file and then this file are written, so a crash at
+// samples file, its tasks and training files and then this file are written, so a crash at
 // any point leaves either a committed shard or files that a rerun deletes and
 // redoes.
 type ShardStats struct {
-	Shard        string           `json:"shard"` // <table>-<shard name>
-	Kind         Table            `json:"kind"`  // samples (with its tasks) or rejects
-	Rows         int              `json:"rows"`
-	Files        []ShardFile      `json:"files"`                        // the table's file first
-	ByReason     map[string]int64 `json:"rejected_by_reason,omitempty"` // reject reason code → rows
-	Tasks        map[string]int64 `json:"tasks,omitempty"`              // task rows by TaskCount key
-	ConfigDigest string           `json:"config_digest"`
+	Shard    string           `json:"shard"` // <table>-<shard name>
+	Kind     Table            `json:"kind"`  // samples (with its tasks) or rejects
+	Rows     int              `json:"rows"`
+	Files    []ShardFile      `json:"files"`                        // the table's file first
+	ByReason map[string]int64 `json:"rejected_by_reason,omitempty"` // reject reason code → rows
+	Tasks    map[string]int64 `json:"tasks,omitempty"`              // task rows by TaskCount key
+	// Keys are the input keys of the shard's rows (escaped, as the key
+	// column holds them), and Transient those of its transient rejects:
+	// resume reads these, never the Parquet files.
+	Keys         []string `json:"keys"`
+	Transient    []string `json:"transient_keys,omitempty"`
+	ConfigDigest string   `json:"config_digest"`
 	// Settings are the settings that change records, by flag name; a rerun
 	// with other values is refused, naming them.
 	Settings     map[string]string `json:"settings,omitempty"`
@@ -73,6 +78,15 @@ type Manifest struct {
 	Stages        map[string]StageStats `json:"stages"`
 	WallSeconds   float64               `json:"wall_seconds"`
 	Canvas        ManifestCanvas        `json:"canvas"`
+	License       ManifestLicense       `json:"license"`
+}
+
+// ManifestLicense is the dataset's licence as the card declares it: an id
+// the Hub knows, "unknown", or "other" with a name and a link.
+type ManifestLicense struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	Link string `json:"link,omitempty"`
 }
 
 // ManifestAnnotators identifies the models a dataset was built with.

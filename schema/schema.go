@@ -7,8 +7,10 @@ package schema
 // Version is the record layout version stored in every manifest; bump it when
 // a column is added, changes meaning or type. 2: objects carry their kind;
 // 3: and the model that found them (source) and their mask; critiques list
-// their unverified criteria, samples their unverified entities.
-const Version = 3
+// their unverified criteria, samples their unverified entities; 4: the image
+// and what may be absent are nullable (a reflect row's score, a generate
+// row's target, source_uri under --source-uri none), and the training table.
+const Version = 4
 
 // The models an object can come from (Object.Source).
 const (
@@ -16,11 +18,19 @@ const (
 	SourceGrounder  = "grounder"  // a box of a phrase the grounder found
 )
 
-// Image is the Hugging Face `Image` feature's storage: encoded bytes and a path.
+// Image is the Hugging Face `Image` feature's storage: encoded bytes and a
+// path. The struct and both fields are nullable, as `datasets` declares
+// them: it takes the feature from a file's metadata only where the Arrow
+// field, nullability included, equals its own. The bytes are JPEG already,
+// so they are stored uncompressed and without statistics (min/max of whole
+// images would fill the footer and every page header).
 type Image struct {
-	Bytes []byte `parquet:"bytes"`
-	Path  string `parquet:"path"`
+	Bytes []byte `parquet:"bytes,optional,uncompressed"`
+	Path  string `parquet:"path,optional"`
 }
+
+// approxBytes is what a row with this image adds to a row group, roughly.
+func (im Image) approxBytes() int { return len(im.Bytes) + len(im.Path) }
 
 // Entity is one noun phrase of the prompt.
 type Entity struct {
@@ -46,17 +56,17 @@ type BBox struct {
 
 // Object is one segment found in a region.
 type Object struct {
-	Label         string  `parquet:"label"` // a noun: the shape-refined name of the segment
-	Class         string  `parquet:"class"` // the segmenter's id2label entry
-	Kind          string  `parquet:"kind"`  // thing (counted) or stuff (scenery)
-	Score         float32 `parquet:"score"` // mean segmenter confidence over the segment
+	Label         string  `parquet:"label"`      // a noun: the shape-refined name of the segment
+	Class         string  `parquet:"class,dict"` // the segmenter's id2label entry
+	Kind          string  `parquet:"kind,dict"`  // thing (counted) or stuff (scenery)
+	Score         float32 `parquet:"score"`      // mean segmenter confidence over the segment
 	PixelFraction float32 `parquet:"pixel_fraction"`
 	BBox          BBox    `parquet:"bbox"`
 	Color         string  `parquet:"color"` // named color of the segment's mean pixel
 	// Source is the model that found it: "segmenter" (a segment of its map)
 	// or "grounder" (a box of a grounded prompt phrase, with no class and no
 	// score; its colour is the mean of the box's inner half).
-	Source string `parquet:"source"`
+	Source string `parquet:"source,dict"`
 	// Mask is the cells it covers on the segmenter's grid.
 	Mask Mask `parquet:"mask"`
 }
@@ -138,14 +148,14 @@ type Region struct {
 type Sample struct {
 	ID           string     `parquet:"id"`
 	Key          string     `parquet:"key"`
-	SourceURI    string     `parquet:"source_uri"`
+	SourceURI    string     `parquet:"source_uri,optional"` // see --source-uri; null with none
 	Prompt       string     `parquet:"prompt"`
 	Entities     []Entity   `parquet:"entities,list"`
 	Relations    []Relation `parquet:"relations,list"`
-	Image        Image      `parquet:"image"`
+	Image        Image      `parquet:"image,optional"`
 	OrigWidth    int32      `parquet:"orig_width"`
 	OrigHeight   int32      `parquet:"orig_height"`
-	OrigFormat   string     `parquet:"orig_format"`
+	OrigFormat   string     `parquet:"orig_format,dict"`
 	OrigSHA256   string     `parquet:"orig_sha256"`
 	CanvasWidth  int32      `parquet:"canvas_width"`
 	CanvasHeight int32      `parquet:"canvas_height"`
@@ -163,10 +173,13 @@ type Sample struct {
 	// found (no segmenter class names them and no grounder looked): they
 	// count neither as found nor as missing in Alignment.
 	UnverifiedEntities []string `parquet:"unverified_entities,list"`
-	Segmenter          string   `parquet:"segmenter"`
-	Captioner          string   `parquet:"captioner"`
-	ToolVersion        string   `parquet:"tool_version"`
+	Segmenter          string   `parquet:"segmenter,dict"`
+	Captioner          string   `parquet:"captioner,dict"`
+	ToolVersion        string   `parquet:"tool_version,dict"`
 }
+
+// approxBytes is what the row adds to a row group, roughly: its image.
+func (s *Sample) approxBytes() int { return s.Image.approxBytes() + 4096 }
 
 // Task kinds of the TwiG protocol.
 const (
@@ -177,17 +190,19 @@ const (
 
 // Task is one supervised example: think, reflect or generate for one region.
 // Generate targets are the region's pixel rows of the sample's image; the row
-// carries the conditioning text and the rows to cut, and joins to samples on sample_id.
+// carries the conditioning text and the rows to cut, and joins to samples on
+// sample_id (the training table holds the same turns with the image, one row
+// per sample).
 type Task struct {
-	ID            string `parquet:"id"`
+	ID            string `parquet:"id"` // <sample_id>/<task>/<region>
 	SampleID      string `parquet:"sample_id"`
-	Task          string `parquet:"task"`
+	Task          string `parquet:"task,dict"`
 	Region        int32  `parquet:"region"`
 	Prompt        string `parquet:"prompt"`
-	Context       string `parquet:"context"` // thoughts of earlier regions, joined by newlines
-	Input         string `parquet:"input"`   // the thought under review (reflect), the thoughts so far (generate)
-	Target        string `parquet:"target"`  // thought (think), "score: r\nrevision: …" (reflect), "" (generate)
-	Score         int32  `parquet:"score"`   // r_k for reflect rows, else 0
+	Context       string `parquet:"context"`         // thoughts of earlier regions, joined by newlines
+	Input         string `parquet:"input"`           // the thought under review (reflect), the thoughts so far (generate)
+	Target        string `parquet:"target,optional"` // thought (think), "score: r\nrevision: …" (reflect); null (generate: the pixel rows)
+	Score         *int32 `parquet:"score,optional"`  // r_k for reflect rows; null for the others
 	TokenRowStart int32  `parquet:"token_row_start"`
 	TokenRowEnd   int32  `parquet:"token_row_end"`
 	Y0            int32  `parquet:"y0"`
@@ -197,9 +212,49 @@ type Task struct {
 // Reject is one input that was not accepted, with the stage and the reason.
 type Reject struct {
 	Key       string `parquet:"key"`
-	SourceURI string `parquet:"source_uri"`
-	Stage     string `parquet:"stage"`
-	Reason    string `parquet:"reason"` // a stable code such as decode.truncated
-	Detail    string `parquet:"detail"` // a human sentence with the specifics
+	SourceURI string `parquet:"source_uri,optional"` // see --source-uri; null with none
+	Stage     string `parquet:"stage,dict"`
+	Reason    string `parquet:"reason,dict"` // a stable code such as decode.truncated
+	Detail    string `parquet:"detail"`      // a human sentence with the specifics
 	Transient bool   `parquet:"transient"`
+}
+
+// Example is a row of the training table: one sample as a supervised
+// fine-tuning loader takes it — the canvas and its K × (think, generate,
+// reflect) turns in TwiG order — with no join. The tasks table holds the
+// same turns as one row each (task rows of a sample are these turns, the
+// conditioning text spelt out); the task policy and the reflect balance thin
+// the tasks table only: here every turn of every region is kept, with its
+// score, for a loader to choose.
+type Example struct {
+	ID           string `parquet:"id"` // the sample's id
+	Prompt       string `parquet:"prompt"`
+	Image        Image  `parquet:"image,optional"`
+	CanvasWidth  int32  `parquet:"canvas_width"`
+	CanvasHeight int32  `parquet:"canvas_height"`
+	PatchSize    int32  `parquet:"patch_size"`
+	GridRows     int32  `parquet:"grid_rows"`
+	GridCols     int32  `parquet:"grid_cols"`
+	Turns        []Turn `parquet:"turns,list"`
+}
+
+// approxBytes is what the row adds to a row group, roughly: its image.
+func (e *Example) approxBytes() int { return e.Image.approxBytes() + 2048 }
+
+// Turn is one step of the TwiG loop for one region.
+type Turn struct {
+	Kind   string `parquet:"kind,dict"` // think, generate or reflect
+	Region int32  `parquet:"region"`
+	// Text is the thought τ_k (think) or "score: r\nrevision: τ̂_k"
+	// (reflect); null for generate, whose target is the pixel rows.
+	Text string `parquet:"text,optional"`
+	// Score is r_k (reflect); null for the others.
+	Score *int32 `parquet:"score,optional"`
+	// TokenRowStart and TokenRowEnd are the token rows [start, end) a
+	// generate turn draws; null for the others.
+	TokenRowStart *int32 `parquet:"token_row_start,optional"`
+	TokenRowEnd   *int32 `parquet:"token_row_end,optional"`
+	// Y0 and Y1 are the canvas pixel rows [y0, y1) of the region.
+	Y0 int32 `parquet:"y0"`
+	Y1 int32 `parquet:"y1"`
 }

@@ -112,6 +112,15 @@ type Config struct {
 	Merge        bool
 	TaskPolicy   string  // which regions feed which tasks: write.PolicyAll (default) or write.PolicyFaithful
 	ReflectShare float64 // target share of flawed examples among reflect rows; default 0 keeps all
+	// SourceURIMode is what the source_uri columns hold: SourceURIRelative
+	// (default: the input's path below the input root, so a published
+	// dataset names no folder of the build machine), SourceURIAbsolute
+	// (the full path or s3:// URI) or SourceURINone (null).
+	SourceURIMode string
+	// License is the dataset card's licence: an SPDX-style id the Hub
+	// knows, "unknown" (default) or "other", which needs LicenseName and
+	// LicenseLink.
+	License, LicenseName, LicenseLink string
 
 	ToolVersion string         // default "dev"
 	Settings    map[string]any // the settings as the user gave them, echoed into manifest.json
@@ -123,6 +132,32 @@ type Config struct {
 	// OnIgnored, when set, is told about listed objects that are neither
 	// images nor prompts.
 	OnIgnored func(key string)
+}
+
+// What the source_uri columns hold (Config.SourceURIMode).
+const (
+	SourceURIRelative = "relative"
+	SourceURIAbsolute = "absolute"
+	SourceURINone     = "none"
+)
+
+// SourceURIModes lists the values of --source-uri.
+func SourceURIModes() []string { return []string{SourceURIRelative, SourceURIAbsolute, SourceURINone} }
+
+// sourceURI maps a source_uri as the source wrote it (absolute, escaped)
+// to what the mode keeps.
+func (c Config) sourceURI() func(string) string {
+	switch c.SourceURIMode {
+	case SourceURINone:
+		return func(string) string { return "" }
+	case SourceURIRelative:
+		root := schema.EscapeKey(c.In.URI(""))
+		if !strings.HasSuffix(root, "/") {
+			root += "/"
+		}
+		return func(u string) string { return strings.TrimPrefix(u, root) }
+	}
+	return func(u string) string { return u }
 }
 
 // MaxCanvasSide bounds the canvas: each canvas is held decoded in memory by
@@ -162,6 +197,8 @@ func DefaultConfig() Config {
 		PartitionIndex:   0,
 		PartitionCount:   1,
 		TaskPolicy:       write.PolicyAll,
+		SourceURIMode:    SourceURIRelative,
+		License:          "unknown",
 		ToolVersion:      "dev",
 	}
 }
@@ -213,6 +250,12 @@ func (c Config) Validate() error {
 		return errors.New("--merge needs --partition-count N (the number of partitions to merge)")
 	case c.TaskPolicy != write.PolicyAll && c.TaskPolicy != write.PolicyFaithful:
 		return fmt.Errorf("--task-policy %q: want %s or %s", c.TaskPolicy, write.PolicyAll, write.PolicyFaithful)
+	case !slices.Contains(SourceURIModes(), c.SourceURIMode):
+		return fmt.Errorf("--source-uri %q: want one of %s", c.SourceURIMode, strings.Join(SourceURIModes(), ", "))
+	case strings.TrimSpace(c.License) == "":
+		return errors.New(`--license is empty: give the licence id of the images and prompts ("mit", "cc-by-4.0", …), "unknown", or "other" with --license-name and --license-link`)
+	case c.License == "other" && (c.LicenseName == "" || c.LicenseLink == ""):
+		return errors.New(`--license other needs --license-name (a short id, such as "my-terms") and --license-link (the licence text's URL or path): the Hub shows them on the card`)
 	case c.ReflectShare < 0 || c.ReflectShare >= 1:
 		return fmt.Errorf("--reflect-share %v: want a share in [0, 1), 0 keeping every reflect row", c.ReflectShare)
 	case c.Segmenter == nil || c.Captioner == nil:

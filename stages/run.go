@@ -119,7 +119,7 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 		return Summary{}, err
 	}
 	w := write.NewWriter(c.Out, write.Config{ShardRows: c.ShardRows, ToolVersion: c.ToolVersion, Run: run, ConfigDigest: digest,
-		Settings: settings, Policy: c.TaskPolicy, ReflectShare: c.ReflectShare, Theta: c.Theta, Progress: c.Progress})
+		Settings: settings, Policy: c.TaskPolicy, ReflectShare: c.ReflectShare, Theta: c.Theta, Progress: c.Progress, SourceURI: c.sourceURI()})
 	var listed, resumed int64
 	var stopped bool
 	all := Inputs(c)
@@ -343,6 +343,7 @@ func publish(ctx context.Context, c Config, shards []schema.ShardStats, sum Summ
 		Stages:      stages,
 		WallSeconds: sum.Stats.Wall.Seconds(),
 		Canvas:      schema.ManifestCanvas{Width: c.CanvasWidth, Height: c.CanvasHeight, Patch: c.Patch, K: c.K, Theta: c.Theta},
+		License:     schema.ManifestLicense{ID: c.License, Name: c.LicenseName, Link: c.LicenseLink},
 	})
 	sum.Accepted, sum.Rejected, sum.Inputs = m.Counts.Accepted, m.Counts.Rejected, m.Counts.Inputs
 	sum.ByReason, sum.Tasks, sum.Shards = m.Counts.RejectedByReason, m.Tasks.Rows, m.Shards
@@ -372,6 +373,7 @@ func (c Config) settings() map[string]string {
 		"min-alignment": v(c.MinAlignment), "jpeg-quality": v(c.JPEGQuality), "segmenter": c.Segmenter.ID(), "captioner": c.Captioner.ID(),
 		"label-kinds":  strings.Join(kindNames(c.Segmenter.Kinds()), ","),
 		"tool-version": c.ToolVersion, "schema-version": v(schema.Version), "task-policy": c.TaskPolicy, "reflect-share": v(c.ReflectShare),
+		"source-uri": c.SourceURIMode,
 	}
 }
 

@@ -325,8 +325,40 @@ func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
 			}
 		}
 		n := queryInt(t, db, fmt.Sprintf("SELECT len(shards) FROM read_json_auto('%s/manifest.json')", out))
-		if n != 3 {
-			t.Errorf("manifest lists %d shards, want 3 (samples, tasks, rejects)", n)
+		if n != 4 {
+			t.Errorf("manifest lists %d shards, want 4 (samples, tasks, training, rejects)", n)
+		}
+		for _, want := range []string{"config_name: training", "config_name: rejects", "license: \"unknown\"", "```python", "```sql"} {
+			if !strings.Contains(string(card), want) {
+				t.Errorf("dataset card lacks %q", want)
+			}
+		}
+	})
+
+	t.Run("training table: one row per sample, its turns in TwiG order", func(t *testing.T) {
+		training := fmt.Sprintf("read_parquet('%s/training/*.parquet')", out)
+		if n := queryInt(t, db, "SELECT count(*) FROM "+training); n != accepted {
+			t.Errorf("%d training rows, want one per sample (%d)", n, accepted)
+		}
+		bad := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %s e JOIN %s s USING (id)
+			WHERE e.image.bytes <> s.image.bytes OR len(e.turns) <> 3 * len(s.regions)
+			   OR [u.kind FOR u IN e.turns] <> flatten([['think', 'generate', 'reflect'] FOR r IN s.regions])
+			   OR [u.text FOR u IN e.turns IF u.kind = 'think'] <> [r.plan FOR r IN s.regions]
+			   OR [u.score FOR u IN e.turns IF u.kind = 'reflect'] <> [r.critic.score FOR r IN s.regions]
+			   OR [u.token_row_start FOR u IN e.turns IF u.kind = 'generate'] <> [r.token_row_start FOR r IN s.regions]
+			   OR list_bool_or([(u.text IS NULL) <> (u.kind = 'generate') OR (u.score IS NULL) <> (u.kind <> 'reflect')
+			                    OR (u.token_row_end IS NULL) <> (u.kind <> 'generate') FOR u IN e.turns])`, training, samples))
+		if bad != 0 {
+			t.Errorf("%d training rows differ from their sample (image, turn order, texts, scores, token rows, nulls)", bad)
+		}
+	})
+
+	t.Run("nulls where a value does not apply, source_uri relative to the input", func(t *testing.T) {
+		if bad := queryInt(t, db, "SELECT count(*) FROM "+tasks+" WHERE (score IS NULL) <> (task <> 'reflect') OR (target IS NULL) <> (task = 'generate')"); bad != 0 {
+			t.Errorf("%d task rows have a score or target where none applies, or lack one", bad)
+		}
+		if bad := queryInt(t, db, fmt.Sprintf("SELECT count(*) FROM (SELECT source_uri FROM %s UNION ALL SELECT source_uri FROM %s) WHERE source_uri IS NULL OR source_uri LIKE '/%%' OR source_uri LIKE '%%/work/%%'", samples, rejects)); bad != 0 {
+			t.Errorf("%d rows publish an absolute source_uri or none", bad)
 		}
 	})
 

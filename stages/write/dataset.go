@@ -102,6 +102,11 @@ func Publish(ctx context.Context, out storage.Bucket, shards []schema.ShardStats
 	m.Counts = schema.ManifestCounts{Inputs: t.Accepted + t.Rejected, Accepted: t.Accepted, Rejected: t.Rejected, RejectedByReason: t.ByReason}
 	m.Tasks.Rows = t.Tasks
 	m.Shards = t.Files
+	empties, err := emptyTables(ctx, out, t.Files, m.ToolVersion)
+	if err != nil {
+		return m, err
+	}
+	m.Shards = append(m.Shards, empties...)
 	m.Created = time.Now().UTC().Format(time.RFC3339)
 	if err := out.Put(ctx, schema.CardKey, []byte(card(m))); err != nil {
 		return m, fmt.Errorf("write dataset card: %w", err)
@@ -114,4 +119,50 @@ func Publish(ctx context.Context, out storage.Bucket, shards []schema.ShardStats
 		return m, fmt.Errorf("write manifest: %w", err)
 	}
 	return m, nil
+}
+
+// emptyTables writes a 0-row file for every table no committed file holds
+// (a build with no rejects, or with no accepted sample), so that every
+// config the card declares loads — load_dataset(path, "rejects") and
+// DuckDB's read_parquet('rejects/*.parquet') fail on a folder with no file —
+// and removes one an earlier publish left for a table that has files now.
+func emptyTables(ctx context.Context, out storage.Bucket, files []schema.ShardFile, toolVersion string) ([]schema.ShardFile, error) {
+	has := map[schema.Table]bool{}
+	for _, f := range files {
+		has[f.Kind] = true
+	}
+	var written []schema.ShardFile
+	for _, t := range schema.Tables() {
+		key := t.EmptyShardKey()
+		if has[t] {
+			if err := out.Delete(ctx, key); err != nil && !storage.IsNotExist(err) {
+				return nil, fmt.Errorf("remove %s: %w", out.URI(key), err)
+			}
+			continue
+		}
+		data, err := encodeEmpty(t, toolVersion)
+		if err != nil {
+			return nil, err
+		}
+		if err := out.Put(ctx, key, data); err != nil {
+			return nil, fmt.Errorf("write %s: %w", out.URI(key), err)
+		}
+		written = append(written, shardFile(key, t, 0, data))
+	}
+	return written, nil
+}
+
+// encodeEmpty is a 0-row Parquet file of a table's record type.
+func encodeEmpty(t schema.Table, toolVersion string) ([]byte, error) {
+	switch t {
+	case schema.Samples:
+		return schema.Encode[schema.Sample](nil, toolVersion)
+	case schema.Tasks:
+		return schema.Encode[schema.Task](nil, toolVersion)
+	case schema.Training:
+		return schema.Encode[schema.Example](nil, toolVersion)
+	case schema.Rejects:
+		return schema.Encode[schema.Reject](nil, toolVersion)
+	}
+	return nil, fmt.Errorf("no record type for table %s", t)
 }

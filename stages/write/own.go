@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/storage"
 )
@@ -98,6 +100,8 @@ func classify(ctx context.Context, out storage.Bucket) (ours, foreign []string, 
 			}
 		case k == schema.CardKey:
 			ok = isCard(ctx, out)
+		case isEmptyShardKey(k):
+			ok = isEmptyShard(ctx, out, k)
 		case schema.RunOfShard(k) != "" && isTableKey(k):
 			shards = append(shards, k)
 			continue
@@ -118,6 +122,26 @@ func classify(ctx context.Context, out storage.Bucket) (ours, foreign []string, 
 		}
 	}
 	return ours, foreign, nil
+}
+
+// isEmptyShardKey reports whether k is where a table's 0-row file goes.
+func isEmptyShardKey(k string) bool {
+	for _, t := range schema.Tables() {
+		if k == t.EmptyShardKey() {
+			return true
+		}
+	}
+	return false
+}
+
+// isEmptyShard reports whether k holds a 0-row Parquet file twigdata wrote.
+func isEmptyShard(ctx context.Context, out storage.Reader, k string) bool {
+	data, err := storage.ReadAll(ctx, out, k, 1<<20)
+	if err != nil {
+		return false
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	return err == nil && f.NumRows() == 0 && strings.HasPrefix(f.Metadata().CreatedBy, "twigdata")
 }
 
 func isTableKey(k string) bool {

@@ -22,11 +22,9 @@ type Prior struct {
 	Complete bool  // a manifest.json was there
 }
 
-// keyRow reads just the key (and transient flag) columns of a shard.
-type keyRow struct {
-	Key       string `parquet:"key"`
-	Transient bool   `parquet:"transient"`
-}
+// maxStats bounds a commit record: its keys make most of it (a shard of
+// 10,000 rows with 4 KiB keys stays under it).
+const maxStats = 64 << 20
 
 // LoadPrior reads the committed shards of earlier runs, deletes files that
 // were never committed and, with retryRejects, takes transient rejects out of
@@ -54,7 +52,7 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 		return nil, err
 	}
 	for _, k := range statKeys {
-		data, err := storage.ReadAll(ctx, out, k, 1<<20)
+		data, err := storage.ReadAll(ctx, out, k, maxStats)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", out.URI(k), err)
 		}
@@ -77,7 +75,7 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 	// A killed Put leaves a temporary file behind on local disk (S3 keeps
 	// nothing of an upload that did not complete).
 	if c, ok := out.(storage.TempCleaner); ok && clean {
-		for _, dir := range []string{schema.Samples.Dir(), schema.Tasks.Dir(), schema.Rejects.Dir(), schema.StatsDir, schema.RunsDir} {
+		for _, dir := range []string{schema.Samples.Dir(), schema.Tasks.Dir(), schema.Training.Dir(), schema.Rejects.Dir(), schema.StatsDir, schema.RunsDir} {
 			name := prefix
 			if dir == schema.RunsDir { // run records are named for the run alone: "<partition tag>-<run>.json"
 				name = strings.TrimPrefix(prefix, schema.ShardPrefix)
@@ -109,31 +107,38 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 			p.Orphans++
 		}
 	}
+	// The committed keys come from the commit records; a shard's Parquet
+	// file is read only to take transient rejects out of it.
 	for i := range p.Shards {
 		st := &p.Shards[i]
-		main := st.Files[0].Path
-		data, err := storage.ReadAll(ctx, out, main, 1<<34)
-		if err != nil {
-			return nil, fmt.Errorf("read committed shard %s: %w", out.URI(main), err)
+		if len(st.Keys) != st.Rows {
+			return nil, fmt.Errorf("%s lists %d input keys for %d rows: it was written by an older twigdata or damaged; delete it and the shard files named after it to redo that shard's inputs, or pass --overwrite to start over",
+				out.URI(schema.StatsKey(st.Shard)), len(st.Keys), st.Rows)
 		}
-		rows, err := schema.Decode[keyRow](bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			return nil, fmt.Errorf("committed shard %s is unreadable: %w (delete it and its stats file to redo its inputs)", out.URI(main), err)
-		}
-		var retry int
-		for _, r := range rows {
-			if st.Kind == schema.Rejects && retryRejects && r.Transient {
-				retry++
-				continue
+		retry := st.Kind == schema.Rejects && retryRejects && len(st.Transient) > 0
+		transient := map[string]bool{}
+		if retry {
+			for _, k := range st.Transient {
+				transient[k] = true
 			}
-			p.Done[r.Key] = true
 		}
-		if retry > 0 {
+		for _, k := range st.Keys {
+			if !transient[k] {
+				p.Done[k] = true
+			}
+		}
+		if retry {
+			main := st.Files[0].Path
+			data, err := storage.ReadAll(ctx, out, main, 1<<34)
+			if err != nil {
+				return nil, fmt.Errorf("read committed shard %s: %w", out.URI(main), err)
+			}
 			if err := dropTransient(ctx, out, st, data); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("committed shard %s: %w (delete it and its stats file to redo its inputs)", out.URI(main), err)
 			}
-			p.Retried += int64(retry)
+			p.Retried += int64(len(transient))
 		}
+		st.Keys, st.Transient = nil, nil // in Done now; the shards list is kept for the counts
 	}
 	sort.Slice(p.Shards, func(i, j int) bool { return p.Shards[i].Shard < p.Shards[j].Shard })
 	return p, nil
@@ -148,11 +153,12 @@ func dropTransient(ctx context.Context, out storage.Bucket, st *schema.ShardStat
 		return err
 	}
 	var keep []schema.Reject
-	st.ByReason = map[string]int64{}
+	st.ByReason, st.Keys, st.Transient = map[string]int64{}, nil, nil
 	for _, r := range rows {
 		if !r.Transient {
 			keep = append(keep, r)
 			st.ByReason[r.Reason]++
+			st.Keys = append(st.Keys, r.Key)
 		}
 	}
 	enc, err := schema.Encode(keep, "retry-rejects")

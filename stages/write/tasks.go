@@ -35,7 +35,7 @@ func taskRowsOf(s *schema.Sample, policy string, theta int) []schema.Task {
 	var thoughts []string
 	for _, r := range s.Regions {
 		ctxText := strings.Join(thoughts, "\n")
-		row := func(task, input, target string, score int32) schema.Task {
+		row := func(task, input, target string, score *int32) schema.Task {
 			return schema.Task{
 				ID: fmt.Sprintf("%s/%s/%d", s.ID, task, r.Index), SampleID: s.ID, Task: task, Region: r.Index,
 				Prompt: s.Prompt, Context: ctxText, Input: input, Target: target, Score: score,
@@ -45,15 +45,36 @@ func taskRowsOf(s *schema.Sample, policy string, theta int) []schema.Task {
 		faithful := int(r.Critic.Score) >= theta
 		use := policy != PolicyFaithful || faithful
 		if use {
-			out = append(out, row(schema.TaskThink, s.Prompt, r.Plan, 0))
+			out = append(out, row(schema.TaskThink, s.Prompt, r.Plan, nil))
 		}
-		out = append(out, row(schema.TaskReflect, r.Plan, fmt.Sprintf("score: %d\nrevision: %s", r.Critic.Score, r.RevisedPlan), r.Critic.Score))
+		score := r.Critic.Score
+		out = append(out, row(schema.TaskReflect, r.Plan, reflectText(r), &score))
 		thoughts = append(thoughts, r.Plan)
 		if use {
-			out = append(out, row(schema.TaskGenerate, strings.Join(thoughts, "\n"), "", 0))
+			out = append(out, row(schema.TaskGenerate, strings.Join(thoughts, "\n"), "", nil))
 		}
 	}
 	return out
+}
+
+// reflectText is a reflect turn's target: the score and the revised thought.
+func reflectText(r schema.Region) string {
+	return fmt.Sprintf("score: %d\nrevision: %s", r.Critic.Score, r.RevisedPlan)
+}
+
+// exampleOf is a sample's row of the training table: its canvas and every
+// region's think, generate and reflect turns, in TwiG order.
+func exampleOf(s *schema.Sample) schema.Example {
+	e := schema.Example{ID: s.ID, Prompt: s.Prompt, Image: s.Image, CanvasWidth: s.CanvasWidth, CanvasHeight: s.CanvasHeight,
+		PatchSize: s.PatchSize, GridRows: s.GridRows, GridCols: s.GridCols, Turns: make([]schema.Turn, 0, 3*len(s.Regions))}
+	for _, r := range s.Regions {
+		score, start, end := r.Critic.Score, r.TokenRowStart, r.TokenRowEnd
+		e.Turns = append(e.Turns,
+			schema.Turn{Kind: schema.TaskThink, Region: r.Index, Text: r.Plan, Y0: r.Y0, Y1: r.Y1},
+			schema.Turn{Kind: schema.TaskGenerate, Region: r.Index, TokenRowStart: &start, TokenRowEnd: &end, Y0: r.Y0, Y1: r.Y1},
+			schema.Turn{Kind: schema.TaskReflect, Region: r.Index, Text: reflectText(r), Score: &score, Y0: r.Y0, Y1: r.Y1})
+	}
+	return e
 }
 
 // balanceReflect thins the reflect rows toward a share of flawed ones
@@ -67,7 +88,7 @@ func balanceReflect(rows []schema.Task, share float64, theta int) []schema.Task 
 		if r.Task != schema.TaskReflect {
 			continue
 		}
-		if int(r.Score) < theta {
+		if int(*r.Score) < theta {
 			flawed = append(flawed, i)
 		} else {
 			faithful = append(faithful, i)
@@ -110,7 +131,7 @@ func taskCounts(rows []schema.Task, theta int) map[string]int64 {
 	for _, r := range rows {
 		k := r.Task
 		if r.Task == schema.TaskReflect {
-			if int(r.Score) < theta {
+			if int(*r.Score) < theta {
 				k = schema.CountReflectFlawed
 			} else {
 				k = schema.CountReflectFaithful

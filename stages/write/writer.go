@@ -29,6 +29,9 @@ type Config struct {
 	Theta        int
 	// Progress, when set, is told the run's counts after every record.
 	Progress func(accepted, rejected int64)
+	// SourceURI, when set, maps each row's source_uri to what is stored
+	// (relative to the input root, or none).
+	SourceURI func(string) string
 }
 
 // Writer is the pipeline's sink: it buffers rows and commits a shard of
@@ -70,6 +73,13 @@ func (w *Writer) Shards() []schema.ShardStats { return w.shards }
 
 // Add takes one input's outcome: its sample, or its reject when rej is set.
 func (w *Writer) Add(ctx context.Context, s *schema.Sample, rej *schema.Reject) error {
+	if f := w.cfg.SourceURI; f != nil {
+		if rej != nil {
+			rej.SourceURI = f(rej.SourceURI)
+		} else {
+			s.SourceURI = f(s.SourceURI)
+		}
+	}
 	if rej != nil {
 		w.rejected++
 		w.byReason[rej.Reason]++
@@ -121,7 +131,16 @@ func (w *Writer) flushSamples(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st := schema.ShardStats{Shard: schema.ShardID(schema.Samples, name), Kind: schema.Samples, Rows: len(w.samples), Files: []schema.ShardFile{s, t}, Tasks: taskCounts(tasks, w.cfg.Theta)}
+	examples := make([]schema.Example, len(w.samples))
+	for i := range w.samples {
+		examples[i] = exampleOf(&w.samples[i])
+	}
+	e, err := put(ctx, w, schema.Training, name, examples)
+	if err != nil {
+		return err
+	}
+	st := schema.ShardStats{Shard: schema.ShardID(schema.Samples, name), Kind: schema.Samples, Rows: len(w.samples), Files: []schema.ShardFile{s, t, e},
+		Tasks: taskCounts(tasks, w.cfg.Theta), Keys: keysOf(w.samples, func(s *schema.Sample) string { return s.Key })}
 	w.samples, w.tasks = w.samples[:0], w.tasks[:0]
 	return w.commit(ctx, st, t0)
 }
@@ -134,12 +153,25 @@ func (w *Writer) flushRejects(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st := schema.ShardStats{Shard: schema.ShardID(schema.Rejects, name), Kind: schema.Rejects, Rows: len(w.rejects), Files: []schema.ShardFile{r}, ByReason: map[string]int64{}}
+	st := schema.ShardStats{Shard: schema.ShardID(schema.Rejects, name), Kind: schema.Rejects, Rows: len(w.rejects), Files: []schema.ShardFile{r}, ByReason: map[string]int64{},
+		Keys: keysOf(w.rejects, func(r *schema.Reject) string { return r.Key })}
 	for _, rj := range w.rejects {
 		st.ByReason[rj.Reason]++
+		if rj.Transient {
+			st.Transient = append(st.Transient, rj.Key)
+		}
 	}
 	w.rejects = w.rejects[:0]
 	return w.commit(ctx, st, t0)
+}
+
+// keysOf lists the input keys of a shard's rows, in row order.
+func keysOf[T any](rows []T, key func(*T) string) []string {
+	out := make([]string, len(rows))
+	for i := range rows {
+		out[i] = key(&rows[i])
+	}
+	return out
 }
 
 // put writes one table's rows as the named shard.

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repoRoot is the checkout this test runs in.
+const repoRoot = "../.."
+
+// interopTool is an interpreter of .deps/ that `make test` installs; without
+// it the test is skipped, unless TWIGDATA_REQUIRE_INTEROP is set (make test
+// sets it), when its absence fails the test.
+func interopTool(t *testing.T, rel, install string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join(repoRoot, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("TWIGDATA_REQUIRE_INTEROP") != "" {
+			t.Fatalf("%s is missing: run %s (make test does)", rel, install)
+		}
+		t.Skipf("%s is missing: run %s (make test does) to read the shards with it", rel, install)
+	}
+	return p
+}
+
+// TestShardsReadInPythonAndArrowRs reads fresh builds as their users do:
+// pyarrow (schema, nullability, metadata, encodings, row groups), Hugging
+// Face `datasets` (load_dataset through the card's configs and through plain
+// Parquet files, Dataset.from_parquet: images as PIL images of the canvas
+// size, lists of structs as lists of dicts, the manifest's row counts),
+// polars (scan and explode), the card's own Python examples, and arrow-rs
+// (parquet-wasm). One build is the bundled sample; the other has no reject,
+// so that its rejects config is a 0-row file.
+func TestShardsReadInPythonAndArrowRs(t *testing.T) {
+	python := interopTool(t, ".deps/py/bin/python", "scripts/fetch-pyenv.sh")
+	nodeModules := interopTool(t, ".deps/node/node_modules", "scripts/fetch-node-deps.sh")
+	sample := buildSample(t)
+	// A build with no reject: six pairs the bundled sample accepts.
+	in := t.TempDir()
+	for _, stem := range []string{"scene-000", "scene-001", "scene-002", "scene-003", "scene-004", "scene-005"} {
+		for _, ext := range []string{".txt", ".jpg", ".png", ".webp"} {
+			data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "sample", stem+ext))
+			if err == nil {
+				if err := os.WriteFile(filepath.Join(in, stem+ext), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	clean := buildSample(t, "--in", in)
+	if _, err := os.Stat(filepath.Join(clean, "rejects", "part-empty.parquet")); err != nil {
+		t.Fatalf("a build with no reject has no 0-row rejects file: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		cmd  *exec.Cmd
+	}{
+		{"python", exec.Command(python, filepath.Join(repoRoot, "scripts", "interop_check.py"), sample, clean)},
+		{"arrow-rs", exec.Command("node", filepath.Join(repoRoot, "scripts", "interop_check.mjs"), sample, clean)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.cmd.Env = append(os.Environ(), "NODE_PATH="+nodeModules, "HF_HOME="+t.TempDir())
+			out, err := c.cmd.CombinedOutput()
+			t.Logf("%s", strings.TrimSpace(string(out)))
+			if err != nil {
+				t.Fatalf("%s found problems (%v)", c.name, err)
+			}
+		})
+	}
+}
