@@ -71,6 +71,12 @@ bench: ort
 	@echo "bench: $(BENCH_N) generated pairs in .deps/bench (made once, then reused)"
 	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench
 
+## bench-scale: peak memory of bin/twigdata at default settings on manifests of $(SCALE) inputs (the $(BENCH_N) generated pairs under new keys) and on one of $(SCALE_ROWS) rows, most of them rejected (about 15 minutes on 2 cores)
+SCALE ?= 5000,50000
+SCALE_ROWS ?= 1000000
+bench-scale: ort build
+	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench -scale $(SCALE) -scale-rows $(SCALE_ROWS) -bin bin/twigdata
+
 ## plan-report: plans and critiques judged against ground truth — the held-apart world (development and test splits; on the truth, with noise, and on the bundled segmenter's output) and the bundled world — and the critic's catch of injected defects
 plan-report: ort
 	@$(GO) test ./internal/heldout -count=1 -v -run 'TestPlanReport' | grep -v '^=== \|^--- \|^PASS\|^ok'

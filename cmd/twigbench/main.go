@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +34,30 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
 	resumeAt := flag.Float64("resume-at", 0.5, "also measure resuming a run interrupted at this fraction of its inputs (0: skip)")
 	shardRows := flag.Int("shard-rows", 100, "rows per shard (small shards bound the work an interruption loses)")
+	scale := flag.String("scale", "", "instead: build manifests of these sizes (comma-separated, e.g. 5000,50000) with -bin at default settings and report peak memory (make bench-scale)")
+	scaleRows := flag.Int("scale-rows", 0, "with -scale: also build a manifest of this many rows, every hundredth a real pair and the rest missing images")
+	bin := flag.String("bin", "bin/twigdata", "with -scale: the twigdata binary to measure")
 	flag.Parse()
+	if *scale != "" {
+		var sizes []int
+		for _, f := range strings.Split(*scale, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				fmt.Fprintf(os.Stderr, "twigbench: -scale %q: want sizes such as 5000,50000\n", *scale)
+				os.Exit(2)
+			}
+			sizes = append(sizes, n)
+		}
+		dir := *dir
+		if dir == "" {
+			dir = ".deps/bench"
+		}
+		if err := benchScale(*bin, dir, *n, sizes, *scaleRows); err != nil {
+			fmt.Fprintln(os.Stderr, "twigbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -167,9 +192,32 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	if err := perModel(ctx, o, scheduled, dev); err != nil {
 		return err
 	}
+	if err := measureResumeReads(ctx, o, outB); err != nil {
+		return err
+	}
 	if resumeAt > 0 {
 		return measureResume(ctx, o, sum, resumeAt)
 	}
+	return nil
+}
+
+// measureResumeReads reruns the complete build (every input already
+// committed) over a counting view of its output and reports what the
+// resume reads from it against the dataset's size.
+func measureResumeReads(ctx context.Context, o stages.Config, out storage.Bucket) error {
+	c := storage.NewCounting(out)
+	o.Out, o.Overwrite = c, false
+	sum, err := stages.Run(ctx, o)
+	if err != nil {
+		return fmt.Errorf("resume of the complete build: %w", err)
+	}
+	var size int64
+	for _, f := range sum.Shards {
+		size += int64(f.Bytes)
+	}
+	fmt.Printf("\nresume reads: %d requests (%d lists, %d gets), %d bytes of a %d-byte dataset (%.3f%%; %d shards, %d inputs already committed)\n",
+		c.Lists.Load()+c.Gets.Load(), c.Lists.Load(), c.Gets.Load(), c.BytesRead.Load(), size,
+		100*float64(c.BytesRead.Load())/float64(size), len(sum.Shards), sum.Resumed)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -72,5 +73,77 @@ func TestShardsReadInPythonAndArrowRs(t *testing.T) {
 				t.Fatalf("%s found problems (%v)", c.name, err)
 			}
 		})
+	}
+}
+
+// codeBlocks are the fenced blocks of one language in a Markdown file.
+func codeBlocks(t *testing.T, file, lang string) []string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range regexp.MustCompile("(?s)```"+lang+"\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// TestExamplesRunAsWritten runs the README's and the dataset card's DuckDB
+// and Python examples against a fresh build: the README's with out/sample
+// pointing at the build, the card's from the dataset's folder (the Python
+// ones run in TestShardsReadInPythonAndArrowRs's checker).
+func TestExamplesRunAsWritten(t *testing.T) {
+	out := buildSample(t)
+	db := duck(t)
+	sqls := codeBlocks(t, filepath.Join(repoRoot, "README.md"), "sql")
+	for i, block := range sqls {
+		for _, q := range strings.Split(block, ";") {
+			if strings.TrimSpace(regexp.MustCompile(`(?m)^\s*--.*$`).ReplaceAllString(q, "")) == "" {
+				continue
+			}
+			q = strings.ReplaceAll(q, "out/sample", out)
+			rows, err := db.Query(q)
+			if err != nil {
+				t.Errorf("README sql block %d: %v\n%s", i+1, err, q)
+				continue
+			}
+			n := 0
+			for rows.Next() {
+				n++
+			}
+			rows.Close()
+			if n == 0 {
+				t.Errorf("README sql block %d returns no row:\n%s", i+1, q)
+			}
+		}
+	}
+	for i, q := range codeBlocks(t, filepath.Join(out, "README.md"), "sql") {
+		q = strings.NewReplacer("'samples/", "'"+out+"/samples/", "'tasks/", "'"+out+"/tasks/", "'rejects/", "'"+out+"/rejects/", "'training/", "'"+out+"/training/").Replace(q)
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Errorf("card sql block %d: %v\n%s", i+1, err, q)
+			continue
+		}
+		if !rows.Next() {
+			t.Errorf("card sql block %d returns no row", i+1)
+		}
+		rows.Close()
+	}
+	if len(sqls) < 1 {
+		t.Error("the README has no DuckDB example")
+	}
+	python := interopTool(t, ".deps/py/bin/python", "scripts/fetch-pyenv.sh")
+	for i, code := range codeBlocks(t, filepath.Join(repoRoot, "README.md"), "python") {
+		script := filepath.Join(t.TempDir(), "example.py")
+		if err := os.WriteFile(script, []byte(strings.ReplaceAll(code, "out/sample", out)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(python, script)
+		cmd.Env = append(os.Environ(), "HF_HOME="+t.TempDir(), "HF_HUB_OFFLINE=1")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("README python block %d: %v\n%s", i+1, err, b)
+		}
 	}
 }

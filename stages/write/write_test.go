@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -94,5 +95,61 @@ func TestBalanceReflectReachesTheShare(t *testing.T) {
 	c := taskCounts(balanceReflect(rows, 0.5, 90), 90)
 	if c[schema.CountReflectFlawed] != 10 || c[schema.CountReflectFaithful] != 10 || c[schema.CountThink] != 30 {
 		t.Errorf("balanced counts %v, want 10 flawed, 10 faithful, 30 think", c)
+	}
+}
+
+// TestResumeReadsCommitRecordsNotShards: the committed keys come from the
+// commit records; no Parquet file is opened, except a rejects shard whose
+// transient rows --retry-rejects takes out.
+func TestResumeReadsCommitRecordsNotShards(t *testing.T) {
+	ctx := context.Background()
+	local, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(local, Config{ShardRows: 2, ToolVersion: "test", Run: "r1", ConfigDigest: "d1", Policy: PolicyAll, Theta: 90})
+	for i := 0; i < 5; i++ {
+		if err := w.Add(ctx, sample(fmt.Sprint("k", i), 95, 50, 90), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, rj := range []*schema.Reject{schema.NewReject("cut", "uri", schema.ReasonTruncated, "cut"), schema.NewReject("slow", "uri", schema.ReasonImageVanished, "gone")} {
+		if err := w.Add(ctx, nil, rj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name      string
+		retry     bool
+		wantReads []string // Parquet files opened
+		notDone   []string
+	}{
+		{"resume", false, nil, nil},
+		{"resume with --retry-rejects", true, []string{schema.Rejects.ShardKey(schema.ShardName("r1", 0))}, []string{"slow"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := storage.NewCounting(local)
+			prior, err := LoadPrior(ctx, out, "d1", nil, tc.retry, schema.ShardPrefix, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var parquetReads []string
+			for _, k := range out.Read() {
+				if strings.HasSuffix(k, ".parquet") {
+					parquetReads = append(parquetReads, k)
+				}
+			}
+			if !slices.Equal(parquetReads, tc.wantReads) {
+				t.Errorf("resume opened %v, want %v", parquetReads, tc.wantReads)
+			}
+			for _, k := range []string{"k0", "k1", "k2", "k3", "k4", "cut", "slow"} {
+				if want := !slices.Contains(tc.notDone, k); prior.Done[k] != want {
+					t.Errorf("%s done %v, want %v", k, prior.Done[k], want)
+				}
+			}
+		})
 	}
 }

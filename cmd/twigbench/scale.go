@@ -1,0 +1,142 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/twigdata/twigdata/internal/synth"
+)
+
+// scaleRun is one build of the scale benchmark and what it cost.
+type scaleRun struct {
+	name               string
+	rows               int
+	accepted, rejected int64
+	wall               time.Duration
+	peakRSS            int64 // bytes
+}
+
+// benchScale builds manifests of growing size with the twigdata binary at
+// default settings and reports each build's peak resident memory: memory
+// must not grow with the number of inputs. The manifests reuse the pool of
+// generated pairs under new keys (hard links of its images), so the work per
+// input is the same at every size; the last manifest is mostly rows whose
+// image does not exist (rejected at the source), with every hundredth row a
+// real pair.
+func benchScale(bin, dir string, pool int, sizes []int, bigRows int) error {
+	pairs := filepath.Join(dir, fmt.Sprintf("in-%d", pool))
+	if err := generate(pairs, pool); err != nil {
+		return err
+	}
+	root := filepath.Join(dir, "scale")
+	imgs := filepath.Join(root, "img")
+	if err := os.MkdirAll(imgs, 0o755); err != nil {
+		return err
+	}
+	type entry struct{ image, prompt string }
+	var entries []entry
+	for i := 0; i < pool; i++ {
+		sc := synth.NewScene(i)
+		prompt, err := os.ReadFile(filepath.Join(pairs, sc.Stem+".txt"))
+		if err != nil {
+			return err
+		}
+		matches, _ := filepath.Glob(filepath.Join(pairs, sc.Stem+".*"))
+		for _, m := range matches {
+			if strings.HasSuffix(m, ".txt") {
+				continue
+			}
+			dst := filepath.Join(imgs, filepath.Base(m))
+			if _, err := os.Stat(dst); err != nil {
+				if err := os.Link(m, dst); err != nil {
+					return err
+				}
+			}
+			entries = append(entries, entry{"img/" + filepath.Base(m), strings.TrimSpace(string(prompt))})
+		}
+	}
+	manifest := func(name string, rows int, real func(i int) bool) (string, error) {
+		p := filepath.Join(root, name+".jsonl")
+		if st, err := os.Stat(p); err == nil && st.Size() > 0 {
+			return p, nil // deterministic: made by an earlier run
+		}
+		f, err := os.Create(p + ".tmp")
+		if err != nil {
+			return "", err
+		}
+		enc := json.NewEncoder(f)
+		for i := 0; i < rows; i++ {
+			e := entries[i%len(entries)]
+			img := e.image
+			if !real(i) {
+				img = fmt.Sprintf("missing/%07d.jpg", i)
+			}
+			if err := enc.Encode(map[string]string{"key": fmt.Sprintf("row-%07d", i), "image": img, "prompt": e.prompt}); err != nil {
+				f.Close()
+				return "", err
+			}
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+		return p, os.Rename(p+".tmp", p)
+	}
+	var runs []scaleRun
+	build := func(name, in string, rows int) error {
+		out := filepath.Join(root, "out-"+name)
+		cmd := exec.Command(bin, "build", "--in", in, "--key-column", "key", "--out", out, "--overwrite", "--progress", "none")
+		cmd.Stderr = os.Stderr
+		t0 := time.Now()
+		stdout, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
+		}
+		r := scaleRun{name: name, rows: rows, wall: time.Since(t0)}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			r.peakRSS = ru.Maxrss << 10 // kilobytes on Linux
+		}
+		var m struct {
+			Counts struct{ Accepted, Rejected int64 } `json:"counts"`
+		}
+		if b, err := os.ReadFile(filepath.Join(out, "manifest.json")); err == nil {
+			json.Unmarshal(b, &m)
+		}
+		r.accepted, r.rejected = m.Counts.Accepted, m.Counts.Rejected
+		runs = append(runs, r)
+		fmt.Printf("  %-14s %9d rows %8d accepted %8d rejected %10s  peak RSS %6.1f MiB\n", name, rows, r.accepted, r.rejected,
+			r.wall.Round(time.Second), float64(r.peakRSS)/(1<<20))
+		_ = stdout
+		return os.RemoveAll(out)
+	}
+	fmt.Printf("scale: twigdata build at default settings, peak resident memory by input count (%s)\n", bin)
+	for _, n := range sizes {
+		p, err := manifest(fmt.Sprintf("accepted-%d", n), n, func(int) bool { return true })
+		if err != nil {
+			return err
+		}
+		if err := build(fmt.Sprintf("%d", n), p, n); err != nil {
+			return err
+		}
+	}
+	if len(runs) >= 2 {
+		a, b := runs[0], runs[len(runs)-1]
+		fmt.Printf("scale: peak RSS at %d inputs is %.3f× that at %d (%+.1f%%)\n", b.rows, float64(b.peakRSS)/float64(a.peakRSS), a.rows,
+			100*(float64(b.peakRSS)/float64(a.peakRSS)-1))
+	}
+	if bigRows > 0 {
+		p, err := manifest(fmt.Sprintf("mostly-rejected-%d", bigRows), bigRows, func(i int) bool { return i%100 == 0 })
+		if err != nil {
+			return err
+		}
+		if err := build(fmt.Sprintf("%d-rows", bigRows), p, bigRows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
