@@ -164,6 +164,20 @@ func kind(m fs.FileMode) string {
 	return "special file"
 }
 
+// openLimit refuses a file over limit from its size, before reading it,
+// and streams it otherwise.
+func (l *Local) openLimit(ctx context.Context, key string, limit int64) (io.ReadCloser, error) {
+	f, size, err := l.open(key)
+	if err != nil {
+		return nil, err
+	}
+	if size > limit {
+		f.Close()
+		return nil, fmt.Errorf("%s has %d bytes, above the %d-byte limit: %w", Quote(l.URI(key)), size, limit, ErrTooLarge)
+	}
+	return &limitReadCloser{rc: f, left: limit, uri: l.URI(key), limit: limit}, nil
+}
+
 // readLimit refuses a file over limit from its size, before reading it.
 func (l *Local) readLimit(ctx context.Context, key string, limit int64) ([]byte, error) {
 	f, size, err := l.open(key)

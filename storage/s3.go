@@ -156,56 +156,137 @@ func (s *S3) List(ctx context.Context, prefix string, fn func(Object) error) err
 	return nil
 }
 
-// Get reads an object whole. The SDK retries failed requests; a body cut off
-// or stalled after the response started is retried here, with the same
-// capped, jittered backoff, because the SDK has already returned by then.
+// Get opens an object for streaming: the body is read once, as the caller
+// reads it, never held whole. The SDK retries failed requests; a body cut
+// off or stalled after the response started is taken up again from the
+// byte it stopped at (a Range request, pinned to the object's ETag so a
+// replaced object fails instead of mixing two versions), with capped
+// exponential backoff, up to the attempt limit without progress.
 func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	data, err := s.readLimit(ctx, key, -1)
+	return s.openLimit(ctx, key, -1)
+}
+
+// openLimit opens an object for streaming, refusing it from the response's
+// length, before any byte of the body is read, when it is over limit (-1:
+// none).
+func (s *S3) openLimit(ctx context.Context, key string, limit int64) (io.ReadCloser, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})
+	if err != nil {
+		return nil, s.explain("get", key, err)
+	}
+	size := aws.ToInt64(out.ContentLength)
+	if limit >= 0 && out.ContentLength != nil && size > limit {
+		out.Body.Close()
+		return nil, fmt.Errorf("%s has %d bytes, above the %d-byte limit: %w", Quote(s.URI(key)), size, limit, ErrTooLarge)
+	}
+	b := &s3Body{s: s, ctx: ctx, key: key, etag: aws.ToString(out.ETag), size: -1, body: out.Body}
+	if out.ContentLength != nil {
+		b.size = size
+	}
+	return b, nil
+}
+
+// s3Body streams an object's body, resuming from its offset after a fault.
+type s3Body struct {
+	s        *S3
+	ctx      context.Context
+	key      string
+	etag     string
+	size     int64 // -1: unknown
+	off      int64
+	body     io.ReadCloser
+	failures int   // consecutive faults without a byte of progress
+	last     error // the last fault
+}
+
+func (b *s3Body) Read(p []byte) (int, error) {
+	for {
+		if b.body == nil {
+			if err := b.reopen(); err != nil {
+				return 0, err
+			}
+		}
+		n, err := b.body.Read(p)
+		b.off += int64(n)
+		if n > 0 {
+			b.failures = 0
+		}
+		switch {
+		case err == nil:
+			return n, nil
+		case errors.Is(err, io.EOF) && (b.size < 0 || b.off == b.size):
+			return n, io.EOF
+		case errors.Is(err, io.EOF):
+			err = fmt.Errorf("body ended at byte %d of %d: %w", b.off, b.size, io.ErrUnexpectedEOF)
+		}
+		b.body.Close()
+		b.body, b.last = nil, err
+		b.failures++
+		if n > 0 {
+			return n, nil // the fault is taken up on the next Read
+		}
+	}
+}
+
+// reopen takes the body up again at the current offset, after a backoff.
+func (b *s3Body) reopen() error {
+	for {
+		if err := b.ctx.Err(); err != nil {
+			return err
+		}
+		if b.failures >= b.s.attempts {
+			return fmt.Errorf("s3 get %s: body failed %d times at byte %d, last: %w", b.s.URI(b.key), b.failures, b.off, b.last)
+		}
+		if err := sleep(b.ctx, backoff(b.failures)); err != nil {
+			return err
+		}
+		in := &s3.GetObjectInput{Bucket: aws.String(b.s.bucket), Key: aws.String(b.s.prefix + b.key), Range: aws.String(fmt.Sprintf("bytes=%d-", b.off))}
+		if b.etag != "" {
+			in.IfMatch = aws.String(b.etag)
+		}
+		out, err := b.s.client.GetObject(b.ctx, in)
+		if err != nil {
+			var re interface{ HTTPStatusCode() int }
+			if errors.As(err, &re) && re.HTTPStatusCode() == 412 {
+				return fmt.Errorf("s3 get %s: the object changed while it was read (its ETag no longer matches)", b.s.URI(b.key))
+			}
+			b.failures++
+			b.last = b.s.explain("get", b.key, err)
+			continue
+		}
+		b.body = out.Body
+		return nil
+	}
+}
+
+func (b *s3Body) Close() error {
+	if b.body != nil {
+		return b.body.Close()
+	}
+	return nil
+}
+
+// readLimit reads an object whole (an image, a manifest, a record: bounded
+// by limit), refusing it from the response's length before any byte of the
+// body is read when it is over limit (-1: none).
+func (s *S3) readLimit(ctx context.Context, key string, limit int64) ([]byte, error) {
+	rc, err := s.openLimit(ctx, key, limit)
 	if err != nil {
 		return nil, err
 	}
-	return io.NopCloser(bytes.NewReader(data)), nil
-}
-
-// readLimit reads an object whole, refusing it from the response's length,
-// before any byte of the body is read, when it is over limit (-1: none).
-func (s *S3) readLimit(ctx context.Context, key string, limit int64) ([]byte, error) {
-	var last error
-	for attempt := 0; attempt < s.attempts; attempt++ {
-		if attempt > 0 {
-			if err := sleep(ctx, backoff(attempt)); err != nil {
-				return nil, err
-			}
-		}
-		out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})
-		if err != nil {
-			return nil, s.explain("get", key, err)
-		}
-		if n := aws.ToInt64(out.ContentLength); limit >= 0 && n > limit {
-			out.Body.Close()
-			return nil, fmt.Errorf("%s has %d bytes, above the %d-byte limit: %w", Quote(s.URI(key)), n, limit, ErrTooLarge)
-		}
-		body := io.Reader(out.Body)
-		if limit >= 0 {
-			body = io.LimitReader(out.Body, limit+1)
-		}
-		data, err := io.ReadAll(body)
-		out.Body.Close()
-		if err == nil && limit >= 0 && int64(len(data)) > limit {
-			return nil, fmt.Errorf("%s is larger than %d bytes: %w", Quote(s.URI(key)), limit, ErrTooLarge)
-		}
-		if err == nil && out.ContentLength != nil && int64(len(data)) != *out.ContentLength {
-			err = fmt.Errorf("body has %d of %d bytes", len(data), *out.ContentLength)
-		}
-		if err == nil {
-			return data, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		last = err
+	defer rc.Close()
+	body := io.Reader(rc)
+	if limit >= 0 {
+		body = io.LimitReader(rc, limit+1)
 	}
-	return nil, fmt.Errorf("s3 get %s: body failed %d times, last: %w", s.URI(key), s.attempts, last)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	if limit >= 0 && int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes: %w", Quote(s.URI(key)), limit, ErrTooLarge)
+	}
+	return data, nil
 }
 
 // backoff is capped exponential backoff with full jitter.

@@ -133,6 +133,52 @@ type limitedReader interface {
 	readLimit(ctx context.Context, key string, limit int64) ([]byte, error)
 }
 
+// streamOpener is a Reader that can refuse an object over a size limit
+// before streaming any of it.
+type streamOpener interface {
+	openLimit(ctx context.Context, key string, limit int64) (io.ReadCloser, error)
+}
+
+// Stream opens an object for streaming, refusing it when it is larger than
+// limit bytes — where the backend can tell, before reading any byte of it
+// (S3 from the response's length, a folder from the file's size); else the
+// reader fails with ErrTooLarge past the limit. Nothing is held whole: an
+// S3 body is read once and taken up again at its offset after a fault.
+func Stream(ctx context.Context, b Reader, key string, limit int64) (io.ReadCloser, error) {
+	if o, ok := b.(streamOpener); ok {
+		return o.openLimit(ctx, key, limit)
+	}
+	rc, err := b.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &limitReadCloser{rc: rc, left: limit, uri: b.URI(key), limit: limit}, nil
+}
+
+// limitReadCloser fails with ErrTooLarge once more than limit bytes came.
+type limitReadCloser struct {
+	rc          io.ReadCloser
+	left, limit int64
+	uri         string
+}
+
+func (l *limitReadCloser) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, fmt.Errorf("%s is larger than %d bytes: %w", Quote(l.uri), l.limit, ErrTooLarge)
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.rc.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, fmt.Errorf("%s is larger than %d bytes: %w", Quote(l.uri), l.limit, ErrTooLarge)
+	}
+	return n, err
+}
+
+func (l *limitReadCloser) Close() error { return l.rc.Close() }
+
 // ReadAll reads a whole object, refusing objects larger than limit bytes —
 // where the backend can tell, before reading any byte of them.
 func ReadAll(ctx context.Context, b Reader, key string, limit int64) ([]byte, error) {

@@ -2,7 +2,7 @@ package source
 
 import (
 	"archive/tar"
-	"bytes"
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -55,8 +55,12 @@ type member struct {
 	bad  string // why the member cannot be used (a special file, a dangling link)
 }
 
+// linkBudget bounds the member contents kept for hard links to refer back
+// to: a shard is streamed, and only its most recent members stay in memory.
+const linkBudget = 64 << 20
+
 func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Input) error) error {
-	data, err := storage.ReadAll(ctx, s.bucket, shard, s.maxShardBytes)
+	body, err := storage.Stream(ctx, s.bucket, shard, s.maxShardBytes)
 	if err != nil {
 		it := &Input{Key: shard, SourceURI: s.bucket.URI(shard)}
 		switch {
@@ -75,11 +79,26 @@ func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Input) e
 	// "tar cf x.tar *.jpg *.txt" has all images first: a key's members are
 	// gathered until it has an image and a prompt, wherever they are, and
 	// keys still incomplete at the end of the shard are rejected then.
-	tr := tar.NewReader(bytes.NewReader(data))
+	defer body.Close()
+	tr := tar.NewReader(bufio.NewReaderSize(body, 1<<20))
 	groups := map[string][]member{}
 	var order []string          // keys in the order first seen
 	emitted := map[string]int{} // key → pairs emitted under it
+	// byName holds the recent members' contents, for hard links; the oldest
+	// go once they pass linkBudget.
 	byName := map[string][]byte{}
+	var held []string
+	var heldBytes int
+	hold := func(name string, data []byte) {
+		byName[name] = data
+		held = append(held, name)
+		heldBytes += len(data)
+		for heldBytes > linkBudget && len(held) > 1 {
+			heldBytes -= len(byName[held[0]])
+			delete(byName, held[0])
+			held = held[1:]
+		}
+	}
 	finish := func() error {
 		for _, k := range order {
 			if g, ok := groups[k]; ok {
@@ -96,13 +115,7 @@ func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Input) e
 			return finish()
 		}
 		if err != nil {
-			// Members read so far are kept; what the damage hides is one reject.
-			if err := finish(); err != nil {
-				return err
-			}
-			it := &Input{Key: shard + "#rest", SourceURI: s.bucket.URI(shard)}
-			it.reject(schema.ReasonTarCorrupt, "shard %s is corrupt or truncated after its last readable member: %v", storage.Quote(shard), err)
-			return emit(it)
+			return s.damaged(ctx, shard, "after its last readable member", err, finish, emit)
 		}
 		name := path.Clean(hdr.Name)
 		base := path.Base(name)
@@ -123,7 +136,7 @@ func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Input) e
 			// A hard link repeats an earlier member's content.
 			target, ok := byName[path.Clean(hdr.Linkname)]
 			if !ok {
-				m.bad = fmt.Sprintf("member %s is a hard link to %s, which is no earlier image or prompt member", storage.Quote(name), storage.Quote(hdr.Linkname))
+				m.bad = fmt.Sprintf("member %s is a hard link to %s, which is no image or prompt member among the last %d MiB of the shard", storage.Quote(name), storage.Quote(hdr.Linkname), linkBudget>>20)
 			}
 			m.data = target
 		case hdr.Typeflag != tar.TypeReg && pairExt:
@@ -134,14 +147,9 @@ func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Input) e
 			m.big = true
 		case pairExt:
 			if m.data, err = io.ReadAll(tr); err != nil {
-				if err := finish(); err != nil {
-					return err
-				}
-				it := &Input{Key: shard + "#rest", SourceURI: s.bucket.URI(shard)}
-				it.reject(schema.ReasonTarCorrupt, "shard %s is truncated inside member %s: %v", storage.Quote(shard), storage.Quote(name), err)
-				return emit(it)
+				return s.damaged(ctx, shard, "inside member "+storage.Quote(name), err, finish, emit)
 			}
-			byName[name] = m.data
+			hold(name, m.data)
 		}
 		if n, done := emitted[key]; done {
 			if pairExt {
@@ -168,6 +176,37 @@ func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Input) e
 			emitted[key] = 1
 		}
 	}
+}
+
+// damaged ends a shard whose stream failed at where: the members read so
+// far are kept and what the damage hides is one reject — unless the storage
+// failed (retries exhausted, the run stopping), which fails the run as any
+// storage fault does, or the shard turned out larger than its limit.
+func (s *tarSource) damaged(ctx context.Context, shard, where string, err error, finish func() error, emit func(*Input) error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var reason schema.Reason
+	switch {
+	case errors.Is(err, storage.ErrTooLarge):
+		reason = schema.ReasonTarTooLarge
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, tar.ErrHeader) || errors.Is(err, tar.ErrFieldTooLong) || errors.Is(err, tar.ErrInsecurePath):
+		reason = schema.ReasonTarCorrupt
+	case strings.HasPrefix(err.Error(), "archive/tar:"):
+		reason = schema.ReasonTarCorrupt
+	default:
+		return fmt.Errorf("read shard %s: %w", s.bucket.URI(shard), err)
+	}
+	if ferr := finish(); ferr != nil {
+		return ferr
+	}
+	it := &Input{Key: shard + "#rest", SourceURI: s.bucket.URI(shard)}
+	if reason == schema.ReasonTarTooLarge {
+		it.reject(reason, "shard %s is larger than %d bytes: the members after %s were not read", storage.Quote(shard), s.maxShardBytes, where)
+	} else {
+		it.reject(reason, "shard %s is corrupt or truncated %s: %v", storage.Quote(shard), where, err)
+	}
+	return emit(it)
 }
 
 // complete reports whether a key's members hold an image and a prompt.
