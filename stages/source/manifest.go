@@ -71,17 +71,27 @@ func newRow(line int) manifestRow {
 }
 
 func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error {
-	data, err := storage.ReadAll(ctx, m.bucket, m.key, m.maxBytes)
-	if err != nil {
-		return fmt.Errorf("read manifest %s: %w", m.bucket.URI(m.key), err)
-	}
 	var rows func(func(manifestRow) error) error
 	switch ext := strings.ToLower(path.Ext(m.key)); ext {
-	case ".jsonl", ".ndjson", ".json":
-		rows = func(fn func(manifestRow) error) error { return jsonlRows(data, fn) }
-	case ".csv":
-		rows = func(fn func(manifestRow) error) error { return csvRows(data, fn) }
+	case ".jsonl", ".ndjson", ".json", ".csv":
+		// Text manifests are streamed: a row at a time, whatever their size.
+		body, err := storage.Stream(ctx, m.bucket, m.key, m.maxBytes)
+		if err != nil {
+			return fmt.Errorf("read manifest %s: %w", m.bucket.URI(m.key), err)
+		}
+		defer body.Close()
+		if ext == ".csv" {
+			rows = func(fn func(manifestRow) error) error { return csvRows(body, fn) }
+		} else {
+			rows = func(fn func(manifestRow) error) error { return jsonlRows(body, fn) }
+		}
 	case ".parquet":
+		// Parquet needs its footer first: the file is read whole, within
+		// --max-manifest-bytes.
+		data, err := storage.ReadAll(ctx, m.bucket, m.key, m.maxBytes)
+		if err != nil {
+			return fmt.Errorf("read manifest %s: %w", m.bucket.URI(m.key), err)
+		}
 		rows = func(fn func(manifestRow) error) error { return parquetRows(data, fn) }
 	default:
 		return fmt.Errorf("manifest %s: unknown format %q (use .jsonl, .csv or .parquet)", m.bucket.URI(m.key), ext)
@@ -160,9 +170,13 @@ func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error
 	})
 }
 
-func jsonlRows(data []byte, fn func(manifestRow) error) error {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), len(data)+1)
+// maxManifestLine bounds one line of a JSONL manifest: a row holds a
+// prompt (at most --max-prompt-kb) and references, far below it.
+const maxManifestLine = 16 << 20
+
+func jsonlRows(r io.Reader, fn func(manifestRow) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxManifestLine)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -183,14 +197,20 @@ func jsonlRows(data []byte, fn func(manifestRow) error) error {
 			return err
 		}
 	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return fmt.Errorf("manifest line %d is longer than %d MiB: is the file JSONL (one JSON object per line)?", line+1, maxManifestLine>>20)
+	}
 	return sc.Err()
 }
 
-func csvRows(data []byte, fn func(manifestRow) error) error {
+func csvRows(r io.Reader, fn func(manifestRow) error) error {
 	// Spreadsheet programs save UTF-8 CSV with a byte-order mark; it is not
 	// part of the first column's name.
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	cr := csv.NewReader(bytes.NewReader(data))
+	br := bufio.NewReaderSize(r, 64<<10)
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
