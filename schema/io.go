@@ -26,22 +26,28 @@ const (
 // sized rows report roughly how many bytes they add to a row group.
 type sized interface{ approxBytes() int }
 
-// Encode writes rows as one Parquet file into memory, in the form the
-// Python ecosystem reads without help: DATA_PAGE_V1 pages (older
-// vectorised readers know no other), PLAIN encoding except the columns
-// tagged dict, zstd except the image bytes, no statistics for the image
-// bytes, row groups within the limits above, and the `huggingface` metadata
-// key with the table's features. Shards are bounded by row count, so holding
-// one in memory is bounded too, and a finished buffer can go to local disk
-// or S3 in one atomic put.
-func Encode[T any](rows []T, createdBy string) ([]byte, error) {
-	var buf bytes.Buffer
+// FileWriter writes one Parquet file of records row by row, in the form the
+// Python ecosystem reads without help: DATA_PAGE_V1 pages (older vectorised
+// readers know no other), PLAIN encoding except the columns tagged dict,
+// zstd except the image bytes, no statistics for the image bytes, row groups
+// within the limits above, and the `huggingface` metadata key with the
+// table's features. A row group is written out as soon as it is full, so
+// what it holds in memory is one row group, whatever the file's size.
+type FileWriter[T any] struct {
+	w                  *parquet.GenericWriter[T]
+	maxRows, groupRows int64
+	groupBytes         int
+	rows               int
+}
+
+// NewFileWriter starts a file of T records on out.
+func NewFileWriter[T any](out io.Writer, createdBy string) *FileWriter[T] {
 	typ := reflect.TypeOf((*T)(nil)).Elem()
 	maxRows := int64(TextRowGroupRows)
 	if hasImage(typ) {
 		maxRows = ImageRowGroupRows
 	}
-	w := parquet.NewGenericWriter[T](&buf,
+	return &FileWriter[T]{maxRows: maxRows, w: parquet.NewGenericWriter[T](out,
 		parquet.Compression(&parquet.Zstd),
 		parquet.CreatedBy("twigdata", createdBy, ""),
 		parquet.DataPageVersion(1),
@@ -49,27 +55,52 @@ func Encode[T any](rows []T, createdBy string) ([]byte, error) {
 		parquet.SkipPageBounds("image", "bytes"),
 		parquet.SkipPageStatistics("image", "bytes"),
 		parquet.KeyValueMetadata("huggingface", HuggingFaceMetadata(typ)),
-	)
-	groupRows, groupBytes := int64(0), 0
+	)}
+}
+
+// Write adds rows, cutting a row group before one would pass its limits.
+func (f *FileWriter[T]) Write(rows ...T) error {
 	for i := range rows {
 		n := 0
 		if s, ok := any(&rows[i]).(sized); ok {
 			n = s.approxBytes()
 		}
-		if groupRows == maxRows || (groupRows > 0 && groupBytes+n > ImageRowGroupBytes) {
-			if err := w.Flush(); err != nil {
-				return nil, fmt.Errorf("parquet write: %w", err)
+		if f.groupRows == f.maxRows || (f.groupRows > 0 && f.groupBytes+n > ImageRowGroupBytes) {
+			if err := f.w.Flush(); err != nil {
+				return fmt.Errorf("parquet write: %w", err)
 			}
-			groupRows, groupBytes = 0, 0
+			f.groupRows, f.groupBytes = 0, 0
 		}
-		if _, err := w.Write(rows[i : i+1]); err != nil {
-			return nil, fmt.Errorf("parquet write: %w", err)
+		if _, err := f.w.Write(rows[i : i+1]); err != nil {
+			return fmt.Errorf("parquet write: %w", err)
 		}
-		groupRows++
-		groupBytes += n
+		f.groupRows++
+		f.groupBytes += n
+		f.rows++
+	}
+	return nil
+}
+
+// Rows is the number of rows written so far.
+func (f *FileWriter[T]) Rows() int { return f.rows }
+
+// Close writes the last row group and the footer.
+func (f *FileWriter[T]) Close() error {
+	if err := f.w.Close(); err != nil {
+		return fmt.Errorf("parquet close: %w", err)
+	}
+	return nil
+}
+
+// Encode writes rows as one Parquet file into memory (see FileWriter).
+func Encode[T any](rows []T, createdBy string) ([]byte, error) {
+	var buf bytes.Buffer
+	w := NewFileWriter[T](&buf, createdBy)
+	if err := w.Write(rows...); err != nil {
+		return nil, err
 	}
 	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("parquet close: %w", err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

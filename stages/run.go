@@ -120,6 +120,7 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 	}
 	w := write.NewWriter(c.Out, write.Config{ShardRows: c.ShardRows, ToolVersion: c.ToolVersion, Run: run, ConfigDigest: digest,
 		Settings: settings, Policy: c.TaskPolicy, ReflectShare: c.ReflectShare, Theta: c.Theta, Progress: c.Progress, SourceURI: c.sourceURI()})
+	defer w.Discard() // a failed or stopped run leaves no spool file
 	var listed, resumed int64
 	var stopped bool
 	all := Inputs(c)

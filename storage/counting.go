@@ -48,6 +48,12 @@ func (c *Counting) Put(ctx context.Context, key string, data []byte) error {
 	return c.Bucket.Put(ctx, key, data)
 }
 
+// PutFrom counts one request.
+func (c *Counting) PutFrom(ctx context.Context, key string, r io.Reader) error {
+	c.Puts.Add(1)
+	return c.Bucket.PutFrom(ctx, key, r)
+}
+
 // Read lists the keys opened with Get, in order.
 func (c *Counting) Read() []string {
 	c.mu.Lock()

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -202,11 +203,16 @@ func (l *Local) readLimit(ctx context.Context, key string, limit int64) ([]byte,
 // readers never see a partial file under the final name. Files are created
 // 0666 less the process's umask, as any other program's are.
 func (l *Local) Put(ctx context.Context, key string, data []byte) error {
+	return l.PutFrom(ctx, key, bytes.NewReader(data))
+}
+
+// PutFrom is Put with the content read from r as it is written.
+func (l *Local) PutFrom(ctx context.Context, key string, r io.Reader) error {
 	p, err := l.path(key)
 	if err != nil {
 		return err
 	}
-	tmp, err := l.writeTemp(p, data)
+	tmp, err := l.writeTemp(p, r)
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -222,8 +228,8 @@ func (l *Local) Put(ctx context.Context, key string, data []byte) error {
 	return nil
 }
 
-// writeTemp writes data, synced, to a new temporary file beside p.
-func (l *Local) writeTemp(p string, data []byte) (string, error) {
+// writeTemp writes what r holds, synced, to a new temporary file beside p.
+func (l *Local) writeTemp(p string, r io.Reader) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 		return "", err
 	}
@@ -234,7 +240,7 @@ func (l *Local) writeTemp(p string, data []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = f.Write(data)
+	_, err = io.Copy(f, r)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -68,7 +68,7 @@ func (l *Local) Lock(ctx context.Context, key string, holder []byte, stale func(
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		tmp, err := l.writeTemp(p, holder)
+		tmp, err := l.writeTemp(p, bytes.NewReader(holder))
 		if err != nil {
 			return nil, fmt.Errorf("write lock %s: %w", p, err)
 		}
@@ -120,7 +120,7 @@ func (s *localLease) Renew(ctx context.Context, holder []byte) error {
 	if err != nil || !bytes.Equal(cur, s.record) {
 		return ErrLockLost
 	}
-	tmp, err := s.l.writeTemp(s.path, holder)
+	tmp, err := s.l.writeTemp(s.path, bytes.NewReader(holder))
 	if err != nil {
 		return err
 	}

@@ -310,11 +310,17 @@ func sleep(ctx context.Context, d time.Duration) error {
 // Put uploads through the transfer manager (multipart above its part size);
 // S3 makes an object visible only once its upload completed.
 func (s *S3) Put(ctx context.Context, key string, data []byte) error {
+	return s.PutFrom(ctx, key, bytes.NewReader(data))
+}
+
+// PutFrom uploads what r holds; a large one goes up in parts as it is read
+// (the transfer manager holds a few parts at a time, never the whole).
+func (s *S3) PutFrom(ctx context.Context, key string, r io.Reader) error {
 	if _, err := CleanKey(key); err != nil {
 		return err
 	}
 	_, err := s.up.UploadObject(ctx, &transfermanager.UploadObjectInput{
-		Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key), Body: bytes.NewReader(data),
+		Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key), Body: r,
 	})
 	if err != nil {
 		return s.explain("put", key, err)

@@ -40,6 +40,9 @@ type Bucket interface {
 	Reader
 	// Put stores data so that the key is visible only once complete.
 	Put(ctx context.Context, key string, data []byte) error
+	// PutFrom stores what r holds, read once as it is stored (a file
+	// spooled to disk, never held in memory), visible only once complete.
+	PutFrom(ctx context.Context, key string, r io.Reader) error
 	// Delete removes an object; deleting a missing object is not an error.
 	Delete(ctx context.Context, key string) error
 }

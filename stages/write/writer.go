@@ -32,6 +32,9 @@ type Config struct {
 	// SourceURI, when set, maps each row's source_uri to what is stored
 	// (relative to the input root, or none).
 	SourceURI func(string) string
+	// SpoolDir is where a samples shard's files are written before they are
+	// stored in the output; "" is the system's temporary folder.
+	SpoolDir string
 }
 
 // Writer is the pipeline's sink: it buffers rows and commits a shard of
@@ -43,12 +46,16 @@ type Writer struct {
 	bucket storage.Bucket
 	cfg    Config
 
-	samples []schema.Sample
-	tasks   []schema.Task
-	rejects []schema.Reject
-	nextS   int
-	nextR   int
-	shards  []schema.ShardStats
+	// The open samples shard: its samples and training rows spooled to local
+	// disk as they come, its task rows (balanced per shard) and input keys.
+	samples  *spool[schema.Sample]
+	training *spool[schema.Example]
+	tasks    []schema.Task
+	keys     []string
+	rejects  []schema.Reject
+	nextS    int
+	nextR    int
+	shards   []schema.ShardStats
 
 	accepted, rejected int64
 	byReason           map[string]int64
@@ -91,9 +98,24 @@ func (w *Writer) Add(ctx context.Context, s *schema.Sample, rej *schema.Reject) 
 		}
 	} else {
 		w.accepted++
-		w.samples = append(w.samples, *s)
+		if w.samples == nil {
+			var err error
+			if w.samples, err = newSpool[schema.Sample](w.cfg.SpoolDir, w.cfg.ToolVersion); err != nil {
+				return err
+			}
+			if w.training, err = newSpool[schema.Example](w.cfg.SpoolDir, w.cfg.ToolVersion); err != nil {
+				return err
+			}
+		}
+		if err := w.samples.add(*s); err != nil {
+			return err
+		}
+		if err := w.training.add(exampleOf(s)); err != nil {
+			return err
+		}
 		w.tasks = append(w.tasks, taskRowsOf(s, w.cfg.Policy, w.cfg.Theta)...)
-		if len(w.samples) >= w.cfg.ShardRows {
+		w.keys = append(w.keys, s.Key)
+		if len(w.keys) >= w.cfg.ShardRows {
 			if err := w.flushSamples(ctx); err != nil {
 				return err
 			}
@@ -105,9 +127,19 @@ func (w *Writer) Add(ctx context.Context, s *schema.Sample, rej *schema.Reject) 
 	return nil
 }
 
+// Discard removes the spool files of a shard left uncommitted (a failed or
+// stopped run); their rows are redone by the next run.
+func (w *Writer) Discard() {
+	if w.samples != nil {
+		w.samples.discard()
+		w.training.discard()
+		w.samples, w.training = nil, nil
+	}
+}
+
 // Finish commits the rows still buffered.
 func (w *Writer) Finish(ctx context.Context) error {
-	if len(w.samples) > 0 {
+	if len(w.keys) > 0 {
 		if err := w.flushSamples(ctx); err != nil {
 			return err
 		}
@@ -122,7 +154,8 @@ func (w *Writer) flushSamples(ctx context.Context) error {
 	name := schema.ShardName(w.cfg.Run, w.nextS)
 	w.nextS++
 	t0 := time.Now()
-	s, err := put(ctx, w, schema.Samples, name, w.samples)
+	defer w.Discard()
+	s, err := w.samples.commit(ctx, w.bucket, schema.Samples.ShardKey(name), schema.Samples)
 	if err != nil {
 		return err
 	}
@@ -131,17 +164,13 @@ func (w *Writer) flushSamples(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	examples := make([]schema.Example, len(w.samples))
-	for i := range w.samples {
-		examples[i] = exampleOf(&w.samples[i])
-	}
-	e, err := put(ctx, w, schema.Training, name, examples)
+	e, err := w.training.commit(ctx, w.bucket, schema.Training.ShardKey(name), schema.Training)
 	if err != nil {
 		return err
 	}
-	st := schema.ShardStats{Shard: schema.ShardID(schema.Samples, name), Kind: schema.Samples, Rows: len(w.samples), Files: []schema.ShardFile{s, t, e},
-		Tasks: taskCounts(tasks, w.cfg.Theta), Keys: keysOf(w.samples, func(s *schema.Sample) string { return s.Key })}
-	w.samples, w.tasks = w.samples[:0], w.tasks[:0]
+	st := schema.ShardStats{Shard: schema.ShardID(schema.Samples, name), Kind: schema.Samples, Rows: len(w.keys), Files: []schema.ShardFile{s, t, e},
+		Tasks: taskCounts(tasks, w.cfg.Theta), Keys: w.keys}
+	w.tasks, w.keys = w.tasks[:0], nil
 	return w.commit(ctx, st, t0)
 }
 
