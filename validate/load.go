@@ -47,6 +47,7 @@ func (p Problem) String() string {
 type LoadReport struct {
 	Samples  int       `json:"samples"`
 	Tasks    int       `json:"tasks"`
+	Training int       `json:"training"`
 	Rejects  int       `json:"rejects"`
 	Shards   int       `json:"shards"`
 	Theta    int       `json:"theta"` // the reflection threshold the dataset was built with
@@ -156,10 +157,42 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 			add(shard, i, "sample_id", "%q names no sample", t.SampleID)
 		}
 	})
+	r.Training = streamTable(ctx, files[schema.Training], read, checkRows, add, func(shard string, i int, e *schema.Example) {
+		if !samples[e.ID] {
+			add(shard, i, "id", "%q names no sample", e.ID)
+		}
+		checkTurns(shard, i, e, add)
+	})
+	if r.Training != r.Samples {
+		add(schema.Training.Dir(), -1, "", "holds %d rows for %d samples: the training table has one row per sample", r.Training, r.Samples)
+	}
 	r.Rejects = streamTable(ctx, files[schema.Rejects], read, checkRows, add, func(shard string, i int, rj *schema.Reject) {
 		once(shard, i, rj.Key)
 	})
 	return r, ctx.Err()
+}
+
+// checkTurns verifies a training row's turns: think, generate, reflect for
+// each region in order, each with what its kind has and nothing else.
+func checkTurns(shard string, i int, e *schema.Example, add func(string, int, string, string, ...any)) {
+	kinds := []string{schema.TaskThink, schema.TaskGenerate, schema.TaskReflect}
+	if len(e.Turns)%3 != 0 || len(e.Turns) == 0 {
+		add(shard, i, "turns", "%d turns: want think, generate and reflect for each region", len(e.Turns))
+		return
+	}
+	for k, u := range e.Turns {
+		f := fmt.Sprintf("turns[%d]", k)
+		switch {
+		case u.Kind != kinds[k%3] || int(u.Region) != k/3:
+			add(shard, i, f, "is %s of region %d, want %s of region %d", u.Kind, u.Region, kinds[k%3], k/3)
+		case (u.Text == "") != (u.Kind == schema.TaskGenerate):
+			add(shard, i, f+".text", "a %s turn %s", u.Kind, map[bool]string{true: "has no text", false: "has text"}[u.Text == ""])
+		case (u.Score == nil) != (u.Kind != schema.TaskReflect):
+			add(shard, i, f+".score", "set on a %s turn, or missing on a reflect turn", u.Kind)
+		case (u.TokenRowStart == nil || u.TokenRowEnd == nil) != (u.Kind != schema.TaskGenerate):
+			add(shard, i, f+".token_row_start", "set on a %s turn, or missing on a generate turn", u.Kind)
+		}
+	}
 }
 
 // checkSample verifies one sample row's image and region schedule.
@@ -260,4 +293,41 @@ func invalidUTF8(v reflect.Value, path string) string {
 		}
 	}
 	return ""
+}
+
+// Collect streams the samples table once more and keeps a copy of the
+// samples whose id is in ids (the replay's and the bank's), in the order of
+// the files: the rest pass by without being held.
+func Collect(ctx context.Context, b storage.Reader, ids map[string]bool) ([]*schema.Sample, error) {
+	var keys []string
+	err := b.List(ctx, schema.Samples.Dir(), func(o storage.Object) error {
+		if strings.HasSuffix(o.Key, ".parquet") {
+			keys = append(keys, o.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(keys)
+	var out []*schema.Sample
+	for _, k := range keys {
+		data, err := storage.ReadAll(ctx, b, k, maxShardBytes)
+		if err != nil {
+			return nil, err
+		}
+		err = schema.Stream(bytes.NewReader(data), int64(len(data)), func(_ int, s *schema.Sample) error {
+			if ids[s.ID] {
+				c := *s
+				c.Image.Bytes = append([]byte(nil), s.Image.Bytes...)
+				c.Regions = append([]schema.Region(nil), s.Regions...)
+				out = append(out, &c)
+			}
+			return ctx.Err()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", b.URI(k), err)
+		}
+	}
+	return out, nil
 }

@@ -29,7 +29,8 @@ type ReplayReport struct {
 	SpecificityTop1    float64          `json:"plan_specificity_top1"` // plans picking out their own region among all regions
 	SpecificityTop5    float64          `json:"plan_specificity_top5"`
 	DatasetRegions     int              `json:"dataset_regions"`
-	Reflections        []ReflectionCase `json:"reflections"` // every reflected region, for reading what helped
+	SpecificityQueries int              `json:"plan_specificity_queries"` // regions whose plan was asked (all, up to a bound)
+	Reflections        []ReflectionCase `json:"reflections"`              // every reflected region, for reading what helped
 }
 
 // ReflectionCase is one generated region that scored below θ.
@@ -54,7 +55,6 @@ type Replayer struct {
 	Scorer *stages.Scorer
 	Theta  int
 	Seed   int64
-	Sample int // how many samples to replay; 0: all
 	Grid   int // how many grid rows to keep
 }
 
@@ -68,15 +68,11 @@ func decodeCanvas(s *schema.Sample) (*image.RGBA, error) {
 	return c, nil
 }
 
-// Usable keeps the samples whose image decodes; Load reports the others.
-func Usable(samples []*schema.Sample) []*schema.Sample {
-	var out []*schema.Sample
-	for _, s := range samples {
-		if _, _, err := image.DecodeConfig(bytes.NewReader(s.Image.Bytes)); err == nil && len(s.Regions) > 0 {
-			out = append(out, s)
-		}
-	}
-	return out
+// Usable reports whether a sample can be replayed: its image decodes and it
+// has regions (Load reports the others).
+func Usable(s *schema.Sample) bool {
+	_, _, err := image.DecodeConfig(bytes.NewReader(s.Image.Bytes))
+	return err == nil && len(s.Regions) > 0
 }
 
 // Bank cuts every region of every sample into a generator bank entry.
@@ -113,18 +109,36 @@ func Bank(samples []*schema.Sample) ([]BankEntry, error) {
 	return out, nil
 }
 
-// Run replays the chosen samples: each region rendered from the plans so far,
-// the whole generation scored by the build's critic, every region below θ
-// rendered once more from its revised plan and scored again.
-func (rp *Replayer) Run(ctx context.Context, samples []*schema.Sample) (ReplayReport, []GridRow, error) {
-	rep := ReplayReport{Generator: rp.Gen.Name()}
-	chosen := append([]*schema.Sample(nil), samples...)
-	sort.Slice(chosen, func(i, j int) bool { return chosen[i].ID < chosen[j].ID })
-	rng := rand.New(rand.NewPCG(uint64(rp.Seed), 17))
+// Choose picks the samples to replay from the ids of the usable ones: n of
+// them (0: all) in an order fixed by seed.
+func Choose(ids []string, seed int64, n int) []string {
+	chosen := append([]string(nil), ids...)
+	sort.Strings(chosen)
+	rng := rand.New(rand.NewPCG(uint64(seed), 17))
 	rng.Shuffle(len(chosen), func(i, j int) { chosen[i], chosen[j] = chosen[j], chosen[i] })
-	if rp.Sample > 0 && rp.Sample < len(chosen) {
-		chosen = chosen[:rp.Sample]
+	if n > 0 && n < len(chosen) {
+		chosen = chosen[:n]
 	}
+	return chosen
+}
+
+// BankChoice picks the samples the generator's bank is cut from: every one
+// when there are at most max, else the max with the smallest hash for seed —
+// the bank's pixels are held in memory, so it stays bounded.
+func BankChoice(ids []string, seed int64, max int) []string {
+	out := append([]string(nil), ids...)
+	if max <= 0 || len(out) <= max {
+		return out
+	}
+	sort.Slice(out, func(i, j int) bool { return tieBreak(seed, "bank", out[i]) < tieBreak(seed, "bank", out[j]) })
+	return out[:max]
+}
+
+// Run replays the chosen samples, in order: each region rendered from the
+// plans so far, the whole generation scored by the build's critic, every
+// region below θ rendered once more from its revised plan and scored again.
+func (rp *Replayer) Run(ctx context.Context, chosen []*schema.Sample) (ReplayReport, []GridRow, error) {
+	rep := ReplayReport{Generator: rp.Gen.Name()}
 	var grid []GridRow
 	var srcSum, genSum, before, after float64
 	for _, s := range chosen {
@@ -202,7 +216,6 @@ func (rp *Replayer) Run(ctx context.Context, samples []*schema.Sample) (ReplayRe
 		rep.MeanAfter = after / float64(rep.Reflected)
 		rep.MeanChange = rep.MeanAfter - rep.MeanBefore
 	}
-	rep.SpecificityTop1, rep.SpecificityTop5, rep.DatasetRegions = specificity(samples)
 	return rep, grid, nil
 }
 
@@ -214,38 +227,4 @@ func evidence(r schema.Region) string {
 		b.WriteString(o.Color + " " + o.Label + " ")
 	}
 	return b.String() + r.Caption
-}
-
-// specificity ranks, for every region, all regions of the dataset by how well
-// their evidence matches its plan; a region counts as found at rank n when
-// fewer than n regions match at least as well (ties count against it).
-func specificity(samples []*schema.Sample) (top1, top5 float64, n int) {
-	type reg struct{ plan, ev string }
-	var regs []reg
-	for _, s := range samples {
-		for _, r := range s.Regions {
-			regs = append(regs, reg{r.Plan, evidence(r)})
-		}
-	}
-	n = len(regs)
-	if n == 0 {
-		return 0, 0, 0
-	}
-	var hit1, hit5 int
-	for i, q := range regs {
-		own := similarity(q.plan, q.ev)
-		rank := 1
-		for j, o := range regs {
-			if j != i && similarity(q.plan, o.ev) >= own {
-				rank++
-			}
-		}
-		if rank == 1 {
-			hit1++
-		}
-		if rank <= 5 {
-			hit5++
-		}
-	}
-	return float64(hit1) / float64(n), float64(hit5) / float64(n), n
 }

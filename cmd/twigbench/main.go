@@ -37,6 +37,7 @@ func main() {
 	scale := flag.String("scale", "", "instead: build manifests of these sizes (comma-separated, e.g. 5000,50000) with -bin at default settings and report peak memory (make bench-scale)")
 	scaleRows := flag.Int("scale-rows", 0, "with -scale: also build a manifest of this many rows, every hundredth a real pair and the rest missing images")
 	bin := flag.String("bin", "bin/twigdata", "with -scale: the twigdata binary to measure")
+	validateAt := flag.Int("scale-validate", 20000, "with -scale: also time twigdata validate, and its peak memory, on the dataset built from this many inputs")
 	flag.Parse()
 	if *scale != "" {
 		var sizes []int
@@ -52,7 +53,7 @@ func main() {
 		if dir == "" {
 			dir = ".deps/bench"
 		}
-		if err := benchScale(*bin, dir, *n, sizes, *scaleRows); err != nil {
+		if err := benchScale(*bin, dir, *n, sizes, *scaleRows, *validateAt); err != nil {
 			fmt.Fprintln(os.Stderr, "twigbench:", err)
 			os.Exit(1)
 		}

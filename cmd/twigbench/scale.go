@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +30,7 @@ type scaleRun struct {
 // input is the same at every size; the last manifest is mostly rows whose
 // image does not exist (rejected at the source), with every hundredth row a
 // real pair.
-func benchScale(bin, dir string, pool int, sizes []int, bigRows int) error {
+func benchScale(bin, dir string, pool int, sizes []int, bigRows, validateAt int) error {
 	pairs := filepath.Join(dir, fmt.Sprintf("in-%d", pool))
 	if err := generate(pairs, pool); err != nil {
 		return err
@@ -88,19 +89,28 @@ func benchScale(bin, dir string, pool int, sizes []int, bigRows int) error {
 		return p, os.Rename(p+".tmp", p)
 	}
 	var runs []scaleRun
+	// measure runs the binary and reports its wall time and peak memory.
+	measure := func(args ...string) (time.Duration, int64, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Stderr = os.Stderr
+		cmd.Stdout = io.Discard
+		t0 := time.Now()
+		if err := cmd.Run(); err != nil {
+			return 0, 0, fmt.Errorf("%s %s: %w", bin, strings.Join(args, " "), err)
+		}
+		var rss int64
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = ru.Maxrss << 10 // kilobytes on Linux
+		}
+		return time.Since(t0), rss, nil
+	}
 	build := func(name, in string, rows int) error {
 		out := filepath.Join(root, "out-"+name)
-		cmd := exec.Command(bin, "build", "--in", in, "--key-column", "key", "--out", out, "--overwrite", "--progress", "none")
-		cmd.Stderr = os.Stderr
-		t0 := time.Now()
-		stdout, err := cmd.Output()
+		wall, rss, err := measure("build", "--in", in, "--key-column", "key", "--out", out, "--overwrite", "--progress", "none")
 		if err != nil {
-			return fmt.Errorf("%s: %w", strings.Join(cmd.Args, " "), err)
+			return err
 		}
-		r := scaleRun{name: name, rows: rows, wall: time.Since(t0)}
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.peakRSS = ru.Maxrss << 10 // kilobytes on Linux
-		}
+		r := scaleRun{name: name, rows: rows, wall: wall, peakRSS: rss}
 		var m struct {
 			Counts struct{ Accepted, Rejected int64 } `json:"counts"`
 		}
@@ -111,7 +121,13 @@ func benchScale(bin, dir string, pool int, sizes []int, bigRows int) error {
 		runs = append(runs, r)
 		fmt.Printf("  %-14s %9d rows %8d accepted %8d rejected %10s  peak RSS %6.1f MiB\n", name, rows, r.accepted, r.rejected,
 			r.wall.Round(time.Second), float64(r.peakRSS)/(1<<20))
-		_ = stdout
+		if rows == validateAt {
+			wall, rss, err := measure("validate", out)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  validate of the %d-sample dataset: %s, peak RSS %.1f MiB\n", r.accepted, wall.Round(time.Second), float64(rss)/(1<<20))
+		}
 		return os.RemoveAll(out)
 	}
 	fmt.Printf("scale: twigdata build at default settings, peak resident memory by input count (%s)\n", bin)

@@ -36,6 +36,9 @@ const validateUsage = `Usage: twigdata validate DATASET [--sample N | --all] [--
    reflection, and plan specificity (how often a plan picks out its own region
    among all regions of the dataset, top-1 and top-5).
 
+Validate streams the dataset: memory follows --sample, --bank and the word
+index of the plans, not the number of samples.
+
 The exit code is 1 when loading found any problem.
 
 Flags:
@@ -53,6 +56,8 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	capDir := fs.String("captioner", "", "captioner model directory for the critic (default: bundled)")
 	ortLib := fs.String("ort-lib", "", "path of libonnxruntime.so")
 	s3Endpoint := fs.String("s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3)")
+	bankSize := fs.Int("bank", 256, "cut the reference generator's bank from at most this many samples (chosen by --seed; its pixels are held in memory)")
+	queries := fs.Int("specificity-queries", 2000, "measure plan specificity on at most this many plans (chosen by --seed), each ranked against every region through a word index")
 	fs.Usage = func() { fmt.Fprint(stderr, validateUsage); fs.PrintDefaults() }
 	dataset, code, ok := parseWithTarget(fs, args)
 	if !ok {
@@ -75,38 +80,68 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "twigdata validate: %s is not a dataset folder: %v\n", dataset, err)
 		return exitFailure
 	}
-	var samples []*schema.Sample
+	// One streaming pass validates every row and gathers what the replay
+	// needs of every sample (ids, and plans and evidence for specificity);
+	// a second keeps only the samples replayed and those the generator's
+	// bank is cut from. Memory follows those, not the dataset.
+	idx := validate.NewSpecificityIndex()
+	var ids []string
 	r, err := validate.Load(sig.ctx, b, func(s *schema.Sample) {
-		c := *s
-		c.Image.Bytes = append([]byte(nil), s.Image.Bytes...)
-		c.Regions = append([]schema.Region(nil), s.Regions...)
-		samples = append(samples, &c)
+		if validate.Usable(s) {
+			ids = append(ids, s.ID)
+		}
+		idx.Add(s)
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "twigdata validate:", err)
 		return exitFailure
 	}
-	fmt.Fprintf(stdout, "%s: %d samples, %d tasks, %d rejects in %d shards\n", dataset, r.Samples, r.Tasks, r.Rejects, r.Shards)
+	fmt.Fprintf(stdout, "%s: %d samples, %d tasks, %d training rows, %d rejects in %d files\n", dataset, r.Samples, r.Tasks, r.Training, r.Rejects, r.Shards)
 	for _, p := range r.Problems {
 		fmt.Fprintln(stdout, "  problem:", p)
 	}
 	out := map[string]any{"dataset": dataset, "load": r}
-	if samples = validate.Usable(samples); len(samples) > 1 {
+	if len(ids) > 1 {
 		n := *sample
 		if *all {
 			n = 0
 		}
-		rep, err := replay(sig.ctx, samples, r.Theta, *seed, n, *grid, *segDir, *capDir, *ortLib)
+		chosen := validate.Choose(ids, *seed, n)
+		bankIDs := validate.BankChoice(ids, *seed, *bankSize)
+		keep := map[string]bool{}
+		for _, id := range append(append([]string(nil), chosen...), bankIDs...) {
+			keep[id] = true
+		}
+		kept, err := validate.Collect(sig.ctx, b, keep)
 		if err != nil {
 			fmt.Fprintln(stderr, "twigdata validate:", err)
 			return exitFailure
 		}
+		byID := map[string]*schema.Sample{}
+		for _, s := range kept {
+			byID[s.ID] = s
+		}
+		pick := func(ids []string) []*schema.Sample {
+			out := make([]*schema.Sample, 0, len(ids))
+			for _, id := range ids {
+				if s := byID[id]; s != nil {
+					out = append(out, s)
+				}
+			}
+			return out
+		}
+		rep, err := replay(sig.ctx, pick(chosen), pick(bankIDs), r.Theta, *seed, *grid, *segDir, *capDir, *ortLib)
+		if err != nil {
+			fmt.Fprintln(stderr, "twigdata validate:", err)
+			return exitFailure
+		}
+		rep.SpecificityTop1, rep.SpecificityTop5, rep.DatasetRegions, rep.SpecificityQueries = idx.Measure(*queries, *seed)
 		out["replay"] = rep
-		fmt.Fprintf(stdout, "replay (%s) of %d samples, %d regions:\n", rep.Generator, rep.Samples, rep.Regions)
+		fmt.Fprintf(stdout, "replay (%s) of %d samples, %d regions (bank: %d samples):\n", rep.Generator, rep.Samples, rep.Regions, len(bankIDs))
 		fmt.Fprintf(stdout, "  mean critic score: generated %.1f, source %.1f\n", rep.GeneratedMeanScore, rep.SourceMeanScore)
 		fmt.Fprintf(stdout, "  reflection triggered on %d regions (%.1f%%); mean score %.1f before, %.1f after (%+.1f)\n",
 			rep.Reflected, 100*rep.ReflectionRate, rep.MeanBefore, rep.MeanAfter, rep.MeanChange)
-		fmt.Fprintf(stdout, "  plan specificity over %d regions: top-1 %.1f%%, top-5 %.1f%%\n", rep.DatasetRegions, 100*rep.SpecificityTop1, 100*rep.SpecificityTop5)
+		fmt.Fprintf(stdout, "  plan specificity of %d plans among %d regions: top-1 %.1f%%, top-5 %.1f%%\n", rep.SpecificityQueries, rep.DatasetRegions, 100*rep.SpecificityTop1, 100*rep.SpecificityTop5)
 	}
 	if *report != "" {
 		data, _ := json.MarshalIndent(out, "", "  ")
@@ -145,7 +180,7 @@ func inside(path, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-func replay(ctx context.Context, samples []*schema.Sample, theta int, seed int64, n int, gridPath, segDir, capDir, ortLib string) (validate.ReplayReport, error) {
+func replay(ctx context.Context, chosen, bankSamples []*schema.Sample, theta int, seed int64, gridPath, segDir, capDir, ortLib string) (validate.ReplayReport, error) {
 	if err := annotators.Init(ortLib); err != nil {
 		return validate.ReplayReport{}, err
 	}
@@ -160,17 +195,17 @@ func replay(ctx context.Context, samples []*schema.Sample, theta int, seed int64
 	}
 	defer capt.Close()
 	ground, _ := capt.(stages.Grounder) // a Florence-2 captioner grounds, as in the build
-	bank, err := validate.Bank(samples)
+	bank, err := validate.Bank(bankSamples)
 	if err != nil {
 		return validate.ReplayReport{}, err
 	}
-	s0 := samples[0]
+	s0 := chosen[0]
 	rp := &validate.Replayer{
 		Gen:    validate.NewBankGenerator(bank, plan.DefaultTemplates()),
 		Scorer: stages.NewScorer(seg, capt, ground, int(s0.PatchSize), len(s0.Regions), theta),
-		Theta:  theta, Seed: seed, Sample: n, Grid: 4,
+		Theta:  theta, Seed: seed, Grid: 4,
 	}
-	rep, rows, err := rp.Run(ctx, samples)
+	rep, rows, err := rp.Run(ctx, chosen)
 	if err != nil {
 		return rep, err
 	}

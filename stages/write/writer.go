@@ -233,6 +233,7 @@ func (w *Writer) commit(ctx context.Context, st schema.ShardStats, t0 time.Time)
 	if err := w.bucket.Put(ctx, schema.StatsKey(st.Shard), append(b, '\n')); err != nil {
 		return fmt.Errorf("commit shard: %w", err)
 	}
+	st.Keys, st.Transient = nil, nil // on disk now; kept, they would grow with the run
 	w.shards = append(w.shards, st)
 	return nil
 }
