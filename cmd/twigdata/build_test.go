@@ -446,6 +446,8 @@ func TestBuildErrors(t *testing.T) {
 		{"CUDA with a CPU-only runtime", []string{"--device", "cuda:0"}, nil, 1, "has no usable CUDA support"},
 		{"k larger than the grid", []string{"--k", "40"}, nil, 1, "--k 40"},
 		{"unknown flag", []string{"--frobnicate"}, nil, 2, "frobnicate"},
+		{"licence other without a name", []string{"--license", "other", "--license-link", "https://example.com/terms"}, nil, 1, "--license other needs --license-name"},
+		{"unknown source_uri mode", []string{"--source-uri", "full"}, nil, 1, `--source-uri "full": want one of relative, absolute, none`},
 	}
 	if os.Geteuid() == 0 {
 		tests = append(tests[:2], tests[3:]...) // root writes into read-only folders; the file case still runs
@@ -750,5 +752,41 @@ func TestLabelKinds(t *testing.T) {
 		if code, text := cli("build", "--out", filepath.Join(t.TempDir(), "ds"), "--label-kinds", bad); code != 1 || !strings.Contains(text, want) {
 			t.Errorf("%q: exit %d:\n%s", content, code, text)
 		}
+	}
+}
+
+// TestSourceURIAndLicence: source_uri is the path below the input root by
+// default, the full path with --source-uri absolute and null with none; the
+// card declares the licence given, with its name and link for "other".
+func TestSourceURIAndLicence(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		where string // a DuckDB condition every samples and rejects row meets
+		card  []string
+	}{
+		{"defaults", nil, "source_uri NOT LIKE '/%' AND source_uri LIKE 'scene-%' OR source_uri LIKE 'reject-%'", []string{`license: "unknown"`}},
+		{"absolute", []string{"--source-uri", "absolute", "--license", "cc-by-4.0"}, "source_uri LIKE '%testdata/sample/%' OR source_uri LIKE '%sample/%'", []string{`license: "cc-by-4.0"`}},
+		{"none, own licence", []string{"--source-uri", "none", "--license", "other", "--license-name", "my-terms", "--license-link", "LICENSE.md"},
+			"source_uri IS NULL", []string{`license: "other"`, `license_name: "my-terms"`, `license_link: "LICENSE.md"`}},
+	}
+	db := duck(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := buildSample(t, tc.args...)
+			q := fmt.Sprintf("SELECT count(*) FROM (SELECT source_uri FROM read_parquet('%s/samples/*.parquet') UNION ALL SELECT source_uri FROM read_parquet('%s/rejects/*.parquet')) WHERE NOT (%s)", out, out, tc.where)
+			if bad := queryInt(t, db, q); bad != 0 {
+				t.Errorf("%d rows break %s", bad, tc.where)
+			}
+			card, err := os.ReadFile(filepath.Join(out, "README.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.card {
+				if !strings.Contains(string(card), "\n"+want+"\n") {
+					t.Errorf("card lacks %q", want)
+				}
+			}
+		})
 	}
 }
