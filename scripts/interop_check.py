@@ -152,7 +152,7 @@ def check_datasets(folder, manifest):
         if not rows[t]:
             # datasets loads no 0-row split: the card must not declare one.
             if declared:
-                fail(f"README.md config {t}", "declared for a table with no rows: load_dataset(folder, {t!r}) would raise")
+                fail(f"README.md config {t}", f"declared for a table with no rows: load_dataset(folder, {t!r}) would raise")
             continue
         if not declared:
             fail(f"README.md config {t}", "missing")
