@@ -183,8 +183,9 @@ func (w *Writer) flushRejects(ctx context.Context) error {
 		return err
 	}
 	st := schema.ShardStats{Shard: schema.ShardID(schema.Rejects, name), Kind: schema.Rejects, Rows: len(w.rejects), Files: []schema.ShardFile{r}, ByReason: map[string]int64{},
-		Keys: keysOf(w.rejects, func(r *schema.Reject) string { return r.Key })}
+		Keys: make([]string, 0, len(w.rejects))}
 	for _, rj := range w.rejects {
+		st.Keys = append(st.Keys, rj.Key)
 		st.ByReason[rj.Reason]++
 		if rj.Transient {
 			st.Transient = append(st.Transient, rj.Key)
@@ -192,15 +193,6 @@ func (w *Writer) flushRejects(ctx context.Context) error {
 	}
 	w.rejects = w.rejects[:0]
 	return w.commit(ctx, st, t0)
-}
-
-// keysOf lists the input keys of a shard's rows, in row order.
-func keysOf[T any](rows []T, key func(*T) string) []string {
-	out := make([]string, len(rows))
-	for i := range rows {
-		out[i] = key(&rows[i])
-	}
-	return out
 }
 
 // put writes one table's rows as the named shard.
