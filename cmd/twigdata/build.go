@@ -517,6 +517,9 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 	glob := strings.TrimSuffix(where, "/")
 	fmt.Fprintf(w, "\nLook at it with DuckDB:\n\n  duckdb -c \"SELECT s.prompt, r.index, r.plan, r.critic.score, r.reflected\n    FROM read_parquet('%s/samples/*.parquet') s, unnest(s.regions) t(r) LIMIT 9\"\n\n", glob)
 	fmt.Fprintf(w, "  duckdb -c \"SELECT stage, reason, key, detail FROM read_parquet('%s/rejects/*.parquet')\"\n", glob)
+	if !strings.HasPrefix(glob, "s3://") && sum.Accepted > 0 {
+		fmt.Fprintf(w, "\nor with Hugging Face datasets (one row per sample: the image and its TwiG turns):\n\n  python -c \"from datasets import load_dataset; print(load_dataset('%s', 'training', split='train'))\"\n", glob)
+	}
 }
 
 // inputFileExts are the extensions that make --in one file rather than a folder or prefix.
