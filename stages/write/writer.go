@@ -37,11 +37,13 @@ type Config struct {
 	SpoolDir string
 }
 
-// Writer is the pipeline's sink: it buffers rows and commits a shard of
-// samples (with its tasks) or of rejects whenever one is full. Each file is
-// written complete under its final name in one Put; the shard's stats file,
-// written last, commits it (see schema.ShardStats). It is not safe for
-// concurrent use: the pipeline's sink is one goroutine.
+// Writer is the pipeline's sink: it gathers rows and commits a shard of
+// samples (with its tasks and training rows) or of rejects whenever one is
+// full. Samples and training rows go to spool files on local disk as they
+// arrive; task and reject rows, small, are held until the shard is full.
+// Each file is stored complete under its final name in one put; the shard's
+// stats file, written last, commits it (see schema.ShardStats). It is not
+// safe for concurrent use: the pipeline's sink is one goroutine.
 type Writer struct {
 	bucket storage.Bucket
 	cfg    Config
