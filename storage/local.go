@@ -179,26 +179,6 @@ func (l *Local) openLimit(ctx context.Context, key string, limit int64) (io.Read
 	return &limitReadCloser{rc: f, left: limit, uri: l.URI(key), limit: limit}, nil
 }
 
-// readLimit refuses a file over limit from its size, before reading it.
-func (l *Local) readLimit(ctx context.Context, key string, limit int64) ([]byte, error) {
-	f, size, err := l.open(key)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if size > limit {
-		return nil, fmt.Errorf("%s has %d bytes, above the %d-byte limit: %w", Quote(l.URI(key)), size, limit, ErrTooLarge)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s grew above the %d-byte limit while read: %w", Quote(l.URI(key)), limit, ErrTooLarge)
-	}
-	return data, nil
-}
-
 // Put writes to a temporary name in the same folder, syncs, then renames, so
 // readers never see a partial file under the final name. Files are created
 // 0666 less the process's umask, as any other program's are.

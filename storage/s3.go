@@ -183,6 +183,9 @@ func (s *S3) openLimit(ctx context.Context, key string, limit int64) (io.ReadClo
 	if out.ContentLength != nil {
 		b.size = size
 	}
+	if limit >= 0 { // a response without a length is held to the limit as it is read
+		return &limitReadCloser{rc: b, left: limit, uri: s.URI(key), limit: limit}, nil
+	}
 	return b, nil
 }
 
@@ -264,29 +267,6 @@ func (b *s3Body) Close() error {
 		return b.body.Close()
 	}
 	return nil
-}
-
-// readLimit reads an object whole (an image, a manifest, a record: bounded
-// by limit), refusing it from the response's length before any byte of the
-// body is read when it is over limit (-1: none).
-func (s *S3) readLimit(ctx context.Context, key string, limit int64) ([]byte, error) {
-	rc, err := s.openLimit(ctx, key, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	body := io.Reader(rc)
-	if limit >= 0 {
-		body = io.LimitReader(rc, limit+1)
-	}
-	data, err := io.ReadAll(body)
-	if err != nil {
-		return nil, err
-	}
-	if limit >= 0 && int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes: %w", Quote(s.URI(key)), limit, ErrTooLarge)
-	}
-	return data, nil
 }
 
 // backoff is capped exponential backoff with full jitter.

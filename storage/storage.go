@@ -129,13 +129,6 @@ func IsObjectFault(err error) bool {
 	return errors.Is(err, ErrNotExist) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNotRegular) || errors.Is(err, ErrInvalidKey)
 }
 
-// limitedReader is a Reader that can refuse an object over a size limit
-// before reading any of it (S3 from the response's length, a folder from
-// the file's size).
-type limitedReader interface {
-	readLimit(ctx context.Context, key string, limit int64) ([]byte, error)
-}
-
 // streamOpener is a Reader that can refuse an object over a size limit
 // before streaming any of it.
 type streamOpener interface {
@@ -183,24 +176,14 @@ func (l *limitReadCloser) Read(p []byte) (int, error) {
 func (l *limitReadCloser) Close() error { return l.rc.Close() }
 
 // ReadAll reads a whole object, refusing objects larger than limit bytes —
-// where the backend can tell, before reading any byte of them.
+// where the backend can tell, before reading any byte of them (see Stream).
 func ReadAll(ctx context.Context, b Reader, key string, limit int64) ([]byte, error) {
-	if l, ok := b.(limitedReader); ok {
-		return l.readLimit(ctx, key, limit)
-	}
-	rc, err := b.Get(ctx, key)
+	rc, err := Stream(ctx, b, key, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes: %w", b.URI(key), limit, ErrTooLarge)
-	}
-	return data, nil
+	return io.ReadAll(rc)
 }
 
 // walkDir calls fn, in lexical order of the whole key, for every entry that

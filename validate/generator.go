@@ -113,9 +113,6 @@ func contentWords(text string) map[string]bool {
 	return w
 }
 
-// similarity is the Jaccard overlap of two plans' content words.
-func similarity(a, b string) float64 { return jaccard(contentWords(a), contentWords(b)) }
-
 func jaccard(a, b map[string]bool) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 0

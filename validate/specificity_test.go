@@ -8,6 +8,9 @@ import (
 	"github.com/twigdata/twigdata/schema"
 )
 
+// similarity is the Jaccard overlap of two texts' content words.
+func similarity(a, b string) float64 { return jaccard(contentWords(a), contentWords(b)) }
+
 // bruteSpecificity is the all-pairs ranking the index must reproduce.
 func bruteSpecificity(samples []*schema.Sample) (top1, top5 float64) {
 	type reg struct{ plan, ev string }

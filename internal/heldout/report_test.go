@@ -3,6 +3,8 @@ package heldout
 import (
 	"fmt"
 	"testing"
+
+	"github.com/twigdata/twigdata/schema"
 )
 
 // split is a run of the world's scenes. Scenes 0–59 are the development
@@ -42,9 +44,8 @@ func reportSplit(t *testing.T, w *World, sp split) {
 		var st PlanStats
 		for i := sp.first; i < sp.first+sp.size; i++ {
 			s := w.Scene(i)
-			img, truth := s.Render()
 			n.Seed = uint64(i)
-			plans, _ := Compose(img, s.Map(truth, n), Labels(), Kinds(), s.Prompt, nil)
+			plans, _, truth := s.composeWith(n)
 			for k, b := range Bands {
 				st.Add(plans[k], s.Region(truth, b.Y0, b.Y1))
 			}
@@ -77,17 +78,15 @@ func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn int, cau
 	got := map[string][2]int{}
 	for i := sp.first; i < sp.first+sp.size; i++ {
 		s := w.Scene(i)
-		img, truth := s.Render()
 		n.Seed = uint64(i)
-		_, clean := Compose(img, s.Map(truth, n), Labels(), Kinds(), s.Prompt, nil)
+		_, clean, _ := s.composeWith(n)
 		for _, c := range clean {
 			if c.Score < 90 {
 				fp++
 			}
 		}
 		for _, d := range Defects(s, i) {
-			dimg, dtruth := d.Scene.Render()
-			_, scores := Compose(dimg, d.Scene.Map(dtruth, n), Labels(), Kinds(), d.Scene.Prompt, nil)
+			_, scores, _ := d.Scene.composeWith(n)
 			c := got[d.Kind]
 			c[1]++
 			if scores[d.Band].Score < 90 {
@@ -104,4 +103,12 @@ func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn int, cau
 		caught[k] = fmt.Sprintf("%d/%d", c[0], c[1])
 	}
 	return tp, fp, fn, caught
+}
+
+// composeWith renders the scene, damages its truth with noise n as a model
+// would, and composes its plans and critiques from that evidence.
+func (s Scene) composeWith(n Noise) ([]string, []schema.Critic, Truth) {
+	img, truth := s.Render()
+	plans, scores := Compose(img, s.Map(truth, n), Labels(), Kinds(), s.Prompt, nil)
+	return plans, scores, truth
 }

@@ -144,34 +144,19 @@ func (sc *Scene) expectedBand(i int) int {
 	}
 	noun := sc.ents[i].Noun
 	for _, r := range sc.rels {
-		var other string
-		dir := 0 // -1: the missing one lies above the other, +1 below, 0 level
-		switch {
-		case r.Subject == noun:
-			other = r.Object
-		case r.Object == noun:
-			other = r.Subject
-		default:
-			continue
-		}
+		dir := 0 // -1: the subject lies above the object, +1 below, 0 level
 		switch r.Predicate {
 		case "on the top of", "above", "on":
 			dir = -1
 		case "on the bottom of", "below", "under":
 			dir = 1
 		}
-		if r.Object == noun {
-			dir = -dir
-		}
-		for j, e := range sc.ents {
-			if e.Noun != other || j == i {
-				continue
-			}
-			s := sc.firstOf(j)
-			if s == nil {
-				continue
-			}
-			return sc.bandBeyond(s, dir)
+		a, b := sc.ends(r) // the found segments of its subject and object
+		switch {
+		case r.Subject == noun && a == nil && b != nil:
+			return sc.bandBeyond(b, dir)
+		case r.Object == noun && b == nil && a != nil:
+			return sc.bandBeyond(a, -dir)
 		}
 	}
 	return sc.contentBand
