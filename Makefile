@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench bench-scale build ort versitygw pyenv node-deps testdata models plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test bench bench-scale build ort versitygw pyenv node-deps grammar testdata models plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -29,6 +29,10 @@ pyenv:
 node-deps:
 	@./scripts/fetch-node-deps.sh
 
+## grammar: Link Grammar 5.12 (CMU's English parser, pinned Debian packages, about 1 MB) into .deps/link-grammar; the plan tests parse every plan and revision with it
+grammar:
+	@./scripts/fetch-link-grammar.sh
+
 ## build: compile bin/twigdata
 build:
 	@echo "build: go build -o bin/twigdata ./cmd/twigdata"
@@ -41,10 +45,10 @@ run: ort build
 
 # PURE are the packages that need neither cgo nor a model: they must build and
 # pass with CGO_ENABLED=0 (only annotators/ and the binaries use cgo).
-PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/half/... ./annotators/onnxproto/... ./internal/synth/...
+PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/half/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
-## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run a real versitygw)
-test: ort versitygw pyenv node-deps
+## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run a real versitygw; plan tests parse the plans with Link Grammar)
+test: ort versitygw pyenv node-deps grammar
 	@echo "test: go vet ./..."
 	@$(GO) vet ./...
 	@echo "test: CGO_ENABLED=0 go test (packages that need neither cgo nor a model)"
@@ -77,9 +81,9 @@ SCALE_ROWS ?= 1000000
 bench-scale: ort build
 	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench -scale $(SCALE) -scale-rows $(SCALE_ROWS) -bin bin/twigdata
 
-## plan-report: plans and critiques judged against ground truth — the held-apart world (development and test splits; on the truth, with noise, and on the bundled segmenter's output) and the bundled world — and the critic's catch of injected defects
-plan-report: ort
-	@$(GO) test ./internal/heldout -count=1 -v -run 'TestPlanReport' | grep -v '^=== \|^--- \|^PASS\|^ok'
+## plan-report: plans and critiques judged against ground truth — the held-apart world (development and test splits; on the truth, with noise, and on the bundled segmenter's output) and the bundled world — the critic's catch of injected defects, and every plan and revision parsed by Link Grammar
+plan-report: ort grammar
+	@$(GO) test ./internal/heldout -count=1 -v -run 'TestPlanReport|TestPlansParseAsEnglish' | grep -v '^ *=== \|^ *--- \|^PASS\|^ok' | sed 's/^ *grammar.go:[0-9]*: /grammar: /'
 	@echo "bundled world, critic on injected defects (bundled models, stages/critic_defects_test.go):"
 	@$(GO) test ./stages -count=1 -v -run TestCriticCatchesInjectedDefects | grep 'precision\|defects injected' | sed 's/^ *critic_defects_test.go:[0-9]*: /  /'
 

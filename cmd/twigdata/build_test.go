@@ -25,6 +25,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/twigdata/twigdata"
+	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/plan"
@@ -370,18 +371,21 @@ func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
 		}
 		defer rows.Close()
 		var b strings.Builder
+		var written []string
 		for rows.Next() {
 			var key, plan, revised string
 			var idx, score int
 			if err := rows.Scan(&key, &idx, &score, &plan, &revised); err != nil {
 				t.Fatal(err)
 			}
+			written = append(written, plan, revised)
 			fmt.Fprintf(&b, "%s #%d r=%d\n  plan:    %s\n", key, idx, score, plan)
 			if revised != plan {
 				fmt.Fprintf(&b, "  revised: %s\n", revised)
 			}
 		}
 		golden(t, "sample-plans.txt", b.String())
+		grammar.Check(t, repoRoot, written...)
 	})
 }
 

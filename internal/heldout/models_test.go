@@ -48,7 +48,7 @@ func TestPlanReportOnModelOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 		for n, s := range ss {
-			plans, _ := Compose(imgs[n].(*image.RGBA), maps[n], seg.Labels(), seg.Kinds(), s.Prompt, nil)
+			plans, _, _ := Compose(imgs[n].(*image.RGBA), maps[n], seg.Labels(), seg.Kinds(), s.Prompt, nil)
 			for k, b := range Bands {
 				st.Add(plans[k], s.Region(truths[n], b.Y0, b.Y1))
 			}
@@ -88,7 +88,7 @@ func TestPlanReportOnTheBundledWorld(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plans, _ := Compose(img, maps[0], seg.Labels(), seg.Kinds(), s.Prompt, nil)
+		plans, _, _ := Compose(img, maps[0], seg.Labels(), seg.Kinds(), s.Prompt, nil)
 		for k, b := range Bands {
 			st.Add(plans[k], synthRegion(s, b.Y0, b.Y1))
 		}

@@ -21,18 +21,19 @@ import (
 var Bands = imageproc.Bands(Size, 16, 3)
 
 // Compose writes each band's plan and critique from a label map, as the
-// build's compose stage does.
-func Compose(img *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, promptText string, grounded []florence.Grounding) ([]string, []schema.Critic) {
+// build's compose stage does, and the revision the default templates write
+// from the critique's fixes (the plan itself where there is none), whatever
+// the score.
+func Compose(img *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, promptText string, grounded []florence.Grounding) (plans []string, scores []schema.Critic, revised []string) {
 	sc := critic.NewScene(img, m, labels, kinds, prompt.Parse(promptText), Bands, grounded)
-	var plans []string
-	var scores []schema.Critic
+	tmpl := plan.DefaultTemplates()
 	for k := range Bands {
 		ev := sc.Band(k)
 		th := plan.Thought(ev)
-		c, _ := sc.Score(k, ev, th)
-		plans, scores = append(plans, th), append(scores, c)
+		c, fixes := sc.Score(k, ev, th)
+		plans, scores, revised = append(plans, th), append(scores, c), append(revised, tmpl.Revise(th, fixes))
 	}
-	return plans, scores
+	return plans, scores, revised
 }
 
 // PlanStats gathers the plan report's figures over many plans.

@@ -27,6 +27,7 @@ var splits = []split{{"development (scenes 0–59)", 0, 60}, {"test (scenes 1000
 // the truth of every region, and the critic's catch of injected defects.
 // `make plan-report` prints it; CI runs it for the targets it asserts.
 func TestPlanReport(t *testing.T) {
+	t.Parallel()
 	w, err := NewWorld("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +109,13 @@ func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn int, cau
 // composeWith renders the scene, damages its truth with noise n as a model
 // would, and composes its plans and critiques from that evidence.
 func (s Scene) composeWith(n Noise) ([]string, []schema.Critic, Truth) {
-	img, truth := s.Render()
-	plans, scores := Compose(img, s.Map(truth, n), Labels(), Kinds(), s.Prompt, nil)
+	plans, scores, _, truth := s.composeRevised(n)
 	return plans, scores, truth
+}
+
+// composeRevised is composeWith with the revision of every band.
+func (s Scene) composeRevised(n Noise) (plans []string, scores []schema.Critic, revised []string, truth Truth) {
+	img, truth := s.Render()
+	plans, scores, revised = Compose(img, s.Map(truth, n), Labels(), Kinds(), s.Prompt, nil)
+	return plans, scores, revised, truth
 }

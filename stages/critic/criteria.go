@@ -78,32 +78,40 @@ func colorError(s *Segment, e schema.Entity) (float64, bool) {
 // when that is better, by the share of its cells close to the prompt colour
 // (ΔE ≤ 20; half or more scores 100, 15% or less 0) — so a two-tone or
 // striped thing that is largely the prompt's colour is not judged by a
-// mixture no part of it has. ok is false when the prompt names no colour the
-// lexicon knows.
-func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, ok bool) {
+// mixture no part of it has. off names the mean colour of the cells that are
+// not close to the prompt colour ("" when every cell is): what a fix must
+// take away when the whole segment's colour bears the prompt colour's name.
+// ok is false when the prompt names no colour the lexicon knows.
+func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off string, ok bool) {
 	r, g, b, ok := prompt.Reference(prompt.ColorOf(e))
 	if !ok {
-		return 0, false
+		return 0, "", false
 	}
 	ref := lab(r, g, b)
 	best := pct(clamp01(1 - (deltaE(s.lab(), ref)-12)/28))
 	cells := s.cellList(sc.seg.W)
 	if len(cells) == 0 {
-		return best, true
+		return best, "", true
 	}
 	sx, sy := sc.Scale()
 	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
 	near := 0
+	var far [3]float64
 	for _, c := range cells {
 		px := min(int((float64(c[0])+0.5)*sx), W-1)
 		py := min(int((float64(c[1])+0.5)*sy), H-1)
 		p := sc.canvas.Pix[sc.canvas.PixOffset(px, py):]
 		if deltaE(lab(float64(p[0]), float64(p[1]), float64(p[2])), ref) <= 20 {
 			near++
+		} else {
+			far[0], far[1], far[2] = far[0]+float64(p[0]), far[1]+float64(p[1]), far[2]+float64(p[2])
 		}
 	}
+	if n := float64(len(cells) - near); n > 0 {
+		off = prompt.NameColor(far[0]/n, far[1]/n, far[2]/n)
+	}
 	share := float64(near) / float64(len(cells))
-	return max(best, pct(clamp01((share-0.15)/0.35))), true
+	return max(best, pct(clamp01((share-0.15)/0.35))), off, true
 }
 
 // groundAll links whole-image segments to prompt entity instances: a segment

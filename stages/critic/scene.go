@@ -290,15 +290,24 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 		}
 		seen[p.whole] = true
 		e := sc.ents[p.Entity]
-		if s, ok := sc.colorScore(p.whole, e); ok {
+		if s, off, ok := sc.colorScore(p.whole, e); ok {
 			verified[CritColor] = true
 			if s < color {
 				color = s
 			}
+			// The fix names the colour to take away: the whole thing's, or,
+			// when that already bears the prompt colour's name, that of its
+			// parts that are off. A shade no name tells apart gets no fix
+			// ("red, not red" asks for nothing).
 			f := Fix{Kind: FixColor, Noun: e.Noun, Want: prompt.ColorOf(e), Got: p.whole.Color}
-			if s < 60 {
+			if f.Got == f.Want {
+				f.Got = off
+			}
+			switch {
+			case f.Got == "" || f.Got == f.Want:
+			case s < 60:
 				fixes = append(fixes, f)
-			} else if s < 100 && s == color {
+			case s < 100 && s == color:
 				weak[CritColor] = []Fix{f}
 			}
 		}

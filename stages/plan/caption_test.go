@@ -3,6 +3,7 @@ package plan
 import (
 	"testing"
 
+	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 )
@@ -36,9 +37,11 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 		{"an anchor word left", "the left half is empty", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand fills the view, evenly toned."},
 		{"nothing the evidence speaks to", "a beautiful day", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand fills the view, evenly toned."},
 	}
+	var written []string
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Write(&tc.band, tc.caption, ents)
+			written = append(written, got)
 			if got != tc.want {
 				t.Errorf("plan %q, want %q", got, tc.want)
 			}
@@ -47,4 +50,5 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 			}
 		})
 	}
+	grammar.Check(t, "../..", written...)
 }

@@ -30,7 +30,7 @@ func DefaultTemplates() Templates {
 		Missing: "%[1]s must also appear",
 		Swap:    "the %[1]s and the %[2]s must trade places",
 		Empty:   "it must show what the prompt names",
-		Seam:    "its colors must carry on without a break",
+		Seam:    "the colors must continue across the seam without a break",
 		Detail:  "%[1]s must be drawn as well",
 	}
 }

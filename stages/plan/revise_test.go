@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 )
@@ -30,6 +31,8 @@ func TestReadParsesWhatReviseWrote(t *testing.T) {
 		{Kind: critic.FixSeam},
 	}
 	thought := "A blue ball and a red box are set against light blue sky."
+	grammar.Check(t, "../..", DefaultTemplates().Revise(thought, fixes),
+		DefaultTemplates().Revise(thought, []critic.Fix{{Kind: critic.FixEmpty}, {Kind: critic.FixDetail, Missing: fixes[1].Missing}}))
 	for name, tmpl := range map[string]Templates{"default": DefaultTemplates(), "reworded": reworded()} {
 		t.Run(name, func(t *testing.T) {
 			text := tmpl.Revise(thought, fixes)
@@ -98,9 +101,11 @@ func TestThoughts(t *testing.T) {
 			Objects: []critic.Group{{Color: "white", Noun: "sheep", Count: 3, Entity: 0, Named: true}, {Color: "brown", Noun: "knife", Count: 2, Entity: 1, Named: true}}},
 			"Three white sheep and two brown knives are set against beige sand."},
 	}
+	var written []string
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Thought(&tc.band)
+			written = append(written, got)
 			if got != tc.want {
 				t.Errorf("thought %q, want %q", got, tc.want)
 			}
@@ -109,4 +114,5 @@ func TestThoughts(t *testing.T) {
 			}
 		})
 	}
+	grammar.Check(t, "../..", written...)
 }

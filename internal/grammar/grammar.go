@@ -1,0 +1,123 @@
+// Package grammar holds plan sentences to an English grammar the composer
+// was not written against: Link Grammar (CMU's parser, installed into
+// .deps/link-grammar by scripts/fetch-link-grammar.sh). A sentence it cannot
+// link without leaving a word out — a verb that does not agree, "a apple", a
+// dangling clause — is rejected.
+package grammar
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// sentenceEnd splits a plan after a full stop followed by a capital letter.
+var sentenceEnd = regexp.MustCompile(`\.\s+([A-Z])`)
+
+// Sentences splits texts into their sentences, each once, in sorted order.
+func Sentences(texts ...string) []string {
+	seen := map[string]bool{}
+	for _, t := range texts {
+		t = strings.TrimSpace(strings.ReplaceAll(t, "\n", " "))
+		if t == "" {
+			continue
+		}
+		for _, s := range strings.Split(sentenceEnd.ReplaceAllString(t, ".\n$1"), "\n") {
+			if s = strings.TrimSpace(s); s != "" {
+				seen[s] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Parser is the path of scripts/link-parser under the repository root
+// root. Without Link Grammar installed the test is skipped, unless
+// TWIGDATA_REQUIRE_INTEROP is set (make test sets it), when its absence
+// fails the test.
+func Parser(t testing.TB, root string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join(root, "scripts", "link-parser"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".deps", "link-grammar", "usr", "bin", "link-parser")); err != nil {
+		if os.Getenv("TWIGDATA_REQUIRE_INTEROP") != "" {
+			t.Fatalf("Link Grammar is missing: run scripts/fetch-link-grammar.sh (make test does)")
+		}
+		t.Skipf("Link Grammar is missing: run scripts/fetch-link-grammar.sh (make test does) to parse the plans")
+	}
+	return p
+}
+
+// Rejected parses each sentence (one per line; none may hold a newline) with
+// the parser at path and returns those it cannot link.
+func Rejected(parser string, sentences []string) ([]string, error) {
+	var in bytes.Buffer
+	for _, s := range sentences {
+		if strings.Contains(s, "\n") || strings.HasPrefix(s, "!") || strings.HasPrefix(s, "*") {
+			return nil, fmt.Errorf("grammar: %q holds a newline or starts with a parser command character", s)
+		}
+		in.WriteString(s)
+		in.WriteByte('\n')
+	}
+	cmd := exec.Command(parser)
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("grammar: %s: %v: %s", parser, err, stderr.String())
+	}
+	// The parser echoes each sentence and prints "+++++ error N" after one
+	// it cannot link.
+	var bad []string
+	next, last := 0, -1
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case next < len(sentences) && line == sentences[next]:
+			last = next
+			next++
+		case strings.HasPrefix(line, "+++++ error") && last >= 0:
+			bad = append(bad, sentences[last])
+		}
+	}
+	if next != len(sentences) {
+		return nil, fmt.Errorf("grammar: the parser echoed %d of %d sentences", next, len(sentences))
+	}
+	return bad, nil
+}
+
+// Check parses the sentences of texts with Link Grammar in a subtest named
+// "english" (skipped on its own where the parser is not installed) and fails
+// it on each sentence the parser rejects. root is the repository root.
+func Check(t *testing.T, root string, texts ...string) {
+	t.Helper()
+	t.Run("english", func(t *testing.T) {
+		parser := Parser(t, root)
+		sentences := Sentences(texts...)
+		bad, err := Rejected(parser, sentences)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Link Grammar rejects %d of %d distinct sentences", len(bad), len(sentences))
+		for _, s := range bad {
+			t.Errorf("not English by Link Grammar: %q", s)
+		}
+	})
+}
