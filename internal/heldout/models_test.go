@@ -60,8 +60,8 @@ func TestPlanReportOnModelOutput(t *testing.T) {
 		fmt.Println("    e.g. " + e)
 	}
 	fmt.Println()
-	if f.Placeholders != 0 || f.CountedMass != 0 {
-		t.Errorf("%d placeholder nouns, %d counted mass nouns %q", f.Placeholders, f.CountedMass, st.MassExamples)
+	if f.Placeholders != 0 || f.CountedMass != 0 || f.Short != 0 {
+		t.Errorf("%d placeholder nouns, %d counted mass nouns %q, %d plans under 8 words", f.Placeholders, f.CountedMass, st.MassExamples, f.Short)
 	}
 }
 
@@ -95,6 +95,9 @@ func TestPlanReportOnTheBundledWorld(t *testing.T) {
 	}
 	f := st.Figures()
 	fmt.Printf("bundled world (internal/synth, in sample), %d scenes, composer on the bundled segmenter's output\n%s\n%s\n\n", n, Header, f.Line("bundled segmenter"))
+	if f.Placeholders != 0 || f.CountedMass != 0 || f.Short != 0 {
+		t.Errorf("%d placeholder nouns, %d counted mass nouns, %d plans under 8 words", f.Placeholders, f.CountedMass, f.Short)
+	}
 }
 
 // synthRegion is the truth of pixel rows [y0, y1) of a bundled-world scene,

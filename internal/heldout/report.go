@@ -143,6 +143,7 @@ type Figures struct {
 	Distinct                         float64
 	DistinctTruths                   float64 // regions whose truth differs from every other's: what distinct plans can reach
 	Placeholders, CountedMass        int
+	Short                            int // plans under 8 words
 	Plans                            int
 }
 
@@ -165,19 +166,25 @@ func (p PlanStats) Figures() Figures {
 		}
 		f.MeanWords = float64(sum) / float64(len(w))
 		f.P90Words = float64(w[(len(w)*9)/10])
+		for _, v := range w {
+			if v < 8 {
+				f.Short++
+			}
+		}
 	}
 	return f
 }
 
 // Line is the figures as one row of the report.
 func (f Figures) Line(name string) string {
-	return fmt.Sprintf("%-34s %5d  %5.3f  %5.3f  %5.3f  %5.1f  %4.0f  %5.1f%% of %5.1f%%  %4d  %4d", name, f.Plans, f.Precision, f.Recall, f.ColorAccuracy,
-		f.MeanWords, f.P90Words, 100*f.Distinct, 100*f.DistinctTruths, f.Placeholders, f.CountedMass)
+	return fmt.Sprintf("%-34s %5d  %5.3f  %5.3f  %5.3f  %5.1f  %4.0f  %4d  %5.1f%% of %5.1f%%  %4d  %4d", name, f.Plans, f.Precision, f.Recall, f.ColorAccuracy,
+		f.MeanWords, f.P90Words, f.Short, 100*f.Distinct, 100*f.DistinctTruths, f.Placeholders, f.CountedMass)
 }
 
-// Header names the columns of Line; "distinct" is the share of distinct
-// plans of the share of regions with a distinct truth.
-const Header = "condition                          plans  prec.  recall colour words  p90  distinct (of truths)  plch  mass"
+// Header names the columns of Line; "<8" counts plans under 8 words;
+// "distinct" is the share of distinct plans of the share of regions with a
+// distinct truth.
+const Header = "condition                          plans  prec.  recall colour words  p90    <8  distinct (of truths)  plch  mass"
 
 // Defect is one controlled change to a clean scene, the band it lands in and
 // the criterion that must catch it.

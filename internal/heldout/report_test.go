@@ -66,8 +66,8 @@ func reportSplit(t *testing.T, w *World, sp split) {
 			float64(tp)/float64(max(1, tp+fp)), float64(tp)/float64(max(1, tp+fn)), caught)
 	}
 	fmt.Println()
-	if clean.Placeholders != 0 || clean.CountedMass != 0 || clean.P90Words > 40 {
-		t.Errorf("on the truth: %d placeholder nouns, %d counted mass nouns, p90 %.0f words", clean.Placeholders, clean.CountedMass, clean.P90Words)
+	if clean.Placeholders != 0 || clean.CountedMass != 0 || clean.P90Words > 40 || clean.Short != 0 {
+		t.Errorf("on the truth: %d placeholder nouns, %d counted mass nouns, p90 %.0f words, %d plans under 8 words", clean.Placeholders, clean.CountedMass, clean.P90Words, clean.Short)
 	}
 }
 

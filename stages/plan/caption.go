@@ -141,7 +141,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		}
 		parts = append(parts, capitalize(joinList(left))+" "+verb+".")
 	}
-	cont, plural, _ := continuing(b, used, usedStuff)
+	cont, plural, _, _ := continuing(b, used, usedStuff)
 	if c := continuesSentence(cont, plural, ""); c != "" {
 		parts = append(parts, c)
 	}

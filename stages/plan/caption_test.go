@@ -33,9 +33,9 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 			critic.Band{Objects: []critic.Group{balls, table}}, "Two red rubber balls lying on a brown wooden table."},
 		{"a verb kept, what it leaves out added", "a red ball sitting on the sand", critic.Band{Stuff: []critic.Group{sand, sky}, Objects: []critic.Group{balls, cup}},
 			"Two red rubber balls sitting on the sand. A white cup also appears. The light blue sky continues."},
-		{"a placeholder no model names", "a green object lying on the grass", critic.Band{Objects: []critic.Group{balls}}, "Two red balls appear."},
-		{"an anchor word left", "the left half is empty", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand fills the view, evenly toned."},
-		{"nothing the evidence speaks to", "a beautiful day", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand fills the view, evenly toned."},
+		{"a placeholder no model names", "a green object lying on the grass", critic.Band{Objects: []critic.Group{balls}}, "Two red balls take up about a tenth of the view."},
+		{"an anchor word left", "the left half is empty", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
+		{"nothing the evidence speaks to", "a beautiful day", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
 	}
 	var written []string
 	for _, tc := range tests {

@@ -44,14 +44,16 @@ const (
 // Things the models cannot name are left out; it claims nothing the
 // evidence does not show.
 func Thought(b *critic.Band) string {
-	cont, contPlural, contTone := continuing(b, nil, nil)
+	cont, contPlural, contTone, contShare := continuing(b, nil, nil)
 	var objs []string
 	var objN int
+	var objShare float64
 	for _, g := range b.Objects {
 		if !g.Named || g.Continues || len(objs) == maxObjects {
 			continue
 		}
 		objs = append(objs, counted(g.Color, g.Noun, g.Count))
+		objShare += g.Share
 		if prompt.IsMass(g.Noun) {
 			objN++
 		} else {
@@ -59,13 +61,17 @@ func Thought(b *critic.Band) string {
 		}
 	}
 	var scenery []string
-	var tone string // of the most salient scenery
+	var tone string          // of the most salient scenery
+	var sceneryShare float64 // of the first scenery named
 	for _, g := range b.Stuff {
 		if !g.Named {
 			continue
 		}
 		if tone == "" {
 			tone = toneWords(g.Tone)
+		}
+		if len(scenery) == 0 && !g.Continues {
+			sceneryShare = g.Share
 		}
 		if g.Continues || len(scenery) == maxScenery {
 			continue
@@ -82,6 +88,19 @@ func Thought(b *critic.Band) string {
 			if len(objs) < maxObjects {
 				objs = append(objs, counted(g.Color, strings.TrimSpace(g.Shape+" shape"), g.Count))
 				objN += g.Count
+				objShare += g.Share
+			}
+		}
+		// No thing at all: the largest surface no model names, by its colour,
+		// extent and tone ("A brown expanse fills the whole view, evenly
+		// toned.") rather than an empty plan.
+		if len(objs) == 0 && len(b.Stuff) > 0 {
+			g := b.Stuff[0]
+			if g.Continues {
+				cont, contTone = []string{"the " + phrase(g.Color, "expanse", 1)}, toneWords(g.Tone)
+			} else {
+				p := phrase(g.Color, "expanse", 1)
+				scenery, tone, sceneryShare = []string{prompt.Article(p) + " " + p}, toneWords(g.Tone), g.Share
 			}
 		}
 	}
@@ -90,21 +109,29 @@ func Thought(b *critic.Band) string {
 	case len(objs) > 0 && len(scenery) > 0:
 		parts = append(parts, fmt.Sprintf("%s %s set against %s.", capitalize(joinList(objs)), prompt.Be(objN, false), joinList(scenery)))
 	case len(objs) > 0:
-		verb := "appear"
+		verb := "take up"
 		if objN == 1 && len(objs) == 1 {
-			verb = "appears"
+			verb = "takes up"
 		}
-		parts = append(parts, capitalize(joinList(objs))+" "+verb+".")
+		parts = append(parts, capitalize(joinList(objs))+" "+verb+" "+extent(objShare)+".")
 	case len(scenery) == 1 && len(cont) > 0:
 		parts = append(parts, capitalize(scenery[0])+" comes into view.")
 	case len(scenery) == 1:
-		parts = append(parts, capitalize(scenery[0])+" fills the view, "+tone+".")
+		verb := "covers"
+		if sceneryShare >= 0.9 {
+			verb = "fills"
+		}
+		parts = append(parts, capitalize(scenery[0])+" "+verb+" "+extent(sceneryShare)+", "+tone+".")
 	case len(scenery) > 1:
 		parts = append(parts, capitalize(scenery[0])+" meets "+scenery[1]+".")
 	}
 	tail := ""
-	if len(parts) == 0 && len(cont) == 1 && contTone != "" {
+	switch {
+	case len(parts) > 0:
+	case len(cont) == 1 && contTone != "":
 		tail = " across the view, " + contTone // the whole band is what continues
+	case contTone == "" && contShare > 0:
+		tail = ", taking up " + extent(contShare) // only things continue
 	}
 	if c := continuesSentence(cont, contPlural, tail); c != "" {
 		parts = append(parts, c)
@@ -114,13 +141,15 @@ func Thought(b *critic.Band) string {
 
 // continuing is what continues into the band across the seam from the band
 // above, as "the …" phrases — things first, at most maxScenery in all —,
-// whether they take a plural verb, and the tone of the most salient
-// continuing scenery; the groups marked in skipObj and skipStuff are left out.
-func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string, plural bool, tone string) {
+// whether they take a plural verb, the tone of the most salient continuing
+// scenery and the share of the band the continuing things take; the groups
+// marked in skipObj and skipStuff are left out.
+func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string, plural bool, tone string, thingShare float64) {
 	for k, g := range b.Objects {
 		if g.Named && g.Continues && !skipObj[k] {
 			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
 			plural = plural || (g.Count > 1 && !prompt.IsMass(g.Noun))
+			thingShare += g.Share
 		}
 	}
 	for k, g := range b.Stuff {
@@ -134,7 +163,7 @@ func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string,
 	if len(cont) > maxScenery {
 		cont = cont[:maxScenery]
 	}
-	return cont, plural, tone
+	return cont, plural, tone, thingShare
 }
 
 // continuesSentence says briefly that cont continue ("The light blue sky
@@ -148,6 +177,28 @@ func continuesSentence(cont []string, plural bool, tail string) string {
 		verb = "continues"
 	}
 	return capitalize(joinList(cont)) + " " + verb + tail + "."
+}
+
+// extent says how much of the region a share of its area is, in words a
+// caption uses; none of them is an anchor word ("half", "third" are).
+func extent(share float64) string {
+	switch {
+	case share >= 0.9:
+		return "the whole view"
+	case share >= 0.6:
+		return "most of the view"
+	case share >= 0.4:
+		return "much of the view"
+	case share >= 0.3:
+		return "over a quarter of the view"
+	case share >= 0.2:
+		return "about a quarter of the view"
+	case share >= 0.14:
+		return "about a fifth of the view"
+	case share >= 0.07:
+		return "about a tenth of the view"
+	}
+	return "little of the view"
 }
 
 // toneWords describe a surface by the spread of its luma (Segment.Tone).

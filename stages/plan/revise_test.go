@@ -72,13 +72,15 @@ func TestReviseWithNothingToFixKeepsThePlan(t *testing.T) {
 
 // TestThoughts: salient named things first and at most three, scenery with
 // the article its noun takes, agreement, no placeholder nouns, brief
-// continuity only for what continues, and no anchor words.
+// continuity only for what continues, the measured extent where a sentence
+// would say little else, no empty plan, and no anchor words.
 func TestThoughts(t *testing.T) {
 	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Entity: -1, Named: true, Share: 0.6}
 	road := critic.Group{Color: "gray", Noun: "road", Count: 1, Entity: -1, Named: true, Share: 0.3}
 	ball := critic.Group{Color: "red", Noun: "ball", Count: 2, Entity: 0, Named: true, Share: 0.1}
 	box := critic.Group{Color: "yellow", Noun: "left box", Count: 1, Entity: -1, Named: true, Share: 0.05}
 	blob := critic.Group{Color: "pink", Count: 1, Entity: -1, Shape: "round", Share: 0.2}
+	surface := critic.Group{Color: "brown", Count: 1, Entity: -1, Share: 1, Tone: 2}
 	cont := func(g critic.Group) critic.Group { g.Continues = true; return g }
 	tests := []struct {
 		name string
@@ -87,16 +89,20 @@ func TestThoughts(t *testing.T) {
 	}{
 		{"things against scenery", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{ball, box, blob}},
 			"Two red balls and a yellow box are set against light blue sky."},
-		{"one thing", critic.Band{Objects: []critic.Group{{Color: "orange", Noun: "apple", Count: 1, Entity: 0, Named: true}}},
-			"An orange apple appears."},
-		{"countable scenery takes an article", critic.Band{Stuff: []critic.Group{road}}, "A gray road fills the view, evenly toned."},
-		{"textured scenery", critic.Band{Stuff: []critic.Group{{Color: "dark green", Noun: "foliage", Entity: -1, Named: true, Tone: 40}}}, "Dark green foliage fills the view, richly textured."},
+		{"one thing, with its measured extent", critic.Band{Objects: []critic.Group{{Color: "orange", Noun: "apple", Count: 1, Entity: 0, Named: true, Share: 0.12}}},
+			"An orange apple takes up about a tenth of the view."},
+		{"countable scenery takes an article", critic.Band{Stuff: []critic.Group{road}}, "A gray road covers over a quarter of the view, evenly toned."},
+		{"scenery filling the region", critic.Band{Stuff: []critic.Group{{Color: "gray", Noun: "road", Count: 1, Entity: -1, Named: true, Share: 0.95}}}, "A gray road fills the whole view, evenly toned."},
+		{"textured scenery", critic.Band{Stuff: []critic.Group{{Color: "dark green", Noun: "foliage", Entity: -1, Named: true, Tone: 40, Share: 0.7}}}, "Dark green foliage covers most of the view, richly textured."},
 		{"only continuing scenery", critic.Band{Stuff: []critic.Group{cont(road)}}, "The gray road continues across the view, evenly toned."},
-		{"only a continuing thing", critic.Band{Objects: []critic.Group{cont(ball)}}, "The red balls continue."},
+		{"only a continuing thing", critic.Band{Objects: []critic.Group{cont(ball)}}, "The red balls continue, taking up about a tenth of the view."},
+		{"only a surface no model names", critic.Band{Stuff: []critic.Group{surface}}, "A brown expanse fills the whole view, evenly toned."},
+		{"only a continuing surface no model names", critic.Band{Stuff: []critic.Group{cont(surface)}}, "The brown expanse continues across the view, evenly toned."},
+		{"an unnamed surface gives way to what is named", critic.Band{Stuff: []critic.Group{surface}, Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
 		{"two kinds of scenery", critic.Band{Stuff: []critic.Group{sky, road}}, "Light blue sky meets a gray road."},
 		{"continuing scenery", critic.Band{Stuff: []critic.Group{cont(sky), road}}, "A gray road comes into view. The light blue sky continues."},
 		{"a continuing thing", critic.Band{Stuff: []critic.Group{cont(sky)}, Objects: []critic.Group{cont(ball)}}, "The red balls and the light blue sky continue."},
-		{"only unnamed things", critic.Band{Objects: []critic.Group{blob}}, "A pink round shape appears."},
+		{"only unnamed things", critic.Band{Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
 		{"irregular and mass nouns", critic.Band{Stuff: []critic.Group{{Color: "beige", Noun: "sand", Count: 4, Entity: -1, Named: true}},
 			Objects: []critic.Group{{Color: "white", Noun: "sheep", Count: 3, Entity: 0, Named: true}, {Color: "brown", Noun: "knife", Count: 2, Entity: 1, Named: true}}},
 			"Three white sheep and two brown knives are set against beige sand."},

@@ -42,9 +42,9 @@ var verbPreps = set("with", "by", "on", "in", "at", "to", "into", "onto", "throu
 	"around", "along", "against", "near", "toward", "towards", "past", "down", "up", "out", "off", "behind", "beside", "inside", "above", "below")
 
 // irregular verbs common in T2I prompts that carry no -ing/-ed ending.
-// The present forms plans use ("stand out against", "fill the view") are
-// among them, so that plans parse as prompts do.
-var verbs = set("stand", "fill", "meet", "meets", "continue", "continues", "stretch", "stretches", "appear", "appears",
+// The present forms plans use ("stand out against", "fill the view", "take
+// up", "cover") are among them, so that plans parse as prompts do.
+var verbs = set("stand", "fill", "meet", "meets", "continue", "continues", "stretch", "stretches", "appear", "appears", "take", "takes", "cover", "covers",
 	"come", "comes", "set", "trade", "sat", "stood", "lay", "hung", "held", "ate", "ran", "rang", "sang", "flew", "swam", "slept", "sits", "stands",
 	"lies", "hangs", "holds", "eats", "runs", "rings", "flies", "swims", "sleeps", "reads", "plays", "wears", "rides", "drinks",
 	"grazes", "chases", "rests", "leans", "fills", "adds", "makes", "contrasts", "sparkles", "shines", "grows", "gave",
