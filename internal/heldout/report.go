@@ -208,8 +208,9 @@ func bandOf(v float64) int {
 
 // Defects makes the controlled defects of a clean scene: recolour an
 // instance the prompt names, erase one, swap a left/right pair, draw the
-// thing meant to be in front behind the other, and cast a colour over the
-// lower third.
+// thing meant to be in front behind the other (where the drawing order
+// shows), and cast a colour over the lower third (where something runs
+// across its top).
 func Defects(s Scene, i int) []Defect {
 	var out []Defect
 	named := len(s.Instances) - 1 // the last drawn is always a prompt entity
@@ -237,10 +238,34 @@ func Defects(s Scene, i int) []Defect {
 		dp.Instances[a], dp.Instances[b] = dp.Instances[b], dp.Instances[a]
 		out = append(out, Defect{"depth", dp, bandOf(in.V), critic.CritSpatial})
 	}
-	cast := s
-	cast.Cast = true
-	out = append(out, Defect{"seam", cast, 2, critic.CritCoherence})
+	if _, truth := s.Render(); continuesAcross(truth, 2*Size/3) {
+		cast := s
+		cast.Cast = true
+		out = append(out, Defect{"seam", cast, 2, critic.CritCoherence})
+	}
 	return out
+}
+
+// continuesAcross reports whether one surface or thing runs across canvas
+// row y: the same label and instance on the four rows above it and the four
+// from it down, in at least a tenth of the columns. A colour cast that
+// begins where a new surface begins (a horizon on the seam) breaks no
+// continuity: the image shows a surface of another colour, no defect, so
+// none is injected there.
+func continuesAcross(t Truth, y int) bool {
+	n := 0
+	for x := 0; x < Size; x++ {
+		p := (y-4)*Size + x
+		same := true
+		for yy := y - 3; yy < y+4 && same; yy++ {
+			q := yy*Size + x
+			same = t.Label[q] == t.Label[p] && t.Instance[q] == t.Instance[p]
+		}
+		if same {
+			n++
+		}
+	}
+	return n >= Size/10
 }
 
 // visibleOverlap reports whether two instances overlap enough that their

@@ -12,9 +12,12 @@ import (
 // share of matching pixels, seams judged above the surface's own texture,
 // depth read only from a clear occlusion). Scenes 1000–1119 are the test
 // split, first run after those changes: its figures are the out-of-sample
-// ones. Two later changes came from the development split alone: a missing
+// ones. Later changes came from development scenes alone: a missing
 // instance is expected where the prompt's relations put it, and a depth
-// defect is injected only where the drawing order shows in the image.
+// defect is injected only where the drawing order shows in the image
+// (scenes 0–59); a seam cast is injected only where something runs across
+// the seam (scenes 60–299, looked at but not printed: all 18 seam casts the
+// critic missed there began where the floor begins).
 type split struct {
 	name        string
 	first, size int
@@ -61,9 +64,9 @@ func reportSplit(t *testing.T, w *World, sp split) {
 		}
 	}
 	for _, n := range []Noise{Noises[0], Noises[2]} {
-		tp, fp, fn, caught := defectCatch(t, w, n, sp)
-		fmt.Printf("critic on injected defects (%s): P %.3f  R %.3f  caught by kind %v\n", n.Name,
-			float64(tp)/float64(max(1, tp+fp)), float64(tp)/float64(max(1, tp+fn)), caught)
+		tp, fp, fn, anywhere, caught := defectCatch(t, w, n, sp)
+		fmt.Printf("critic on injected defects (%s): P %.3f  R %.3f (in the image: %.3f)  caught by kind %v\n", n.Name,
+			float64(tp)/float64(max(1, tp+fp)), float64(tp)/float64(max(1, tp+fn)), float64(anywhere)/float64(max(1, tp+fn)), caught)
 	}
 	fmt.Println()
 	if clean.Placeholders != 0 || clean.CountedMass != 0 || clean.P90Words > 40 || clean.Short != 0 {
@@ -72,11 +75,15 @@ func reportSplit(t *testing.T, w *World, sp split) {
 }
 
 // defectCatch injects every defect into every scene and counts the bands
-// reflected (score below 90): on the defect's band a catch, elsewhere (and
-// on clean scenes) a false reflection.
-func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn int, caught map[string]string) {
+// reflected (score below 90): on the defect's band a catch (tp), on a clean
+// scene a false reflection (fp). The other bands of a damaged scene count
+// neither way — a defect can rightly show in several (a recoloured thing
+// that crosses a seam) — but a defect no band of its scene catches while
+// another newly reflected band does is caught elsewhere: anywhere counts
+// those with the catches, the image-level figure.
+func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn, anywhere int, caught map[string]string) {
 	t.Helper()
-	got := map[string][2]int{}
+	got := map[string][3]int{}
 	for i := sp.first; i < sp.first+sp.size; i++ {
 		s := w.Scene(i)
 		n.Seed = uint64(i)
@@ -95,6 +102,13 @@ func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn int, cau
 				c[0]++
 			} else {
 				fn++
+				for k, sc := range scores {
+					if sc.Score < 90 && clean[k].Score >= 90 {
+						c[2]++
+						anywhere++
+						break
+					}
+				}
 			}
 			got[d.Kind] = c
 		}
@@ -102,8 +116,11 @@ func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn int, cau
 	caught = map[string]string{}
 	for k, c := range got {
 		caught[k] = fmt.Sprintf("%d/%d", c[0], c[1])
+		if c[2] > 0 {
+			caught[k] += fmt.Sprintf("(+%d elsewhere)", c[2])
+		}
 	}
-	return tp, fp, fn, caught
+	return tp, fp, fn, tp + anywhere, caught
 }
 
 // composeWith renders the scene, damages its truth with noise n as a model
