@@ -63,3 +63,22 @@ func ReadTable[T any](t testing.TB, dataset, table string) []T {
 	}
 	return rows
 }
+
+// CompBenchDir finds the 5.5K T2I-CompBench training prompts:
+// $T2I_COMPBENCH_DIR, else shared/data/t2i-compbench in the working folder's
+// parent or any folder above (../../shared/data/t2i-compbench when none has it).
+func CompBenchDir() string {
+	if d := os.Getenv("T2I_COMPBENCH_DIR"); d != "" {
+		return d
+	}
+	wd, _ := os.Getwd()
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		d := filepath.Join(dir, "shared", "data", "t2i-compbench")
+		if _, err := os.Stat(d); err == nil {
+			return d
+		}
+		if filepath.Dir(dir) == dir {
+			return filepath.Join("..", "..", "shared", "data", "t2i-compbench")
+		}
+	}
+}

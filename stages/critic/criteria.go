@@ -115,8 +115,9 @@ func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off string,
 }
 
 // groundAll links whole-image segments to prompt entity instances: a segment
-// qualifies for an entity when its class is generic or names the entity's
-// noun and its measured shape (if any) agrees; among qualifying pairs the
+// qualifies for an entity when its class names the entity's noun, or is
+// generic and the prompt describes the entity by colour or shape, and its
+// measured shape (if any) agrees; among qualifying pairs the
 // closest in color are linked first. Color does not gate the link, so a
 // recolored object is found and judged wrong in color rather than missing.
 func groundAll(segs []*Segment, ents []schema.Entity) {
@@ -132,6 +133,12 @@ func groundAll(segs []*Segment, ents []schema.Entity) {
 		}
 		for ei, e := range ents {
 			if !generic && noun != e.Noun {
+				continue
+			}
+			if generic && prompt.ColorOf(e) == "" && prompt.ShapeOf(e) == "" {
+				// A generic label says only "a thing of this colour (and
+				// shape)": it can stand for a prompt entity the prompt
+				// describes by colour or shape, never for "a student".
 				continue
 			}
 			cost, _ := colorError(s, e)

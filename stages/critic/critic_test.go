@@ -436,3 +436,32 @@ func TestMissingIsExpectedWhereRelationsPutIt(t *testing.T) {
 		})
 	}
 }
+
+// TestGenericLabelsTakeOnlyDescribedEntities: a segment whose label is
+// generic ("red object") may stand for a prompt entity the prompt describes
+// by colour or shape ("a red ball", "a ball"), never for one it names only
+// ("a student"): that one stays missing, and the plan does not call the
+// blob a student.
+func TestGenericLabelsTakeOnlyDescribedEntities(t *testing.T) {
+	red := classOf(t, "red")
+	objs := []synth.Object{{Shape: synth.Ball, Class: red, U: 0.5, V: 0.5, Radius: 0.1}}
+	for _, tc := range []struct {
+		prompt   string
+		grounded bool
+	}{{"a red ball", true}, {"a ball", true}, {"a red student", true}, {"a student", false}} {
+		t.Run(tc.prompt, func(t *testing.T) {
+			sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Objects: objs, Prompt: tc.prompt}
+			img := sc.Render()
+			bands := imageproc.Bands(384, 16, 3)
+			scene := NewScene(img, truth(img), labels(), nil, prompt.Parse(tc.prompt), bands, nil)
+			b := scene.Band(1)
+			found := false
+			for _, g := range b.Objects {
+				found = found || g.Entity == 0
+			}
+			if found != tc.grounded {
+				t.Errorf("grounded = %v, want %v (groups %+v)", found, tc.grounded, b.Objects)
+			}
+		})
+	}
+}

@@ -132,7 +132,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			continue
 		}
 		left = append(left, entityPhrase(g, ents))
-		leftN += g.Count
+		leftN += number(g.Noun, g.Count)
 	}
 	if len(left) > 0 {
 		verb := "also appear"
@@ -188,7 +188,7 @@ func entityPhrase(g critic.Group, ents []schema.Entity) string {
 	// English orders size and shape, then colour, then material.
 	var before, after []string
 	if g.Entity >= 0 && g.Entity < len(ents) {
-		for _, a := range ents[g.Entity].Attributes {
+		for _, a := range prompt.Modifiers(ents[g.Entity].Attributes) {
 			switch {
 			case prompt.IsColor(a) || a == "light" || a == "dark":
 			case prompt.IsTexture(a):

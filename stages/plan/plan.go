@@ -57,7 +57,7 @@ func Thought(b *critic.Band) string {
 		if prompt.IsMass(g.Noun) {
 			objN++
 		} else {
-			objN += g.Count
+			objN += number(g.Noun, g.Count)
 		}
 	}
 	var scenery []string
@@ -148,7 +148,7 @@ func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string,
 	for k, g := range b.Objects {
 		if g.Named && g.Continues && !skipObj[k] {
 			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
-			plural = plural || (g.Count > 1 && !prompt.IsMass(g.Noun))
+			plural = plural || (number(g.Noun, g.Count) > 1 && !prompt.IsMass(g.Noun))
 			thingShare += g.Share
 		}
 	}
@@ -218,13 +218,24 @@ func phrase(color, noun string, count int) string {
 }
 
 // counted is a thing's phrase with its count word: "a red ball", "three
-// green boxes"; an uncountable noun takes none ("dark green grass").
+// green boxes"; an uncountable noun takes none ("dark green grass"), nor
+// does a plural noun counted as one ("black sandals": the prompt gave no
+// count).
 func counted(color, noun string, count int) string {
 	p := phrase(color, noun, count)
-	if prompt.IsMass(noun) {
+	if prompt.IsMass(noun) || count == 1 && prompt.LooksPlural(noun) {
 		return p
 	}
 	return prompt.CountWord(count, p) + " " + p
+}
+
+// number is how many a group counts as for agreement: a plural noun counted
+// as one is plural all the same.
+func number(noun string, count int) int {
+	if count == 1 && prompt.LooksPlural(noun) {
+		return 2
+	}
+	return count
 }
 
 func capitalize(s string) string {

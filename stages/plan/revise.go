@@ -69,10 +69,11 @@ func (t Templates) Revise(thought string, fixes []critic.Fix) string {
 	return cleanAnchors(strings.TrimSpace(thought + " " + capitalize(strings.Join(out, "; ")) + "."))
 }
 
-// nounPhrase spells an entity with its count, attributes and noun: "two red balls".
+// nounPhrase spells an entity with its count, attributes and noun: "two
+// red balls"; a plural noun the prompt gave no count takes none ("black
+// sandals").
 func nounPhrase(e schema.Entity) string {
-	desc := strings.TrimSpace(strings.Join(e.Attributes, " ") + " " + prompt.Plural(e.Noun, int(e.Count)))
-	return prompt.CountWord(int(e.Count), desc) + " " + desc
+	return counted(strings.Join(prompt.Modifiers(e.Attributes), " "), e.Noun, int(e.Count))
 }
 
 // Read splits a thought or revision into the sentences that describe what

@@ -96,6 +96,8 @@ func TestThoughts(t *testing.T) {
 		{"textured scenery", critic.Band{Stuff: []critic.Group{{Color: "dark green", Noun: "foliage", Entity: -1, Named: true, Tone: 40, Share: 0.7}}}, "Dark green foliage covers most of the view, richly textured."},
 		{"only continuing scenery", critic.Band{Stuff: []critic.Group{cont(road)}}, "The gray road continues across the view, evenly toned."},
 		{"only a continuing thing", critic.Band{Objects: []critic.Group{cont(ball)}}, "The red balls continue, taking up about a tenth of the view."},
+		{"a plural noun the prompt gave no count", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{{Color: "black", Noun: "sandals", Count: 1, Entity: 0, Named: true, Share: 0.1}}},
+			"Black sandals are set against light blue sky."},
 		{"only a surface no model names", critic.Band{Stuff: []critic.Group{surface}}, "A brown expanse fills the whole view, evenly toned."},
 		{"only a continuing surface no model names", critic.Band{Stuff: []critic.Group{cont(surface)}}, "The brown expanse continues across the view, evenly toned."},
 		{"an unnamed surface gives way to what is named", critic.Band{Stuff: []critic.Group{surface}, Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},

@@ -8,25 +8,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/twigdata/twigdata/internal/testutil"
 )
 
-// compbenchDir finds the 5.5K T2I-CompBench training prompts: $T2I_COMPBENCH_DIR, else
-// shared/data/t2i-compbench in the checkout's parent folder or any folder above.
-func compbenchDir() string {
-	if d := os.Getenv("T2I_COMPBENCH_DIR"); d != "" {
-		return d
-	}
-	wd, _ := os.Getwd()
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		d := filepath.Join(dir, "shared", "data", "t2i-compbench")
-		if _, err := os.Stat(d); err == nil {
-			return d
-		}
-		if filepath.Dir(dir) == dir {
-			return filepath.Join("..", "..", "shared", "data", "t2i-compbench")
-		}
-	}
-}
+// compbenchDir is where the T2I-CompBench prompts are.
+func compbenchDir() string { return testutil.CompBenchDir() }
 
 // structureFound says whether a prompt's parse holds the structure its category is about.
 var structureFound = map[string]func(prompt string, p Parsed) bool{

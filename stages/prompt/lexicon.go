@@ -94,7 +94,7 @@ func NameColor(r, g, b float64) string {
 
 // shapeWords are attribute words that name shapes.
 var shapeWords = set("round", "square", "rectangular", "triangular", "circular", "oval", "oblong", "spherical", "cubic",
-	"cylindrical", "conical", "pyramidal", "pentagonal", "hexagonal", "octagonal", "diamond", "teardrop", "crescent", "heart-shaped", "star-shaped", "curved", "flat")
+	"cylindrical", "conical", "pyramidal", "pentagonal", "hexagonal", "octagonal", "diamond", "teardrop", "crescent", "heart-shaped", "star-shaped", "curved", "flat", "jagged")
 
 // sizeWords are attribute words that name sizes; T2I-CompBench files them
 // under "shape".
@@ -140,7 +140,7 @@ func CountWord(n int, next string) string {
 // sand, vegetation) — which take no plural, no count and no article.
 // Material nouns that are also countable ("two glasses", "three stones") are
 // left out.
-var massNouns = set("sky", "grass", "sand", "water", "snow", "dirt", "gravel", "mud", "fog", "smoke", "pavement",
+var massNouns = set("sky", "grass", "sand", "water", "snow", "dirt", "gravel", "mud", "fog", "smoke", "pavement", "tundra",
 	"asphalt", "concrete", "foliage", "vegetation", "hay", "straw", "rice", "milk", "coffee", "juice", "soup", "sugar",
 	"salt", "furniture", "luggage", "clothing", "hair", "fur", "wool", "wood", "metal", "plastic", "marble", "leather",
 	"cotton", "silk", "velvet", "denim", "terrain", "earth", "soil", "ground", "sea", "ice", "cardboard", "flooring",
@@ -221,6 +221,50 @@ func IsPlural(w string) bool {
 		}
 	}
 	return pluralOnly[w]
+}
+
+// LooksPlural reports whether a noun read with no count word is plural all
+// the same ("sandals", "notes", "scissors"): an irregular or plural-only
+// plural, or a regular -s plural whose singular the lexicon spells back to
+// it; not a mass noun, nor a word whose -s is part of the singular ("glass",
+// "cactus", "iris").
+func LooksPlural(w string) bool {
+	if IsPlural(w) {
+		return true
+	}
+	if massNouns[w] || len(w) < 4 || !strings.HasSuffix(w, "s") {
+		return false
+	}
+	for _, end := range []string{"ss", "us", "is", "os"} {
+		if strings.HasSuffix(w, end) {
+			return false
+		}
+	}
+	return Plural(Singular(w, 2), 2) == w
+}
+
+// functionWords end a run of modifiers: what a parse keeps before a noun
+// after one of them ("addition to cubic office wall") modifies the noun only
+// from there on.
+var functionWords = set("to", "of", "with", "for", "from", "in", "on", "at", "by", "and", "a", "an", "the", "is", "are")
+
+// Modifiers are the attribute words of a parsed entity that can stand
+// before its noun in a phrase we write: those after the last function word,
+// without plural nouns ("icy shards glacier" becomes "icy glacier").
+func Modifiers(attrs []string) []string {
+	start := 0
+	for i, a := range attrs {
+		if functionWords[a] {
+			start = i + 1
+		}
+	}
+	var out []string
+	for _, a := range attrs[start:] {
+		if !LooksPlural(a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // pluralOnly are nouns used only in the plural.

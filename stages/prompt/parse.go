@@ -144,9 +144,11 @@ func Parse(prompt string) Parsed {
 	pending := "" // relation from the previous entity to the next one
 	prev := -1    // index of the last entity
 	closeChunk := func() {
+		// A lone -ing word is a verb read as a phrase (", poring over").
+		bare := len(chunk) == 1 && IsVerb(chunk[0])
 		e, ok := entity(chunk)
 		chunk = chunk[:0]
-		if !ok {
+		if !ok || bare {
 			return
 		}
 		out.Entities = append(out.Entities, e)

@@ -63,6 +63,10 @@ func TestParseReadsPlans(t *testing.T) {
 		{"A gray road comes into view. The light blue sky continues.", "1 gray road|1 light blue sky"},
 		{"Light blue sky meets a gray road.", "1 light blue sky|1 gray road"},
 		{"Two white sheep and an orange apple appear. The ball must be red, not blue; two yellow cones must also appear.", "2 white sheep|1 orange apple|1 ball|2 yellow cone"},
+		{"An orange apple takes up about a tenth of the view.", "1 orange apple"},
+		{"Beige sand covers most of the view, evenly toned.", "1 beige sand"},
+		{"Black sandals and orange shoes take up little of the view.", "1 black sandals|1 orange shoes"},
+		{"A brown expanse fills the whole view, evenly toned.", "1 brown expanse"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.plan, func(t *testing.T) {
@@ -82,5 +86,44 @@ func TestColorName(t *testing.T) {
 		if got := ColorName(strings.Fields(attrs)); got != want {
 			t.Errorf("ColorName(%s) = %q, want %q", attrs, got, want)
 		}
+	}
+}
+
+// TestLoneIngWordIsNoEntity: a clause that opens with an -ing verb after a
+// comma is no thing to draw (T2I-CompBench: "…, poring over textbooks").
+func TestLoneIngWordIsNoEntity(t *testing.T) {
+	for _, e := range Parse("A student is studying hard for an exam, poring over textbooks and notes.").Entities {
+		if e.Noun == "poring" {
+			t.Errorf("entity %+v", e)
+		}
+	}
+	if got := Parse("The soft yellow duckling swam near the sleek black swan.").Entities; len(got) != 2 || got[0].Noun != "duckling" {
+		t.Errorf("an -ing noun with its article and attributes is an entity: %+v", got)
+	}
+}
+
+func TestLooksPluralAndModifiers(t *testing.T) {
+	for _, tc := range []struct {
+		word string
+		want bool
+	}{{"sandals", true}, {"notes", true}, {"scissors", true}, {"people", true}, {"glass", false}, {"cactus", false},
+		{"iris", false}, {"ball", false}, {"grass", false}, {"bus", false}, {"boxes", true}, {"knives", true}} {
+		t.Run(tc.word, func(t *testing.T) {
+			if got := LooksPlural(tc.word); got != tc.want {
+				t.Errorf("LooksPlural(%q) = %v, want %v", tc.word, got, tc.want)
+			}
+		})
+	}
+	for _, tc := range []struct{ attrs, want string }{
+		{"stylish addition to cubic office", "cubic office"},
+		{"icy shards", "icy"},
+		{"orange hues setting", "orange setting"},
+		{"big red", "big red"},
+	} {
+		t.Run(tc.attrs, func(t *testing.T) {
+			if got := strings.Join(Modifiers(strings.Fields(tc.attrs)), " "); got != tc.want {
+				t.Errorf("Modifiers(%q) = %q, want %q", tc.attrs, got, tc.want)
+			}
+		})
 	}
 }

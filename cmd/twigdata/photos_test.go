@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/twigdata/twigdata/internal/grammar"
+	"github.com/twigdata/twigdata/internal/testutil"
+	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/plan"
+)
+
+// placeholderNoun is what a plan must never call a thing.
+var placeholderNoun = regexp.MustCompile(`(?i)\b(object|objects|thing|things|stuff)\b`)
+
+// TestPlansOnPhotographs builds real photographs (scikit-image's sample
+// data, testdata/quality/photos) paired with T2I-CompBench prompts, as a new
+// user would try the tool, with the bundled models, and holds every plan and
+// revision of the accepted ones to the plan rules: not empty, 8 to 40 words,
+// no placeholder noun, no anchor word, and English by Link Grammar. The
+// bundled models know only their synthetic world, so what the plans say of
+// these photographs is poor; how they say it is what is tested.
+func TestPlansOnPhotographs(t *testing.T) {
+	prompts := compbenchPrompts(t)
+	photos, err := filepath.Glob(filepath.Join(repoRoot, "testdata", "quality", "photos", "*.jpg"))
+	if err != nil || len(photos) == 0 {
+		t.Fatalf("no photographs in testdata/quality/photos: %v", err)
+	}
+	in := t.TempDir()
+	for k, p := range photos {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stem := strings.TrimSuffix(filepath.Base(p), ".jpg")
+		if err := os.WriteFile(filepath.Join(in, stem+".jpg"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, stem+".txt"), []byte(prompts[k*len(prompts)/len(photos)]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := buildSample(t, "--in", in)
+	samples := testutil.ReadTable[schema.Sample](t, out, "samples")
+	if len(samples) < len(photos)/2 {
+		t.Fatalf("%d of %d photographs accepted", len(samples), len(photos))
+	}
+	var texts []string
+	distinct := map[string]bool{}
+	regions := 0
+	for _, s := range samples {
+		for _, r := range s.Regions {
+			regions++
+			distinct[r.Plan] = true
+			texts = append(texts, r.Plan, r.RevisedPlan)
+			t.Logf("%s #%d r=%d %q", s.Key, r.Index, r.Critic.Score, r.RevisedPlan)
+			if n := len(strings.Fields(r.Plan)); n < 8 || n > 40 {
+				t.Errorf("%s #%d: %d words: %q", s.Key, r.Index, n, r.Plan)
+			}
+			for _, text := range []string{r.Plan, r.RevisedPlan} {
+				if w := placeholderNoun.FindString(text); w != "" {
+					t.Errorf("%s #%d: placeholder noun %q in %q", s.Key, r.Index, w, text)
+				}
+				if w := plan.FindAnchor(text); w != "" {
+					t.Errorf("%s #%d: anchor word %q in %q", s.Key, r.Index, w, text)
+				}
+			}
+		}
+	}
+	t.Logf("%d photographs accepted of %d; %d of %d plans distinct", len(samples), len(photos), len(distinct), regions)
+	grammar.Check(t, repoRoot, texts...)
+}
+
+// compbenchPrompts are the T2I-CompBench training prompts, every category,
+// in file order (CRLF line ends trimmed, empty lines skipped).
+func compbenchPrompts(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(testutil.CompBenchDir(), "*_train.txt"))
+	if len(files) == 0 {
+		if os.Getenv("CI") != "" || os.Getenv("TWIGDATA_REQUIRE_INTEROP") != "" {
+			t.Fatalf("no T2I-CompBench prompts in %s: shared/ must sit beside the checkout (or set T2I_COMPBENCH_DIR)", testutil.CompBenchDir())
+		}
+		t.Skipf("no T2I-CompBench prompts in %s (set T2I_COMPBENCH_DIR)", testutil.CompBenchDir())
+	}
+	sort.Strings(files)
+	var out []string
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			if line := strings.TrimSpace(sc.Text()); line != "" {
+				out = append(out, line)
+			}
+		}
+		fh.Close()
+	}
+	return out
+}
