@@ -21,18 +21,27 @@ import (
 // sentenceEnd splits a plan after a full stop followed by a capital letter.
 var sentenceEnd = regexp.MustCompile(`\.\s+([A-Z])`)
 
+// Split splits one text into its sentences, in order.
+func Split(text string) []string {
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\n", " "))
+	if text == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(sentenceEnd.ReplaceAllString(text, ".\n$1"), "\n") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Sentences splits texts into their sentences, each once, in sorted order.
 func Sentences(texts ...string) []string {
 	seen := map[string]bool{}
 	for _, t := range texts {
-		t = strings.TrimSpace(strings.ReplaceAll(t, "\n", " "))
-		if t == "" {
-			continue
-		}
-		for _, s := range strings.Split(sentenceEnd.ReplaceAllString(t, ".\n$1"), "\n") {
-			if s = strings.TrimSpace(s); s != "" {
-				seen[s] = true
-			}
+		for _, s := range Split(t) {
+			seen[s] = true
 		}
 	}
 	out := make([]string, 0, len(seen))

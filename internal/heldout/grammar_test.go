@@ -10,8 +10,10 @@ import (
 // TestPlansParseAsEnglish parses every plan and revision the composer writes
 // on the held-apart world — both splits, the truth and each noise, the clean
 // scenes and every injected defect — with Link Grammar, an English grammar
-// the composer was not written against, and holds every colour fix to name a
-// colour other than the one it asks for ("red, not red" asks for nothing).
+// the composer was not written against, holds every plan to one or two
+// sentences and its revision to one more at most, and every colour fix to
+// name a colour other than the one it asks for ("red, not red" asks for
+// nothing).
 func TestPlansParseAsEnglish(t *testing.T) {
 	t.Parallel()
 	w, err := NewWorld("../..")
@@ -31,6 +33,12 @@ func TestPlansParseAsEnglish(t *testing.T) {
 				for _, sc := range scenes {
 					plans, _, revised, _ := sc.composeRevised(n)
 					texts = append(append(texts, plans...), revised...)
+					for k := range plans {
+						np, nr := len(grammar.Split(plans[k])), len(grammar.Split(revised[k]))
+						if np < 1 || np > 2 || nr > np+1 {
+							t.Errorf("plan of %d sentences, revision of %d: %q, %q", np, nr, plans[k], revised[k])
+						}
+					}
 				}
 			}
 		}

@@ -134,16 +134,21 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		left = append(left, entityPhrase(g, ents))
 		leftN += number(g.Noun, g.Count)
 	}
+	cont, plural, _, _ := continuing(b, used, usedStuff)
+	contS := continuesSentence(cont, plural, "")
 	if len(left) > 0 {
 		verb := "also appear"
 		if len(left) == 1 && leftN == 1 {
 			verb = "also appears"
 		}
-		parts = append(parts, capitalize(joinList(left))+" "+verb+".")
-	}
-	cont, plural, _, _ := continuing(b, used, usedStuff)
-	if c := continuesSentence(cont, plural, ""); c != "" {
-		parts = append(parts, c)
+		second := capitalize(joinList(left)) + " " + verb
+		if contS != "" {
+			// Two sentences at most: what continues joins the second.
+			second += ", and " + strings.ToLower(contS[:1]) + contS[1:len(contS)-1]
+		}
+		parts = append(parts, second+".")
+	} else if contS != "" {
+		parts = append(parts, contS)
 	}
 	out2 := strings.Join(parts, " ")
 	if n := len(strings.Fields(out2)); n > maxWords || FindAnchor(out2) != "" {

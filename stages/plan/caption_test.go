@@ -32,7 +32,7 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 		{"openers and anchors cut whole", "In this image we can see a ball lying on a table in the background.",
 			critic.Band{Objects: []critic.Group{balls, table}}, "Two red rubber balls lying on a brown wooden table."},
 		{"a verb kept, what it leaves out added", "a red ball sitting on the sand", critic.Band{Stuff: []critic.Group{sand, sky}, Objects: []critic.Group{balls, cup}},
-			"Two red rubber balls sitting on the sand. A white cup also appears. The light blue sky continues."},
+			"Two red rubber balls sitting on the sand. A white cup also appears, and the light blue sky continues."},
 		{"a placeholder no model names", "a green object lying on the grass", critic.Band{Objects: []critic.Group{balls}}, "Two red balls take up about a tenth of the view."},
 		{"an anchor word left", "the left half is empty", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
 		{"nothing the evidence speaks to", "a beautiful day", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
@@ -47,6 +47,9 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 			}
 			if w := FindAnchor(got); w != "" {
 				t.Errorf("anchor word %q in %q", w, got)
+			}
+			if n := len(sentences(got)); n > 2 {
+				t.Errorf("%d sentences in %q, want one or two", n, got)
 			}
 		})
 	}

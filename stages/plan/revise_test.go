@@ -120,6 +120,9 @@ func TestThoughts(t *testing.T) {
 			if w := FindAnchor(got); w != "" {
 				t.Errorf("anchor word %q left in %q", w, got)
 			}
+			if n := len(sentences(got)); n < 1 || n > 2 {
+				t.Errorf("%d sentences in %q, want one or two", n, got)
+			}
 		})
 	}
 	grammar.Check(t, "../..", written...)
