@@ -186,13 +186,41 @@ func (f Figures) Line(name string) string {
 // distinct truth.
 const Header = "condition                          plans  prec.  recall colour words  p90    <8  distinct (of truths)  plch  mass"
 
-// Defect is one controlled change to a clean scene, the band it lands in and
-// the criterion that must catch it.
+// Defect is one controlled change to a clean scene, the band that holds the
+// damaged thing's centre (the regions it changed are Changed's) and the
+// criterion that must catch it.
 type Defect struct {
 	Kind      string
 	Scene     Scene
 	Band      int
 	Criterion string
+}
+
+// Changed reports, band by band, whether a defect changed the region: it
+// holds at least a tenth of the pixels that differ between the clean and the
+// damaged render. A defect lands in every region it changed (an erased
+// thing that crosses a seam is missing from both regions), not only in the
+// one that holds its centre.
+func Changed(clean, damaged Scene) []bool {
+	a, _ := clean.Render()
+	b, _ := damaged.Render()
+	counts := make([]int, len(Bands))
+	total := 0
+	for k, band := range Bands {
+		for y := band.Y0; y < band.Y1; y++ {
+			for x := 0; x < Size; x++ {
+				if a.RGBAAt(x, y) != b.RGBAAt(x, y) {
+					counts[k]++
+				}
+			}
+		}
+		total += counts[k]
+	}
+	out := make([]bool, len(Bands))
+	for k, n := range counts {
+		out[k] = n > 0 && n*10 >= total
+	}
+	return out
 }
 
 // bandOf is the band holding canvas row fraction v.
