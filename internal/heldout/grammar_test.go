@@ -11,7 +11,8 @@ import (
 // on the held-apart world — both splits, the truth and each noise, the clean
 // scenes and every injected defect — with Link Grammar, an English grammar
 // the composer was not written against, holds every plan to one or two
-// sentences and its revision to one more at most, and every colour fix to
+// sentences and its revision to one more at most, every region the critic
+// reflects to a revision that names a fix, and every colour fix to
 // name a colour other than the one it asks for ("red, not red" asks for
 // nothing).
 func TestPlansParseAsEnglish(t *testing.T) {
@@ -31,9 +32,12 @@ func TestPlansParseAsEnglish(t *testing.T) {
 					scenes = append(scenes, d.Scene)
 				}
 				for _, sc := range scenes {
-					plans, _, revised, _ := sc.composeRevised(n)
+					plans, scores, revised, _ := sc.composeRevised(n)
 					texts = append(append(texts, plans...), revised...)
 					for k := range plans {
+						if scores[k].Score < 90 && revised[k] == plans[k] {
+							t.Errorf("a region reflected (%+v) with no fix to write: %q", scores[k], plans[k])
+						}
 						np, nr := len(grammar.Split(plans[k])), len(grammar.Split(revised[k]))
 						if np < 1 || np > 2 || nr > np+1 {
 							t.Errorf("plan of %d sentences, revision of %d: %q, %q", np, nr, plans[k], revised[k])

@@ -3,6 +3,7 @@ package critic
 import (
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/schema"
@@ -112,6 +113,24 @@ func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off string,
 	}
 	share := float64(near) / float64(len(cells))
 	return max(best, pct(clamp01((share-0.15)/0.35))), off, true
+}
+
+// shadeOf names a segment's colour as a shade of the prompt colour want,
+// "light red" or "dark red", by its lightness against want's; "" when want
+// is already a shade or the lightness is within 5 L* units of it.
+func shadeOf(s *Segment, want string) string {
+	r, g, b, ok := prompt.Reference(want)
+	if !ok || strings.Contains(want, " ") {
+		return ""
+	}
+	d := s.lab()[0] - lab(r, g, b)[0]
+	switch {
+	case d >= 5:
+		return "light " + want
+	case d <= -5:
+		return "dark " + want
+	}
+	return ""
 }
 
 // groundAll links whole-image segments to prompt entity instances: a segment

@@ -465,3 +465,22 @@ func TestGenericLabelsTakeOnlyDescribedEntities(t *testing.T) {
 		})
 	}
 }
+
+// TestShadeOf: a colour fix whose measured colour bears the prompt colour's
+// name names its shade instead ("the vase must be brown, not dark brown").
+func TestShadeOf(t *testing.T) {
+	r, g, b, _ := prompt.Reference("brown")
+	for _, tc := range []struct {
+		name    string
+		k       float64 // the segment's colour, a multiple of brown's
+		want    string
+		wantFor string
+	}{{"darker", 0.6, "dark brown", "brown"}, {"lighter", 1.4, "light brown", "brown"}, {"the same", 1.0, "", "brown"}, {"a shade asked for", 0.6, "", "light blue"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Segment{r: min(255, r*tc.k), g: min(255, g*tc.k), b: min(255, b*tc.k), Cells: 1}
+			if got := shadeOf(s, tc.wantFor); got != tc.want {
+				t.Errorf("shadeOf = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -297,11 +297,15 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 			}
 			// The fix names the colour to take away: the whole thing's, or,
 			// when that already bears the prompt colour's name, that of its
-			// parts that are off. A shade no name tells apart gets no fix
-			// ("red, not red" asks for nothing).
+			// parts that are off, or its shade ("dark brown"). A difference
+			// none of these tells apart gets no fix ("red, not red" asks for
+			// nothing).
 			f := Fix{Kind: FixColor, Noun: e.Noun, Want: prompt.ColorOf(e), Got: p.whole.Color}
 			if f.Got == f.Want {
 				f.Got = off
+			}
+			if f.Got == f.Want {
+				f.Got = shadeOf(p.whole, f.Want)
 			}
 			switch {
 			case f.Got == "" || f.Got == f.Want:
