@@ -8,6 +8,7 @@ package plan
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/twigdata/twigdata/stages/critic"
@@ -140,28 +141,53 @@ func Thought(b *critic.Band) string {
 }
 
 // continuing is what continues into the band across the seam from the band
-// above, as "the …" phrases — things first, at most maxScenery in all —,
-// whether they take a plural verb, the tone of the most salient continuing
-// scenery and the share of the band the continuing things take; the groups
-// marked in skipObj and skipStuff are left out.
+// above, as "the …" phrases — things first, at most maxScenery in all, the
+// largest kept when more continue —, whether they take a plural verb, the
+// tone of the most salient continuing scenery kept and the share of the band
+// the continuing things kept take; the groups marked in skipObj and
+// skipStuff are left out.
 func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string, plural bool, tone string, thingShare float64) {
+	type item struct {
+		g     critic.Group
+		thing bool
+	}
+	var items []item
 	for k, g := range b.Objects {
 		if g.Named && g.Continues && !skipObj[k] {
-			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
-			plural = plural || (number(g.Noun, g.Count) > 1 && !prompt.IsMass(g.Noun))
-			thingShare += g.Share
+			items = append(items, item{g, true})
 		}
 	}
 	for k, g := range b.Stuff {
 		if g.Named && g.Continues && !skipStuff[k] {
-			cont = append(cont, "the "+phrase(g.Color, g.Noun, 1))
-			if tone == "" {
-				tone = toneWords(g.Tone)
-			}
+			items = append(items, item{g, false})
 		}
 	}
-	if len(cont) > maxScenery {
-		cont = cont[:maxScenery]
+	if len(items) > maxScenery {
+		// Keep the largest, in their order: a sliver that continues must not
+		// push out the surface that fills the band.
+		bySize := append([]item(nil), items...)
+		sort.SliceStable(bySize, func(i, j int) bool { return bySize[i].g.Share > bySize[j].g.Share })
+		floor := bySize[maxScenery-1].g.Share
+		var kept []item
+		for _, it := range items {
+			if len(kept) < maxScenery && it.g.Share >= floor {
+				kept = append(kept, it)
+			}
+		}
+		items = kept
+	}
+	for _, it := range items {
+		g := it.g
+		if it.thing {
+			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
+			plural = plural || (number(g.Noun, g.Count) > 1 && !prompt.IsMass(g.Noun))
+			thingShare += g.Share
+			continue
+		}
+		cont = append(cont, "the "+phrase(g.Color, g.Noun, 1))
+		if tone == "" {
+			tone = toneWords(g.Tone)
+		}
 	}
 	return cont, plural, tone, thingShare
 }
