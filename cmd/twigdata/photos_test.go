@@ -22,8 +22,9 @@ var placeholderNoun = regexp.MustCompile(`(?i)\b(object|objects|thing|things|stu
 // data, testdata/quality/photos) paired with T2I-CompBench prompts, as a new
 // user would try the tool, with the bundled models, and holds every plan and
 // revision of the accepted ones to the plan rules: not empty, 8 to 40 words,
-// one or two sentences (the revision one more at most), no placeholder
-// noun, no anchor word, and English by Link Grammar. The
+// one or two sentences (the revision one more at most, and a reflected
+// region's naming a fix), no placeholder noun, no anchor word, and English
+// by Link Grammar. The
 // bundled models know only their synthetic world, so what the plans say of
 // these photographs is poor; how they say it is what is tested.
 func TestPlansOnPhotographs(t *testing.T) {
@@ -62,6 +63,9 @@ func TestPlansOnPhotographs(t *testing.T) {
 			t.Logf("%s #%d r=%d %q", s.Key, r.Index, r.Critic.Score, r.RevisedPlan)
 			if n := len(strings.Fields(r.Plan)); n < 8 || n > 40 {
 				t.Errorf("%s #%d: %d words: %q", s.Key, r.Index, n, r.Plan)
+			}
+			if r.Reflected && r.RevisedPlan == r.Plan {
+				t.Errorf("%s #%d: reflected (%+v) with no fix written", s.Key, r.Index, r.Critic)
 			}
 			if np, nr := len(grammar.Split(r.Plan)), len(grammar.Split(r.RevisedPlan)); np > 2 || nr > np+1 {
 				t.Errorf("%s #%d: a plan of %d sentences, its revision of %d: %q", s.Key, r.Index, np, nr, r.RevisedPlan)
