@@ -8,6 +8,7 @@ package grammar
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sentenceEnd splits a plan after a full stop followed by a capital letter.
@@ -82,7 +84,10 @@ func Rejected(parser string, sentences []string) ([]string, error) {
 		in.WriteString(s)
 		in.WriteByte('\n')
 	}
-	cmd := exec.Command(parser)
+	// A parser that hangs fails the test rather than the whole run's timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, parser)
 	cmd.Stdin = &in
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
