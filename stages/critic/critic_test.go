@@ -484,3 +484,63 @@ func TestShadeOf(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoToneThingsNameBothColours: a thing of two colours, each over a
+// quarter of it, is named by both, the larger first; one of two shades of a
+// hue, or scenery, by its mean's name.
+func TestTwoToneThingsNameBothColours(t *testing.T) {
+	const size, cell = 384, 4
+	for _, tc := range []struct {
+		name        string
+		upper       [3]uint8 // the upper 60% of the vase
+		lower       [3]uint8 // the lower 40%
+		kinds       []segmap.Kind
+		want        string
+		wantOneOnly bool
+	}{
+		{"two colours", [3]uint8{188, 28, 46}, [3]uint8{42, 88, 205}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, "red and blue", false},
+		{"two shades of one hue", [3]uint8{42, 88, 205}, [3]uint8{150, 190, 235}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, "", true},
+		{"scenery", [3]uint8{188, 28, 46}, [3]uint8{42, 88, 205}, []segmap.Kind{segmap.KindStuff, segmap.KindStuff}, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewRGBA(image.Rect(0, 0, size, size))
+			m := segmap.Map{W: size / cell, H: size / cell}
+			for y := 0; y < size; y++ {
+				for x := 0; x < size; x++ {
+					c := [3]uint8{200, 220, 240} // sky
+					if x >= 140 && x < 240 && y >= 140 && y < 240 {
+						c = tc.upper
+						if y >= 200 {
+							c = tc.lower
+						}
+					}
+					o := img.PixOffset(x, y)
+					img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c[0], c[1], c[2], 255
+				}
+			}
+			for cy := 0; cy < m.H; cy++ {
+				for cx := 0; cx < m.W; cx++ {
+					l := uint16(0)
+					if x, y := cx*cell, cy*cell; x >= 140 && x < 240 && y >= 140 && y < 240 {
+						l = 1
+					}
+					m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
+				}
+			}
+			sc := NewScene(img, m, []string{"sky", "vase"}, tc.kinds, prompt.Parse("a vase"), imageproc.Bands(size, 16, 3), nil)
+			var got []string
+			b := sc.Band(1)
+			for _, g := range append(b.Objects, b.Stuff...) {
+				if g.Noun == "vase" {
+					got = append(got, g.Color)
+				}
+			}
+			if len(got) != 1 {
+				t.Fatalf("vase groups %q", got)
+			}
+			if tc.wantOneOnly && strings.Contains(got[0], " and ") || !tc.wantOneOnly && got[0] != tc.want {
+				t.Errorf("vase named %q, want %q", got[0], tc.want)
+			}
+		})
+	}
+}

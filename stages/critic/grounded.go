@@ -110,6 +110,7 @@ func (sc *Scene) addGrounded(gs []florence.Grounding) {
 			}
 			n := float64(s.Cells)
 			s.Color = prompt.NameColor(s.r/n, s.g/n, s.b/n)
+			s.Colors = s.Color
 			s.Fraction = float64((x1-x0)*(y1-y0)) / float64(m.W*m.H)
 			sc.whole = append(sc.whole, s)
 			found[ei]++

@@ -21,9 +21,12 @@ type Segment struct {
 	Stuff          bool    // spans the band: sky, grass, a wall
 	Shape          string  // round, square, triangular or ""
 	Color          string  // the named colour of its mean pixel
-	Noun           string  // the segmenter's label
-	Entity         int     // index into the prompt's entities, or -1
-	Fraction       float64 // share of the band's cells
+	// Colors is how a plan names its colour: Color, or for a thing of two
+	// colours, each over a quarter of its cells, both ("blue and green").
+	Colors   string
+	Noun     string  // the segmenter's label
+	Entity   int     // index into the prompt's entities, or -1
+	Fraction float64 // share of the band's cells
 	// Grounded: found by a grounder's box (Florence-2 phrase grounding), not
 	// in the label map; Class is -1 and the box is all its shape.
 	Grounded bool
@@ -38,6 +41,40 @@ type Segment struct {
 	ll      float64  // summed squared luma, for Tone
 	whole   *Segment // for a band piece: the whole-image segment it is part of
 	cells   []int32  // the map cells it covers (y*W + x); a grounded one's are its box's
+}
+
+// colors names a thing's colour as a plan says it: its mean's name, or two
+// names when two colours of different hues each cover over a quarter of its
+// cells and the first less than three quarters (a two-tone vase). Stuff
+// keeps its mean's name: a textured surface is not two things.
+func (sc *Scene) colors(s *Segment) string {
+	if s.Stuff || s.Cells < 8 {
+		return s.Color
+	}
+	sx, sy := sc.Scale()
+	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
+	count := map[string]int{}
+	for _, c := range s.cellList(sc.seg.W) {
+		px := min(int((float64(c[0])+0.5)*sx), W-1)
+		py := min(int((float64(c[1])+0.5)*sy), H-1)
+		p := sc.canvas.Pix[sc.canvas.PixOffset(px, py):]
+		count[prompt.NameColor(float64(p[0]), float64(p[1]), float64(p[2]))]++
+	}
+	var first, second string
+	for name, n := range count {
+		switch {
+		case first == "" || n > count[first] || n == count[first] && name < first:
+			first, second = name, first
+		case second == "" || n > count[second] || n == count[second] && name < second:
+			second = name
+		}
+	}
+	hue := func(name string) string { return name[strings.LastIndex(name, " ")+1:] }
+	total := float64(len(s.cellList(sc.seg.W)))
+	if second == "" || hue(first) == hue(second) || float64(count[first]) >= 0.75*total || float64(count[second]) < 0.25*total {
+		return s.Color
+	}
+	return first + " and " + second
 }
 
 // minSegmentShare drops specks: a component smaller than this share of its
@@ -165,6 +202,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				s.Shape = shapeFromFill(fill, float64(w)/float64(h), s.Y0 == r0 || s.Y1 == r1)
 			}
 			s.Noun = sc.labels[s.Class]
+			s.Colors = sc.colors(s)
 			out = append(out, s)
 		}
 	}
@@ -293,7 +331,7 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		if named {
 			shape = ""
 		}
-		key := fmt.Sprint(s.Stuff, s.Color, noun, shape, s.Continues)
+		key := fmt.Sprint(s.Stuff, s.Colors, noun, shape, s.Continues)
 		list := &objs
 		if s.Stuff {
 			list = &stuff
@@ -308,7 +346,7 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 			continue
 		}
 		idx[key] = len(*list)
-		*list = append(*list, Group{Color: s.Color, Noun: noun, Count: 1, Entity: s.Entity, Named: named, Shape: s.Shape,
+		*list = append(*list, Group{Color: s.Colors, Noun: noun, Count: 1, Entity: s.Entity, Named: named, Shape: s.Shape,
 			Share: s.Fraction, Continues: s.Continues, Tone: s.Tone})
 	}
 	salient := func(gs []Group) {

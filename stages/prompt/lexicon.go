@@ -246,7 +246,7 @@ func LooksPlural(w string) bool {
 // functionWords end a run of modifiers: what a parse keeps before a noun
 // after one of them ("addition to cubic office wall") modifies the noun only
 // from there on.
-var functionWords = set("to", "of", "with", "for", "from", "in", "on", "at", "by", "and", "a", "an", "the", "is", "are")
+var functionWords = set("to", "of", "with", "for", "from", "in", "on", "at", "by", "a", "an", "the", "is", "are")
 
 // Modifiers are the attribute words of a parsed entity that can stand
 // before its noun in a phrase we write: those after the last function word,

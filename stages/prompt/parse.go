@@ -165,6 +165,10 @@ func Parse(prompt string) Parsed {
 			closeChunk()
 			pending, prev = "", -1
 			i++
+		case w == "and" && len(chunk) > 0 && colorWords[chunk[len(chunk)-1]] && i+1 < len(toks) && colorWords[toks[i+1]]:
+			// "a black and white cat": one thing of two colours.
+			chunk = append(chunk, w)
+			i++
 		case w == "," || w == "and" || w == "while" || w == "as" || w == "that" || w == "which" || w == "who":
 			hadChunk := len(chunk) > 0
 			closeChunk()

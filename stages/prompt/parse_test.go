@@ -24,6 +24,7 @@ func TestParse(t *testing.T) {
 		{"a rubber band and a metallic knife", "1 rubber band|1 metallic knife", ""},
 		{"a chicken on the top of a balloon", "1 chicken|1 balloon", "chicken on the top of balloon"},
 		{"a cat to the left of a dog", "1 cat|1 dog", "cat on the left of dog"},
+		{"a black and white cat and a red ball", "1 black and white cat|1 red ball", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.prompt, func(t *testing.T) {
@@ -67,6 +68,7 @@ func TestParseReadsPlans(t *testing.T) {
 		{"Beige sand covers most of the view, evenly toned.", "1 beige sand"},
 		{"Black sandals and orange shoes take up little of the view.", "1 black sandals|1 orange shoes"},
 		{"A brown expanse fills the whole view, evenly toned.", "1 brown expanse"},
+		{"A blue and green book is set against a gray wall.", "1 blue and green book|1 gray wall"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.plan, func(t *testing.T) {
