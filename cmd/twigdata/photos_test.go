@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -28,7 +26,10 @@ var placeholderNoun = regexp.MustCompile(`(?i)\b(object|objects|thing|things|stu
 // bundled models know only their synthetic world, so what the plans say of
 // these photographs is poor; how they say it is what is tested.
 func TestPlansOnPhotographs(t *testing.T) {
-	prompts := compbenchPrompts(t)
+	var prompts []string
+	for _, c := range testutil.CompBench(t) {
+		prompts = append(prompts, c.Prompts...)
+	}
 	photos, err := filepath.Glob(filepath.Join(repoRoot, "testdata", "quality", "photos", "*.jpg"))
 	if err != nil || len(photos) == 0 {
 		t.Fatalf("no photographs in testdata/quality/photos: %v", err)
@@ -82,33 +83,4 @@ func TestPlansOnPhotographs(t *testing.T) {
 	}
 	t.Logf("%d photographs accepted of %d; %d of %d plans distinct", len(samples), len(photos), len(distinct), regions)
 	grammar.Check(t, repoRoot, texts...)
-}
-
-// compbenchPrompts are the T2I-CompBench training prompts, every category,
-// in file order (CRLF line ends trimmed, empty lines skipped).
-func compbenchPrompts(t *testing.T) []string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(testutil.CompBenchDir(), "*_train.txt"))
-	if len(files) == 0 {
-		if os.Getenv("CI") != "" || os.Getenv("TWIGDATA_REQUIRE_INTEROP") != "" {
-			t.Fatalf("no T2I-CompBench prompts in %s: shared/ must sit beside the checkout (or set T2I_COMPBENCH_DIR)", testutil.CompBenchDir())
-		}
-		t.Skipf("no T2I-CompBench prompts in %s (set T2I_COMPBENCH_DIR)", testutil.CompBenchDir())
-	}
-	sort.Strings(files)
-	var out []string
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			if line := strings.TrimSpace(sc.Text()); line != "" {
-				out = append(out, line)
-			}
-		}
-		fh.Close()
-	}
-	return out
 }

@@ -197,12 +197,11 @@ type Defect struct {
 }
 
 // Changed reports, band by band, whether a defect changed the region: it
-// holds at least a tenth of the pixels that differ between the clean and the
-// damaged render. A defect lands in every region it changed (an erased
+// holds at least a tenth of the pixels that differ between the clean render
+// a and the damaged scene's. A defect lands in every region it changed (an erased
 // thing that crosses a seam is missing from both regions), not only in the
 // one that holds its centre.
-func Changed(clean, damaged Scene) []bool {
-	a, _ := clean.Render()
+func Changed(a *image.RGBA, damaged Scene) []bool {
 	b, _ := damaged.Render()
 	counts := make([]int, len(Bands))
 	total := 0

@@ -98,9 +98,10 @@ func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn, centre 
 				fp++
 			}
 		}
+		img, _ := s.Render()
 		for _, d := range Defects(s, i) {
 			_, scores, _ := d.Scene.composeWith(n)
-			changed := Changed(s, d.Scene)
+			changed := Changed(img, d.Scene)
 			c := got[d.Kind]
 			c[1]++
 			hit, right := false, false

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata"
@@ -81,4 +83,43 @@ func CompBenchDir() string {
 			return filepath.Join("..", "..", "shared", "data", "t2i-compbench")
 		}
 	}
+}
+
+// CompBenchCategory is one T2I-CompBench training split: its category
+// ("color", "3d_spatial", …) and its prompts.
+type CompBenchCategory struct {
+	Name    string
+	Prompts []string
+}
+
+// CompBench reads the T2I-CompBench training prompts (CompBenchDir), one
+// category per *_train.txt file in name order, each line trimmed (CRLF
+// too) and empty ones skipped. Without them the test is skipped, or fails
+// where it must run (CI or TWIGDATA_REQUIRE_INTEROP set).
+func CompBench(t testing.TB) []CompBenchCategory {
+	t.Helper()
+	dir := CompBenchDir()
+	files, _ := filepath.Glob(filepath.Join(dir, "*_train.txt"))
+	if len(files) == 0 {
+		if os.Getenv("CI") != "" || os.Getenv("TWIGDATA_REQUIRE_INTEROP") != "" {
+			t.Fatalf("no T2I-CompBench prompts in %s: shared/ must sit beside the checkout (or set T2I_COMPBENCH_DIR)", dir)
+		}
+		t.Skipf("no T2I-CompBench prompts in %s (set T2I_COMPBENCH_DIR)", dir)
+	}
+	sort.Strings(files)
+	var out []CompBenchCategory
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := CompBenchCategory{Name: strings.TrimSuffix(filepath.Base(f), "_train.txt")}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				c.Prompts = append(c.Prompts, line)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }

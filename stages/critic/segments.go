@@ -54,7 +54,8 @@ func (sc *Scene) colors(s *Segment) string {
 	sx, sy := sc.Scale()
 	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
 	count := map[string]int{}
-	for _, c := range s.cellList(sc.seg.W) {
+	cells := s.cellList(sc.seg.W)
+	for _, c := range cells {
 		px := min(int((float64(c[0])+0.5)*sx), W-1)
 		py := min(int((float64(c[1])+0.5)*sy), H-1)
 		p := sc.canvas.Pix[sc.canvas.PixOffset(px, py):]
@@ -70,7 +71,7 @@ func (sc *Scene) colors(s *Segment) string {
 		}
 	}
 	hue := func(name string) string { return name[strings.LastIndex(name, " ")+1:] }
-	total := float64(len(s.cellList(sc.seg.W)))
+	total := float64(len(cells))
 	if second == "" || hue(first) == hue(second) || float64(count[first]) >= 0.75*total || float64(count[second]) < 0.25*total {
 		return s.Color
 	}

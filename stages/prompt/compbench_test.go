@@ -1,19 +1,12 @@
 package prompt
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata/internal/testutil"
 )
-
-// compbenchDir is where the T2I-CompBench prompts are.
-func compbenchDir() string { return testutil.CompBenchDir() }
 
 // structureFound says whether a prompt's parse holds the structure its category is about.
 var structureFound = map[string]func(prompt string, p Parsed) bool{
@@ -91,36 +84,18 @@ func countsFound(prompt string, p Parsed) bool {
 }
 
 func TestPromptStructureOnCompBench(t *testing.T) {
-	dir := compbenchDir()
-	files, _ := filepath.Glob(filepath.Join(dir, "*_train.txt"))
-	if len(files) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("no prompts in %s: shared/ must sit beside the checkout (or set T2I_COMPBENCH_DIR)", dir)
-		}
-		t.Skipf("no prompts in %s (set T2I_COMPBENCH_DIR)", dir)
-	}
-	sort.Strings(files)
 	var report strings.Builder
 	fmt.Fprintf(&report, "%-12s %6s %6s %7s %6s\n", "category", "total", "found", "share", "floor")
-	for _, f := range files {
-		cat := strings.TrimSuffix(filepath.Base(f), "_train.txt")
+	for _, c := range testutil.CompBench(t) {
+		cat := c.Name
 		check, ok := structureFound[cat]
 		if !ok {
 			t.Errorf("no expected structure defined for category %s", cat)
 			continue
 		}
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
 		total, found := 0, 0
 		var misses []string
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
-			if line == "" {
-				continue
-			}
+		for _, line := range c.Prompts {
 			total++
 			if check(line, Parse(line)) {
 				found++
@@ -128,7 +103,6 @@ func TestPromptStructureOnCompBench(t *testing.T) {
 				misses = append(misses, line)
 			}
 		}
-		fh.Close()
 		share := float64(found) / float64(total)
 		fmt.Fprintf(&report, "%-12s %6d %6d %6.1f%% %5.0f%%\n", cat, total, found, 100*share, 100*floors[cat])
 		if share < floors[cat] {

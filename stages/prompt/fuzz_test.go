@@ -5,10 +5,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/twigdata/twigdata/internal/testutil"
 )
 
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(compbenchDir(), "*_train.txt"))
+	files, _ := filepath.Glob(filepath.Join(testutil.CompBenchDir(), "*_train.txt"))
 	for _, file := range files {
 		fh, err := os.Open(file)
 		if err != nil {
