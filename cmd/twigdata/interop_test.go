@@ -7,27 +7,18 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/twigdata/twigdata/internal/testutil"
 )
 
 // repoRoot is the checkout this test runs in.
 const repoRoot = "../.."
 
-// interopTool is an interpreter of .deps/ that `make test` installs; without
-// it the test is skipped, unless TWIGDATA_REQUIRE_INTEROP is set (make test
-// sets it), when its absence fails the test.
+// interopTool is an interpreter of .deps/ that `make test` installs (see
+// testutil.Dep).
 func interopTool(t *testing.T, rel, install string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join(repoRoot, rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("TWIGDATA_REQUIRE_INTEROP") != "" {
-			t.Fatalf("%s is missing: run %s (make test does)", rel, install)
-		}
-		t.Skipf("%s is missing: run %s (make test does) to read the shards with it", rel, install)
-	}
-	return p
+	return testutil.Dep(t, repoRoot, rel, install)
 }
 
 // TestShardsReadInPythonAndArrowRs reads fresh builds as their users do:

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -18,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/twigdata/twigdata/internal/testutil"
 )
 
 // sentenceEnd splits a plan after a full stop followed by a capital letter.
@@ -55,20 +56,14 @@ func Sentences(texts ...string) []string {
 }
 
 // Parser is the path of scripts/link-parser under the repository root
-// root. Without Link Grammar installed the test is skipped, unless
-// TWIGDATA_REQUIRE_INTEROP is set (make test sets it), when its absence
-// fails the test.
+// root, once scripts/fetch-link-grammar.sh has installed Link Grammar;
+// testutil.Dep says what happens when it has not.
 func Parser(t testing.TB, root string) string {
 	t.Helper()
+	testutil.Dep(t, root, ".deps/link-grammar/usr/bin/link-parser", "scripts/fetch-link-grammar.sh")
 	p, err := filepath.Abs(filepath.Join(root, "scripts", "link-parser"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, ".deps", "link-grammar", "usr", "bin", "link-parser")); err != nil {
-		if os.Getenv("TWIGDATA_REQUIRE_INTEROP") != "" {
-			t.Fatalf("Link Grammar is missing: run scripts/fetch-link-grammar.sh (make test does)")
-		}
-		t.Skipf("Link Grammar is missing: run scripts/fetch-link-grammar.sh (make test does) to parse the plans")
 	}
 	return p
 }

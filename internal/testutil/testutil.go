@@ -123,3 +123,22 @@ func CompBench(t testing.TB) []CompBenchCategory {
 	}
 	return out
 }
+
+// Dep is the absolute path of rel, something under the repository root root
+// that a make target installs (.deps/py/bin/python, …). Without it the test
+// is skipped, unless TWIGDATA_REQUIRE_INTEROP is set (make test sets it),
+// when its absence fails the test; install names what installs it.
+func Dep(t testing.TB, root, rel, install string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join(root, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("TWIGDATA_REQUIRE_INTEROP") != "" {
+			t.Fatalf("%s is missing: run %s (make test does)", rel, install)
+		}
+		t.Skipf("%s is missing: run %s (make test does)", rel, install)
+	}
+	return p
+}
