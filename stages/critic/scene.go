@@ -226,6 +226,9 @@ type Band struct {
 func (sc *Scene) Band(k int) *Band {
 	b := sc.bands[k]
 	segs := sc.segments(b.Y0, b.Y1)
+	for _, s := range segs {
+		s.Colors = sc.colors(s) // how the plan names it: only a band's pieces are worded
+	}
 	link(segs, sc.whole)
 	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
 	r0 := int(float64(b.Y0)/cellH + 0.5)

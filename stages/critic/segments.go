@@ -21,8 +21,9 @@ type Segment struct {
 	Stuff          bool    // spans the band: sky, grass, a wall
 	Shape          string  // round, square, triangular or ""
 	Color          string  // the named colour of its mean pixel
-	// Colors is how a plan names its colour: Color, or for a thing of two
-	// colours, each over a quarter of its cells, both ("blue and green").
+	// Colors is how a plan names a band piece's colour: Color, or for a
+	// thing of two colours, each over a quarter of its cells, both ("blue
+	// and green"). Whole-image segments are never worded and leave it empty.
 	Colors   string
 	Noun     string  // the segmenter's label
 	Entity   int     // index into the prompt's entities, or -1
@@ -203,7 +204,6 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				s.Shape = shapeFromFill(fill, float64(w)/float64(h), s.Y0 == r0 || s.Y1 == r1)
 			}
 			s.Noun = sc.labels[s.Class]
-			s.Colors = sc.colors(s)
 			out = append(out, s)
 		}
 	}
