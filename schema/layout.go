@@ -78,8 +78,30 @@ func RunKey(run string) string { return RunsDir + run + ".json" }
 // RunsDir holds the run records.
 const RunsDir = ControlDir + "runs/"
 
-// ProbeKey is the object a build writes and deletes to prove the output writable.
-const ProbeKey = ".twigdata-write-probe"
+// ProbeKey is the object a build writes and deletes to prove the output
+// writable: one per lock (the whole build's, or partition i of n's), so that
+// a build may clear what a killed probe of its own left without touching a
+// probe another partition has in flight.
+func ProbeKey(i, n int) string {
+	if n > 1 {
+		return ControlDir + "probe-" + PartitionTag(i, n)
+	}
+	return ControlDir + "probe-build"
+}
+
+// HolderFiles lists the files outside the tables, stats and runs folders
+// that only the holder of lock (i, n) writes (see LockKey): its probe, and
+// the card and manifest for the whole build or partition i's mark.
+func HolderFiles(i, n int) []string {
+	if n > 1 {
+		return []string{ProbeKey(i, n), PartitionMarkKey(i, n)}
+	}
+	return []string{ProbeKey(i, n), CardKey, ManifestKey}
+}
+
+// LegacyProbeKey is where earlier builds wrote their probe, at the output's
+// root; one a killed build left there is still twigdata's.
+const LegacyProbeKey = ".twigdata-write-probe"
 
 // Owned reports the prefixes and files a build writes inside its output:
 // the only places it ever deletes from (--overwrite clears them, except the

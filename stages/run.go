@@ -96,7 +96,11 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 			err = cause // the lock was lost: say so, not "context canceled"
 		}
 	}()
-	if err := write.Prepare(ctx, c.Out, c.Overwrite); err != nil {
+	i, n := 0, 1 // the lock takeLock took
+	if c.partitioned() {
+		i, n = c.PartitionIndex, c.PartitionCount
+	}
+	if err := write.Prepare(ctx, c.Out, c.Overwrite, i, n); err != nil {
 		return Summary{}, err
 	}
 	settings := c.settings()

@@ -68,27 +68,42 @@ func (d osDir) Open(name string) (fs.File, error) { return os.Open(d.path(name))
 func (d osDir) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(d.path(name)) }
 
 // CleanTemp removes the temporary files of Puts that a killed process never
-// finished, under dir, whose final names contain name (a run or partition
-// prefix, so concurrent partitions leave each other's files alone).
+// finished, in dir (not below it), whose final names contain name (a run or
+// partition prefix, so concurrent partitions leave each other's files alone).
+// Only names writeTemp makes are touched: ".tmp-<final>-<12 hex digits>".
 func (l *Local) CleanTemp(ctx context.Context, dir, name string) (int, error) {
 	n := 0
-	root := filepath.Join(l.root, filepath.FromSlash(dir))
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if !d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") && strings.Contains(d.Name(), name) {
-			if err := os.Remove(p); err != nil {
-				return err
+	folder := filepath.Join(l.root, filepath.FromSlash(dir))
+	entries, err := os.ReadDir(folder)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		if final, ok := tempFinal(e.Name()); ok && !e.IsDir() && strings.Contains(final, name) {
+			if err := os.Remove(filepath.Join(folder, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return n, err
 			}
 			n++
 		}
-		return ctx.Err()
-	})
-	return n, err
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// tempFinal returns the final name of a temporary file writeTemp named, and
+// false for any other name.
+func tempFinal(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, ".tmp-")
+	i := strings.LastIndexByte(rest, '-')
+	if !ok || i < 0 || !isRandomSuffix(rest[i+1:]) {
+		return "", false
+	}
+	return rest[:i], true
 }
 
 // Get opens the file. Anything but a regular file — a folder, a symbolic

@@ -10,6 +10,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -75,7 +77,11 @@ func (l *Local) Lock(ctx context.Context, key string, holder []byte, stale func(
 		err = os.Link(tmp, p)
 		os.Remove(tmp)
 		if err == nil {
+			clearKilled(p)
 			return &localLease{path: p, record: holder, l: l}, nil
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the holder that just took it cleared our temporary file
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("create lock %s: %w", p, err)
@@ -107,6 +113,31 @@ func (l *Local) Lock(ctx context.Context, key string, holder []byte, stale func(
 		os.Remove(aside)
 	}
 	return nil, fmt.Errorf("lock %s: the lock kept changing hands; try again", p)
+}
+
+// clearKilled removes what a process killed inside Lock or Renew left beside
+// the lock at p: a temporary record (".tmp-<name>-<hex>") or a stale lock moved
+// aside ("<name>.stale-<hex>"). Only the lock's holder calls it, just after
+// taking the lock, so none of them belongs to a live holder; a rival still
+// trying to take the lock loses its temporary file and retries.
+func clearKilled(p string) {
+	dir, name := filepath.Split(p)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		n := e.Name()
+		if final, ok := tempFinal(n); ok && final == name {
+			os.Remove(filepath.Join(dir, n))
+		} else if rest, ok := strings.CutPrefix(n, name+".stale-"); ok && isRandomSuffix(rest) {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
+}
+
+// isRandomSuffix reports whether s is the 12 hex digits writeTemp and Lock
+// append to a name.
+func isRandomSuffix(s string) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == 6
 }
 
 type localLease struct {

@@ -308,6 +308,46 @@ func (s *S3) PutFrom(ctx context.Context, key string, r io.Reader) error {
 	return nil
 }
 
+// CleanTemp aborts the multipart uploads a killed process never finished, of
+// keys in dir (not below it) whose names contain name: S3 keeps their parts,
+// unlisted and billed, until they are aborted. The caller's lock or run
+// prefix makes the matching uploads its own, as for Local.
+func (s *S3) CleanTemp(ctx context.Context, dir, name string) (int, error) {
+	prefix := s.prefix
+	if dir != "" && dir != "." {
+		prefix += strings.TrimSuffix(dir, "/") + "/"
+	}
+	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/")}
+	n := 0
+	for {
+		page, err := s.client.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return n, s.explain("list uploads", dir, err)
+		}
+		for _, u := range page.Uploads {
+			key := aws.ToString(u.Key)
+			if base := strings.TrimPrefix(key, prefix); strings.Contains(base, "/") || !strings.Contains(base, name) {
+				continue
+			}
+			_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String(key), UploadId: u.UploadId})
+			if err != nil && !isNoSuchUpload(err) {
+				return n, s.explain("abort upload", strings.TrimPrefix(key, s.prefix), err)
+			}
+			n++
+		}
+		if !aws.ToBool(page.IsTruncated) {
+			return n, nil
+		}
+		in.KeyMarker, in.UploadIdMarker = page.NextKeyMarker, page.NextUploadIdMarker
+	}
+}
+
+// isNoSuchUpload reports an upload finished or aborted since it was listed.
+func isNoSuchUpload(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorCode() == "NoSuchUpload"
+}
+
 // Delete removes an object.
 func (s *S3) Delete(ctx context.Context, key string) error {
 	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})

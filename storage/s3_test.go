@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/twigdata/twigdata/internal/s3test"
 	"github.com/twigdata/twigdata/storage"
 	"github.com/twigdata/twigdata/storage/storagetest"
@@ -73,6 +76,47 @@ func TestS3MultipartUploadAboveThePartSize(t *testing.T) {
 	got, err := storage.ReadAll(context.Background(), b, "big.bin", int64(len(data)))
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("read back %d bytes (%v), want %d", len(got), err, len(data))
+	}
+}
+
+// TestS3CleanTempAbortsAKilledRunsUploads: a process killed inside a large
+// Put leaves a multipart upload no listing of objects shows; CleanTemp aborts
+// those of the named run in the folder, and no other run's or folder's.
+func TestS3CleanTempAbortsAKilledRunsUploads(t *testing.T) {
+	ctx := context.Background()
+	b, bucket := newBucket(t)
+	client := server.Client()
+	keys := map[string]bool{ // key below the prefix: aborted
+		"samples/part-r1-00000.parquet":     true,
+		"samples/part-r2-00000.parquet":     false,
+		"samples/old/part-r1-00000.parquet": false,
+	}
+	for k := range keys {
+		up, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String("some/prefix/" + k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = client.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String("some/prefix/" + k), UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader(bytes.Repeat([]byte("x"), 1024))})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := b.(storage.TempCleaner).CleanTemp(ctx, "samples", "part-r1-")
+	if err != nil || n != 1 {
+		t.Fatalf("CleanTemp aborted %d uploads (%v), want 1", n, err)
+	}
+	left, err := client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, u := range left.Uploads {
+		got[strings.TrimPrefix(aws.ToString(u.Key), "some/prefix/")] = true
+	}
+	for k, aborted := range keys {
+		if got[k] == aborted {
+			t.Errorf("upload of %s: still there %v, want %v", k, got[k], !aborted)
+		}
 	}
 }
 

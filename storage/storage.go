@@ -47,11 +47,12 @@ type Bucket interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// TempCleaner is a Bucket whose Put, when killed, can leave a temporary file
-// behind (a local folder does; S3 keeps nothing of an unfinished upload).
+// TempCleaner is a Bucket whose Put, when killed, can leave something no
+// listing shows: a temporary file in a local folder, the parts of an
+// unfinished multipart upload on S3.
 type TempCleaner interface {
-	// CleanTemp removes the temporary files under dir whose final names
-	// contain name, and reports how many it removed.
+	// CleanTemp removes what killed Puts of keys in dir (not below it) whose
+	// names contain name left, and reports how many it removed.
 	CleanTemp(ctx context.Context, dir, name string) (int, error)
 }
 

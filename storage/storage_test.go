@@ -53,3 +53,37 @@ func TestLocalPutLeavesNoTemporaryFiles(t *testing.T) {
 		t.Fatalf("folder holds %v", entries)
 	}
 }
+
+// TestLocalLockClearsWhatAKilledHolderLeft: a process killed inside Lock or
+// Renew leaves a temporary record or a stale lock moved aside beside the lock;
+// the next holder removes them, and leaves alone those of other locks.
+func TestLocalLockClearsWhatAKilledHolderLeft(t *testing.T) {
+	dir := t.TempDir()
+	b, _ := storage.NewLocal(dir)
+	ctl := filepath.Join(dir, ".twigdata")
+	if err := os.MkdirAll(ctl, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	killed := []string{".tmp-lock-0123456789ab", "lock.stale-a1b2c3d4e5f6"}
+	others := []string{".tmp-lock-p00001of00004-0123456789ab", "lock-p00001of00004.stale-a1b2c3d4e5f6", ".tmp-lock-notrandom"}
+	for _, n := range append(append([]string{}, killed...), others...) {
+		if err := os.WriteFile(filepath.Join(ctl, n), []byte("x"), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lease, err := b.Lock(t.Context(), ".twigdata/lock", []byte("me"), func([]byte) bool { return false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lease.Release(t.Context())
+	for _, n := range killed {
+		if _, err := os.Stat(filepath.Join(ctl, n)); !os.IsNotExist(err) {
+			t.Errorf("%s is still there (%v)", n, err)
+		}
+	}
+	for _, n := range others {
+		if _, err := os.Stat(filepath.Join(ctl, n)); err != nil {
+			t.Errorf("%s, not this lock's, was removed: %v", n, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -22,8 +23,10 @@ const maxRecord = 64 << 20
 // commit record or a run record vouches for, a card, a manifest, a mark, a
 // lock — and a folder holding anything else is refused, naming a few of the
 // files, with or without --overwrite. With overwrite it then deletes the old
-// dataset (not the lock the caller holds). Last it proves the output writable.
-func Prepare(ctx context.Context, out storage.Bucket, overwrite bool) error {
+// dataset (not the lock the caller holds). Last it removes what a killed Put of
+// the files only the caller's lock (i, n) writes left (schema.HolderFiles), and
+// proves the output writable by writing and deleting the lock's probe.
+func Prepare(ctx context.Context, out storage.Bucket, overwrite bool, i, n int) error {
 	ours, foreign, err := classify(ctx, out)
 	if err != nil {
 		return err
@@ -49,10 +52,20 @@ func Prepare(ctx context.Context, out storage.Bucket, overwrite bool) error {
 			}
 		}
 	}
-	if err := out.Put(ctx, schema.ProbeKey, []byte("ok")); err != nil {
+	// A Put killed before its rename leaves a temporary file, which no
+	// listing shows; the caller's lock makes these files its alone.
+	if c, ok := out.(storage.TempCleaner); ok {
+		for _, k := range schema.HolderFiles(i, n) {
+			if _, err := c.CleanTemp(ctx, path.Dir(k), path.Base(k)); err != nil {
+				return fmt.Errorf("remove the temporary files of a killed build: %w", err)
+			}
+		}
+	}
+	probe := schema.ProbeKey(i, n)
+	if err := out.Put(ctx, probe, []byte("ok")); err != nil {
 		return fmt.Errorf("output %s is not writable: %w (check the path and its permissions, or the bucket policy)", out.URI(""), err)
 	}
-	return out.Delete(ctx, schema.ProbeKey)
+	return out.Delete(ctx, probe)
 }
 
 // classify splits everything in the output into what twigdata wrote and the rest.
@@ -74,7 +87,7 @@ func classify(ctx context.Context, out storage.Bucket) (ours, foreign []string, 
 	for _, k := range keys {
 		ok := false
 		switch {
-		case k == schema.ProbeKey || strings.HasPrefix(k, schema.ControlDir+"lock"):
+		case k == schema.LegacyProbeKey || strings.HasPrefix(k, schema.ControlDir+"probe-") || strings.HasPrefix(k, schema.ControlDir+"lock"):
 			ok = true
 		case strings.HasPrefix(k, schema.RunsDir):
 			var r schema.RunRecord

@@ -72,8 +72,8 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 		}
 		p.Shards = append(p.Shards, st)
 	}
-	// A killed Put leaves a temporary file behind on local disk (S3 keeps
-	// nothing of an upload that did not complete).
+	// A killed Put leaves a temporary file behind on local disk, and an
+	// unfinished multipart upload on S3.
 	if c, ok := out.(storage.TempCleaner); ok && clean {
 		for _, dir := range []string{schema.Samples.Dir(), schema.Tasks.Dir(), schema.Training.Dir(), schema.Rejects.Dir(), schema.StatsDir, schema.RunsDir} {
 			name := prefix

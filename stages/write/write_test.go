@@ -59,7 +59,7 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A run record whose write a kill cut off leaves its temporary file.
-	killedRecord := filepath.Join(root, filepath.FromSlash(schema.RunsDir), ".tmp-20261127T000000-abc.json-0123")
+	killedRecord := filepath.Join(root, filepath.FromSlash(schema.RunsDir), ".tmp-20261127T000000-abc.json-0123456789ab")
 	os.MkdirAll(filepath.Dir(killedRecord), 0o755)
 	if err := os.WriteFile(killedRecord, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
@@ -151,5 +151,48 @@ func TestResumeReadsCommitRecordsNotShards(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPrepareClearsWhatAKilledPutLeft: a build killed inside the Put of its
+// write probe, card or manifest leaves a temporary file no listing shows; the
+// next build under the same lock removes them, and leaves alone the probe and
+// mark of a partition that may be writing them now, and a user's file.
+func TestPrepareClearsWhatAKilledPutLeft(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	out, err := storage.NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What Local.Put leaves when killed between writing and renaming.
+	temp := func(key string) string {
+		return filepath.Join(root, filepath.FromSlash(filepath.Dir(key)), ".tmp-"+filepath.Base(key)+"-0123456789ab")
+	}
+	killed := []string{temp(schema.ProbeKey(0, 1)), temp(schema.CardKey), temp(schema.ManifestKey)}
+	kept := []string{temp(schema.ProbeKey(2, 4)), temp(schema.PartitionMarkKey(2, 4)), filepath.Join(root, ".tmp-README.md-mine")}
+	for _, p := range append(append([]string{}, killed...), kept...) {
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("o"), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Prepare(ctx, out, false, 0, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range killed {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still there (%v)", p, err)
+		}
+	}
+	for _, p := range kept {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was touched: %v", p, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(schema.ProbeKey(0, 1)))); !os.IsNotExist(err) {
+		t.Errorf("the probe was not deleted (%v)", err)
 	}
 }
