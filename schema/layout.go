@@ -89,14 +89,19 @@ func ProbeKey(i, n int) string {
 	return ControlDir + "probe-build"
 }
 
-// HolderFiles lists the files outside the tables, stats and runs folders
-// that only the holder of lock (i, n) writes (see LockKey): its probe, and
-// the card and manifest for the whole build or partition i's mark.
+// HolderFiles lists the files, other than a run's shards, commit records and
+// run record, that only the holder of lock (i, n) writes (see LockKey): its
+// probe, and partition i's mark, or for the whole build (and the merge) the
+// card, the manifest and the empty tables' placeholders.
 func HolderFiles(i, n int) []string {
 	if n > 1 {
 		return []string{ProbeKey(i, n), PartitionMarkKey(i, n)}
 	}
-	return []string{ProbeKey(i, n), CardKey, ManifestKey}
+	files := []string{ProbeKey(i, n), CardKey, ManifestKey}
+	for _, t := range Tables() {
+		files = append(files, t.EmptyShardKey())
+	}
+	return files
 }
 
 // LegacyProbeKey is where earlier builds wrote their probe, at the output's

@@ -155,7 +155,7 @@ func TestResumeReadsCommitRecordsNotShards(t *testing.T) {
 }
 
 // TestPrepareClearsWhatAKilledPutLeft: a build killed inside the Put of its
-// write probe, card or manifest leaves a temporary file no listing shows; the
+// write probe, card, manifest or an empty table's placeholder leaves a temporary file no listing shows; the
 // next build under the same lock removes them, and leaves alone the probe and
 // mark of a partition that may be writing them now, and a user's file.
 func TestPrepareClearsWhatAKilledPutLeft(t *testing.T) {
@@ -169,7 +169,7 @@ func TestPrepareClearsWhatAKilledPutLeft(t *testing.T) {
 	temp := func(key string) string {
 		return filepath.Join(root, filepath.FromSlash(filepath.Dir(key)), ".tmp-"+filepath.Base(key)+"-0123456789ab")
 	}
-	killed := []string{temp(schema.ProbeKey(0, 1)), temp(schema.CardKey), temp(schema.ManifestKey)}
+	killed := []string{temp(schema.ProbeKey(0, 1)), temp(schema.CardKey), temp(schema.ManifestKey), temp(schema.Rejects.EmptyShardKey())}
 	kept := []string{temp(schema.ProbeKey(2, 4)), temp(schema.PartitionMarkKey(2, 4)), filepath.Join(root, ".tmp-README.md-mine")}
 	for _, p := range append(append([]string{}, killed...), kept...) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
