@@ -311,7 +311,10 @@ func (s *S3) PutFrom(ctx context.Context, key string, r io.Reader) error {
 // CleanTemp aborts the multipart uploads a killed process never finished, of
 // keys in dir (not below it) whose names contain name: S3 keeps their parts,
 // unlisted and billed, until they are aborted. The caller's lock or run
-// prefix makes the matching uploads its own, as for Local.
+// prefix makes the matching uploads its own, as for Local. Credentials that
+// may write objects but not list or abort uploads
+// (s3:ListBucketMultipartUploads, s3:AbortMultipartUpload) skip the cleanup
+// rather than fail the build: a lifecycle rule then has to do it.
 func (s *S3) CleanTemp(ctx context.Context, dir, name string) (int, error) {
 	prefix := s.prefix
 	if dir != "" && dir != "." {
@@ -322,7 +325,10 @@ func (s *S3) CleanTemp(ctx context.Context, dir, name string) (int, error) {
 	for {
 		page, err := s.client.ListMultipartUploads(ctx, in)
 		if err != nil {
-			return n, s.explain("list uploads", dir, err)
+			if err = s.explain("list uploads", dir, err); errors.Is(err, ErrDenied) {
+				return n, nil
+			}
+			return n, err
 		}
 		for _, u := range page.Uploads {
 			key := aws.ToString(u.Key)
@@ -331,7 +337,10 @@ func (s *S3) CleanTemp(ctx context.Context, dir, name string) (int, error) {
 			}
 			_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String(key), UploadId: u.UploadId})
 			if err != nil && !isNoSuchUpload(err) {
-				return n, s.explain("abort upload", strings.TrimPrefix(key, s.prefix), err)
+				if err = s.explain("abort upload", strings.TrimPrefix(key, s.prefix), err); errors.Is(err, ErrDenied) {
+					return n, nil
+				}
+				return n, err
 			}
 			n++
 		}

@@ -118,6 +118,16 @@ func TestS3CleanTempAbortsAKilledRunsUploads(t *testing.T) {
 			t.Errorf("upload of %s: still there %v, want %v", k, got[k], !aborted)
 		}
 	}
+
+	// Credentials that may not list uploads skip the cleanup, not the build.
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret-value")
+	denied, err := storage.Open(ctx, "s3://"+bucket+"/some/prefix", storage.S3Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := denied.(storage.TempCleaner).CleanTemp(ctx, "samples", "part-r2-"); n != 0 || err != nil {
+		t.Errorf("denied CleanTemp: %d, %v; want 0, nil", n, err)
+	}
 }
 
 func TestS3PermanentFaultsFailFastWithAdvice(t *testing.T) {
