@@ -22,11 +22,15 @@ type spool[T any] struct {
 }
 
 // newSpool starts a spool file in dir (the system's temporary folder when "").
+// Its name is removed at once where the system allows it (the file lives on
+// through the open handle), so a killed build leaves nothing in the
+// temporary folder; elsewhere discard removes it.
 func newSpool[T any](dir, createdBy string) (*spool[T], error) {
 	f, err := os.CreateTemp(dir, "twigdata-spool-*.parquet")
 	if err != nil {
 		return nil, fmt.Errorf("spool a shard to local disk: %w (set TMPDIR to a folder with room)", err)
 	}
+	os.Remove(f.Name())
 	return &spool[T]{f: f, w: schema.NewFileWriter[T](f, createdBy)}, nil
 }
 

@@ -196,3 +196,34 @@ func TestPrepareClearsWhatAKilledPutLeft(t *testing.T) {
 		t.Errorf("the probe was not deleted (%v)", err)
 	}
 }
+
+// TestSpoolLeavesNothingInTheTemporaryFolder: a shard being spooled has no
+// name in the spool folder, so a build killed mid-shard leaves nothing there;
+// the shard still commits whole.
+func TestSpoolLeavesNothingInTheTemporaryFolder(t *testing.T) {
+	ctx := context.Background()
+	spoolDir := t.TempDir()
+	out, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(out, Config{ShardRows: 4, ToolVersion: "test", Run: "r1", ConfigDigest: "d1", Policy: PolicyAll, Theta: 90, SpoolDir: spoolDir})
+	for i := 0; i < 3; i++ {
+		if err := w.Add(ctx, sample(fmt.Sprint("k", i), 95, 50), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if entries, _ := os.ReadDir(spoolDir); len(entries) != 0 {
+		t.Errorf("the spool folder holds %d files mid-shard", len(entries))
+	}
+	if err := w.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if totals := sum(w.Shards()); totals.Accepted != 3 {
+		t.Errorf("%d samples committed, want 3", totals.Accepted)
+	}
+	rows, err := storage.ReadAll(ctx, out, schema.Samples.ShardKey(schema.ShardName("r1", 0)), 1<<30)
+	if err != nil || len(rows) == 0 {
+		t.Errorf("samples shard: %d bytes, %v", len(rows), err)
+	}
+}
