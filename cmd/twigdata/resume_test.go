@@ -149,16 +149,20 @@ func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) 
 					out = "s3://" + bucket + "/twig"
 				}
 				// One or two kills at random moments, then a rerun to completion.
+				tmp := "TMPDIR=" + t.TempDir() // where the killed builds spool their shards
 				kills := 1 + trial%2
 				for k := 0; k < kills; k++ {
 					cmd := exec.Command(exe, append(common, "--out", out)...)
-					cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
+					cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1", tmp)
 					if err := cmd.Start(); err != nil {
 						t.Fatal(err)
 					}
 					time.Sleep(time.Duration(rng.Float64() * 0.9 * float64(full)))
 					cmd.Process.Signal(syscall.SIGKILL)
 					cmd.Wait()
+				}
+				if left, _ := os.ReadDir(strings.TrimPrefix(tmp, "TMPDIR=")); len(left) > 0 {
+					t.Errorf("the killed builds left %d files in their temporary folder, %s first", len(left), left[0].Name())
 				}
 				code, log := runProcess(t, nil, append(common, "--out", out)...)
 				if code != 0 {
