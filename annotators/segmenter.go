@@ -250,7 +250,8 @@ func (s *Segmenter) Contract() string {
 // directory when it says so (config.json's label_kinds, or the thing ids of
 // preprocessor_config.json's metadata, as OneFormer's processor saves them),
 // else from a standard label set, else from the user's --label-kinds; else
-// every class is unknown and the critic tells scenery from the map's shape.
+// each label the standard sets agree on takes their kind, and for the rest
+// the critic tells scenery from the map's shape.
 func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thingIDs []int) ([]segmap.Kind, string, error) {
 	named := func(m map[string]string, src string) ([]segmap.Kind, string, error) {
 		kinds := make([]segmap.Kind, len(labels))
@@ -291,7 +292,16 @@ func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thi
 	if len(dir.LabelKinds) > 0 {
 		return named(dir.LabelKinds, "--label-kinds")
 	}
-	return make([]segmap.Kind, len(labels)), "none: scenery is told from the map's shape", nil
+	kinds, known := make([]segmap.Kind, len(labels)), 0
+	for i, l := range labels {
+		if kinds[i] = segmap.LabelKind(l); kinds[i] != segmap.KindUnknown {
+			known++
+		}
+	}
+	if known > 0 {
+		return kinds, fmt.Sprintf("the standard label sets, for the %d of %d labels they agree on; for the rest scenery is told from the map's shape", known, len(labels)), nil
+	}
+	return kinds, "none: scenery is told from the map's shape", nil
 }
 
 // Kinds says for each class whether it is a thing or stuff (or unknown).

@@ -1,5 +1,7 @@
 package segmap
 
+import "strings"
+
 // Kind says whether a class is a countable thing (a ball, a person) or
 // amorphous stuff (sky, grass, road), which takes no count and no plural.
 type Kind uint8
@@ -92,3 +94,58 @@ func StandardKinds(labels []string) (kinds []Kind, set string, ok bool) {
 	}
 	return nil, "", false
 }
+
+// BaseLabel is a label reduced to the name the standard sets share:
+// lower case, ADE20K's synonyms cut to the first ("road, route" → "road"),
+// COCO-panoptic's qualifiers dropped ("sky-other-merged" → "sky").
+func BaseLabel(label string) string {
+	l := strings.ToLower(strings.TrimSpace(label))
+	if i := strings.IndexByte(l, ','); i >= 0 {
+		l = strings.TrimSpace(l[:i])
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, suf := range []string{"-merged", "-other", "-stuff"} {
+			if strings.HasSuffix(l, suf) {
+				l, changed = strings.TrimSuffix(l, suf), true
+			}
+		}
+	}
+	return l
+}
+
+// labelKinds is every standard set's kind of each base label, KindUnknown
+// where two sets disagree ("fence" is stuff in Cityscapes, a thing in
+// ADE20K).
+var labelKinds = func() map[string]Kind {
+	m := map[string]Kind{}
+	add := func(l string, k Kind) {
+		l = BaseLabel(l)
+		if old, ok := m[l]; ok && old != k {
+			k = KindUnknown
+		}
+		m[l] = k
+	}
+	for _, s := range labelSets {
+		for _, l := range s.things {
+			add(l, KindThing)
+		}
+		for _, l := range s.stuff {
+			add(l, KindStuff)
+		}
+	}
+	for _, c := range ade20k {
+		k := KindStuff
+		if c.thing {
+			k = KindThing
+		}
+		add(c.names, k)
+	}
+	return m
+}()
+
+// LabelKind is the kind the standard label sets agree a single label has
+// ("sand", "road, route", "sky-other-merged" are stuff; "car" a thing), for
+// a segmenter whose label set is none of them; KindUnknown for a label none
+// of them has or that they disagree on.
+func LabelKind(label string) Kind { return labelKinds[BaseLabel(label)] }

@@ -57,3 +57,28 @@ func TestADE20KKinds(t *testing.T) {
 		t.Error("a 150-class set that is not ADE20K was matched")
 	}
 }
+
+func TestLabelKind(t *testing.T) {
+	tests := []struct {
+		label string
+		want  Kind
+	}{
+		{"sand", KindStuff},
+		{"road, route", KindStuff},
+		{"Sky-Other-Merged", KindStuff},
+		{"grass", KindStuff},
+		{"car", KindThing},
+		{"person", KindThing},
+		{"fence", KindUnknown},         // stuff in Cityscapes, a thing in ADE20K
+		{"traffic light", KindUnknown}, // a thing in COCO, stuff in Cityscapes
+		{"red object", KindUnknown},    // in no set
+		{"", KindUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.label, func(t *testing.T) {
+			if got := LabelKind(tc.label); got != tc.want {
+				t.Errorf("LabelKind(%q) = %s, want %s", tc.label, got, tc.want)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
@@ -21,8 +22,9 @@ var placeholderNoun = regexp.MustCompile(`(?i)\b(object|objects|thing|things|stu
 // user would try the tool, with the bundled models, and holds every plan and
 // revision of the accepted ones to the plan rules: not empty, 8 to 40 words,
 // one or two sentences (the revision one more at most, and a reflected
-// region's naming a fix), no placeholder noun, no anchor word, and English
-// by Link Grammar. The
+// region's naming a fix), no placeholder noun, no anchor word, scenery never
+// counted, pluralised or listed twice in a sentence ("four gray roads",
+// "beige sand and gray sand"), and English by Link Grammar. The
 // bundled models know only their synthetic world, so what the plans say of
 // these photographs is poor; how they say it is what is tested.
 func TestPlansOnPhotographs(t *testing.T) {
@@ -53,6 +55,15 @@ func TestPlansOnPhotographs(t *testing.T) {
 	if len(samples) < len(photos)/2 {
 		t.Fatalf("%d of %d photographs accepted", len(samples), len(photos))
 	}
+	// The bundled segmenter's scenery classes, which it does not mark as
+	// such: the standard label sets do.
+	scenery := map[string]*regexp.Regexp{} // the noun, and it or its plural
+	for _, l := range []string{"sky", "grass", "sand", "road"} {
+		if segmap.LabelKind(l) != segmap.KindStuff {
+			t.Fatalf("%s is not stuff by the standard label sets", l)
+		}
+		scenery[l] = regexp.MustCompile(`(?i)\b` + l + `(s|es)?\b`)
+	}
 	var texts []string
 	distinct := map[string]bool{}
 	regions := 0
@@ -70,6 +81,13 @@ func TestPlansOnPhotographs(t *testing.T) {
 			}
 			if np, nr := len(grammar.Split(r.Plan)), len(grammar.Split(r.RevisedPlan)); np > 2 || nr > np+1 {
 				t.Errorf("%s #%d: a plan of %d sentences, its revision of %d: %q", s.Key, r.Index, np, nr, r.RevisedPlan)
+			}
+			for _, sentence := range grammar.Split(r.Plan) {
+				for noun, re := range scenery {
+					if m := re.FindAllString(sentence, -1); len(m) > 1 || len(m) == 1 && !strings.EqualFold(m[0], noun) {
+						t.Errorf("%s #%d: scenery %v counted, pluralised or listed twice in %q", s.Key, r.Index, m, sentence)
+					}
+				}
 			}
 			for _, text := range []string{r.Plan, r.RevisedPlan} {
 				if w := placeholderNoun.FindString(text); w != "" {

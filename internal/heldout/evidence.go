@@ -17,6 +17,10 @@ type Noise struct {
 	Miss    bool // one instance is not found: its cells show the scenery behind it
 	Jitter  bool // every mask boundary moves by a cell, in or out, at random
 	Confuse bool // one instance is labelled as another kind of thing
+	// NoKinds: the segmenter says of no class whether it is a thing or
+	// stuff (a label set twigdata does not know), so the critic tells
+	// scenery from the map's shape.
+	NoKinds bool
 	Seed    uint64
 }
 
@@ -26,11 +30,16 @@ var Noises = []Noise{
 	{Name: "missed instance", Miss: true},
 	{Name: "jittered masks", Jitter: true},
 	{Name: "confused class", Confuse: true},
+	{Name: "no thing/stuff split", NoKinds: true},
 }
 
-// Kinds is the thing/stuff split of Labels.
-func Kinds() []segmap.Kind {
+// Kinds is the thing/stuff split of Labels a segmenter gives under noise n:
+// the world's own, or none.
+func (n Noise) Kinds() []segmap.Kind {
 	out := make([]segmap.Kind, len(Labels()))
+	if n.NoKinds {
+		return out
+	}
 	for i := range out {
 		out[i] = segmap.KindStuff
 		if i < len(Things) {

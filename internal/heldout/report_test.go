@@ -159,6 +159,6 @@ func (s Scene) composeWith(n Noise) ([]string, []schema.Critic, Truth) {
 // composeRevised is composeWith with the revision of every band.
 func (s Scene) composeRevised(n Noise) (plans []string, scores []schema.Critic, revised []string, truth Truth) {
 	img, truth := s.Render()
-	plans, scores, revised = Compose(img, s.Map(truth, n), Labels(), Kinds(), s.Prompt, nil)
+	plans, scores, revised = Compose(img, s.Map(truth, n), Labels(), n.Kinds(), s.Prompt, nil)
 	return plans, scores, revised, truth
 }

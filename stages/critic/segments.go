@@ -314,9 +314,9 @@ type Group struct {
 	Tone        float64 // share-weighted Tone of its segments
 }
 
-// groups gathers a band's segments by stuff or thing, colour, noun and
-// whether they continue from the band above, most salient first: prompt
-// entities, then by share of the band.
+// groups gathers a band's segments — things by colour, noun and whether
+// they continue from the band above, scenery by noun alone — most salient
+// first: prompt entities, then by share of the band.
 func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 	idx := map[string]int{}
 	for _, s := range segs {
@@ -335,7 +335,10 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		key := fmt.Sprint(s.Stuff, s.Colors, noun, shape, s.Continues)
 		list := &objs
 		if s.Stuff {
-			list = &stuff
+			// Scenery is one surface however a band cuts it: pieces of one
+			// noun are one group, worded by its largest piece (stuff comes
+			// largest first), not "beige sand and gray sand".
+			key, list = fmt.Sprint(true, noun, s.Noun), &stuff // by label too: two unnamed labels are two surfaces
 		}
 		if i, ok := idx[key]; ok {
 			g := &(*list)[i]

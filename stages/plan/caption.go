@@ -67,12 +67,14 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	used := map[int]bool{} // object groups the caption names
 	usedStuff := map[int]bool{}
 	var out []string
+	var own []string // the caption's own words, not the evidence's phrases put in
 	nounPhrases := 0
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		head, kind, gi := headOf(w, b, used)
 		if kind == headNone {
 			out = append(out, w)
+			own = append(own, w)
 			continue
 		}
 		// The noun phrase: the modifiers just before the head.
@@ -117,9 +119,11 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	for strings.Count(text, " and ") > 1 {
 		text = strings.Replace(text, " and ", ", ", 1)
 	}
-	if !hasVerb(text) {
+	if !hasVerb(strings.Join(own, " ")) {
 		// A list of noun phrases ("blue sky and red object") adds no wording
-		// the evidence lacks: the evidence's sentences say more.
+		// the evidence lacks: the evidence's sentences say more. The verb
+		// must be the caption's: a prompt attribute put in ("a setting
+		// sun") is no verb of the sentence.
 		return "", false
 	}
 	parts := []string{capitalize(text) + "."}

@@ -14,12 +14,14 @@ import (
 // out is added briefly; a caption the evidence cannot back gives way to the
 // evidence's own wording.
 func TestWriteRewritesTheCaption(t *testing.T) {
-	ents := []schema.Entity{{Noun: "ball", Count: 2, Attributes: []string{"red", "rubber"}}, {Noun: "table", Count: 1, Attributes: []string{"wooden"}}}
+	ents := []schema.Entity{{Noun: "ball", Count: 2, Attributes: []string{"red", "rubber"}}, {Noun: "table", Count: 1, Attributes: []string{"wooden"}},
+		{Noun: "sun", Count: 1, Attributes: []string{"setting", "white"}}}
 	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Entity: -1, Named: true, Share: 0.5, Continues: true}
 	sand := critic.Group{Color: "beige", Noun: "sand", Count: 1, Entity: -1, Named: true, Share: 0.3}
 	balls := critic.Group{Color: "red", Noun: "ball", Count: 2, Entity: 0, Named: true, Share: 0.1}
 	table := critic.Group{Color: "brown", Noun: "table", Count: 1, Entity: 1, Named: true, Share: 0.1}
 	cup := critic.Group{Color: "white", Noun: "cup", Count: 1, Entity: -1, Named: true, Share: 0.05}
+	sun := critic.Group{Color: "white", Noun: "sun", Count: 1, Entity: 2, Named: true, Share: 0.05}
 	tests := []struct {
 		name, caption string
 		band          critic.Band
@@ -33,6 +35,8 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 			critic.Band{Objects: []critic.Group{balls, table}}, "Two red rubber balls lying on a brown wooden table."},
 		{"a verb kept, what it leaves out added", "a red ball sitting on the sand", critic.Band{Stuff: []critic.Group{sand, sky}, Objects: []critic.Group{balls, cup}},
 			"Two red rubber balls sitting on the sand. A white cup also appears, and the light blue sky continues."},
+		{"a prompt attribute put in is no verb of the caption", "gray road, golden sand, white object", critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{sun}},
+			"A white sun is set against beige sand."},
 		{"a placeholder no model names", "a green object lying on the grass", critic.Band{Objects: []critic.Group{balls}}, "Two red balls take up about a tenth of the view."},
 		{"an anchor word left", "the left half is empty", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
 		{"nothing the evidence speaks to", "a beautiful day", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},

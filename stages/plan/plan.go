@@ -124,7 +124,9 @@ func Thought(b *critic.Band) string {
 		}
 		parts = append(parts, capitalize(scenery[0])+" "+verb+" "+extent(sceneryShare)+", "+tone+".")
 	case len(scenery) > 1:
-		parts = append(parts, capitalize(scenery[0])+" meets "+scenery[1]+".")
+		// How much the first takes keeps the sentence a sub-caption, not a
+		// bare pairing ("A gray road meets gray sand.").
+		parts = append(parts, capitalize(scenery[0])+" takes up "+extent(sceneryShare)+" and meets "+scenery[1]+".")
 	}
 	tail := ""
 	switch {

@@ -104,7 +104,7 @@ func TestThoughts(t *testing.T) {
 		{"only a surface no model names", critic.Band{Stuff: []critic.Group{surface}}, "A brown expanse fills the whole view, evenly toned."},
 		{"only a continuing surface no model names", critic.Band{Stuff: []critic.Group{cont(surface)}}, "The brown expanse continues across the view, evenly toned."},
 		{"an unnamed surface gives way to what is named", critic.Band{Stuff: []critic.Group{surface}, Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
-		{"two kinds of scenery", critic.Band{Stuff: []critic.Group{sky, road}}, "Light blue sky meets a gray road."},
+		{"two kinds of scenery", critic.Band{Stuff: []critic.Group{sky, road}}, "Light blue sky takes up most of the view and meets a gray road."},
 		{"continuing scenery", critic.Band{Stuff: []critic.Group{cont(sky), road}}, "A gray road comes into view. The light blue sky continues."},
 		{"a continuing thing", critic.Band{Stuff: []critic.Group{cont(sky)}, Objects: []critic.Group{cont(ball)}}, "The red balls and the light blue sky continue."},
 		{"only unnamed things", critic.Band{Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/twigdata/twigdata/annotators/segmap"
 )
 
 // This file is the one lexicon of twigdata: colours with their reference
@@ -152,26 +154,12 @@ func IsMass(noun string) bool {
 	return len(f) > 0 && massNouns[f[len(f)-1]]
 }
 
-// labelSuffixes are the qualifiers COCO-panoptic adds to its stuff classes.
-var labelSuffixes = []string{"-merged", "-other", "-stuff"}
-
-// LabelNoun turns a segmenter label into the noun a sentence uses: ADE20K's
-// synonyms cut to the first ("road, route" → "road"), COCO-panoptic's
-// qualifiers dropped ("sky-other-merged" → "sky") and its material suffix
-// put first ("wall-brick" → "brick wall"), underscores and hyphens spaced.
+// LabelNoun turns a segmenter label into the noun a sentence uses: the base
+// label the standard sets share (segmap.BaseLabel: "road, route" → "road",
+// "sky-other-merged" → "sky") with COCO-panoptic's material suffix put
+// first ("wall-brick" → "brick wall"), underscores and hyphens spaced.
 func LabelNoun(label string) string {
-	l := strings.ToLower(strings.TrimSpace(label))
-	if i := strings.IndexByte(l, ','); i >= 0 {
-		l = strings.TrimSpace(l[:i])
-	}
-	for changed := true; changed; {
-		changed = false
-		for _, suf := range labelSuffixes {
-			if strings.HasSuffix(l, suf) {
-				l, changed = strings.TrimSuffix(l, suf), true
-			}
-		}
-	}
+	l := segmap.BaseLabel(label)
 	if head, mod, ok := strings.Cut(l, "-"); ok && !strings.Contains(mod, "-") {
 		if m, ok := materialAdjectives[mod]; ok {
 			mod = m
