@@ -30,7 +30,6 @@ func TestGeneratorReadsRevisionsInAnyWording(t *testing.T) {
 		Color:   "paint the %[1]s %[2]s instead of %[3]s",
 		Missing: "add %[1]s as well",
 		Swap:    "exchange the %[1]s and the %[2]s",
-		Empty:   "draw something",
 		Seam:    "blend it in",
 		Detail:  "include %[1]s",
 	}

@@ -544,3 +544,32 @@ func TestTwoToneThingsNameBothColours(t *testing.T) {
 		})
 	}
 }
+
+// TestNothingNamedLeavesDetailUnverified: a band in which no model names
+// anything (every label generic, as a segmenter that knows nothing of a
+// photograph gives) has no measure of detail: the criterion is unverified and
+// asks for no fix, where it used to score 0 and ask "it must show what the
+// prompt names".
+func TestNothingNamedLeavesDetailUnverified(t *testing.T) {
+	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: "a red ball",
+		Objects: []synth.Object{{Shape: synth.Ball, Class: classOf(t, "red"), U: 0.5, V: 0.5, Radius: 0.1}}}
+	img := sc.Render()
+	generic := make([]string, len(synth.Classes))
+	for i, c := range synth.Classes {
+		generic[i] = c.ColorWord + " object"
+	}
+	for name, lbls := range map[string][]string{"named": labels(), "nothing named": generic} {
+		t.Run(name, func(t *testing.T) {
+			scene := NewScene(img, truth(img), lbls, nil, prompt.Parse(sc.Prompt), imageproc.Bands(384, 16, 3), nil)
+			b := scene.Band(0)
+			c, fixes := scene.Score(0, b, "A golden expanse fills the whole view, evenly toned.")
+			unverified := slices.Contains(c.Unverified, CritDetail)
+			if unverified != (name == "nothing named") {
+				t.Errorf("detail unverified %v (critique %+v)", unverified, c)
+			}
+			if name == "nothing named" && len(fixes) > 0 {
+				t.Errorf("fixes %+v for a band nothing is named in", fixes)
+			}
+		})
+	}
+}

@@ -248,7 +248,6 @@ const (
 	FixColor   FixKind = "color"   // an entity has the wrong colour
 	FixMissing FixKind = "missing" // entity instances are missing
 	FixSwap    FixKind = "swap"    // a relation's two ends are the wrong way round
-	FixEmpty   FixKind = "empty"   // nothing is recognised in the band
 	FixSeam    FixKind = "seam"    // the band breaks: at the seam with the one above, or within
 	FixDetail  FixKind = "detail"  // the plan leaves out what the band shows
 )
@@ -340,11 +339,11 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 		completeness = pct(share * share) // one of four balls missing is already a failed count
 	}
 	// Detail richness: what the plan says against what the evidence shows.
-	detail, empty, left := sc.detail(band, plan)
-	verified[CritDetail] = true
-	if empty {
-		fixes = append(fixes, Fix{Kind: FixEmpty})
-	} else if len(left) > 0 {
+	// A band that shows nothing a model names gives no measure of it: the
+	// criterion is unverified, not failed.
+	detail, measured, left := sc.detail(band, plan)
+	verified[CritDetail] = measured
+	if measured && len(left) > 0 {
 		f := Fix{Kind: FixDetail, Missing: left}
 		if detail < 60 {
 			fixes = append(fixes, f)
@@ -431,9 +430,9 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 
 // detail scores a plan against a band's evidence: of the named scenery and
 // things the band shows, the share (by area) the plan names, times the share
-// of what the plan names that the band shows. It reports empty when the band
-// shows nothing nameable.
-func (sc *Scene) detail(band *Band, plan string) (score int, empty bool, left []schema.Entity) {
+// of what the plan names that the band shows. measured is false when the
+// band shows nothing nameable.
+func (sc *Scene) detail(band *Band, plan string) (score int, measured bool, left []schema.Entity) {
 	said := map[string]bool{}
 	for _, e := range prompt.Parse(plan).Entities {
 		said[e.Noun] = true
@@ -459,7 +458,7 @@ func (sc *Scene) detail(band *Band, plan string) (score int, empty bool, left []
 		}
 	}
 	if total == 0 {
-		return 0, true, nil
+		return 0, false, nil
 	}
 	var right int
 	for n := range said {
@@ -471,7 +470,7 @@ func (sc *Scene) detail(band *Band, plan string) (score int, empty bool, left []
 	if len(said) > 0 {
 		precision = float64(right) / float64(len(said))
 	}
-	return pct(named / total * precision), false, left
+	return pct(named / total * precision), true, left
 }
 
 func (sc *Scene) foundTotal() int {

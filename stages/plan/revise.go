@@ -18,7 +18,6 @@ type Templates struct {
 	Color   string // %[1]s the entity's noun, %[2]s the prompt's colour, %[3]s the measured colour
 	Missing string // %[1]s the missing instances, as a list of noun phrases
 	Swap    string // %[1]s the relation's subject, %[2]s its object
-	Empty   string // no slot
 	Seam    string // no slot
 	Detail  string // %[1]s what the plan left out, as a list of noun phrases
 }
@@ -29,7 +28,6 @@ func DefaultTemplates() Templates {
 		Color:   "the %[1]s must be %[2]s, not %[3]s",
 		Missing: "%[1]s must also appear",
 		Swap:    "the %[1]s and the %[2]s must trade places",
-		Empty:   "it must show what the prompt names",
 		Seam:    "the colors must continue across the seam without a break",
 		Detail:  "%[1]s must be drawn as well",
 	}
@@ -51,8 +49,6 @@ func (t Templates) Revise(thought string, fixes []critic.Fix) string {
 			out = append(out, fmt.Sprintf(t.Missing, joinList(ph)))
 		case critic.FixSwap:
 			out = append(out, fmt.Sprintf(t.Swap, f.Noun, f.Other))
-		case critic.FixEmpty:
-			out = append(out, t.Empty)
 		case critic.FixSeam:
 			out = append(out, t.Seam)
 		case critic.FixDetail:
@@ -87,7 +83,6 @@ func (t Templates) Read(text string) (describe []string, fixes []critic.Fix) {
 		{critic.FixColor, templateRegexp(t.Color)},
 		{critic.FixMissing, templateRegexp(t.Missing)},
 		{critic.FixSwap, templateRegexp(t.Swap)},
-		{critic.FixEmpty, templateRegexp(t.Empty)},
 		{critic.FixSeam, templateRegexp(t.Seam)},
 		{critic.FixDetail, templateRegexp(t.Detail)},
 	}

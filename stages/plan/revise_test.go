@@ -17,7 +17,6 @@ func reworded() Templates {
 		Color:   "paint the %[1]s %[2]s instead of %[3]s",
 		Missing: "add %[1]s",
 		Swap:    "swap the %[1]s with the %[2]s",
-		Empty:   "draw something recognisable",
 		Seam:    "blend into what is already drawn",
 		Detail:  "show %[1]s too",
 	}
@@ -32,7 +31,7 @@ func TestReadParsesWhatReviseWrote(t *testing.T) {
 	}
 	thought := "A blue ball and a red box are set against light blue sky."
 	grammar.Check(t, "../..", DefaultTemplates().Revise(thought, fixes),
-		DefaultTemplates().Revise(thought, []critic.Fix{{Kind: critic.FixEmpty}, {Kind: critic.FixDetail, Missing: fixes[1].Missing}}))
+		DefaultTemplates().Revise(thought, []critic.Fix{{Kind: critic.FixDetail, Missing: fixes[1].Missing}}))
 	for name, tmpl := range map[string]Templates{"default": DefaultTemplates(), "reworded": reworded()} {
 		t.Run(name, func(t *testing.T) {
 			text := tmpl.Revise(thought, fixes)
