@@ -92,12 +92,13 @@ func ProbeKey(i, n int) string {
 // HolderFiles lists the files, other than a run's shards, commit records and
 // run record, that only the holder of lock (i, n) writes (see LockKey): its
 // probe, and partition i's mark, or for the whole build (and the merge) the
-// card, the manifest and the empty tables' placeholders.
+// card, the manifest, the empty tables' placeholders and the probe earlier
+// builds wrote (LegacyProbeKey).
 func HolderFiles(i, n int) []string {
 	if n > 1 {
 		return []string{ProbeKey(i, n), PartitionMarkKey(i, n)}
 	}
-	files := []string{ProbeKey(i, n), CardKey, ManifestKey}
+	files := []string{ProbeKey(i, n), CardKey, ManifestKey, LegacyProbeKey}
 	for _, t := range Tables() {
 		files = append(files, t.EmptyShardKey())
 	}

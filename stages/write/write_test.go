@@ -169,7 +169,7 @@ func TestPrepareClearsWhatAKilledPutLeft(t *testing.T) {
 	temp := func(key string) string {
 		return filepath.Join(root, filepath.FromSlash(filepath.Dir(key)), ".tmp-"+filepath.Base(key)+"-0123456789ab")
 	}
-	killed := []string{temp(schema.ProbeKey(0, 1)), temp(schema.CardKey), temp(schema.ManifestKey), temp(schema.Rejects.EmptyShardKey())}
+	killed := []string{temp(schema.ProbeKey(0, 1)), temp(schema.CardKey), temp(schema.ManifestKey), temp(schema.Rejects.EmptyShardKey()), temp(schema.LegacyProbeKey)}
 	kept := []string{temp(schema.ProbeKey(2, 4)), temp(schema.PartitionMarkKey(2, 4)), filepath.Join(root, ".tmp-README.md-mine")}
 	for _, p := range append(append([]string{}, killed...), kept...) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
