@@ -94,14 +94,10 @@ func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off string,
 	if len(cells) == 0 {
 		return best, "", true
 	}
-	sx, sy := sc.Scale()
-	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
 	near := 0
 	var far [3]float64
 	for _, c := range cells {
-		px := min(int((float64(c[0])+0.5)*sx), W-1)
-		py := min(int((float64(c[1])+0.5)*sy), H-1)
-		p := sc.canvas.Pix[sc.canvas.PixOffset(px, py):]
+		p := sc.cellPixel(c[0], c[1])
 		if deltaE(lab(float64(p[0]), float64(p[1]), float64(p[2])), ref) <= 20 {
 			near++
 		} else {

@@ -77,8 +77,7 @@ func (sc *Scene) addGrounded(gs []florence.Grounding) {
 		}
 	}
 	m := sc.seg
-	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
-	sx, sy := float64(W)/float64(m.W), float64(H)/float64(m.H)
+	sx, sy := sc.Scale()
 	for _, g := range gs {
 		ei := entityOf(g.Phrase, sc.ents)
 		if ei < 0 {
@@ -98,9 +97,7 @@ func (sc *Scene) addGrounded(gs []florence.Grounding) {
 			iw, ih := (x1-x0)/4, (y1-y0)/4
 			for y := y0 + ih; y < y1-ih; y++ {
 				for x := x0 + iw; x < x1-iw; x++ {
-					px := min(int((float64(x)+0.5)*sx), W-1)
-					py := min(int((float64(y)+0.5)*sy), H-1)
-					p := sc.canvas.Pix[sc.canvas.PixOffset(px, py):]
+					p := sc.cellPixel(x, y)
 					s.r, s.g, s.b = s.r+float64(p[0]), s.g+float64(p[1]), s.b+float64(p[2])
 					s.Cells++
 				}

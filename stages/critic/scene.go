@@ -215,6 +215,15 @@ func (sc *Scene) Scale() (sx, sy float64) {
 	return float64(sc.canvas.Rect.Dx()) / float64(sc.seg.W), float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
 }
 
+// cellPixel is the canvas pixel at the centre of map cell (x, y), as RGBA
+// bytes: what every measure that reads a segment's colour samples.
+func (sc *Scene) cellPixel(x, y int) []uint8 {
+	sx, sy := sc.Scale()
+	px := min(int((float64(x)+0.5)*sx), sc.canvas.Rect.Dx()-1)
+	py := min(int((float64(y)+0.5)*sy), sc.canvas.Rect.Dy()-1)
+	return sc.canvas.Pix[sc.canvas.PixOffset(px, py):]
+}
+
 // Band is the evidence of one band: its segments, each linked to the whole
 // segment (and entity) it belongs to, gathered into stuff and thing groups.
 type Band struct {

@@ -52,14 +52,10 @@ func (sc *Scene) colors(s *Segment) string {
 	if s.Stuff || s.Cells < 8 {
 		return s.Color
 	}
-	sx, sy := sc.Scale()
-	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
 	count := map[string]int{}
 	cells := s.cellList(sc.seg.W)
 	for _, c := range cells {
-		px := min(int((float64(c[0])+0.5)*sx), W-1)
-		py := min(int((float64(c[1])+0.5)*sy), H-1)
-		p := sc.canvas.Pix[sc.canvas.PixOffset(px, py):]
+		p := sc.cellPixel(c[0], c[1])
 		count[prompt.NameColor(float64(p[0]), float64(p[1]), float64(p[2]))]++
 	}
 	var first, second string
@@ -92,8 +88,8 @@ const minFill = 0.3
 // rows [y0, y1) of the canvas.
 func (sc *Scene) segments(y0, y1 int) []*Segment {
 	m := sc.seg
-	sy := float64(sc.canvas.Rect.Dy()) / float64(m.H)
-	sx := float64(sc.canvas.Rect.Dx()) / float64(m.W)
+	sx, sy := sc.Scale()
+	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
 	r0, r1 := int(float64(y0)/sy+0.5), int(float64(y1)/sy+0.5)
 	// A class whose cells reach across the band, even when objects cut them
 	// into pieces, is scenery (sky, ground, a wall): all its pieces are stuff.
@@ -156,9 +152,8 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				s.Conf += float64(m.Conf[p])
 				s.X0, s.X1 = min(s.X0, px), max(s.X1, px+1)
 				s.Y0, s.Y1 = min(s.Y0, py), max(s.Y1, py+1)
-				cx := min(int((float64(px)+0.5)*sx), sc.canvas.Rect.Dx()-1)
-				cy := min(int((float64(py)+0.5)*sy), sc.canvas.Rect.Dy()-1)
-				pix := sc.canvas.Pix[sc.canvas.PixOffset(cx, cy):]
+				// cellPixel, written out: this loop visits every map cell
+				pix := sc.canvas.Pix[sc.canvas.PixOffset(min(int((float64(px)+0.5)*sx), W-1), min(int((float64(py)+0.5)*sy), H-1)):]
 				s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
 				l := luma(pix[0], pix[1], pix[2])
 				s.ll += l * l
@@ -332,13 +327,13 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		if named {
 			shape = ""
 		}
-		key := fmt.Sprint(s.Stuff, s.Colors, noun, shape, s.Continues)
-		list := &objs
+		key, list := fmt.Sprint(false, s.Colors, noun, shape, s.Continues), &objs
 		if s.Stuff {
 			// Scenery is one surface however a band cuts it: pieces of one
-			// noun are one group, worded by its largest piece (stuff comes
-			// largest first), not "beige sand and gray sand".
-			key, list = fmt.Sprint(true, noun, s.Noun), &stuff // by label too: two unnamed labels are two surfaces
+			// noun (and label: two unnamed labels are two surfaces) are one
+			// group, worded by its largest piece (stuff comes largest
+			// first), not "beige sand and gray sand".
+			key, list = fmt.Sprint(true, noun, s.Noun), &stuff
 		}
 		if i, ok := idx[key]; ok {
 			g := &(*list)[i]
