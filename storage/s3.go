@@ -322,25 +322,27 @@ func (s *S3) CleanTemp(ctx context.Context, dir, name string) (int, error) {
 	}
 	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/")}
 	n := 0
+	fail := func(op, key string, err error) (int, error) {
+		if err = s.explain(op, key, err); errors.Is(err, ErrDenied) {
+			return n, nil // not allowed to clean: skip it, the build goes on
+		}
+		return n, err
+	}
 	for {
 		page, err := s.client.ListMultipartUploads(ctx, in)
 		if err != nil {
-			if err = s.explain("list uploads", dir, err); errors.Is(err, ErrDenied) {
-				return n, nil
-			}
-			return n, err
+			return fail("list uploads", dir, err)
 		}
 		for _, u := range page.Uploads {
 			key := aws.ToString(u.Key)
+			// The delimiter keeps deeper keys out; a server that ignores it
+			// must not widen the cleanup.
 			if base := strings.TrimPrefix(key, prefix); strings.Contains(base, "/") || !strings.Contains(base, name) {
 				continue
 			}
 			_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String(key), UploadId: u.UploadId})
 			if err != nil && !isNoSuchUpload(err) {
-				if err = s.explain("abort upload", strings.TrimPrefix(key, s.prefix), err); errors.Is(err, ErrDenied) {
-					return n, nil
-				}
-				return n, err
+				return fail("abort upload", strings.TrimPrefix(key, s.prefix), err)
 			}
 			n++
 		}
