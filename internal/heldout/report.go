@@ -88,12 +88,13 @@ func (p *PlanStats) Add(planText string, truth []Entity) {
 	}
 	named := map[string]bool{}
 	for _, e := range prompt.Parse(planText).Entities {
-		if named[e.Noun] {
+		noun := prompt.Lemma(e.Noun) // the truth's nouns are singular
+		if named[noun] {
 			continue
 		}
-		named[e.Noun] = true
+		named[noun] = true
 		p.said++
-		t, ok := byNoun[e.Noun]
+		t, ok := byNoun[noun]
 		if !ok {
 			continue
 		}

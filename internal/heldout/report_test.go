@@ -13,21 +13,34 @@ import (
 // split: looking at them led to three changes of the critic (colour by the
 // share of matching pixels, seams judged above the surface's own texture,
 // depth read only from a clear occlusion). Scenes 1000–1119 are the test
-// split, first run after those changes: its figures are the out-of-sample
-// ones. Later changes came from development scenes alone: a missing
-// instance is expected where the prompt's relations put it, and a depth
-// defect is injected only where the drawing order shows in the image
-// (scenes 0–59); a seam cast is injected only where something runs across
-// the seam (scenes 60–299, looked at but not printed: all 18 seam casts the
-// critic missed there began where the floor begins). The catch by regions
-// the defect changed replaced the catch in the centre's region after the
-// test split's figures under the latter were known; both are printed.
+// split, first run after those changes. Later changes came from development
+// scenes alone: a missing instance is expected where the prompt's relations
+// put it, and a depth defect is injected only where the drawing order shows
+// in the image (scenes 0–59); a seam cast is injected only where something
+// runs across the seam (scenes 60–299, looked at but not printed). The catch
+// by regions the defect changed replaced the catch in the centre's region
+// after the test split's figures under the latter were known; both are
+// printed.
+//
+// The world was then re-laid (things at any height, scenery in several
+// looks), because two regions in five had been the same plain picture and
+// distinct plans could not be measured. On its development split three
+// changes followed: slivers of a thing at a region's edge are left to the
+// region that shows it, a missing thing is expected one size of the found
+// one past its edge, and the largest of what continues are kept when
+// smaller ones tie. The test split of the re-laid world was run after them.
+// Two changes followed, neither from its figures: scenery is named however
+// little of it a region shows (validate's plan specificity on the bundled
+// sample had fallen), and detail reads "the red apples" as the apples (the
+// grammar test). (The test split's figures on the bundled segmenter's output
+// had been printed once before the three, by a test run that matched more
+// than meant.)
 type split struct {
-	name        string
+	tag, name   string
 	first, size int
 }
 
-var splits = []split{{"development (scenes 0–59)", 0, 60}, {"test (scenes 1000–1119)", 1000, 120}}
+var splits = []split{{"development", "development (scenes 0–59)", 0, 60}, {"test", "test (scenes 1000–1119)", 1000, 120}}
 
 // TestPlanReport judges the composer and the critic on the held-apart
 // world's truth, clean and with each kind of noise: the plan figures against
@@ -40,7 +53,9 @@ func TestPlanReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sp := range splits {
-		reportSplit(t, w, sp)
+		// A subtest per split, so that `-run TestPlanReport/development`
+		// looks at the development split alone.
+		t.Run(sp.tag, func(t *testing.T) { reportSplit(t, w, sp) })
 	}
 }
 

@@ -81,11 +81,54 @@ type Instance struct {
 }
 
 // Backdrop is a scene's scenery: an upper and a lower stuff class, each a
-// flat gradient or a crop of a photograph.
+// gradient or a crop of a photograph, in one of several looks (a clear,
+// overcast or evening sky; a red, brown, gray or white wall; …), and the
+// colour word the truth gives each look.
 type Backdrop struct {
-	Upper, Lower string // stuff nouns
-	upper, lower func(x, y int) color.RGBA
-	Horizon      float64
+	Upper, Lower           string // stuff nouns
+	UpperColor, LowerColor string // the looks' colour words
+	upper, lower           func(x, y int) color.RGBA
+	Horizon                float64
+}
+
+// look is one appearance of a stuff class: a gradient from a to b down the
+// canvas, or, for a photographed class, the photograph tinted by a.
+type look struct {
+	word string
+	a, b color.RGBA
+}
+
+// looks are the appearances of each stuff class.
+var looks = map[string][]look{
+	"sky": {
+		{"blue", color.RGBA{150, 190, 230, 255}, color.RGBA{215, 230, 240, 255}},  // clear, pale at the horizon
+		{"blue", color.RGBA{60, 110, 200, 255}, color.RGBA{140, 180, 235, 255}},   // deep
+		{"gray", color.RGBA{165, 170, 178, 255}, color.RGBA{212, 214, 218, 255}},  // overcast
+		{"orange", color.RGBA{225, 120, 60, 255}, color.RGBA{250, 195, 130, 255}}, // evening
+		{"pink", color.RGBA{215, 140, 175, 255}, color.RGBA{245, 205, 212, 255}},
+	},
+	"water": {
+		{"blue", color.RGBA{30, 80, 120, 255}, color.RGBA{20, 60, 100, 255}},
+		{"green", color.RGBA{40, 110, 95, 255}, color.RGBA{25, 80, 70, 255}},
+		{"gray", color.RGBA{100, 110, 118, 255}, color.RGBA{72, 82, 90, 255}},
+	},
+	"floor": {
+		{"brown", color.RGBA{150, 110, 75, 255}, color.RGBA{120, 85, 55, 255}},
+		{"brown", color.RGBA{95, 60, 35, 255}, color.RGBA{70, 45, 28, 255}},
+		{"gray", color.RGBA{150, 150, 152, 255}, color.RGBA{118, 118, 122, 255}},
+		{"beige", color.RGBA{215, 195, 160, 255}, color.RGBA{190, 170, 135, 255}},
+	},
+	"grass": { // the grass photograph, tinted
+		{"green", color.RGBA{80, 150, 50, 255}, color.RGBA{}},
+		{"green", color.RGBA{45, 95, 35, 255}, color.RGBA{}},
+		{"yellow", color.RGBA{190, 170, 80, 255}, color.RGBA{}},
+	},
+	"wall": { // the brick photograph, tinted
+		{"red", color.RGBA{185, 80, 60, 255}, color.RGBA{}},
+		{"brown", color.RGBA{140, 95, 65, 255}, color.RGBA{}},
+		{"gray", color.RGBA{130, 130, 130, 255}, color.RGBA{}},
+		{"white", color.RGBA{240, 236, 228, 255}, color.RGBA{}},
+	},
 }
 
 // Stuff are the world's scenery nouns.
@@ -159,9 +202,14 @@ func NewWorld(root string) (*World, error) {
 	return &World{grass: g, brick: b}, nil
 }
 
-func tile(img *image.RGBA, ox, oy int) func(x, y int) color.RGBA {
+// tile is a photograph tinted by c, repeated from offset (ox, oy): its
+// luma, about 120 on average, scales c.
+func tile(img *image.RGBA, c color.RGBA, ox, oy int) func(x, y int) color.RGBA {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	return func(x, y int) color.RGBA { return img.RGBAAt((x+ox)%w, (y+oy)%h) }
+	return func(x, y int) color.RGBA {
+		g := float64(img.RGBAAt((x+ox)%w, (y+oy)%h).G) / 120
+		return color.RGBA{clamp(int(float64(c.R) * g)), clamp(int(float64(c.G) * g)), clamp(int(float64(c.B) * g)), 255}
+	}
 }
 
 func gradient(a, b color.RGBA) func(x, y int) color.RGBA {
@@ -172,22 +220,36 @@ func gradient(a, b color.RGBA) func(x, y int) color.RGBA {
 	}
 }
 
+// paintWith draws one look of a stuff class: its colour word and pixels.
+func (w *World) paintWith(r *rand.Rand, noun string) (string, func(x, y int) color.RGBA) {
+	ls := looks[noun]
+	l := ls[r.IntN(len(ls))]
+	switch noun {
+	case "grass":
+		return l.word, tile(w.grass, l.a, r.IntN(200), r.IntN(200))
+	case "wall":
+		return l.word, tile(w.brick, l.a, r.IntN(200), r.IntN(200))
+	}
+	return l.word, gradient(l.a, l.b)
+}
+
 // Scene deterministically makes scene i: one of five prompt kinds (colour
-// binding, counting, left/right, above, in front of), 2 to 5 instances.
+// binding, counting, left/right, above, in front of), 2 to 5 instances of
+// varied size anywhere from near the top to near the bottom of the canvas,
+// before scenery in one of its looks.
 func (w *World) Scene(i int) Scene {
 	r := rand.New(rand.NewPCG(uint64(i)+101, 0x68656c64))
 	var bd Backdrop
 	if r.IntN(2) == 0 {
-		bd = Backdrop{Upper: "sky", Lower: "grass", upper: gradient(color.RGBA{150, 190, 230, 255}, color.RGBA{215, 230, 240, 255}),
-			lower: tile(w.grass, r.IntN(200), r.IntN(200)), Horizon: 0.55 + 0.1*r.Float64()}
+		bd = Backdrop{Upper: "sky", Lower: "grass", Horizon: 0.55 + 0.1*r.Float64()}
 		if r.IntN(3) == 0 {
 			bd.Lower = "water"
-			bd.lower = gradient(color.RGBA{30, 80, 120, 255}, color.RGBA{20, 60, 100, 255})
 		}
 	} else {
-		bd = Backdrop{Upper: "wall", Lower: "floor", upper: tile(w.brick, r.IntN(200), r.IntN(200)),
-			lower: gradient(color.RGBA{150, 110, 75, 255}, color.RGBA{120, 85, 55, 255}), Horizon: 0.6 + 0.1*r.Float64()}
+		bd = Backdrop{Upper: "wall", Lower: "floor", Horizon: 0.6 + 0.1*r.Float64()}
 	}
+	bd.UpperColor, bd.upper = w.paintWith(r, bd.Upper)
+	bd.LowerColor, bd.lower = w.paintWith(r, bd.Lower)
 	s := Scene{Backdrop: bd}
 	paint := func(not ...int) int {
 		for {
@@ -213,35 +275,53 @@ func (w *World) Scene(i int) Scene {
 	}
 	p1 := paint()
 	p2 := paint(p1)
-	rad := 0.08 + 0.03*r.Float64()
-	v := 0.45 + 0.08*r.Float64()
+	rad := 0.07 + 0.07*r.Float64()
+	// at is a height for things of size rad reaching spread above and below
+	// it, all of them inside the canvas.
+	at := func(rad, spread float64) float64 {
+		lo, hi := 0.03+1.1*rad+spread, 0.97-1.1*rad-spread
+		lo, hi = max(lo, 0.22), min(hi, 0.78)
+		if hi <= lo {
+			return 0.5
+		}
+		return lo + (hi-lo)*r.Float64()
+	}
 	np := func(p, t int) string {
 		return prompt.CountWord(1, Palette[p].Word) + " " + Palette[p].Word + " " + Things[t].Noun
 	}
 	switch i % 5 {
 	case 0: // colour binding, with an extra instance of the first kind
+		rad = min(rad, 0.11)
+		v := at(rad, 0.05)
 		s.Prompt = fmt.Sprintf("two %s %s and %s", Palette[p1].Word, prompt.Plural(Things[t1].Noun, 2), np(p2, t2))
 		s.Instances = []Instance{inst(t1, p1, 0.22, v, rad), inst(t1, p1, 0.46, v+0.05, rad), inst(t2, p2, 0.74, v, rad)}
 	case 1: // counting, touching and overlapping
 		n := 3 + r.IntN(2)
+		rad = min(rad, 0.32/float64(n))
+		v := at(rad, 0.04)
 		s.Prompt = fmt.Sprintf("%s %s %s", prompt.CountWord(n, ""), Palette[p1].Word, prompt.Plural(Things[t1].Noun, n))
 		for k := 0; k < n; k++ {
-			s.Instances = append(s.Instances, inst(t1, p1, 0.16+0.68*float64(k)/float64(n-1), v+0.04*float64(k%2), math.Min(rad, 0.32/float64(n))))
+			s.Instances = append(s.Instances, inst(t1, p1, 0.16+0.68*float64(k)/float64(n-1), v+0.04*float64(k%2), rad))
 		}
 	case 2: // left of
+		v := at(rad, 0.04)
 		s.Prompt = fmt.Sprintf("%s on the left of %s", np(p1, t1), np(p2, t2))
-		s.Instances = []Instance{inst(t1, p1, 0.28, v, rad), inst(t2, p2, 0.72, v, rad)}
+		s.Instances = []Instance{inst(t1, p1, 0.28, v, rad), inst(t2, p2, 0.72, v+0.08*(r.Float64()-0.5), rad)}
 	case 3: // above
+		d := 1.3*rad + 0.03
+		v := at(rad, d)
 		s.Prompt = fmt.Sprintf("%s above %s", np(p1, t1), np(p2, t2))
-		s.Instances = []Instance{inst(t1, p1, 0.5, v-0.16, rad), inst(t2, p2, 0.5, v+0.16, rad)}
+		s.Instances = []Instance{inst(t1, p1, 0.5, v-d, rad), inst(t2, p2, 0.5, v+d, rad)}
 	default: // in front of: the first drawn last, over the second
+		v := at(rad*1.15, 0.04)
 		s.Prompt = fmt.Sprintf("%s in front of %s", np(p1, t1), np(p2, t2))
 		s.Instances = []Instance{inst(t2, p2, 0.58, v-0.04, rad*1.15), inst(t1, p1, 0.44, v+0.04, rad)}
 	}
-	// A distractor the prompt does not name, now and then.
-	if r.IntN(3) == 0 {
+	// A distractor the prompt does not name, every other scene, anywhere.
+	if r.IntN(2) == 0 {
 		t3 := r.IntN(len(Things))
-		s.Instances = append([]Instance{inst(t3, paint(p1, p2), 0.1+0.8*r.Float64(), bd.Horizon+0.15, 0.06)}, s.Instances...)
+		rd := 0.05 + 0.03*r.Float64()
+		s.Instances = append([]Instance{inst(t3, paint(p1, p2), 0.1+0.8*r.Float64(), 0.03+1.1*rd+(0.94-2.2*rd)*r.Float64(), rd)}, s.Instances...)
 	}
 	return s
 }
@@ -327,7 +407,16 @@ func (s Scene) Region(t Truth, y0, y1 int) []Entity {
 			things[k].Colors = append(things[k].Colors, Palette[in.Second].Word)
 		}
 	}
-	return CountRegion(t, things, Labels(), y0, y1)
+	out := CountRegion(t, things, Labels(), y0, y1)
+	for k, e := range out {
+		switch {
+		case e.Stuff && e.Noun == s.Backdrop.Upper:
+			out[k].Colors = []string{s.Backdrop.UpperColor}
+		case e.Stuff && e.Noun == s.Backdrop.Lower:
+			out[k].Colors = []string{s.Backdrop.LowerColor}
+		}
+	}
+	return out
 }
 
 // CountRegion counts the truth of pixel rows [y0, y1) of any world: things

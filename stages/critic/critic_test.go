@@ -406,19 +406,22 @@ func TestMissingIsExpectedWhereRelationsPutIt(t *testing.T) {
 	tests := []struct {
 		name   string
 		prompt string
-		v      float64 // the ball's centre, a fraction of the height; the box is not drawn
+		v, r   float64 // the ball's centre and radius, fractions of the height; the box is not drawn
 		want   int     // the band whose completeness falls
 	}{
-		{"below the ball", "a red ball above a blue box", 0.15, 1},
-		{"below, object first", "a blue box below a red ball", 0.15, 1},
-		{"above the ball", "a blue box on the top of a red ball", 0.85, 1},
-		{"level with the ball", "a red ball on the left of a blue box", 0.85, 2},
-		{"no relation: where the things are", "a red ball and a blue box", 0.15, 0},
+		{"below the ball", "a red ball above a blue box", 0.15, 0.08, 1},
+		{"below, object first", "a blue box below a red ball", 0.15, 0.08, 1},
+		{"above the ball", "a blue box on the top of a red ball", 0.85, 0.08, 1},
+		{"level with the ball", "a red ball on the left of a blue box", 0.85, 0.08, 2},
+		{"no relation: where the things are", "a red ball and a blue box", 0.15, 0.08, 0},
+		// Its edge is just short of the middle band's middle: a box of its
+		// size below it lies in the last band.
+		{"below a big ball, one size past its edge", "a red ball above a blue box", 0.35, 0.14, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.95, Prompt: tc.prompt, Objects: []synth.Object{
-				{Shape: synth.Ball, Class: classOf(t, "red"), U: 0.4, V: tc.v, Radius: 0.08}}}
+				{Shape: synth.Ball, Class: classOf(t, "red"), U: 0.4, V: tc.v, Radius: tc.r}}}
 			img := s.Render()
 			sc := NewScene(img, truth(img), labels(), nil, prompt.Parse(tc.prompt), bands, nil)
 			for k := range bands {
@@ -432,6 +435,51 @@ func TestMissingIsExpectedWhereRelationsPutIt(t *testing.T) {
 				if want := k == tc.want; missing != want || falls != want {
 					t.Errorf("band %d: completeness %d, missing fix %v; want the box asked for in band %d only", k, c.Completeness, missing, tc.want)
 				}
+			}
+		})
+	}
+}
+
+// TestSliversAreLeftToTheBandThatShowsThem: a ball whose top cap crosses
+// into the band above is shown in the band that holds most of it, and is
+// new there, not continuing; the band above does not name it, nor does its
+// detail ask for it. A ball cut in half by the seam is shown in both, and
+// continues into the lower one.
+func TestSliversAreLeftToTheBandThatShowsThem(t *testing.T) {
+	bands := imageproc.Bands(384, 16, 3)
+	for _, tc := range []struct {
+		name                string
+		v                   float64
+		shownAbove, contues bool
+	}{
+		{"a cap above the seam", 0.37, false, false},
+		{"cut in half", 0.333, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const p = "a red ball"
+			s := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.95, Prompt: p, Objects: []synth.Object{
+				{Shape: synth.Ball, Class: classOf(t, "red"), U: 0.5, V: tc.v, Radius: 0.1}}}
+			img := s.Render()
+			sc := NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands, nil)
+			ball := func(b *Band) (Group, bool) {
+				for _, g := range b.Objects {
+					if g.Noun == "ball" {
+						return g, true
+					}
+				}
+				return Group{}, false
+			}
+			above, below := sc.Band(0), sc.Band(1)
+			ga, ok := ball(above)
+			if !ok || ga.Shown != tc.shownAbove {
+				t.Errorf("band above: ball group %+v (found %v), want shown %v", ga, ok, tc.shownAbove)
+			}
+			gb, ok := ball(below)
+			if !ok || !gb.Shown || gb.Continues != tc.contues {
+				t.Errorf("band below: ball group %+v (found %v), want shown, continuing %v", gb, ok, tc.contues)
+			}
+			if c, fixes := sc.Score(0, above, planOf(above)); !tc.shownAbove && (c.Detail < 100 || len(fixes) > 0) {
+				t.Errorf("band above: detail %d, fixes %+v for a sliver", c.Detail, fixes)
 			}
 		})
 	}

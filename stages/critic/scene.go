@@ -162,29 +162,22 @@ func (sc *Scene) expectedBand(i int) int {
 	return sc.contentBand
 }
 
-// bandBeyond is the band of segment s's centre (dir 0), or the first band
-// whose middle lies past s's top edge (dir -1) or bottom edge (dir +1); the
-// outermost band when none does.
+// bandBeyond is the band of segment s's centre (dir 0), or the band where
+// a thing of s's size drawn past its top edge (dir -1) or bottom edge (dir
+// +1), half that size away, would have its centre: one size of s past the
+// edge, its larger side (a flat plate is wide). The first band past the
+// edge put a thing below a tall one too close to it (development scenes).
 func (sc *Scene) bandBeyond(s *Segment, dir int) int {
 	if dir == 0 {
 		return sc.bandOf((s.Y0 + s.Y1) / 2)
 	}
-	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
-	top, bottom := float64(s.Y0)*cellH, float64(s.Y1)*cellH
-	if dir > 0 {
-		for k, b := range sc.bands {
-			if float64(b.Y0+b.Y1)/2 > bottom {
-				return k
-			}
-		}
-		return len(sc.bands) - 1
+	sx, sy := sc.Scale()
+	size := int(math.Max(float64(s.Y1-s.Y0), float64(s.X1-s.X0)*sx/sy) + 0.5)
+	y := s.Y1 + size
+	if dir < 0 {
+		y = s.Y0 - 1 - size
 	}
-	for k := len(sc.bands) - 1; k >= 0; k-- {
-		if b := sc.bands[k]; float64(b.Y0+b.Y1)/2 < top {
-			return k
-		}
-	}
-	return 0
+	return sc.bandOf(clampInt(y, 0, sc.seg.H-1))
 }
 
 // kind is a class's thing/stuff kind, unknown when the segmenter gave none.
@@ -239,14 +232,86 @@ func (sc *Scene) Band(k int) *Band {
 		s.Colors = sc.colors(s) // how the plan names it: only a band's pieces are worded
 	}
 	link(segs, sc.whole)
-	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
-	r0 := int(float64(b.Y0)/cellH + 0.5)
-	segs = append(segs, sc.groundedPieces(r0, int(float64(b.Y1)/cellH+0.5))...)
+	r0, r1 := sc.bandRows(k)
+	segs = append(segs, sc.groundedPieces(r0, r1)...)
 	for _, s := range segs {
 		s.Continues = k > 0 && s.whole != nil && s.Y0 == r0 && s.whole.Y0 < r0
 	}
+	sc.markShown(k, segs)
 	stuff, objs := groups(segs, sc.ents)
 	return &Band{Segments: segs, Stuff: stuff, Objects: objs}
+}
+
+// What a band shows of a thing, rather than a sliver of it at an edge: a
+// third of the thing (a thing cut by two seams shows that much in one band
+// at least, so every thing is shown somewhere) or a fifth of the band (a
+// thing taller than the view). Plans name what a band shows; the band that
+// shows more of a thing names it, and the critic judges it there. Scenery is
+// always shown: a few rows of wall that continue across the seam are what a
+// generator needs to carry on drawing.
+const (
+	shownOfThing = 1.0 / 3
+	shownOfBand  = 0.2
+)
+
+// markShown sets Shown and ShownAbove of band k's pieces.
+func (sc *Scene) markShown(k int, segs []*Segment) {
+	part := map[*Segment]int{} // a whole thing's cells in this band, over all its pieces
+	for _, s := range segs {
+		if s.whole != nil && !s.Stuff {
+			part[s.whole] += s.Cells
+		}
+	}
+	for _, s := range segs {
+		switch {
+		case s.Stuff:
+			s.Shown = true
+		case s.whole == nil || s.whole.Cells == 0:
+			s.Shown = true
+		default:
+			s.Shown = sc.shows(k, s.whole, part[s.whole])
+		}
+		s.ShownAbove = s.Continues && sc.shownBefore(k, s.whole)
+	}
+}
+
+// shows reports whether n cells of whole segment w in band k show it.
+func (sc *Scene) shows(k int, w *Segment, n int) bool {
+	r0, r1 := sc.bandRows(k)
+	area := float64((r1 - r0) * sc.seg.W)
+	if w.Stuff {
+		return n > 0
+	}
+	return float64(n) >= shownOfThing*float64(w.Cells) || float64(n) >= shownOfBand*area
+}
+
+// bandRows are the map rows [r0, r1) of band k.
+func (sc *Scene) bandRows(k int) (r0, r1 int) {
+	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
+	return int(float64(sc.bands[k].Y0)/cellH + 0.5), int(float64(sc.bands[k].Y1)/cellH + 0.5)
+}
+
+// shownBefore reports whether a band above band k shows the whole segment w.
+func (sc *Scene) shownBefore(k int, w *Segment) bool {
+	if w.Grounded {
+		return true // a box: no cells to weigh; it continues as drawn
+	}
+	perBand := make([]int, k)
+	for _, c := range w.cells {
+		y := int(c) / sc.seg.W
+		for j := 0; j < k; j++ {
+			if r0, r1 := sc.bandRows(j); y >= r0 && y < r1 {
+				perBand[j]++
+				break
+			}
+		}
+	}
+	for j, n := range perBand {
+		if sc.shows(j, w, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // FixKind names what a revision must correct.
@@ -296,8 +361,8 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 	weak := map[string][]Fix{} // per criterion, the fix of a shortfall too small to ask for on its own
 	seen := map[*Segment]bool{}
 	for _, p := range band.Segments {
-		if p.Entity < 0 || p.whole == nil || seen[p.whole] {
-			continue
+		if p.Entity < 0 || p.whole == nil || !p.Shown || seen[p.whole] {
+			continue // a sliver is judged in the band that shows the thing
 		}
 		seen[p.whole] = true
 		e := sc.ents[p.Entity]
@@ -444,7 +509,7 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 func (sc *Scene) detail(band *Band, plan string) (score int, measured bool, left []schema.Entity) {
 	said := map[string]bool{}
 	for _, e := range prompt.Parse(plan).Entities {
-		said[e.Noun] = true
+		said[prompt.Lemma(e.Noun)] = true // "the red apples continue" names the apples
 	}
 	var total, named float64
 	shown := map[string]bool{}
@@ -454,6 +519,9 @@ func (sc *Scene) detail(band *Band, plan string) (score int, measured bool, left
 				continue
 			}
 			shown[g.Noun] = true
+			if !g.Shown {
+				continue // a sliver: neither asked for nor wrong to name
+			}
 			total += g.Share
 			if said[g.Noun] {
 				named += g.Share

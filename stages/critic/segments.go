@@ -34,6 +34,11 @@ type Segment struct {
 	// Continues: a band piece whose whole segment reaches across the seam
 	// from the band above.
 	Continues bool
+	// Shown: the band shows the thing, not a sliver of it at its edge (a
+	// third of the thing or a fifth of the band); scenery is always shown.
+	Shown bool
+	// ShownAbove: it continues from a band above that showed it.
+	ShownAbove bool
 	// Tone is the spread (standard deviation) of luma over its cells, 0..255:
 	// near 0 for an evenly toned surface, high for a textured one.
 	Tone float64
@@ -305,8 +310,13 @@ type Group struct {
 	Named       bool   // Noun names the thing; false: the segmenter's label says only "object" (Noun is "")
 	Shape       string // the measured shape of an unnamed thing
 	Share       float64
-	Continues   bool    // its segments reach across the seam from the band above
-	Tone        float64 // share-weighted Tone of its segments
+	// Continues: its segments reach across the seam from a band above that
+	// showed them; a thing only a sliver of which showed above is new here.
+	Continues bool
+	// Shown: the band shows it rather than a sliver at its edge (Segment.Shown);
+	// plans name only what is shown.
+	Shown bool
+	Tone  float64 // share-weighted Tone of its segments
 }
 
 // groups gathers a band's segments — things by colour, noun and whether
@@ -327,7 +337,8 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		if named {
 			shape = ""
 		}
-		key, list := fmt.Sprint(false, s.Colors, noun, shape, s.Continues), &objs
+		continues := s.Continues && s.ShownAbove
+		key, list := fmt.Sprint(false, s.Colors, noun, shape, continues, s.Shown), &objs
 		if s.Stuff {
 			// Scenery is one surface however a band cuts it: pieces of one
 			// noun (and label: two unnamed labels are two surfaces) are one
@@ -346,7 +357,7 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		}
 		idx[key] = len(*list)
 		*list = append(*list, Group{Color: s.Colors, Noun: noun, Count: 1, Entity: s.Entity, Named: named, Shape: s.Shape,
-			Share: s.Fraction, Continues: s.Continues, Tone: s.Tone})
+			Share: s.Fraction, Continues: continues, Shown: s.Shown, Tone: s.Tone})
 	}
 	salient := func(gs []Group) {
 		sort.SliceStable(gs, func(i, j int) bool {

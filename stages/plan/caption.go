@@ -132,7 +132,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	var left []string
 	leftN := 0
 	for k, g := range b.Objects {
-		if !g.Named || used[k] || g.Continues || len(left) == maxObjects {
+		if !g.Named || !g.Shown || used[k] || g.Continues || len(left) == maxObjects {
 			continue
 		}
 		left = append(left, entityPhrase(g, ents))

@@ -16,12 +16,12 @@ import (
 func TestWriteRewritesTheCaption(t *testing.T) {
 	ents := []schema.Entity{{Noun: "ball", Count: 2, Attributes: []string{"red", "rubber"}}, {Noun: "table", Count: 1, Attributes: []string{"wooden"}},
 		{Noun: "sun", Count: 1, Attributes: []string{"setting", "white"}}}
-	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Entity: -1, Named: true, Share: 0.5, Continues: true}
-	sand := critic.Group{Color: "beige", Noun: "sand", Count: 1, Entity: -1, Named: true, Share: 0.3}
-	balls := critic.Group{Color: "red", Noun: "ball", Count: 2, Entity: 0, Named: true, Share: 0.1}
-	table := critic.Group{Color: "brown", Noun: "table", Count: 1, Entity: 1, Named: true, Share: 0.1}
-	cup := critic.Group{Color: "white", Noun: "cup", Count: 1, Entity: -1, Named: true, Share: 0.05}
-	sun := critic.Group{Color: "white", Noun: "sun", Count: 1, Entity: 2, Named: true, Share: 0.05}
+	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.5, Continues: true}
+	sand := critic.Group{Color: "beige", Noun: "sand", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.3}
+	balls := critic.Group{Color: "red", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}
+	table := critic.Group{Color: "brown", Noun: "table", Count: 1, Shown: true, Entity: 1, Named: true, Share: 0.1}
+	cup := critic.Group{Color: "white", Noun: "cup", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.05}
+	sun := critic.Group{Color: "white", Noun: "sun", Count: 1, Shown: true, Entity: 2, Named: true, Share: 0.05}
 	tests := []struct {
 		name, caption string
 		band          critic.Band

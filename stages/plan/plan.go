@@ -45,12 +45,32 @@ const (
 // Things the models cannot name are left out; it claims nothing the
 // evidence does not show.
 func Thought(b *critic.Band) string {
+	if t := thought(b); t != "" {
+		return t
+	}
+	// The band shows only slivers of things (a thing larger than the band
+	// at its edges): name them rather than write nothing.
+	all := *b
+	all.Stuff, all.Objects = shownAll(b.Stuff), shownAll(b.Objects)
+	return thought(&all)
+}
+
+// shownAll is a copy of groups with every one shown.
+func shownAll(gs []critic.Group) []critic.Group {
+	out := append([]critic.Group(nil), gs...)
+	for i := range out {
+		out[i].Shown = true
+	}
+	return out
+}
+
+func thought(b *critic.Band) string {
 	cont, contPlural, contTone, contShare := continuing(b, nil, nil)
 	var objs []string
 	var objN int
 	var objShare float64
 	for _, g := range b.Objects {
-		if !g.Named || g.Continues || len(objs) == maxObjects {
+		if !g.Named || !g.Shown || g.Continues || len(objs) == maxObjects {
 			continue
 		}
 		objs = append(objs, counted(g.Color, g.Noun, g.Count))
@@ -65,7 +85,7 @@ func Thought(b *critic.Band) string {
 	var tone string          // of the most salient scenery
 	var sceneryShare float64 // of the first scenery named
 	for _, g := range b.Stuff {
-		if !g.Named {
+		if !g.Named || !g.Shown {
 			continue
 		}
 		if tone == "" {
@@ -86,7 +106,7 @@ func Thought(b *critic.Band) string {
 	if len(objs) == 0 && len(scenery) == 0 && len(cont) == 0 {
 		// Nothing nameable: the unnamed things, by colour and measured shape.
 		for _, g := range b.Objects {
-			if len(objs) < maxObjects {
+			if g.Shown && len(objs) < maxObjects {
 				objs = append(objs, counted(g.Color, strings.TrimSpace(g.Shape+" shape"), g.Count))
 				objN += g.Count
 				objShare += g.Share
@@ -155,26 +175,28 @@ func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string,
 	}
 	var items []item
 	for k, g := range b.Objects {
-		if g.Named && g.Continues && !skipObj[k] {
+		if g.Named && g.Shown && g.Continues && !skipObj[k] {
 			items = append(items, item{g, true})
 		}
 	}
 	for k, g := range b.Stuff {
-		if g.Named && g.Continues && !skipStuff[k] {
+		if g.Named && g.Shown && g.Continues && !skipStuff[k] {
 			items = append(items, item{g, false})
 		}
 	}
 	if len(items) > maxScenery {
 		// Keep the largest, in their order: a sliver that continues must not
 		// push out the surface that fills the band.
-		bySize := append([]item(nil), items...)
-		sort.SliceStable(bySize, func(i, j int) bool { return bySize[i].g.Share > bySize[j].g.Share })
-		floor := bySize[maxScenery-1].g.Share
+		order := make([]int, len(items))
+		for i := range order {
+			order[i] = i
+		}
+		sort.SliceStable(order, func(i, j int) bool { return items[order[i]].g.Share > items[order[j]].g.Share })
+		order = order[:maxScenery]
+		sort.Ints(order) // the kept, in their order
 		var kept []item
-		for _, it := range items {
-			if len(kept) < maxScenery && it.g.Share >= floor {
-				kept = append(kept, it)
-			}
+		for _, i := range order {
+			kept = append(kept, items[i])
 		}
 		items = kept
 	}

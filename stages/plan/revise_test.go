@@ -74,13 +74,14 @@ func TestReviseWithNothingToFixKeepsThePlan(t *testing.T) {
 // continuity only for what continues, the measured extent where a sentence
 // would say little else, no empty plan, and no anchor words.
 func TestThoughts(t *testing.T) {
-	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Entity: -1, Named: true, Share: 0.6}
-	road := critic.Group{Color: "gray", Noun: "road", Count: 1, Entity: -1, Named: true, Share: 0.3}
-	ball := critic.Group{Color: "red", Noun: "ball", Count: 2, Entity: 0, Named: true, Share: 0.1}
-	box := critic.Group{Color: "yellow", Noun: "left box", Count: 1, Entity: -1, Named: true, Share: 0.05}
-	blob := critic.Group{Color: "pink", Count: 1, Entity: -1, Shape: "round", Share: 0.2}
-	surface := critic.Group{Color: "brown", Count: 1, Entity: -1, Share: 1, Tone: 2}
+	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.6}
+	road := critic.Group{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.3}
+	ball := critic.Group{Color: "red", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}
+	box := critic.Group{Color: "yellow", Noun: "left box", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.05}
+	blob := critic.Group{Color: "pink", Count: 1, Shown: true, Entity: -1, Shape: "round", Share: 0.2}
+	surface := critic.Group{Color: "brown", Count: 1, Shown: true, Entity: -1, Share: 1, Tone: 2}
 	cont := func(g critic.Group) critic.Group { g.Continues = true; return g }
+	sliver := func(g critic.Group) critic.Group { g.Shown = false; return g }
 	tests := []struct {
 		name string
 		band critic.Band
@@ -88,27 +89,35 @@ func TestThoughts(t *testing.T) {
 	}{
 		{"things against scenery", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{ball, box, blob}},
 			"Two red balls and a yellow box are set against light blue sky."},
-		{"one thing, with its measured extent", critic.Band{Objects: []critic.Group{{Color: "orange", Noun: "apple", Count: 1, Entity: 0, Named: true, Share: 0.12}}},
+		{"one thing, with its measured extent", critic.Band{Objects: []critic.Group{{Color: "orange", Noun: "apple", Count: 1, Shown: true, Entity: 0, Named: true, Share: 0.12}}},
 			"An orange apple takes up about a tenth of the view."},
 		{"countable scenery takes an article", critic.Band{Stuff: []critic.Group{road}}, "A gray road covers over a quarter of the view, evenly toned."},
-		{"scenery filling the region", critic.Band{Stuff: []critic.Group{{Color: "gray", Noun: "road", Count: 1, Entity: -1, Named: true, Share: 0.95}}}, "A gray road fills the whole view, evenly toned."},
-		{"textured scenery", critic.Band{Stuff: []critic.Group{{Color: "dark green", Noun: "foliage", Entity: -1, Named: true, Tone: 40, Share: 0.7}}}, "Dark green foliage covers most of the view, richly textured."},
+		{"scenery filling the region", critic.Band{Stuff: []critic.Group{{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.95}}}, "A gray road fills the whole view, evenly toned."},
+		{"textured scenery", critic.Band{Stuff: []critic.Group{{Color: "dark green", Noun: "foliage", Shown: true, Entity: -1, Named: true, Tone: 40, Share: 0.7}}}, "Dark green foliage covers most of the view, richly textured."},
 		{"only continuing scenery", critic.Band{Stuff: []critic.Group{cont(road)}}, "The gray road continues across the view, evenly toned."},
 		{"only a continuing thing", critic.Band{Objects: []critic.Group{cont(ball)}}, "The red balls continue, taking up about a tenth of the view."},
-		{"a plural noun the prompt gave no count", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{{Color: "black", Noun: "sandals", Count: 1, Entity: 0, Named: true, Share: 0.1}}},
+		{"a plural noun the prompt gave no count", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{{Color: "black", Noun: "sandals", Count: 1, Shown: true, Entity: 0, Named: true, Share: 0.1}}},
 			"Black sandals are set against light blue sky."},
-		{"the largest of what continues kept", critic.Band{Stuff: []critic.Group{cont(critic.Group{Color: "gray", Noun: "road", Count: 1, Entity: -1, Named: true, Share: 0.9})},
-			Objects: []critic.Group{cont(ball), cont(critic.Group{Color: "beige", Noun: "sand", Count: 1, Entity: -1, Named: true, Share: 0.02})}},
+		{"the largest of what continues kept", critic.Band{Stuff: []critic.Group{cont(critic.Group{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.9})},
+			Objects: []critic.Group{cont(ball), cont(critic.Group{Color: "beige", Noun: "sand", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.02})}},
 			"The red balls and the gray road continue."},
+		{"the largest of what continues kept when smaller ones tie", critic.Band{Stuff: []critic.Group{cont(sky)},
+			Objects: []critic.Group{cont(ball), cont(critic.Group{Color: "blue", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1})}},
+			"The red balls and the light blue sky continue."},
 		{"only a surface no model names", critic.Band{Stuff: []critic.Group{surface}}, "A brown expanse fills the whole view, evenly toned."},
 		{"only a continuing surface no model names", critic.Band{Stuff: []critic.Group{cont(surface)}}, "The brown expanse continues across the view, evenly toned."},
 		{"an unnamed surface gives way to what is named", critic.Band{Stuff: []critic.Group{surface}, Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
 		{"two kinds of scenery", critic.Band{Stuff: []critic.Group{sky, road}}, "Light blue sky takes up most of the view and meets a gray road."},
 		{"continuing scenery", critic.Band{Stuff: []critic.Group{cont(sky), road}}, "A gray road comes into view. The light blue sky continues."},
 		{"a continuing thing", critic.Band{Stuff: []critic.Group{cont(sky)}, Objects: []critic.Group{cont(ball)}}, "The red balls and the light blue sky continue."},
+		{"a sliver at the edge is left to the region that shows the thing", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{ball, sliver(box)}},
+			"Two red balls are set against light blue sky."},
+		{"a region that shows only slivers names them rather than nothing", critic.Band{Objects: []critic.Group{sliver(ball)}},
+			"Two red balls take up about a tenth of the view."},
+		{"only a sliver of an unnamed thing", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{sliver(blob)}}, "Light blue sky covers most of the view, evenly toned."},
 		{"only unnamed things", critic.Band{Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
-		{"irregular and mass nouns", critic.Band{Stuff: []critic.Group{{Color: "beige", Noun: "sand", Count: 4, Entity: -1, Named: true}},
-			Objects: []critic.Group{{Color: "white", Noun: "sheep", Count: 3, Entity: 0, Named: true}, {Color: "brown", Noun: "knife", Count: 2, Entity: 1, Named: true}}},
+		{"irregular and mass nouns", critic.Band{Stuff: []critic.Group{{Color: "beige", Noun: "sand", Count: 4, Shown: true, Entity: -1, Named: true}},
+			Objects: []critic.Group{{Color: "white", Noun: "sheep", Count: 3, Shown: true, Entity: 0, Named: true}, {Color: "brown", Noun: "knife", Count: 2, Shown: true, Entity: 1, Named: true}}},
 			"Three white sheep and two brown knives are set against beige sand."},
 	}
 	var written []string

@@ -231,6 +231,16 @@ func LooksPlural(w string) bool {
 	return Plural(Singular(w, 2), 2) == w
 }
 
+// Lemma is the singular of a noun that looks plural ("apples" → "apple",
+// "sheep" stays), the noun itself otherwise: what a plan's "the red apples",
+// which the parser keeps as written for want of a count word, is matched by.
+func Lemma(w string) string {
+	if LooksPlural(w) {
+		return Singular(w, 2)
+	}
+	return w
+}
+
 // functionWords end a run of modifiers: what a parse keeps before a noun
 // after one of them ("addition to cubic office wall") modifies the noun only
 // from there on.
@@ -282,6 +292,13 @@ func Plural(w string, count int) string {
 // Singular undoes Plural on a word read with a count: a word counted as one
 // keeps its spelling unless it has a plural ending no singular noun has.
 func Singular(w string, count int) string {
+	if count > 1 && strings.HasSuffix(w, "ves") {
+		for s, p := range irregularPlurals {
+			if p == w {
+				return s // knives, lives: not "knif", "lif"
+			}
+		}
+	}
 	switch {
 	case count <= 1 && !strings.HasSuffix(w, "s"):
 		return w

@@ -116,6 +116,15 @@ func TestLooksPluralAndModifiers(t *testing.T) {
 			}
 		})
 	}
+	for _, tc := range []struct{ word, want string }{
+		{"apples", "apple"}, {"walls", "wall"}, {"knives", "knife"}, {"people", "person"}, {"sheep", "sheep"}, {"glass", "glass"}, {"grass", "grass"},
+	} {
+		t.Run("lemma of "+tc.word, func(t *testing.T) {
+			if got := Lemma(tc.word); got != tc.want {
+				t.Errorf("Lemma(%q) = %q, want %q", tc.word, got, tc.want)
+			}
+		})
+	}
 	for _, tc := range []struct{ attrs, want string }{
 		{"stylish addition to cubic office", "cubic office"},
 		{"icy shards", "icy"},
