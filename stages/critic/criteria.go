@@ -2,6 +2,7 @@ package critic
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,55 +14,11 @@ import (
 // weights are the criteria's shares of r_k (see the package doc).
 var weights = struct{ Color, Completeness, Detail, Spatial, Coherence float64 }{Color: 0.25, Completeness: 0.25, Detail: 0.10, Spatial: 0.20, Coherence: 0.20}
 
-// linTable samples the sRGB transfer function over 0..255 finely enough to
-// interpolate: lab runs for every seam column, and math.Pow dominated the
-// critic's time.
-var linTable = func() [linSteps + 2]float64 {
-	var t [linSteps + 2]float64
-	for i := range t {
-		c := float64(i) / linSteps
-		if c <= 0.04045 {
-			t[i] = c / 12.92
-		} else {
-			t[i] = math.Pow((c+0.055)/1.055, 2.4)
-		}
-	}
-	return t
-}()
-
-const linSteps = 4096
-
-// linear is the sRGB component c (0..255) in linear light.
-func linear(c float64) float64 {
-	x := math.Max(0, math.Min(255, c)) / 255 * linSteps
-	i := int(x)
-	f := x - float64(i)
-	return linTable[i]*(1-f) + linTable[i+1]*f
-}
-
-// lab converts sRGB (0..255) to CIELAB (D65).
-func lab(r, g, b float64) [3]float64 {
-	R, G, B := linear(r), linear(g), linear(b)
-	x := (0.4124*R + 0.3576*G + 0.1805*B) / 0.95047
-	y := 0.2126*R + 0.7152*G + 0.0722*B
-	z := (0.0193*R + 0.1192*G + 0.9505*B) / 1.08883
-	f := func(t float64) float64 {
-		if t > 0.008856 {
-			return math.Cbrt(t)
-		}
-		return 7.787*t + 16.0/116
-	}
-	fx, fy, fz := f(x), f(y), f(z)
-	return [3]float64{116*fy - 16, 500 * (fx - fy), 200 * (fy - fz)}
-}
-
-func deltaE(a, b [3]float64) float64 {
-	return math.Sqrt((a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1]) + (a[2]-b[2])*(a[2]-b[2]))
-}
-
+// lab is the segment's mean colour in the lexicon's CIELAB, the one colour
+// space of naming and judging.
 func (s *Segment) lab() [3]float64 {
 	n := float64(s.Cells)
-	return lab(s.r/n, s.g/n, s.b/n)
+	return prompt.Lab(s.r/n, s.g/n, s.b/n)
 }
 
 // colorError is the ΔE between a segment and an entity's prompt color; false
@@ -71,7 +28,7 @@ func colorError(s *Segment, e schema.Entity) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return deltaE(s.lab(), lab(r, g, b)), true
+	return prompt.DeltaE(s.lab(), prompt.Lab(r, g, b)), true
 }
 
 // colorScore judges a segment's colour against an entity's prompt colour,
@@ -88,8 +45,8 @@ func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off string,
 	if !ok {
 		return 0, "", false
 	}
-	ref := lab(r, g, b)
-	best := pct(clamp01(1 - (deltaE(s.lab(), ref)-12)/28))
+	ref := prompt.Lab(r, g, b)
+	best := pct(clamp01(1 - (prompt.DeltaE(s.lab(), ref)-12)/28))
 	cells := s.cellList(sc.seg.W)
 	if len(cells) == 0 {
 		return best, "", true
@@ -98,7 +55,7 @@ func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off string,
 	var far [3]float64
 	for _, c := range cells {
 		p := sc.cellPixel(c[0], c[1])
-		if deltaE(lab(float64(p[0]), float64(p[1]), float64(p[2])), ref) <= 20 {
+		if prompt.DeltaE(prompt.Lab(float64(p[0]), float64(p[1]), float64(p[2])), ref) <= 20 {
 			near++
 		} else {
 			far[0], far[1], far[2] = far[0]+float64(p[0]), far[1]+float64(p[1]), far[2]+float64(p[2])
@@ -119,7 +76,7 @@ func shadeOf(s *Segment, want string) string {
 	if !ok || strings.Contains(want, " ") {
 		return ""
 	}
-	d := s.lab()[0] - lab(r, g, b)[0]
+	d := s.lab()[0] - prompt.Lab(r, g, b)[0]
 	switch {
 	case d >= 5:
 		return "light " + want
@@ -135,6 +92,10 @@ func shadeOf(s *Segment, want string) string {
 // measured shape (if any) agrees; among qualifying pairs the
 // closest in color are linked first. Color does not gate the link, so a
 // recolored object is found and judged wrong in color rather than missing.
+// sizeCost is what grounding adds to a candidate the size of nothing,
+// against the largest candidate of its entity (see groundAll).
+const sizeCost = 25.0
+
 func groundAll(segs []*Segment, ents []schema.Entity) {
 	type pair struct {
 		seg, ent int
@@ -163,6 +124,20 @@ func groundAll(segs []*Segment, ents []schema.Entity) {
 				cost += 40
 			}
 			pairs = append(pairs, pair{si, ei, cost})
+		}
+	}
+	// Of candidates that fit alike, the larger stands for the prompt's
+	// entity: what a prompt names is drawn prominently, and a small thing of
+	// its kind beside it is more likely a distractor than the entity. A
+	// smaller one costs up to sizeCost more, less than a clear colour
+	// mismatch, so the right colour still wins.
+	largest := make([]int, len(ents))
+	for _, p := range pairs {
+		largest[p.ent] = max(largest[p.ent], segs[p.seg].Cells)
+	}
+	for i, p := range pairs {
+		if largest[p.ent] > 0 {
+			pairs[i].cost += sizeCost * (1 - float64(segs[p.seg].Cells)/float64(largest[p.ent]))
 		}
 	}
 	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].cost < pairs[j].cost })
@@ -220,25 +195,38 @@ func readingOrder(ents []schema.Entity, rels []schema.Relation) []int {
 	return order
 }
 
-// seamStep is the median, over the columns where the segmentation shows the
-// same class on both sides of the seam at y, of the ΔE between the mean of the
-// two pixel rows above y and the two rows from y down. Columns where a class
+// step is how much a line of the canvas breaks: abs, the median over
+// columns of the ΔE across it — any break, but a textured surface shows one
+// at every line —, and shift, the size of the median signed change of L*,
+// a* and b* across it — a cast or a change of tone that runs along the line,
+// which texture, changing at random from column to column, averages away.
+type step struct{ abs, shift float64 }
+
+// over is how far s rises above base in either measure.
+func (s step) over(base step) float64 {
+	return math.Max(0, math.Max(s.abs-base.abs, s.shift-base.shift))
+}
+
+// seamStep is the step across the seam at y, over the columns where the
+// segmentation shows the same class on both sides: the mean of the two pixel
+// rows above y against the two rows from y down. Columns where a class
 // boundary falls on the seam (a horizon, an object's edge) are real edges,
 // not discontinuities; with too few same-class columns there is no evidence.
-func (sc *Scene) seamStep(y int) (float64, bool) {
+func (sc *Scene) seamStep(y int) (step, bool) {
 	img := sc.canvas
 	if y < 2 || y+2 > img.Rect.Dy() {
-		return 0, false
+		return step{}, false
 	}
 	W := img.Rect.Dx()
 	m := sc.seg
 	cy := y * m.H / img.Rect.Dy()
 	if cy < 1 || cy >= m.H {
-		return 0, false
+		return step{}, false
 	}
 	// Every fourth column: the median needs no more, and this runs for
 	// every seam, texture and interior line.
 	steps := make([]float64, 0, W/4+1)
+	var signed [3][]float64
 	for x := 0; x < W; x += 4 {
 		cx := x * m.W / W
 		if l := m.Labels[cy*m.W+cx]; l == segmap.NoLabel || m.Labels[(cy-1)*m.W+cx] != l {
@@ -253,52 +241,92 @@ func (sc *Scene) seamStep(y int) (float64, bool) {
 				down[ch] += float64(pd[ch]) / 2
 			}
 		}
-		steps = append(steps, deltaE(lab(up[0], up[1], up[2]), lab(down[0], down[1], down[2])))
+		lu, ld := prompt.Lab(up[0], up[1], up[2]), prompt.Lab(down[0], down[1], down[2])
+		steps = append(steps, prompt.DeltaE(lu, ld))
+		for ch := range signed {
+			signed[ch] = append(signed[ch], ld[ch]-lu[ch])
+		}
 	}
 	if len(steps) < W/16 {
-		return 0, false
+		return step{}, false
 	}
-	sort.Float64s(steps)
-	return steps[len(steps)/2], true
+	var shift [3]float64
+	for ch := range signed {
+		shift[ch] = median(signed[ch])
+	}
+	return step{abs: median(steps), shift: prompt.DeltaE(shift, [3]float64{})}, true
+}
+
+// median returns the middle value of v (the upper one of an even count),
+// reordering v: a quickselect, since a seam's four medians ran for every
+// seam, texture and interior line and sorting dominated the critic's time.
+func median(v []float64) float64 {
+	k := len(v) / 2
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		pivot := v[(lo+hi)/2]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k]
+		}
+	}
+	return v[k]
 }
 
 // interiorStep is coherence within band k, where no seam shows it: over
-// the lines between the band's map rows, how far the largest seamStep rises
-// above twice their median — a discontinuity running across the band stands
-// out from its neighbours, while a textured surface raises every line
-// alike. No line with evidence: nothing to judge.
+// the lines between the band's map rows, how far the largest step rises
+// above twice their median, in either measure — a discontinuity running
+// across the band stands out from its neighbours, while a textured surface
+// raises every line alike. No line with evidence: nothing to judge.
 func (sc *Scene) interiorStep(k int) (float64, bool) {
 	b := sc.bands[k]
 	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
-	var steps []float64
+	var abs, shift []float64
 	for r := int(float64(b.Y0)/cellH+0.5) + 1; float64(r)*cellH < float64(b.Y1)-2; r += 2 {
 		if v, ok := sc.seamStep(int(float64(r) * cellH)); ok {
-			steps = append(steps, v)
+			abs, shift = append(abs, v.abs), append(shift, v.shift)
 		}
 	}
-	if len(steps) == 0 {
+	if len(abs) == 0 {
 		return 0, false
 	}
-	sort.Float64s(steps)
-	return math.Max(0, steps[len(steps)-1]-2*steps[len(steps)/2]), true
+	top := step{abs: slices.Max(abs), shift: slices.Max(shift)}
+	return top.over(step{abs: 2 * median(abs), shift: 2 * median(shift)}), true
 }
 
 // texture is the step a surface takes from line to line near the seam at
-// y without any seam: the median seamStep over the lines one to three map
-// rows above and below it (0 where none has evidence). A seam is judged by
-// how far its step rises above that, so a textured surface (grass, brick) is
-// not taken for a break at every line.
-func (sc *Scene) texture(y int) float64 {
+// y without any seam: the median of each measure over the lines one to
+// three map rows above and below it (zero where none has evidence). A seam
+// is judged by how far its step rises above that, so a textured surface
+// (grass, brick) is not taken for a break at every line.
+func (sc *Scene) texture(y int) step {
 	cellH := float64(sc.canvas.Rect.Dy()) / float64(sc.seg.H)
-	var steps []float64
+	var abs, shift []float64
 	for _, d := range []int{-3, -2, -1, 1, 2, 3} {
 		if v, ok := sc.seamStep(y + int(float64(d)*cellH)); ok {
-			steps = append(steps, v)
+			abs, shift = append(abs, v.abs), append(shift, v.shift)
 		}
 	}
-	if len(steps) == 0 {
-		return 0
+	if len(abs) == 0 {
+		return step{}
 	}
-	sort.Float64s(steps)
-	return steps[len(steps)/2]
+	return step{abs: median(abs), shift: median(shift)}
 }

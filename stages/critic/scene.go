@@ -445,20 +445,20 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 	// Visual coherence: across the seam with the band above where one class
 	// continues over it, else within the band.
 	coherence := 100
-	step, ok := 0.0, false
+	brk, ok := 0.0, false
 	if k > 0 {
-		step, ok = sc.seamStep(sc.bands[k].Y0)
-		if ok {
-			step = math.Max(0, step-sc.texture(sc.bands[k].Y0)) // a textured surface steps at every line
+		var st step
+		if st, ok = sc.seamStep(sc.bands[k].Y0); ok {
+			brk = st.over(sc.texture(sc.bands[k].Y0)) // a textured surface steps at every line
 		}
 	}
 	seam := ok
 	if !ok {
-		step, ok = sc.interiorStep(k)
+		brk, ok = sc.interiorStep(k)
 	}
 	if ok {
 		verified[CritCoherence] = true
-		coherence = pct(clamp01(1 - (step-5)/15))
+		coherence = pct(clamp01(1 - (brk-5)/15))
 		if coherence < 60 && seam {
 			fixes = append(fixes, Fix{Kind: FixSeam})
 		} else if coherence < 100 {

@@ -136,7 +136,9 @@ func thought(b *critic.Band) string {
 		}
 		parts = append(parts, capitalize(joinList(objs))+" "+verb+" "+extent(objShare)+".")
 	case len(scenery) == 1 && len(cont) > 0:
-		parts = append(parts, capitalize(scenery[0])+" comes into view.")
+		// How much the new surface takes tells a region where the floor
+		// barely begins from one it fills ("comes into view" did not).
+		parts = append(parts, capitalize(scenery[0])+" takes up "+extent(sceneryShare)+".")
 	case len(scenery) == 1:
 		verb := "covers"
 		if sceneryShare >= 0.9 {
@@ -233,8 +235,10 @@ func continuesSentence(cont []string, plural bool, tail string) string {
 // caption uses; none of them is an anchor word ("half", "third" are).
 func extent(share float64) string {
 	switch {
-	case share >= 0.9:
+	case share >= 0.97:
 		return "the whole view"
+	case share >= 0.9:
+		return "nearly all of the view" // what else shows is a few rows
 	case share >= 0.6:
 		return "most of the view"
 	case share >= 0.4:

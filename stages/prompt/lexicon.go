@@ -79,19 +79,77 @@ func Reference(name string) (r, g, b float64, ok bool) {
 	return 0, 0, 0, false
 }
 
-// NameColor names a measured sRGB colour by the nearest named colour.
+// NameColor names a measured sRGB colour by the named colour nearest to it
+// in CIELAB, where distance follows what people see: by RGB distance a
+// bluish gray was nearer "dark green" and a pale gray sky "beige".
 func NameColor(r, g, b float64) string {
 	best, bestD := "", math.Inf(1)
-	for _, c := range colors {
+	l := Lab(r, g, b)
+	for i, c := range colors {
 		if !c.Named {
 			continue
 		}
-		d := (r-c.R)*(r-c.R) + (g-c.G)*(g-c.G) + (b-c.B)*(b-c.B)
-		if d < bestD {
+		if d := DeltaE(l, namedLab[i]); d < bestD {
 			best, bestD = c.Name, d
 		}
 	}
 	return best
+}
+
+// namedLab holds each colour's CIELAB value, by its index in colors.
+var namedLab = func() [][3]float64 {
+	out := make([][3]float64, len(colors))
+	for i, c := range colors {
+		out[i] = Lab(c.R, c.G, c.B)
+	}
+	return out
+}()
+
+// linTable samples the sRGB transfer function over 0..255 finely enough to
+// interpolate: Lab runs for every cell a colour is named for and every seam
+// column the critic judges, and math.Pow dominated the critic's time.
+var linTable = func() [linSteps + 2]float64 {
+	var t [linSteps + 2]float64
+	for i := range t {
+		c := float64(i) / linSteps
+		if c <= 0.04045 {
+			t[i] = c / 12.92
+		} else {
+			t[i] = math.Pow((c+0.055)/1.055, 2.4)
+		}
+	}
+	return t
+}()
+
+const linSteps = 4096
+
+// linear is the sRGB component c (0..255) in linear light.
+func linear(c float64) float64 {
+	x := math.Max(0, math.Min(255, c)) / 255 * linSteps
+	i := int(x)
+	f := x - float64(i)
+	return linTable[i]*(1-f) + linTable[i+1]*f
+}
+
+// Lab converts an sRGB colour (0..255 a channel) to CIELAB under D65.
+func Lab(r, g, b float64) [3]float64 {
+	R, G, B := linear(r), linear(g), linear(b)
+	x := (0.4124*R + 0.3576*G + 0.1805*B) / 0.95047
+	y := 0.2126*R + 0.7152*G + 0.0722*B
+	z := (0.0193*R + 0.1192*G + 0.9505*B) / 1.08883
+	f := func(t float64) float64 {
+		if t > 0.008856 {
+			return math.Cbrt(t)
+		}
+		return 7.787*t + 16.0/116
+	}
+	fx, fy, fz := f(x), f(y), f(z)
+	return [3]float64{116*fy - 16, 500 * (fx - fy), 200 * (fy - fz)}
+}
+
+// DeltaE is the CIE76 colour difference of two CIELAB colours.
+func DeltaE(a, b [3]float64) float64 {
+	return math.Sqrt((a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1]) + (a[2]-b[2])*(a[2]-b[2]))
 }
 
 // shapeWords are attribute words that name shapes.

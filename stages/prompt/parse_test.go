@@ -138,3 +138,31 @@ func TestLooksPluralAndModifiers(t *testing.T) {
 		})
 	}
 }
+
+// TestNameColorIsPerceptual: measured colours take the named colour nearest
+// in CIELAB. By RGB distance the first two were "dark green" and "beige".
+func TestNameColorIsPerceptual(t *testing.T) {
+	for _, tc := range []struct {
+		rgb  [3]float64
+		want string
+	}{
+		{[3]float64{72, 82, 90}, "gray"},     // bluish gray water
+		{[3]float64{190, 192, 198}, "white"}, // an overcast sky
+		{[3]float64{150, 65, 50}, "brown"},   // brick in shade
+		{[3]float64{215, 35, 40}, "red"},
+		{[3]float64{135, 195, 235}, "light blue"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			if got := NameColor(tc.rgb[0], tc.rgb[1], tc.rgb[2]); got != tc.want {
+				t.Errorf("NameColor(%v) = %q, want %q", tc.rgb, got, tc.want)
+			}
+		})
+	}
+	for _, c := range colors {
+		if c.Named {
+			if got := NameColor(c.R, c.G, c.B); got != c.Name {
+				t.Errorf("the prototype of %q is named %q", c.Name, got)
+			}
+		}
+	}
+}
