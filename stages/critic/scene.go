@@ -34,6 +34,10 @@ type Scene struct {
 	// judged are the prompt's relations whose ends were both found, measured
 	// once for the whole canvas: every band reads them.
 	judged []judgedRelation
+	// wordedAs is the colour words each whole segment was given in the
+	// first band that showed it; worded counts the bands read so far.
+	wordedAs map[*Segment]string
+	worded   int
 }
 
 // judgedRelation is a relation, the segments of its ends and what the
@@ -224,8 +228,14 @@ type Band struct {
 	Stuff, Objects []Group
 }
 
-// Band finds the evidence of band k.
+// Band finds the evidence of band k. A thing or surface that continues
+// from a band that showed it keeps the colour words it was given there, so
+// that "gray sky" is followed by "the gray sky continues" whatever shade
+// this band shows of it; the bands above are read first if they were not.
 func (sc *Scene) Band(k int) *Band {
+	for sc.worded < k {
+		sc.Band(sc.worded)
+	}
 	b := sc.bands[k]
 	segs := sc.segments(b.Y0, b.Y1)
 	for _, s := range segs {
@@ -238,6 +248,22 @@ func (sc *Scene) Band(k int) *Band {
 		s.Continues = k > 0 && s.whole != nil && s.Y0 == r0 && s.whole.Y0 < r0
 	}
 	sc.markShown(k, segs)
+	if sc.wordedAs == nil {
+		sc.wordedAs = map[*Segment]string{}
+	}
+	for _, s := range segs {
+		if c, ok := sc.wordedAs[s.whole]; ok && s.Continues && s.ShownAbove {
+			s.Colors = c
+		}
+	}
+	if k == sc.worded {
+		for _, s := range segs {
+			if _, ok := sc.wordedAs[s.whole]; !ok && s.whole != nil && s.Shown {
+				sc.wordedAs[s.whole] = s.Colors
+			}
+		}
+		sc.worded++
+	}
 	stuff, objs := groups(segs, sc.ents)
 	return &Band{Segments: segs, Stuff: stuff, Objects: objs}
 }
