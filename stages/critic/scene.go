@@ -231,7 +231,8 @@ type Band struct {
 // Band finds the evidence of band k. A thing or surface that continues
 // from a band that showed it keeps the colour words it was given there, so
 // that "gray sky" is followed by "the gray sky continues" whatever shade
-// this band shows of it; the bands above are read first if they were not.
+// this band shows of it (a surface says what it turns to); the bands above
+// are read first if they were not.
 func (sc *Scene) Band(k int) *Band {
 	for sc.worded < k {
 		sc.Band(sc.worded)
@@ -252,8 +253,14 @@ func (sc *Scene) Band(k int) *Band {
 		sc.wordedAs = map[*Segment]string{}
 	}
 	for _, s := range segs {
-		if c, ok := sc.wordedAs[s.whole]; ok && s.Continues && s.ShownAbove {
+		c, ok := sc.wordedAs[s.whole]
+		switch {
+		case !ok || !s.Continues || !s.ShownAbove || c == s.Colors:
+		case !s.Stuff:
 			s.Colors = c
+		case s.Fraction >= turnShare:
+			// A gradient: "the gray sky continues, turning light blue".
+			s.Colors, s.Turns = c, s.Colors
 		}
 	}
 	if k == sc.worded {
@@ -279,6 +286,11 @@ const (
 	shownOfThing = 1.0 / 3
 	shownOfBand  = 0.2
 )
+
+// turnShare is the share of a band continuing scenery must take for the
+// band to say what colour it turns to; a few rows of it are named by their
+// own colour, which is what the band shows.
+const turnShare = 0.3
 
 // markShown sets Shown and ShownAbove of band k's pieces.
 func (sc *Scene) markShown(k int, segs []*Segment) {

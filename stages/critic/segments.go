@@ -39,6 +39,9 @@ type Segment struct {
 	Shown bool
 	// ShownAbove: it continues from a band above that showed it.
 	ShownAbove bool
+	// Turns is the colour words a continuing surface takes here when they
+	// differ from those it was first given (Colors keeps those); "" if not.
+	Turns string
 	// Tone is the spread (standard deviation) of luma over its cells, 0..255:
 	// near 0 for an evenly toned surface, high for a textured one.
 	Tone float64
@@ -316,6 +319,9 @@ type Group struct {
 	// Shown: the band shows it rather than a sliver at its edge (Segment.Shown);
 	// plans name only what is shown.
 	Shown bool
+	// Turns is the colour words continuing scenery takes here, when they
+	// differ from the Color it was first given ("" otherwise).
+	Turns string
 	Tone  float64 // share-weighted Tone of its segments
 }
 
@@ -357,7 +363,7 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		}
 		idx[key] = len(*list)
 		*list = append(*list, Group{Color: s.Colors, Noun: noun, Count: 1, Entity: s.Entity, Named: named, Shape: s.Shape,
-			Share: s.Fraction, Continues: continues, Shown: s.Shown, Tone: s.Tone})
+			Share: s.Fraction, Continues: continues, Shown: s.Shown, Turns: s.Turns, Tone: s.Tone})
 	}
 	salient := func(gs []Group) {
 		sort.SliceStable(gs, func(i, j int) bool {

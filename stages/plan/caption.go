@@ -138,8 +138,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		left = append(left, entityPhrase(g, ents))
 		leftN += number(g.Noun, g.Count)
 	}
-	cont, plural, _, _ := continuing(b, used, usedStuff)
-	contS := continuesSentence(cont, plural, "")
+	contS := continuing(b, used, usedStuff).sentence("")
 	if len(left) > 0 {
 		verb := "also appear"
 		if len(left) == 1 && leftN == 1 {

@@ -65,7 +65,7 @@ func shownAll(gs []critic.Group) []critic.Group {
 }
 
 func thought(b *critic.Band) string {
-	cont, contPlural, contTone, contShare := continuing(b, nil, nil)
+	cont := continuing(b, nil, nil)
 	var objs []string
 	var objN int
 	var objShare float64
@@ -103,7 +103,7 @@ func thought(b *critic.Band) string {
 		}
 		scenery = append(scenery, p)
 	}
-	if len(objs) == 0 && len(scenery) == 0 && len(cont) == 0 {
+	if len(objs) == 0 && len(scenery) == 0 && len(cont.phrases) == 0 {
 		// Nothing nameable: the unnamed things, by colour and measured shape.
 		for _, g := range b.Objects {
 			if g.Shown && len(objs) < maxObjects {
@@ -118,7 +118,7 @@ func thought(b *critic.Band) string {
 		if len(objs) == 0 && len(b.Stuff) > 0 {
 			g := b.Stuff[0]
 			if g.Continues {
-				cont, contTone = []string{"the " + phrase(g.Color, "expanse", 1)}, toneWords(g.Tone)
+				cont = continued{phrases: []string{"the " + phrase(g.Color, "expanse", 1)}, tone: toneWords(g.Tone)}
 			} else {
 				p := phrase(g.Color, "expanse", 1)
 				scenery, tone, sceneryShare = []string{prompt.Article(p) + " " + p}, toneWords(g.Tone), g.Share
@@ -135,7 +135,7 @@ func thought(b *critic.Band) string {
 			verb = "takes up"
 		}
 		parts = append(parts, capitalize(joinList(objs))+" "+verb+" "+extent(objShare)+".")
-	case len(scenery) == 1 && len(cont) > 0:
+	case len(scenery) == 1 && len(cont.phrases) > 0:
 		// How much the new surface takes tells a region where the floor
 		// barely begins from one it fills ("comes into view" did not).
 		parts = append(parts, capitalize(scenery[0])+" takes up "+extent(sceneryShare)+".")
@@ -153,24 +153,35 @@ func thought(b *critic.Band) string {
 	tail := ""
 	switch {
 	case len(parts) > 0:
-	case len(cont) == 1 && contTone != "":
-		tail = " across the view, " + contTone // the whole band is what continues
-	case contTone == "" && contShare > 0:
-		tail = ", taking up " + extent(contShare) // only things continue
+	case len(cont.phrases) == 1 && cont.turnColor != "":
+		tail = " across the view" // the whole band is what continues; it says what it turns to
+	case len(cont.phrases) == 1 && cont.tone != "":
+		tail = " across the view, " + cont.tone // the whole band is what continues
+	case cont.tone == "" && cont.thingShare > 0:
+		tail = ", taking up " + extent(cont.thingShare) // only things continue
 	}
-	if c := continuesSentence(cont, contPlural, tail); c != "" {
+	if c := cont.sentence(tail); c != "" {
 		parts = append(parts, c)
 	}
 	return cleanAnchors(strings.Join(parts, " "))
 }
 
-// continuing is what continues into the band across the seam from the band
-// above, as "the …" phrases — things first, at most maxScenery in all, the
-// largest kept when more continue —, whether they take a plural verb, the
-// tone of the most salient continuing scenery kept and the share of the band
-// the continuing things kept take; the groups marked in skipObj and
-// skipStuff are left out.
-func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string, plural bool, tone string, thingShare float64) {
+// continued is what continues into a band across the seam from the band
+// above.
+type continued struct {
+	phrases    []string // "the …" phrases, things first
+	plural     bool     // whether they take a plural verb
+	tone       string   // of the most salient continuing scenery kept
+	thingShare float64  // of the band, that the continuing things kept take
+	// turnNoun and turnColor: continuing scenery whose colour words here
+	// differ from those it was first given, and what it turns to.
+	turnNoun, turnColor string
+}
+
+// continuing is what continues into the band — at most maxScenery phrases
+// in all, the largest kept when more continue —; the groups marked in
+// skipObj and skipStuff are left out.
+func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) continued {
 	type item struct {
 		g     critic.Group
 		thing bool
@@ -202,33 +213,45 @@ func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) (cont []string,
 		}
 		items = kept
 	}
+	var c continued
 	for _, it := range items {
 		g := it.g
 		if it.thing {
-			cont = append(cont, "the "+phrase(g.Color, g.Noun, g.Count))
-			plural = plural || (number(g.Noun, g.Count) > 1 && !prompt.IsMass(g.Noun))
-			thingShare += g.Share
+			c.phrases = append(c.phrases, "the "+phrase(g.Color, g.Noun, g.Count))
+			c.plural = c.plural || (number(g.Noun, g.Count) > 1 && !prompt.IsMass(g.Noun))
+			c.thingShare += g.Share
 			continue
 		}
-		cont = append(cont, "the "+phrase(g.Color, g.Noun, 1))
-		if tone == "" {
-			tone = toneWords(g.Tone)
+		c.phrases = append(c.phrases, "the "+phrase(g.Color, g.Noun, 1))
+		if c.tone == "" {
+			c.tone = toneWords(g.Tone)
+		}
+		if c.turnNoun == "" && g.Turns != "" {
+			c.turnNoun, c.turnColor = g.Noun, g.Turns
 		}
 	}
-	return cont, plural, tone, thingShare
+	return c
 }
 
-// continuesSentence says briefly that cont continue ("The light blue sky
-// continues."), tail added to the verb; "" for nothing.
-func continuesSentence(cont []string, plural bool, tail string) string {
-	if len(cont) == 0 {
+// sentence says briefly that what continued continues ("The light blue sky
+// continues."), tail added to the verb, and what a surface turns to ("The
+// gray sky continues, turning light blue."); "" for nothing.
+func (c continued) sentence(tail string) string {
+	if len(c.phrases) == 0 {
 		return ""
 	}
 	verb := "continue"
-	if len(cont) == 1 && !plural {
+	if len(c.phrases) == 1 && !c.plural {
 		verb = "continues"
 	}
-	return capitalize(joinList(cont)) + " " + verb + tail + "."
+	switch {
+	case c.turnColor == "":
+	case len(c.phrases) == 1:
+		tail += ", turning " + c.turnColor
+	default:
+		tail += ", the " + c.turnNoun + " turning " + c.turnColor
+	}
+	return capitalize(joinList(c.phrases)) + " " + verb + tail + "."
 }
 
 // extent says how much of the region a share of its area is, in words a
