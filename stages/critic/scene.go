@@ -14,6 +14,7 @@ import (
 
 // Scene is what the critic knows of one canvas: its smoothed label map, the
 // whole-canvas segments grounded to the prompt's entities, and the schedule.
+// One goroutine reads it: Band records how each band words what it shows.
 type Scene struct {
 	canvas      *image.RGBA
 	seg         segmap.Map
@@ -249,6 +250,14 @@ func (sc *Scene) Band(k int) *Band {
 		s.Continues = k > 0 && s.whole != nil && s.Y0 == r0 && s.whole.Y0 < r0
 	}
 	sc.markShown(k, segs)
+	sc.keepWording(k, segs)
+	stuff, objs := groups(segs, sc.ents)
+	return &Band{Segments: segs, Stuff: stuff, Objects: objs}
+}
+
+// keepWording gives band k's continuing pieces the colour words their
+// first band gave them, and records the words of what band k shows first.
+func (sc *Scene) keepWording(k int, segs []*Segment) {
 	if sc.wordedAs == nil {
 		sc.wordedAs = map[*Segment]string{}
 	}
@@ -263,16 +272,15 @@ func (sc *Scene) Band(k int) *Band {
 			s.Colors, s.Turns = c, s.Colors
 		}
 	}
-	if k == sc.worded {
-		for _, s := range segs {
-			if _, ok := sc.wordedAs[s.whole]; !ok && s.whole != nil && s.Shown {
-				sc.wordedAs[s.whole] = s.Colors
-			}
-		}
-		sc.worded++
+	if k != sc.worded {
+		return // read again: recorded already
 	}
-	stuff, objs := groups(segs, sc.ents)
-	return &Band{Segments: segs, Stuff: stuff, Objects: objs}
+	for _, s := range segs {
+		if _, ok := sc.wordedAs[s.whole]; !ok && s.whole != nil && s.Shown {
+			sc.wordedAs[s.whole] = s.Colors
+		}
+	}
+	sc.worded++
 }
 
 // What a band shows of a thing, rather than a sliver of it at an edge: a
