@@ -81,7 +81,7 @@ SCALE_ROWS ?= 1000000
 bench-scale: ort build
 	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench -scale $(SCALE) -scale-rows $(SCALE_ROWS) -bin bin/twigdata
 
-## plan-report: plans and critiques judged against ground truth — the held-apart world (development and test splits; on the truth, with noise, and on the bundled segmenter's output) and the bundled world — the critic's catch of injected defects, and every plan and revision parsed by Link Grammar
+## plan-report: plans and critiques judged against ground truth — the held-apart world (development, earlier test and test splits; on the truth, with noise, and on the bundled segmenter's output) and the bundled world — the critic's catch of injected defects, and every plan and revision parsed by Link Grammar
 plan-report: ort grammar
 	@$(GO) test ./internal/heldout -count=1 -v -run 'TestPlanReport' | grep -v '^ *=== \|^ *--- \|^PASS\|^ok'
 	@$(GO) test ./internal/heldout -count=1 -v -run 'TestPlansParseAsEnglish' | grep 'grammar.go' | sed 's/^ *grammar.go:[0-9]*: /held-apart world, plans and revisions: /'

@@ -8,7 +8,7 @@ import (
 )
 
 // TestPlansParseAsEnglish parses every plan and revision the composer writes
-// on the held-apart world — both splits, the truth and each noise, the clean
+// on the held-apart world — every split, the truth and each noise, the clean
 // scenes and every injected defect — with Link Grammar, an English grammar
 // the composer was not written against, holds every plan to one or two
 // sentences and its revision to one more at most, every region the critic
