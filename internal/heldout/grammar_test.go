@@ -2,16 +2,19 @@ package heldout
 
 import (
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/twigdata/twigdata/internal/grammar"
+	"github.com/twigdata/twigdata/stages/prompt"
 )
 
 // TestPlansParseAsEnglish parses every plan and revision the composer writes
 // on the held-apart world — every split, the truth and each noise, the clean
 // scenes and every injected defect — with Link Grammar, an English grammar
 // the composer was not written against, holds every plan to one or two
-// sentences and its revision to one more at most, every region the critic
+// sentences of at most three thing and two scenery phrases and its revision
+// to one more sentence at most, every region the critic
 // reflects to a revision that names a fix, and every colour fix to
 // name a colour other than the one it asks for ("red, not red" asks for
 // nothing).
@@ -38,6 +41,9 @@ func TestPlansParseAsEnglish(t *testing.T) {
 						if scores[k].Score < 90 && revised[k] == plans[k] {
 							t.Errorf("a region reflected (%+v) with no fix to write: %q", scores[k], plans[k])
 						}
+						if th, st := phrases(plans[k]); th > 3 || st > 2 {
+							t.Errorf("%d thing and %d scenery phrases, want three and two at most: %q", th, st, plans[k])
+						}
 						np, nr := len(grammar.Split(plans[k])), len(grammar.Split(revised[k]))
 						if np < 1 || np > 2 || nr > np+1 {
 							t.Errorf("plan of %d sentences, revision of %d: %q, %q", np, nr, plans[k], revised[k])
@@ -55,6 +61,19 @@ func TestPlansParseAsEnglish(t *testing.T) {
 		}
 	}
 	grammar.Check(t, "../..", texts...)
+}
+
+// phrases counts a plan's thing and scenery phrases as the prompt parser
+// reads them.
+func phrases(plan string) (things, scenery int) {
+	for _, e := range prompt.Parse(plan).Entities {
+		if slices.Contains(Stuff, prompt.Lemma(e.Noun)) {
+			scenery++
+		} else {
+			things++
+		}
+	}
+	return things, scenery
 }
 
 // colorFix matches the default templates' colour fix: the noun, the colour

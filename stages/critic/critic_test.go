@@ -670,3 +670,45 @@ func TestWhatContinuesKeepsItsFirstColourWords(t *testing.T) {
 		}
 	}
 }
+
+// TestSceneryHiddenInOneBandIsStillScenery: with no thing/stuff split from
+// the segmenter, grass that big things hide across half of one band, and
+// that reaches across the canvas below them, is scenery in that band too —
+// not "green grass and dark green grass" taken for things.
+func TestSceneryHiddenInOneBandIsStillScenery(t *testing.T) {
+	const size, cell = 384, 4
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	m := segmap.Map{W: size / cell, H: size / cell}
+	label := func(x, y int) uint16 {
+		switch {
+		case y >= 150 && y < 300 && (x < 100 || x >= 200 && x < 300):
+			return 2 // a box
+		case y >= 220:
+			return 1 // grass
+		}
+		return 0 // sky
+	}
+	colors := [][3]uint8{{150, 190, 230}, {60, 140, 50}, {200, 40, 40}}
+	for y := 0; y < size; y++ {
+		for x := 0; x < size; x++ {
+			c := colors[label(x, y)]
+			o := img.PixOffset(x, y)
+			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c[0], c[1], c[2], 255
+		}
+	}
+	for cy := 0; cy < m.H; cy++ {
+		for cx := 0; cx < m.W; cx++ {
+			m.Labels, m.Conf = append(m.Labels, label(cx*cell, cy*cell)), append(m.Conf, 1)
+		}
+	}
+	sc := NewScene(img, m, []string{"sky", "grass", "box"}, nil, prompt.Parse("two red boxes"), imageproc.Bands(size, 16, 3), nil)
+	b := sc.Band(1)
+	for _, g := range b.Objects {
+		if g.Noun == "grass" {
+			t.Errorf("grass taken for a thing: %+v", g)
+		}
+	}
+	if !slices.ContainsFunc(b.Stuff, func(g Group) bool { return g.Noun == "grass" }) {
+		t.Errorf("no grass among the scenery: %+v", b.Stuff)
+	}
+}

@@ -39,6 +39,9 @@ type Scene struct {
 	// first band that showed it; worded counts the bands read so far.
 	wordedAs map[*Segment]string
 	worded   int
+	// wideAll are the classes that reach across the canvas somewhere: an
+	// unknown class among them is scenery in every band.
+	wideAll map[uint16]bool
 }
 
 // judgedRelation is a relation, the segments of its ends and what the
@@ -79,6 +82,7 @@ func (sc *Scene) Unverified() []string { return sc.unverifiedEnts }
 func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, p prompt.Parsed, bands []imageproc.Band, grounded []florence.Grounding) *Scene {
 	sc := &Scene{canvas: canvas, seg: smooth(m), labels: labels, kinds: kinds, ents: p.Entities, rels: p.Relations,
 		bands: bands, contentBand: len(bands) / 2}
+	sc.wideAll = sc.wideClasses(0, sc.seg.H)
 	sc.whole = sc.segments(0, canvas.Rect.Dy())
 	groundAll(sc.whole, sc.ents)
 	sc.addGrounded(grounded)

@@ -92,15 +92,10 @@ const minSegmentShare = 0.004
 // its box; any solid object (a triangle fills half) fills much more.
 const minFill = 0.3
 
-// segments finds the connected components of the label map within pixel
-// rows [y0, y1) of the canvas.
-func (sc *Scene) segments(y0, y1 int) []*Segment {
+// wideClasses are the classes whose cells in map rows [r0, r1) cover nine
+// tenths of the columns or more.
+func (sc *Scene) wideClasses(r0, r1 int) map[uint16]bool {
 	m := sc.seg
-	sx, sy := sc.Scale()
-	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
-	r0, r1 := int(float64(y0)/sy+0.5), int(float64(y1)/sy+0.5)
-	// A class whose cells reach across the band, even when objects cut them
-	// into pieces, is scenery (sky, ground, a wall): all its pieces are stuff.
 	cols := map[uint16][]bool{}
 	lastL, lastC := uint16(segmap.NoLabel), []bool(nil) // runs of one label are long: look it up once a run
 	for y := r0; y < r1; y++ {
@@ -128,6 +123,21 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 		}
 		wide[l] = float64(n) >= 0.9*float64(m.W)
 	}
+	return wide
+}
+
+// segments finds the connected components of the label map within pixel
+// rows [y0, y1) of the canvas.
+func (sc *Scene) segments(y0, y1 int) []*Segment {
+	m := sc.seg
+	sx, sy := sc.Scale()
+	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
+	r0, r1 := int(float64(y0)/sy+0.5), int(float64(y1)/sy+0.5)
+	// A class whose cells reach across the band, or across the canvas
+	// anywhere (grass a row of big things hides part of in one band), even
+	// when objects cut them into pieces, is scenery (sky, ground, a wall):
+	// all its pieces are stuff.
+	wide := sc.wideClasses(r0, r1)
 	seen := make([]bool, m.W*m.H)
 	var out []*Segment
 	total := (r1 - r0) * m.W
@@ -197,7 +207,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			case segmap.KindThing:
 				s.Stuff = false
 			default:
-				s.Stuff = wide[cls]
+				s.Stuff = wide[cls] || sc.wideAll[cls]
 			}
 			if !s.Stuff {
 				fill := float64(s.Cells) / float64(w*h)

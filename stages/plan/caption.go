@@ -129,16 +129,49 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	parts := []string{capitalize(text) + "."}
 	// What the caption left out: the salient named things, then what
 	// continues across the seam.
+	// At most three things and two kinds of scenery in all, the caption's
+	// own first: what is added comes from the most salient of the rest.
+	skipObj, skipStuff := leftOut(b)
+	things, kinds := len(used), len(usedStuff)
 	var left []string
 	leftN := 0
 	for k, g := range b.Objects {
-		if !g.Named || !g.Shown || used[k] || g.Continues || len(left) == maxObjects {
+		if !g.Named || !g.Shown || used[k] || skipObj[k] || g.Continues {
 			continue
 		}
+		if things == maxObjects {
+			skipObj[k] = true
+			continue
+		}
+		things++
 		left = append(left, entityPhrase(g, ents))
 		leftN += number(g.Noun, g.Count)
 	}
-	contS := continuing(b, used, usedStuff).sentence("")
+	for k, g := range b.Objects {
+		if g.Named && g.Shown && g.Continues && !used[k] && !skipObj[k] {
+			if things == maxObjects {
+				skipObj[k] = true
+			} else {
+				things++
+			}
+		}
+	}
+	for k, g := range b.Stuff {
+		if g.Named && g.Shown && g.Continues && !usedStuff[k] && !skipStuff[k] {
+			if kinds == maxScenery {
+				skipStuff[k] = true
+			} else {
+				kinds++
+			}
+		}
+	}
+	for k := range used {
+		skipObj[k] = true
+	}
+	for k := range usedStuff {
+		skipStuff[k] = true
+	}
+	contS := continuing(b, skipObj, skipStuff).sentence("")
 	if len(left) > 0 {
 		verb := "also appear"
 		if len(left) == 1 && leftN == 1 {

@@ -64,13 +64,33 @@ func shownAll(gs []critic.Group) []critic.Group {
 	return out
 }
 
+// leftOut marks the named groups past the limits — the fourth thing and
+// the third kind of scenery on, new or continuing, the least salient (the
+// critic lists groups most salient first) —, which a plan does not name.
+func leftOut(b *critic.Band) (objs, stuff map[int]bool) {
+	mark := func(gs []critic.Group, limit int) map[int]bool {
+		out, n := map[int]bool{}, 0
+		for k, g := range gs {
+			if !g.Named || !g.Shown {
+				continue
+			}
+			if n++; n > limit {
+				out[k] = true
+			}
+		}
+		return out
+	}
+	return mark(b.Objects, maxObjects), mark(b.Stuff, maxScenery)
+}
+
 func thought(b *critic.Band) string {
-	cont := continuing(b, nil, nil)
+	skipObj, skipStuff := leftOut(b)
+	cont := continuing(b, skipObj, skipStuff)
 	var objs []string
 	var objN int
 	var objShare float64
-	for _, g := range b.Objects {
-		if !g.Named || !g.Shown || g.Continues || len(objs) == maxObjects {
+	for k, g := range b.Objects {
+		if !g.Named || !g.Shown || g.Continues || skipObj[k] {
 			continue
 		}
 		objs = append(objs, counted(g.Color, g.Noun, g.Count))
@@ -84,8 +104,8 @@ func thought(b *critic.Band) string {
 	var scenery []string
 	var tone string          // of the most salient scenery
 	var sceneryShare float64 // of the first scenery named
-	for _, g := range b.Stuff {
-		if !g.Named || !g.Shown {
+	for k, g := range b.Stuff {
+		if !g.Named || !g.Shown || skipStuff[k] {
 			continue
 		}
 		if tone == "" {
@@ -94,7 +114,7 @@ func thought(b *critic.Band) string {
 		if len(scenery) == 0 && !g.Continues {
 			sceneryShare = g.Share
 		}
-		if g.Continues || len(scenery) == maxScenery {
+		if g.Continues {
 			continue
 		}
 		p := phrase(g.Color, g.Noun, 1)
@@ -173,9 +193,9 @@ type continued struct {
 	plural     bool     // whether they take a plural verb
 	tone       string   // of the most salient continuing scenery kept
 	thingShare float64  // of the band, that the continuing things kept take
-	// turnNoun and turnColor: continuing scenery whose colour words here
-	// differ from those it was first given, and what it turns to.
-	turnNoun, turnColor string
+	// turnColor: what continuing scenery turns to, when its colour words
+	// here differ from those it was first given.
+	turnColor string
 }
 
 // continuing is what continues into the band — at most maxScenery phrases
@@ -226,8 +246,8 @@ func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) continued {
 		if c.tone == "" {
 			c.tone = toneWords(g.Tone)
 		}
-		if c.turnNoun == "" && g.Turns != "" {
-			c.turnNoun, c.turnColor = g.Noun, g.Turns
+		if c.turnColor == "" {
+			c.turnColor = g.Turns
 		}
 	}
 	return c
@@ -244,12 +264,11 @@ func (c continued) sentence(tail string) string {
 	if len(c.phrases) == 1 && !c.plural {
 		verb = "continues"
 	}
-	switch {
-	case c.turnColor == "":
-	case len(c.phrases) == 1:
+	if c.turnColor != "" && len(c.phrases) == 1 {
+		// Said only when the surface continues alone: "the book and the
+		// gray sky continue, the sky turning white" named the sky twice,
+		// and a reader of the plan took that for two skies.
 		tail += ", turning " + c.turnColor
-	default:
-		tail += ", the " + c.turnNoun + " turning " + c.turnColor
 	}
 	return capitalize(joinList(c.phrases)) + " " + verb + tail + "."
 }
