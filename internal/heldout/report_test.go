@@ -40,7 +40,10 @@ import (
 // surface's extent, what continues keeping its first colour words. Since
 // those came after scenes 1000–1119 had been looked at, a fresh test split,
 // scenes 2000–2119, was run once after them; 1000–1119 is printed as the
-// earlier test.
+// earlier test. Two changes followed that run, found by a check added to the
+// grammar test, not by its figures: three things and two kinds of scenery
+// in a plan at most, new and continuing together, and a class that reaches
+// across the canvas anywhere being scenery in every region.
 type split struct {
 	tag, name   string
 	first, size int
