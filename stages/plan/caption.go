@@ -128,11 +128,10 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	}
 	parts := []string{capitalize(text) + "."}
 	// What the caption left out: the salient named things, then what
-	// continues across the seam.
-	// At most three things and two kinds of scenery in all, the caption's
-	// own first: what is added comes from the most salient of the rest.
+	// continues across the seam — three things and two kinds of scenery in
+	// all, the caption's own first, the rest the most salient of the others.
 	skipObj, skipStuff := leftOut(b)
-	things, kinds := len(used), len(usedStuff)
+	things := len(used)
 	var left []string
 	leftN := 0
 	for k, g := range b.Objects {
@@ -147,30 +146,8 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		left = append(left, entityPhrase(g, ents))
 		leftN += number(g.Noun, g.Count)
 	}
-	for k, g := range b.Objects {
-		if g.Named && g.Shown && g.Continues && !used[k] && !skipObj[k] {
-			if things == maxObjects {
-				skipObj[k] = true
-			} else {
-				things++
-			}
-		}
-	}
-	for k, g := range b.Stuff {
-		if g.Named && g.Shown && g.Continues && !usedStuff[k] && !skipStuff[k] {
-			if kinds == maxScenery {
-				skipStuff[k] = true
-			} else {
-				kinds++
-			}
-		}
-	}
-	for k := range used {
-		skipObj[k] = true
-	}
-	for k := range usedStuff {
-		skipStuff[k] = true
-	}
+	within(b.Objects, used, skipObj, things, maxObjects)
+	within(b.Stuff, usedStuff, skipStuff, len(usedStuff), maxScenery)
 	contS := continuing(b, skipObj, skipStuff).sentence("")
 	if len(left) > 0 {
 		verb := "also appear"
@@ -191,6 +168,23 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		return "", false
 	}
 	return out2, true
+}
+
+// within marks in skip the continuing groups past a limit of phrases, n
+// of which are written already; the groups in used are marked too (the
+// caption names them).
+func within(gs []critic.Group, used, skip map[int]bool, n, limit int) {
+	for k, g := range gs {
+		switch {
+		case used[k]:
+			skip[k] = true
+		case !g.Named || !g.Shown || !g.Continues || skip[k]:
+		case n == limit:
+			skip[k] = true
+		default:
+			n++
+		}
+	}
 }
 
 type headKind int
