@@ -12,6 +12,7 @@ import (
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/plan"
+	"github.com/twigdata/twigdata/stages/prompt"
 )
 
 // placeholderNoun is what a plan must never call a thing.
@@ -22,7 +23,8 @@ var placeholderNoun = regexp.MustCompile(`(?i)\b(object|objects|thing|things|stu
 // user would try the tool, with the bundled models, and holds every plan and
 // revision of the accepted ones to the plan rules: not empty, 8 to 40 words,
 // one or two sentences (the revision one more at most, and a reflected
-// region's naming a fix), no placeholder noun, no anchor word, scenery never
+// region's naming a fix), three things and two kinds of scenery at most
+// (scenery by the standard label sets), no placeholder noun, no anchor word, scenery never
 // counted, pluralised or listed twice in a sentence ("four gray roads",
 // "beige sand and gray sand"), and English by Link Grammar. The
 // bundled models know only their synthetic world, so what the plans say of
@@ -81,6 +83,17 @@ func TestPlansOnPhotographs(t *testing.T) {
 			}
 			if np, nr := len(grammar.Split(r.Plan)), len(grammar.Split(r.RevisedPlan)); np > 2 || nr > np+1 {
 				t.Errorf("%s #%d: a plan of %d sentences, its revision of %d: %q", s.Key, r.Index, np, nr, r.RevisedPlan)
+			}
+			things, kinds := 0, 0
+			for _, e := range prompt.Parse(r.Plan).Entities {
+				if segmap.LabelKind(prompt.Lemma(e.Noun)) == segmap.KindStuff {
+					kinds++
+				} else {
+					things++
+				}
+			}
+			if things > 3 || kinds > 2 {
+				t.Errorf("%s #%d: %d thing and %d scenery phrases, want three and two at most: %q", s.Key, r.Index, things, kinds, r.Plan)
 			}
 			for _, sentence := range grammar.Split(r.Plan) {
 				for noun, re := range scenery {

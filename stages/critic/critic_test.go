@@ -712,3 +712,24 @@ func TestSceneryHiddenInOneBandIsStillScenery(t *testing.T) {
 		t.Errorf("no grass among the scenery: %+v", b.Stuff)
 	}
 }
+
+// TestDetailMatchesNounsInEitherNumber: detail takes "the red apples
+// continue" as naming the apples and "two black sandals" as naming the
+// prompt's "sandals"; it asks for neither again.
+func TestDetailMatchesNounsInEitherNumber(t *testing.T) {
+	sand := Group{Noun: "sand", Named: true, Shown: true, Share: 0.8}
+	for _, tc := range []struct {
+		name, plan string
+		thing      Group
+	}{
+		{"a plural plan noun", "The red apples and the beige sand continue.", Group{Noun: "apple", Count: 2, Named: true, Shown: true, Continues: true, Share: 0.2}},
+		{"a plural prompt noun", "Two black sandals are set against beige sand.", Group{Noun: "sandals", Count: 2, Named: true, Shown: true, Share: 0.2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			score, measured, left := (&Scene{}).detail(&Band{Stuff: []Group{sand}, Objects: []Group{tc.thing}}, tc.plan)
+			if score != 100 || !measured || len(left) > 0 {
+				t.Errorf("detail %d (measured %v), left %+v; want 100 and nothing left", score, measured, left)
+			}
+		})
+	}
+}

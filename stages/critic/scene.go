@@ -568,12 +568,12 @@ func (sc *Scene) detail(band *Band, plan string) (score int, measured bool, left
 			if !g.Named {
 				continue
 			}
-			shown[g.Noun] = true
+			shown[prompt.Lemma(g.Noun)] = true // a prompt's "sandals" is named by "two black sandals"
 			if !g.Shown {
 				continue // a sliver: neither asked for nor wrong to name
 			}
 			total += g.Share
-			if said[g.Noun] {
+			if said[prompt.Lemma(g.Noun)] {
 				named += g.Share
 			} else if len(left) < 2 && !g.Continues {
 				count := int32(g.Count)

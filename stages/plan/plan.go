@@ -310,6 +310,9 @@ func toneWords(spread float64) string {
 
 // phrase is colour and noun in the number of count: "red balls", "light blue sky".
 func phrase(color, noun string, count int) string {
+	if count > 1 {
+		noun = prompt.Lemma(noun) // two "sandals": "two sandals", not "two sandalses"
+	}
 	return strings.TrimSpace(color + " " + prompt.Plural(noun, count))
 }
 

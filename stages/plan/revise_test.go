@@ -99,6 +99,8 @@ func TestThoughts(t *testing.T) {
 		{"only a continuing thing", critic.Band{Objects: []critic.Group{cont(ball)}}, "The red balls continue, taking up about a tenth of the view."},
 		{"a plural noun the prompt gave no count", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{{Color: "black", Noun: "sandals", Count: 1, Shown: true, Entity: 0, Named: true, Share: 0.1}}},
 			"Black sandals are set against light blue sky."},
+		{"a plural noun counted two", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{{Color: "black", Noun: "sandals", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}}},
+			"Two black sandals are set against light blue sky."},
 		{"the largest of what continues kept", critic.Band{Stuff: []critic.Group{cont(critic.Group{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.9})},
 			Objects: []critic.Group{cont(ball), cont(critic.Group{Color: "beige", Noun: "sand", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.02})}},
 			"The red balls and the gray road continue."},
