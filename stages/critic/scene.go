@@ -315,7 +315,10 @@ func (sc *Scene) markShown(k int, segs []*Segment) {
 	for _, s := range segs {
 		switch {
 		case s.Stuff:
-			s.Shown = true
+			// Scenery is always shown, so what continues was shown above:
+			// its whole reaches above this band by Continues' definition.
+			s.Shown, s.ShownAbove = true, s.Continues
+			continue
 		case s.whole == nil || s.whole.Cells == 0:
 			s.Shown = true
 		default:
@@ -325,13 +328,10 @@ func (sc *Scene) markShown(k int, segs []*Segment) {
 	}
 }
 
-// shows reports whether n cells of whole segment w in band k show it.
+// shows reports whether n cells of whole thing w in band k show it.
 func (sc *Scene) shows(k int, w *Segment, n int) bool {
 	r0, r1 := sc.bandRows(k)
 	area := float64((r1 - r0) * sc.seg.W)
-	if w.Stuff {
-		return n > 0
-	}
 	return float64(n) >= shownOfThing*float64(w.Cells) || float64(n) >= shownOfBand*area
 }
 
@@ -341,22 +341,21 @@ func (sc *Scene) bandRows(k int) (r0, r1 int) {
 	return int(float64(sc.bands[k].Y0)/cellH + 0.5), int(float64(sc.bands[k].Y1)/cellH + 0.5)
 }
 
-// shownBefore reports whether a band above band k shows the whole segment w.
+// shownBefore reports whether a band above band k shows the whole thing w.
 func (sc *Scene) shownBefore(k int, w *Segment) bool {
 	if w.Grounded {
 		return true // a box: no cells to weigh; it continues as drawn
 	}
-	perBand := make([]int, k)
+	perRow := make([]int, sc.seg.H)
 	for _, c := range w.cells {
-		y := int(c) / sc.seg.W
-		for j := 0; j < k; j++ {
-			if r0, r1 := sc.bandRows(j); y >= r0 && y < r1 {
-				perBand[j]++
-				break
-			}
-		}
+		perRow[int(c)/sc.seg.W]++
 	}
-	for j, n := range perBand {
+	for j := 0; j < k; j++ {
+		r0, r1 := sc.bandRows(j)
+		n := 0
+		for _, c := range perRow[r0:r1] {
+			n += c
+		}
 		if sc.shows(j, w, n) {
 			return true
 		}

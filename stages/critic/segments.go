@@ -137,7 +137,10 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 	// anywhere (grass a row of big things hides part of in one band), even
 	// when objects cut them into pieces, is scenery (sky, ground, a wall):
 	// all its pieces are stuff.
-	wide := sc.wideClasses(r0, r1)
+	wide := sc.wideAll // the whole canvas's, found once by NewScene
+	if r0 != 0 || r1 != m.H {
+		wide = sc.wideClasses(r0, r1)
+	}
 	seen := make([]bool, m.W*m.H)
 	var out []*Segment
 	total := (r1 - r0) * m.W
