@@ -226,7 +226,10 @@ func (sc *Scene) seamStep(y int) (step, bool) {
 	// Every fourth column: the median needs no more, and this runs for
 	// every seam, texture and interior line.
 	steps := make([]float64, 0, W/4+1)
-	var signed [3][]float64
+	var signed [3][]float64 // per Lab channel, below minus above
+	for ch := range signed {
+		signed[ch] = make([]float64, 0, W/4+1)
+	}
 	for x := 0; x < W; x += 4 {
 		cx := x * m.W / W
 		if l := m.Labels[cy*m.W+cx]; l == segmap.NoLabel || m.Labels[(cy-1)*m.W+cx] != l {
