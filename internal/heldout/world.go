@@ -224,6 +224,13 @@ func gradient(a, b color.RGBA) func(x, y int) color.RGBA {
 func (w *World) paintWith(r *rand.Rand, noun string) (string, func(x, y int) color.RGBA) {
 	ls := looks[noun]
 	l := ls[r.IntN(len(ls))]
+	// No two photographs show the same sky: each scene's look is lighter or
+	// darker and a little warmer or cooler than the look's own values.
+	f, warm := 0.85+0.3*r.Float64(), 16*(r.Float64()-0.5)
+	vary := func(c color.RGBA) color.RGBA {
+		return color.RGBA{clamp(int(float64(c.R)*f + warm)), clamp(int(float64(c.G) * f)), clamp(int(float64(c.B)*f - warm)), 255}
+	}
+	l.a, l.b = vary(l.a), vary(l.b)
 	switch noun {
 	case "grass":
 		return l.word, tile(w.grass, l.a, r.IntN(200), r.IntN(200))
@@ -234,19 +241,19 @@ func (w *World) paintWith(r *rand.Rand, noun string) (string, func(x, y int) col
 }
 
 // Scene deterministically makes scene i: one of five prompt kinds (colour
-// binding, counting, left/right, above, in front of), 2 to 5 instances of
+// binding, counting, left/right, above, in front of), 2 to 6 instances of
 // varied size anywhere from near the top to near the bottom of the canvas,
-// before scenery in one of its looks.
+// before scenery in one of its looks, of its own shade.
 func (w *World) Scene(i int) Scene {
 	r := rand.New(rand.NewPCG(uint64(i)+101, 0x68656c64))
 	var bd Backdrop
 	if r.IntN(2) == 0 {
-		bd = Backdrop{Upper: "sky", Lower: "grass", Horizon: 0.55 + 0.1*r.Float64()}
+		bd = Backdrop{Upper: "sky", Lower: "grass", Horizon: 0.4 + 0.3*r.Float64()}
 		if r.IntN(3) == 0 {
 			bd.Lower = "water"
 		}
 	} else {
-		bd = Backdrop{Upper: "wall", Lower: "floor", Horizon: 0.6 + 0.1*r.Float64()}
+		bd = Backdrop{Upper: "wall", Lower: "floor", Horizon: 0.45 + 0.3*r.Float64()}
 	}
 	bd.UpperColor, bd.upper = w.paintWith(r, bd.Upper)
 	bd.LowerColor, bd.lower = w.paintWith(r, bd.Lower)
@@ -275,7 +282,7 @@ func (w *World) Scene(i int) Scene {
 	}
 	p1 := paint()
 	p2 := paint(p1)
-	rad := 0.07 + 0.07*r.Float64()
+	rad := 0.1 + 0.09*r.Float64()
 	// at is a height for things of size rad reaching spread above and below
 	// it, all of them inside the canvas.
 	at := func(rad, spread float64) float64 {
@@ -308,6 +315,7 @@ func (w *World) Scene(i int) Scene {
 		s.Prompt = fmt.Sprintf("%s on the left of %s", np(p1, t1), np(p2, t2))
 		s.Instances = []Instance{inst(t1, p1, 0.28, v, rad), inst(t2, p2, 0.72, v+0.08*(r.Float64()-0.5), rad)}
 	case 3: // above
+		rad = min(rad, 0.17) // two of them, one over the other, inside the canvas
 		d := 1.3*rad + 0.03
 		v := at(rad, d)
 		s.Prompt = fmt.Sprintf("%s above %s", np(p1, t1), np(p2, t2))
@@ -317,10 +325,17 @@ func (w *World) Scene(i int) Scene {
 		s.Prompt = fmt.Sprintf("%s in front of %s", np(p1, t1), np(p2, t2))
 		s.Instances = []Instance{inst(t2, p2, 0.58, v-0.04, rad*1.15), inst(t1, p1, 0.44, v+0.04, rad)}
 	}
-	// A distractor the prompt does not name, every other scene, anywhere.
-	if r.IntN(2) == 0 {
+	// Clutter the prompt does not name, as photographs and renders have:
+	// one or two things of other kinds in two scenes of three, anywhere, drawn
+	// behind the named. (A clutter thing of a named kind would make an
+	// erased one's defect land where the clutter is: the critic rightly
+	// asks for it to be recoloured.)
+	for n := r.IntN(3); n > 0; n-- {
 		t3 := r.IntN(len(Things))
-		rd := 0.05 + 0.03*r.Float64()
+		for t3 == t1 || t3 == t2 {
+			t3 = r.IntN(len(Things))
+		}
+		rd := 0.06 + 0.05*r.Float64()
 		s.Instances = append([]Instance{inst(t3, paint(p1, p2), 0.1+0.8*r.Float64(), 0.03+1.1*rd+(0.94-2.2*rd)*r.Float64(), rd)}, s.Instances...)
 	}
 	return s

@@ -57,7 +57,11 @@ type Segment struct {
 // cells and the first less than three quarters (a two-tone vase). Stuff
 // keeps its mean's name: a textured surface is not two things.
 func (sc *Scene) colors(s *Segment) string {
-	if s.Stuff || s.Cells < 8 {
+	if s.Stuff {
+		n := float64(s.Cells)
+		return prompt.NameShade(s.r/n, s.g/n, s.b/n)
+	}
+	if s.Cells < 8 {
 		return s.Color
 	}
 	count := map[string]int{}

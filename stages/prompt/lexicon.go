@@ -83,17 +83,46 @@ func Reference(name string) (r, g, b float64, ok bool) {
 // in CIELAB, where distance follows what people see: by RGB distance a
 // bluish gray was nearer "dark green" and a pale gray sky "beige".
 func NameColor(r, g, b float64) string {
-	best, bestD := "", math.Inf(1)
-	l := Lab(r, g, b)
+	return colors[nearestNamed(Lab(r, g, b))].Name
+}
+
+// nearestNamed is the index in colors of the named colour nearest to l.
+func nearestNamed(l [3]float64) int {
+	best, bestD := 0, math.Inf(1)
 	for i, c := range colors {
 		if !c.Named {
 			continue
 		}
 		if d := DeltaE(l, namedLab[i]); d < bestD {
-			best, bestD = c.Name, d
+			best, bestD = i, d
 		}
 	}
 	return best
+}
+
+// shadeL is how far in L* a colour lies from its name's own before it is
+// called a light or dark shade of it.
+const shadeL = 10
+
+// NameShade names a measured colour as NameColor does, a light or dark
+// shade of it when its lightness lies shadeL or more L* units from the
+// name's own ("dark brown", "light gray"): what tells a pale evening sky from
+// a deep one. A name that is a shade already ("light blue"), white and black
+// take no tone word.
+func NameShade(r, g, b float64) string {
+	l := Lab(r, g, b)
+	i := nearestNamed(l)
+	name := colors[i].Name
+	if strings.Contains(name, " ") || name == "white" || name == "black" {
+		return name
+	}
+	switch d := l[0] - namedLab[i][0]; {
+	case d >= shadeL:
+		return "light " + name
+	case d <= -shadeL:
+		return "dark " + name
+	}
+	return name
 }
 
 // namedLab holds each colour's CIELAB value, by its index in colors.

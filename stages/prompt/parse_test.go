@@ -166,3 +166,39 @@ func TestNameColorIsPerceptual(t *testing.T) {
 		}
 	}
 }
+
+// TestNameShadeTellsLightFromDark holds the shade words to the lightness
+// they measure: a shade of a hue 10 L* or more from its name's own, none
+// for a name that is a shade already, for white and black, and none within
+// the margin.
+func TestNameShadeTellsLightFromDark(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rgb  [3]float64
+		want string
+	}{
+		{"a prototype is itself", [3]float64{122, 72, 32}, "brown"},
+		{"dark brown floorboards", [3]float64{80, 48, 25}, "dark brown"},
+		{"a light gray overcast sky", [3]float64{165, 170, 178}, "light gray"},
+		{"a dark gray wall", [3]float64{88, 88, 90}, "dark gray"},
+		{"a shade already takes no tone", [3]float64{110, 170, 215}, "light blue"},
+		{"white takes no tone", [3]float64{250, 250, 250}, "white"},
+		{"black takes no tone", [3]float64{10, 10, 10}, "black"},
+		{"within the margin", [3]float64{135, 135, 135}, "gray"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := NameShade(tc.rgb[0], tc.rgb[1], tc.rgb[2]); got != tc.want {
+				t.Errorf("NameShade(%v) = %q, want %q", tc.rgb, got, tc.want)
+			}
+			if base := NameColor(tc.rgb[0], tc.rgb[1], tc.rgb[2]); !strings.HasSuffix(tc.want, base) {
+				t.Errorf("NameColor(%v) = %q: NameShade names another hue", tc.rgb, base)
+			}
+		})
+	}
+	// What NameShade writes, ColorName reads back.
+	for _, s := range []string{"dark brown", "light gray"} {
+		if got := ColorName(strings.Fields(s)); got != s {
+			t.Errorf("ColorName(%q) = %q", s, got)
+		}
+	}
+}
