@@ -38,18 +38,21 @@ func colorError(s *Segment, e schema.Entity) (float64, bool) {
 // striped thing that is largely the prompt's colour is not judged by a
 // mixture no part of it has. off names the mean colour of the cells that are
 // not close to the prompt colour ("" when every cell is): what a fix must
-// take away when the whole segment's colour bears the prompt colour's name.
-// ok is false when the prompt names no colour the lexicon knows.
-func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off string, ok bool) {
-	r, g, b, ok := prompt.Reference(prompt.ColorOf(e))
+// take away when the whole segment's colour bears the prompt colour's name;
+// alt names them by the nearest colour other than the prompt's, for when
+// off and its shade bear its name too (a black kite cast purple). ok is
+// false when the prompt names no colour the lexicon knows.
+func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off, alt string, ok bool) {
+	want := prompt.ColorOf(e)
+	r, g, b, ok := prompt.Reference(want)
 	if !ok {
-		return 0, "", false
+		return 0, "", "", false
 	}
 	ref := prompt.Lab(r, g, b)
 	best := pct(clamp01(1 - (prompt.DeltaE(s.lab(), ref)-12)/28))
 	cells := s.cellList(sc.seg.W)
 	if len(cells) == 0 {
-		return best, "", true
+		return best, "", "", true
 	}
 	near := 0
 	var far [3]float64
@@ -63,9 +66,10 @@ func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off string,
 	}
 	if n := float64(len(cells) - near); n > 0 {
 		off = prompt.NameColor(far[0]/n, far[1]/n, far[2]/n)
+		alt = prompt.NameColorBut(far[0]/n, far[1]/n, far[2]/n, want)
 	}
 	share := float64(near) / float64(len(cells))
-	return max(best, pct(clamp01((share-0.15)/0.35))), off, true
+	return max(best, pct(clamp01((share-0.15)/0.35))), off, alt, true
 }
 
 // shadeOf names a segment's colour as a shade of the prompt colour want,

@@ -534,6 +534,55 @@ func TestShadeOf(t *testing.T) {
 	}
 }
 
+// TestColourFixNamesHowTheOffPartIsOff: a thing the prompt asks black,
+// its lower part cast purple, is named black whole, its off part too, and
+// no shade of black tells them apart: the fix names the off part by the
+// nearest other colour, rather than the region being reflected with no fix
+// to write (held-apart test split, a seam cast over a black kite).
+func TestColourFixNamesHowTheOffPartIsOff(t *testing.T) {
+	const size, cell = 384, 4
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	m := segmap.Map{W: size / cell, H: size / cell}
+	in := func(x, y int) bool { return x >= 140 && x < 240 && y >= 140 && y < 240 }
+	for y := 0; y < size; y++ {
+		for x := 0; x < size; x++ {
+			c := [3]uint8{200, 220, 240} // sky
+			switch {
+			case in(x, y) && y >= 180:
+				c = [3]uint8{39, 13, 55} // black (34, 33, 40) under a purple cast
+			case in(x, y):
+				c = [3]uint8{34, 33, 40}
+			}
+			o := img.PixOffset(x, y)
+			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c[0], c[1], c[2], 255
+		}
+	}
+	for cy := 0; cy < m.H; cy++ {
+		for cx := 0; cx < m.W; cx++ {
+			l := uint16(0)
+			if in(cx*cell, cy*cell) {
+				l = 1
+			}
+			m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
+		}
+	}
+	sc := NewScene(img, m, []string{"sky", "vase"}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, prompt.Parse("a black vase"), imageproc.Bands(size, 16, 3), nil)
+	b := sc.Band(1)
+	c, fixes := sc.Score(1, b, planOf(b))
+	if c.Color >= 100 {
+		t.Fatalf("colour %d for a vase three fifths cast purple", c.Color)
+	}
+	var got []string
+	for _, f := range fixes {
+		if f.Kind == FixColor {
+			got = append(got, f.Want+", not "+f.Got)
+		}
+	}
+	if len(got) != 1 || got[0] != "black, not purple" {
+		t.Errorf("colour %d, score %d: colour fixes %q, want [\"black, not purple\"] (fixes %+v)", c.Color, c.Score, got, fixes)
+	}
+}
+
 // TestTwoToneThingsNameBothColours: a thing of two colours, each over a
 // quarter of it, is named by both, the larger first; one of two shades of a
 // hue, or scenery, by its mean's name.

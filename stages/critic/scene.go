@@ -415,22 +415,26 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 		}
 		seen[p.whole] = true
 		e := sc.ents[p.Entity]
-		if s, off, ok := sc.colorScore(p.whole, e); ok {
+		if s, off, alt, ok := sc.colorScore(p.whole, e); ok {
 			verified[CritColor] = true
 			if s < color {
 				color = s
 			}
 			// The fix names the colour to take away: the whole thing's, or,
 			// when that already bears the prompt colour's name, that of its
-			// parts that are off, or its shade ("dark brown"). A difference
-			// none of these tells apart gets no fix ("red, not red" asks for
-			// nothing).
+			// parts that are off, or its shade ("dark brown"), or, when that
+			// does too, the nearest other name of the parts that are off
+			// ("black, not purple" for black cast purple). Never the prompt
+			// colour itself: "red, not red" asks for nothing.
 			f := Fix{Kind: FixColor, Noun: e.Noun, Want: prompt.ColorOf(e), Got: p.whole.Color}
 			if f.Got == f.Want {
 				f.Got = off
 			}
 			if f.Got == f.Want {
 				f.Got = shadeOf(p.whole, f.Want)
+			}
+			if f.Got == "" && off != "" {
+				f.Got = alt
 			}
 			switch {
 			case f.Got == "" || f.Got == f.Want:

@@ -3,6 +3,7 @@ package prompt
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/twigdata/twigdata/annotators/segmap"
@@ -86,11 +87,19 @@ func NameColor(r, g, b float64) string {
 	return colors[nearestNamed(Lab(r, g, b))].Name
 }
 
-// nearestNamed is the index in colors of the named colour nearest to l.
-func nearestNamed(l [3]float64) int {
+// NameColorBut names a measured colour by the named colour nearest to it
+// other than not: how a part that bears the wanted colour's name is off
+// ("black, not purple" for a black cast purple).
+func NameColorBut(r, g, b float64, not string) string {
+	return colors[nearestNamed(Lab(r, g, b), not)].Name
+}
+
+// nearestNamed is the index in colors of the named colour nearest to l,
+// none of those named in not.
+func nearestNamed(l [3]float64, not ...string) int {
 	best, bestD := 0, math.Inf(1)
 	for i, c := range colors {
-		if !c.Named {
+		if !c.Named || slices.Contains(not, c.Name) {
 			continue
 		}
 		if d := DeltaE(l, namedLab[i]); d < bestD {
