@@ -3,6 +3,8 @@ package critic
 import (
 	"math"
 	"sort"
+
+	"github.com/twigdata/twigdata/stages/prompt"
 )
 
 // relation says whether a prompt relation holds between the segments of its
@@ -16,11 +18,12 @@ import (
 //   - "on": a above b and overlapping it across;
 //   - next to, near, beside, on the side of: the masks' gap is at most half
 //     the larger segment's size;
-//   - in front of, behind, hidden by: where the masks touch, the occluder is
-//     the one that lies within the other's outline — its cells fall inside
-//     the other's convex hull, as a thing in front cuts into the outline of
-//     the thing behind; it counts when at least 3 cells do and at least
-//     twice as many as the other way round. Masks that do not touch, or a
+//   - in front of, behind, hidden by: where the masks touch (the cells where
+//     they meet given to the one whose colour they bear: refineContact), the
+//     occluder is the one that lies within the other's outline — its cells
+//     fall inside the other's convex hull, as a thing in front cuts into the
+//     outline of the thing behind; it counts when at least 3 cells do and at
+//     least twice as many as the other way round. Masks that do not touch, or a
 //     contact too even to tell, give no depth order;
 //   - in, inside: most of a's cells lie in b's box.
 func (sc *Scene) relation(pred string, a, b *Segment) (holds, measured bool) {
@@ -44,6 +47,7 @@ func (sc *Scene) relation(pred string, a, b *Segment) (holds, measured bool) {
 		if sc.gap(a, b) > 1.5 {
 			return false, false
 		}
+		a, b := sc.refineContact(a, b)
 		aIn, bIn := sc.insideHull(a, b), sc.insideHull(b, a) // cells of each inside the other's hull
 		if max(aIn, bIn) < 3 || max(aIn, bIn) < 2*min(aIn, bIn) {
 			return false, false // too even to tell which outline is cut
@@ -64,6 +68,107 @@ func (sc *Scene) relation(pred string, a, b *Segment) (holds, measured bool) {
 	}
 	return false, false
 }
+
+// contactReach is how far, in map cells, from the other segment a cell of
+// one must lie for refineContact to judge it: a segmenter's mask edge is
+// uncertain by a cell or two.
+const contactReach = 2
+
+// refineContact gives the cells where a and b meet — those of either within
+// contactReach cells of the other — to the other one when their pixel's
+// colour is clearly nearer its colours (by contactMargin), judged against
+// each one's cells away from the contact (the nearest of a sample, so a
+// striped or two-tone thing is judged by its own colours, not their mean). The image's edge between two things is sharp
+// where the masks' is not, and the depth order is read from the shape of
+// that edge. Grounded segments (boxes) are returned as they are.
+func (sc *Scene) refineContact(a, b *Segment) (*Segment, *Segment) {
+	if a.Grounded || b.Grounded || sc.canvas == nil {
+		return a, b // boxes, or no image to judge by
+	}
+	W, H := sc.seg.W, sc.seg.H
+	owner := make(map[int32]uint8, len(a.cells)+len(b.cells))
+	for _, p := range a.cells {
+		owner[p] = 1
+	}
+	for _, p := range b.cells {
+		owner[p] = 2
+	}
+	near := func(p int32, other uint8) bool {
+		x, y := int(p)%W, int(p)/W
+		for dy := -contactReach; dy <= contactReach; dy++ {
+			for dx := -contactReach; dx <= contactReach; dx++ {
+				nx, ny := x+dx, y+dy
+				if nx >= 0 && ny >= 0 && nx < W && ny < H && owner[int32(ny*W+nx)] == other {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	lab := func(p int32) [3]float64 {
+		px := sc.cellPixel(int(p)%W, int(p)/W)
+		return prompt.Lab(float64(px[0]), float64(px[1]), float64(px[2]))
+	}
+	// Each segment's colours away from the contact, and the contact's cells.
+	var samples [2][][3]float64
+	var contact []int32
+	for k, cells := range [2][]int32{a.cells, b.cells} {
+		var core []int32
+		for _, p := range cells {
+			if near(p, uint8(2-k)) {
+				contact = append(contact, p)
+			} else {
+				core = append(core, p)
+			}
+		}
+		step := max(1, len(core)/contactSamples)
+		for i := 0; i < len(core); i += step {
+			samples[k] = append(samples[k], lab(core[i]))
+		}
+	}
+	if len(samples[0]) == 0 || len(samples[1]) == 0 {
+		return a, b // one lies wholly at the contact: nothing to judge it by
+	}
+	dist := func(c [3]float64, ss [][3]float64) float64 {
+		best := math.Inf(1)
+		for _, s := range ss {
+			best = math.Min(best, prompt.DeltaE(c, s))
+		}
+		return best
+	}
+	for _, p := range contact {
+		c := lab(p)
+		da, db := dist(c, samples[0]), dist(c, samples[1])
+		switch {
+		case owner[p] == 1 && db < da-contactMargin:
+			owner[p] = 2
+		case owner[p] == 2 && da < db-contactMargin:
+			owner[p] = 1
+		}
+	}
+	ra, rb := *a, *b
+	ra.cells, rb.cells = nil, nil
+	for _, cells := range [2][]int32{a.cells, b.cells} {
+		for _, p := range cells {
+			if owner[p] == 1 {
+				ra.cells = append(ra.cells, p)
+			} else {
+				rb.cells = append(rb.cells, p)
+			}
+		}
+	}
+	ra.Cells, rb.Cells = len(ra.cells), len(rb.cells)
+	return &ra, &rb
+}
+
+// contactMargin is how much nearer (ΔE) to the other segment's colours a
+// contact cell's must be for refineContact to move it: a shaded or striped
+// thing's own cells vary, and a mask is more often right than wrong.
+const contactMargin = 10.0
+
+// contactSamples is how many of a segment's cells away from a contact
+// refineContact compares a contact cell's colour with, at most.
+const contactSamples = 64
 
 // size is a segment's linear size in map cells: the side of a square of its area.
 func (s *Segment) size() float64 {
