@@ -55,7 +55,9 @@ type Segment struct {
 // colors names a thing's colour as a plan says it: its mean's name, or two
 // names when two colours of different hues each cover over a quarter of its
 // cells and the first less than three quarters (a two-tone vase). Stuff
-// keeps its mean's name: a textured surface is not two things.
+// is named by its mean's shade (prompt.NameShade: "dark brown floor"): a
+// textured surface is not two things, and its shade is what tells one plain
+// surface from another.
 func (sc *Scene) colors(s *Segment) string {
 	if s.Stuff {
 		n := float64(s.Cells)
