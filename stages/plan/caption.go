@@ -2,6 +2,7 @@ package plan
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/twigdata/twigdata/schema"
@@ -15,13 +16,57 @@ const maxWords = 40
 
 // captionOpeners are the phrases captioners start with that describe the
 // picture rather than what it shows.
-var captionOpeners = regexp.MustCompile(`(?i)^\s*(?:in this (?:image|picture|photo),?\s*)?(?:we can see\s+|there (?:is|are)\s+|this is\s+|the (?:image|picture|photo) (?:shows|depicts|features)\s+|an? (?:image|picture|photo|close[- ]?up|view) of\s+)`)
+var captionOpeners = regexp.MustCompile(`(?i)^\s*(?:in this (?:image|picture|photo),?\s*)?(?:we can see\s+|there (?:is|are)\s+|this is\s+|(?:the|this) (?:image|picture|photo) (?:shows|depicts|features|is of)\s+|(?:the|this) (?:image|picture|photo) is\s+)?(?:an? (?:image|picture|photo|close[- ]?up|view) of\s+)?`)
 
 // anchorPhrases are the prepositional phrases that place a thing in the
 // picture ("in the background", "on the left side of the image"): a plan
 // must not say where a region is, and cutting the whole phrase keeps the
 // sentence whole where cutting the word would not.
 var anchorPhrases = regexp.MustCompile(`(?i),?\s*\b(?:on|at|in|to|towards|near|from|along)\s+(?:the\s+|its\s+)?(?:very\s+)?(?:top|bottom|left|right|middle|center|centre|background|foreground|upper|lower|front|back)(?:\s+(?:side|corner|part|half|edge|left|right|area|portion|section))*(?:\s+of\s+(?:the\s+|this\s+)?(?:image|picture|photo|frame|scene))?\b`)
+
+// relationalAnchors are anchor phrases that relate two things rather than
+// place one in the picture ("on top of the table", "to the left of the
+// cup"): group 1 is the phrase up to its "of", group 2 its anchor word,
+// group 3 the noun it relates to.
+var relationalAnchors = regexp.MustCompile(`(?i)(\b(?:on|at|in|to|towards)\s+(?:the\s+|its\s+)?(?:very\s+)?(top|bottom|left|right|side|back|front|middle|center|centre)(?:\s+(?:side|edge|corner|part|half))?\s+of\s+)(?:(?:the|this|a|an|its)\s+)?(\w+)`)
+
+// relationWords say a relational anchor phrase without its anchor word.
+var relationWords = map[string]string{"top": "on", "bottom": "at the foot of", "left": "beside", "right": "beside", "side": "beside",
+	"back": "behind", "front": "in front of", "middle": "amid", "center": "amid", "centre": "amid"}
+
+// pictureNouns name the picture itself.
+var pictureNouns = map[string]bool{"image": true, "picture": true, "photo": true, "photograph": true, "frame": true, "scene": true}
+
+// relate rewrites the relational anchor phrases of a caption to a
+// preposition with no anchor word ("sitting on top of a table": "sitting on
+// a table"); cutting the anchor phrase had left "sitting of a table". A
+// phrase that places a thing in the picture ("at the top of the image") is
+// left to anchorPhrases.
+func relate(c string) string {
+	ms := relationalAnchors.FindAllStringSubmatchIndex(c, -1)
+	for i := len(ms) - 1; i >= 0; i-- {
+		m := ms[i]
+		if pictureNouns[strings.ToLower(c[m[6]:m[7]])] {
+			continue
+		}
+		c = c[:m[2]] + relationWords[strings.ToLower(c[m[4]:m[5]])] + " " + c[m[3]:]
+	}
+	return c
+}
+
+// cutAnchors cuts the anchor phrases that place a thing in the picture; one
+// followed by "of" relates two things (relate has said it without an anchor
+// word: "in front of the cup") and stays.
+func cutAnchors(c string) string {
+	ms := anchorPhrases.FindAllStringIndex(c, -1)
+	for i := len(ms) - 1; i >= 0; i-- {
+		if rest := strings.TrimLeft(c[ms[i][1]:], " "); strings.HasPrefix(rest, "of ") {
+			continue
+		}
+		c = c[:ms[i][0]] + c[ms[i][1]:]
+	}
+	return c
+}
 
 // pictureWords are phrases that name the picture itself.
 var pictureWords = regexp.MustCompile(`(?i)\s*\b(?:in|of)\s+(?:the|this)\s+(?:image|picture|photo|frame)\b`)
@@ -58,7 +103,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		c = c[:i] // the first sentence: the one that describes
 	}
 	c = captionOpeners.ReplaceAllString(c, "")
-	c = anchorPhrases.ReplaceAllString(c, "")
+	c = cutAnchors(relate(c))
 	c = pictureWords.ReplaceAllString(c, "")
 	words := strings.Fields(strings.NewReplacer(",", " , ").Replace(c))
 	if len(words) < 2 || FindAnchor(strings.Join(words, " ")) != "" {
@@ -113,18 +158,27 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	if nounPhrases == 0 {
 		return "", false
 	}
+	if !hasVerb(strings.Join(own, " ")) {
+		// A list of noun phrases ("blue sky and red object") adds no wording
+		// the evidence lacks: the evidence's sentences say more. A caption
+		// that relates them does ("a red apple on a wooden table"): it takes
+		// the verb it left out ("A red apple is on a brown table."), which
+		// a parser of English asks of "next to", "behind", "in front of". The
+		// verb or relation must be the caption's: a prompt attribute put in
+		// ("a setting sun") is no verb of the sentence.
+		at := prompt.RelationAt(out)
+		switch {
+		case at > 0 && prompt.RelationAt(own) >= 0:
+			out = slices.Insert(out, at, prompt.Be(subjectNumber(out[:at]), false))
+		case !slices.Contains(own, "with"): // "two red balls with a white cup" reads whole
+			return "", false
+		}
+	}
 	// "a and b and c" reads as a list: "a, b and c".
 	text := strings.Join(out, " ")
 	text = strings.ReplaceAll(text, " , ", ", ")
 	for strings.Count(text, " and ") > 1 {
 		text = strings.Replace(text, " and ", ", ", 1)
-	}
-	if !hasVerb(strings.Join(own, " ")) {
-		// A list of noun phrases ("blue sky and red object") adds no wording
-		// the evidence lacks: the evidence's sentences say more. The verb
-		// must be the caption's: a prompt attribute put in ("a setting
-		// sun") is no verb of the sentence.
-		return "", false
 	}
 	parts := []string{capitalize(text) + "."}
 	// What the caption left out: the salient named things, then what
@@ -235,6 +289,23 @@ func entityPhrase(g critic.Group, ents []schema.Entity) string {
 	}
 	desc := strings.Join(append(append(before, g.Color), after...), " ")
 	return counted(strings.TrimSpace(desc), g.Noun, g.Count)
+}
+
+// subjectNumber is how many the words before a caption's relation name, as
+// agreement counts them: two or more when they list things or count them.
+func subjectNumber(words []string) int {
+	if slices.Contains(words, "and") || slices.Contains(words, ",") {
+		return 2
+	}
+	if len(words) > 0 {
+		if n, ok := prompt.CountOf(words[0]); ok && n > 1 {
+			return n
+		}
+		if last := words[len(words)-1]; prompt.LooksPlural(last) && !prompt.IsMass(last) {
+			return 2
+		}
+	}
+	return 1
 }
 
 // hasVerb reports whether a rewritten caption has a verb of its own ("a cat

@@ -9,7 +9,9 @@ import (
 )
 
 // TestWriteRewritesTheCaption: the caption is the base wording; openers and
-// anchor phrases go whole, placeholders take the evidence's names, grounded
+// anchor phrases go whole (one that relates two things is said without its
+// anchor word: "on top of" as "on"; a caption with no verb that relates its
+// things takes the one it left out), placeholders take the evidence's names, grounded
 // things the prompt's words and the counted number; what the caption leaves
 // out is added briefly; a caption the evidence cannot back gives way to the
 // evidence's own wording.
@@ -40,6 +42,18 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 		{"three things at most, the caption's first", "a red ball sitting next to a brown table",
 			critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{balls, table, cup, sun, {Color: "green", Noun: "cup", Count: 1, Shown: true, Entity: -1, Named: true, Continues: true, Share: 0.05}}},
 			"Two red rubber balls sitting next to a brown wooden table. A white cup also appears, and the light blue sky continues."},
+		{"a relation said without its anchor word", "A red ball sitting on top of a wooden table.", critic.Band{Objects: []critic.Group{balls, table}},
+			"Two red rubber balls sitting on a brown wooden table."},
+		{"left of said as beside", "a red ball to the left of a white cup", critic.Band{Objects: []critic.Group{balls, cup}},
+			"Two red rubber balls are beside a white cup."},
+		{"in front of kept", "a white cup in front of a red ball", critic.Band{Objects: []critic.Group{balls, cup}},
+			"A white cup is in front of two red rubber balls."},
+		{"a caption with no verb that relates its things takes one", "The image shows a red ball on a wooden table with beige sand in the background.",
+			critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{balls, table}}, "Two red rubber balls are on a brown wooden table with beige sand."},
+		{"a relation that needs no verb", "a red ball with a white cup", critic.Band{Objects: []critic.Group{balls, cup}}, "Two red rubber balls with a white cup."},
+		{"a relating caption of scenery", "beige sand under a light blue sky", critic.Band{Stuff: []critic.Group{sand, sky}}, "Beige sand is under a light blue sky."},
+		{"the picture's own words cut", "The image is a close-up of a red ball lying on the sand. Next to it is a cup.",
+			critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{balls}}, "Two red rubber balls lying on the sand."},
 		{"a placeholder no model names", "a green object lying on the grass", critic.Band{Objects: []critic.Group{balls}}, "Two red balls take up about a tenth of the view."},
 		{"an anchor word left", "the left half is empty", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
 		{"nothing the evidence speaks to", "a beautiful day", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},

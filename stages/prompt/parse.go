@@ -5,6 +5,7 @@
 package prompt
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,20 @@ type Parsed struct {
 var spatialPredicates = []string{"on the left of", "on the right of", "on the top of", "on the bottom of", "on the side of",
 	"to the left of", "to the right of", "in front of", "on top of", "at the bottom of", "next to", "hidden by", "close to",
 	"on", "in", "at", "inside", "above", "below", "under", "beneath", "underneath", "behind", "near", "beside", "over", "atop", "across", "against"}
+
+// RelationAt is the index in words where the first spatial relation phrase
+// of the lexicon begins ("on", "next to", "in front of"), or -1.
+func RelationAt(words []string) int {
+	for i := range words {
+		for _, p := range spatialPredicates {
+			pw := strings.Fields(p)
+			if i+len(pw) <= len(words) && slices.Equal(words[i:i+len(pw)], pw) {
+				return i
+			}
+		}
+	}
+	return -1
+}
 
 // canonicalPredicate folds variants onto the names the critic checks.
 var canonicalPredicate = map[string]string{"to the left of": "on the left of", "to the right of": "on the right of",

@@ -202,3 +202,24 @@ func TestNameShadeTellsLightFromDark(t *testing.T) {
 		}
 	}
 }
+
+// TestRelationAtFindsTheFirstRelation: where the lexicon's first spatial
+// relation phrase begins in a caption's words, multi-word phrases whole.
+func TestRelationAtFindsTheFirstRelation(t *testing.T) {
+	for _, tc := range []struct {
+		words string
+		want  int
+	}{
+		{"a red apple on a table", 3},
+		{"a cup in front of a ball", 2},
+		{"two balls next to a cup on a table", 2},
+		{"a red apple and a blue cup", -1},
+		{"a table with a cup", -1},
+	} {
+		t.Run(tc.words, func(t *testing.T) {
+			if got := RelationAt(strings.Fields(tc.words)); got != tc.want {
+				t.Errorf("RelationAt(%q) = %d, want %d", tc.words, got, tc.want)
+			}
+		})
+	}
+}
