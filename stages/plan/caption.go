@@ -114,6 +114,8 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	var out []string
 	var own []string // the caption's own words, not the evidence's phrases put in
 	nounPhrases := 0
+	floor := 0                  // out[:floor] ends with the evidence's last phrase put in
+	phraseEnd := map[int]bool{} // where in out a noun phrase of the evidence's ends
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		head, kind, gi := headOf(w, b, used)
@@ -122,13 +124,25 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			own = append(own, w)
 			continue
 		}
-		// The noun phrase: the modifiers just before the head.
+		// The noun phrase: the words before the head back to its
+		// determiner — modifiers and the nouns that modify it ("a
+		// basketball player") —, none of a phrase put in before.
 		start := len(out)
-		for start > 0 && modifier(out[start-1]) {
+		for start > floor {
+			w := out[start-1]
+			// "black and white": two colours of one thing are one phrase.
+			colors := w == "and" && start-2 >= floor && start < len(out) && prompt.IsColor(out[start-2]) && prompt.IsColor(out[start])
+			if !colors && !inPhrase(w) && !nounModifier(out[floor:], start-1-floor, len(out)-floor) {
+				break
+			}
 			start--
+			if prompt.IsDeterminer(w) || w == "a" || w == "an" {
+				break
+			}
 		}
-		mods := out[start:]
+		mods := append([]string(nil), out[start:]...)
 		out = out[:start]
+		own = own[:len(own)-len(mods)] // the phrase's words are no verb of the caption's
 		nounPhrases++
 		switch kind {
 		case headPlaceholder:
@@ -145,20 +159,22 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			}
 			used[g] = true
 			grp := b.Objects[g]
-			out = append(out, strings.Fields(entityPhrase(grp, ents))...)
+			out = append(out, strings.Fields(entityPhrase(grp, ents, mods))...)
 		case headThing:
 			used[gi] = true
-			out = append(out, strings.Fields(entityPhrase(b.Objects[gi], ents))...)
+			out = append(out, strings.Fields(entityPhrase(b.Objects[gi], ents, mods))...)
 		case headStuff:
 			usedStuff[gi] = true
 			out = append(out, mods...)
 			out = append(out, head)
 		}
+		floor = len(out)
+		phraseEnd[floor] = true
 	}
 	if nounPhrases == 0 {
 		return "", false
 	}
-	if !hasVerb(strings.Join(own, " ")) {
+	if !prompt.HasVerb(own) {
 		// A list of noun phrases ("blue sky and red object") adds no wording
 		// the evidence lacks: the evidence's sentences say more. A caption
 		// that relates them does ("a red apple on a wooden table"): it takes
@@ -168,17 +184,28 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		// ("a setting sun") is no verb of the sentence.
 		at := prompt.RelationAt(out)
 		switch {
-		case at > 0 && prompt.RelationAt(own) >= 0:
+		case at > 0 && phraseEnd[at]:
+			// The relation follows a noun phrase directly: the verb goes
+			// between. After a word of the caption's own it does not ("a
+			// book sit on a chair": the lexicon does not know "sit").
 			out = slices.Insert(out, at, prompt.Be(subjectNumber(out[:at]), false))
 		case !slices.Contains(own, "with"): // "two red balls with a white cup" reads whole
 			return "", false
 		}
 	}
-	// "a and b and c" reads as a list: "a, b and c".
-	text := strings.Join(out, " ")
-	text = strings.ReplaceAll(text, " , ", ", ")
-	for strings.Count(text, " and ") > 1 {
-		text = strings.Replace(text, " and ", ", ", 1)
+	text := strings.ReplaceAll(strings.Join(out, " "), " , ", ", ")
+	// "a and b and c" reads as a list: "a, b and c" — where what stands
+	// between the "and"s is a noun phrase, not a clause ("a spoon and a cup
+	// mix the whisk and the spatula" is no list).
+	if and := strings.Split(text, " and "); len(and) > 2 {
+		list := true
+		for _, mid := range and[1 : len(and)-1] {
+			f := strings.Fields(mid)
+			list = list && !prompt.HasVerb(f) && prompt.RelationAt(f) < 0
+		}
+		if list {
+			text = strings.Join(and[:len(and)-1], ", ") + " and " + and[len(and)-1]
+		}
 	}
 	parts := []string{capitalize(text) + "."}
 	// What the caption left out: the salient named things, then what
@@ -197,7 +224,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			continue
 		}
 		things++
-		left = append(left, entityPhrase(g, ents))
+		left = append(left, entityPhrase(g, ents, nil))
 		leftN += number(g.Noun, g.Count)
 	}
 	within(b.Objects, used, skipObj, things, maxObjects)
@@ -271,29 +298,108 @@ func headOf(w string, b *critic.Band, used map[int]bool) (string, headKind, int)
 	return w, headNone, -1
 }
 
-// entityPhrase is a thing group's counted phrase; one grounded to a prompt
-// entity takes the prompt's attributes (its colour the measured one).
-func entityPhrase(g critic.Group, ents []schema.Entity) string {
-	// English orders size and shape, then colour, then material.
-	var before, after []string
+// inPhrase reports whether a caption word may stand in a noun phrase before
+// its noun: a determiner, a modifier, or a noun that modifies ("basketball"
+// in "a basketball player") — not a preposition, conjunction, verb or
+// punctuation.
+func inPhrase(w string) bool {
+	if modifier(w) || prompt.IsDeterminer(w) {
+		return true
+	}
+	return w != "," && !prompt.IsFunctionWord(w) && !prompt.IsVerb(w) && !strings.HasSuffix(w, "ed")
+}
+
+// nounModifier reports whether the -ing word words[i], just before a
+// phrase's noun at words[head], modifies it ("a spherical mixing bowl")
+// rather than acts ("a man holding a cup"): it follows a determiner or an
+// adjective.
+func nounModifier(words []string, i, head int) bool {
+	if i != head-1 || i == 0 || !strings.HasSuffix(words[i], "ing") {
+		return false
+	}
+	p := words[i-1]
+	return prompt.IsDeterminer(p) || p == "a" || p == "an" || modifier(p) || describes(p)
+}
+
+// entityPhrase is a thing group's counted phrase, its colour the measured
+// one. The caption's own words before the noun (mods, its determiner,
+// count and colour words aside) are kept in its order, the colour where the
+// caption had one or before the first word that does not describe (a noun
+// that modifies: "a red basketball player"); one grounded to a prompt
+// entity takes the prompt's lexicon attributes the caption lacks — sizes and
+// shapes first, materials after the colour.
+func entityPhrase(g critic.Group, ents []schema.Entity, mods []string) string {
+	var words []string
+	colorAt := -1
+	for _, w := range mods {
+		_, count := prompt.CountOf(w)
+		switch {
+		case count || prompt.IsDeterminer(w) || w == "," || w == "and": // "and" only joins two colours here
+		case prompt.IsColor(w) || w == "light" || w == "dark":
+			if colorAt < 0 {
+				colorAt = len(words)
+			}
+		default:
+			words = append(words, w)
+		}
+	}
+	var pre, post []string
 	if g.Entity >= 0 && g.Entity < len(ents) {
 		for _, a := range prompt.Modifiers(ents[g.Entity].Attributes) {
 			switch {
-			case prompt.IsColor(a) || a == "light" || a == "dark":
+			case !prompt.IsAttribute(a) || prompt.IsColor(a) || slices.Contains(words, a):
 			case prompt.IsTexture(a):
-				after = append(after, a)
+				post = append(post, a)
 			default:
-				before = append(before, a)
+				pre = append(pre, a)
 			}
 		}
 	}
-	desc := strings.Join(append(append(before, g.Color), after...), " ")
-	return counted(strings.TrimSpace(desc), g.Noun, g.Count)
+	if colorAt < 0 {
+		colorAt = len(words)
+		for i, w := range words {
+			if !describes(w) {
+				colorAt = i
+				break
+			}
+		}
+	}
+	desc := slices.Concat(pre, words[:colorAt], []string{g.Color}, post, words[colorAt:])
+	return counted(strings.Join(strings.Fields(strings.Join(desc, " ")), " "), g.Noun, g.Count)
+}
+
+// describes reports whether a modifier is an adjective that stands before a
+// colour — a size, a shape or a word of adjective form ("delicious",
+// "sleek") — rather than a noun or an -ing form that modifies
+// ("basketball", "mixing bowl").
+func describes(w string) bool {
+	switch {
+	case prompt.IsShapeOrSize(w):
+		return true
+	case prompt.IsTexture(w): // "a gray crystal vase", "a white fluffy pillow"
+		return false
+	}
+	for _, end := range []string{"ful", "ous", "ic", "al", "ive", "ed", "less", "ish", "able", "ible", "ent", "ant", "ern", "ar"} {
+		if strings.HasSuffix(w, end) {
+			return true
+		}
+	}
+	switch w {
+	case "happy", "pretty", "cozy", "rusty", "dusty", "sunny", "shaggy", "curly", "heavy", "busy", "fancy", "messy", "sturdy", "tasty", "juicy", "crispy", "spicy", "sleepy", "lazy", "tidy", "silly", "ugly", "lovely", "friendly", "healthy", "wealthy", "chubby", "skinny", "hairy", "muddy", "rainy", "snowy", "windy", "cloudy", "foggy", "shady", "grassy", "rocky", "sandy", "leafy", "woody", "glossy", "fluffy", "shiny", "creamy", "crunchy", "bumpy", "lumpy", "slimy", "sticky", "greasy", "salty", "sweaty":
+		return true // a -y adjective; a -y word may be a noun ("toy", "baby")
+	case "big", "old", "new", "young", "tall", "sleek", "soft", "bright", "pale", "deep", "fresh", "ripe", "warm", "cold", "cool", "hot", "clean", "dirty", "empty", "full", "huge", "tiny", "small", "large", "long", "short", "round", "flat", "thin", "thick", "wide", "narrow", "dark", "light", "cute", "nice", "fine", "rare", "wild", "calm", "quiet", "loud", "plain", "smooth", "rough", "sharp", "dull", "elegant", "vintage", "modern", "ancient":
+		return true
+	}
+	return false
 }
 
 // subjectNumber is how many the words before a caption's relation name, as
-// agreement counts them: two or more when they list things or count them.
+// agreement counts them: two or more when they list things (before any
+// "with") or count them.
 func subjectNumber(words []string) int {
+	if i := slices.Index(words, "with"); i > 0 {
+		words = words[:i] // "a bathroom with a sink and a tub" is one bathroom
+	}
 	if slices.Contains(words, "and") || slices.Contains(words, ",") {
 		return 2
 	}
@@ -306,16 +412,4 @@ func subjectNumber(words []string) int {
 		}
 	}
 	return 1
-}
-
-// hasVerb reports whether a rewritten caption has a verb of its own ("a cat
-// sitting on a mat" has; "blue sky and a red ball" has not).
-func hasVerb(text string) bool {
-	for _, w := range strings.Fields(text) {
-		w = strings.Trim(w, ",")
-		if prompt.IsVerb(w) {
-			return true
-		}
-	}
-	return false
 }

@@ -201,7 +201,7 @@ var sizeWords = set("big", "small", "tall", "short", "long", "wide", "narrow", "
 // textureWords are attribute words that name materials and textures.
 var textureWords = set("wooden", "wood", "metallic", "metal", "fabric", "plastic", "glass", "leather", "fluffy", "rubber",
 	"furry", "woolen", "wool", "silk", "silky", "velvet", "stone", "marble", "ceramic", "paper", "cotton", "fuzzy", "smooth",
-	"rough", "shiny", "soft", "hard", "prickly", "knitted", "denim", "steel", "iron", "concrete", "brick", "porcelain")
+	"rough", "shiny", "soft", "hard", "prickly", "knitted", "denim", "steel", "iron", "concrete", "brick", "porcelain", "crystal")
 
 // shapeOf maps shape adjectives and shape-defining nouns to the canonical
 // shape the critic measures.
@@ -348,7 +348,7 @@ var functionWords = set("to", "of", "with", "for", "from", "in", "on", "at", "by
 func Modifiers(attrs []string) []string {
 	start := 0
 	for i, a := range attrs {
-		if functionWords[a] {
+		if functionWords[a] || IsFunctionWord(a) {
 			start = i + 1
 		}
 	}
@@ -440,3 +440,6 @@ func IsAttribute(w string) bool {
 // IsTexture reports whether w names a material or texture, which English
 // puts after a colour ("a red rubber ball").
 func IsTexture(w string) bool { return textureWords[w] }
+
+// IsShapeOrSize reports whether w is a shape or size word of the lexicon.
+func IsShapeOrSize(w string) bool { return shapeWords[w] || sizeWords[w] }

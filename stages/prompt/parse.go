@@ -312,6 +312,31 @@ func ShapeOf(e schema.Entity) string {
 	return shapeOf[e.Noun]
 }
 
+// HasVerb reports whether a sentence's words hold a verb where it stands:
+// "sheep grazed in a meadow" has one, "the polished floor" has not.
+func HasVerb(words []string) bool {
+	for i := range words {
+		if verbAt(words, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsDeterminer reports whether w begins a noun phrase as an article, a
+// possessive pronoun or a demonstrative does ("the", "their", "this"); a
+// possessive noun ("a chef's knife") modifies the noun after it.
+func IsDeterminer(w string) bool { return determiners[w] }
+
+// IsFunctionWord reports whether w is a preposition, a conjunction or an
+// auxiliary: a word no noun phrase holds before its noun.
+func IsFunctionWord(w string) bool {
+	return verbPreps[w] || auxiliaries[w] || conjunctions[w]
+}
+
+// conjunctions join phrases and clauses.
+var conjunctions = set("and", "or", "but", "as", "while", "than", "that", "which", "who", "where", "when", "because", "so", "yet", "nor", "then")
+
 // IsVerb reports whether a word acts as a verb wherever it stands: one the
 // lexicon lists, an auxiliary, or an -ing form that is not a noun
 // ("sitting", not "building").
