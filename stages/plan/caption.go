@@ -114,13 +114,13 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	var out []string
 	var own []string // the caption's own words, not the evidence's phrases put in
 	nounPhrases := 0
-	floor := 0                  // out[:floor] ends with the evidence's last phrase put in
-	phraseEnd := map[int]bool{} // where in out a noun phrase of the evidence's ends
+	floor := 0        // out[:floor] ends with the evidence's last phrase put in
+	var phrase []bool // whether each word of out is of a noun phrase the evidence speaks to
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		head, kind, gi := headOf(w, b, used)
 		if kind == headNone {
-			out = append(out, w)
+			out, phrase = append(out, w), append(phrase, false)
 			own = append(own, w)
 			continue
 		}
@@ -132,7 +132,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			w := out[start-1]
 			// "black and white": two colours of one thing are one phrase.
 			colors := w == "and" && start-2 >= floor && start < len(out) && prompt.IsColor(out[start-2]) && prompt.IsColor(out[start])
-			if !colors && !inPhrase(w) && !nounModifier(out[floor:], start-1-floor, len(out)-floor) {
+			if !colors && !inPhrase(w) && !participle(out[floor:], start-1-floor) {
 				break
 			}
 			start--
@@ -141,7 +141,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			}
 		}
 		mods := append([]string(nil), out[start:]...)
-		out = out[:start]
+		out, phrase = out[:start], phrase[:start]
 		own = own[:len(own)-len(mods)] // the phrase's words are no verb of the caption's
 		nounPhrases++
 		switch kind {
@@ -168,8 +168,10 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			out = append(out, mods...)
 			out = append(out, head)
 		}
+		for len(phrase) < len(out) {
+			phrase = append(phrase, true)
+		}
 		floor = len(out)
-		phraseEnd[floor] = true
 	}
 	if nounPhrases == 0 {
 		return "", false
@@ -184,10 +186,11 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		// ("a setting sun") is no verb of the sentence.
 		at := prompt.RelationAt(out)
 		switch {
-		case at > 0 && phraseEnd[at]:
-			// The relation follows a noun phrase directly: the verb goes
+		case at > 0 && subjectOnly(out[:at], phrase[:at]):
+			// The relation follows noun phrases alone: the verb goes
 			// between. After a word of the caption's own it does not ("a
-			// book sit on a chair": the lexicon does not know "sit").
+			// book sit on a chair", "bookcases hold books in a library":
+			// the lexicon does not know "sit" and "hold").
 			out = slices.Insert(out, at, prompt.Be(subjectNumber(out[:at]), false))
 		case !slices.Contains(own, "with"): // "two red balls with a white cup" reads whole
 			return "", false
@@ -200,8 +203,11 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	if and := strings.Split(text, " and "); len(and) > 2 {
 		list := true
 		for _, mid := range and[1 : len(and)-1] {
+			// Each a noun phrase of its own: "black and white tile and a
+			// window" is no list of three.
 			f := strings.Fields(mid)
-			list = list && !prompt.HasVerb(f) && prompt.RelationAt(f) < 0
+			_, counted := prompt.CountOf(f[0])
+			list = list && (counted || prompt.IsDeterminer(f[0])) && !prompt.HasVerb(f) && prompt.RelationAt(f) < 0
 		}
 		if list {
 			text = strings.Join(and[:len(and)-1], ", ") + " and " + and[len(and)-1]
@@ -309,16 +315,29 @@ func inPhrase(w string) bool {
 	return w != "," && !prompt.IsFunctionWord(w) && !prompt.IsVerb(w) && !strings.HasSuffix(w, "ed")
 }
 
-// nounModifier reports whether the -ing word words[i], just before a
-// phrase's noun at words[head], modifies it ("a spherical mixing bowl")
-// rather than acts ("a man holding a cup"): it follows a determiner or an
-// adjective.
-func nounModifier(words []string, i, head int) bool {
-	if i != head-1 || i == 0 || !strings.HasSuffix(words[i], "ing") {
+// participle reports whether the -ing or -ed word words[i] stands in a
+// noun phrase ("a spherical mixing bowl", "a parked car") rather than acts
+// ("a man holding a cup"): it follows a determiner or an adjective.
+func participle(words []string, i int) bool {
+	w := words[i]
+	if i == 0 || !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "ed") {
 		return false
 	}
 	p := words[i-1]
 	return prompt.IsDeterminer(p) || p == "a" || p == "an" || modifier(p) || describes(p)
+}
+
+// subjectOnly reports whether the words before a caption's relation are
+// noun phrases the evidence speaks to and the words that join them ("and",
+// ","), so that the verb the caption left out goes between; phrase says
+// which words are of those phrases.
+func subjectOnly(words []string, phrase []bool) bool {
+	for i, w := range words {
+		if !phrase[i] && w != "and" && w != "," {
+			return false
+		}
+	}
+	return len(words) > 0
 }
 
 // entityPhrase is a thing group's counted phrase, its colour the measured
