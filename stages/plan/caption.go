@@ -392,24 +392,7 @@ func entityPhrase(g critic.Group, ents []schema.Entity, mods []string) string {
 // "sleek") — rather than a noun or an -ing form that modifies
 // ("basketball", "mixing bowl").
 func describes(w string) bool {
-	switch {
-	case prompt.IsShapeOrSize(w):
-		return true
-	case prompt.IsTexture(w): // "a gray crystal vase", "a white fluffy pillow"
-		return false
-	}
-	for _, end := range []string{"ful", "ous", "ic", "al", "ive", "ed", "less", "ish", "able", "ible", "ent", "ant", "ern", "ar"} {
-		if strings.HasSuffix(w, end) {
-			return true
-		}
-	}
-	switch w {
-	case "happy", "pretty", "cozy", "rusty", "dusty", "sunny", "shaggy", "curly", "heavy", "busy", "fancy", "messy", "sturdy", "tasty", "juicy", "crispy", "spicy", "sleepy", "lazy", "tidy", "silly", "ugly", "lovely", "friendly", "healthy", "wealthy", "chubby", "skinny", "hairy", "muddy", "rainy", "snowy", "windy", "cloudy", "foggy", "shady", "grassy", "rocky", "sandy", "leafy", "woody", "glossy", "fluffy", "shiny", "creamy", "crunchy", "bumpy", "lumpy", "slimy", "sticky", "greasy", "salty", "sweaty":
-		return true // a -y adjective; a -y word may be a noun ("toy", "baby")
-	case "big", "old", "new", "young", "tall", "sleek", "soft", "bright", "pale", "deep", "fresh", "ripe", "warm", "cold", "cool", "hot", "clean", "dirty", "empty", "full", "huge", "tiny", "small", "large", "long", "short", "round", "flat", "thin", "thick", "wide", "narrow", "dark", "light", "cute", "nice", "fine", "rare", "wild", "calm", "quiet", "loud", "plain", "smooth", "rough", "sharp", "dull", "elegant", "vintage", "modern", "ancient":
-		return true
-	}
-	return false
+	return !prompt.IsTexture(w) && prompt.IsAdjective(w) // a material follows the colour: "a gray crystal vase"
 }
 
 // subjectNumber is how many the words before a caption's relation name, as

@@ -441,5 +441,28 @@ func IsAttribute(w string) bool {
 // puts after a colour ("a red rubber ball").
 func IsTexture(w string) bool { return textureWords[w] }
 
-// IsShapeOrSize reports whether w is a shape or size word of the lexicon.
-func IsShapeOrSize(w string) bool { return shapeWords[w] || sizeWords[w] }
+// IsAdjective reports whether w is an adjective by the lexicon (a size, a
+// shape or one of adjectives) or by its ending ("delicious", "metallic"); a
+// noun that modifies ("basketball", "coffee") is not.
+func IsAdjective(w string) bool {
+	if shapeWords[w] || sizeWords[w] || adjectives[w] {
+		return true
+	}
+	for _, end := range []string{"ful", "ous", "ic", "al", "ive", "ed", "less", "ish", "able", "ible", "ent", "ant", "ern", "ar"} {
+		if strings.HasSuffix(w, end) {
+			return true
+		}
+	}
+	return false
+}
+
+// adjectives are common adjectives with no adjective ending, -y ones among
+// them (a -y word may be a noun: "toy", "baby").
+var adjectives = set("happy", "pretty", "cozy", "rusty", "dusty", "sunny", "shaggy", "curly", "heavy", "busy", "fancy", "messy",
+	"sturdy", "tasty", "juicy", "crispy", "spicy", "sleepy", "lazy", "tidy", "silly", "ugly", "lovely", "friendly", "healthy",
+	"wealthy", "chubby", "skinny", "hairy", "muddy", "rainy", "snowy", "windy", "cloudy", "foggy", "shady", "grassy", "rocky",
+	"sandy", "leafy", "woody", "glossy", "fluffy", "shiny", "creamy", "crunchy", "bumpy", "lumpy", "slimy", "sticky", "greasy",
+	"salty", "sweaty", "big", "old", "new", "young", "tall", "sleek", "soft", "bright", "pale", "deep", "fresh", "ripe", "warm",
+	"cold", "cool", "hot", "clean", "dirty", "empty", "full", "huge", "tiny", "small", "large", "long", "short", "round", "flat",
+	"thin", "thick", "wide", "narrow", "dark", "light", "cute", "nice", "fine", "rare", "wild", "calm", "quiet", "loud", "plain",
+	"smooth", "rough", "sharp", "dull", "elegant", "vintage", "modern", "ancient")

@@ -223,3 +223,32 @@ func TestRelationAtFindsTheFirstRelation(t *testing.T) {
 		})
 	}
 }
+
+// TestWordClassesOfCaptions: the word classes the caption rewriter reads —
+// an adjective by the lexicon or its ending, not a noun that modifies; a
+// verb where it stands, not a participle after a determiner.
+func TestWordClassesOfCaptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"delicious is an adjective", IsAdjective("delicious"), true},
+		{"big is an adjective", IsAdjective("big"), true},
+		{"basketball is not", IsAdjective("basketball"), false},
+		{"toy is not", IsAdjective("toy"), false},
+		{"sheep grazed in a meadow has a verb", HasVerb(strings.Fields("sheep grazed in a meadow")), true},
+		{"the polished floor has none", HasVerb(strings.Fields("the polished floor")), false},
+		{"a ball lying on a table has one", HasVerb(strings.Fields("lying on")), true},
+		{"their is a determiner", IsDeterminer("their"), true},
+		{"a chef's is not", IsDeterminer("chef's"), false},
+		{"with is a function word", IsFunctionWord("with"), true},
+		{"table is not", IsFunctionWord("table"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %v, want %v", tc.got, tc.want)
+			}
+		})
+	}
+}
