@@ -348,7 +348,7 @@ var functionWords = set("to", "of", "with", "for", "from", "in", "on", "at", "by
 func Modifiers(attrs []string) []string {
 	start := 0
 	for i, a := range attrs {
-		if functionWords[a] || IsFunctionWord(a) {
+		if functionWords[a] || verbPreps[a] || auxiliaries[a] { // "and" joins attributes: "black and white"
 			start = i + 1
 		}
 	}

@@ -130,6 +130,8 @@ func TestLooksPluralAndModifiers(t *testing.T) {
 		{"icy shards", "icy"},
 		{"orange hues setting", "orange setting"},
 		{"big red", "big red"},
+		{"neat circle around the bubbling", "bubbling"},
+		{"black and white", "black and white"},
 	} {
 		t.Run(tc.attrs, func(t *testing.T) {
 			if got := strings.Join(Modifiers(strings.Fields(tc.attrs)), " "); got != tc.want {
