@@ -112,27 +112,24 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 	used := map[int]bool{} // object groups the caption names
 	usedStuff := map[int]bool{}
 	var out []string
-	var own []string // the caption's own words, not the evidence's phrases put in
-	nounPhrases := 0
-	floor := 0        // out[:floor] ends with the evidence's last phrase put in
 	var phrase []bool // whether each word of out is of a noun phrase the evidence speaks to
+	nounPhrases := 0
 	for i := 0; i < len(words); i++ {
 		w := words[i]
 		head, kind, gi := headOf(w, b, used)
 		if kind == headNone {
 			out, phrase = append(out, w), append(phrase, false)
-			own = append(own, w)
 			continue
 		}
 		// The noun phrase: the words before the head back to its
 		// determiner — modifiers and the nouns that modify it ("a
 		// basketball player") —, none of a phrase put in before.
 		start := len(out)
-		for start > floor {
+		for start > 0 && !phrase[start-1] {
 			w := out[start-1]
 			// "black and white": two colours of one thing are one phrase.
-			colors := w == "and" && start-2 >= floor && start < len(out) && prompt.IsColor(out[start-2]) && prompt.IsColor(out[start])
-			if !colors && !inPhrase(w) && !participle(out[floor:], start-1-floor) {
+			colors := w == "and" && start >= 2 && !phrase[start-2] && start < len(out) && prompt.IsColor(out[start-2]) && prompt.IsColor(out[start])
+			if !colors && !inPhrase(w) && !participle(out, phrase, start-1) {
 				break
 			}
 			start--
@@ -142,7 +139,6 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		}
 		mods := append([]string(nil), out[start:]...)
 		out, phrase = out[:start], phrase[:start]
-		own = own[:len(own)-len(mods)] // the phrase's words are no verb of the caption's
 		nounPhrases++
 		switch kind {
 		case headPlaceholder:
@@ -171,10 +167,17 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		for len(phrase) < len(out) {
 			phrase = append(phrase, true)
 		}
-		floor = len(out)
 	}
 	if nounPhrases == 0 {
 		return "", false
+	}
+	// The caption's own words: not those of the noun phrases put in or kept,
+	// which hold no verb of the caption's.
+	var own []string
+	for i, w := range out {
+		if !phrase[i] {
+			own = append(own, w)
+		}
 	}
 	if !prompt.HasVerb(own) {
 		// A list of noun phrases ("blue sky and red object") adds no wording
@@ -317,10 +320,11 @@ func inPhrase(w string) bool {
 
 // participle reports whether the -ing or -ed word words[i] stands in a
 // noun phrase ("a spherical mixing bowl", "a parked car") rather than acts
-// ("a man holding a cup"): it follows a determiner or an adjective.
-func participle(words []string, i int) bool {
+// ("a man holding a cup"): it follows a determiner or an adjective of the
+// caption's own (phrase marks the words of a noun phrase put in).
+func participle(words []string, phrase []bool, i int) bool {
 	w := words[i]
-	if i == 0 || !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "ed") {
+	if i == 0 || phrase[i-1] || !strings.HasSuffix(w, "ing") && !strings.HasSuffix(w, "ed") {
 		return false
 	}
 	p := words[i-1]

@@ -24,12 +24,20 @@ var spatialPredicates = []string{"on the left of", "on the right of", "on the to
 	"to the left of", "to the right of", "in front of", "on top of", "at the bottom of", "next to", "hidden by", "close to",
 	"on", "in", "at", "inside", "above", "below", "under", "beneath", "underneath", "behind", "near", "beside", "over", "atop", "across", "against"}
 
+// predicateWords are spatialPredicates split into words, once.
+var predicateWords = func() [][]string {
+	out := make([][]string, len(spatialPredicates))
+	for i, p := range spatialPredicates {
+		out[i] = strings.Fields(p)
+	}
+	return out
+}()
+
 // RelationAt is the index in words where the first spatial relation phrase
 // of the lexicon begins ("on", "next to", "in front of"), or -1.
 func RelationAt(words []string) int {
 	for i := range words {
-		for _, p := range spatialPredicates {
-			pw := strings.Fields(p)
+		for _, pw := range predicateWords {
 			if i+len(pw) <= len(words) && slices.Equal(words[i:i+len(pw)], pw) {
 				return i
 			}
