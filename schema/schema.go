@@ -62,7 +62,7 @@ type Object struct {
 	Score         float32 `parquet:"score"`      // mean segmenter confidence over the segment
 	PixelFraction float32 `parquet:"pixel_fraction"`
 	BBox          BBox    `parquet:"bbox"`
-	Color         string  `parquet:"color"` // named color of the segment's mean pixel
+	Color         string  `parquet:"color"` // named color of the segment's mean pixel; scenery's by its shade, as its plan says ("pale blue")
 	// Source is the model that found it: "segmenter" (a segment of its map)
 	// or "grounder" (a box of a grounded prompt phrase, with no class and no
 	// score; its colour is the mean of the box's inner half).

@@ -107,6 +107,9 @@ func object(s *critic.Segment, ents []schema.Entity, sx, sy float64) schema.Obje
 		BBox:   schema.BBox{X0: int32(float64(s.X0) * sx), Y0: int32(float64(s.Y0) * sy), X1: int32(float64(s.X1) * sx), Y1: int32(float64(s.Y1) * sy)},
 		Source: schema.SourceSegmenter,
 	}
+	if s.Stuff && s.Colors != "" {
+		o.Color = s.Colors // scenery by the shade its plan gives it ("pale blue")
+	}
 	if s.Grounded {
 		o.Class, o.Source = "", schema.SourceGrounder
 	}

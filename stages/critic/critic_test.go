@@ -579,8 +579,8 @@ func TestColourFixNamesHowTheOffPartIsOff(t *testing.T) {
 			got = append(got, f.Want+", not "+f.Got)
 		}
 	}
-	if len(got) != 1 || got[0] != "black, not purple" {
-		t.Errorf("colour %d, score %d: colour fixes %q, want [\"black, not purple\"] (fixes %+v)", c.Color, c.Score, got, fixes)
+	if len(got) != 1 || got[0] != "black, not dark purple" {
+		t.Errorf("colour %d, score %d: colour fixes %q, want [\"black, not dark purple\"] (fixes %+v)", c.Color, c.Score, got, fixes)
 	}
 }
 
@@ -856,6 +856,47 @@ func TestDetailMatchesNounsInEitherNumber(t *testing.T) {
 			score, measured, left := (&Scene{}).detail(&Band{Stuff: []Group{sand}, Objects: []Group{tc.thing}}, tc.plan)
 			if score != 100 || !measured || len(left) > 0 {
 				t.Errorf("detail %d (measured %v), left %+v; want 100 and nothing left", score, measured, left)
+			}
+		})
+	}
+}
+
+// TestSurfacesTellTextureFromGradient: a smooth gradient is evenly toned
+// and falls by what it changes from its top row to its bottom one; a
+// textured surface with no trend is textured and does not fall; one that
+// darkens under its texture is both.
+func TestSurfacesTellTextureFromGradient(t *testing.T) {
+	const size, cell = 384, 4
+	bands := imageproc.Bands(size, 16, 3)
+	for _, tc := range []struct {
+		name                 string
+		luma                 func(x, y int) float64 // y within the band
+		toneBelow, toneAbove float64
+		fallBelow, fallAbove float64
+	}{
+		{"a smooth gradient lightening", func(x, y int) float64 { return 100 + 0.25*float64(y) }, 0, 3, 25, 36},
+		{"a smooth gradient darkening", func(x, y int) float64 { return 200 - 0.25*float64(y) }, 0, 3, -36, -25},
+		{"texture with no trend", func(x, y int) float64 { return 128 + 60*float64((x/cell+y/cell)%2*2-1) }, 40, 70, -3, 3},
+		{"texture darkening", func(x, y int) float64 { return 150 - 0.25*float64(y) + 40*float64((x/cell+y/cell)%2*2-1) }, 25, 50, -36, -20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewRGBA(image.Rect(0, 0, size, size))
+			for y := 0; y < size; y++ {
+				for x := 0; x < size; x++ {
+					v := uint8(max(0, min(255, tc.luma(x, y-bands[1].Y0))))
+					o := img.PixOffset(x, y)
+					img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = v, v, v, 255
+				}
+			}
+			m := segmap.Map{W: size / cell, H: size / cell}
+			for range m.W * m.H {
+				m.Labels, m.Conf = append(m.Labels, 0), append(m.Conf, 1)
+			}
+			sc := NewScene(img, m, []string{"wall"}, []segmap.Kind{segmap.KindStuff}, prompt.Parse("a wall"), bands, nil)
+			sc.Band(0)
+			g := sc.Band(1).Stuff[0]
+			if g.Tone < tc.toneBelow || g.Tone > tc.toneAbove || g.Fall < tc.fallBelow || g.Fall > tc.fallAbove {
+				t.Errorf("tone %.1f, fall %.1f; want tone in [%v, %v], fall in [%v, %v]", g.Tone, g.Fall, tc.toneBelow, tc.toneAbove, tc.fallBelow, tc.fallAbove)
 			}
 		})
 	}

@@ -271,9 +271,11 @@ func (sc *Scene) keepWording(k int, segs []*Segment) {
 		case !ok || !s.Continues || !s.ShownAbove || c == s.Colors:
 		case !s.Stuff:
 			s.Colors = c
-		case s.Fraction >= turnShare:
+		case s.Fraction >= turnShare && prompt.Turns(c, s.Colors):
 			// A gradient: "the gray sky continues, turning light blue".
 			s.Colors, s.Turns = c, s.Colors
+		case s.Fraction >= turnShare:
+			s.Colors = c // "the vivid green grass continues, turning green" told of no turn
 		}
 	}
 	if k != sc.worded {

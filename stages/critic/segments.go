@@ -42,14 +42,20 @@ type Segment struct {
 	// Turns is the colour words a continuing surface takes here when they
 	// differ from those it was first given (Colors keeps those); "" if not.
 	Turns string
-	// Tone is the spread (standard deviation) of luma over its cells, 0..255:
-	// near 0 for an evenly toned surface, high for a textured one.
+	// Tone is the spread (standard deviation) of luma over its cells, 0..255,
+	// about its trend down the rows (Fall): near 0 for an evenly toned
+	// surface or a smooth gradient, high for a textured one.
 	Tone float64
+	// Fall is how much lighter (luma, 0..255) it grows from its top row to
+	// its bottom one, negative when it darkens: a sky paling toward the
+	// horizon, a floor darkening away from the light.
+	Fall float64
 
-	r, g, b float64  // summed pixel colour
-	ll      float64  // summed squared luma, for Tone
-	whole   *Segment // for a band piece: the whole-image segment it is part of
-	cells   []int32  // the map cells it covers (y*W + x); a grounded one's are its box's
+	r, g, b    float64  // summed pixel colour
+	ll         float64  // summed squared luma, for Tone
+	ly, sy, yy float64  // summed luma × row, row and squared row, for Fall
+	whole      *Segment // for a band piece: the whole-image segment it is part of
+	cells      []int32  // the map cells it covers (y*W + x); a grounded one's are its box's
 }
 
 // colors names a thing's colour as a plan says it: its mean's name, or two
@@ -184,6 +190,8 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
 				l := luma(pix[0], pix[1], pix[2])
 				s.ll += l * l
+				fy := float64(py)
+				s.ly, s.sy, s.yy = s.ly+l*fy, s.sy+fy, s.yy+fy*fy
 				for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
 					if q[0] < 0 || q[0] >= m.W || q[1] < r0 || q[1] >= r1 {
 						continue
@@ -202,7 +210,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			s.Conf /= float64(s.Cells)
 			n := float64(s.Cells)
 			s.Color = prompt.NameColor(s.r/n, s.g/n, s.b/n)
-			s.Tone = math.Sqrt(max(0, s.ll/n-math.Pow(luma3(s.r/n, s.g/n, s.b/n), 2)))
+			s.Tone, s.Fall = trend(n, luma3(s.r/n, s.g/n, s.b/n), s.ll, s.ly, s.sy, s.yy, s.Y1-s.Y0)
 			w, h := s.X1-s.X0, s.Y1-s.Y0
 			if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
 				continue // a line left along an edge, not a thing
@@ -342,6 +350,7 @@ type Group struct {
 	// differ from the Color it was first given ("" otherwise).
 	Turns string
 	Tone  float64 // share-weighted Tone of its segments
+	Fall  float64 // share-weighted Fall of its segments
 }
 
 // groups gathers a band's segments — things by colour, noun and whether
@@ -376,13 +385,14 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 			g.Count++
 			if sh := g.Share + s.Fraction; sh > 0 {
 				g.Tone = (g.Tone*g.Share + s.Tone*s.Fraction) / sh
+				g.Fall = (g.Fall*g.Share + s.Fall*s.Fraction) / sh
 			}
 			g.Share += s.Fraction
 			continue
 		}
 		idx[key] = len(*list)
 		*list = append(*list, Group{Color: s.Colors, Noun: noun, Count: 1, Entity: s.Entity, Named: named, Shape: s.Shape,
-			Share: s.Fraction, Continues: continues, Shown: s.Shown, Turns: s.Turns, Tone: s.Tone})
+			Share: s.Fraction, Continues: continues, Shown: s.Shown, Turns: s.Turns, Tone: s.Tone, Fall: s.Fall})
 	}
 	salient := func(gs []Group) {
 		sort.SliceStable(gs, func(i, j int) bool {
@@ -412,6 +422,21 @@ func (sc *Scene) Mask(s *Segment) schema.Mask {
 }
 
 // luma is Rec. 601 luma of an sRGB pixel.
+// trend fits luma to the row by least squares over n cells of mean luma
+// ml, from the sums of squared luma, luma × row, row and squared row: the
+// spread of luma about the fit (Segment.Tone) and the fit's change over
+// rows rows (Segment.Fall).
+func trend(n, ml, ll, ly, sy, yy float64, rows int) (spread, fall float64) {
+	vl := ll/n - ml*ml
+	my := sy / n
+	vy := yy/n - my*my
+	if vy <= 0 {
+		return math.Sqrt(max(0, vl)), 0 // one row: no trend to read
+	}
+	cov := ly/n - ml*my
+	return math.Sqrt(max(0, vl-cov*cov/vy)), cov / vy * float64(rows-1)
+}
+
 func luma(r, g, b uint8) float64 { return luma3(float64(r), float64(g), float64(b)) }
 
 func luma3(r, g, b float64) float64 { return 0.299*r + 0.587*g + 0.114*b }

@@ -354,11 +354,11 @@ func subjectOnly(words []string, phrase []bool) bool {
 func entityPhrase(g critic.Group, ents []schema.Entity, mods []string) string {
 	var words []string
 	colorAt := -1
-	for _, w := range mods {
+	for i, w := range mods {
 		_, count := prompt.CountOf(w)
 		switch {
 		case count || prompt.IsDeterminer(w) || w == "," || w == "and": // "and" only joins two colours here
-		case prompt.IsColor(w) || w == "light" || w == "dark":
+		case prompt.IsColor(w) || shadesColor(mods[i:]): // the evidence's colour, shade and all, replaces the caption's
 			if colorAt < 0 {
 				colorAt = len(words)
 			}
@@ -391,13 +391,28 @@ func entityPhrase(g critic.Group, ents []schema.Entity, mods []string) string {
 	return counted(strings.Join(strings.Fields(strings.Join(desc, " ")), " "), g.Noun, g.Count)
 }
 
+// shadesColor reports whether words start with shade words of a colour
+// word ("pale" in "pale blue"; not "deep" in "a deep bowl").
+func shadesColor(words []string) bool {
+	i := 0
+	for i < len(words) && prompt.IsShade(words[i]) {
+		i++
+	}
+	return i > 0 && i < len(words) && prompt.IsColor(words[i])
+}
+
 // describes reports whether a modifier is an adjective that stands before a
 // colour — a size, a shape or a word of adjective form ("delicious",
 // "sleek") — rather than a noun or an -ing form that modifies
 // ("basketball", "mixing bowl").
 func describes(w string) bool {
-	return !prompt.IsTexture(w) && prompt.IsAdjective(w) // a material follows the colour: "a gray crystal vase"
+	// A material follows the colour ("a gray crystal vase"); an adverb of
+	// degree goes with the adjective after it ("a very small white cup").
+	return !prompt.IsTexture(w) && prompt.IsAdjective(w) || degreeWords[w]
 }
+
+// degreeWords are adverbs of degree that stand before an adjective.
+var degreeWords = map[string]bool{"very": true, "quite": true, "rather": true, "extremely": true, "fairly": true, "slightly": true}
 
 // subjectNumber is how many the words before a caption's relation name, as
 // agreement counts them: two or more when they list things (before any

@@ -50,6 +50,8 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 			"A white cup is in front of two red rubber balls."},
 		{"a caption with no verb that relates its things takes one", "The image shows a red ball on a wooden table with beige sand in the background.",
 			critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{balls, table}}, "Two red rubber balls are on a brown wooden table with beige sand."},
+		{"the caption's shade of a colour gives way with it, an adverb stays with its adjective", "a bright pink ball sitting on a very small cup", critic.Band{Objects: []critic.Group{balls, cup}},
+			"Two red rubber balls sitting on a very small white cup."},
 		{"a relation that needs no verb", "a red ball with a white cup", critic.Band{Objects: []critic.Group{balls, cup}}, "Two red rubber balls with a white cup."},
 		{"a relating caption of scenery", "beige sand under a light blue sky", critic.Band{Stuff: []critic.Group{sand, sky}}, "Beige sand is under a light blue sky."},
 		{"the picture's own words cut", "The image is a close-up of a red ball lying on the sand. Next to it is a cup.",

@@ -7,6 +7,7 @@ package plan
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -109,7 +110,7 @@ func thought(b *critic.Band) string {
 			continue
 		}
 		if tone == "" {
-			tone = toneWords(g.Tone)
+			tone = toneWords(g.Tone, g.Fall)
 		}
 		if len(scenery) == 0 && !g.Continues {
 			sceneryShare = g.Share
@@ -138,10 +139,10 @@ func thought(b *critic.Band) string {
 		if len(objs) == 0 && len(b.Stuff) > 0 {
 			g := b.Stuff[0]
 			if g.Continues {
-				cont = continued{phrases: []string{"the " + phrase(g.Color, "expanse", 1)}, tone: toneWords(g.Tone)}
+				cont = continued{phrases: []string{"the " + phrase(g.Color, "expanse", 1)}, tone: toneWords(g.Tone, g.Fall)}
 			} else {
 				p := phrase(g.Color, "expanse", 1)
-				scenery, tone, sceneryShare = []string{prompt.Article(p) + " " + p}, toneWords(g.Tone), g.Share
+				scenery, tone, sceneryShare = []string{prompt.Article(p) + " " + p}, toneWords(g.Tone, g.Fall), g.Share
 			}
 		}
 	}
@@ -244,7 +245,7 @@ func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) continued {
 		}
 		c.phrases = append(c.phrases, "the "+phrase(g.Color, g.Noun, 1))
 		if c.tone == "" {
-			c.tone = toneWords(g.Tone)
+			c.tone = toneWords(g.Tone, g.Fall)
 		}
 		if c.turnColor == "" {
 			c.turnColor = g.Turns
@@ -297,15 +298,39 @@ func extent(share float64) string {
 	return "little of the view"
 }
 
-// toneWords describe a surface by the spread of its luma (Segment.Tone).
-func toneWords(spread float64) string {
+// toneWords describe a surface by the spread of its luma about its trend
+// down the rows (Segment.Tone) and by that trend (Segment.Fall): "evenly
+// toned", "richly textured, growing darker downward". Downward says
+// which way the surface shades inside the region, not where the region
+// is, so it is no anchor word.
+func toneWords(spread, fall float64) string {
+	texture := "richly textured"
 	switch {
 	case spread < 8:
-		return "evenly toned"
+		texture = "evenly toned"
 	case spread < 25:
-		return "softly shaded"
+		texture = "softly shaded"
 	}
-	return "richly textured"
+	grade := ""
+	switch {
+	case math.Abs(fall) < 5:
+		return texture
+	case math.Abs(fall) < 12:
+		grade = "growing slightly "
+	case math.Abs(fall) < 24:
+		grade = "growing "
+	default:
+		grade = "growing much "
+	}
+	if fall > 0 {
+		grade += "lighter downward"
+	} else {
+		grade += "darker downward"
+	}
+	if texture == "evenly toned" {
+		return grade // a smooth gradient
+	}
+	return texture + ", " + grade // "textured and growing …" Link Grammar reads as no sentence
 }
 
 // phrase is colour and noun in the number of count: "red balls", "light blue sky".

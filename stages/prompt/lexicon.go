@@ -27,7 +27,7 @@ type color struct {
 // its naming prototype.
 var colors = []color{
 	{"red", 215, 35, 40, true}, {"green", 40, 175, 65, true}, {"dark green", 70, 115, 50, true},
-	{"blue", 35, 65, 190, true}, {"light blue", 135, 195, 235, true}, {"yellow", 245, 212, 35, true},
+	{"blue", 35, 65, 190, true}, {"light blue", 135, 195, 235, true}, {"dark blue", 30, 60, 120, true}, {"dark purple", 70, 25, 90, true}, {"yellow", 245, 212, 35, true},
 	{"purple", 128, 40, 150, true}, {"orange", 245, 125, 25, true}, {"white", 245, 245, 245, true},
 	{"black", 25, 25, 25, true}, {"pink", 245, 135, 185, true}, {"brown", 122, 72, 32, true},
 	{"gray", 128, 128, 128, true}, {"beige", 215, 195, 150, true},
@@ -49,23 +49,31 @@ var colorWords = func() map[string]bool {
 	return m
 }()
 
-// colorTones modify a colour word into a named colour ("light blue").
-var colorTones = set("light", "dark")
+// shadeWords modify a colour word into a shade: the tones of the named
+// colours ("light blue", "dark green") and the words NameShade adds
+// ("pale", "very dark", "grayish", "bluish" gray).
+var shadeWords = set("light", "dark", "pale", "deep", "bright", "vivid", "grayish", "very",
+	"pinkish", "reddish", "brownish", "yellowish", "greenish", "bluish", "purplish")
 
-// ColorName is the colour that a noun phrase's attributes give — "light
-// blue" for [soft light blue] — or "" when they name none.
+// ColorName is the colour that a noun phrase's attributes give, with its
+// shade words — "light blue" for [soft light blue], "light grayish blue"
+// for [light grayish blue] — or "" when they name none.
 func ColorName(attributes []string) string {
 	for i, a := range attributes {
 		if !colorWords[a] {
 			continue
 		}
-		if i > 0 && colorTones[attributes[i-1]] {
-			return attributes[i-1] + " " + a
+		j := i
+		for j > 0 && shadeWords[attributes[j-1]] {
+			j--
 		}
-		return a
+		return strings.Join(attributes[j:i+1], " ")
 	}
 	return ""
 }
+
+// IsShade reports whether w is a shade word of the lexicon ("pale", "bluish").
+func IsShade(w string) bool { return shadeWords[w] }
 
 // IsColor reports whether w is a colour word of the lexicon.
 func IsColor(w string) bool { return colorWords[w] }
@@ -82,7 +90,9 @@ func Reference(name string) (r, g, b float64, ok bool) {
 
 // NameColor names a measured sRGB colour by the named colour nearest to it
 // in CIELAB, where distance follows what people see: by RGB distance a
-// bluish gray was nearer "dark green" and a pale gray sky "beige".
+// bluish gray was nearer "dark green" and a pale gray sky "beige". A colour
+// of clear hue (chroma chromaC or more) is never named white, gray or black:
+// by distance alone deep water was "black".
 func NameColor(r, g, b float64) string {
 	return colors[nearestNamed(Lab(r, g, b))].Name
 }
@@ -94,12 +104,16 @@ func NameColorBut(r, g, b float64, not string) string {
 	return colors[nearestNamed(Lab(r, g, b), not)].Name
 }
 
+// chromaC is the CIELAB chroma from which a colour has a hue a person names.
+const chromaC = 15
+
 // nearestNamed is the index in colors of the named colour nearest to l,
 // none of those named in not.
 func nearestNamed(l [3]float64, not ...string) int {
 	best, bestD := 0, math.Inf(1)
+	hued := math.Hypot(l[1], l[2]) >= chromaC
 	for i, c := range colors {
-		if !c.Named || slices.Contains(not, c.Name) {
+		if !c.Named || slices.Contains(not, c.Name) || hued && achromatic[c.Name] {
 			continue
 		}
 		if d := DeltaE(l, namedLab[i]); d < bestD {
@@ -109,29 +123,148 @@ func nearestNamed(l [3]float64, not ...string) int {
 	return best
 }
 
-// shadeL is how far in L* a colour lies from its name's own before it is
-// called a light or dark shade of it.
-const shadeL = 10
+var achromatic = set("white", "gray", "black")
 
-// NameShade names a measured colour as NameColor does, a light or dark
-// shade of it when its lightness lies shadeL or more L* units from the
-// name's own ("dark brown", "light gray"): what tells a pale evening sky from
-// a deep one. A name that is a shade already ("light blue"), white and black
-// take no tone word.
+// NameShade names a measured colour as a caption names a surface's: the hue
+// NameColor gives it, with the words of the ISCC–NBS colour names for how
+// light and how strong it is — "pale blue", "deep green", "grayish beige",
+// "light bluish gray" —, so that one plain sky or wall is told from another
+// as a person tells them. Lightness and chroma are read against the hue's
+// own range (shades); a gray with a trace of hue takes that hue's tint word
+// ("bluish gray"); white and black take none.
 func NameShade(r, g, b float64) string {
 	l := Lab(r, g, b)
-	i := nearestNamed(l)
-	name := colors[i].Name
-	if strings.Contains(name, " ") || name == "white" || name == "black" {
+	L, C := l[0], math.Hypot(l[1], l[2])
+	name := NameColor(r, g, b)
+	hue := name[strings.LastIndex(name, " ")+1:]
+	if achromatic[hue] {
+		switch {
+		case name == "white" && C >= tintC+2:
+			return tintWord(l) + " white" // a pinkish white evening sky
+		case name != "gray":
+			return name
+		}
+		tone := ""
+		switch {
+		case L >= grayLight:
+			tone = "light "
+		case L < grayDark:
+			tone = "dark "
+		}
+		if C >= tintC {
+			return tone + tintWord(l) + " gray"
+		}
+		return tone + "gray"
+	}
+	sh, ok := shades[hue]
+	if !ok {
 		return name
 	}
-	switch d := l[0] - namedLab[i][0]; {
-	case d >= shadeL:
-		return "light " + name
-	case d <= -shadeL:
-		return "dark " + name
+	if hue == "brown" && hueAngle(l) < 45 {
+		return "reddish brown" // brick, rust: a brown no lighter or darker word tells from the rest
 	}
-	return name
+	d := L - sh.L
+	weak, strong := C < weakC*sh.C, C >= strongC*sh.C && sh.vivid
+	switch {
+	case d >= 2.5*stepL:
+		return "pale " + hue
+	case d >= stepL && weak:
+		return "light grayish " + hue
+	case d >= stepL && strong:
+		return "bright " + hue
+	case d >= stepL:
+		return "light " + hue
+	case d <= -2.5*stepL:
+		return "very dark " + hue
+	case d <= -stepL && weak:
+		return "dark grayish " + hue
+	case d <= -stepL && strong:
+		return "deep " + hue
+	case d <= -stepL:
+		return "dark " + hue
+	case weak:
+		return "grayish " + hue
+	case strong:
+		return "vivid " + hue
+	}
+	return hue
+}
+
+// shade is the lightness (L*) and chroma of what a hue's plain name
+// calls: a colour stepL or more lighter is a light shade, 2.5 steps a pale
+// one; as much darker a dark or a very dark one; of under weakC of its
+// chroma a grayish one, of strongC or more a vivid (bright, deep) one where
+// English says so (vivid).
+type shade struct {
+	L, C  float64
+	vivid bool
+}
+
+// shades are the plain names' lightness and chroma: the middle of the
+// surfaces people call by the plain name, not the palette's saturated
+// prototype (the sky people call blue is lighter than pure blue).
+var shades = map[string]shade{
+	"red":    {47, 60, true},
+	"orange": {62, 60, true},
+	"yellow": {80, 60, true},
+	"green":  {50, 45, true},
+	"blue":   {55, 40, true},
+	"purple": {40, 45, true},
+	"pink":   {66, 35, true},
+	"brown":  {36, 28, false}, // "vivid brown" and "bright beige" are
+	"beige":  {76, 22, false}, // no one's words
+}
+
+// The steps of NameShade.
+const (
+	stepL   = 7
+	weakC   = 0.7
+	strongC = 1.3
+)
+
+// A gray lighter than grayLight is light gray, darker than grayDark dark
+// gray (the ISCC–NBS neutrals' bounds, Munsell value 6.5 and 4.5); one of
+// chroma tintC or more has a trace of hue.
+const (
+	grayLight = 65
+	grayDark  = 45
+	tintC     = 5
+)
+
+// Turns reports whether a surface first named from (by NameShade) reads as
+// turning to a colour named to: to names another hue, or a shade word of
+// its own ("green" to "dark green", "pale blue" to "light blue"). Losing
+// its shade word ("vivid green" to "green") is no change a reader sees.
+func Turns(from, to string) bool {
+	fw, tw := strings.Fields(from), strings.Fields(to)
+	if len(fw) == 0 || len(tw) == 0 || fw[len(fw)-1] != tw[len(tw)-1] {
+		return from != to
+	}
+	return len(tw) > 1 && from != to
+}
+
+// hueAngle is a CIELAB colour's hue angle, 0..360 degrees.
+func hueAngle(l [3]float64) float64 {
+	return math.Mod(math.Atan2(l[2], l[1])*180/math.Pi+360, 360)
+}
+
+// tintWord names the trace of hue in a gray by its CIELAB hue angle.
+func tintWord(l [3]float64) string {
+	switch h := hueAngle(l); {
+	case h < 20 || h >= 336:
+		return "pinkish"
+	case h < 50:
+		return "reddish"
+	case h < 80:
+		return "brownish"
+	case h < 110:
+		return "yellowish"
+	case h < 200:
+		return "greenish"
+	case h < 295:
+		return "bluish"
+	}
+	return "purplish"
 }
 
 // namedLab holds each colour's CIELAB value, by its index in colors.
@@ -465,4 +598,4 @@ var adjectives = set("happy", "pretty", "cozy", "rusty", "dusty", "sunny", "shag
 	"salty", "sweaty", "big", "old", "new", "young", "tall", "sleek", "soft", "bright", "pale", "deep", "fresh", "ripe", "warm",
 	"cold", "cool", "hot", "clean", "dirty", "empty", "full", "huge", "tiny", "small", "large", "long", "short", "round", "flat",
 	"thin", "thick", "wide", "narrow", "dark", "light", "cute", "nice", "fine", "rare", "wild", "calm", "quiet", "loud", "plain",
-	"smooth", "rough", "sharp", "dull", "elegant", "vintage", "modern", "ancient")
+	"smooth", "rough", "sharp", "dull", "vivid", "elegant", "vintage", "modern", "ancient")

@@ -57,8 +57,9 @@ var auxiliaries = set("is", "are", "was", "were", "be", "been", "being", "has", 
 	"must", "should", "may", "might", "shall")
 
 // notEntities are nouns and words plans use that name nothing to draw: the
-// view itself and the words of tone ("evenly toned").
-var notEntities = set("view", "scene", "frame", "places", "place", "evenly", "softly", "richly", "toned", "shaded", "textured", "also")
+// view itself and the words of tone ("evenly toned", "growing darker
+// downward").
+var notEntities = set("view", "scene", "frame", "places", "place", "evenly", "softly", "richly", "toned", "shaded", "textured", "downward", "also")
 
 // verbPreps are prepositions that end an action phrase ("playing with", "croaking by").
 var verbPreps = set("with", "by", "on", "in", "at", "to", "into", "onto", "through", "from", "for", "of", "over", "under", "across",

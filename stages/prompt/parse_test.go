@@ -169,39 +169,70 @@ func TestNameColorIsPerceptual(t *testing.T) {
 	}
 }
 
-// TestNameShadeTellsLightFromDark holds the shade words to the lightness
-// they measure: a shade of a hue 10 L* or more from its name's own, none
-// for a name that is a shade already, for white and black, and none within
-// the margin.
-func TestNameShadeTellsLightFromDark(t *testing.T) {
+// TestNameShadeNamesSurfacesAsPeopleDo holds the shade words to what they
+// measure: lightness against the hue's plain name, chroma, a gray's trace of
+// hue, and a hue the palette's nearest prototype alone got wrong (deep
+// water was "black"). Each name keeps NameColor's hue word, and ColorName
+// reads it back as a colour.
+func TestNameShadeNamesSurfacesAsPeopleDo(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		rgb  [3]float64
 		want string
 	}{
-		{"a prototype is itself", [3]float64{122, 72, 32}, "brown"},
+		{"a plain brown", [3]float64{122, 72, 32}, "brown"},
 		{"dark brown floorboards", [3]float64{80, 48, 25}, "dark brown"},
-		{"a light gray overcast sky", [3]float64{165, 170, 178}, "light gray"},
+		{"a brick wall", [3]float64{170, 80, 60}, "reddish brown"},
+		{"a clear sky", [3]float64{150, 190, 230}, "pale blue"},
+		{"a deep sky", [3]float64{60, 110, 200}, "deep blue"},
+		{"deep water", [3]float64{30, 80, 120}, "very dark blue"},
+		{"a hazy sky", [3]float64{140, 165, 190}, "light grayish blue"},
+		{"spring grass", [3]float64{80, 150, 50}, "vivid green"},
+		{"dry grass", [3]float64{190, 170, 120}, "beige"},
+		{"a dusty floor", [3]float64{185, 175, 150}, "grayish beige"},
+		{"an evening sky", [3]float64{225, 120, 60}, "orange"},
+		{"a light gray overcast sky", [3]float64{165, 168, 168}, "light gray"},
+		{"a blue-gray overcast sky", [3]float64{160, 170, 185}, "light bluish gray"},
 		{"a dark gray wall", [3]float64{88, 88, 90}, "dark gray"},
-		{"a shade already takes no tone", [3]float64{110, 170, 215}, "light blue"},
+		{"a middle gray", [3]float64{135, 135, 135}, "gray"},
+		{"a pinkish white evening sky", [3]float64{245, 225, 232}, "pinkish white"},
 		{"white takes no tone", [3]float64{250, 250, 250}, "white"},
 		{"black takes no tone", [3]float64{10, 10, 10}, "black"},
-		{"within the margin", [3]float64{135, 135, 135}, "gray"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := NameShade(tc.rgb[0], tc.rgb[1], tc.rgb[2]); got != tc.want {
+			got := NameShade(tc.rgb[0], tc.rgb[1], tc.rgb[2])
+			if got != tc.want {
 				t.Errorf("NameShade(%v) = %q, want %q", tc.rgb, got, tc.want)
 			}
-			if base := NameColor(tc.rgb[0], tc.rgb[1], tc.rgb[2]); !strings.HasSuffix(tc.want, base) {
+			base := NameColor(tc.rgb[0], tc.rgb[1], tc.rgb[2])
+			if hue := strings.Fields(base); !strings.HasSuffix(got, hue[len(hue)-1]) {
 				t.Errorf("NameColor(%v) = %q: NameShade names another hue", tc.rgb, base)
+			}
+			if c := ColorName(strings.Fields(got)); c == "" || !strings.HasSuffix(got, c) {
+				t.Errorf("ColorName(%q) = %q", got, c)
 			}
 		})
 	}
-	// What NameShade writes, ColorName reads back.
-	for _, s := range []string{"dark brown", "light gray"} {
-		if got := ColorName(strings.Fields(s)); got != s {
-			t.Errorf("ColorName(%q) = %q", s, got)
-		}
+}
+
+// TestTurnsIsAChangeAReaderSees: continuing scenery "turns" to another hue
+// or to a shade word of its own, not by losing one.
+func TestTurnsIsAChangeAReaderSees(t *testing.T) {
+	for _, tc := range []struct {
+		from, to string
+		want     bool
+	}{
+		{"gray", "light blue", true},
+		{"green", "dark green", true},
+		{"pale blue", "light blue", true},
+		{"vivid green", "green", false},
+		{"blue", "blue", false},
+	} {
+		t.Run(tc.from+" to "+tc.to, func(t *testing.T) {
+			if got := Turns(tc.from, tc.to); got != tc.want {
+				t.Errorf("Turns(%q, %q) = %v, want %v", tc.from, tc.to, got, tc.want)
+			}
+		})
 	}
 }
 
