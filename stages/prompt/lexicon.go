@@ -123,6 +123,7 @@ func nearestNamed(l [3]float64, not ...string) int {
 	return best
 }
 
+// achromatic are the named colours of no hue.
 var achromatic = set("white", "gray", "black")
 
 // NameShade names a measured colour as a caption names a surface's: the hue
