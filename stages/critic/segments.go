@@ -421,7 +421,6 @@ func (sc *Scene) Mask(s *Segment) schema.Mask {
 	return schema.NewMask(W, H, func(x, y int) bool { return in[y*W+x] })
 }
 
-// luma is Rec. 601 luma of an sRGB pixel.
 // trend fits luma to the row by least squares over n cells of mean luma
 // ml, from the sums of squared luma, luma × row, row and squared row: the
 // spread of luma about the fit (Segment.Tone) and the fit's change over
@@ -437,6 +436,7 @@ func trend(n, ml, ll, ly, sy, yy float64, rows int) (spread, fall float64) {
 	return math.Sqrt(max(0, vl-cov*cov/vy)), cov / vy * float64(rows-1)
 }
 
+// luma is Rec. 601 luma of an sRGB pixel.
 func luma(r, g, b uint8) float64 { return luma3(float64(r), float64(g), float64(b)) }
 
 func luma3(r, g, b float64) float64 { return 0.299*r + 0.587*g + 0.114*b }
