@@ -78,9 +78,10 @@ const contactReach = 2
 // contactReach cells of the other — to the other one when their pixel's
 // colour is clearly nearer its colours (by contactMargin), judged against
 // each one's cells away from the contact (the nearest of a sample, so a
-// striped or two-tone thing is judged by its own colours, not their mean). The image's edge between two things is sharp
-// where the masks' is not, and the depth order is read from the shape of
-// that edge. Grounded segments (boxes) are returned as they are.
+// striped or two-tone thing is judged by its own colours, not their mean).
+// The image's edge between two things is sharp where the masks' is not,
+// and the depth order is read from the shape of that edge. Grounded
+// segments (boxes) are returned as they are.
 func (sc *Scene) refineContact(a, b *Segment) (*Segment, *Segment) {
 	if a.Grounded || b.Grounded || sc.canvas == nil {
 		return a, b // boxes, or no image to judge by

@@ -133,7 +133,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 				break
 			}
 			start--
-			if prompt.IsDeterminer(w) || w == "a" || w == "an" {
+			if prompt.IsDeterminer(w) {
 				break
 			}
 		}
@@ -328,7 +328,7 @@ func participle(words []string, phrase []bool, i int) bool {
 		return false
 	}
 	p := words[i-1]
-	return prompt.IsDeterminer(p) || p == "a" || p == "an" || modifier(p) || describes(p)
+	return prompt.IsDeterminer(p) || modifier(p) || describes(p)
 }
 
 // subjectOnly reports whether the words before a caption's relation are
@@ -408,11 +408,8 @@ func shadesColor(words []string) bool {
 func describes(w string) bool {
 	// A material follows the colour ("a gray crystal vase"); an adverb of
 	// degree goes with the adjective after it ("a very small white cup").
-	return !prompt.IsTexture(w) && prompt.IsAdjective(w) || degreeWords[w]
+	return !prompt.IsTexture(w) && prompt.IsAdjective(w) || prompt.IsDegree(w)
 }
-
-// degreeWords are adverbs of degree that stand before an adjective.
-var degreeWords = map[string]bool{"very": true, "quite": true, "rather": true, "extremely": true, "fairly": true, "slightly": true}
 
 // subjectNumber is how many the words before a caption's relation name, as
 // agreement counts them: two or more when they list things (before any

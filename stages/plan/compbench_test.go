@@ -25,7 +25,7 @@ func twice(s string) string {
 		if w[i] == w[i-1] && w[i] != "very" {
 			return w[i-1] + " " + w[i]
 		}
-		if (w[i] == "a" || w[i] == "an") && (prompt.IsDeterminer(w[i-1]) || w[i-1] == "a" || w[i-1] == "an") ||
+		if (w[i] == "a" || w[i] == "an") && prompt.IsDeterminer(w[i-1]) ||
 			i >= 2 && w[i-1] == "and" && prompt.IsColor(w[i-2]) && (w[i] == "a" || w[i] == "an") {
 			return w[i-1] + " " + w[i]
 		}

@@ -72,6 +72,13 @@ func ColorName(attributes []string) string {
 	return ""
 }
 
+// degreeWords are adverbs of degree that stand before an adjective ("very
+// small"); "very" also shades a colour ("very dark blue").
+var degreeWords = set("very", "quite", "rather", "extremely", "fairly", "slightly")
+
+// IsDegree reports whether w is an adverb of degree ("very", "rather").
+func IsDegree(w string) bool { return degreeWords[w] }
+
 // IsShade reports whether w is a shade word of the lexicon ("pale", "bluish").
 func IsShade(w string) bool { return shadeWords[w] }
 
