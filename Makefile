@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench bench-scale build ort versitygw pyenv node-deps grammar testdata models plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test bench bench-scale build ort versitygw pyenv node-deps grammar testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -115,6 +115,11 @@ models:
 	@.deps/models-venv/bin/python scripts/florence_golden.py annotators/florence/testdata
 	@echo "models: scripts/panoptic_golden.py annotators/segmap/testdata (panoptic post-processing by transformers)"
 	@.deps/models-venv/bin/python scripts/panoptic_golden.py annotators/segmap/testdata
+
+## heldout-photos: re-cut the held-apart world's scenery photographs from two pinned Debian wallpaper packages into internal/heldout/testdata/photos (a tool; its outputs are committed, CI never runs it)
+heldout-photos: pyenv
+	@echo "heldout-photos: scripts/heldout_photos.py internal/heldout/testdata/photos"
+	@.deps/py/bin/python scripts/heldout_photos.py internal/heldout/testdata/photos
 
 ## testdata: regenerate the bundled sample and tiny models
 testdata:

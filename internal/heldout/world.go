@@ -80,54 +80,69 @@ type Instance struct {
 	R      float64 // size, a fraction of the canvas
 }
 
-// Backdrop is a scene's scenery: an upper and a lower stuff class, each a
-// gradient or a crop of a photograph, in one of several looks (a clear,
-// overcast or evening sky; a red, brown, gray or white wall; …), and the
-// colour word the truth gives each look.
+// Backdrop is a scene's scenery: an upper and a lower stuff class, each cut
+// from a photograph in one of several looks (a clear, stormy, foggy or dusk
+// sky; a red, brown, gray or white wall; …), with the colour word the truth
+// gives each look and the look's name.
 type Backdrop struct {
 	Upper, Lower           string // stuff nouns
 	UpperColor, LowerColor string // the looks' colour words
+	UpperLook, LowerLook   string // the looks' names: which photograph, how tinted
 	upper, lower           func(x, y int) color.RGBA
 	Horizon                float64
 }
 
-// look is one appearance of a stuff class: a gradient from a to b down the
-// canvas, or, for a photographed class, the photograph tinted by a.
+// look is one appearance of a stuff class: a photograph in its own colours,
+// or its luma tinted by tint, and the colour word a person would give it.
 type look struct {
-	word string
-	a, b color.RGBA
+	name, word string
+	photo      string     // relative to the repository root
+	tint       color.RGBA // zero: the photograph's own colours
 }
 
-// looks are the appearances of each stuff class.
+// The photographs the looks are cut from: scikit-image's grass and brick
+// textures, and crops of Debian's wallpaper photographs (see
+// internal/heldout/testdata/photos/SOURCES.md).
+const (
+	quality = "testdata/quality/photos/"
+	crops   = "internal/heldout/testdata/photos/"
+)
+
+// looks are the appearances of each stuff class. Before the world's
+// skies, water and floors were photographs, they were gradients; the looks'
+// words are by eye, not by the namer the plans use.
 var looks = map[string][]look{
 	"sky": {
-		{"blue", color.RGBA{150, 190, 230, 255}, color.RGBA{215, 230, 240, 255}},  // clear, pale at the horizon
-		{"blue", color.RGBA{60, 110, 200, 255}, color.RGBA{140, 180, 235, 255}},   // deep
-		{"gray", color.RGBA{165, 170, 178, 255}, color.RGBA{212, 214, 218, 255}},  // overcast
-		{"orange", color.RGBA{225, 120, 60, 255}, color.RGBA{250, 195, 130, 255}}, // evening
-		{"pink", color.RGBA{215, 140, 175, 255}, color.RGBA{245, 205, 212, 255}},
+		{"clear", "blue", crops + "sky-kite.jpg", color.RGBA{}},           // deep blue, white clouds at one side
+		{"dusk", "blue", crops + "sky-dusk-blue.jpg", color.RGBA{}},       // blue, darker downward
+		{"storm", "gray", crops + "sky-storm.jpg", color.RGBA{}},          // slate clouds
+		{"fog", "gray", crops + "sky-fog.jpg", color.RGBA{}},              // flat light gray
+		{"lavender", "purple", crops + "sky-dusk-pink.jpg", color.RGBA{}}, // lavender, pink at the horizon
 	},
 	"water": {
-		{"blue", color.RGBA{30, 80, 120, 255}, color.RGBA{20, 60, 100, 255}},
-		{"green", color.RGBA{40, 110, 95, 255}, color.RGBA{25, 80, 70, 255}},
-		{"gray", color.RGBA{100, 110, 118, 255}, color.RGBA{72, 82, 90, 255}},
+		{"dusk", "blue", crops + "water-dusk-blue.jpg", color.RGBA{}},
+		{"lavender", "purple", crops + "water-dusk-purple.jpg", color.RGBA{}},
+		{"green", "green", crops + "water-dusk-blue.jpg", color.RGBA{40, 110, 95, 255}},
+		{"gray", "gray", crops + "water-dusk-blue.jpg", color.RGBA{100, 110, 118, 255}},
 	},
 	"floor": {
-		{"brown", color.RGBA{150, 110, 75, 255}, color.RGBA{120, 85, 55, 255}},
-		{"brown", color.RGBA{95, 60, 35, 255}, color.RGBA{70, 45, 28, 255}},
-		{"gray", color.RGBA{150, 150, 152, 255}, color.RGBA{118, 118, 122, 255}},
-		{"beige", color.RGBA{215, 195, 160, 255}, color.RGBA{190, 170, 135, 255}},
+		{"pier", "gray", crops + "floor-pier.jpg", color.RGBA{}}, // dark weathered boards
+		{"oak", "brown", crops + "floor-wood.jpg", color.RGBA{150, 110, 75, 255}},
+		{"walnut", "brown", crops + "floor-wood.jpg", color.RGBA{95, 60, 35, 255}},
+		{"pine", "beige", crops + "floor-wood.jpg", color.RGBA{215, 195, 160, 255}},
 	},
-	"grass": { // the grass photograph, tinted
-		{"green", color.RGBA{80, 150, 50, 255}, color.RGBA{}},
-		{"green", color.RGBA{45, 95, 35, 255}, color.RGBA{}},
-		{"yellow", color.RGBA{190, 170, 80, 255}, color.RGBA{}},
+	"grass": {
+		{"meadow", "green", crops + "grass-meadow.jpg", color.RGBA{}},
+		{"forest", "green", crops + "grass-forest.jpg", color.RGBA{}}, // dark undergrowth
+		{"lawn", "green", quality + "grass.jpg", color.RGBA{80, 150, 50, 255}},
+		{"shade", "green", quality + "grass.jpg", color.RGBA{45, 95, 35, 255}},
+		{"dry", "yellow", quality + "grass.jpg", color.RGBA{190, 170, 80, 255}},
 	},
-	"wall": { // the brick photograph, tinted
-		{"red", color.RGBA{185, 80, 60, 255}, color.RGBA{}},
-		{"brown", color.RGBA{140, 95, 65, 255}, color.RGBA{}},
-		{"gray", color.RGBA{130, 130, 130, 255}, color.RGBA{}},
-		{"white", color.RGBA{240, 236, 228, 255}, color.RGBA{}},
+	"wall": {
+		{"red brick", "red", quality + "brick.jpg", color.RGBA{185, 80, 60, 255}},
+		{"brown brick", "brown", quality + "brick.jpg", color.RGBA{140, 95, 65, 255}},
+		{"gray brick", "gray", quality + "brick.jpg", color.RGBA{130, 130, 130, 255}},
+		{"white brick", "white", quality + "brick.jpg", color.RGBA{240, 236, 228, 255}},
 	},
 }
 
@@ -161,10 +176,10 @@ func StuffLabel(noun string) int {
 	panic("heldout: no stuff " + noun)
 }
 
-// photo reads a photograph of the quality calibration set as an RGBA crop
-// source; the world's backgrounds are cut from them.
-func photo(root, name string) (*image.RGBA, error) {
-	f, err := os.Open(filepath.Join(root, "testdata", "quality", "photos", name))
+// photo reads a photograph as an RGBA crop source; the world's backgrounds
+// are cut from them.
+func photo(path string) (*image.RGBA, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -183,61 +198,71 @@ func photo(root, name string) (*image.RGBA, error) {
 	return out, nil
 }
 
-// World makes the held-apart scenes; root is the repository root (for the
-// photographs).
+// World makes the held-apart scenes from the photographs of its looks.
 type World struct {
-	grass, brick *image.RGBA
+	photos map[string]source
 }
 
-// NewWorld loads the photographs the backgrounds are cut from.
+// source is a loaded photograph and its mean luma (what a tint scales).
+type source struct {
+	img  *image.RGBA
+	luma float64
+}
+
+// NewWorld loads the photographs the backgrounds are cut from; root is the
+// repository root.
 func NewWorld(root string) (*World, error) {
-	g, err := photo(root, "grass.jpg")
-	if err != nil {
-		return nil, err
+	w := &World{photos: map[string]source{}}
+	for _, ls := range looks {
+		for _, l := range ls {
+			if _, ok := w.photos[l.photo]; ok {
+				continue
+			}
+			img, err := photo(filepath.Join(root, filepath.FromSlash(l.photo)))
+			if err != nil {
+				return nil, err
+			}
+			if img.Rect.Dx() < Size || img.Rect.Dy() < Size {
+				return nil, fmt.Errorf("heldout: %s is %v, smaller than the %d-pixel canvas", l.photo, img.Rect.Size(), Size)
+			}
+			sum := 0.0
+			for p := 0; p < len(img.Pix); p += 4 {
+				sum += luma(img.Pix[p], img.Pix[p+1], img.Pix[p+2])
+			}
+			w.photos[l.photo] = source{img, sum / float64(len(img.Pix)/4)}
+		}
 	}
-	b, err := photo(root, "brick.jpg")
-	if err != nil {
-		return nil, err
-	}
-	return &World{grass: g, brick: b}, nil
+	return w, nil
 }
 
-// tile is a photograph tinted by c, repeated from offset (ox, oy): its
-// luma, about 120 on average, scales c.
-func tile(img *image.RGBA, c color.RGBA, ox, oy int) func(x, y int) color.RGBA {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	return func(x, y int) color.RGBA {
-		g := float64(img.RGBAAt((x+ox)%w, (y+oy)%h).G) / 120
-		return color.RGBA{clamp(int(float64(c.R) * g)), clamp(int(float64(c.G) * g)), clamp(int(float64(c.B) * g)), 255}
-	}
-}
+func luma(r, g, b uint8) float64 { return 0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b) }
 
-func gradient(a, b color.RGBA) func(x, y int) color.RGBA {
-	return func(x, y int) color.RGBA {
-		t := float64(y) / Size
-		mix := func(p, q uint8) uint8 { return uint8(float64(p)*(1-t) + float64(q)*t) }
-		return color.RGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 255}
-	}
-}
-
-// paintWith draws one look of a stuff class: its colour word and pixels.
-func (w *World) paintWith(r *rand.Rand, noun string) (string, func(x, y int) color.RGBA) {
+// paintWith draws one look of a stuff class, cut from its photograph at a
+// place of the scene's own: its colour word, its name and its pixels.
+func (w *World) paintWith(r *rand.Rand, noun string) (word, name string, paint func(x, y int) color.RGBA) {
 	ls := looks[noun]
 	l := ls[r.IntN(len(ls))]
+	src := w.photos[l.photo]
+	img := src.img
+	ox, oy := r.IntN(img.Rect.Dx()-Size+1), r.IntN(img.Rect.Dy()-Size+1)
 	// No two photographs show the same sky: each scene's look is lighter or
 	// darker and a little warmer or cooler than the look's own values.
 	f, warm := 0.85+0.3*r.Float64(), 16*(r.Float64()-0.5)
-	vary := func(c color.RGBA) color.RGBA {
-		return color.RGBA{clamp(int(float64(c.R)*f + warm)), clamp(int(float64(c.G) * f)), clamp(int(float64(c.B)*f - warm)), 255}
+	vary := func(r, g, b float64) color.RGBA {
+		return color.RGBA{clamp(int(r*f + warm)), clamp(int(g * f)), clamp(int(b*f - warm)), 255}
 	}
-	l.a, l.b = vary(l.a), vary(l.b)
-	switch noun {
-	case "grass":
-		return l.word, tile(w.grass, l.a, r.IntN(200), r.IntN(200))
-	case "wall":
-		return l.word, tile(w.brick, l.a, r.IntN(200), r.IntN(200))
+	if l.tint == (color.RGBA{}) {
+		return l.word, l.name, func(x, y int) color.RGBA {
+			c := img.RGBAAt(x+ox, y+oy)
+			return vary(float64(c.R), float64(c.G), float64(c.B))
+		}
 	}
-	return l.word, gradient(l.a, l.b)
+	t := l.tint
+	return l.word, l.name, func(x, y int) color.RGBA {
+		c := img.RGBAAt(x+ox, y+oy)
+		g := luma(c.R, c.G, c.B) / src.luma
+		return vary(float64(t.R)*g, float64(t.G)*g, float64(t.B)*g)
+	}
 }
 
 // Scene deterministically makes scene i: one of five prompt kinds (colour
@@ -255,8 +280,8 @@ func (w *World) Scene(i int) Scene {
 	} else {
 		bd = Backdrop{Upper: "wall", Lower: "floor", Horizon: 0.45 + 0.3*r.Float64()}
 	}
-	bd.UpperColor, bd.upper = w.paintWith(r, bd.Upper)
-	bd.LowerColor, bd.lower = w.paintWith(r, bd.Lower)
+	bd.UpperColor, bd.UpperLook, bd.upper = w.paintWith(r, bd.Upper)
+	bd.LowerColor, bd.LowerLook, bd.lower = w.paintWith(r, bd.Lower)
 	s := Scene{Backdrop: bd}
 	paint := func(not ...int) int {
 		for {
@@ -408,6 +433,7 @@ type Entity struct {
 	Count  int
 	Colors []string // a thing's colour words (two for a two-tone one)
 	Stuff  bool
+	Look   string  // scenery's look: which photograph, how tinted
 	Share  float64 // of the region's pixels
 }
 
@@ -426,9 +452,9 @@ func (s Scene) Region(t Truth, y0, y1 int) []Entity {
 	for k, e := range out {
 		switch {
 		case e.Stuff && e.Noun == s.Backdrop.Upper:
-			out[k].Colors = []string{s.Backdrop.UpperColor}
+			out[k].Colors, out[k].Look = []string{s.Backdrop.UpperColor}, s.Backdrop.UpperLook
 		case e.Stuff && e.Noun == s.Backdrop.Lower:
-			out[k].Colors = []string{s.Backdrop.LowerColor}
+			out[k].Colors, out[k].Look = []string{s.Backdrop.LowerColor}, s.Backdrop.LowerLook
 		}
 	}
 	return out

@@ -27,7 +27,7 @@ type color struct {
 // its naming prototype.
 var colors = []color{
 	{"red", 215, 35, 40, true}, {"green", 40, 175, 65, true}, {"dark green", 70, 115, 50, true},
-	{"blue", 35, 65, 190, true}, {"light blue", 135, 195, 235, true}, {"dark blue", 30, 60, 120, true}, {"dark purple", 70, 25, 90, true}, {"yellow", 245, 212, 35, true},
+	{"blue", 35, 65, 190, true}, {"light blue", 135, 195, 235, true}, {"dark blue", 30, 60, 120, true}, {"dark purple", 70, 25, 90, true}, {"light purple", 182, 149, 192, true}, {"yellow", 245, 212, 35, true},
 	{"purple", 128, 40, 150, true}, {"orange", 245, 125, 25, true}, {"white", 245, 245, 245, true},
 	{"black", 25, 25, 25, true}, {"pink", 245, 135, 185, true}, {"brown", 122, 72, 32, true},
 	{"gray", 128, 128, 128, true}, {"beige", 215, 195, 150, true},
@@ -98,8 +98,9 @@ func Reference(name string) (r, g, b float64, ok bool) {
 // NameColor names a measured sRGB colour by the named colour nearest to it
 // in CIELAB, where distance follows what people see: by RGB distance a
 // bluish gray was nearer "dark green" and a pale gray sky "beige". A colour
-// of clear hue (chroma chromaC or more) is never named white, gray or black:
-// by distance alone deep water was "black".
+// of clear hue (chroma chromaC or more) is never named white, gray or black
+// — by distance alone deep water was "black" —, and its distance weighs
+// lightness half (hue first).
 func NameColor(r, g, b float64) string {
 	return colors[nearestNamed(Lab(r, g, b))].Name
 }
@@ -111,19 +112,32 @@ func NameColorBut(r, g, b float64, not string) string {
 	return colors[nearestNamed(Lab(r, g, b), not)].Name
 }
 
-// chromaC is the CIELAB chroma from which a colour has a hue a person names.
-const chromaC = 15
+// chromaC is the CIELAB chroma from which a colour has a hue a person
+// names; a very dark colour has one from darkC times its lightness (the
+// undergrowth of a forest photograph, L* 13 and chroma 12, is a very dark
+// green, not black).
+const (
+	chromaC = 15
+	darkC   = 0.8
+)
 
 // nearestNamed is the index in colors of the named colour nearest to l,
 // none of those named in not.
 func nearestNamed(l [3]float64, not ...string) int {
 	best, bestD := 0, math.Inf(1)
-	hued := math.Hypot(l[1], l[2]) >= chromaC
+	hued := math.Hypot(l[1], l[2]) >= min(chromaC, darkC*l[0])
 	for i, c := range colors {
 		if !c.Named || slices.Contains(not, c.Name) || hued && achromatic[c.Name] {
 			continue
 		}
-		if d := DeltaE(l, namedLab[i]); d < bestD {
+		d := DeltaE(l, namedLab[i])
+		if hued {
+			// Hue before lightness (CMC's l:c of 2:1): a stormy sky is a
+			// dark grayish blue, not the lightness-nearer light purple.
+			q := namedLab[i]
+			d = math.Sqrt((l[0]-q[0])*(l[0]-q[0])/4 + (l[1]-q[1])*(l[1]-q[1]) + (l[2]-q[2])*(l[2]-q[2]))
+		}
+		if d < bestD {
 			best, bestD = i, d
 		}
 	}
@@ -138,22 +152,26 @@ var achromatic = set("white", "gray", "black")
 // light and how strong it is — "pale blue", "deep green", "grayish beige",
 // "light bluish gray" —, so that one plain sky or wall is told from another
 // as a person tells them. Lightness and chroma are read against the hue's
-// own range (shades); a gray with a trace of hue takes that hue's tint word
-// ("bluish gray"); white and black take none.
+// own range (shades); a colour of no hue is one of the ISCC–NBS neutrals by
+// its lightness alone, and a gray with a trace of hue takes that hue's tint
+// word ("bluish gray"); white and black take none.
 func NameShade(r, g, b float64) string {
 	l := Lab(r, g, b)
 	L, C := l[0], math.Hypot(l[1], l[2])
 	name := NameColor(r, g, b)
 	hue := name[strings.LastIndex(name, " ")+1:]
 	if achromatic[hue] {
-		switch {
-		case name == "white" && C >= tintC+2:
-			return tintWord(l) + " white" // a pinkish white evening sky
-		case name != "gray":
-			return name
-		}
+		// The ISCC–NBS neutrals by lightness alone: white, light gray,
+		// gray, dark gray, black (a foggy sky of L* 83 is light gray, not
+		// white; weathered boards of L* 28 dark gray, not black).
 		tone := ""
 		switch {
+		case L >= grayWhite && C >= tintC+2:
+			return tintWord(l) + " white" // a pinkish white evening sky
+		case L >= grayWhite:
+			return "white"
+		case L < grayBlack:
+			return "black"
 		case L >= grayLight:
 			tone = "light "
 		case L < grayDark:
@@ -230,12 +248,15 @@ const (
 	strongC = 1.3
 )
 
-// A gray lighter than grayLight is light gray, darker than grayDark dark
-// gray (the ISCC–NBS neutrals' bounds, Munsell value 6.5 and 4.5); one of
-// chroma tintC or more has a trace of hue.
+// A neutral lighter than grayWhite is white, than grayLight light gray;
+// darker than grayDark dark gray, than grayBlack black (the ISCC–NBS
+// neutrals' bounds, Munsell value 8.5, 6.5, 4.5 and 2.5); one of chroma
+// tintC or more has a trace of hue.
 const (
+	grayWhite = 85
 	grayLight = 65
 	grayDark  = 45
+	grayBlack = 25
 	tintC     = 5
 )
 
