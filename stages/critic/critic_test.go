@@ -869,15 +869,18 @@ func TestSurfacesTellTextureFromGradient(t *testing.T) {
 	const size, cell = 384, 4
 	bands := imageproc.Bands(size, 16, 3)
 	for _, tc := range []struct {
-		name                 string
-		luma                 func(x, y int) float64 // y within the band
-		toneBelow, toneAbove float64
-		fallBelow, fallAbove float64
+		name                   string
+		luma                   func(x, y int) float64 // y within the band
+		toneBelow, toneAbove   float64
+		fallBelow, fallAbove   float64
+		driftBelow, driftAbove float64
 	}{
-		{"a smooth gradient lightening", func(x, y int) float64 { return 100 + 0.25*float64(y) }, 0, 3, 25, 36},
-		{"a smooth gradient darkening", func(x, y int) float64 { return 200 - 0.25*float64(y) }, 0, 3, -36, -25},
-		{"texture with no trend", func(x, y int) float64 { return 128 + 60*float64((x/cell+y/cell)%2*2-1) }, 40, 70, -3, 3},
-		{"texture darkening", func(x, y int) float64 { return 150 - 0.25*float64(y) + 40*float64((x/cell+y/cell)%2*2-1) }, 25, 50, -36, -20},
+		{"a smooth gradient lightening", func(x, y int) float64 { return 100 + 0.25*float64(y) }, 0, 3, 25, 36, -2, 2},
+		{"a smooth gradient darkening", func(x, y int) float64 { return 200 - 0.25*float64(y) }, 0, 3, -36, -25, -2, 2},
+		{"texture with no trend", func(x, y int) float64 { return 128 + 60*float64((x/cell+y/cell)%2*2-1) }, 40, 70, -3, 3, -3, 3},
+		{"texture darkening", func(x, y int) float64 { return 150 - 0.25*float64(y) + 40*float64((x/cell+y/cell)%2*2-1) }, 25, 50, -36, -20, -3, 3},
+		{"lit from one side", func(x, y int) float64 { return 90 + 0.1*float64(x) }, 0, 3, -2, 2, 33, 40},
+		{"lit from one side, darkening downward", func(x, y int) float64 { return 150 - 0.1*float64(x) - 0.25*float64(y) }, 0, 3, -36, -25, -40, -33},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img := image.NewRGBA(image.Rect(0, 0, size, size))
@@ -895,8 +898,9 @@ func TestSurfacesTellTextureFromGradient(t *testing.T) {
 			sc := NewScene(img, m, []string{"wall"}, []segmap.Kind{segmap.KindStuff}, prompt.Parse("a wall"), bands, nil)
 			sc.Band(0)
 			g := sc.Band(1).Stuff[0]
-			if g.Tone < tc.toneBelow || g.Tone > tc.toneAbove || g.Fall < tc.fallBelow || g.Fall > tc.fallAbove {
-				t.Errorf("tone %.1f, fall %.1f; want tone in [%v, %v], fall in [%v, %v]", g.Tone, g.Fall, tc.toneBelow, tc.toneAbove, tc.fallBelow, tc.fallAbove)
+			if g.Tone < tc.toneBelow || g.Tone > tc.toneAbove || g.Fall < tc.fallBelow || g.Fall > tc.fallAbove || g.Drift < tc.driftBelow || g.Drift > tc.driftAbove {
+				t.Errorf("tone %.1f, fall %.1f, drift %.1f; want tone in [%v, %v], fall in [%v, %v], drift in [%v, %v]", g.Tone, g.Fall, g.Drift,
+					tc.toneBelow, tc.toneAbove, tc.fallBelow, tc.fallAbove, tc.driftBelow, tc.driftAbove)
 			}
 		})
 	}

@@ -50,10 +50,16 @@ type Segment struct {
 	// its bottom one, negative when it darkens: a sky paling toward the
 	// horizon, a floor darkening away from the light.
 	Fall float64
+	// Drift is how much lighter it grows from its left column to its right
+	// one, fitted with Fall: a sky brightening toward the sun, a wall lit
+	// from one side.
+	Drift float64
 
 	r, g, b    float64  // summed pixel colour
 	ll         float64  // summed squared luma, for Tone
 	ly, sy, yy float64  // summed luma × row, row and squared row, for Fall
+	lx, sx, xx float64  // summed luma × column, column and squared column, for Drift
+	xy         float64  // summed column × row
 	whole      *Segment // for a band piece: the whole-image segment it is part of
 	cells      []int32  // the map cells it covers (y*W + x); a grounded one's are its box's
 }
@@ -190,8 +196,9 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
 				l := luma(pix[0], pix[1], pix[2])
 				s.ll += l * l
-				fy := float64(py)
+				fx, fy := float64(px), float64(py)
 				s.ly, s.sy, s.yy = s.ly+l*fy, s.sy+fy, s.yy+fy*fy
+				s.lx, s.sx, s.xx, s.xy = s.lx+l*fx, s.sx+fx, s.xx+fx*fx, s.xy+fx*fy
 				for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
 					if q[0] < 0 || q[0] >= m.W || q[1] < r0 || q[1] >= r1 {
 						continue
@@ -210,7 +217,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			s.Conf /= float64(s.Cells)
 			n := float64(s.Cells)
 			s.Color = prompt.NameColor(s.r/n, s.g/n, s.b/n)
-			s.Tone, s.Fall = trend(n, luma3(s.r/n, s.g/n, s.b/n), s.ll, s.ly, s.sy, s.yy, s.Y1-s.Y0)
+			s.Tone, s.Fall, s.Drift = s.trend(n, luma3(s.r/n, s.g/n, s.b/n))
 			w, h := s.X1-s.X0, s.Y1-s.Y0
 			if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
 				continue // a line left along an edge, not a thing
@@ -351,6 +358,7 @@ type Group struct {
 	Turns string
 	Tone  float64 // share-weighted Tone of its segments
 	Fall  float64 // share-weighted Fall of its segments
+	Drift float64 // share-weighted Drift of its segments
 }
 
 // groups gathers a band's segments — things by colour, noun and whether
@@ -386,13 +394,14 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 			if sh := g.Share + s.Fraction; sh > 0 {
 				g.Tone = (g.Tone*g.Share + s.Tone*s.Fraction) / sh
 				g.Fall = (g.Fall*g.Share + s.Fall*s.Fraction) / sh
+				g.Drift = (g.Drift*g.Share + s.Drift*s.Fraction) / sh
 			}
 			g.Share += s.Fraction
 			continue
 		}
 		idx[key] = len(*list)
 		*list = append(*list, Group{Color: s.Colors, Noun: noun, Count: 1, Entity: s.Entity, Named: named, Shape: s.Shape,
-			Share: s.Fraction, Continues: continues, Shown: s.Shown, Turns: s.Turns, Tone: s.Tone, Fall: s.Fall})
+			Share: s.Fraction, Continues: continues, Shown: s.Shown, Turns: s.Turns, Tone: s.Tone, Fall: s.Fall, Drift: s.Drift})
 	}
 	salient := func(gs []Group) {
 		sort.SliceStable(gs, func(i, j int) bool {
@@ -421,19 +430,25 @@ func (sc *Scene) Mask(s *Segment) schema.Mask {
 	return schema.NewMask(W, H, func(x, y int) bool { return in[y*W+x] })
 }
 
-// trend fits luma to the row by least squares over n cells of mean luma
-// ml, from the sums of squared luma, luma × row, row and squared row: the
-// spread of luma about the fit (Segment.Tone) and the fit's change over
-// rows rows (Segment.Fall).
-func trend(n, ml, ll, ly, sy, yy float64, rows int) (spread, fall float64) {
-	vl := ll/n - ml*ml
-	my := sy / n
-	vy := yy/n - my*my
-	if vy <= 0 {
-		return math.Sqrt(max(0, vl)), 0 // one row: no trend to read
+// trend fits luma to the column and row by least squares over the
+// segment's n cells of mean luma ml, from its sums: the spread of luma about
+// the fit (Tone) and the fit's change over its rows (Fall) and its columns
+// (Drift). A segment one row high or one column wide has no trend that way.
+func (s *Segment) trend(n, ml float64) (spread, fall, drift float64) {
+	vl := s.ll/n - ml*ml
+	mx, my := s.sx/n, s.sy/n
+	vxx, vyy, vxy := s.xx/n-mx*mx, s.yy/n-my*my, s.xy/n-mx*my
+	cx, cy := s.lx/n-ml*mx, s.ly/n-ml*my
+	var bx, by float64
+	switch det := vxx*vyy - vxy*vxy; {
+	case det > 1e-9:
+		bx, by = (cx*vyy-cy*vxy)/det, (cy*vxx-cx*vxy)/det
+	case vyy > 1e-9: // a column (or a line): rows alone
+		by = cy / vyy
+	case vxx > 1e-9:
+		bx = cx / vxx
 	}
-	cov := ly/n - ml*my
-	return math.Sqrt(max(0, vl-cov*cov/vy)), cov / vy * float64(rows-1)
+	return math.Sqrt(max(0, vl-bx*cx-by*cy)), by * float64(s.Y1-s.Y0-1), bx * float64(s.X1-s.X0-1)
 }
 
 // luma is Rec. 601 luma of an sRGB pixel.

@@ -110,7 +110,7 @@ func thought(b *critic.Band) string {
 			continue
 		}
 		if tone == "" {
-			tone = toneWords(g.Tone, g.Fall)
+			tone = toneWords(g.Tone, g.Fall, g.Drift)
 		}
 		if len(scenery) == 0 && !g.Continues {
 			sceneryShare = g.Share
@@ -139,10 +139,10 @@ func thought(b *critic.Band) string {
 		if len(objs) == 0 && len(b.Stuff) > 0 {
 			g := b.Stuff[0]
 			if g.Continues {
-				cont = continued{phrases: []string{"the " + phrase(g.Color, "expanse", 1)}, tone: toneWords(g.Tone, g.Fall)}
+				cont = continued{phrases: []string{"the " + phrase(g.Color, "expanse", 1)}, tone: toneWords(g.Tone, g.Fall, g.Drift)}
 			} else {
 				p := phrase(g.Color, "expanse", 1)
-				scenery, tone, sceneryShare = []string{prompt.Article(p) + " " + p}, toneWords(g.Tone, g.Fall), g.Share
+				scenery, tone, sceneryShare = []string{prompt.Article(p) + " " + p}, toneWords(g.Tone, g.Fall, g.Drift), g.Share
 			}
 		}
 	}
@@ -245,7 +245,7 @@ func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) continued {
 		}
 		c.phrases = append(c.phrases, "the "+phrase(g.Color, g.Noun, 1))
 		if c.tone == "" {
-			c.tone = toneWords(g.Tone, g.Fall)
+			c.tone = toneWords(g.Tone, g.Fall, g.Drift)
 		}
 		if c.turnColor == "" {
 			c.turnColor = g.Turns
@@ -299,11 +299,13 @@ func extent(share float64) string {
 }
 
 // toneWords describe a surface by the spread of its luma about its trend
-// down the rows (Segment.Tone) and by that trend (Segment.Fall): "evenly
-// toned", "richly textured, growing darker downward". Downward says
-// which way the surface shades inside the region, not where the region
-// is, so it is no anchor word.
-func toneWords(spread, fall float64) string {
+// (Segment.Tone) and by that trend down the rows (Segment.Fall) and across
+// the columns (Segment.Drift): "evenly toned", "richly textured, growing
+// darker downward", "softly shaded, growing lighter to one side". Downward
+// and to one side say which way the surface shades inside the region, not
+// where the region is or which side (left and right are anchor words), so
+// they are no anchor words.
+func toneWords(spread, fall, drift float64) string {
 	texture := "richly textured"
 	switch {
 	case spread < 8:
@@ -311,21 +313,39 @@ func toneWords(spread, fall float64) string {
 	case spread < 25:
 		texture = "softly shaded"
 	}
-	grade := ""
-	switch {
-	case math.Abs(fall) < 5:
-		return texture
-	case math.Abs(fall) < 12:
-		grade = "growing slightly "
-	case math.Abs(fall) < 24:
-		grade = "growing "
-	default:
-		grade = "growing much "
+	degree := func(v float64) string {
+		switch v = math.Abs(v); {
+		case v < 12:
+			return "slightly "
+		case v < 24:
+			return ""
+		}
+		return "much "
 	}
-	if fall > 0 {
-		grade += "lighter downward"
-	} else {
-		grade += "darker downward"
+	lighter := func(v float64) string {
+		if v > 0 {
+			return "lighter"
+		}
+		return "darker"
+	}
+	const seen = 5 // a change of luma under this is none a person sees
+	down, side := math.Abs(fall) >= seen, math.Abs(drift) >= seen
+	// A trend under half the other's is the other's shading, not one of its own.
+	down, side = down && math.Abs(fall) >= math.Abs(drift)/2, side && math.Abs(drift) >= math.Abs(fall)/2
+	var grade string
+	switch {
+	case down && side:
+		// Side first: Link Grammar links "growing lighter to one side and
+		// darker downward", not "… downward and lighter to one side".
+		grade = "growing " + degree(drift) + "lighter to one side and " + degree(fall) + lighter(fall) + " downward"
+	case down:
+		grade = "growing " + degree(fall) + lighter(fall) + " downward"
+	case side:
+		// Which side would be an anchor word; lighter toward one side is
+		// darker toward the other, so it is said one way.
+		grade = "growing " + degree(drift) + "lighter to one side"
+	default:
+		return texture
 	}
 	if texture == "evenly toned" {
 		return grade // a smooth gradient

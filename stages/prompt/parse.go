@@ -59,7 +59,7 @@ var auxiliaries = set("is", "are", "was", "were", "be", "been", "being", "has", 
 // notEntities are nouns and words plans use that name nothing to draw: the
 // view itself and the words of tone ("evenly toned", "growing darker
 // downward").
-var notEntities = set("view", "scene", "frame", "places", "place", "evenly", "softly", "richly", "toned", "shaded", "textured", "downward", "also")
+var notEntities = set("view", "scene", "frame", "places", "place", "evenly", "softly", "richly", "toned", "shaded", "textured", "downward", "side", "also")
 
 // verbPreps are prepositions that end an action phrase ("playing with", "croaking by").
 var verbPreps = set("with", "by", "on", "in", "at", "to", "into", "onto", "through", "from", "for", "of", "over", "under", "across",
