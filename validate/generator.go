@@ -113,6 +113,33 @@ func contentWords(text string) map[string]bool {
 	return w
 }
 
+// wantedWords are the content words of what a plan or revision asks to be
+// drawn: its describing sentences' and, of its fixes, the wanted colour and
+// noun of a recolouring and the missing entities — not the colour a fix
+// says is wrong ("not light purple" had drawn the background of a region
+// with purple things).
+func (g *BankGenerator) wantedWords(text string) map[string]bool {
+	describe, fixes := g.templates.Read(text)
+	w := contentWords(strings.Join(describe, " "))
+	for _, f := range fixes {
+		switch f.Kind {
+		case critic.FixColor:
+			for _, a := range append(strings.Fields(f.Want), prompt.Singular(f.Noun, 2)) {
+				w[a] = true
+			}
+		case critic.FixMissing, critic.FixDetail:
+			for _, e := range f.Missing {
+				for _, a := range append(e.Attributes, e.Noun) {
+					if len(a) > 1 {
+						w[prompt.Singular(a, 2)] = true
+					}
+				}
+			}
+		}
+	}
+	return w
+}
+
 func jaccard(a, b map[string]bool) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 0
@@ -150,10 +177,17 @@ func (g *BankGenerator) objectsOf(text string) []string {
 		case critic.FixColor:
 			noun := prompt.Singular(f.Noun, 2)
 			old, repl := f.Got+" "+noun, f.Want+" "+noun
+			found := false
 			for k, p := range out {
 				if p == old {
-					out[k] = repl
+					out[k], found = repl, true
 				}
+			}
+			if !found {
+				// The thing showed in the drawn region (the background
+				// brought it) but the thought did not list it: draw it
+				// in the wanted colour.
+				out = append(out, g.phrases(schema.Entity{Noun: noun, Count: 1, Attributes: strings.Fields(f.Want)})...)
 			}
 		case critic.FixMissing:
 			for _, e := range f.Missing {
@@ -195,7 +229,7 @@ func (g *BankGenerator) Generate(ctx context.Context, req GenerateRequest) (*ima
 		return nil, err
 	}
 	plan := req.Plans[len(req.Plans)-1]
-	want := contentWords(plan)
+	want := g.wantedWords(plan)
 	var best *BankEntry
 	var bestScore float64
 	var bestTie uint64

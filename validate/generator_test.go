@@ -58,3 +58,42 @@ func TestGeneratorReadsRevisionsInAnyWording(t *testing.T) {
 		t.Errorf("default templates read the reworded revision as %s", got)
 	}
 }
+
+// TestColourFixForAnUnlistedThingDrawsIt: a colour fix names a thing the
+// drawn region showed (its background brought it) but the thought did not
+// list; the revision is read as asking for that thing in the wanted colour,
+// and the colour the fix says is wrong is not among the words that pick the
+// background. (On the bundled sample, "the cone must be blue, not light
+// purple" had been replayed as no cone at all.)
+func TestColourFixForAnUnlistedThingDrawsIt(t *testing.T) {
+	tmpl := plan.DefaultTemplates()
+	thought := "Green grass takes up about a tenth of the view."
+	for _, tc := range []struct {
+		name string
+		fix  critic.Fix
+		want string
+	}{
+		{"a thing the bank has", critic.Fix{Kind: critic.FixColor, Noun: "ball", Want: "red", Got: "light purple"}, "red ball"},
+		{"a thing composed from a colour and a kind", critic.Fix{Kind: critic.FixColor, Noun: "cone", Want: "blue", Got: "black"}, "blue cone"},
+		{"a thing the bank cannot draw", critic.Fix{Kind: critic.FixColor, Noun: "kite", Want: "blue", Got: "black"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := bank(tmpl)
+			text := tmpl.Revise(thought, []critic.Fix{tc.fix})
+			if got := strings.Join(g.objectsOf(text), ","); got != tc.want {
+				t.Errorf("%q read as %q, want %q", text, got, tc.want)
+			}
+			words := g.wantedWords(text)
+			for _, w := range strings.Fields(tc.fix.Want + " " + tc.fix.Noun + " grass") {
+				if !words[w] {
+					t.Errorf("wanted words %v lack %q", words, w)
+				}
+			}
+			for _, w := range strings.Fields(tc.fix.Got) {
+				if words[w] {
+					t.Errorf("wanted words %v hold %q, the colour the fix says is wrong", words, w)
+				}
+			}
+		})
+	}
+}
