@@ -905,3 +905,67 @@ func TestSurfacesTellTextureFromGradient(t *testing.T) {
 		})
 	}
 }
+
+// TestShadesArePromptColours: a prompt's shade of a colour ("a light brown
+// dog", "a deep blue car") is judged against that shade, not the plain
+// colour, and a fix names the shade. Before, "light brown" was judged
+// against brown: a light brown thing scored 0 and was asked to be "brown".
+func TestShadesArePromptColours(t *testing.T) {
+	const size, cell = 384, 4
+	for _, tc := range []struct {
+		name      string
+		prompt    string
+		paint     [3]uint8
+		wantColor bool   // the colour scores 100
+		fix       string // "want, not got" of the colour fix, "" for none
+	}{
+		{"a light brown thing", "a light brown vase", [3]uint8{150, 110, 78}, true, ""},
+		{"a pale blue thing", "a pale blue vase", [3]uint8{150, 190, 246}, true, ""},
+		{"blue asked, pale blue drawn", "a blue vase", [3]uint8{150, 190, 246}, false, ""},
+		{"pale blue asked, blue drawn", "a pale blue vase", [3]uint8{35, 65, 190}, false, "pale blue, not blue"},
+		{"a deep blue thing", "a deep blue vase", [3]uint8{8, 96, 180}, true, ""},
+		{"a dark brown thing", "a dark brown vase", [3]uint8{84, 52, 20}, true, ""},
+		{"light brown asked, blue drawn", "a light brown vase", [3]uint8{42, 88, 205}, false, "light brown, not blue"},
+		{"a shade word naming does not use", "a light white vase", [3]uint8{240, 240, 236}, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewRGBA(image.Rect(0, 0, size, size))
+			m := segmap.Map{W: size / cell, H: size / cell}
+			in := func(x, y int) bool { return x >= 140 && x < 240 && y >= 140 && y < 240 }
+			for y := 0; y < size; y++ {
+				for x := 0; x < size; x++ {
+					c := [3]uint8{120, 160, 90} // grass
+					if in(x, y) {
+						c = tc.paint
+					}
+					o := img.PixOffset(x, y)
+					img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c[0], c[1], c[2], 255
+				}
+			}
+			for cy := 0; cy < m.H; cy++ {
+				for cx := 0; cx < m.W; cx++ {
+					l := uint16(0)
+					if in(cx*cell, cy*cell) {
+						l = 1
+					}
+					m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
+				}
+			}
+			sc := NewScene(img, m, []string{"grass", "vase"}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, prompt.Parse(tc.prompt), imageproc.Bands(size, 16, 3), nil)
+			b := sc.Band(1)
+			c, fixes := sc.Score(1, b, planOf(b))
+			if (c.Color == 100) != tc.wantColor {
+				t.Errorf("colour %d for %v painted, prompt %q", c.Color, tc.paint, tc.prompt)
+			}
+			var got []string
+			for _, f := range fixes {
+				if f.Kind == FixColor {
+					got = append(got, f.Want+", not "+f.Got)
+				}
+			}
+			if tc.fix != "" && (len(got) != 1 || got[0] != tc.fix) {
+				t.Errorf("colour fixes %q, want [%q]", got, tc.fix)
+			}
+		})
+	}
+}

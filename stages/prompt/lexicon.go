@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/twigdata/twigdata/annotators/segmap"
 )
@@ -85,14 +86,179 @@ func IsShade(w string) bool { return shadeWords[w] }
 // IsColor reports whether w is a colour word of the lexicon.
 func IsColor(w string) bool { return colorWords[w] }
 
-// Reference returns the sRGB reference of a colour word or name.
+// Reference returns the sRGB reference of a colour word or name, or of a
+// shade of one in NameShade's words ("pale blue", "deep green", "bluish
+// gray"): the colour NameShade calls by that name, so that a prompt's
+// "light brown dog" is judged against light brown, not brown. A shade word
+// NameShade does not use ("light white") leaves the colour's own reference.
 func Reference(name string) (r, g, b float64, ok bool) {
+	if c, ok := colorEntry(name); ok {
+		return c.R, c.G, c.B, true
+	}
+	words := strings.Fields(name)
+	if len(words) < 2 || !colorWords[words[len(words)-1]] {
+		return 0, 0, 0, false
+	}
+	if l, ok := shadeRefs()[name]; ok {
+		r, g, b = sRGB(l)
+	} else {
+		r, g, b = sRGB(shadeLab(strings.Join(words[:len(words)-1], " "), words[len(words)-1]))
+	}
+	return r, g, b, true
+}
+
+// colorEntry is the colour table's entry for a colour word or name.
+func colorEntry(name string) (color, bool) {
 	for _, c := range colors {
 		if c.Name == name {
-			return c.R, c.G, c.B, true
+			return c, true
 		}
 	}
-	return 0, 0, 0, false
+	return color{}, false
+}
+
+// shadeRefs are, for every shade name NameShade gives on an sRGB grid of 32
+// steps a channel, the colour of the grid it gives that name that lies
+// nearest the name's target (shadeLab): a colour NameShade calls by the
+// name, as near what the words mean as the naming's borders allow. Built
+// once, when a shade is first asked for.
+var shadeRefs = sync.OnceValue(func() map[string][3]float64 {
+	best := map[string][3]float64{}
+	dist := map[string]float64{}
+	for r := 4.0; r < 256; r += 8 {
+		for g := 4.0; g < 256; g += 8 {
+			for b := 4.0; b < 256; b += 8 {
+				name := NameShade(r, g, b)
+				i := strings.LastIndex(name, " ")
+				if i < 0 {
+					continue
+				}
+				l := Lab(r, g, b)
+				d := DeltaE(l, shadeLab(name[:i], name[i+1:]))
+				if old, ok := dist[name]; !ok || d < old {
+					best[name], dist[name] = l, d
+				}
+			}
+		}
+	}
+	return best
+})
+
+// shadeSteps are NameShade's shade words as a change of lightness, in
+// stepL, and a factor of chroma, against what the hue's plain name calls
+// (shades): each the middle of the range NameShade gives the word.
+var shadeSteps = map[string]struct{ dL, kC float64 }{
+	"pale": {3, 0.8}, "light": {1.75, 1}, "light grayish": {1.75, 0.5}, "bright": {1.75, 1.5},
+	"dark": {-1.75, 1}, "very dark": {-3, 0.9}, "dark grayish": {-1.75, 0.5}, "deep": {-1.75, 1.5},
+	"grayish": {0, 0.5}, "vivid": {0, 1.5},
+}
+
+// tintAngles are the middles of tintWord's ranges of CIELAB hue angle.
+var tintAngles = map[string]float64{"pinkish": 358, "reddish": 35, "brownish": 65, "yellowish": 95, "greenish": 155, "bluish": 248, "purplish": 316}
+
+// shadeLab is the CIELAB colour NameShade calls mods + " " + hue: for a hue
+// of shades, its plain name's lightness and chroma moved by the shade words
+// (shadeSteps) at the hue angle NameShade's colours of that hue centre on
+// (hueAngles); for gray, the middle of its ISCC–NBS band with a tint word's
+// hue; a shade word NameShade does not use leaves the hue's own reference.
+func shadeLab(mods, hue string) [3]float64 {
+	c, _ := colorEntry(hue)
+	plain := Lab(c.R, c.G, c.B)
+	polar := func(L, C, angle float64) [3]float64 {
+		h := angle * math.Pi / 180
+		return [3]float64{L, C * math.Cos(h), C * math.Sin(h)}
+	}
+	if achromatic[hue] || hue == "grey" {
+		tone, tint := mods, ""
+		if f := strings.Fields(mods); len(f) > 0 {
+			if _, ok := tintAngles[f[len(f)-1]]; ok {
+				tint, tone = f[len(f)-1], strings.Join(f[:len(f)-1], " ")
+			}
+		}
+		L, ok := map[string]float64{"white": 95}[hue]
+		if hue == "black" || !ok && hue != "gray" && hue != "grey" {
+			return plain
+		}
+		if !ok {
+			if L, ok = map[string]float64{"": 55, "light": 75, "dark": 35}[tone]; !ok {
+				return plain
+			}
+		} else if tone != "" {
+			return plain
+		}
+		if tint == "" {
+			return [3]float64{L, 0, 0}
+		}
+		return polar(L, tintC+3, tintAngles[tint])
+	}
+	if hue == "brown" && mods == "reddish" {
+		return polar(shades["brown"].L+4, shades["brown"].C*1.3, 38)
+	}
+	sh, ok := shades[hue]
+	st, known := shadeSteps[mods]
+	if !ok || !known {
+		return plain
+	}
+	return polar(sh.L+st.dL*stepL, sh.C*st.kC, hueAngles()[hue])
+}
+
+// hueAngles are, for each hue of shades, the CIELAB hue angle the colours
+// NameShade gives that hue centre on (their circular mean over an sRGB grid
+// of 16 steps a channel): not the palette's saturated prototype's, which
+// for blue lies toward purple.
+var hueAngles = sync.OnceValue(func() map[string]float64 {
+	sums := map[string][2]float64{}
+	for r := 8.0; r < 256; r += 16 {
+		for g := 8.0; g < 256; g += 16 {
+			for b := 8.0; b < 256; b += 16 {
+				name := NameShade(r, g, b)
+				hue := name[strings.LastIndex(name, " ")+1:]
+				if _, ok := shades[hue]; !ok || name == "reddish brown" {
+					continue
+				}
+				l := Lab(r, g, b)
+				h := math.Atan2(l[2], l[1])
+				s := sums[hue]
+				sums[hue] = [2]float64{s[0] + math.Cos(h), s[1] + math.Sin(h)}
+			}
+		}
+	}
+	out := map[string]float64{}
+	for hue, s := range sums {
+		out[hue] = math.Mod(math.Atan2(s[1], s[0])*180/math.Pi+360, 360)
+	}
+	return out
+})
+
+// sRGB converts a CIELAB colour (D65) to sRGB, 0..255 a channel; a colour
+// outside the sRGB gamut loses chroma, not hue or lightness, until it fits.
+func sRGB(l [3]float64) (r, g, b float64) {
+	finv := func(t float64) float64 {
+		if t*t*t > 0.008856 {
+			return t * t * t
+		}
+		return (t - 16.0/116) / 7.787
+	}
+	gamma := func(c float64) float64 {
+		if c <= 0.0031308 {
+			return 255 * 12.92 * c
+		}
+		return 255 * (1.055*math.Pow(c, 1/2.4) - 0.055)
+	}
+	l[0] = max(0, min(100, l[0]))
+	for range 60 {
+		fy := (l[0] + 16) / 116
+		x, y, z := 0.95047*finv(fy+l[1]/500), finv(fy), 1.08883*finv(fy-l[2]/200)
+		R := 3.2406*x - 1.5372*y - 0.4986*z
+		G := -0.9689*x + 1.8758*y + 0.0415*z
+		B := 0.0557*x - 0.2040*y + 1.0570*z
+		const eps = 1e-4
+		if min(R, G, B) >= -eps && max(R, G, B) <= 1+eps {
+			return gamma(max(0, min(1, R))), gamma(max(0, min(1, G))), gamma(max(0, min(1, B)))
+		}
+		l[1], l[2] = l[1]*0.95, l[2]*0.95
+	}
+	return gamma(0.5), gamma(0.5), gamma(0.5) // unreachable for L* in 0..100
 }
 
 // NameColor names a measured sRGB colour by the named colour nearest to it

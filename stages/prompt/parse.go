@@ -301,15 +301,10 @@ func entity(words []string) (schema.Entity, bool) {
 	return e, true
 }
 
-// ColorOf is the first color attribute of an entity, or "".
-func ColorOf(e schema.Entity) string {
-	for _, a := range e.Attributes {
-		if colorWords[a] {
-			return a
-		}
-	}
-	return ""
-}
+// ColorOf is the colour an entity's attributes give, with its shade words
+// ("light brown" for "a light brown dog", so that the critic judges it
+// against light brown, not brown), or "".
+func ColorOf(e schema.Entity) string { return ColorName(e.Attributes) }
 
 // ShapeOf is the shape an entity implies — round, square, triangular — or "".
 func ShapeOf(e schema.Entity) string {

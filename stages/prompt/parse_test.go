@@ -1,6 +1,7 @@
 package prompt
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -291,5 +292,37 @@ func TestWordClassesOfCaptions(t *testing.T) {
 				t.Errorf("got %v, want %v", tc.got, tc.want)
 			}
 		})
+	}
+}
+
+// TestReferenceIsWhatNamingCalls: the reference of every shade name
+// NameShade gives (on an sRGB grid) is a colour NameShade gives that name —
+// naming and judging speak one vocabulary — except the colour table's own
+// entries ("light blue", "dark green"), which keep their values; a shade
+// word NameShade never uses leaves the colour's own reference.
+func TestReferenceIsWhatNamingCalls(t *testing.T) {
+	n := 0
+	for name := range shadeRefs() {
+		if _, table := colorEntry(name); table {
+			continue
+		}
+		n++
+		r, g, b, ok := Reference(name)
+		if got := NameShade(r, g, b); !ok || got != name {
+			t.Errorf("Reference(%q) = (%.0f, %.0f, %.0f), %v, named %q", name, r, g, b, ok, got)
+		}
+	}
+	if n < 80 {
+		t.Errorf("only %d shade names on the grid", n)
+	}
+	for _, tc := range []struct{ name, as string }{{"light white", "white"}, {"deep black", "black"}, {"vivid grey", "grey"}} {
+		r, g, b, ok := Reference(tc.name)
+		wr, wg, wb, _ := Reference(tc.as)
+		if !ok || math.Abs(r-wr) > 0.5 || math.Abs(g-wg) > 0.5 || math.Abs(b-wb) > 0.5 {
+			t.Errorf("Reference(%q) = (%.0f, %.0f, %.0f), %v; want %q's", tc.name, r, g, b, ok, tc.as)
+		}
+	}
+	if _, _, _, ok := Reference("pale table"); ok {
+		t.Error("Reference(\"pale table\") found a colour")
 	}
 }
