@@ -541,33 +541,12 @@ func TestShadeOf(t *testing.T) {
 // nearest other colour, rather than the region being reflected with no fix
 // to write (held-apart test split, a seam cast over a black kite).
 func TestColourFixNamesHowTheOffPartIsOff(t *testing.T) {
-	const size, cell = 384, 4
-	img := image.NewRGBA(image.Rect(0, 0, size, size))
-	m := segmap.Map{W: size / cell, H: size / cell}
-	in := func(x, y int) bool { return x >= 140 && x < 240 && y >= 140 && y < 240 }
-	for y := 0; y < size; y++ {
-		for x := 0; x < size; x++ {
-			c := [3]uint8{200, 220, 240} // sky
-			switch {
-			case in(x, y) && y >= 180:
-				c = [3]uint8{39, 13, 55} // black (34, 33, 40) under a purple cast
-			case in(x, y):
-				c = [3]uint8{34, 33, 40}
-			}
-			o := img.PixOffset(x, y)
-			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c[0], c[1], c[2], 255
+	sc := squareThing([3]uint8{200, 220, 240}, func(x, y int) [3]uint8 {
+		if y >= 180 {
+			return [3]uint8{39, 13, 55} // black (34, 33, 40) under a purple cast
 		}
-	}
-	for cy := 0; cy < m.H; cy++ {
-		for cx := 0; cx < m.W; cx++ {
-			l := uint16(0)
-			if in(cx*cell, cy*cell) {
-				l = 1
-			}
-			m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
-		}
-	}
-	sc := NewScene(img, m, []string{"sky", "vase"}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, prompt.Parse("a black vase"), imageproc.Bands(size, 16, 3), nil)
+		return [3]uint8{34, 33, 40}
+	}, "sky", "a black vase")
 	b := sc.Band(1)
 	c, fixes := sc.Score(1, b, planOf(b))
 	if c.Color >= 100 {
@@ -906,12 +885,40 @@ func TestSurfacesTellTextureFromGradient(t *testing.T) {
 	}
 }
 
+// squareThing is a scene of one vase, a 100-pixel square painted by paint,
+// on scenery of one colour, labelled on a 4-pixel grid, with prompt p.
+func squareThing(ground [3]uint8, paint func(x, y int) [3]uint8, scenery, p string) *Scene {
+	const size, cell = 384, 4
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	m := segmap.Map{W: size / cell, H: size / cell}
+	in := func(x, y int) bool { return x >= 140 && x < 240 && y >= 140 && y < 240 }
+	for y := 0; y < size; y++ {
+		for x := 0; x < size; x++ {
+			c := ground
+			if in(x, y) {
+				c = paint(x, y)
+			}
+			o := img.PixOffset(x, y)
+			img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c[0], c[1], c[2], 255
+		}
+	}
+	for cy := 0; cy < m.H; cy++ {
+		for cx := 0; cx < m.W; cx++ {
+			l := uint16(0)
+			if in(cx*cell, cy*cell) {
+				l = 1
+			}
+			m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
+		}
+	}
+	return NewScene(img, m, []string{scenery, "vase"}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, prompt.Parse(p), imageproc.Bands(size, 16, 3), nil)
+}
+
 // TestShadesArePromptColours: a prompt's shade of a colour ("a light brown
 // dog", "a deep blue car") is judged against that shade, not the plain
 // colour, and a fix names the shade. Before, "light brown" was judged
 // against brown: a light brown thing scored 0 and was asked to be "brown".
 func TestShadesArePromptColours(t *testing.T) {
-	const size, cell = 384, 4
 	for _, tc := range []struct {
 		name      string
 		prompt    string
@@ -929,29 +936,7 @@ func TestShadesArePromptColours(t *testing.T) {
 		{"a shade word naming does not use", "a light white vase", [3]uint8{240, 240, 236}, true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			img := image.NewRGBA(image.Rect(0, 0, size, size))
-			m := segmap.Map{W: size / cell, H: size / cell}
-			in := func(x, y int) bool { return x >= 140 && x < 240 && y >= 140 && y < 240 }
-			for y := 0; y < size; y++ {
-				for x := 0; x < size; x++ {
-					c := [3]uint8{120, 160, 90} // grass
-					if in(x, y) {
-						c = tc.paint
-					}
-					o := img.PixOffset(x, y)
-					img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = c[0], c[1], c[2], 255
-				}
-			}
-			for cy := 0; cy < m.H; cy++ {
-				for cx := 0; cx < m.W; cx++ {
-					l := uint16(0)
-					if in(cx*cell, cy*cell) {
-						l = 1
-					}
-					m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
-				}
-			}
-			sc := NewScene(img, m, []string{"grass", "vase"}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, prompt.Parse(tc.prompt), imageproc.Bands(size, 16, 3), nil)
+			sc := squareThing([3]uint8{120, 160, 90}, func(x, y int) [3]uint8 { return tc.paint }, "grass", tc.prompt)
 			b := sc.Band(1)
 			c, fixes := sc.Score(1, b, planOf(b))
 			if (c.Color == 100) != tc.wantColor {

@@ -153,6 +153,10 @@ var shadeSteps = map[string]struct{ dL, kC float64 }{
 	"grayish": {0, 0.5}, "vivid": {0, 1.5},
 }
 
+// grayTones are the middles of the ISCC–NBS neutrals' bands NameShade
+// calls gray, by their tone word.
+var grayTones = map[string]float64{"": 55, "light": 75, "dark": 35}
+
 // tintAngles are the middles of tintWord's ranges of CIELAB hue angle.
 var tintAngles = map[string]float64{"pinkish": 358, "reddish": 35, "brownish": 65, "yellowish": 95, "greenish": 155, "bluish": 248, "purplish": 316}
 
@@ -169,24 +173,25 @@ func shadeLab(mods, hue string) [3]float64 {
 		return [3]float64{L, C * math.Cos(h), C * math.Sin(h)}
 	}
 	if achromatic[hue] || hue == "grey" {
+		// White takes a tint word ("pinkish white"), gray a tone and a
+		// tint word ("light bluish gray"), black neither.
 		tone, tint := mods, ""
 		if f := strings.Fields(mods); len(f) > 0 {
 			if _, ok := tintAngles[f[len(f)-1]]; ok {
-				tint, tone = f[len(f)-1], strings.Join(f[:len(f)-1], " ")
+				tone, tint = strings.Join(f[:len(f)-1], " "), f[len(f)-1]
 			}
 		}
-		L, ok := map[string]float64{"white": 95}[hue]
-		if hue == "black" || !ok && hue != "gray" && hue != "grey" {
-			return plain
+		L, ok := 0.0, false
+		switch hue {
+		case "white":
+			L, ok = 95, tone == ""
+		case "gray", "grey":
+			L, ok = grayTones[tone]
 		}
-		if !ok {
-			if L, ok = map[string]float64{"": 55, "light": 75, "dark": 35}[tone]; !ok {
-				return plain
-			}
-		} else if tone != "" {
+		switch {
+		case !ok:
 			return plain
-		}
-		if tint == "" {
+		case tint == "":
 			return [3]float64{L, 0, 0}
 		}
 		return polar(L, tintC+3, tintAngles[tint])
@@ -258,7 +263,8 @@ func sRGB(l [3]float64) (r, g, b float64) {
 		}
 		l[1], l[2] = l[1]*0.95, l[2]*0.95
 	}
-	return gamma(0.5), gamma(0.5), gamma(0.5) // unreachable for L* in 0..100
+	y := gamma(finv((l[0] + 16) / 116)) // its gray: not reached for L* in 0..100
+	return y, y, y
 }
 
 // NameColor names a measured sRGB colour by the named colour nearest to it
@@ -280,8 +286,8 @@ func NameColorBut(r, g, b float64, not string) string {
 
 // chromaC is the CIELAB chroma from which a colour has a hue a person
 // names; a very dark colour has one from darkC times its lightness (the
-// undergrowth of a forest photograph, L* 13 and chroma 12, is a very dark
-// green, not black).
+// undergrowth of a forest photograph, L* 13 and chroma under 15, is a very
+// dark green, not black).
 const (
 	chromaC = 15
 	darkC   = 0.8
