@@ -104,36 +104,34 @@ func (g *BankGenerator) Name() string {
 func contentWords(text string) map[string]bool {
 	w := map[string]bool{}
 	for _, e := range prompt.Parse(text).Entities {
-		for _, a := range append(e.Attributes, e.Noun) {
-			if len(a) > 1 {
-				w[prompt.Singular(a, 2)] = true
-			}
-		}
+		addWords(w, e)
 	}
 	return w
+}
+
+// addWords adds an entity's noun and attributes to w, in the singular.
+func addWords(w map[string]bool, e schema.Entity) {
+	for _, a := range append(e.Attributes, e.Noun) {
+		if len(a) > 1 {
+			w[prompt.Singular(a, 2)] = true
+		}
+	}
 }
 
 // wantedWords are the content words of what a plan or revision asks to be
 // drawn: its describing sentences' and, of its fixes, the wanted colour and
 // noun of a recolouring and the missing entities — not the colour a fix
-// says is wrong ("not light purple" had drawn the background of a region
-// with purple things).
+// says is wrong, which would pull the background toward regions of it.
 func (g *BankGenerator) wantedWords(text string) map[string]bool {
 	describe, fixes := g.templates.Read(text)
 	w := contentWords(strings.Join(describe, " "))
 	for _, f := range fixes {
 		switch f.Kind {
 		case critic.FixColor:
-			for _, a := range append(strings.Fields(f.Want), prompt.Singular(f.Noun, 2)) {
-				w[a] = true
-			}
+			addWords(w, schema.Entity{Noun: f.Noun, Attributes: strings.Fields(f.Want)})
 		case critic.FixMissing, critic.FixDetail:
 			for _, e := range f.Missing {
-				for _, a := range append(e.Attributes, e.Noun) {
-					if len(a) > 1 {
-						w[prompt.Singular(a, 2)] = true
-					}
-				}
+				addWords(w, e)
 			}
 		}
 	}
