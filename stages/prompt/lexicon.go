@@ -99,8 +99,8 @@ func Reference(name string) (r, g, b float64, ok bool) {
 	if len(words) < 2 || !colorWords[words[len(words)-1]] {
 		return 0, 0, 0, false
 	}
-	if l, ok := shadeRefs()[name]; ok {
-		r, g, b = sRGB(l)
+	if c, ok := shadeRefs()[name]; ok {
+		r, g, b = c[0], c[1], c[2]
 	} else {
 		r, g, b = sRGB(shadeLab(strings.Join(words[:len(words)-1], " "), words[len(words)-1]))
 	}
@@ -118,13 +118,14 @@ func colorEntry(name string) (color, bool) {
 }
 
 // shadeRefs are, for every shade name NameShade gives on an sRGB grid of 32
-// steps a channel, the colour of the grid it gives that name that lies
-// nearest the name's target (shadeLab): a colour NameShade calls by the
-// name, as near what the words mean as the naming's borders allow. Built
-// once, when a shade is first asked for.
+// steps a channel, the colour of the grid (sRGB) it gives that name that
+// lies nearest the name's target (shadeLab): a colour NameShade calls by
+// the name, as near what the words mean as the naming's borders allow.
+// Built once, when a shade is first asked for.
 var shadeRefs = sync.OnceValue(func() map[string][3]float64 {
 	best := map[string][3]float64{}
 	dist := map[string]float64{}
+	target := map[string][3]float64{}
 	for r := 4.0; r < 256; r += 8 {
 		for g := 4.0; g < 256; g += 8 {
 			for b := 4.0; b < 256; b += 8 {
@@ -133,10 +134,14 @@ var shadeRefs = sync.OnceValue(func() map[string][3]float64 {
 				if i < 0 {
 					continue
 				}
-				l := Lab(r, g, b)
-				d := DeltaE(l, shadeLab(name[:i], name[i+1:]))
+				t, ok := target[name]
+				if !ok {
+					t = shadeLab(name[:i], name[i+1:])
+					target[name] = t
+				}
+				d := DeltaE(Lab(r, g, b), t)
 				if old, ok := dist[name]; !ok || d < old {
-					best[name], dist[name] = l, d
+					best[name], dist[name] = [3]float64{r, g, b}, d
 				}
 			}
 		}
@@ -298,18 +303,19 @@ const (
 func nearestNamed(l [3]float64, not ...string) int {
 	best, bestD := 0, math.Inf(1)
 	hued := math.Hypot(l[1], l[2]) >= min(chromaC, darkC*l[0])
+	// CIE76, and for a hued colour hue before lightness (CMC's l:c of 2:1,
+	// squared): a stormy sky is a dark grayish blue, not the
+	// lightness-nearer light purple.
+	kL := 1.0
+	if hued {
+		kL = 0.25
+	}
 	for i, c := range colors {
 		if !c.Named || slices.Contains(not, c.Name) || hued && achromatic[c.Name] {
 			continue
 		}
-		d := DeltaE(l, namedLab[i])
-		if hued {
-			// Hue before lightness (CMC's l:c of 2:1): a stormy sky is a
-			// dark grayish blue, not the lightness-nearer light purple.
-			q := namedLab[i]
-			d = math.Sqrt((l[0]-q[0])*(l[0]-q[0])/4 + (l[1]-q[1])*(l[1]-q[1]) + (l[2]-q[2])*(l[2]-q[2]))
-		}
-		if d < bestD {
+		q := namedLab[i]
+		if d := math.Sqrt(kL*(l[0]-q[0])*(l[0]-q[0]) + (l[1]-q[1])*(l[1]-q[1]) + (l[2]-q[2])*(l[2]-q[2])); d < bestD {
 			best, bestD = i, d
 		}
 	}
