@@ -16,6 +16,7 @@ require (
 	github.com/yalue/onnxruntime_go v1.27.0
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/image v0.48.0
+	golang.org/x/mod v0.32.0
 	golang.org/x/sync v0.25.0
 	golang.org/x/term v0.44.0
 	google.golang.org/protobuf v1.36.12
@@ -59,14 +60,8 @@ require (
 	github.com/twpayne/go-geom v1.6.1 // indirect
 	github.com/zeebo/xxh3 v1.1.0 // indirect
 	golang.org/x/exp v0.0.0-20260112195511-716be5621a96 // indirect
-	golang.org/x/mod v0.32.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/telemetry v0.0.0-20260116145544-c6413dc483f5 // indirect
 	golang.org/x/tools v0.41.0 // indirect
 	golang.org/x/xerrors v0.0.0-20240903120638-7835f813f4da // indirect
 )
-
-// A copy of onnxruntime_go v1.27.0 with two fixes for float16 models
-// (outputs copied at half their byte size; tensors with no elements
-// refused): see internal/onnxruntime_go/PATCHED.md.
-replace github.com/yalue/onnxruntime_go => ./internal/onnxruntime_go

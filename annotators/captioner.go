@@ -27,11 +27,9 @@ type Captioner struct {
 	useCache    bool
 	// With decoder_model_merged.onnx: one graph for both, its use_cache_branch
 	// input choosing; the first step gets empty past tensors of pastShapes
-	// (batch and length 0 filled in) and pastTypes.
+	// (batch and length 0 filled in).
 	merged          *ort.DynamicAdvancedSession
 	pastShapes      [][]int64
-	pastTypes       []ort.TensorElementDataType
-	pixels          ort.TensorElementDataType
 	pre             preprocess.Processor
 	tok             tokenizer.Decoder
 	start, eos, pad int64
@@ -136,22 +134,20 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 		return nil, err
 	}
 	var encSum, decSum string
-	var types map[string]ort.TensorElementDataType
-	c.encoder, encSum, types, err = dir.onnxModel("encoder_model", dev,
+	c.encoder, encSum, err = dir.onnxModel("encoder_model", dev,
 		[]tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}},
 		[]tensorSpec{{name: "last_hidden_state", dtype: ort.TensorElementDataTypeFloat, rank: 3}})
 	if err != nil {
 		return nil, err
 	}
-	c.pixels = types["pixel_values"]
 	if dir.has("decoder_model_merged") {
 		if err := c.loadMerged(dir, dev, encSum); err != nil {
 			c.encoder.Destroy()
 			return nil, err
 		}
-		return c, nil
+		return c.named(dir)
 	}
-	c.decoder, decSum, _, err = dir.onnxModel("decoder_model", dev,
+	c.decoder, decSum, err = dir.onnxModel("decoder_model", dev,
 		[]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}},
 		[]tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 3}})
 	if err != nil {
@@ -163,6 +159,18 @@ func LoadCaptioner(dir ModelDir, dev Device) (*Captioner, error) {
 		c.Close()
 		return nil, err
 	}
+	return c.named(dir)
+}
+
+// named completes the captioner's ID over the graphs' digests with the
+// directory's configuration and tokenizer files.
+func (c *Captioner) named(dir ModelDir) (*Captioner, error) {
+	id, err := dir.modelID("captioner", []string{strings.TrimPrefix(c.id, "captioner@")})
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	c.id = id
 	return c, nil
 }
 
@@ -221,7 +229,7 @@ func mergedPastSpecs(dir ModelDir) (names []string, pasts, presents []tensorSpec
 // no-cache branch on empty past tensors, every later step its cache branch on
 // the newest token.
 func (c *Captioner) loadMerged(dir ModelDir, dev Device, encSum string) error {
-	names, pasts, presents, shapes, types, err := mergedPastSpecs(dir)
+	names, pasts, presents, shapes, _, err := mergedPastSpecs(dir)
 	if err != nil {
 		return err
 	}
@@ -230,17 +238,18 @@ func (c *Captioner) loadMerged(dir ModelDir, dev Device, encSum string) error {
 		{name: "use_cache_branch", dtype: ort.TensorElementDataTypeBool, rank: 1}}, pasts...)
 	outs := append([]tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 3}}, presents...)
 	var sum string
-	c.merged, sum, _, err = dir.onnxModel("decoder_model_merged", dev, ins, outs)
+	c.merged, sum, err = dir.onnxModel("decoder_model_merged", dev, ins, outs)
 	if err != nil {
 		return err
 	}
-	c.pastNames, c.pastShapes, c.pastTypes = names, shapes, types
+	c.pastNames, c.pastShapes = names, shapes
 	c.useCache = true
 	c.id = "captioner@" + hashStrings(encSum, sum)
 	return nil
 }
 
-// ID is "captioner@<sha256 over the encoder and decoder hashes>".
+// ID is "captioner@<sha256>" over the graphs, configuration and tokenizer
+// files: everything that changes the captions.
 func (c *Captioner) ID() string { return c.id }
 
 // VocabSize is the number of token ids vocab.json covers.
@@ -297,7 +306,7 @@ func (c *Captioner) loadPast(dir ModelDir, dev Device) error {
 	}
 	c.pastNames = names
 	logits := tensorSpec{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 3}
-	c.first, _, _, err = dir.onnxModel("decoder_model", dev,
+	c.first, _, err = dir.onnxModel("decoder_model", dev,
 		[]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}},
 		append([]tensorSpec{logits}, presents...))
 	if err != nil {
@@ -305,7 +314,7 @@ func (c *Captioner) loadPast(dir ModelDir, dev Device) error {
 		return nil // no present.* outputs: decode without the cache
 	}
 	var pastSum string
-	c.past, pastSum, _, err = dir.onnxModel("decoder_with_past_model", dev,
+	c.past, pastSum, err = dir.onnxModel("decoder_with_past_model", dev,
 		append([]tensorSpec{{name: "input_ids", dtype: ort.TensorElementDataTypeInt64, rank: 2}, {name: "encoder_hidden_states", dtype: ort.TensorElementDataTypeFloat, rank: 3}}, pasts...),
 		append([]tensorSpec{logits}, presents...))
 	if err != nil {
@@ -340,7 +349,7 @@ func (c *Captioner) Caption(ctx context.Context, imgs []image.Image) ([]string, 
 // per generated token for the whole batch until every row ended.
 func (c *Captioner) captionBatch(ctx context.Context, imgs []image.Image, bt preprocess.Batch) ([]string, error) {
 	B := int64(len(bt.Idx))
-	px, err := floatTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), c.pre.Pixels(imgs, bt), c.pixels)
+	px, err := ort.NewTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), c.pre.Pixels(imgs, bt))
 	if err != nil {
 		return nil, err
 	}
@@ -459,7 +468,7 @@ func (c *Captioner) mergedStep(seqs [][]int64, step int, enc ort.Value, cache []
 	defer branch.Destroy()
 	pasts := cache
 	if step == 0 {
-		if pasts, err = emptyPasts(B, c.pastShapes, c.pastTypes); err != nil {
+		if pasts, err = emptyPasts(B, c.pastShapes); err != nil {
 			return ids, nil, err
 		}
 		defer destroyAll(pasts)
@@ -524,18 +533,12 @@ func (d ModelDir) tokenizer(special ...int) (tokenizer.Decoder, error) {
 }
 
 // emptyPasts are the past_key_values.* of a merged decoder's first step:
-// [B, heads, 0, head size] tensors of each cache input's element type.
-func emptyPasts(B int64, shapes [][]int64, types []ort.TensorElementDataType) ([]ort.Value, error) {
+// [B, heads, 0, head size] float32 tensors (a float16 export is given a
+// float32 interface, see ModelDir.newSession).
+func emptyPasts(B int64, shapes [][]int64) ([]ort.Value, error) {
 	pasts := make([]ort.Value, 0, len(shapes))
-	for i, sh := range shapes {
-		shape := ort.NewShape(B, sh[1], 0, sh[3])
-		var v ort.Value
-		var err error
-		if types[i] == ort.TensorElementDataTypeFloat16 {
-			v, err = ort.NewCustomDataTensor(shape, []byte{}, ort.TensorElementDataTypeFloat16)
-		} else {
-			v, err = ort.NewTensor(shape, []float32{})
-		}
+	for _, sh := range shapes {
+		v, err := ort.NewTensor(ort.NewShape(B, sh[1], 0, sh[3]), []float32{})
 		if err != nil {
 			destroyAll(pasts)
 			return nil, fmt.Errorf("empty past tensor: %w", err)

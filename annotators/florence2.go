@@ -24,19 +24,15 @@ import (
 // with its generation config's forced tokens and n-gram ban and a KV cache.
 type Florence struct {
 	vision, embed, encoder, decoder *ort.DynamicAdvancedSession
-	// The element type each float input wants (float16 in an fp16 export).
-	embedsType, encEmbedsType ort.TensorElementDataType
-	pixels                    ort.TensorElementDataType
-	pastNames                 []string
-	pastShapes                [][]int64
-	pastTypes                 []ort.TensorElementDataType
-	pre                       preprocess.Processor
-	enc                       *tokenizer.BPEEncoder
-	dec                       tokenizer.Decoder
-	gen                       generation
-	banned                    map[string]bool
-	task                      string // the caption task
-	id                        string
+	pastNames                       []string
+	pastShapes                      [][]int64
+	pre                             preprocess.Processor
+	enc                             *tokenizer.BPEEncoder
+	dec                             tokenizer.Decoder
+	gen                             generation
+	banned                          map[string]bool
+	task                            string // the caption task
+	id                              string
 }
 
 // generation is what greedy decoding needs from a generation config.
@@ -214,40 +210,43 @@ func (f *Florence) open(dir ModelDir, dev Device) error {
 		return tensorSpec{name: name, dtype: ort.TensorElementDataTypeInt64, rank: rank}
 	}
 	var sums [4]string
-	var types map[string]ort.TensorElementDataType
 	var err error
-	if f.vision, sums[0], types, err = dir.onnxModel("vision_encoder", dev,
+	if f.vision, sums[0], err = dir.onnxModel("vision_encoder", dev,
 		[]tensorSpec{float("pixel_values", 4)}, []tensorSpec{float("image_features", 3)}); err != nil {
 		return err
 	}
-	f.pixels = types["pixel_values"]
-	if f.embed, sums[1], _, err = dir.onnxModel("embed_tokens", dev,
+	if f.embed, sums[1], err = dir.onnxModel("embed_tokens", dev,
 		[]tensorSpec{int64s("input_ids", 2)}, []tensorSpec{float("inputs_embeds", 3)}); err != nil {
 		return err
 	}
-	if f.encoder, sums[2], types, err = dir.onnxModel("encoder_model", dev,
+	if f.encoder, sums[2], err = dir.onnxModel("encoder_model", dev,
 		[]tensorSpec{float("inputs_embeds", 3), int64s("attention_mask", 2)}, []tensorSpec{float("last_hidden_state", 3)}); err != nil {
 		return err
 	}
-	f.encEmbedsType = types["inputs_embeds"]
-	names, pasts, presents, shapes, ptypes, err := mergedPastSpecs(dir)
+	names, pasts, presents, shapes, _, err := mergedPastSpecs(dir)
 	if err != nil {
 		return err
 	}
 	ins := append([]tensorSpec{int64s("encoder_attention_mask", 2), float("encoder_hidden_states", 3), float("inputs_embeds", 3),
 		{name: "use_cache_branch", dtype: ort.TensorElementDataTypeBool, rank: 1}}, pasts...)
 	outs := append([]tensorSpec{float("logits", 3)}, presents...)
-	if f.decoder, sums[3], types, err = dir.onnxModel("decoder_model_merged", dev, ins, outs); err != nil {
+	if f.decoder, sums[3], err = dir.onnxModel("decoder_model_merged", dev, ins, outs); err != nil {
 		return err
 	}
-	f.embedsType = types["inputs_embeds"]
-	f.pastNames, f.pastShapes, f.pastTypes = names, shapes, ptypes
-	f.id = "florence2@" + hashStrings(sums[:]...)
-	return nil
+	f.pastNames, f.pastShapes = names, shapes
+	f.id, err = dir.modelID("florence2", sums[:], "task="+f.task)
+	return err
 }
 
-// ID is "florence2@<sha256 over the four graphs' hashes>".
+// ID is "florence2@<sha256>" over the four graphs, the configuration and
+// tokenizer files and the caption task: everything that changes its output.
 func (f *Florence) ID() string { return f.id }
+
+// Options names the caption task, which changes every caption: a build's
+// fingerprint records it by name.
+func (f *Florence) Options() map[string]string {
+	return map[string]string{"caption-task": strings.ToLower(strings.Trim(f.task, "<>"))}
+}
 
 // VocabSize is the number of token ids the tokenizer covers.
 func (f *Florence) VocabSize() int { return f.dec.Size() }
@@ -357,7 +356,7 @@ func (f *Florence) Generate(ctx context.Context, imgs []image.Image, prompts []s
 // for the whole batch, on its cache, until every row has ended.
 func (f *Florence) generateBatch(ctx context.Context, imgs []image.Image, prompts []string, bt preprocess.Batch, maxNew int) ([][]int64, error) {
 	B := int64(len(bt.Idx))
-	px, err := floatTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), f.pre.Pixels(imgs, bt), f.pixels)
+	px, err := ort.NewTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), f.pre.Pixels(imgs, bt))
 	if err != nil {
 		return nil, err
 	}
@@ -407,7 +406,7 @@ func (f *Florence) generateBatch(ctx context.Context, imgs []image.Image, prompt
 		embeds = append(embeds, text[b*T*D:(b+1)*T*D]...)
 	}
 	S := N + T
-	in, err := floatTensor(ort.NewShape(B, S, D), embeds, f.encEmbedsType)
+	in, err := ort.NewTensor(ort.NewShape(B, S, D), embeds)
 	if err != nil {
 		return nil, err
 	}
@@ -515,7 +514,7 @@ func (f *Florence) decode(ctx context.Context, enc, encMask ort.Value, B, D int6
 
 // step runs the merged decoder once on the newest tokens' embeddings.
 func (f *Florence) step(enc, encMask ort.Value, emb []float32, B, D int64, step int, cache []ort.Value) ([]ort.Value, error) {
-	in, err := floatTensor(ort.NewShape(B, 1, D), emb, f.embedsType)
+	in, err := ort.NewTensor(ort.NewShape(B, 1, D), emb)
 	if err != nil {
 		return nil, err
 	}
@@ -527,7 +526,7 @@ func (f *Florence) step(enc, encMask ort.Value, emb []float32, B, D int64, step 
 	defer branch.Destroy()
 	pasts := cache
 	if step == 0 {
-		if pasts, err = emptyPasts(B, f.pastShapes, f.pastTypes); err != nil {
+		if pasts, err = emptyPasts(B, f.pastShapes); err != nil {
 			return nil, err
 		}
 		defer destroyAll(pasts)

@@ -2,7 +2,6 @@ package annotators
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -14,7 +13,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
-	"github.com/twigdata/twigdata/annotators/half"
+	"github.com/twigdata/twigdata/annotators/onnxproto"
 )
 
 // variantSuffixes name the graph files of each --model-variant, as the
@@ -140,49 +139,42 @@ func (d ModelDir) ioInfo(file string) ([]ort.InputOutputInfo, []ort.InputOutputI
 }
 
 // newSession opens a session over the named inputs and outputs, from the
-// file on disk when there is one.
-func (d ModelDir) newSession(file string, ins, outs []string, opts *ort.SessionOptions) (*ort.DynamicAdvancedSession, error) {
-	if d.Path != "" {
+// file on disk when there is one. A graph with float16 inputs or outputs
+// (half) is given a float32 interface first (onnxproto.Float32Interface):
+// onnxruntime_go v1.27 copies float16 outputs at half their size and refuses
+// an empty float16 tensor (yalue/onnxruntime_go createTensorFromOrtValue,
+// NewCustomDataTensor), so no float16 tensor crosses into Go. Such a graph
+// is loaded from its rewritten bytes, its external data from its folder.
+func (d ModelDir) newSession(file string, ins, outs []string, opts *ort.SessionOptions, half bool) (*ort.DynamicAdvancedSession, error) {
+	if d.Path != "" && !half {
 		return ort.NewDynamicAdvancedSession(filepath.Join(d.Path, filepath.FromSlash(file)), ins, outs, opts)
 	}
-	if len(d.externalData(file)) > 0 {
-		return nil, fmt.Errorf("%s has external data files: open the model directory from disk", path.Base(file))
+	if ext := d.externalData(file); len(ext) > 0 {
+		if d.Path == "" {
+			return nil, fmt.Errorf("%s has external data files: open the model directory from disk", path.Base(file))
+		}
+		// The rewritten bytes have no path: say where the external data is.
+		folder := filepath.Dir(filepath.Join(d.Path, filepath.FromSlash(file)))
+		if err := opts.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", folder); err != nil {
+			return nil, err
+		}
 	}
 	data, err := d.read(file)
 	if err != nil {
 		return nil, err
 	}
+	if half {
+		if data, _, err = onnxproto.Float32Interface(data); err != nil {
+			return nil, fmt.Errorf("give the float16 graph a float32 interface: %w", err)
+		}
+	}
 	return ort.NewDynamicAdvancedSessionWithONNXData(data, ins, outs, opts)
 }
 
-// floatTensor makes a tensor of data for an input of dtype float32 or
-// float16: a float16 export takes its pixels converted at the boundary.
-func floatTensor(shape ort.Shape, data []float32, dtype ort.TensorElementDataType) (ort.Value, error) {
-	if dtype != ort.TensorElementDataTypeFloat16 {
-		return ort.NewTensor(shape, data)
-	}
-	b := make([]byte, 2*len(data))
-	for i, f := range data {
-		binary.LittleEndian.PutUint16(b[2*i:], half.FromFloat32(f))
-	}
-	return ort.NewCustomDataTensor(shape, b, ort.TensorElementDataTypeFloat16)
-}
-
-// floats reads a float32 or float16 output as float32.
+// floats reads a float32 output.
 func floats(v ort.Value) ([]float32, ort.Shape, error) {
-	switch t := v.(type) {
-	case *ort.Tensor[float32]:
+	if t, ok := v.(*ort.Tensor[float32]); ok {
 		return t.GetData(), t.GetShape(), nil
-	case *ort.CustomDataTensor:
-		if t.DataType() != ort.TensorElementDataTypeFloat16 {
-			return nil, nil, fmt.Errorf("output of element type %d, want float32 or float16", t.DataType())
-		}
-		b := t.GetData()
-		out := make([]float32, len(b)/2)
-		for i := range out {
-			out[i] = half.ToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
-		}
-		return out, t.GetShape(), nil
 	}
-	return nil, nil, fmt.Errorf("output is a %T, want a float32 or float16 tensor", v)
+	return nil, nil, fmt.Errorf("output is a %T, want a float32 tensor", v)
 }

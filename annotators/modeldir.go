@@ -1,6 +1,8 @@
 package annotators
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,34 +62,35 @@ type tensorSpec struct {
 // onnxModel finds graph base in the chosen variant, checks its inputs and
 // outputs against the contract and opens a session over exactly those names.
 // It returns the file's sha256 (with its external data), which names the
-// annotator in every record, and each input's element type: a float input
-// may be float16 in a half-precision export, converted at the boundary.
-func (d ModelDir) onnxModel(base string, dev Device, inputs, outputs []tensorSpec) (*ort.DynamicAdvancedSession, string, map[string]ort.TensorElementDataType, error) {
+// annotator in every record. A float16 export is opened with a float32
+// interface (see newSession), so every float tensor twigdata passes or
+// receives is float32.
+func (d ModelDir) onnxModel(base string, dev Device, inputs, outputs []tensorSpec) (*ort.DynamicAdvancedSession, string, error) {
 	if initPath == "" {
-		return nil, "", nil, errNotInit
+		return nil, "", errNotInit
 	}
 	file, err := d.graph(base)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	sum, err := d.digest(file)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	ins, outs, err := d.ioInfo(file)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s model %s/%s: ONNX Runtime cannot load it: %w", d.Role, d.Name, file, err)
+		return nil, "", fmt.Errorf("%s model %s/%s: ONNX Runtime cannot load it: %w", d.Role, d.Name, file, err)
 	}
 	types := map[string]ort.TensorElementDataType{}
 	if err := d.match(file, "input", inputs, ins, types); err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	if err := d.match(file, "output", outputs, outs, types); err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	opts, err := dev.sessionOptions()
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	defer opts.Destroy()
 	names := func(specs []tensorSpec) []string {
@@ -97,11 +100,15 @@ func (d ModelDir) onnxModel(base string, dev Device, inputs, outputs []tensorSpe
 		}
 		return out
 	}
-	s, err := d.newSession(file, names(inputs), names(outputs), opts)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s model %s/%s: create session on %s: %w", d.Role, d.Name, file, dev, err)
+	half := false
+	for _, t := range types {
+		half = half || t == ort.TensorElementDataTypeFloat16
 	}
-	return s, sum, types, nil
+	s, err := d.newSession(file, names(inputs), names(outputs), opts, half)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s model %s/%s: create session on %s: %w", d.Role, d.Name, file, dev, err)
+	}
+	return s, sum, nil
 }
 
 func (d ModelDir) match(file, kind string, want []tensorSpec, have []ort.InputOutputInfo, types map[string]ort.TensorElementDataType) error {
@@ -149,3 +156,27 @@ func (d ModelDir) preprocessor() (preprocess.Processor, error) {
 }
 
 var errEmptyBatch = errors.New("annotators: empty batch")
+
+// outputFiles are the files of a model directory besides its graphs that
+// change what the model outputs: configs, preprocessing and tokenizers.
+var outputFiles = []string{"config.json", "generation_config.json", "preprocessor_config.json", "processor_config.json",
+	"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json", "vocab.json", "vocab.txt", "merges.txt"}
+
+// modelID names a model by everything that changes its output: the graphs'
+// digests, the directory's output files and the options it was loaded with
+// ("task=<CAPTION>"), as role@sha256.
+func (d ModelDir) modelID(role string, graphs []string, options ...string) (string, error) {
+	parts := append([]string{}, graphs...)
+	for _, f := range outputFiles {
+		b, err := fs.ReadFile(d.FS, f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("%s model directory %s: read %s: %w", d.Role, d.Name, f, err)
+		}
+		sum := sha256.Sum256(b)
+		parts = append(parts, f+"="+hex.EncodeToString(sum[:]))
+	}
+	return role + "@" + hashStrings(append(parts, options...)...), nil
+}

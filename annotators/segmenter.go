@@ -23,7 +23,6 @@ import (
 type Segmenter struct {
 	session *ort.DynamicAdvancedSession
 	pre     preprocess.Processor
-	pixels  ort.TensorElementDataType // float32, or float16 in a half-precision export
 	labels  []string
 	kinds   []segmap.Kind
 	kindSrc string
@@ -101,12 +100,17 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 			ins = append(ins, tensorSpec{name: "task_inputs", dtype: ort.TensorElementDataTypeInt64, rank: 2})
 		}
 	}
-	s, sum, types, err := dir.onnxModel("model", dev, ins, outs)
+	s, sum, err := dir.onnxModel("model", dev, ins, outs)
 	if err != nil {
 		return nil, err
 	}
-	return &Segmenter{session: s, pre: pre, pixels: types["pixel_values"], labels: labels, kinds: kinds, kindSrc: src,
-		panoptic: panoptic, task: task, id: "segmenter@" + sum}, nil
+	id, err := dir.modelID("segmenter", []string{sum}, "label-kinds="+kindList(kinds))
+	if err != nil {
+		s.Destroy()
+		return nil, err
+	}
+	return &Segmenter{session: s, pre: pre, labels: labels, kinds: kinds, kindSrc: src,
+		panoptic: panoptic, task: task, id: id}, nil
 }
 
 // panopticGraph is a query-based segmenter's contract: the output names of
@@ -313,7 +317,8 @@ func (s *Segmenter) KindSource() string { return s.kindSrc }
 // Labels are the class names, indexed by class id.
 func (s *Segmenter) Labels() []string { return s.labels }
 
-// ID is "segmenter@<sha256 of model.onnx>", recorded with every annotation.
+// ID is "segmenter@<sha256>" over model.onnx, the configuration files and
+// the thing/stuff split the critic reads: recorded with every annotation.
 func (s *Segmenter) ID() string { return s.id }
 
 // Preprocessing describes how images are prepared for the model.
@@ -325,7 +330,7 @@ func (s *Segmenter) Close() error { return s.session.Destroy() }
 // segment runs one batch of one tensor shape and fills in its maps; a padded
 // image's map is cut back to its content.
 func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []segmap.Map) error {
-	in, err := floatTensor(ort.NewShape(int64(len(b.Idx)), 3, int64(b.H), int64(b.W)), s.pre.Pixels(imgs, b), s.pixels)
+	in, err := ort.NewTensor(ort.NewShape(int64(len(b.Idx)), 3, int64(b.H), int64(b.W)), s.pre.Pixels(imgs, b))
 	if err != nil {
 		return err
 	}
@@ -454,4 +459,21 @@ func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []seg
 	}
 	wg.Wait()
 	return nil
+}
+
+// kindList spells a label-kind split, one letter a label (t thing, s stuff,
+// ? unknown).
+func kindList(kinds []segmap.Kind) string {
+	b := make([]byte, len(kinds))
+	for i, k := range kinds {
+		b[i] = "?ts"[k%3]
+	}
+	return string(b)
+}
+
+// Options names the thing/stuff split (from config.json, --label-kinds or a
+// standard label set), which changes the critic's reading of every map: a
+// build's fingerprint records it by name.
+func (s *Segmenter) Options() map[string]string {
+	return map[string]string{"label-kinds": kindList(s.kinds)}
 }

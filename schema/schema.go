@@ -148,7 +148,7 @@ type Region struct {
 type Sample struct {
 	ID           string     `parquet:"id"`
 	Key          string     `parquet:"key"`
-	SourceURI    string     `parquet:"source_uri,optional"` // see --source-uri; null with none
+	SourceURI    string     `parquet:"source_uri,optional"` // see source-uri; null with none
 	Prompt       string     `parquet:"prompt"`
 	Entities     []Entity   `parquet:"entities,list"`
 	Relations    []Relation `parquet:"relations,list"`
@@ -212,7 +212,7 @@ type Task struct {
 // Reject is one input that was not accepted, with the stage and the reason.
 type Reject struct {
 	Key       string `parquet:"key"`
-	SourceURI string `parquet:"source_uri,optional"` // see --source-uri; null with none
+	SourceURI string `parquet:"source_uri,optional"` // see source-uri; null with none
 	Stage     string `parquet:"stage,dict"`
 	Reason    string `parquet:"reason,dict"` // a stable code such as decode.truncated
 	Detail    string `parquet:"detail"`      // a human sentence with the specifics

@@ -201,7 +201,7 @@ func TestManifestInputs(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, name), data, 0o644)
 			out := filepath.Join(t.TempDir(), "ds")
 			sum, err := build(t, context.Background(), dir, out, func(o *stages.Config) {
-				o.InKey, o.KeyColumn, o.ImageColumn, o.PromptColumn = name, "id", "file", "text"
+				o.Source.Key, o.Source.KeyColumn, o.Source.ImageColumn, o.Source.PromptColumn = name, "id", "file", "text"
 			})
 			if err != nil {
 				t.Fatal(err)

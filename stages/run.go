@@ -2,9 +2,6 @@ package stages
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -41,14 +38,16 @@ var ErrStopped = errors.New("stopped before the input was finished; committed sh
 var errStopSource = errors.New("stop")
 
 // partitionTag names this run's partition.
-func partitionTag(c Config) string { return schema.PartitionTag(c.PartitionIndex, c.PartitionCount) }
+func partitionTag(c Config) string {
+	return schema.PartitionTag(c.Output.PartitionIndex, c.Output.PartitionCount)
+}
 
 // Count counts the inputs for a progress total; -1 when counting would cost a
 // second read of the data (WebDataset shards).
 func Count(ctx context.Context, c Config) (int64, error) {
 	src := c.source()
 	if src.Format == "" {
-		f, err := source.Detect(ctx, c.In, c.InKey)
+		f, err := source.Detect(ctx, c.Source.In, c.Source.Key)
 		if err != nil {
 			return -1, err
 		}
@@ -68,12 +67,12 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 	if err := checkOverlap(c); err != nil {
 		return Summary{}, err
 	}
-	if c.InFormat == "" {
-		f, err := source.Detect(ctx, c.In, c.InKey)
+	if c.Source.Format == "" {
+		f, err := source.Detect(ctx, c.Source.In, c.Source.Key)
 		if err != nil {
 			return Summary{}, err
 		}
-		c.InFormat = f
+		c.Source.Format = f
 	}
 	run := write.RunID()
 	if c.partitioned() {
@@ -98,32 +97,32 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 	}()
 	i, n := 0, 1 // the lock takeLock took
 	if c.partitioned() {
-		i, n = c.PartitionIndex, c.PartitionCount
+		i, n = c.Output.PartitionIndex, c.Output.PartitionCount
 	}
-	if err := write.Prepare(ctx, c.Out, c.Overwrite, i, n); err != nil {
+	if err := write.Prepare(ctx, c.Output.Out, c.Output.Overwrite, i, n); err != nil {
 		return Summary{}, err
 	}
-	settings := c.settings()
-	digest := digestOf(settings)
-	prior, err := write.LoadPrior(ctx, c.Out, digest, settings, c.RetryRejects, c.shardPrefix(), !c.Merge)
+	settings := c.Fingerprint()
+	digest := settings.Digest()
+	prior, err := write.LoadPrior(ctx, c.Output.Out, digest, settings, c.Output.RetryRejects, c.shardPrefix(), !c.Output.Merge)
 	if err != nil {
 		return Summary{}, err
 	}
-	if c.Merge {
+	if c.Output.Merge {
 		return merge(ctx, c, prior, digest, settings)
 	}
 	if prior.Complete && !c.partitioned() {
 		// The dataset changes from here on: until the new manifest is written
 		// last, nobody should take the old one for the whole dataset.
-		if err := c.Out.Delete(ctx, schema.ManifestKey); err != nil {
+		if err := c.Output.Out.Delete(ctx, schema.ManifestKey); err != nil {
 			return Summary{}, err
 		}
 	}
-	if err := write.RecordRun(ctx, c.Out, run); err != nil {
+	if err := write.RecordRun(ctx, c.Output.Out, run); err != nil {
 		return Summary{}, err
 	}
-	w := write.NewWriter(c.Out, write.Config{ShardRows: c.ShardRows, ToolVersion: c.ToolVersion, Run: run, ConfigDigest: digest,
-		Settings: settings, Policy: c.TaskPolicy, ReflectShare: c.ReflectShare, Theta: c.Theta, Progress: c.Progress, SourceURI: c.sourceURI()})
+	w := write.NewWriter(c.Output.Out, write.Config{ShardRows: c.Output.ShardRows, ToolVersion: c.Output.ToolVersion, Run: run, ConfigDigest: digest,
+		Settings: settings, Policy: c.Output.TaskPolicy, ReflectShare: c.Output.ReflectShare, Theta: c.Canvas.Theta, Progress: c.Hooks.Progress, SourceURI: c.sourceURI()})
 	defer w.Discard() // a failed or stopped run leaves no spool file
 	var listed, resumed int64
 	var stopped bool
@@ -131,16 +130,16 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 	src := func(ctx context.Context, emit func(*Item) error) error {
 		err := all(ctx, func(it *Item) error {
 			listed++
-			if c.partitioned() && !write.InPartition(it.Key, c.PartitionIndex, c.PartitionCount) {
+			if c.partitioned() && !write.InPartition(it.Key, c.Output.PartitionIndex, c.Output.PartitionCount) {
 				return nil
 			}
 			if prior.Done[schema.EscapeKey(it.Key)] {
 				resumed++
 				return nil
 			}
-			if c.Stop != nil {
+			if c.Hooks.Stop != nil {
 				select {
-				case <-c.Stop:
+				case <-c.Hooks.Stop:
 					stopped = true
 					return errStopSource
 				default:
@@ -159,7 +158,7 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 		Done:   rejected,
 		Sink:   func(ctx context.Context, it *Item) error { return w.Add(ctx, it.Record, it.Reject) },
 	})
-	sum = Summary{Accepted: w.Accepted(), Rejected: w.Rejected(), ByReason: w.ByReason(), Stats: stats, ToolVersion: c.ToolVersion,
+	sum = Summary{Accepted: w.Accepted(), Rejected: w.Rejected(), ByReason: w.ByReason(), Stats: stats, ToolVersion: c.Output.ToolVersion,
 		Resumed: resumed, Retried: prior.Retried, Orphans: prior.Orphans}
 	sum.Inputs = sum.Accepted + sum.Rejected
 	if err != nil {
@@ -172,12 +171,12 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 		return sum, ErrStopped
 	}
 	if listed == 0 {
-		return sum, fmt.Errorf("no inputs in %s: %s; check --in (and --in-format)", c.In.URI(c.InKey), emptyInput(c.InFormat))
+		return sum, fmt.Errorf("no inputs in %s: %s; check the input (in, and in-format)", c.Source.In.URI(c.Source.Key), emptyInput(c.Source.Format))
 	}
 	if c.partitioned() {
 		// The partition is done: say so for the merge, and leave the card and
 		// the manifest to it.
-		err := write.MarkPartition(ctx, c.Out, schema.PartitionMark{Partition: c.PartitionIndex, Of: c.PartitionCount,
+		err := write.MarkPartition(ctx, c.Output.Out, schema.PartitionMark{Partition: c.Output.PartitionIndex, Of: c.Output.PartitionCount,
 			Accepted: sum.Accepted, Rejected: sum.Rejected, ConfigDigest: digest, Settings: settings})
 		return sum, err
 	}
@@ -199,17 +198,17 @@ func emptyInput(format string) string {
 // partition of it — and makes sure no build of the other kind is writing.
 func takeLock(ctx context.Context, c Config, run string) (*write.Lock, error) {
 	if c.partitioned() {
-		if err := write.Check(ctx, c.Out, schema.LockKey(0, 1)); err != nil {
+		if err := write.Check(ctx, c.Output.Out, schema.LockKey(0, 1)); err != nil {
 			return nil, err
 		}
-		return write.Acquire(ctx, c.Out, schema.LockKey(c.PartitionIndex, c.PartitionCount), run)
+		return write.Acquire(ctx, c.Output.Out, schema.LockKey(c.Output.PartitionIndex, c.Output.PartitionCount), run)
 	}
-	lock, err := write.Acquire(ctx, c.Out, schema.LockKey(0, 1), run)
+	lock, err := write.Acquire(ctx, c.Output.Out, schema.LockKey(0, 1), run)
 	if err != nil {
 		return nil, err
 	}
 	var held []string
-	err = c.Out.List(ctx, schema.ControlDir+"lock-", func(o storage.Object) error {
+	err = c.Output.Out.List(ctx, schema.ControlDir+"lock-", func(o storage.Object) error {
 		held = append(held, o.Key)
 		return nil
 	})
@@ -218,7 +217,7 @@ func takeLock(ctx context.Context, c Config, run string) (*write.Lock, error) {
 		return nil, err
 	}
 	for _, k := range held {
-		if err := write.Check(ctx, c.Out, k); err != nil {
+		if err := write.Check(ctx, c.Output.Out, k); err != nil {
 			lock.Release(ctx)
 			return nil, err
 		}
@@ -230,16 +229,16 @@ func takeLock(ctx context.Context, c Config, run string) (*write.Lock, error) {
 // a listing reads: the dataset would be read as input, or the input deleted
 // as old output. One input file (a manifest, a shard) may sit beside it.
 func checkOverlap(c Config) error {
-	in, out := location(c.In.URI("")), location(c.Out.URI(""))
+	in, out := location(c.Source.In.URI("")), location(c.Output.Out.URI(""))
 	switch {
 	case in == "" || out == "":
 		return nil
 	case in == out:
-		return fmt.Errorf("--out %s is the input folder: choose an output folder apart from the input", c.Out.URI(""))
+		return settingErr("out", c.Output.Out.URI(""), "is the input folder: choose an output folder apart from the input")
 	case strings.HasPrefix(in, out):
-		return fmt.Errorf("--out %s contains the input %s: choose an output folder apart from the input", c.Out.URI(""), c.In.URI(""))
-	case strings.HasPrefix(out, in) && c.InKey == "":
-		return fmt.Errorf("--out %s lies inside the input %s: a rerun would read the dataset as input; choose an output folder outside it", c.Out.URI(""), c.In.URI(""))
+		return settingErr("out", c.Output.Out.URI(""), fmt.Sprintf("contains the input %s: choose an output folder apart from the input", c.Source.In.URI("")))
+	case strings.HasPrefix(out, in) && c.Source.Key == "":
+		return settingErr("out", c.Output.Out.URI(""), fmt.Sprintf("lies inside the input %s: a rerun would read the dataset as input; choose an output folder outside it", c.Source.In.URI("")))
 	}
 	return nil
 }
@@ -271,14 +270,14 @@ func location(uri string) string {
 // merge writes the card and manifest over every partition's shards once all
 // partitions have marked themselves done with these settings and every input
 // is in a committed shard.
-func merge(ctx context.Context, c Config, prior *write.Prior, digest string, settings map[string]string) (Summary, error) {
-	missing, err := write.UnfinishedPartitions(ctx, c.Out, c.PartitionCount, digest, settings)
+func merge(ctx context.Context, c Config, prior *write.Prior, digest string, settings Fingerprint) (Summary, error) {
+	missing, err := write.UnfinishedPartitions(ctx, c.Output.Out, c.Output.PartitionCount, digest, settings)
 	if err != nil {
 		return Summary{}, err
 	}
 	if len(missing) > 0 {
-		return Summary{}, fmt.Errorf("cannot merge %s: partitions %s of %d have not finished (rerun them with the same flags and --partition-index)",
-			c.Out.URI(""), joinInts(missing), c.PartitionCount)
+		return Summary{}, fmt.Errorf("cannot merge %s: partitions %s of %d have not finished (rerun them with the same settings and their partition-index)",
+			c.Output.Out.URI(""), joinInts(missing), c.Output.PartitionCount)
 	}
 	// Every input accounted for: a partition marked done before inputs were
 	// added has not seen them.
@@ -286,8 +285,8 @@ func merge(ctx context.Context, c Config, prior *write.Prior, digest string, set
 	var example string
 	err = Inputs(c)(ctx, func(it *Item) error {
 		if !prior.Done[schema.EscapeKey(it.Key)] {
-			for i := 0; i < c.PartitionCount; i++ {
-				if write.InPartition(it.Key, i, c.PartitionCount) {
+			for i := 0; i < c.Output.PartitionCount; i++ {
+				if write.InPartition(it.Key, i, c.Output.PartitionCount) {
 					lacking[i]++
 				}
 			}
@@ -309,14 +308,14 @@ func merge(ctx context.Context, c Config, prior *write.Prior, digest string, set
 		}
 		sort.Ints(parts)
 		return Summary{}, fmt.Errorf("cannot merge %s: %d inputs are in no committed shard (for example %s); rerun partitions %s of %d with the same flags, then merge",
-			c.Out.URI(""), n, storage.Quote(example), joinInts(parts), c.PartitionCount)
+			c.Output.Out.URI(""), n, storage.Quote(example), joinInts(parts), c.Output.PartitionCount)
 	}
 	if prior.Complete {
-		if err := c.Out.Delete(ctx, schema.ManifestKey); err != nil {
+		if err := c.Output.Out.Delete(ctx, schema.ManifestKey); err != nil {
 			return Summary{}, err
 		}
 	}
-	return publish(ctx, c, prior.Shards, Summary{ToolVersion: c.ToolVersion})
+	return publish(ctx, c, prior.Shards, Summary{ToolVersion: c.Output.ToolVersion})
 }
 
 func joinInts(v []int) string {
@@ -333,22 +332,22 @@ func publish(ctx context.Context, c Config, shards []schema.ShardStats, sum Summ
 	for _, st := range sum.Stats.Stages {
 		stages[st.Name] = schema.StageStats{Workers: st.Workers, Items: st.Items, Batches: st.Batches, BusySeconds: st.Busy.Seconds()}
 	}
-	m, err := write.Publish(ctx, c.Out, shards, schema.Manifest{
+	m, err := write.Publish(ctx, c.Output.Out, shards, schema.Manifest{
 		Tool:          "twigdata",
-		ToolVersion:   c.ToolVersion,
+		ToolVersion:   c.Output.ToolVersion,
 		SchemaVersion: schema.Version,
-		ONNXRuntime:   c.Runtime,
+		ONNXRuntime:   c.Models.Runtime,
 		Go:            runtime.Version(),
 		Annotators: schema.ManifestAnnotators{
-			Segmenter: schema.ManifestSegmenter{ID: c.Segmenter.ID(), Labels: c.Segmenter.Labels(), LabelKinds: kindNames(c.Segmenter.Kinds()), KindSource: c.Segmenter.KindSource()},
-			Captioner: schema.ManifestCaptioner{ID: c.Captioner.ID(), VocabSize: c.Captioner.VocabSize()},
+			Segmenter: schema.ManifestSegmenter{ID: c.Models.Segmenter.ID(), Labels: c.Models.Segmenter.Labels(), LabelKinds: kindNames(c.Models.Segmenter.Kinds()), KindSource: c.Models.Segmenter.KindSource()},
+			Captioner: schema.ManifestCaptioner{ID: c.Models.Captioner.ID(), VocabSize: c.Models.Captioner.VocabSize()},
 		},
-		Config:      c.Settings,
-		Tasks:       schema.ManifestTasks{Policy: c.TaskPolicy, ReflectShareTarget: c.ReflectShare},
+		Config:      c.Output.Echo,
+		Tasks:       schema.ManifestTasks{Policy: c.Output.TaskPolicy, ReflectShareTarget: c.Output.ReflectShare},
 		Stages:      stages,
 		WallSeconds: sum.Stats.Wall.Seconds(),
-		Canvas:      schema.ManifestCanvas{Width: c.CanvasWidth, Height: c.CanvasHeight, Patch: c.Patch, K: c.K, Theta: c.Theta},
-		License:     schema.ManifestLicense{ID: c.License, Name: c.LicenseName, Link: c.LicenseLink},
+		Canvas:      schema.ManifestCanvas{Width: c.Canvas.Width, Height: c.Canvas.Height, Patch: c.Canvas.Patch, K: c.Canvas.K, Theta: c.Canvas.Theta},
+		License:     schema.ManifestLicense{ID: c.Output.License, Name: c.Output.LicenseName, Link: c.Output.LicenseLink},
 	})
 	sum.Accepted, sum.Rejected, sum.Inputs = m.Counts.Accepted, m.Counts.Rejected, m.Counts.Inputs
 	sum.ByReason, sum.Tasks, sum.Shards = m.Counts.RejectedByReason, m.Tasks.Rows, m.Shards
@@ -362,30 +361,4 @@ func kindNames(kinds []segmap.Kind) []string {
 		out[i] = k.String()
 	}
 	return out
-}
-
-// settings are every setting that changes records, by flag name: the input
-// (where, in what form, which columns), the schedule, the filters, the
-// limits, the models, the task policy and the tool's version.
-func (c Config) settings() map[string]string {
-	v := func(x any) string { return fmt.Sprint(x) }
-	return map[string]string{
-		"in": c.In.URI(c.InKey), "in-format": c.InFormat, "prompt-column": c.PromptColumn, "image-column": c.ImageColumn,
-		"key-column": c.KeyColumn, "prompt-field": c.PromptField, "max-manifest-bytes": v(c.MaxManifestBytes),
-		"max-shard-bytes": v(c.MaxShardBytes), "max-image-mb": v(c.MaxImageBytes >> 20), "max-prompt-kb": v(c.MaxPromptBytes >> 10),
-		"max-pixels": v(c.MaxPixels), "canvas-width": v(c.CanvasWidth), "canvas-height": v(c.CanvasHeight), "patch": v(c.Patch),
-		"k": v(c.K), "theta": v(c.Theta), "min-side": v(c.MinSide), "max-blur": v(c.MaxBlur), "max-blockiness": v(c.MaxBlockiness), "min-score": v(c.MinScore),
-		"min-alignment": v(c.MinAlignment), "jpeg-quality": v(c.JPEGQuality), "segmenter": c.Segmenter.ID(), "captioner": c.Captioner.ID(),
-		"label-kinds":  strings.Join(kindNames(c.Segmenter.Kinds()), ","),
-		"tool-version": c.ToolVersion, "schema-version": v(schema.Version), "task-policy": c.TaskPolicy, "reflect-share": v(c.ReflectShare),
-		"source-uri": c.SourceURIMode,
-	}
-}
-
-// digestOf fingerprints the settings, so a rerun with other settings cannot
-// mix two kinds of records in one dataset.
-func digestOf(settings map[string]string) string {
-	b, _ := json.Marshal(settings) // map keys are sorted
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
 }

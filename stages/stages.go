@@ -18,17 +18,17 @@ import (
 // batch size; the benchmark also runs them one at a time.
 func Stages(c Config) []pipeline.Stage[*Item] {
 	f := fetcher{c.source()}
-	d := decoder{imageproc.Decoder{MaxPixels: c.MaxPixels, Width: c.CanvasWidth, Height: c.CanvasHeight, MinSide: c.MinSide}}
-	s := scheduler{imageproc.Bands(c.CanvasHeight, c.Patch, c.K)}
-	a := annotator{seg: c.Segmenter, cap: c.Captioner, ground: c.Grounder}
-	co := newComposer(c.Segmenter, c.Captioner, c.Theta, c.Patch, c.JPEGQuality, c.ToolVersion)
-	fl := filterer{gate: imageproc.Gate{MaxBlur: c.MaxBlur, MaxBlockiness: c.MaxBlockiness}, minScore: c.MinScore, minAlignment: c.MinAlignment}
+	d := decoder{imageproc.Decoder{MaxPixels: c.Source.MaxPixels, Width: c.Canvas.Width, Height: c.Canvas.Height, MinSide: c.Filter.MinSide}}
+	s := scheduler{imageproc.Bands(c.Canvas.Height, c.Canvas.Patch, c.Canvas.K)}
+	a := annotator{seg: c.Models.Segmenter, cap: c.Models.Captioner, ground: c.Models.Grounder}
+	co := newComposer(c.Models.Segmenter, c.Models.Captioner, c.Canvas.Theta, c.Canvas.Patch, c.Canvas.JPEGQuality, c.Output.ToolVersion)
+	fl := filterer{gate: imageproc.Gate{MaxBlur: c.Filter.MaxBlur, MaxBlockiness: c.Filter.MaxBlockiness}, minScore: c.Filter.MinScore, minAlignment: c.Filter.MinAlignment}
 	return []pipeline.Stage[*Item]{
-		{Name: "fetch", Workers: c.FetchWorkers, Process: each(f.fetch)},
-		{Name: "decode", Workers: c.DecodeWorkers, Process: each(d.decode)},
+		{Name: "fetch", Workers: c.Workers.Fetch, Process: each(f.fetch)},
+		{Name: "decode", Workers: c.Workers.Decode, Process: each(d.decode)},
 		{Name: "schedule", Workers: 1, Process: each(s.schedule)},
-		{Name: "annotate", Workers: c.AnnotateWorkers, Batch: c.BatchSize, MaxWait: c.BatchWait, Process: a.annotate},
-		{Name: "compose", Workers: c.ComposeWorkers, Process: each(co.compose)},
+		{Name: "annotate", Workers: c.Workers.Annotate, Batch: c.Workers.BatchSize, MaxWait: c.Workers.BatchWait, Process: a.annotate},
+		{Name: "compose", Workers: c.Workers.Compose, Process: each(co.compose)},
 		{Name: "filter", Workers: 1, Process: each(fl.filter)},
 	}
 }
@@ -155,11 +155,11 @@ func (f filterer) filter(_ context.Context, it *Item) error {
 		sum += int(reg.Critic.Score)
 	}
 	if mean := float64(sum) / float64(len(r.Regions)); mean < float64(f.minScore) {
-		it.reject(schema.Rejectf(schema.ReasonLowScore, "mean critic score %.1f is below --min-score %d", mean, f.minScore))
+		it.reject(schema.Rejectf(schema.ReasonLowScore, "mean critic score %.1f is below min-score %d", mean, f.minScore))
 		return nil
 	}
 	if float64(r.Alignment) < f.minAlignment {
-		it.reject(schema.Rejectf(schema.ReasonAlignment, "only %.0f%% of the prompt's objects were found, below --min-alignment %.2f", 100*r.Alignment, f.minAlignment))
+		it.reject(schema.Rejectf(schema.ReasonAlignment, "only %.0f%% of the prompt's objects were found, below min-alignment %.2f", 100*r.Alignment, f.minAlignment))
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func build(t *testing.T, ctx context.Context, in, out string, mod func(*stages.C
 		t.Fatal(err)
 	}
 	o := stages.DefaultConfig()
-	o.In, o.Out, o.Segmenter, o.Captioner = inB, outB, seg, capt
+	o.Source.In, o.Output.Out, o.Models.Segmenter, o.Models.Captioner = inB, outB, seg, capt
 	if mod != nil {
 		mod(&o)
 	}
@@ -176,8 +176,8 @@ func TestCancelMidRunLeavesOnlyCompleteShards(t *testing.T) {
 	var seen atomic.Int64
 	var cancelledAt time.Time
 	_, err := build(t, ctx, in, out, func(o *stages.Config) {
-		o.ShardRows = 16
-		o.Progress = func(a, r int64) {
+		o.Output.ShardRows = 16
+		o.Hooks.Progress = func(a, r int64) {
 			if seen.Add(1) == 100 {
 				cancelledAt = time.Now()
 				cancel()
@@ -261,7 +261,7 @@ func TestRetryRejectsRedoesOnlyTransientRejects(t *testing.T) {
 	outB, _ := storage.NewLocal(out)
 	opts := func(b storage.Bucket, retry bool) stages.Config {
 		o := stages.DefaultConfig()
-		o.In, o.Out, o.Segmenter, o.Captioner, o.RetryRejects, o.ShardRows = b, outB, seg, capt, retry, 8
+		o.Source.In, o.Output.Out, o.Models.Segmenter, o.Models.Captioner, o.Output.RetryRejects, o.Output.ShardRows = b, outB, seg, capt, retry, 8
 		return o
 	}
 	gone := vanishing{local, map[string]bool{"copy00/scene-003.jpg": true, "copy00/scene-006.jpg": true}}

@@ -81,7 +81,7 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 		}
 	}
 	// A dataset without a readable manifest is judged at the default θ.
-	r.Theta = stages.DefaultConfig().Theta
+	r.Theta = stages.DefaultCanvas().Theta
 	if m.SchemaVersion != 0 {
 		r.Theta = m.Canvas.Theta
 	}

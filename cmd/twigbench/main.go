@@ -110,8 +110,8 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	inB, _ := storage.NewLocal(in)
 	outB, _ := storage.NewLocal(filepath.Join(dir, "out"))
 	o := stages.DefaultConfig()
-	o.In, o.Out, o.InFormat, o.Segmenter, o.Captioner = inB, outB, source.FormatPairs, seg, capt
-	o.BatchSize, o.Overwrite, o.ToolVersion, o.ShardRows = batch, true, twigdata.Version, shardRows
+	o.Source.In, o.Output.Out, o.Source.Format, o.Models.Segmenter, o.Models.Captioner = inB, outB, source.FormatPairs, seg, capt
+	o.Workers.BatchSize, o.Output.Overwrite, o.Output.ToolVersion, o.Output.ShardRows = batch, true, twigdata.Version, shardRows
 
 	// 1. The whole pipeline, stages overlapping.
 	sum, err := stages.Run(ctx, o)
@@ -207,7 +207,7 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 // resume reads from it against the dataset's size.
 func measureResumeReads(ctx context.Context, o stages.Config, out storage.Bucket) error {
 	c := storage.NewCounting(out)
-	o.Out, o.Overwrite = c, false
+	o.Output.Out, o.Output.Overwrite = c, false
 	sum, err := stages.Run(ctx, o)
 	if err != nil {
 		return fmt.Errorf("resume of the complete build: %w", err)
@@ -241,9 +241,9 @@ func annotateAlone(ctx context.Context, o stages.Config, items []*stages.Item) (
 // sweepBatch runs the annotate stage alone at several batch sizes over the
 // same scheduled samples.
 func sweepBatch(ctx context.Context, o stages.Config, items []*stages.Item) error {
-	fmt.Printf("\nannotate alone by batch size (%d samples, each = 1 segmenter image + %d captioner images):\n", len(items), 1+o.K)
+	fmt.Printf("\nannotate alone by batch size (%d samples, each = 1 segmenter image + %d captioner images):\n", len(items), 1+o.Canvas.K)
 	for _, b := range []int{1, 8, 32} {
-		o.BatchSize = b
+		o.Workers.BatchSize = b
 		stats, err := annotateAlone(ctx, o, items)
 		if err != nil {
 			return err
@@ -260,7 +260,7 @@ const twinsDir = "testdata/models/twins"
 // over the same scheduled samples (the first 512), batch 16.
 func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev annotators.Device) error {
 	items = items[:min(len(items), 512)]
-	fmt.Printf("\nannotate alone by model (%d samples, batch %d; twins: random weights, real export graphs):\n", len(items), o.BatchSize)
+	fmt.Printf("\nannotate alone by model (%d samples, batch %d; twins: random weights, real export graphs):\n", len(items), o.Workers.BatchSize)
 	load := func(seg, capt, variant string) (*annotators.Segmenter, annotators.CaptionModel, error) {
 		open := func(name string) annotators.ModelDir {
 			if name == "" {
@@ -297,9 +297,9 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		if err != nil {
 			return err
 		}
-		o.Segmenter, o.Captioner, o.Grounder = seg, capt, nil
+		o.Models.Segmenter, o.Models.Captioner, o.Models.Grounder = seg, capt, nil
 		if g, ok := capt.(stages.Grounder); ok {
-			o.Grounder = g // Florence-2 captions the canvas and its bands and grounds the prompt
+			o.Models.Grounder = g // Florence-2 captions the canvas and its bands and grounds the prompt
 		}
 		stats, err := annotateAlone(ctx, o, items)
 		seg.Close()
@@ -323,11 +323,11 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 // reruns it and compares the rerun's time with the full run's time for the
 // inputs that were left.
 func measureResume(ctx context.Context, o stages.Config, full stages.Summary, resumeAt float64) error {
-	o.Overwrite = true
+	o.Output.Overwrite = true
 	cut := int64(resumeAt * float64(full.Inputs))
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	o.Progress = func(a, r int64) {
+	o.Hooks.Progress = func(a, r int64) {
 		if a+r >= cut {
 			cancel()
 		}
@@ -336,7 +336,7 @@ func measureResume(ctx context.Context, o stages.Config, full stages.Summary, re
 	if err == nil {
 		return fmt.Errorf("the interrupted run finished before %d inputs", cut)
 	}
-	o.Overwrite, o.Progress = false, nil
+	o.Output.Overwrite, o.Hooks.Progress = false, nil
 	t0 := time.Now()
 	second, err := stages.Run(ctx, o)
 	if err != nil {
@@ -347,7 +347,7 @@ func measureResume(ctx context.Context, o stages.Config, full stages.Summary, re
 	per := float64(full.Stats.Wall) / float64(full.Inputs)
 	remaining := time.Duration(per * float64(full.Inputs-doneAtKill))
 	fmt.Printf("\nresume: interrupted after %d of %d inputs; %d of them were in committed shards, %d were redone (shard-rows %d)\n",
-		doneAtKill, full.Inputs, second.Resumed, doneAtKill-second.Resumed, o.ShardRows)
+		doneAtKill, full.Inputs, second.Resumed, doneAtKill-second.Resumed, o.Output.ShardRows)
 	fmt.Printf("resume: the rerun took %s; the work left at the interruption (%d inputs) takes %s in a full run: resume overhead %.2fx\n",
 		took.Round(time.Millisecond), full.Inputs-doneAtKill, remaining.Round(time.Millisecond), took.Seconds()/remaining.Seconds())
 	return nil

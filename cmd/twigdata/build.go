@@ -14,17 +14,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/term"
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
-	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
 	"github.com/twigdata/twigdata/storage"
 )
@@ -64,39 +60,36 @@ Exit codes: 0 done, 1 failed (the message says what to fix), 2 bad usage,
 Flags:
 `
 
+// buildFlags are the build command's flags: the settings of stages.Config,
+// bound from their table (flags.go), and the flags the CLI owns.
 type buildFlags struct {
-	fs                      *flag.FlagSet
-	in, out, config         string
-	segmenter, captioner    string
-	device, ortLib          string
-	variant, labelKinds     string
-	captionTask             string
-	grounding               bool
-	threads                 int
-	overwrite               bool
-	progress                string
-	logEvery                time.Duration
-	grace                   time.Duration
-	s3Endpoint, s3Region    string
-	s3PathStyle             bool
-	s3Attempts              int
-	s3Timeout               time.Duration
-	opts                    stages.Config
-	maxImageMB, maxPromptKB int64
+	fs                   *flag.FlagSet
+	in, out, config      string
+	segmenter, captioner string
+	device, ortLib       string
+	variant, labelKinds  string
+	captionTask          string
+	grounding            bool
+	threads              int
+	partitionIndex       int
+	progress             string
+	logEvery             time.Duration
+	grace                time.Duration
+	s3Endpoint, s3Region string
+	s3PathStyle          bool
+	s3Attempts           int
+	s3Timeout            time.Duration
+	opts                 stages.Config
 }
 
 func newBuildFlags(stderr io.Writer) *buildFlags {
-	b := &buildFlags{fs: flag.NewFlagSet("build", flag.ContinueOnError)}
+	b := &buildFlags{fs: flag.NewFlagSet("build", flag.ContinueOnError), opts: stages.DefaultConfig()}
 	f := b.fs
 	f.SetOutput(stderr)
-	d := stages.DefaultConfig()
-	b.opts = d
-	o := &b.opts
-	f.StringVar(&b.in, "in", "", "input folder or s3://bucket/prefix of pairs (default: the sample bundled in the binary)")
+	bindSettings(f, &b.opts)
+	f.StringVar(&b.in, "in", "", "input folder or s3://bucket/prefix of pairs, or one manifest or .tar shard file (default: the sample bundled in the binary)")
 	f.StringVar(&b.out, "out", "twigdata-out", "output folder or s3://bucket/prefix for the dataset")
 	f.StringVar(&b.config, "config", "", "YAML or JSON file with flag values (keys are flag names)")
-	f.BoolVar(&b.overwrite, "overwrite", d.Overwrite, "delete the dataset already in --out and start over (by default a rerun resumes: committed shards are kept, only missing inputs are done); only files twigdata wrote are deleted")
-	f.BoolVar(&o.RetryRejects, "retry-rejects", d.RetryRejects, "also redo the inputs an earlier run rejected for transient reasons (for example an object that vanished mid-run)")
 	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory, an Optimum export or a Hub ONNX repository: model.onnx (at the root or under onnx/), config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.captioner, "captioner", "", "captioner model directory, an Optimum export or a Hub ONNX repository: encoder_model.onnx and decoder_model_merged.onnx or decoder_model.onnx (+ decoder_with_past_model.onnx), at the root or under onnx/; config.json, vocab.json or tokenizer.json, preprocessor_config.json; or a Florence-2 export (onnx/vision_encoder.onnx, embed_tokens.onnx, encoder_model.onnx, decoder_model_merged.onnx), which also grounds the prompt's phrases (default: bundled tiny model)")
 	f.StringVar(&b.captionTask, "caption-task", "caption", "what a Florence-2 captioner writes for the canvas and each region: caption, detailed_caption or more_detailed_caption")
@@ -106,41 +99,7 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.device, "device", "cpu", "where models run: cpu, cuda or cuda:N (needs a CUDA build of ONNX Runtime in ONNXRUNTIME_LIB)")
 	f.StringVar(&b.ortLib, "ort-lib", "", "path of libonnxruntime.so (default: $ONNXRUNTIME_LIB, then .deps/onnxruntime/ of a checkout)")
 	f.IntVar(&b.threads, "threads", 0, "ONNX Runtime intra-op threads per session on CPU (0: one per core)")
-	f.IntVar(&o.CanvasWidth, "canvas-width", d.CanvasWidth, "canvas width in pixels; images are resized to cover it and center-cropped")
-	f.IntVar(&o.CanvasHeight, "canvas-height", d.CanvasHeight, "canvas height in pixels")
-	f.IntVar(&o.Patch, "patch", d.Patch, "generator patch size in pixels: one token per patch; region boundaries fall on token rows")
-	f.IntVar(&o.K, "k", d.K, "number of regions (horizontal bands) per image")
-	f.IntVar(&o.Theta, "theta", d.Theta, "reflection threshold: a region scoring below it gets a revised plan")
-	f.Int64Var(&o.MaxPixels, "max-pixels", d.MaxPixels, "reject images whose header claims more pixels (decompression-bomb guard)")
-	f.Int64Var(&b.maxImageMB, "max-image-mb", d.MaxImageBytes>>20, "reject image files larger than this many MiB")
-	f.Int64Var(&b.maxPromptKB, "max-prompt-kb", d.MaxPromptBytes>>10, "reject prompt files larger than this many KiB")
-	f.StringVar(&o.PromptField, "prompt-field", d.PromptField, "field holding the prompt in <stem>.json files")
-	f.StringVar(&o.InFormat, "in-format", d.InFormat, "input format: pairs (a folder or prefix of <stem>.jpg + <stem>.txt), manifest (a .jsonl, .csv or .parquet file), webdataset (.tar shards, or a folder or prefix of them); default: detected")
-	f.StringVar(&o.PromptColumn, "prompt-column", d.PromptColumn, "manifest column holding the prompt")
-	f.StringVar(&o.ImageColumn, "image-column", d.ImageColumn, "manifest column holding the image: a path relative to the manifest, or an s3:// URI")
-	f.StringVar(&o.KeyColumn, "key-column", d.KeyColumn, "manifest column naming each input (default: the image reference without its extension)")
-	f.IntVar(&o.MinSide, "min-side", d.MinSide, "reject images whose shorter side is below this many pixels")
-	f.Float64Var(&o.MaxBlur, "max-blur", d.MaxBlur, "reject canvases whose blur is above this: a no-reference measure on the canvas's edges, 0 crisp to 1 blurred (an image with too few edges to judge is kept)")
-	f.Float64Var(&o.MaxBlockiness, "max-blockiness", d.MaxBlockiness, "reject JPEGs whose 8×8 block grid shows above this (steps across block boundaries over steps inside blocks; 1 is none)")
-	f.IntVar(&o.MinScore, "min-score", d.MinScore, "reject samples whose mean critic score is below this (0..100)")
-	f.Float64Var(&o.MinAlignment, "min-alignment", d.MinAlignment, "reject samples where less than this share (0..1) of the prompt's objects was found")
-	f.IntVar(&o.FetchWorkers, "fetch-workers", d.FetchWorkers, "concurrent reads from the input (I/O-bound)")
-	f.IntVar(&o.DecodeWorkers, "decode-workers", d.DecodeWorkers, "concurrent image decodes (CPU-bound; default: cores)")
-	f.IntVar(&o.AnnotateWorkers, "annotate-workers", d.AnnotateWorkers, "concurrent model batches (one already uses every core or the GPU)")
-	f.IntVar(&o.ComposeWorkers, "compose-workers", d.ComposeWorkers, "concurrent plan/critique writers (CPU-bound; default: cores)")
-	f.IntVar(&o.BatchSize, "batch-size", d.BatchSize, "most samples per model call (raise on a GPU); each sample adds its canvas and its K region crops to the captioner batch")
-	f.DurationVar(&o.BatchWait, "batch-wait", d.BatchWait, "longest a partial batch waits for more samples before the models run")
-	f.IntVar(&o.ShardRows, "shard-rows", d.ShardRows, "rows per Parquet shard")
-	f.StringVar(&o.TaskPolicy, "task-policy", d.TaskPolicy, "which regions feed which tasks: all (think, reflect and generate from every region: 3·K rows per sample) or faithful (think and generate only from regions scoring at least --theta, reflect from all)")
-	f.IntVar(&o.PartitionCount, "partition-count", d.PartitionCount, "split the input into this many partitions by a hash of each key, one per batch task (AWS Batch array job, Kubernetes Indexed Job); all write into the same --out")
-	f.IntVar(&o.PartitionIndex, "partition-index", -1, "this task's partition, 0..count-1 (default: $AWS_BATCH_JOB_ARRAY_INDEX or $JOB_COMPLETION_INDEX)")
-	f.BoolVar(&o.Merge, "merge", d.Merge, "after every partition finished: write the dataset card and manifest.json over all their shards (same flags, with --partition-count)")
-	f.Float64Var(&o.ReflectShare, "reflect-share", d.ReflectShare, "target share (0..1) of flawed regions among reflect rows, reached by thinning the surplus kind in each shard; 0 keeps every reflect row")
-	f.IntVar(&o.JPEGQuality, "jpeg-quality", d.JPEGQuality, "JPEG quality of the stored canvas image")
-	f.StringVar(&o.SourceURIMode, "source-uri", d.SourceURIMode, "what the source_uri columns hold: relative (the input's path below --in, so the dataset names no folder of this machine), absolute (the full path or s3:// URI) or none (null)")
-	f.StringVar(&o.License, "license", d.License, `licence the dataset card declares: the images' and prompts' licence id as the Hub spells it ("mit", "cc-by-4.0", …), unknown, or other (then also --license-name and --license-link)`)
-	f.StringVar(&o.LicenseName, "license-name", d.LicenseName, "with --license other: a short id for the licence (the card's license_name)")
-	f.StringVar(&o.LicenseLink, "license-link", d.LicenseLink, "with --license other: where the licence text is, a URL or a path inside the dataset (the card's license_link)")
+	f.IntVar(&b.partitionIndex, "partition-index", -1, "this task's partition, 0..count-1 (default: $AWS_BATCH_JOB_ARRAY_INDEX or $JOB_COMPLETION_INDEX)")
 	f.StringVar(&b.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3); implies path-style addressing")
 	f.StringVar(&b.s3Region, "s3-region", "", "AWS region (default: the AWS configuration's, else us-east-1)")
 	f.BoolVar(&b.s3PathStyle, "s3-path-style", false, "use path-style S3 addressing")
@@ -159,8 +118,8 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 // progressModes are the values --progress takes.
 var progressModes = []string{"auto", "bar", "log", "none"}
 
-// check refuses flag values no build can use, naming the flag and its range;
-// the build settings themselves are checked by stages.Config.Validate.
+// check refuses flag values no build can use, naming the flag and its range:
+// the CLI's own, then the settings (stages.Config.ValidateSettings).
 func (b *buildFlags) check() error {
 	set := map[string]bool{}
 	b.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -183,14 +142,12 @@ func (b *buildFlags) check() error {
 		return fmt.Errorf("--model-variant %q: want one of %s", b.variant, strings.Join(annotators.Variants(), ", "))
 	case b.threads < 0:
 		return fmt.Errorf("--threads %d must not be negative (0: one per core)", b.threads)
-	case b.maxImageMB < 1 || b.maxImageMB > 1<<20:
-		return fmt.Errorf("--max-image-mb %d must be in 1..%d", b.maxImageMB, 1<<20)
-	case b.maxPromptKB < 1 || b.maxPromptKB > 1<<20:
-		return fmt.Errorf("--max-prompt-kb %d must be in 1..%d", b.maxPromptKB, 1<<20)
-	case set["partition-index"] && b.opts.PartitionCount < 2 && b.opts.PartitionIndex != 0:
-		return fmt.Errorf("--partition-index %d needs --partition-count above it", b.opts.PartitionIndex)
+	case set["partition-index"] && b.opts.Output.PartitionCount < 2 && b.partitionIndex != 0:
+		return fmt.Errorf("--partition-index %d needs --partition-count above it", b.partitionIndex)
 	}
-	return nil
+	probe := b.opts
+	probe.Output.PartitionIndex = max(b.partitionIndex, 0)
+	return flagError(probe.ValidateSettings())
 }
 
 // applyConfig sets every flag named in the config file that was not given on the command line.
@@ -256,18 +213,18 @@ func cmdBuild(args []string, stdout, stderr io.Writer) int {
 		log.Info("stopping: no new input; finishing and committing in-flight work", "signal", s.String(), "grace", b.grace, "again", "a second signal stops at once")
 	})
 	defer sig.done()
-	b.opts.Stop = sig.stop
+	b.opts.Hooks.Stop = sig.stop
 	sum, err := b.run(sig.ctx, stdout, stderr, log)
 	if err != nil {
 		code := exitCode(sig, err)
 		if code == exitInterrupted || code == exitTerminated {
 			fmt.Fprintf(stderr, "twigdata build: interrupted; %d inputs done this run, committed shards are kept; rerun the same command to resume\n", sum.Accepted+sum.Rejected)
 		} else {
-			fmt.Fprintln(stderr, "twigdata build:", err)
+			fmt.Fprintln(stderr, "twigdata build:", flagError(err))
 		}
 		return code
 	}
-	if b.opts.PartitionCount > 1 && !b.opts.Merge {
+	if b.opts.Output.PartitionCount > 1 && !b.opts.Output.Merge {
 		fmt.Fprintf(stdout, "\nPartition done: %d inputs (%d accepted, %d rejected) into %s.\nWhen every partition is done, run the same command with --merge instead of --partition-index to write the manifest.\n",
 			sum.Inputs, sum.Accepted, sum.Rejected, b.out)
 		return exitOK
@@ -330,40 +287,23 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	}
 
 	o := b.opts
-	if o.PartitionIndex < 0 && o.PartitionCount > 1 && !o.Merge {
-		for _, env := range []string{"AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"} {
-			if v := os.Getenv(env); v != "" {
-				n, err := strconv.Atoi(strings.TrimSpace(v))
-				if err != nil || n < 0 {
-					return stages.Summary{}, fmt.Errorf("$%s=%q is not a partition index (a whole number from 0)", env, v)
-				}
-				o.PartitionIndex = n
-				break
-			}
-		}
-		if o.PartitionIndex < 0 {
-			return stages.Summary{}, fmt.Errorf("--partition-count %d needs --partition-index (or $AWS_BATCH_JOB_ARRAY_INDEX / $JOB_COMPLETION_INDEX)", o.PartitionCount)
-		}
+	index, err := b.partition()
+	if err != nil {
+		return stages.Summary{}, err
 	}
-	if o.PartitionIndex < 0 {
-		o.PartitionIndex = 0 // one partition, or a merge: the index is not used
-	}
-	o.In, o.Out, o.InKey = in, out, inKey
-	o.OpenRef = refOpener(s3cfg)
-	o.Segmenter, o.Captioner, o.Grounder = seg, capt, ground
-	o.Overwrite = b.overwrite
-	o.MaxImageBytes = b.maxImageMB << 20
-	o.MaxPromptBytes = b.maxPromptKB << 10
-	o.ToolVersion = twigdata.Version
-	o.Runtime = annotators.RuntimeVersion()
-	o.Settings = b.echo()
-	o.Settings["partition-index"] = fmt.Sprint(o.PartitionIndex) // as used, from the environment too
+	o.Output.PartitionIndex = index
+	o.Source.In, o.Source.Key, o.Source.OpenRef = in, inKey, storage.RefOpener(s3cfg)
+	o.Output.Out = out
+	o.Models = stages.ModelConfig{Segmenter: seg, Captioner: capt, Grounder: ground, Runtime: annotators.RuntimeVersion()}
+	o.Output.ToolVersion = twigdata.Version
+	o.Output.Echo = b.echo()
+	o.Output.Echo["partition-index"] = fmt.Sprint(index) // as used, from the environment too
 	var ignored atomic.Int64
-	o.OnIgnored = func(string) { ignored.Add(1) }
+	o.Hooks.OnIgnored = func(string) { ignored.Add(1) }
 
 	var acc, rej atomic.Int64
 	stopProgress := b.startProgress(ctx, o, stderr, log, &acc, &rej)
-	o.Progress = func(a, r int64) { acc.Store(a); rej.Store(r) }
+	o.Hooks.Progress = func(a, r int64) { acc.Store(a); rej.Store(r) }
 	fmt.Fprintf(stderr, "twigdata: building from %s into %s (device %s, ONNX Runtime %s)\n", inName, out.URI(""), dev, annotators.RuntimeVersion())
 	sum, err := stages.Run(ctx, o)
 	stopProgress()
@@ -371,6 +311,25 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 		log.Info("ignored files that are neither images nor prompts", "count", n)
 	}
 	return sum, err
+}
+
+// partition is this task's partition index: --partition-index, else the
+// batch engine's index variable; 0 for a whole build or a merge.
+func (b *buildFlags) partition() (int, error) {
+	out := b.opts.Output
+	if b.partitionIndex >= 0 || out.PartitionCount < 2 || out.Merge {
+		return max(b.partitionIndex, 0), nil
+	}
+	for _, env := range []string{"AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX"} {
+		if v := os.Getenv(env); v != "" {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("$%s=%q is not a partition index (a whole number from 0)", env, v)
+			}
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("--partition-count %d needs --partition-index (or $AWS_BATCH_JOB_ARRAY_INDEX / $JOB_COMPLETION_INDEX)", out.PartitionCount)
 }
 
 // echo is the configuration recorded in the manifest: every flag but secrets-free paths only.
@@ -414,114 +373,6 @@ func modelDir(path, role, variant string) annotators.ModelDir {
 	return annotators.ModelDir{FS: fsys, Name: path, Path: path, Variant: variant}
 }
 
-// startProgress shows a bar on a terminal or logs periodically otherwise; the
-// total is counted by a separate listing so the bar can show an ETA.
-func (b *buildFlags) startProgress(ctx context.Context, o stages.Config, stderr io.Writer, log *slog.Logger, acc, rej *atomic.Int64) func() {
-	mode := b.progress
-	if mode == "auto" {
-		mode = "log"
-		if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			mode = "bar"
-		}
-	}
-	if mode == "none" {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	var total atomic.Int64
-	total.Store(-1)
-	go func() {
-		n, err := stages.Count(ctx, o)
-		if err == nil && n >= 0 {
-			total.Store(n)
-		}
-	}()
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		start := time.Now()
-		var bar *progressbar.ProgressBar
-		every := b.logEvery
-		if mode == "bar" {
-			bar = progressbar.NewOptions64(-1, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("samples"),
-				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("samples"),
-				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-			every = 200 * time.Millisecond
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		shownMax := int64(-1)
-		for {
-			select {
-			case <-ctx.Done():
-				if bar != nil {
-					bar.Finish()
-				}
-				return
-			case <-t.C:
-			}
-			done := acc.Load() + rej.Load()
-			if bar != nil {
-				if tot := total.Load(); tot != shownMax && tot >= 0 {
-					bar.ChangeMax64(tot)
-					shownMax = tot
-				}
-				bar.Set64(done)
-				continue
-			}
-			rate := float64(done) / time.Since(start).Seconds()
-			args := []any{"done", done, "accepted", acc.Load(), "rejected", rej.Load(), "rate_per_s", fmt.Sprintf("%.1f", rate)}
-			if tot := total.Load(); tot > 0 && rate > 0 {
-				args = append(args, "total", tot, "eta", (time.Duration(float64(tot-done)/rate) * time.Second).Round(time.Second))
-			}
-			log.Info("progress", args...)
-		}
-	}()
-	return func() { cancel(); <-finished }
-}
-
-func printSummary(w io.Writer, out string, sum stages.Summary) {
-	where := out
-	if !strings.HasPrefix(out, "s3://") {
-		if abs, err := filepath.Abs(out); err == nil {
-			where = abs
-		}
-	}
-	fmt.Fprintf(w, "\nDataset written to %s\n", where)
-	fmt.Fprintf(w, "  inputs:   %d\n  accepted: %d\n  rejected: %d\n", sum.Inputs, sum.Accepted, sum.Rejected)
-	if sum.Resumed > 0 || sum.Orphans > 0 || sum.Retried > 0 {
-		fmt.Fprintf(w, "  resumed:  %d inputs were already committed by an earlier run (%d uncommitted files removed, %d transient rejects retried)\n", sum.Resumed, sum.Orphans, sum.Retried)
-	}
-	reasons := make([]string, 0, len(sum.ByReason))
-	for r := range sum.ByReason {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	for _, r := range reasons {
-		fmt.Fprintf(w, "    %-28s %d\n", r, sum.ByReason[r])
-	}
-	if len(sum.Tasks) > 0 {
-		flawed, faithful := sum.Tasks[schema.CountReflectFlawed], sum.Tasks[schema.CountReflectFaithful]
-		share := 0.0
-		if flawed+faithful > 0 {
-			share = float64(flawed) / float64(flawed+faithful)
-		}
-		fmt.Fprintf(w, "  tasks:    %d think, %d generate, %d reflect (%d flawed, %d faithful: %.1f%% flawed)\n",
-			sum.Tasks[schema.CountThink], sum.Tasks[schema.CountGenerate], flawed+faithful, flawed, faithful, 100*share)
-	}
-	var throughput float64
-	if sum.Stats.Wall > 0 {
-		throughput = float64(sum.Stats.Items) / sum.Stats.Wall.Seconds()
-	}
-	fmt.Fprintf(w, "  took:     %s (%.1f samples/s)\n", sum.Stats.Wall.Round(time.Millisecond), throughput)
-	glob := strings.TrimSuffix(where, "/")
-	fmt.Fprintf(w, "\nLook at it with DuckDB:\n\n  duckdb -c \"SELECT s.prompt, r.index, r.plan, r.critic.score, r.reflected\n    FROM read_parquet('%s/samples/*.parquet') s, unnest(s.regions) t(r) LIMIT 9\"\n\n", glob)
-	fmt.Fprintf(w, "  duckdb -c \"SELECT stage, reason, key, detail FROM read_parquet('%s/rejects/*.parquet')\"\n", glob)
-	if !strings.HasPrefix(glob, "s3://") && sum.Accepted > 0 {
-		fmt.Fprintf(w, "\nor with Hugging Face datasets (one row per sample: the image and its TwiG turns):\n\n  python -c \"from datasets import load_dataset; print(load_dataset('%s', 'training', split='train'))\"\n", glob)
-	}
-}
-
 // inputFileExts are the extensions that make --in one file rather than a folder or prefix.
 var inputFileExts = map[string]bool{".jsonl": true, ".ndjson": true, ".json": true, ".csv": true, ".parquet": true, ".tar": true}
 
@@ -546,29 +397,4 @@ func openInput(ctx context.Context, in string, s3cfg storage.S3Config) (storage.
 	}
 	b, err := storage.NewLocal(filepath.Dir(in))
 	return b, filepath.Base(in), err
-}
-
-// refOpener resolves the s3:// image references of a manifest, one client per bucket.
-func refOpener(cfg storage.S3Config) func(context.Context, string) (storage.Reader, string, error) {
-	var mu sync.Mutex
-	buckets := map[string]storage.Reader{}
-	return func(ctx context.Context, uri string) (storage.Reader, string, error) {
-		rest := strings.TrimPrefix(uri, "s3://")
-		i := strings.IndexByte(rest, '/')
-		if i <= 0 || i == len(rest)-1 {
-			return nil, "", fmt.Errorf("%q is not an s3://bucket/key URI", uri)
-		}
-		name, key := rest[:i], rest[i+1:]
-		mu.Lock()
-		defer mu.Unlock()
-		if b, ok := buckets[name]; ok {
-			return b, key, nil
-		}
-		b, err := storage.Open(ctx, "s3://"+name+"/", cfg)
-		if err != nil {
-			return nil, "", err
-		}
-		buckets[name] = b
-		return b, key, nil
-	}
 }

@@ -448,10 +448,10 @@ func TestBuildErrors(t *testing.T) {
 		{"input is not a folder", []string{"--in", filepath.Join(tmp, "missing")}, nil, 1, "not a readable folder or file"},
 		{"bad device", []string{"--device", "tpu"}, nil, 1, "cuda:N"},
 		{"CUDA with a CPU-only runtime", []string{"--device", "cuda:0"}, nil, 1, "has no usable CUDA support"},
-		{"k larger than the grid", []string{"--k", "40"}, nil, 1, "--k 40"},
+		{"k larger than the grid", []string{"--k", "40"}, nil, 2, "--k 40"},
 		{"unknown flag", []string{"--frobnicate"}, nil, 2, "frobnicate"},
-		{"licence other without a name", []string{"--license", "other", "--license-link", "https://example.com/terms"}, nil, 1, "--license other needs --license-name"},
-		{"unknown source_uri mode", []string{"--source-uri", "full"}, nil, 1, `--source-uri "full": want one of relative, absolute, none`},
+		{"licence other without a name", []string{"--license", "other", "--license-link", "https://example.com/terms"}, nil, 2, `--license "other": needs license-name`},
+		{"unknown source_uri mode", []string{"--source-uri", "full"}, nil, 2, `--source-uri "full": want one of relative, absolute, none`},
 	}
 	if os.Geteuid() == 0 {
 		tests = append(tests[:2], tests[3:]...) // root writes into read-only folders; the file case still runs

@@ -235,7 +235,7 @@ func TestRerunWithAnotherInputOrKeyColumnIsRefused(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("second input: exit %d:\n%s", code, text)
 	}
-	mustContain(t, text, "built with other settings", "--in is "+fmt.Sprintf("%q", a)+" in the dataset", fmt.Sprintf("%q in this run", b))
+	mustContain(t, text, "built with other settings", "in: "+fmt.Sprintf("%q", a)+" in the dataset", fmt.Sprintf("%q in this run", b))
 
 	m := t.TempDir()
 	pairs(t, m, 1)
@@ -248,7 +248,7 @@ func TestRerunWithAnotherInputOrKeyColumnIsRefused(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("another --key-column: exit %d:\n%s", code, text)
 	}
-	mustContain(t, text, `--key-column is "" in the dataset, "id" in this run`)
+	mustContain(t, text, `key-column: "" in the dataset, "id" in this run`)
 }
 
 // Item 7: a non-UTF-8 name gave a shard DuckDB refused; a Parquet file of
@@ -362,15 +362,17 @@ func TestEveryFlagIsChecked(t *testing.T) {
 	}{
 		{[]string{"--log-every", "0s"}, 2, "--log-every"},
 		{[]string{"--progress", "bogus"}, 2, "--progress"},
-		{[]string{"--canvas-width", "100000", "--canvas-height", "100000"}, 1, "--canvas-width"},
-		{[]string{"--k", "0"}, 1, "--k 0"},
-		{[]string{"--patch", "0"}, 1, "--patch 0"},
-		{[]string{"--jpeg-quality", "0"}, 1, "--jpeg-quality 0"},
-		{[]string{"--shard-rows", "-1"}, 1, "--shard-rows -1"},
-		{[]string{"--in-format", "nope"}, 1, "--in-format"},
+		{[]string{"--canvas-width", "100000", "--canvas-height", "100000"}, 2, "--canvas-width"},
+		{[]string{"--k", "0"}, 2, "--k 0"},
+		{[]string{"--patch", "0"}, 2, "--patch 0"},
+		{[]string{"--jpeg-quality", "0"}, 2, "--jpeg-quality 0"},
+		{[]string{"--shard-rows", "-1"}, 2, "--shard-rows -1"},
+		{[]string{"--in-format", "nope"}, 2, "--in-format"},
 		{[]string{"--partition-index", "3"}, 2, "--partition-index 3"},
 		{[]string{"--s3-attempts", "0"}, 2, "--s3-attempts"},
-		{[]string{"--max-image-mb", "0"}, 2, "--max-image-mb"},
+		{[]string{"--max-image-mb", "0"}, 2, "--max-image-mb 0: must be at least 1"},
+		{[]string{"--max-blur", "NaN"}, 2, "--max-blur NaN"},
+		{[]string{"--reflect-share", "NaN"}, 2, "--reflect-share NaN"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -423,7 +425,7 @@ func TestStalePartitionMarksDoNotMerge(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("merge over a mark with other settings: exit %d:\n%s", code, text)
 	}
-	mustContain(t, text, "partition 1 of 2 was built with other settings", `--theta is "70" in the dataset, "90" in this run`)
+	mustContain(t, text, "partition 1 of 2 was built with other settings", `theta: "70" in the dataset, "90" in this run`)
 	// --overwrite clears the marks too.
 	if code, text := cli("build", "--in", in, "--out", out, "--overwrite"); code != 0 {
 		t.Fatalf("overwrite: exit %d:\n%s", code, text)

@@ -96,7 +96,7 @@ func (d Decoder) Decode(raw []byte, name string) (Decoded, *schema.Rejection) {
 		return out, schema.Rejectf(schema.ReasonCorruptHeader, "%s: header gives a %d×%d image", name, cfg.Width, cfg.Height)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > d.MaxPixels {
-		return out, schema.Rejectf(schema.ReasonTooManyPixels, "%s: header claims %d×%d = %d pixels, above the --max-pixels limit of %d (a decompression bomb or a very large image)", name, cfg.Width, cfg.Height, px, d.MaxPixels)
+		return out, schema.Rejectf(schema.ReasonTooManyPixels, "%s: header claims %d×%d = %d pixels, above the max-pixels limit of %d (a decompression bomb or a very large image)", name, cfg.Width, cfg.Height, px, d.MaxPixels)
 	}
 	img, err := decodeImg(bytes.NewReader(raw))
 	if err != nil {
@@ -115,7 +115,7 @@ func (d Decoder) Decode(raw []byte, name string) (Decoded, *schema.Rejection) {
 	b := img.Bounds()
 	out.Width, out.Height = b.Dx(), b.Dy()
 	if min(out.Width, out.Height) < d.MinSide {
-		return out, schema.Rejectf(schema.ReasonResolution, "%s is %d×%d; the shorter side is below --min-side %d", name, out.Width, out.Height, d.MinSide)
+		return out, schema.Rejectf(schema.ReasonResolution, "%s is %d×%d; the shorter side is below min-side %d", name, out.Width, out.Height, d.MinSide)
 	}
 	out.Canvas = d.toCanvas(img)
 	return out, nil

@@ -44,10 +44,10 @@ type Gate struct {
 // this blockiness must be rejected, or nil.
 func (g Gate) Check(blur, blockiness float64) *schema.Rejection {
 	if blur > g.MaxBlur {
-		return schema.Rejectf(schema.ReasonBlur, "blur %.2f (a no-reference measure on the canvas's edges, 0 crisp to 1 blurred) is above --max-blur %.2f: the image is blurred", blur, g.MaxBlur)
+		return schema.Rejectf(schema.ReasonBlur, "blur %.2f (a no-reference measure on the canvas's edges, 0 crisp to 1 blurred) is above max-blur %.2f: the image is blurred", blur, g.MaxBlur)
 	}
 	if blockiness > g.MaxBlockiness {
-		return schema.Rejectf(schema.ReasonBlocking, "JPEG blocking %.2f (steps across the 8×8 block grid against steps inside it) is above --max-blockiness %.2f: the image was compressed too hard", blockiness, g.MaxBlockiness)
+		return schema.Rejectf(schema.ReasonBlocking, "JPEG blocking %.2f (steps across the 8×8 block grid against steps inside it) is above max-blockiness %.2f: the image was compressed too hard", blockiness, g.MaxBlockiness)
 	}
 	return nil
 }

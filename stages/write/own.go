@@ -40,7 +40,7 @@ func Prepare(ctx context.Context, out storage.Bucket, overwrite bool, i, n int) 
 		if len(foreign) > len(shown) {
 			more = fmt.Sprintf(" and %d more", len(foreign)-len(shown))
 		}
-		return fmt.Errorf("output %s holds files twigdata did not write (%s%s): a build writes only into an empty folder or prefix or into a dataset of its own, and deletes nothing else, --overwrite included; choose another --out", out.URI(""), strings.Join(shown, ", "), more)
+		return fmt.Errorf("output %s holds files twigdata did not write (%s%s): a build writes only into an empty folder or prefix or into a dataset of its own, and deletes nothing else, not even when overwriting; choose another output", out.URI(""), strings.Join(shown, ", "), more)
 	}
 	if overwrite {
 		for _, k := range ours {

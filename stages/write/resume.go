@@ -64,7 +64,7 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 			return nil, fmt.Errorf("%s is a damaged commit record (it names no files): delete it, and the shard files named after it, to redo that shard's inputs", out.URI(k))
 		}
 		if st.ConfigDigest != digest {
-			return nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or pass --overwrite to start over",
+			return nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or set overwrite (--overwrite) to start over",
 				out.URI(""), Differences(st.Settings, settings))
 		}
 		for _, f := range st.Files {
@@ -112,7 +112,7 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 	for i := range p.Shards {
 		st := &p.Shards[i]
 		if len(st.Keys) != st.Rows {
-			return nil, fmt.Errorf("%s lists %d input keys for %d rows: it was written by an older twigdata or damaged; delete it and the shard files named after it to redo that shard's inputs, or pass --overwrite to start over",
+			return nil, fmt.Errorf("%s lists %d input keys for %d rows: it was written by an older twigdata or damaged; delete it and the shard files named after it to redo that shard's inputs, or set overwrite (--overwrite) to start over",
 				out.URI(schema.StatsKey(st.Shard)), len(st.Keys), st.Rows)
 		}
 		retry := st.Kind == schema.Rejects && retryRejects && len(st.Transient) > 0
@@ -192,7 +192,7 @@ func Differences(dataset, run map[string]string) string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if dataset[k] != run[k] {
-			diffs = append(diffs, fmt.Sprintf("--%s is %s in the dataset, %s in this run", k, storage.Quote(dataset[k]), storage.Quote(run[k])))
+			diffs = append(diffs, fmt.Sprintf("%s: %s in the dataset, %s in this run", k, storage.Quote(dataset[k]), storage.Quote(run[k])))
 		}
 	}
 	if len(diffs) == 0 {

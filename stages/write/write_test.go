@@ -82,7 +82,7 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 	if ok, _ := storage.Exists(ctx, out, orphan); ok {
 		t.Error("the uncommitted file is still there")
 	}
-	if _, err := LoadPrior(ctx, out, "d2", map[string]string{"theta": "80"}, false, schema.ShardPrefix, true); err == nil || !strings.Contains(err.Error(), `--theta is "90" in the dataset, "80" in this run`) {
+	if _, err := LoadPrior(ctx, out, "d2", map[string]string{"theta": "80"}, false, schema.ShardPrefix, true); err == nil || !strings.Contains(err.Error(), `theta: "90" in the dataset, "80" in this run`) {
 		t.Error("a rerun with other settings was not refused")
 	}
 }
