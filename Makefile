@@ -45,7 +45,7 @@ run: ort build
 
 # PURE are the packages that need neither cgo nor a model: they must build and
 # pass with CGO_ENABLED=0 (only annotators/ and the binaries use cgo).
-PURE := ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
+PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
 ## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run a real versitygw; plan tests parse the plans with Link Grammar)
 test: ort versitygw pyenv node-deps grammar

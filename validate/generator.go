@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/image/draw"
 
+	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/plan"
@@ -113,7 +115,7 @@ func contentWords(text string) map[string]bool {
 func addWords(w map[string]bool, e schema.Entity) {
 	for _, a := range append(e.Attributes, e.Noun) {
 		if len(a) > 1 {
-			w[prompt.Singular(a, 2)] = true
+			w[english.Singular(a, 2)] = true
 		}
 	}
 }
@@ -173,7 +175,7 @@ func (g *BankGenerator) objectsOf(text string) []string {
 	for _, f := range fixes {
 		switch f.Kind {
 		case critic.FixColor:
-			noun := prompt.Singular(f.Noun, 2)
+			noun := english.Singular(f.Noun, 2)
 			old, repl := f.Got+" "+noun, f.Want+" "+noun
 			found := false
 			for k, p := range out {
@@ -206,7 +208,7 @@ func (g *BankGenerator) objectsOf(text string) []string {
 // phrases are an entity's "colour noun" phrase, once per instance, when the
 // bank has such objects or can compose them from a colour and a kind it knows.
 func (g *BankGenerator) phrases(e schema.Entity) []string {
-	color, noun := prompt.ColorName(e.Attributes), prompt.Singular(e.Noun, 2)
+	color, noun := colour.Of(e.Attributes), english.Singular(e.Noun, 2)
 	if color == "" {
 		return nil
 	}

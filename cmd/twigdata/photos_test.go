@@ -10,6 +10,7 @@ import (
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/internal/testutil"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/stages/prompt"
@@ -86,7 +87,7 @@ func TestPlansOnPhotographs(t *testing.T) {
 			}
 			things, kinds := 0, 0
 			for _, e := range prompt.Parse(r.Plan).Entities {
-				if segmap.LabelKind(prompt.Lemma(e.Noun)) == segmap.KindStuff {
+				if segmap.LabelKind(english.Lemma(e.Noun)) == segmap.KindStuff {
 					kinds++
 				} else {
 					things++

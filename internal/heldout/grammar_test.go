@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata/internal/grammar"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
 
@@ -67,7 +68,7 @@ func TestPlansParseAsEnglish(t *testing.T) {
 // reads them.
 func phrases(plan string) (things, scenery int) {
 	for _, e := range prompt.Parse(plan).Entities {
-		if slices.Contains(Stuff, prompt.Lemma(e.Noun)) {
+		if slices.Contains(Stuff, english.Lemma(e.Noun)) {
 			scenery++
 		} else {
 			things++

@@ -10,6 +10,8 @@ import (
 
 	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/imageproc"
@@ -68,7 +70,7 @@ func (p *PlanStats) Add(planText string, truth []Entity) {
 	// Counted mass nouns: a count word before a mass noun, adjectives between.
 	words := strings.Fields(strings.ToLower(strings.NewReplacer(".", " . ", ",", " , ", ";", " ; ").Replace(planText)))
 	for i, w := range words {
-		if !prompt.IsMass(w) {
+		if !english.IsMass(w) {
 			continue
 		}
 		for j := i - 1; j >= 0 && j >= i-4; j-- {
@@ -88,7 +90,7 @@ func (p *PlanStats) Add(planText string, truth []Entity) {
 	}
 	named := map[string]bool{}
 	for _, e := range prompt.Parse(planText).Entities {
-		noun := prompt.Lemma(e.Noun) // the truth's nouns are singular
+		noun := english.Lemma(e.Noun) // the truth's nouns are singular
 		if named[noun] {
 			continue
 		}
@@ -99,7 +101,7 @@ func (p *PlanStats) Add(planText string, truth []Entity) {
 			continue
 		}
 		p.right++
-		if c := prompt.ColorName(e.Attributes); c != "" && !t.Stuff {
+		if c := colour.Of(e.Attributes); c != "" && !t.Stuff {
 			p.colors++
 			base := c[strings.LastIndex(c, " ")+1:]
 			for _, tc := range t.Colors {

@@ -12,8 +12,7 @@ import (
 	"strings"
 
 	"github.com/gen2brain/webp"
-
-	"github.com/twigdata/twigdata/stages/prompt"
+	"github.com/twigdata/twigdata/lang/english"
 )
 
 // Shape is an object's geometry.
@@ -30,7 +29,7 @@ const (
 func (s Shape) Noun() string { return [...]string{"ball", "box", "cone"}[s] }
 
 // Plural is the prompt word for several of a shape.
-func (s Shape) Plural() string { return prompt.Plural(s.Noun(), 2) }
+func (s Shape) Plural() string { return english.Plural(s.Noun(), 2) }
 
 // Object is one shape in a scene; coordinates are fractions of the central square.
 type Object struct {
@@ -85,7 +84,7 @@ func NewScene(i int) Scene {
 	rad := 0.09 + 0.04*r.Float64()
 	v := 0.46 + 0.06*r.Float64()
 	word := func(c int) string { return Classes[c].ColorWord }
-	a := func(c int) string { return prompt.CountWord(1, word(c)) + " " + word(c) }
+	a := func(c int) string { return english.CountWord(1, word(c)) + " " + word(c) }
 	ground := Classes[s.Ground].Label
 	switch i % 6 {
 	case 0: // attribute binding
@@ -96,7 +95,7 @@ func NewScene(i int) Scene {
 		s.Objects = []Object{{s1, c1, 0.28, v, rad}, {s2, c2, 0.72, v, rad}}
 	case 2: // numeracy
 		n := 2 + r.IntN(3)
-		s.Prompt = fmt.Sprintf("%s %s %s", prompt.CountWord(n, ""), word(c1), s1.Plural())
+		s.Prompt = fmt.Sprintf("%s %s %s", english.CountWord(n, ""), word(c1), s1.Plural())
 		rr := math.Min(rad, 0.4/float64(n))
 		for k := 0; k < n; k++ {
 			s.Objects = append(s.Objects, Object{s1, c1, (float64(k) + 0.5) / float64(n), v, rr})

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -18,17 +19,17 @@ var weights = struct{ Color, Completeness, Detail, Spatial, Coherence float64 }{
 // space of naming and judging.
 func (s *Segment) lab() [3]float64 {
 	n := float64(s.Cells)
-	return prompt.Lab(s.r/n, s.g/n, s.b/n)
+	return colour.Lab(s.r/n, s.g/n, s.b/n)
 }
 
 // colorError is the ΔE between a segment and an entity's prompt color; false
 // when the entity names no color the lexicon knows.
 func colorError(s *Segment, e schema.Entity) (float64, bool) {
-	r, g, b, ok := prompt.Reference(prompt.ColorOf(e))
+	r, g, b, ok := colour.Reference(prompt.ColorOf(e))
 	if !ok {
 		return 0, false
 	}
-	return prompt.DeltaE(s.lab(), prompt.Lab(r, g, b)), true
+	return colour.DeltaE(s.lab(), colour.Lab(r, g, b)), true
 }
 
 // colorScore judges a segment's colour against an entity's prompt colour,
@@ -44,12 +45,12 @@ func colorError(s *Segment, e schema.Entity) (float64, bool) {
 // false when the prompt names no colour the lexicon knows.
 func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off, alt string, ok bool) {
 	want := prompt.ColorOf(e)
-	r, g, b, ok := prompt.Reference(want)
+	r, g, b, ok := colour.Reference(want)
 	if !ok {
 		return 0, "", "", false
 	}
-	ref := prompt.Lab(r, g, b)
-	best := pct(clamp01(1 - (prompt.DeltaE(s.lab(), ref)-12)/28))
+	ref := colour.Lab(r, g, b)
+	best := pct(clamp01(1 - (colour.DeltaE(s.lab(), ref)-12)/28))
 	cells := s.cellList(sc.seg.W)
 	if len(cells) == 0 {
 		return best, "", "", true
@@ -58,15 +59,15 @@ func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off, alt st
 	var far [3]float64
 	for _, c := range cells {
 		p := sc.cellPixel(c[0], c[1])
-		if prompt.DeltaE(prompt.Lab(float64(p[0]), float64(p[1]), float64(p[2])), ref) <= 20 {
+		if colour.DeltaE(colour.Lab(float64(p[0]), float64(p[1]), float64(p[2])), ref) <= 20 {
 			near++
 		} else {
 			far[0], far[1], far[2] = far[0]+float64(p[0]), far[1]+float64(p[1]), far[2]+float64(p[2])
 		}
 	}
 	if n := float64(len(cells) - near); n > 0 {
-		off = prompt.NameColor(far[0]/n, far[1]/n, far[2]/n)
-		alt = prompt.NameColorBut(far[0]/n, far[1]/n, far[2]/n, want)
+		off = colour.Name(far[0]/n, far[1]/n, far[2]/n)
+		alt = colour.NameBut(far[0]/n, far[1]/n, far[2]/n, want)
 	}
 	share := float64(near) / float64(len(cells))
 	return max(best, pct(clamp01((share-0.15)/0.35))), off, alt, true
@@ -76,11 +77,11 @@ func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off, alt st
 // "light red" or "dark red", by its lightness against want's; "" when want
 // is already a shade or the lightness is within 5 L* units of it.
 func shadeOf(s *Segment, want string) string {
-	r, g, b, ok := prompt.Reference(want)
+	r, g, b, ok := colour.Reference(want)
 	if !ok || strings.Contains(want, " ") {
 		return ""
 	}
-	d := s.lab()[0] - prompt.Lab(r, g, b)[0]
+	d := s.lab()[0] - colour.Lab(r, g, b)[0]
 	switch {
 	case d >= 5:
 		return "light " + want
@@ -248,8 +249,8 @@ func (sc *Scene) seamStep(y int) (step, bool) {
 				down[ch] += float64(pd[ch]) / 2
 			}
 		}
-		lu, ld := prompt.Lab(up[0], up[1], up[2]), prompt.Lab(down[0], down[1], down[2])
-		steps = append(steps, prompt.DeltaE(lu, ld))
+		lu, ld := colour.Lab(up[0], up[1], up[2]), colour.Lab(down[0], down[1], down[2])
+		steps = append(steps, colour.DeltaE(lu, ld))
 		for ch := range signed {
 			signed[ch] = append(signed[ch], ld[ch]-lu[ch])
 		}
@@ -261,7 +262,7 @@ func (sc *Scene) seamStep(y int) (step, bool) {
 	for ch := range signed {
 		shift[ch] = median(signed[ch])
 	}
-	return step{abs: median(steps), shift: prompt.DeltaE(shift, [3]float64{})}, true
+	return step{abs: median(steps), shift: colour.DeltaE(shift, [3]float64{})}, true
 }
 
 // median returns the middle value of v (the upper one of an even count),

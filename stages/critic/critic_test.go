@@ -11,6 +11,7 @@ import (
 	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/internal/synth"
+	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -519,7 +520,7 @@ func TestGenericLabelsTakeOnlyDescribedEntities(t *testing.T) {
 // TestShadeOf: a colour fix whose measured colour bears the prompt colour's
 // name names its shade instead ("the vase must be brown, not dark brown").
 func TestShadeOf(t *testing.T) {
-	r, g, b, _ := prompt.Reference("brown")
+	r, g, b, _ := colour.Reference("brown")
 	for _, tc := range []struct {
 		name    string
 		k       float64 // the segment's colour, a multiple of brown's

@@ -4,8 +4,9 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/annotators/florence"
+	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/prompt"
 )
 
 // Phrases are the prompt's entities as a grounder is asked for them: their
@@ -14,7 +15,7 @@ import (
 func Phrases(ents []schema.Entity) []string {
 	out := make([]string, 0, len(ents))
 	for _, e := range ents {
-		words := append(append([]string(nil), e.Attributes...), prompt.Plural(e.Noun, int(e.Count)))
+		words := append(append([]string(nil), e.Attributes...), english.Plural(e.Noun, int(e.Count)))
 		out = append(out, strings.Join(words, " "))
 	}
 	return out
@@ -45,7 +46,7 @@ func entityOf(phrase string, ents []schema.Entity) int {
 	best, bestScore := -1, -1
 	for i, e := range ents {
 		noun := strings.ToLower(e.Noun)
-		if !hasRun(noun) && !hasRun(prompt.Plural(noun, 2)) {
+		if !hasRun(noun) && !hasRun(english.Plural(noun, 2)) {
 			continue
 		}
 		score := 0
@@ -106,7 +107,7 @@ func (sc *Scene) addGrounded(gs []florence.Grounding) {
 				continue
 			}
 			n := float64(s.Cells)
-			s.Color = prompt.NameColor(s.r/n, s.g/n, s.b/n)
+			s.Color = colour.Name(s.r/n, s.g/n, s.b/n)
 			s.Colors = s.Color
 			s.Fraction = float64((x1-x0)*(y1-y0)) / float64(m.W*m.H)
 			sc.whole = append(sc.whole, s)

@@ -4,7 +4,7 @@ import (
 	"math"
 	"sort"
 
-	"github.com/twigdata/twigdata/stages/prompt"
+	"github.com/twigdata/twigdata/lang/colour"
 )
 
 // relation says whether a prompt relation holds between the segments of its
@@ -108,7 +108,7 @@ func (sc *Scene) refineContact(a, b *Segment) (*Segment, *Segment) {
 	}
 	lab := func(p int32) [3]float64 {
 		px := sc.cellPixel(int(p)%W, int(p)/W)
-		return prompt.Lab(float64(px[0]), float64(px[1]), float64(px[2]))
+		return colour.Lab(float64(px[0]), float64(px[1]), float64(px[2]))
 	}
 	// Each segment's colours away from the contact, and the contact's cells.
 	var samples [2][][3]float64
@@ -133,7 +133,7 @@ func (sc *Scene) refineContact(a, b *Segment) (*Segment, *Segment) {
 	dist := func(c [3]float64, ss [][3]float64) float64 {
 		best := math.Inf(1)
 		for _, s := range ss {
-			best = math.Min(best, prompt.DeltaE(c, s))
+			best = math.Min(best, colour.DeltaE(c, s))
 		}
 		return best
 	}

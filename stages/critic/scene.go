@@ -7,6 +7,8 @@ import (
 
 	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
@@ -61,8 +63,8 @@ func (sc *Scene) canSee(noun string) bool {
 		if generic {
 			return true
 		}
-		n = prompt.LabelNoun(n)
-		if n == noun || prompt.Singular(n, 2) == noun || strings.HasSuffix(n, " "+noun) {
+		n = segmap.Noun(n)
+		if n == noun || english.Singular(n, 2) == noun || strings.HasSuffix(n, " "+noun) {
 			return true
 		}
 	}
@@ -271,7 +273,7 @@ func (sc *Scene) keepWording(k int, segs []*Segment) {
 		case !ok || !s.Continues || !s.ShownAbove || c == s.Colors:
 		case !s.Stuff:
 			s.Colors = c
-		case s.Fraction >= turnShare && prompt.Turns(c, s.Colors):
+		case s.Fraction >= turnShare && colour.Turns(c, s.Colors):
 			// A gradient: "the gray sky continues, turning light blue".
 			s.Colors, s.Turns = c, s.Colors
 		case s.Fraction >= turnShare:
@@ -564,7 +566,7 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 func (sc *Scene) detail(band *Band, plan string) (score int, measured bool, left []schema.Entity) {
 	said := map[string]bool{}
 	for _, e := range prompt.Parse(plan).Entities {
-		said[prompt.Lemma(e.Noun)] = true // "the red apples continue" names the apples
+		said[english.Lemma(e.Noun)] = true // "the red apples continue" names the apples
 	}
 	var total, named float64
 	shown := map[string]bool{}
@@ -573,16 +575,16 @@ func (sc *Scene) detail(band *Band, plan string) (score int, measured bool, left
 			if !g.Named {
 				continue
 			}
-			shown[prompt.Lemma(g.Noun)] = true // a prompt's "sandals" is named by "two black sandals"
+			shown[english.Lemma(g.Noun)] = true // a prompt's "sandals" is named by "two black sandals"
 			if !g.Shown {
 				continue // a sliver: neither asked for nor wrong to name
 			}
 			total += g.Share
-			if said[prompt.Lemma(g.Noun)] {
+			if said[english.Lemma(g.Noun)] {
 				named += g.Share
 			} else if len(left) < 2 && !g.Continues {
 				count := int32(g.Count)
-				if gi == 0 || prompt.IsMass(g.Noun) {
+				if gi == 0 || english.IsMass(g.Noun) {
 					count = 1
 				}
 				left = append(left, schema.Entity{Noun: g.Noun, Count: count, Attributes: strings.Fields(g.Color)})

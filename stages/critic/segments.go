@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/prompt"
 )
 
 // Segment is one connected component of the label map within a band (or the
@@ -67,13 +67,13 @@ type Segment struct {
 // colors names a thing's colour as a plan says it: its mean's name, or two
 // names when two colours of different hues each cover over a quarter of its
 // cells and the first less than three quarters (a two-tone vase). Stuff
-// is named by its mean's shade (prompt.NameShade: "dark brown floor"): a
+// is named by its mean's shade (colour.NameShade: "dark brown floor"): a
 // textured surface is not two things, and its shade is what tells one plain
 // surface from another.
 func (sc *Scene) colors(s *Segment) string {
 	if s.Stuff {
 		n := float64(s.Cells)
-		return prompt.NameShade(s.r/n, s.g/n, s.b/n)
+		return colour.NameShade(s.r/n, s.g/n, s.b/n)
 	}
 	if s.Cells < 8 {
 		return s.Color
@@ -82,7 +82,7 @@ func (sc *Scene) colors(s *Segment) string {
 	cells := s.cellList(sc.seg.W)
 	for _, c := range cells {
 		p := sc.cellPixel(c[0], c[1])
-		count[prompt.NameColor(float64(p[0]), float64(p[1]), float64(p[2]))]++
+		count[colour.Name(float64(p[0]), float64(p[1]), float64(p[2]))]++
 	}
 	var first, second string
 	for name, n := range count {
@@ -216,7 +216,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			}
 			s.Conf /= float64(s.Cells)
 			n := float64(s.Cells)
-			s.Color = prompt.NameColor(s.r/n, s.g/n, s.b/n)
+			s.Color = colour.Name(s.r/n, s.g/n, s.b/n)
 			s.Tone, s.Fall, s.Drift = s.trend(n, luma3(s.r/n, s.g/n, s.b/n))
 			w, h := s.X1-s.X0, s.Y1-s.Y0
 			if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
@@ -279,7 +279,7 @@ func shapeFromFill(fill, aspect float64, cut bool) string {
 func GenericNoun(label string) (string, bool) {
 	var kept []string
 	for _, w := range strings.Fields(label) {
-		if prompt.IsColor(w) {
+		if colour.IsWord(w) {
 			continue
 		}
 		kept = append(kept, w)
@@ -373,7 +373,7 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		} else if n, generic := GenericNoun(s.Noun); generic {
 			noun, named = "", false
 		} else {
-			noun = prompt.LabelNoun(n)
+			noun = segmap.Noun(n)
 		}
 		shape := s.Shape // tells unnamed things apart; a named one is its noun
 		if named {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/prompt"
@@ -77,7 +79,7 @@ func modifier(w string) bool {
 	case "a", "an", "the", "some", "light", "dark", "bright", "pale", "deep", "several", "many":
 		return true
 	}
-	_, count := prompt.CountOf(w)
+	_, count := english.CountOf(w)
 	return count || prompt.IsAttribute(w)
 }
 
@@ -128,7 +130,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		for start > 0 && !phrase[start-1] {
 			w := out[start-1]
 			// "black and white": two colours of one thing are one phrase.
-			colors := w == "and" && start >= 2 && !phrase[start-2] && start < len(out) && prompt.IsColor(out[start-2]) && prompt.IsColor(out[start])
+			colors := w == "and" && start >= 2 && !phrase[start-2] && start < len(out) && colour.IsWord(out[start-2]) && colour.IsWord(out[start])
 			if !colors && !inPhrase(w) && !participle(out, phrase, start-1) {
 				break
 			}
@@ -142,7 +144,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 		nounPhrases++
 		switch kind {
 		case headPlaceholder:
-			color := prompt.ColorName(mods)
+			color := colour.Of(mods)
 			g := -1
 			for k, grp := range b.Objects {
 				if grp.Named && !used[k] && (color == "" || grp.Color == color || strings.HasSuffix(grp.Color, " "+color)) {
@@ -194,7 +196,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			// between. After a word of the caption's own it does not ("a
 			// book sit on a chair", "bookcases hold books in a library":
 			// the lexicon does not know "sit" and "hold").
-			out = slices.Insert(out, at, prompt.Be(subjectNumber(out[:at]), false))
+			out = slices.Insert(out, at, english.Be(subjectNumber(out[:at]), false))
 		case !slices.Contains(own, "with"): // "two red balls with a white cup" reads whole
 			return "", false
 		}
@@ -209,7 +211,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 			// Each a noun phrase of its own: "black and white tile and a
 			// window" is no list of three.
 			f := strings.Fields(mid)
-			_, counted := prompt.CountOf(f[0])
+			_, counted := english.CountOf(f[0])
 			list = list && (counted || prompt.IsDeterminer(f[0])) && !prompt.HasVerb(f) && prompt.RelationAt(f) < 0
 		}
 		if list {
@@ -293,7 +295,7 @@ func headOf(w string, b *critic.Band, used map[int]bool) (string, headKind, int)
 	case "object", "objects", "thing", "things", "item", "items", "stuff":
 		return w, headPlaceholder, -1
 	}
-	single := prompt.Singular(w, 2)
+	single := english.Singular(w, 2)
 	for k, g := range b.Objects {
 		if g.Named && !used[k] && (g.Noun == w || g.Noun == single) {
 			return w, headThing, k
@@ -355,10 +357,10 @@ func entityPhrase(g critic.Group, ents []schema.Entity, mods []string) string {
 	var words []string
 	colorAt := -1
 	for i, w := range mods {
-		_, count := prompt.CountOf(w)
+		_, count := english.CountOf(w)
 		switch {
 		case count || prompt.IsDeterminer(w) || w == "," || w == "and": // "and" only joins two colours here
-		case prompt.IsColor(w) || shadesColor(mods[i:]): // the evidence's colour, shade and all, replaces the caption's
+		case colour.IsWord(w) || shadesColor(mods[i:]): // the evidence's colour, shade and all, replaces the caption's
 			if colorAt < 0 {
 				colorAt = len(words)
 			}
@@ -370,7 +372,7 @@ func entityPhrase(g critic.Group, ents []schema.Entity, mods []string) string {
 	if g.Entity >= 0 && g.Entity < len(ents) {
 		for _, a := range prompt.Modifiers(ents[g.Entity].Attributes) {
 			switch {
-			case !prompt.IsAttribute(a) || prompt.IsColor(a) || slices.Contains(words, a):
+			case !prompt.IsAttribute(a) || colour.IsWord(a) || slices.Contains(words, a):
 			case prompt.IsTexture(a):
 				post = append(post, a)
 			default:
@@ -395,10 +397,10 @@ func entityPhrase(g critic.Group, ents []schema.Entity, mods []string) string {
 // word ("pale" in "pale blue"; not "deep" in "a deep bowl").
 func shadesColor(words []string) bool {
 	i := 0
-	for i < len(words) && prompt.IsShade(words[i]) {
+	for i < len(words) && colour.IsShade(words[i]) {
 		i++
 	}
-	return i > 0 && i < len(words) && prompt.IsColor(words[i])
+	return i > 0 && i < len(words) && colour.IsWord(words[i])
 }
 
 // describes reports whether a modifier is an adjective that stands before a
@@ -408,7 +410,7 @@ func shadesColor(words []string) bool {
 func describes(w string) bool {
 	// A material follows the colour ("a gray crystal vase"); an adverb of
 	// degree goes with the adjective after it ("a very small white cup").
-	return !prompt.IsTexture(w) && prompt.IsAdjective(w) || prompt.IsDegree(w)
+	return !prompt.IsTexture(w) && prompt.IsAdjective(w) || english.IsDegree(w)
 }
 
 // subjectNumber is how many the words before a caption's relation name, as
@@ -422,10 +424,10 @@ func subjectNumber(words []string) int {
 		return 2
 	}
 	if len(words) > 0 {
-		if n, ok := prompt.CountOf(words[0]); ok && n > 1 {
+		if n, ok := english.CountOf(words[0]); ok && n > 1 {
 			return n
 		}
-		if last := words[len(words)-1]; prompt.LooksPlural(last) && !prompt.IsMass(last) {
+		if last := words[len(words)-1]; english.LooksPlural(last) && !english.IsMass(last) {
 			return 2
 		}
 	}

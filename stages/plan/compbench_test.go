@@ -8,6 +8,8 @@ import (
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/internal/testutil"
+	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -26,7 +28,7 @@ func twice(s string) string {
 			return w[i-1] + " " + w[i]
 		}
 		if (w[i] == "a" || w[i] == "an") && prompt.IsDeterminer(w[i-1]) ||
-			i >= 2 && w[i-1] == "and" && prompt.IsColor(w[i-2]) && (w[i] == "a" || w[i] == "an") {
+			i >= 2 && w[i-1] == "and" && colour.IsWord(w[i-2]) && (w[i] == "a" || w[i] == "an") {
 			return w[i-1] + " " + w[i]
 		}
 	}
@@ -58,12 +60,12 @@ func TestCaptionRewritesOfCompBench(t *testing.T) {
 			ents := prompt.Parse(p).Entities
 			var b critic.Band
 			for i, e := range ents {
-				color := prompt.ColorName(e.Attributes)
+				color := colour.Of(e.Attributes)
 				if color == "" {
 					color = "gray"
 				}
 				g := critic.Group{Color: color, Noun: e.Noun, Count: max(1, int(e.Count)), Shown: true, Entity: i, Named: true, Share: 0.1}
-				switch segmap.LabelKind(prompt.Lemma(e.Noun)) {
+				switch segmap.LabelKind(english.Lemma(e.Noun)) {
 				case segmap.KindThing:
 					b.Objects = append(b.Objects, g)
 				case segmap.KindStuff:

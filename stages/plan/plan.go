@@ -12,8 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/stages/critic"
-	"github.com/twigdata/twigdata/stages/prompt"
 )
 
 // anchorWords are spatial-anchor and section words a thought must not use:
@@ -96,7 +96,7 @@ func thought(b *critic.Band) string {
 		}
 		objs = append(objs, counted(g.Color, g.Noun, g.Count))
 		objShare += g.Share
-		if prompt.IsMass(g.Noun) {
+		if english.IsMass(g.Noun) {
 			objN++
 		} else {
 			objN += number(g.Noun, g.Count)
@@ -119,7 +119,7 @@ func thought(b *critic.Band) string {
 			continue
 		}
 		p := phrase(g.Color, g.Noun, 1)
-		if a := prompt.Article(p); a != "" {
+		if a := english.Article(p); a != "" {
 			p = a + " " + p
 		}
 		scenery = append(scenery, p)
@@ -142,14 +142,14 @@ func thought(b *critic.Band) string {
 				cont = continued{phrases: []string{"the " + phrase(g.Color, "expanse", 1)}, tone: toneWords(g.Tone, g.Fall, g.Drift)}
 			} else {
 				p := phrase(g.Color, "expanse", 1)
-				scenery, tone, sceneryShare = []string{prompt.Article(p) + " " + p}, toneWords(g.Tone, g.Fall, g.Drift), g.Share
+				scenery, tone, sceneryShare = []string{english.Article(p) + " " + p}, toneWords(g.Tone, g.Fall, g.Drift), g.Share
 			}
 		}
 	}
 	var parts []string
 	switch {
 	case len(objs) > 0 && len(scenery) > 0:
-		parts = append(parts, fmt.Sprintf("%s %s set against %s.", capitalize(joinList(objs)), prompt.Be(objN, false), joinList(scenery)))
+		parts = append(parts, fmt.Sprintf("%s %s set against %s.", capitalize(joinList(objs)), english.Be(objN, false), joinList(scenery)))
 	case len(objs) > 0:
 		verb := "take up"
 		if objN == 1 && len(objs) == 1 {
@@ -239,7 +239,7 @@ func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) continued {
 		g := it.g
 		if it.thing {
 			c.phrases = append(c.phrases, "the "+phrase(g.Color, g.Noun, g.Count))
-			c.plural = c.plural || (number(g.Noun, g.Count) > 1 && !prompt.IsMass(g.Noun))
+			c.plural = c.plural || (number(g.Noun, g.Count) > 1 && !english.IsMass(g.Noun))
 			c.thingShare += g.Share
 			continue
 		}
@@ -356,9 +356,9 @@ func toneWords(spread, fall, drift float64) string {
 // phrase is colour and noun in the number of count: "red balls", "light blue sky".
 func phrase(color, noun string, count int) string {
 	if count > 1 {
-		noun = prompt.Lemma(noun) // two "sandals": "two sandals", not "two sandalses"
+		noun = english.Lemma(noun) // two "sandals": "two sandals", not "two sandalses"
 	}
-	return strings.TrimSpace(color + " " + prompt.Plural(noun, count))
+	return strings.TrimSpace(color + " " + english.Plural(noun, count))
 }
 
 // counted is a thing's phrase with its count word: "a red ball", "three
@@ -367,16 +367,16 @@ func phrase(color, noun string, count int) string {
 // count).
 func counted(color, noun string, count int) string {
 	p := phrase(color, noun, count)
-	if prompt.IsMass(noun) || count == 1 && prompt.LooksPlural(noun) {
+	if english.IsMass(noun) || count == 1 && english.LooksPlural(noun) {
 		return p
 	}
-	return prompt.CountWord(count, p) + " " + p
+	return english.CountWord(count, p) + " " + p
 }
 
 // number is how many a group counts as for agreement: a plural noun counted
 // as one is plural all the same.
 func number(noun string, count int) int {
-	if count == 1 && prompt.LooksPlural(noun) {
+	if count == 1 && english.LooksPlural(noun) {
 		return 2
 	}
 	return count

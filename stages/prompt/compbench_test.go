@@ -6,13 +6,17 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata/internal/testutil"
+	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/lang/english"
 )
 
 // structureFound says whether a prompt's parse holds the structure its category is about.
 var structureFound = map[string]func(prompt string, p Parsed) bool{
-	"color":       func(_ string, p Parsed) bool { return countAttr(p, colorWords) >= 1 },
-	"shape":       func(_ string, p Parsed) bool { return countAttr(p, shapeWords)+countAttr(p, sizeWords) >= 1 },
-	"texture":     func(_ string, p Parsed) bool { return countAttr(p, textureWords) >= 1 },
+	"color": func(_ string, p Parsed) bool { return countAttr(p, colour.IsWord) >= 1 },
+	"shape": func(_ string, p Parsed) bool {
+		return countAttr(p, func(w string) bool { return shapeWords[w] })+countAttr(p, func(w string) bool { return sizeWords[w] }) >= 1
+	},
+	"texture":     func(_ string, p Parsed) bool { return countAttr(p, IsTexture) >= 1 },
 	"spatial":     func(_ string, p Parsed) bool { return hasRelation(p, true) },
 	"3d_spatial":  func(_ string, p Parsed) bool { return hasRelation(p, true) },
 	"non_spatial": func(_ string, p Parsed) bool { return hasRelation(p, false) },
@@ -30,11 +34,11 @@ var floors = map[string]float64{
 	"non_spatial": 0.97, "complex": 0.93, "numeracy": 0.99,
 }
 
-func countAttr(p Parsed, words map[string]bool) int {
+func countAttr(p Parsed, is func(string) bool) int {
 	n := 0
 	for _, e := range p.Entities {
 		for _, a := range e.Attributes {
-			if words[a] {
+			if is(a) {
 				n++
 				break
 			}
@@ -71,7 +75,7 @@ func countsFound(prompt string, p Parsed) bool {
 		counts[e.Count]++
 	}
 	for _, w := range tokenize(prompt) {
-		n, ok := numberWords[w]
+		n, ok := english.CountOf(w)
 		if !ok || w == "a" || w == "an" {
 			continue
 		}

@@ -1,7 +1,8 @@
 // Package prompt parses prompts — and plans, which are written in the same
-// words — into entities and relations, and holds the one lexicon of colours,
-// shapes, sizes, textures, numbers and noun morphology that every other
-// package uses.
+// words — into entities (counts, colour, shape, size and texture
+// attributes) and relations. Colour words are lang/colour's and morphology
+// lang/english's; the attribute words of shapes, sizes and textures are
+// here.
 package prompt
 
 import (
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 )
 
@@ -123,7 +126,7 @@ func isVerbLike(w string) bool {
 		return true
 	}
 	if len(w) > 4 && (strings.HasSuffix(w, "ing") || strings.HasSuffix(w, "ed")) {
-		return !colorWords[w] && !shapeWords[w] && !textureWords[w] && !adjectiveEndings(w)
+		return !colour.IsWord(w) && !shapeWords[w] && !textureWords[w] && !adjectiveEndings(w)
 	}
 	return false
 }
@@ -189,7 +192,7 @@ func Parse(prompt string) Parsed {
 			closeChunk()
 			pending, prev = "", -1
 			i++
-		case w == "and" && len(chunk) > 0 && colorWords[chunk[len(chunk)-1]] && i+1 < len(toks) && colorWords[toks[i+1]]:
+		case w == "and" && len(chunk) > 0 && colour.IsWord(chunk[len(chunk)-1]) && i+1 < len(toks) && colour.IsWord(toks[i+1]):
 			// "a black and white cat": one thing of two colours.
 			chunk = append(chunk, w)
 			i++
@@ -273,7 +276,7 @@ func entity(words []string) (schema.Entity, bool) {
 				i++
 				continue
 			}
-			if n, ok := numberWords[w]; ok {
+			if n, ok := english.CountOf(w); ok {
 				e.Count = int32(n)
 				continue
 			}
@@ -291,12 +294,12 @@ func entity(words []string) (schema.Entity, bool) {
 		return e, false
 	}
 	noun := content[len(content)-1]
-	if colorWords[noun] || shapeWords[noun] || sizeWords[noun] || notEntities[noun] {
+	if colour.IsWord(noun) || shapeWords[noun] || sizeWords[noun] || notEntities[noun] {
 		// "the sky was blue": an attribute alone is no entity (material words
 		// like "glass" or "paper" are nouns too, so they stay)
 		return e, false
 	}
-	e.Noun = Singular(noun, int(e.Count))
+	e.Noun = english.Singular(noun, int(e.Count))
 	e.Attributes = append(e.Attributes, content[:len(content)-1]...)
 	return e, true
 }
@@ -304,7 +307,7 @@ func entity(words []string) (schema.Entity, bool) {
 // ColorOf is the colour an entity's attributes give, with its shade words
 // ("light brown" for "a light brown dog", so that the critic judges it
 // against light brown, not brown), or "".
-func ColorOf(e schema.Entity) string { return ColorName(e.Attributes) }
+func ColorOf(e schema.Entity) string { return colour.Of(e.Attributes) }
 
 // ShapeOf is the shape an entity implies — round, square, triangular — or "".
 func ShapeOf(e schema.Entity) string {
