@@ -556,6 +556,10 @@ func TestReadmeConfigShowsTheDefaults(t *testing.T) {
 }
 
 func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: signals running builds")
+	}
+	t.Parallel()
 	in := t.TempDir()
 	testutil.CopySample(t, in, 8)
 	exe, err := os.Executable()
@@ -693,6 +697,10 @@ func TestTaskPolicyAndReflectShare(t *testing.T) {
 // trainer would load them. Random weights give meaningless words: the test
 // holds the structure, not the text.
 func TestBuildWithEveryTwin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds with each of the seven twin models")
+	}
+	t.Parallel()
 	twins := "../../testdata/models/twins/"
 	for _, tc := range []struct {
 		seg, capt, variant string

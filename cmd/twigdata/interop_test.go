@@ -30,6 +30,10 @@ func interopTool(t *testing.T, rel, install string) string {
 // (parquet-wasm). One build is the bundled sample; the other has no reject,
 // so that its rejects config is a 0-row file.
 func TestShardsReadInPythonAndArrowRs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: reads the shards with Python and Node.js")
+	}
+	t.Parallel()
 	python := interopTool(t, ".deps/py/bin/python", "scripts/fetch-pyenv.sh")
 	nodeModules := interopTool(t, ".deps/node/node_modules", "scripts/fetch-node-deps.sh")
 	sample := buildSample(t)
@@ -86,6 +90,10 @@ func codeBlocks(t *testing.T, file, lang string) []string {
 // pointing at the build, the card's from the dataset's folder (the Python
 // ones run in TestShardsReadInPythonAndArrowRs's checker).
 func TestExamplesRunAsWritten(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs the README's Python examples")
+	}
+	t.Parallel()
 	out := buildSample(t)
 	db := duck(t)
 	sqls := codeBlocks(t, filepath.Join(repoRoot, "README.md"), "sql")

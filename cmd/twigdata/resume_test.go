@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -115,6 +116,10 @@ func compare(t *testing.T, got, want dataset) {
 }
 
 func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: kills and reruns builds for 20 s")
+	}
+	t.Parallel()
 	in := t.TempDir()
 	testutil.CopySample(t, in, 8)
 	exe, _ := os.Executable()
@@ -135,9 +140,17 @@ func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) 
 	rng := rand.New(rand.NewPCG(seed, 7))
 	t.Logf("kill times drawn with seed %d over a %s build", seed, full.Round(time.Millisecond))
 
-	resumedTrials := 0
-	for _, backend := range []string{"local", "s3"} {
-		for trial := 0; trial < 5; trial++ {
+	// Trials alternate between the backends until the time budget is spent
+	// (TWIGDATA_KILL_SECONDS, default 20; at least two trials each).
+	budget := 20 * time.Second
+	if v, err := strconv.Atoi(os.Getenv("TWIGDATA_KILL_SECONDS")); err == nil && v > 0 {
+		budget = time.Duration(v) * time.Second
+	}
+	resumedTrials, trials := 0, 0
+	began := time.Now()
+	for ; trials < 4 || time.Since(began) < budget; trials++ {
+		backend, trial := []string{"local", "s3"}[trials%2], trials/2
+		{
 			t.Run(fmt.Sprintf("%s trial %d", backend, trial), func(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "ds")
 				if backend == "s3" {
@@ -150,7 +163,7 @@ func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) 
 				}
 				// One or two kills at random moments, then a rerun to completion.
 				tmp := "TMPDIR=" + t.TempDir() // where the killed builds spool their shards
-				kills := 1 + trial%2
+				kills := 1 + trial%2           // one or two kills
 				for k := 0; k < kills; k++ {
 					cmd := exec.Command(exe, append(common, "--out", out)...)
 					cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1", tmp)
@@ -188,8 +201,9 @@ func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) 
 			})
 		}
 	}
-	if resumedTrials < 3 {
-		t.Errorf("only %d of 10 reruns found committed work to keep: the kills landed too early to test resuming", resumedTrials)
+	t.Logf("%d trials in %s", trials, time.Since(began).Round(time.Second))
+	if resumedTrials < (trials+2)/3 {
+		t.Errorf("only %d of %d reruns found committed work to keep: the kills landed too early to test resuming", resumedTrials, trials)
 	}
 }
 
@@ -290,6 +304,7 @@ func TestBuildFromS3ToS3MatchesLocal(t *testing.T) {
 }
 
 func TestS3FaultsAreRetriedAndChangeNothing(t *testing.T) {
+	t.Parallel()
 	srv := s3(t)
 	suffix := time.Now().UnixNano() % 1e9
 	in := uploadSample(t, fmt.Sprintf("fin-%d", suffix), "pairs", 2)
@@ -430,6 +445,7 @@ func TestValidateReadsADatasetOnS3(t *testing.T) {
 }
 
 func TestPartitionsRunConcurrentlyThenMerge(t *testing.T) {
+	t.Parallel()
 	in := t.TempDir()
 	testutil.CopySample(t, in, 3)
 	ref := filepath.Join(t.TempDir(), "ref")

@@ -77,6 +77,7 @@ func rewrite[T any](t *testing.T, path string, edit func([]T)) {
 }
 
 func TestValidateFindsEachKindOfCorruption(t *testing.T) {
+	t.Parallel()
 	clean := buildSample(t)
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"validate", clean}, &stdout, &stderr); code != 0 {
@@ -195,6 +196,7 @@ func runValidate(t *testing.T, dir string, args ...string) (int, validateReport,
 }
 
 func TestValidateReplaysTheBundledSample(t *testing.T) {
+	t.Parallel()
 	ds := buildSample(t)
 	grid := filepath.Join(t.TempDir(), "grid.png")
 	code, r, out := runValidate(t, ds, "--all", "--grid", grid, "--seed", "7")

@@ -13,12 +13,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twigdata/twigdata/internal/testutil"
+	"golang.org/x/sync/errgroup"
 )
 
 // sentenceEnd splits a plan after a full stop followed by a capital letter.
@@ -69,13 +72,36 @@ func Parser(t testing.TB, root string) string {
 }
 
 // Rejected parses each sentence (one per line; none may hold a newline) with
-// the parser at path and returns those it cannot link.
+// the parser at path and returns those it cannot link. The parser links
+// one sentence at a time, so the sentences are split among one parser per
+// CPU; the result is the same.
 func Rejected(parser string, sentences []string) ([]string, error) {
-	var in bytes.Buffer
 	for _, s := range sentences {
 		if strings.Contains(s, "\n") || strings.HasPrefix(s, "!") || strings.HasPrefix(s, "*") {
 			return nil, fmt.Errorf("grammar: %q holds a newline or starts with a parser command character", s)
 		}
+	}
+	n := max(1, min(runtime.NumCPU(), len(sentences)/64))
+	per := (len(sentences) + n - 1) / n
+	bad := make([][]string, n)
+	var g errgroup.Group
+	for i := 0; i < n; i++ {
+		part := sentences[min(i*per, len(sentences)):min((i+1)*per, len(sentences))]
+		g.Go(func() (err error) {
+			bad[i], err = rejected(parser, part)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return slices.Concat(bad...), nil
+}
+
+// rejected runs one parser over sentences.
+func rejected(parser string, sentences []string) ([]string, error) {
+	var in bytes.Buffer
+	for _, s := range sentences {
 		in.WriteString(s)
 		in.WriteByte('\n')
 	}
