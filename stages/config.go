@@ -3,57 +3,20 @@ package stages
 import (
 	"context"
 	"fmt"
-	"image"
 	"math"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/twigdata/twigdata/annotators/florence"
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/compose"
+	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/source"
 	"github.com/twigdata/twigdata/stages/write"
 	"github.com/twigdata/twigdata/storage"
 )
-
-// Segmenter is what a build needs of a segmentation model.
-type Segmenter interface {
-	// Segment returns one label map per image, in order.
-	Segment(ctx context.Context, imgs []image.Image) ([]segmap.Map, error)
-	// Labels is the model's id2label.
-	Labels() []string
-	// Kinds says for each label whether it is a thing or stuff (unknown:
-	// the critic judges from the map's shape).
-	Kinds() []segmap.Kind
-	// KindSource says where that split came from, for the manifest.
-	KindSource() string
-	// ID names the model by everything that changes its output: its files
-	// and its options (name@sha256).
-	ID() string
-}
-
-// Captioner is what a build needs of a captioning model.
-type Captioner interface {
-	// Caption returns one caption per image, in order.
-	Caption(ctx context.Context, imgs []image.Image) ([]string, error)
-	// ID names the model by everything that changes its output: its files
-	// and its options (name@sha256).
-	ID() string
-	// VocabSize is the size of the tokenizer's vocabulary, for the manifest.
-	VocabSize() int
-}
-
-// Grounder is what a build needs of a phrase-grounding model.
-type Grounder interface {
-	// Ground finds phrases[i] in imgs[i] and returns the phrases found, with
-	// boxes in the image's pixels; an image with no phrases gets none.
-	Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]florence.Grounding, error)
-	// ID names the model by everything that changes its output.
-	ID() string
-}
 
 // Optioned is a model whose output depends on options beyond its files. Its
 // ID already covers them; the fingerprint also records each by name, so a
@@ -155,7 +118,7 @@ const MaxCanvasSide = 4096
 // DefaultCanvas returns TwiG's schedule: a 384×384 canvas of 16-pixel
 // patches in 3 regions, reflecting below 90.
 func DefaultCanvas() CanvasConfig {
-	return CanvasConfig{Width: 384, Height: 384, Patch: 16, K: 3, Theta: 90, JPEGQuality: 95}
+	return CanvasConfig{Width: 384, Height: 384, Patch: 16, K: 3, Theta: critic.DefaultTheta, JPEGQuality: 95}
 }
 
 func (c CanvasConfig) validate() error {
@@ -181,12 +144,12 @@ func (c CanvasConfig) validate() error {
 // ModelConfig holds the models. Each is recorded by its ID, which covers
 // every file and option that changes its output, and by its Options.
 type ModelConfig struct {
-	Segmenter Segmenter `setting:"segmenter,record"`
-	Captioner Captioner `setting:"captioner,record"`
+	Segmenter compose.Segmenter `setting:"segmenter,record"`
+	Captioner compose.Captioner `setting:"captioner,record"`
 	// Grounder, when set, grounds the prompt's entity phrases on the canvas;
 	// a phrase it finds counts as found where the segmenter missed it.
 	// Recorded as "off" when nil.
-	Grounder Grounder `setting:"grounding,record"`
+	Grounder compose.Grounder `setting:"grounding,record"`
 	// Runtime is the ONNX Runtime version, for the manifest. It is not
 	// recorded: runtimes agree to rounding, as devices do, and a dataset
 	// built by tasks on different machines is one dataset.

@@ -6,10 +6,10 @@
 package stages
 
 import (
-	"github.com/twigdata/twigdata/annotators/florence"
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/imageproc"
+	"github.com/twigdata/twigdata/stages/prompt"
 	"github.com/twigdata/twigdata/stages/source"
 )
 
@@ -18,13 +18,11 @@ import (
 type Item struct {
 	source.Input
 
-	Decoded      imageproc.Decoded // the canvas and what is known of the original
-	Bands        []imageproc.Band
-	Seg          segmap.Map
-	Caption      string               // of the whole canvas
-	BandCaptions []string             // of each band's crop
-	Groundings   []florence.Grounding // the prompt's entity phrases a grounder found; nil without one
-	Record       *schema.Sample
+	Decoded     imageproc.Decoded // the canvas and what is known of the original
+	Bands       []imageproc.Band
+	Parsed      prompt.Parsed       // the prompt, parsed once, by the annotate stage
+	Annotations compose.Annotations // what the models said of the canvas
+	Record      *schema.Sample
 }
 
 // Rejected reports whether the item skips the remaining stages.

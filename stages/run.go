@@ -171,7 +171,7 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 		return sum, ErrStopped
 	}
 	if listed == 0 {
-		return sum, fmt.Errorf("no inputs in %s: %s; check the input (in, and in-format)", c.Source.In.URI(c.Source.Key), emptyInput(c.Source.Format))
+		return sum, settingErr("in", c.Source.In.URI(c.Source.Key), "no inputs in it: "+emptyInput(c.Source.Format)+"; check it (and in-format)")
 	}
 	if c.partitioned() {
 		// The partition is done: say so for the merge, and leave the card and

@@ -2,13 +2,11 @@ package stages
 
 import (
 	"context"
-	"fmt"
 	"image"
 
-	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
 	"github.com/twigdata/twigdata/stages/source"
@@ -20,8 +18,8 @@ func Stages(c Config) []pipeline.Stage[*Item] {
 	f := fetcher{c.source()}
 	d := decoder{imageproc.Decoder{MaxPixels: c.Source.MaxPixels, Width: c.Canvas.Width, Height: c.Canvas.Height, MinSide: c.Filter.MinSide}}
 	s := scheduler{imageproc.Bands(c.Canvas.Height, c.Canvas.Patch, c.Canvas.K)}
-	a := annotator{seg: c.Models.Segmenter, cap: c.Models.Captioner, ground: c.Models.Grounder}
-	co := newComposer(c.Models.Segmenter, c.Models.Captioner, c.Canvas.Theta, c.Canvas.Patch, c.Canvas.JPEGQuality, c.Output.ToolVersion)
+	a := annotator{compose.Models{Segmenter: c.Models.Segmenter, Captioner: c.Models.Captioner, Grounder: c.Models.Grounder}}
+	co := composer{compose.New(c.Models.Segmenter, c.Models.Captioner, c.Canvas.Theta, c.Canvas.Patch, c.Canvas.JPEGQuality, c.Output.ToolVersion)}
 	fl := filterer{gate: imageproc.Gate{MaxBlur: c.Filter.MaxBlur, MaxBlockiness: c.Filter.MaxBlockiness}, minScore: c.Filter.MinScore, minAlignment: c.Filter.MinAlignment}
 	return []pipeline.Stage[*Item]{
 		{Name: "fetch", Workers: c.Workers.Fetch, Process: each(f.fetch)},
@@ -79,57 +77,41 @@ func (s scheduler) schedule(_ context.Context, it *Item) error {
 	return nil
 }
 
-// annotator segments every canvas, captions every canvas and each of its
-// bands, and grounds the prompt's entities on every canvas when it has a
-// grounder: one model call each per batch of samples, so a GPU sees full
-// batches.
-type annotator struct {
-	seg    Segmenter
-	cap    Captioner
-	ground Grounder
-}
+// annotator parses each sample's prompt and runs the models over a batch:
+// one call of each model per batch of samples, so a GPU sees full batches.
+type annotator struct{ models compose.Models }
 
 func (a annotator) annotate(ctx context.Context, batch []*Item) error {
-	canvases := make([]image.Image, len(batch))
-	var crops []image.Image
+	canvases := make([]*image.RGBA, len(batch))
+	bands := make([][]imageproc.Band, len(batch))
+	var phrases [][]string
 	for i, it := range batch {
-		c := it.Decoded.Canvas
-		canvases[i] = c
-		crops = append(crops, c)
-		for _, b := range it.Bands {
-			crops = append(crops, c.SubImage(image.Rect(0, b.Y0, c.Rect.Dx(), b.Y1)))
+		it.Parsed = prompt.Parse(it.Prompt)
+		canvases[i], bands[i] = it.Decoded.Canvas, it.Bands
+		if a.models.Grounder != nil {
+			phrases = append(phrases, compose.Phrases(it.Parsed))
 		}
 	}
-	maps, err := a.seg.Segment(ctx, canvases)
+	anns, err := a.models.Annotate(ctx, canvases, bands, phrases)
 	if err != nil {
-		return fmt.Errorf("segmenter %s: %w", a.seg.ID(), err)
+		return err
 	}
-	caps, err := a.cap.Caption(ctx, crops)
-	if err != nil {
-		return fmt.Errorf("captioner %s: %w", a.cap.ID(), err)
-	}
-	var found [][]florence.Grounding
-	if a.ground != nil {
-		phrases := make([][]string, len(batch))
-		for i, it := range batch {
-			phrases[i] = critic.Phrases(prompt.Parse(it.Prompt).Entities)
-		}
-		if found, err = a.ground.Ground(ctx, canvases, phrases); err != nil {
-			return fmt.Errorf("grounder: %w", err)
-		}
-	}
-	k := 0
 	for i, it := range batch {
-		if found != nil {
-			// Empty, not nil, when the grounder looked and found nothing:
-			// the critic then knows a model did look.
-			it.Groundings = append([]florence.Grounding{}, found[i]...)
-		}
-		it.Seg = maps[i]
-		it.Caption = caps[k]
-		it.BandCaptions = caps[k+1 : k+1+len(it.Bands)]
-		k += 1 + len(it.Bands)
+		it.Annotations = anns[i]
 	}
+	return nil
+}
+
+// composer writes each sample's record.
+type composer struct{ c *compose.Composer }
+
+func (c composer) compose(_ context.Context, it *Item) error {
+	rec, err := c.c.Compose(compose.Input{Key: it.Key, SourceURI: it.SourceURI, Prompt: it.Prompt, Parsed: it.Parsed,
+		Decoded: it.Decoded, Bands: it.Bands}, it.Annotations)
+	if err != nil {
+		return err
+	}
+	it.Record, it.Decoded.Canvas, it.Annotations = rec, nil, compose.Annotations{}
 	return nil
 }
 

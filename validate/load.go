@@ -19,7 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/storage"
 )
 
@@ -81,7 +81,7 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 		}
 	}
 	// A dataset without a readable manifest is judged at the default θ.
-	r.Theta = stages.DefaultCanvas().Theta
+	r.Theta = critic.DefaultTheta
 	if m.SchemaVersion != 0 {
 		r.Theta = m.Canvas.Theta
 	}

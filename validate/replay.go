@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/compose"
 )
 
 // ReplayReport is what replaying the TwiG loop found.
@@ -52,7 +52,7 @@ type GridRow struct {
 // Replayer replays samples through the TwiG loop.
 type Replayer struct {
 	Gen    Generator
-	Scorer *stages.Scorer
+	Scorer *compose.Scorer
 	Theta  int
 	Seed   int64
 	Grid   int // how many grid rows to keep

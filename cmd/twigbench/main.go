@@ -22,6 +22,7 @@ import (
 	"github.com/twigdata/twigdata/internal/synth"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/source"
 	"github.com/twigdata/twigdata/storage"
 )
@@ -298,7 +299,7 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 			return err
 		}
 		o.Models.Segmenter, o.Models.Captioner, o.Models.Grounder = seg, capt, nil
-		if g, ok := capt.(stages.Grounder); ok {
+		if g, ok := capt.(compose.Grounder); ok {
 			o.Models.Grounder = g // Florence-2 captions the canvas and its bands and grounds the prompt
 		}
 		stats, err := annotateAlone(ctx, o, items)

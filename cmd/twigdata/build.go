@@ -22,6 +22,7 @@ import (
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/storage"
 )
 
@@ -260,8 +261,8 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 		return stages.Summary{}, err
 	}
 	defer capt.Close()
-	var ground stages.Grounder
-	if g, ok := capt.(stages.Grounder); ok && b.grounding {
+	var ground compose.Grounder
+	if g, ok := capt.(compose.Grounder); ok && b.grounding {
 		ground = g
 	}
 

@@ -446,7 +446,7 @@ func TestLesserHostileInputs(t *testing.T) {
 		if code != 1 {
 			t.Fatalf("exit %d:\n%s", code, text)
 		}
-		mustContain(t, text, "no inputs in")
+		mustContain(t, text, "no inputs in it")
 	})
 	t.Run("validate will not write its report over the dataset", func(t *testing.T) {
 		ds := buildSample(t)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/storage"
 	"github.com/twigdata/twigdata/validate"
@@ -194,7 +194,7 @@ func replay(ctx context.Context, chosen, bankSamples []*schema.Sample, theta int
 		return validate.ReplayReport{}, err
 	}
 	defer capt.Close()
-	ground, _ := capt.(stages.Grounder) // a Florence-2 captioner grounds, as in the build
+	ground, _ := capt.(compose.Grounder) // a Florence-2 captioner grounds, as in the build
 	bank, err := validate.Bank(bankSamples)
 	if err != nil {
 		return validate.ReplayReport{}, err
@@ -202,7 +202,7 @@ func replay(ctx context.Context, chosen, bankSamples []*schema.Sample, theta int
 	s0 := chosen[0]
 	rp := &validate.Replayer{
 		Gen:    validate.NewBankGenerator(bank, plan.DefaultTemplates()),
-		Scorer: stages.NewScorer(seg, capt, ground, int(s0.PatchSize), len(s0.Regions), theta),
+		Scorer: compose.NewScorer(compose.Models{Segmenter: seg, Captioner: capt, Grounder: ground}, int(s0.PatchSize), len(s0.Regions), theta),
 		Theta:  theta, Seed: seed, Grid: 4,
 	}
 	rep, rows, err := rp.Run(ctx, chosen)

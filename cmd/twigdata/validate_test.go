@@ -17,7 +17,7 @@ import (
 	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/validate"
 )
@@ -323,7 +323,7 @@ func TestReferenceGeneratorFollowsThePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer capt.Close()
-	scorer := stages.NewScorer(seg, capt, nil, 16, 3, 90)
+	scorer := compose.NewScorer(compose.Models{Segmenter: seg, Captioner: capt}, 16, 3, 90)
 	for _, tc := range []struct {
 		canvas *image.RGBA
 		prompt string

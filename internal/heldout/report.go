@@ -13,6 +13,7 @@ import (
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/plan"
@@ -22,18 +23,16 @@ import (
 // Bands are the world's regions: the build's default schedule.
 var Bands = imageproc.Bands(Size, 16, 3)
 
-// Compose writes each band's plan and critique from a label map, as the
-// build's compose stage does, and the revision the default templates write
-// from the critique's fixes (the plan itself where there is none), whatever
-// the score.
+// Compose writes each band's plan, critique and revision from a label map
+// with the build's own composer (compose.Composer.Regions, no captions: the
+// held-apart world has no captioner), so the report measures the code that
+// ships. A revision is the plan where the region was not reflected, as in a
+// dataset.
 func Compose(img *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, promptText string, grounded []florence.Grounding) (plans []string, scores []schema.Critic, revised []string) {
-	sc := critic.NewScene(img, m, labels, kinds, prompt.Parse(promptText), Bands, grounded)
-	tmpl := plan.DefaultTemplates()
-	for k := range Bands {
-		ev := sc.Band(k)
-		th := plan.Thought(ev)
-		c, fixes := sc.Score(k, ev, th)
-		plans, scores, revised = append(plans, th), append(scores, c), append(revised, tmpl.Revise(th, fixes))
+	c := compose.Composer{Theta: critic.DefaultTheta, Labels: labels, Kinds: kinds, Templates: plan.DefaultTemplates()}
+	regions, _ := c.Regions(img, prompt.Parse(promptText), Bands, compose.Annotations{Map: m, Groundings: grounded})
+	for _, r := range regions {
+		plans, scores, revised = append(plans, r.Plan), append(scores, r.Critic), append(revised, r.RevisedPlan)
 	}
 	return plans, scores, revised
 }

@@ -39,3 +39,7 @@
 // completeness 0.25, detail 0.10, spatial 0.20, coherence 0.20, renormalised.
 // The fixes for the criteria that fell short are worded by package plan.
 package critic
+
+// DefaultTheta is TwiG's reflection threshold: a region scoring below it is
+// reflected (its plan revised and the region redrawn).
+const DefaultTheta = 90
