@@ -14,6 +14,7 @@ import (
 	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/preprocess"
 	"github.com/twigdata/twigdata/annotators/tokenizer"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // Florence is a Florence-2 model as Hugging Face ONNX exports ship it
@@ -299,8 +300,8 @@ func (f *Florence) Caption(ctx context.Context, imgs []image.Image) ([]string, e
 // Ground finds the phrases of each image in it (<CAPTION_TO_PHRASE_GROUNDING>
 // of the phrases joined into one caption), with boxes in the image's pixels.
 // An image with no phrases gets none and costs no model call.
-func (f *Florence) Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]florence.Grounding, error) {
-	out := make([][]florence.Grounding, len(imgs))
+func (f *Florence) Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]evidence.Grounding, error) {
+	out := make([][]evidence.Grounding, len(imgs))
 	var sub []image.Image
 	var prompts []string
 	var idx []int

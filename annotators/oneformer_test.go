@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators"
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/annotators/tokenizer"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // TestOneFormerMatchesTransformers: on the OneFormer twin, the task prompt
@@ -62,7 +62,7 @@ func TestOneFormerMatchesTransformers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if !strings.Contains(s.Contract(), "OneFormer") || s.KindSource() != "preprocessor_config.json metadata.thing_ids" || s.Kinds()[13] != segmap.KindThing || s.Kinds()[10] != segmap.KindStuff {
+	if !strings.Contains(s.Contract(), "OneFormer") || s.KindSource() != "preprocessor_config.json metadata.thing_ids" || s.Kinds()[13] != evidence.KindThing || s.Kinds()[10] != evidence.KindStuff {
 		t.Errorf("contract %q, kinds from %q: %v", s.Contract(), s.KindSource(), s.Kinds())
 	}
 	var imgs []image.Image
@@ -84,7 +84,7 @@ func TestOneFormerMatchesTransformers(t *testing.T) {
 		for y, row := range g.Labels {
 			for x, want := range row {
 				got := int(m.Labels[y*m.W+x])
-				if m.Labels[y*m.W+x] == segmap.NoLabel {
+				if m.Labels[y*m.W+x] == evidence.NoLabel {
 					got = -1
 				}
 				if got != want {

@@ -17,6 +17,7 @@ import (
 	"github.com/twigdata/twigdata/annotators/preprocess"
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/annotators/tokenizer"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // Segmenter is a SegFormer-style semantic segmentation model.
@@ -24,7 +25,7 @@ type Segmenter struct {
 	session *ort.DynamicAdvancedSession
 	pre     preprocess.Processor
 	labels  []string
-	kinds   []segmap.Kind
+	kinds   []evidence.Kind
 	kindSrc string
 	// panoptic models (Mask2Former and MaskFormer, DETR-panoptic) answer
 	// with class and mask queries, post-processed into instances.
@@ -256,12 +257,12 @@ func (s *Segmenter) Contract() string {
 // else from a standard label set, else from the user's --label-kinds; else
 // each label the standard sets agree on takes their kind, and for the rest
 // the critic tells scenery from the map's shape.
-func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thingIDs []int) ([]segmap.Kind, string, error) {
-	named := func(m map[string]string, src string) ([]segmap.Kind, string, error) {
-		kinds := make([]segmap.Kind, len(labels))
+func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thingIDs []int) ([]evidence.Kind, string, error) {
+	named := func(m map[string]string, src string) ([]evidence.Kind, string, error) {
+		kinds := make([]evidence.Kind, len(labels))
 		var missing []string
 		for i, l := range labels {
-			k, ok := segmap.ParseKind(m[l])
+			k, ok := evidence.ParseKind(m[l])
 			if !ok {
 				missing = append(missing, fmt.Sprintf("%q", l))
 				continue
@@ -278,27 +279,27 @@ func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thi
 		return named(fromConfig, "config.json label_kinds")
 	}
 	if len(thingIDs) > 0 {
-		kinds := make([]segmap.Kind, len(labels))
+		kinds := make([]evidence.Kind, len(labels))
 		for i := range kinds {
-			kinds[i] = segmap.KindStuff
+			kinds[i] = evidence.KindStuff
 		}
 		for _, id := range thingIDs {
 			if id < 0 || id >= len(labels) {
 				return nil, "", fmt.Errorf("segmenter model directory %s: preprocessor_config.json metadata.thing_ids has %d, not an id in 0..%d", dir.Name, id, len(labels)-1)
 			}
-			kinds[id] = segmap.KindThing
+			kinds[id] = evidence.KindThing
 		}
 		return kinds, "preprocessor_config.json metadata.thing_ids", nil
 	}
-	if kinds, set, ok := segmap.StandardKinds(labels); ok {
+	if kinds, set, ok := evidence.StandardKinds(labels); ok {
 		return kinds, "the built-in " + set + " table", nil
 	}
 	if len(dir.LabelKinds) > 0 {
 		return named(dir.LabelKinds, "--label-kinds")
 	}
-	kinds, known := make([]segmap.Kind, len(labels)), 0
+	kinds, known := make([]evidence.Kind, len(labels)), 0
 	for i, l := range labels {
-		if kinds[i] = segmap.LabelKind(l); kinds[i] != segmap.KindUnknown {
+		if kinds[i] = evidence.LabelKind(l); kinds[i] != evidence.KindUnknown {
 			known++
 		}
 	}
@@ -309,7 +310,7 @@ func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thi
 }
 
 // Kinds says for each class whether it is a thing or stuff (or unknown).
-func (s *Segmenter) Kinds() []segmap.Kind { return s.kinds }
+func (s *Segmenter) Kinds() []evidence.Kind { return s.kinds }
 
 // KindSource says where the thing/stuff split came from.
 func (s *Segmenter) KindSource() string { return s.kindSrc }
@@ -329,7 +330,7 @@ func (s *Segmenter) Close() error { return s.session.Destroy() }
 
 // segment runs one batch of one tensor shape and fills in its maps; a padded
 // image's map is cut back to its content.
-func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []segmap.Map) error {
+func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []evidence.LabelMap) error {
 	in, err := ort.NewTensor(ort.NewShape(int64(len(b.Idx)), 3, int64(b.H), int64(b.W)), s.pre.Pixels(imgs, b))
 	if err != nil {
 		return err
@@ -356,7 +357,7 @@ func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []segma
 		// The cells of the content, padding left out.
 		cw := min(W, (b.Content[n].X*W+b.W-1)/b.W)
 		ch := min(H, (b.Content[n].Y*H+b.H-1)/b.H)
-		m := segmap.Map{W: cw, H: ch, Labels: make([]uint16, cw*ch), Conf: make([]float32, cw*ch)}
+		m := evidence.LabelMap{W: cw, H: ch, Labels: make([]uint16, cw*ch), Conf: make([]float32, cw*ch)}
 		base := n * C * plane
 		for y := 0; y < ch; y++ {
 			for x := 0; x < cw; x++ {
@@ -384,14 +385,14 @@ func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []segma
 }
 
 // Segment labels a batch of images, one session run per tensor shape.
-func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.Map, error) {
+func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]evidence.LabelMap, error) {
 	if len(imgs) == 0 {
 		return nil, errEmptyBatch
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	maps := make([]segmap.Map, len(imgs))
+	maps := make([]evidence.LabelMap, len(imgs))
 	for _, b := range s.pre.Group(imgs) {
 		if err := s.segment(imgs, b, maps); err != nil {
 			return nil, err
@@ -402,7 +403,7 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]segmap.M
 
 // segmentPanoptic runs a query-based model and post-processes each image's
 // queries into a panoptic map, cut back to its content when padded.
-func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []segmap.Map) error {
+func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []evidence.LabelMap) error {
 	outs := []ort.Value{nil, nil}
 	feeds := []ort.Value{in}
 	if s.task != nil {
@@ -463,7 +464,7 @@ func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []seg
 
 // kindList spells a label-kind split, one letter a label (t thing, s stuff,
 // ? unknown).
-func kindList(kinds []segmap.Kind) string {
+func kindList(kinds []evidence.Kind) string {
 	b := make([]byte, len(kinds))
 	for i, k := range kinds {
 		b[i] = "?ts"[k%3]

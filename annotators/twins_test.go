@@ -11,7 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/twigdata/twigdata/annotators"
-	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // twin opens a twin made by the real exporter (scripts/make_models.py).
@@ -193,7 +193,7 @@ func panopticTwin(t *testing.T, name string) {
 			t.Fatalf("instances of %d cells for a %d×%d map", len(m.Instances), m.W, m.H)
 		}
 		for i, id := range m.Instances {
-			if id == 0 && m.Labels[i] != segmap.NoLabel || id != 0 && int(m.Labels[i]) >= len(s.Labels()) {
+			if id == 0 && m.Labels[i] != evidence.NoLabel || id != 0 && int(m.Labels[i]) >= len(s.Labels()) {
 				t.Fatalf("cell %d: instance %d, label %d", i, id, m.Labels[i])
 			}
 		}

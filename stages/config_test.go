@@ -18,7 +18,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/twigdata/twigdata/annotators/florence"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/storage"
 )
 
@@ -133,7 +133,7 @@ func (m model) Options() map[string]string {
 }
 func (model) Caption(context.Context, []image.Image) ([]string, error) { return nil, nil }
 func (model) VocabSize() int                                           { return 0 }
-func (model) Ground(context.Context, []image.Image, [][]string) ([][]florence.Grounding, error) {
+func (model) Ground(context.Context, []image.Image, [][]string) ([][]evidence.Grounding, error) {
 	return nil, nil
 }
 

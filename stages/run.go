@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/source"
 	"github.com/twigdata/twigdata/stages/write"
 	"github.com/twigdata/twigdata/storage"
@@ -355,7 +355,7 @@ func publish(ctx context.Context, c Config, shards []schema.ShardStats, sum Summ
 }
 
 // kindNames spells the thing/stuff split for the manifest.
-func kindNames(kinds []segmap.Kind) []string {
+func kindNames(kinds []evidence.Kind) []string {
 	out := make([]string, len(kinds))
 	for i, k := range kinds {
 		out[i] = k.String()

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // Bins is how many location tokens span an image side.
@@ -54,13 +56,6 @@ func Prompt(task, input string) (string, error) {
 	return strings.Replace(p, "{input}", input, 1), nil
 }
 
-// Grounding is one phrase the model found and the boxes it put it in, in
-// pixels of the image it saw: x0, y0, x1, y1.
-type Grounding struct {
-	Phrase string
-	Boxes  [][4]int
-}
-
 var (
 	groundedPhrase = regexp.MustCompile(`[^<]+(?:<loc_\d+>){4,}`)
 	groundedBox    = regexp.MustCompile(`<loc_(\d+)><loc_(\d+)><loc_(\d+)><loc_(\d+)>`)
@@ -72,16 +67,16 @@ var (
 // Florence2PostProcessor.parse_phrase_grounding_from_text_and_spans does:
 // phrases in banned (its post-processor config's banned_grounding_tokens) are
 // dropped, and characters outside ASCII are removed from the phrase.
-func ParseGrounding(text string, width, height int, banned map[string]bool) []Grounding {
+func ParseGrounding(text string, width, height int, banned map[string]bool) []evidence.Grounding {
 	text = strings.NewReplacer("<s>", "", "</s>", "", "<pad>", "").Replace(text)
-	var out []Grounding
+	var out []evidence.Grounding
 	for _, pt := range groundedPhrase.FindAllString(text, -1) {
 		pt = strings.Replace(strings.Replace(pt, "<ground>", "", 1), "<obj>", "", 1)
 		phrase, ok := phraseBefore(pt)
 		if !ok || banned[phrase] {
 			continue
 		}
-		var g Grounding
+		var g evidence.Grounding
 		for _, m := range groundedBox.FindAllStringSubmatch(pt, -1) {
 			var bins [4]int
 			for j := range bins {

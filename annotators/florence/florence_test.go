@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // TestParseGroundingMatchesTransformers compares the parse with what
@@ -43,11 +45,11 @@ func TestParseGroundingMatchesTransformers(t *testing.T) {
 	found := 0
 	for i, c := range golden.Cases {
 		t.Run(fmt.Sprintf("%d/%dx%d/%s", i, c.Width, c.Height, strings.ReplaceAll(c.Text, "/", "_")), func(t *testing.T) {
-			want := []Grounding{}
+			want := []evidence.Grounding{}
 			for _, g := range c.Groundings {
-				want = append(want, Grounding{Phrase: g.Phrase, Boxes: g.Boxes})
+				want = append(want, evidence.Grounding{Phrase: g.Phrase, Boxes: g.Boxes})
 			}
-			got := append([]Grounding{}, ParseGrounding(c.Text, c.Width, c.Height, banned)...)
+			got := append([]evidence.Grounding{}, ParseGrounding(c.Text, c.Width, c.Height, banned)...)
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("ParseGrounding(%q, %d, %d) = %v, transformers gave %v", c.Text, c.Width, c.Height, got, want)
 			}

@@ -1,17 +1,13 @@
+// Package segmap post-processes the query outputs of panoptic segmenters
+// (Mask2Former, MaskFormer, OneFormer, DETR-panoptic) into a label map, as
+// transformers does.
 package segmap
 
-import "math"
+import (
+	"math"
 
-// NoLabel marks a cell that no segment of a panoptic map covers.
-const NoLabel = math.MaxUint16
-
-// Segment is one instance (a thing) or one fused region (a class of stuff)
-// of a panoptic map.
-type Segment struct {
-	ID    uint16 // its cells' value in Map.Instances, from 1
-	Label int
-	Score float32
-}
+	"github.com/twigdata/twigdata/stages/evidence"
+)
 
 // PanopticOptions are the thresholds of Hugging Face's
 // post_process_panoptic_segmentation, with its defaults in DefaultPanoptic.
@@ -41,7 +37,7 @@ func DefaultPanoptic() PanopticOptions {
 // reaches the mask threshold); queries of a stuff class are fused into one
 // segment per class. Segment ids are unique, where transformers can give a
 // segment after a fused one the id of an earlier one.
-func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o PanopticOptions) Map {
+func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []evidence.Kind, o PanopticOptions) evidence.LabelMap {
 	type query struct {
 		label int
 		score float32
@@ -84,9 +80,9 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 		H, W = S, S
 	}
 	plane := H * W
-	m := Map{W: W, H: H, Labels: make([]uint16, plane), Conf: make([]float32, plane), Instances: make([]uint16, plane)}
+	m := evidence.LabelMap{W: W, H: H, Labels: make([]uint16, plane), Conf: make([]float32, plane), Instances: make([]uint16, plane)}
 	for i := range m.Labels {
-		m.Labels[i] = NoLabel
+		m.Labels[i] = evidence.NoLabel
 	}
 	if len(keep) == 0 {
 		return m
@@ -139,12 +135,12 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []Kind, o
 			continue
 		}
 		label := qs[q].label
-		stuff := label < len(kinds) && kinds[label] == KindStuff
+		stuff := label < len(kinds) && kinds[label] == evidence.KindStuff
 		id, fused := stuffSeg[label]
 		if !stuff || !fused {
 			next++
 			id = next
-			m.Segments = append(m.Segments, Segment{ID: id, Label: label, Score: qs[q].score})
+			m.Segments = append(m.Segments, evidence.Segment{ID: id, Label: label, Score: qs[q].score})
 			if stuff {
 				stuffSeg[label] = id
 			}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"testing"
+
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // TestPanopticFollowsHuggingFace: four queries over a 1×8 map of 3 classes
@@ -34,7 +36,7 @@ func TestPanopticFollowsHuggingFace(t *testing.T) {
 			masks[q*W+x] = big
 		}
 	}
-	m := Panoptic(classes, masks, len(cover), C, H, W, []Kind{KindThing, KindStuff, KindStuff}, DefaultPanoptic())
+	m := Panoptic(classes, masks, len(cover), C, H, W, []evidence.Kind{evidence.KindThing, evidence.KindStuff, evidence.KindStuff}, DefaultPanoptic())
 	if len(m.Segments) != 3 {
 		t.Fatalf("segments %+v, want two balls and one grass", m.Segments)
 	}
@@ -51,7 +53,7 @@ func TestPanopticFollowsHuggingFace(t *testing.T) {
 	// With no query above the threshold nothing is labelled.
 	o := DefaultPanoptic()
 	o.Threshold = 0.9999999
-	if m := Panoptic(classes, masks, len(cover), C, H, W, nil, o); len(m.Segments) != 0 || m.Labels[0] != NoLabel {
+	if m := Panoptic(classes, masks, len(cover), C, H, W, nil, o); len(m.Segments) != 0 || m.Labels[0] != evidence.NoLabel {
 		t.Errorf("thresholded out: %+v", m.Segments)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/annotators"
-	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 const modelsUsage = `Usage: twigdata models check DIR [--role segmenter|captioner] [--ort-lib PATH]
@@ -65,9 +65,9 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 		things, stuff := 0, 0
 		for _, k := range s.Kinds() {
 			switch k {
-			case segmap.KindThing:
+			case evidence.KindThing:
 				things++
-			case segmap.KindStuff:
+			case evidence.KindStuff:
 				stuff++
 			}
 		}

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -62,7 +62,7 @@ func TestPlansOnPhotographs(t *testing.T) {
 	// such: the standard label sets do.
 	scenery := map[string]*regexp.Regexp{} // the noun, and it or its plural
 	for _, l := range []string{"sky", "grass", "sand", "road"} {
-		if segmap.LabelKind(l) != segmap.KindStuff {
+		if evidence.LabelKind(l) != evidence.KindStuff {
 			t.Fatalf("%s is not stuff by the standard label sets", l)
 		}
 		scenery[l] = regexp.MustCompile(`(?i)\b` + l + `(s|es)?\b`)
@@ -87,7 +87,7 @@ func TestPlansOnPhotographs(t *testing.T) {
 			}
 			things, kinds := 0, 0
 			for _, e := range prompt.Parse(r.Plan).Entities {
-				if segmap.LabelKind(english.Lemma(e.Noun)) == segmap.KindStuff {
+				if evidence.LabelKind(english.Lemma(e.Noun)) == evidence.KindStuff {
 					kinds++
 				} else {
 					things++

@@ -3,7 +3,7 @@ package heldout
 import (
 	"math/rand/v2"
 
-	"github.com/twigdata/twigdata/annotators/segmap"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // Cell is the side of a truth map's cell in pixels: the resolution a
@@ -35,15 +35,15 @@ var Noises = []Noise{
 
 // Kinds is the thing/stuff split of Labels a segmenter gives under noise n:
 // the world's own, or none.
-func (n Noise) Kinds() []segmap.Kind {
-	out := make([]segmap.Kind, len(Labels()))
+func (n Noise) Kinds() []evidence.Kind {
+	out := make([]evidence.Kind, len(Labels()))
 	if n.NoKinds {
 		return out
 	}
 	for i := range out {
-		out[i] = segmap.KindStuff
+		out[i] = evidence.KindStuff
 		if i < len(Things) {
-			out[i] = segmap.KindThing
+			out[i] = evidence.KindThing
 		}
 	}
 	return out
@@ -51,10 +51,10 @@ func (n Noise) Kinds() []segmap.Kind {
 
 // Map is the panoptic label map a perfect segmenter would give for the
 // truth, one cell per Cell×Cell pixels read at its centre, with noise.
-func (s Scene) Map(t Truth, n Noise) segmap.Map {
+func (s Scene) Map(t Truth, n Noise) evidence.LabelMap {
 	r := rand.New(rand.NewPCG(n.Seed+7, 0x6e6f697365))
 	W, H := Size/Cell, Size/Cell
-	m := segmap.Map{W: W, H: H, Labels: make([]uint16, W*H), Conf: make([]float32, W*H), Instances: make([]uint16, W*H)}
+	m := evidence.LabelMap{W: W, H: H, Labels: make([]uint16, W*H), Conf: make([]float32, W*H), Instances: make([]uint16, W*H)}
 	missed, confused, confusedTo := -1, -1, 0
 	if n.Miss && len(s.Instances) > 0 {
 		missed = r.IntN(len(s.Instances))
@@ -95,7 +95,7 @@ func (s Scene) Map(t Truth, n Noise) segmap.Map {
 
 // jitter moves every boundary by a cell: each cell on a boundary takes a
 // neighbour's label and instance with probability one half.
-func jitter(m *segmap.Map, r *rand.Rand) {
+func jitter(m *evidence.LabelMap, r *rand.Rand) {
 	labels := append([]uint16(nil), m.Labels...)
 	insts := append([]uint16(nil), m.Instances...)
 	for y := 0; y < m.H; y++ {

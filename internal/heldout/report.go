@@ -8,13 +8,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/twigdata/twigdata/annotators/florence"
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/stages/prompt"
@@ -28,7 +27,7 @@ var Bands = imageproc.Bands(Size, 16, 3)
 // held-apart world has no captioner), so the report measures the code that
 // ships. A revision is the plan where the region was not reflected, as in a
 // dataset.
-func Compose(img *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, promptText string, grounded []florence.Grounding) (plans []string, scores []schema.Critic, revised []string) {
+func Compose(img *image.RGBA, m evidence.LabelMap, labels []string, kinds []evidence.Kind, promptText string, grounded []evidence.Grounding) (plans []string, scores []schema.Critic, revised []string) {
 	c := compose.Composer{Theta: critic.DefaultTheta, Labels: labels, Kinds: kinds, Templates: plan.DefaultTemplates()}
 	regions, _ := c.Regions(img, prompt.Parse(promptText), Bands, compose.Annotations{Map: m, Groundings: grounded})
 	for _, r := range regions {

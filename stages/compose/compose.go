@@ -14,9 +14,9 @@ import (
 	"image/jpeg"
 	"strings"
 
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/stages/prompt"
@@ -30,8 +30,8 @@ type Composer struct {
 	ToolVersion string
 	SegmenterID string
 	CaptionerID string
-	Labels      []string      // the segmenter's id2label
-	Kinds       []segmap.Kind // thing or stuff for each label
+	Labels      []string        // the segmenter's id2label
+	Kinds       []evidence.Kind // thing or stuff for each label
 	Templates   plan.Templates
 }
 

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"image"
 
-	"github.com/twigdata/twigdata/annotators/florence"
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -15,12 +14,12 @@ import (
 // Segmenter is what composing needs of a segmentation model.
 type Segmenter interface {
 	// Segment returns one label map per image, in order.
-	Segment(ctx context.Context, imgs []image.Image) ([]segmap.Map, error)
+	Segment(ctx context.Context, imgs []image.Image) ([]evidence.LabelMap, error)
 	// Labels is the model's id2label.
 	Labels() []string
 	// Kinds says for each label whether it is a thing or stuff (unknown:
 	// the critic judges from the map's shape).
-	Kinds() []segmap.Kind
+	Kinds() []evidence.Kind
 	// KindSource says where that split came from, for the manifest.
 	KindSource() string
 	// ID names the model by everything that changes its output: its files
@@ -43,7 +42,7 @@ type Captioner interface {
 type Grounder interface {
 	// Ground finds phrases[i] in imgs[i] and returns the phrases found, with
 	// boxes in the image's pixels; an image with no phrases gets none.
-	Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]florence.Grounding, error)
+	Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]evidence.Grounding, error)
 	// ID names the model by everything that changes its output.
 	ID() string
 }
@@ -57,10 +56,10 @@ type Models struct {
 
 // Annotations are what the models said of one canvas.
 type Annotations struct {
-	Map          segmap.Map
+	Map          evidence.LabelMap
 	Caption      string               // of the whole canvas
 	BandCaptions []string             // of each band's crop, in band order
-	Groundings   []florence.Grounding // the prompt's phrases a grounder found; nil without a grounder, empty when it found none
+	Groundings   []evidence.Grounding // the prompt's phrases a grounder found; nil without a grounder, empty when it found none
 }
 
 // Annotate runs the models over a batch of canvases — one segmenter call,
@@ -84,7 +83,7 @@ func (m Models) Annotate(ctx context.Context, canvases []*image.RGBA, bands [][]
 	if err != nil {
 		return nil, fmt.Errorf("captioner %s: %w", m.Captioner.ID(), err)
 	}
-	var found [][]florence.Grounding
+	var found [][]evidence.Grounding
 	if m.Grounder != nil {
 		if found, err = m.Grounder.Ground(ctx, imgs, phrases); err != nil {
 			return nil, fmt.Errorf("grounder: %w", err)
@@ -97,7 +96,7 @@ func (m Models) Annotate(ctx context.Context, canvases []*image.RGBA, bands [][]
 		if found != nil {
 			// Empty, not nil, when the grounder looked and found nothing:
 			// the critic then knows a model did look.
-			out[i].Groundings = append([]florence.Grounding{}, found[i]...)
+			out[i].Groundings = append([]evidence.Grounding{}, found[i]...)
 		}
 		k += 1 + len(bands[i])
 	}

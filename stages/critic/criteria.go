@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
 
@@ -237,7 +237,7 @@ func (sc *Scene) seamStep(y int) (step, bool) {
 	}
 	for x := 0; x < W; x += 4 {
 		cx := x * m.W / W
-		if l := m.Labels[cy*m.W+cx]; l == segmap.NoLabel || m.Labels[(cy-1)*m.W+cx] != l {
+		if l := m.Labels[cy*m.W+cx]; l == evidence.NoLabel || m.Labels[(cy-1)*m.W+cx] != l {
 			continue
 		}
 		var up, down [3]float64

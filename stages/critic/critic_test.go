@@ -8,10 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twigdata/twigdata/annotators/florence"
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/internal/synth"
 	"github.com/twigdata/twigdata/lang/colour"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -19,9 +18,9 @@ import (
 // truth is the ground-truth label map of a rendered synthetic scene: each
 // 8×8-pixel cell takes the class whose colour is nearest its center pixel.
 // It stands in for a perfect segmenter, so these tests judge the critic alone.
-func truth(img *image.RGBA) segmap.Map {
+func truth(img *image.RGBA) evidence.LabelMap {
 	const cell = 8
-	m := segmap.Map{W: img.Rect.Dx() / cell, H: img.Rect.Dy() / cell}
+	m := evidence.LabelMap{W: img.Rect.Dx() / cell, H: img.Rect.Dy() / cell}
 	for y := 0; y < m.H; y++ {
 		for x := 0; x < m.W; x++ {
 			p := img.RGBAAt(x*cell+cell/2, y*cell+cell/2)
@@ -123,16 +122,16 @@ func TestKindsDecideWhatIsScenery(t *testing.T) {
 		Objects: []synth.Object{{Shape: synth.Box, Class: red, U: 0.5, V: 0.5, Radius: 0.6}}}
 	img := sc.Render()
 	bands := imageproc.Bands(384, 16, 3)
-	kinds := make([]segmap.Kind, len(synth.Classes))
+	kinds := make([]evidence.Kind, len(synth.Classes))
 	for i, c := range synth.Classes {
-		kinds[i] = segmap.KindStuff
+		kinds[i] = evidence.KindStuff
 		if c.Object {
-			kinds[i] = segmap.KindThing
+			kinds[i] = evidence.KindThing
 		}
 	}
 	for _, tc := range []struct {
 		name      string
-		kinds     []segmap.Kind
+		kinds     []evidence.Kind
 		wantThing bool
 	}{{"with kinds", kinds, true}, {"without kinds", nil, false}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,7 +173,7 @@ func TestInstancesCountTouchingThings(t *testing.T) {
 	bands := imageproc.Bands(384, 16, 3)
 	for _, tc := range []struct {
 		name string
-		m    segmap.Map
+		m    evidence.LabelMap
 		want int
 	}{{"semantic", sem, 1}, {"panoptic", pan, 2}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -205,14 +204,14 @@ func TestGroundedBoxesJoinTheEvidence(t *testing.T) {
 	ball := [4]int{77, 154, 154, 230}
 	tests := []struct {
 		name      string
-		grounded  []florence.Grounding
+		grounded  []evidence.Grounding
 		alignment float64
 		missing   bool
 	}{
 		{"no grounder", nil, 0.5, true},
-		{"the box grounded", []florence.Grounding{{Phrase: "blue box", Boxes: [][4]int{box}}}, 1, false},
-		{"an unknown phrase", []florence.Grounding{{Phrase: "a cat", Boxes: [][4]int{box}}}, 0.5, true},
-		{"the ball again", []florence.Grounding{{Phrase: "red ball", Boxes: [][4]int{ball}}}, 0.5, true},
+		{"the box grounded", []evidence.Grounding{{Phrase: "blue box", Boxes: [][4]int{box}}}, 1, false},
+		{"an unknown phrase", []evidence.Grounding{{Phrase: "a cat", Boxes: [][4]int{box}}}, 0.5, true},
+		{"the ball again", []evidence.Grounding{{Phrase: "red ball", Boxes: [][4]int{ball}}}, 0.5, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -247,7 +246,7 @@ func TestGroundedBoxesJoinTheEvidence(t *testing.T) {
 		})
 	}
 	// Two boxes for one box: the second is not a second instance.
-	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []florence.Grounding{{Phrase: "blue boxes", Boxes: [][4]int{box, {10, 10, 60, 60}}}})
+	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []evidence.Grounding{{Phrase: "blue boxes", Boxes: [][4]int{box, {10, 10, 60, 60}}}})
 	n := 0
 	for _, s := range scene.whole {
 		if s.Grounded {
@@ -288,7 +287,7 @@ func TestMasksCoverTheirSegments(t *testing.T) {
 	const p = missedBoxPrompt
 	img, m := missedBox(t)
 	bands := imageproc.Bands(384, 16, 3)
-	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []florence.Grounding{{Phrase: "blue box", Boxes: [][4]int{{230, 154, 307, 230}}}})
+	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []evidence.Grounding{{Phrase: "blue box", Boxes: [][4]int{{230, 154, 307, 230}}}})
 	for k := range bands {
 		for _, s := range scene.Band(k).Segments {
 			mask := scene.Mask(s)
@@ -335,7 +334,7 @@ func planOf(b *Band) string {
 // TestRelationsAreMeasuredOrUnverified: every predicate either has a
 // measurement that can fail or is reported unverified.
 func TestRelationsAreMeasuredOrUnverified(t *testing.T) {
-	sc := &Scene{seg: segmap.Map{W: 40, H: 40}}
+	sc := &Scene{seg: evidence.LabelMap{W: 40, H: 40}}
 	box := func(x0, y0, x1, y1 int) *Segment {
 		s := &Segment{X0: x0, Y0: y0, X1: x1, Y1: y1, Cells: (x1 - x0) * (y1 - y0)}
 		for y := y0; y < y1; y++ {
@@ -385,7 +384,7 @@ const missedBoxPrompt = "a red ball on the left of a blue box"
 
 // missedBox renders missedBoxPrompt as drawn, with a truth map in which the
 // segmenter missed the box: its cells take the background left of them.
-func missedBox(t *testing.T) (*image.RGBA, segmap.Map) {
+func missedBox(t *testing.T) (*image.RGBA, evidence.LabelMap) {
 	t.Helper()
 	red, blue := classOf(t, "red"), classOf(t, "blue")
 	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: missedBoxPrompt, Objects: []synth.Object{
@@ -599,7 +598,7 @@ func TestDepthReadThroughARaggedContact(t *testing.T) {
 	}
 	for _, tc := range draws {
 		t.Run(tc.name, func(t *testing.T) {
-			m := segmap.Map{W: size / cell, H: size / cell}
+			m := evidence.LabelMap{W: size / cell, H: size / cell}
 			for cy := 0; cy < m.H; cy++ {
 				for cx := 0; cx < m.W; cx++ {
 					x, y := cx*cell+cell/2, cy*cell+cell/2
@@ -630,7 +629,7 @@ func TestDepthReadThroughARaggedContact(t *testing.T) {
 					}
 				}
 			}
-			sc := NewScene(img, m, []string{"sky", "box", "ball"}, []segmap.Kind{segmap.KindStuff, segmap.KindThing, segmap.KindThing},
+			sc := NewScene(img, m, []string{"sky", "box", "ball"}, []evidence.Kind{evidence.KindStuff, evidence.KindThing, evidence.KindThing},
 				prompt.Parse("a blue ball in front of a yellow box"), imageproc.Bands(size, 16, 3), nil)
 			b := sc.Band(1)
 			c, _ := sc.Score(1, b, planOf(b))
@@ -650,17 +649,17 @@ func TestTwoToneThingsNameBothColours(t *testing.T) {
 		name        string
 		upper       [3]uint8 // the upper 60% of the vase
 		lower       [3]uint8 // the lower 40%
-		kinds       []segmap.Kind
+		kinds       []evidence.Kind
 		want        string
 		wantOneOnly bool
 	}{
-		{"two colours", [3]uint8{188, 28, 46}, [3]uint8{42, 88, 205}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, "red and blue", false},
-		{"two shades of one hue", [3]uint8{42, 88, 205}, [3]uint8{150, 190, 235}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, "", true},
-		{"scenery", [3]uint8{188, 28, 46}, [3]uint8{42, 88, 205}, []segmap.Kind{segmap.KindStuff, segmap.KindStuff}, "", true},
+		{"two colours", [3]uint8{188, 28, 46}, [3]uint8{42, 88, 205}, []evidence.Kind{evidence.KindStuff, evidence.KindThing}, "red and blue", false},
+		{"two shades of one hue", [3]uint8{42, 88, 205}, [3]uint8{150, 190, 235}, []evidence.Kind{evidence.KindStuff, evidence.KindThing}, "", true},
+		{"scenery", [3]uint8{188, 28, 46}, [3]uint8{42, 88, 205}, []evidence.Kind{evidence.KindStuff, evidence.KindStuff}, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img := image.NewRGBA(image.Rect(0, 0, size, size))
-			m := segmap.Map{W: size / cell, H: size / cell}
+			m := evidence.LabelMap{W: size / cell, H: size / cell}
 			for y := 0; y < size; y++ {
 				for x := 0; x < size; x++ {
 					c := [3]uint8{200, 220, 240} // sky
@@ -736,7 +735,7 @@ func TestNothingNamedLeavesDetailUnverified(t *testing.T) {
 func TestWhatContinuesKeepsItsFirstColourWords(t *testing.T) {
 	const size, cell = 384, 4
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
-	m := segmap.Map{W: size / cell, H: size / cell}
+	m := evidence.LabelMap{W: size / cell, H: size / cell}
 	for y := 0; y < size; y++ {
 		for x := 0; x < size; x++ {
 			c := [3]uint8{128, 128, 130} // gray sky
@@ -759,7 +758,7 @@ func TestWhatContinuesKeepsItsFirstColourWords(t *testing.T) {
 			m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
 		}
 	}
-	kinds := []segmap.Kind{segmap.KindStuff, segmap.KindStuff}
+	kinds := []evidence.Kind{evidence.KindStuff, evidence.KindStuff}
 	for _, order := range [][]int{{0, 1}, {1, 0}} {
 		sc := NewScene(img, m, []string{"sky", "grass"}, kinds, prompt.Parse("a sky"), imageproc.Bands(size, 16, 3), nil)
 		var sky []string
@@ -785,7 +784,7 @@ func TestWhatContinuesKeepsItsFirstColourWords(t *testing.T) {
 func TestSceneryHiddenInOneBandIsStillScenery(t *testing.T) {
 	const size, cell = 384, 4
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
-	m := segmap.Map{W: size / cell, H: size / cell}
+	m := evidence.LabelMap{W: size / cell, H: size / cell}
 	label := func(x, y int) uint16 {
 		switch {
 		case y >= 150 && y < 300 && (x < 100 || x >= 200 && x < 300):
@@ -871,11 +870,11 @@ func TestSurfacesTellTextureFromGradient(t *testing.T) {
 					img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3] = v, v, v, 255
 				}
 			}
-			m := segmap.Map{W: size / cell, H: size / cell}
+			m := evidence.LabelMap{W: size / cell, H: size / cell}
 			for range m.W * m.H {
 				m.Labels, m.Conf = append(m.Labels, 0), append(m.Conf, 1)
 			}
-			sc := NewScene(img, m, []string{"wall"}, []segmap.Kind{segmap.KindStuff}, prompt.Parse("a wall"), bands, nil)
+			sc := NewScene(img, m, []string{"wall"}, []evidence.Kind{evidence.KindStuff}, prompt.Parse("a wall"), bands, nil)
 			sc.Band(0)
 			g := sc.Band(1).Stuff[0]
 			if g.Tone < tc.toneBelow || g.Tone > tc.toneAbove || g.Fall < tc.fallBelow || g.Fall > tc.fallAbove || g.Drift < tc.driftBelow || g.Drift > tc.driftAbove {
@@ -891,7 +890,7 @@ func TestSurfacesTellTextureFromGradient(t *testing.T) {
 func squareThing(ground [3]uint8, paint func(x, y int) [3]uint8, scenery, p string) *Scene {
 	const size, cell = 384, 4
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
-	m := segmap.Map{W: size / cell, H: size / cell}
+	m := evidence.LabelMap{W: size / cell, H: size / cell}
 	in := func(x, y int) bool { return x >= 140 && x < 240 && y >= 140 && y < 240 }
 	for y := 0; y < size; y++ {
 		for x := 0; x < size; x++ {
@@ -912,7 +911,7 @@ func squareThing(ground [3]uint8, paint func(x, y int) [3]uint8, scenery, p stri
 			m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
 		}
 	}
-	return NewScene(img, m, []string{scenery, "vase"}, []segmap.Kind{segmap.KindStuff, segmap.KindThing}, prompt.Parse(p), imageproc.Bands(size, 16, 3), nil)
+	return NewScene(img, m, []string{scenery, "vase"}, []evidence.Kind{evidence.KindStuff, evidence.KindThing}, prompt.Parse(p), imageproc.Bands(size, 16, 3), nil)
 }
 
 // TestShadesArePromptColours: a prompt's shade of a colour ("a light brown

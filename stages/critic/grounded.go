@@ -3,10 +3,10 @@ package critic
 import (
 	"strings"
 
-	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // Phrases are the prompt's entities as a grounder is asked for them: their
@@ -67,7 +67,7 @@ func entityOf(phrase string, ents []schema.Entity) int {
 // instances, or which mostly covers a segment already found for it, adds
 // nothing. Boxes are in canvas pixels; the segment's colour is the mean of
 // the box's inner half, where the thing rather than its background lies.
-func (sc *Scene) addGrounded(gs []florence.Grounding) {
+func (sc *Scene) addGrounded(gs []evidence.Grounding) {
 	if len(gs) == 0 {
 		return
 	}

@@ -5,11 +5,10 @@ import (
 	"math"
 	"strings"
 
-	"github.com/twigdata/twigdata/annotators/florence"
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -19,9 +18,9 @@ import (
 // One goroutine reads it: Band records how each band words what it shows.
 type Scene struct {
 	canvas      *image.RGBA
-	seg         segmap.Map
+	seg         evidence.LabelMap
 	labels      []string
-	kinds       []segmap.Kind // thing or stuff per class; empty or unknown: judged from the map's shape
+	kinds       []evidence.Kind // thing or stuff per class; empty or unknown: judged from the map's shape
 	ents        []schema.Entity
 	rels        []schema.Relation
 	bands       []imageproc.Band
@@ -63,7 +62,7 @@ func (sc *Scene) canSee(noun string) bool {
 		if generic {
 			return true
 		}
-		n = segmap.Noun(n)
+		n = evidence.Noun(n)
 		if n == noun || english.Singular(n, 2) == noun || strings.HasSuffix(n, " "+noun) {
 			return true
 		}
@@ -81,7 +80,7 @@ func (sc *Scene) Unverified() []string { return sc.unverifiedEnts }
 // canvas pixels (nil without a grounder, empty when it found nothing): an
 // entity instance the segmenter missed and a grounded box shows is found,
 // with that box.
-func NewScene(canvas *image.RGBA, m segmap.Map, labels []string, kinds []segmap.Kind, p prompt.Parsed, bands []imageproc.Band, grounded []florence.Grounding) *Scene {
+func NewScene(canvas *image.RGBA, m evidence.LabelMap, labels []string, kinds []evidence.Kind, p prompt.Parsed, bands []imageproc.Band, grounded []evidence.Grounding) *Scene {
 	sc := &Scene{canvas: canvas, seg: smooth(m), labels: labels, kinds: kinds, ents: p.Entities, rels: p.Relations,
 		bands: bands, contentBand: len(bands) / 2}
 	sc.wideAll = sc.wideClasses(0, sc.seg.H)
@@ -192,11 +191,11 @@ func (sc *Scene) bandBeyond(s *Segment, dir int) int {
 }
 
 // kind is a class's thing/stuff kind, unknown when the segmenter gave none.
-func (sc *Scene) kind(class int) segmap.Kind {
+func (sc *Scene) kind(class int) evidence.Kind {
 	if class < len(sc.kinds) {
 		return sc.kinds[class]
 	}
-	return segmap.KindUnknown
+	return evidence.KindUnknown
 }
 
 // bandOf is the band holding the center of map row cellY.

@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // Segment is one connected component of the label map within a band (or the
@@ -115,11 +115,11 @@ const minFill = 0.3
 func (sc *Scene) wideClasses(r0, r1 int) map[uint16]bool {
 	m := sc.seg
 	cols := map[uint16][]bool{}
-	lastL, lastC := uint16(segmap.NoLabel), []bool(nil) // runs of one label are long: look it up once a run
+	lastL, lastC := uint16(evidence.NoLabel), []bool(nil) // runs of one label are long: look it up once a run
 	for y := r0; y < r1; y++ {
 		for x := 0; x < m.W; x++ {
 			l := m.Labels[y*m.W+x]
-			if l == segmap.NoLabel {
+			if l == evidence.NoLabel {
 				continue
 			}
 			if l != lastL {
@@ -176,7 +176,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				continue
 			}
 			cls := m.Labels[start]
-			if cls == segmap.NoLabel {
+			if cls == evidence.NoLabel {
 				continue // no panoptic segment covers it
 			}
 			s := &Segment{Class: int(cls), X0: x, Y0: y, X1: x + 1, Y1: y + 1, Entity: -1}
@@ -226,9 +226,9 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			// lies, a thing never is; for an unknown class, scenery is what
 			// reaches across the band.
 			switch kind := sc.kind(int(cls)); kind {
-			case segmap.KindStuff:
+			case evidence.KindStuff:
 				s.Stuff = true
-			case segmap.KindThing:
+			case evidence.KindThing:
 				s.Stuff = false
 			default:
 				s.Stuff = wide[cls] || sc.wideAll[cls]
@@ -292,11 +292,11 @@ func GenericNoun(label string) (string, bool) {
 // neighbourhood share their label — with the most frequent other label there.
 // Along object edges a 4×4 patch averages two colors into a third class; those
 // one-cell lines disappear while solid shapes and their corners (4 of 9) stay.
-func smooth(m segmap.Map) segmap.Map {
+func smooth(m evidence.LabelMap) evidence.LabelMap {
 	if m.Instances != nil {
 		return m // a panoptic model's segments are whole already
 	}
-	out := segmap.Map{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
+	out := evidence.LabelMap{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
 	var counts [9]uint16
 	var n [9]int
 	for y := 0; y < m.H; y++ {
@@ -373,7 +373,7 @@ func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		} else if n, generic := GenericNoun(s.Noun); generic {
 			noun, named = "", false
 		} else {
-			noun = segmap.Noun(n)
+			noun = evidence.Noun(n)
 		}
 		shape := s.Shape // tells unnamed things apart; a named one is its noun
 		if named {

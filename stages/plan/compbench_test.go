@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
 
@@ -65,10 +65,10 @@ func TestCaptionRewritesOfCompBench(t *testing.T) {
 					color = "gray"
 				}
 				g := critic.Group{Color: color, Noun: e.Noun, Count: max(1, int(e.Count)), Shown: true, Entity: i, Named: true, Share: 0.1}
-				switch segmap.LabelKind(english.Lemma(e.Noun)) {
-				case segmap.KindThing:
+				switch evidence.LabelKind(english.Lemma(e.Noun)) {
+				case evidence.KindThing:
 					b.Objects = append(b.Objects, g)
-				case segmap.KindStuff:
+				case evidence.KindStuff:
 					g.Entity = -1
 					b.Stuff = append(b.Stuff, g)
 				}

@@ -1,4 +1,4 @@
-package segmap
+package evidence
 
 import "strings"
 

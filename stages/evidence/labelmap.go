@@ -1,13 +1,36 @@
-// Package segmap holds the label map a segmenter returns, as plain Go data: the
-// critic reads it without ONNX Runtime, so it lives apart from the cgo
-// package that produces it.
-package segmap
+// Package evidence holds what the models saw of a canvas as plain Go data,
+// defined here rather than beside the models so that the composer and the
+// critic import no model code: a segmenter's label map, the thing/stuff
+// split of its labels (and the standard label sets that give it), and the
+// phrases a grounder found.
+package evidence
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
-// Map is one image's segmentation at the model's output resolution: the
+// NoLabel marks a cell that no segment of a panoptic map covers.
+const NoLabel = math.MaxUint16
+
+// Segment is one instance (a thing) or one fused region (a class of stuff)
+// of a panoptic map.
+type Segment struct {
+	ID    uint16 // its cells' value in LabelMap.Instances, from 1
+	Label int
+	Score float32
+}
+
+// Grounding is one phrase a grounder found and the boxes it put it in, in
+// pixels of the image it saw: x0, y0, x1, y1.
+type Grounding struct {
+	Phrase string
+	Boxes  [][4]int
+}
+
+// LabelMap is one image's segmentation at the model's output resolution: the
 // class of every cell and, from a panoptic model, the instance it belongs to.
-type Map struct {
+type LabelMap struct {
 	W, H   int
 	Labels []uint16  // class per cell, row-major; NoLabel where no panoptic segment lies
 	Conf   []float32 // the probability of that class
@@ -18,7 +41,7 @@ type Map struct {
 }
 
 // TopClasses returns the classes covering at least minShare of the map, largest first.
-func (m Map) TopClasses(minShare float64) []int {
+func (m LabelMap) TopClasses(minShare float64) []int {
 	counts := map[int]int{}
 	for _, l := range m.Labels {
 		if l != NoLabel {
@@ -43,11 +66,11 @@ func (m Map) TopClasses(minShare float64) []int {
 // Sample resizes the map to w×h cells by nearest neighbour, each new cell
 // taking the old cell under its centre: a panoptic map post-processed at
 // 384×384 goes back to the model's mask resolution, which the critic reads.
-func (m Map) Sample(w, h int) Map {
+func (m LabelMap) Sample(w, h int) LabelMap {
 	if w == m.W && h == m.H {
 		return m
 	}
-	out := Map{W: w, H: h, Labels: make([]uint16, w*h), Conf: make([]float32, w*h), Segments: m.Segments}
+	out := LabelMap{W: w, H: h, Labels: make([]uint16, w*h), Conf: make([]float32, w*h), Segments: m.Segments}
 	if m.Instances != nil {
 		out.Instances = make([]uint16, w*h)
 	}
@@ -65,11 +88,11 @@ func (m Map) Sample(w, h int) Map {
 }
 
 // Crop keeps the top-left w×h cells: the content of a padded image.
-func (m Map) Crop(w, h int) Map {
+func (m LabelMap) Crop(w, h int) LabelMap {
 	if w >= m.W && h >= m.H {
 		return m
 	}
-	out := Map{W: w, H: h, Labels: make([]uint16, w*h), Conf: make([]float32, w*h), Segments: m.Segments}
+	out := LabelMap{W: w, H: h, Labels: make([]uint16, w*h), Conf: make([]float32, w*h), Segments: m.Segments}
 	if m.Instances != nil {
 		out.Instances = make([]uint16, w*h)
 	}
