@@ -406,51 +406,115 @@ const (
 // scores 0 in the record and is left out of r_k, the others' weights
 // renormalised.
 func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
+	shown := shownEntities(band)
+	crit := []struct {
+		name   string
+		weight float64
+		j      judgement
+	}{
+		{CritColor, weights.Color, sc.judgeColor(shown)},
+		{CritCompleteness, weights.Completeness, sc.judgeCompleteness(k, len(shown))},
+		{CritDetail, weights.Detail, sc.judgeDetail(band, plan)},
+		{CritSpatial, weights.Spatial, sc.judgeSpatial(shown)},
+		{CritCoherence, weights.Coherence, sc.judgeCoherence(k)},
+	}
+	c := schema.Critic{Unverified: []string{}}
+	scores := []*int32{&c.Color, &c.Completeness, &c.Detail, &c.Spatial, &c.Coherence}
 	var fixes []Fix
-	verified := map[string]bool{}
-	// Color accuracy: the prompt entities with a colour, found in the band.
-	color := 100
-	weak := map[string][]Fix{} // per criterion, the fix of a shortfall too small to ask for on its own
-	seen := map[*Segment]bool{}
-	for _, p := range band.Segments {
-		if p.Entity < 0 || p.whole == nil || !p.Shown || seen[p.whole] {
-			continue // a sliver is judged in the band that shows the thing
+	var r, sum float64
+	for i, cr := range crit {
+		fixes = append(fixes, cr.j.fixes...)
+		if !cr.j.verified {
+			c.Unverified = append(c.Unverified, cr.name)
+			continue // scores 0
 		}
-		seen[p.whole] = true
-		e := sc.ents[p.Entity]
-		if s, off, alt, ok := sc.colorScore(p.whole, e); ok {
-			verified[CritColor] = true
-			if s < color {
-				color = s
-			}
-			// The fix names the colour to take away: the whole thing's, or,
-			// when that already bears the prompt colour's name, that of its
-			// parts that are off, or its shade ("dark brown"), or, when that
-			// does too, the nearest other name of the parts that are off
-			// ("black, not purple" for black cast purple). Never the prompt
-			// colour itself: "red, not red" asks for nothing.
-			f := Fix{Kind: FixColor, Noun: e.Noun, Want: prompt.ColorOf(e), Got: p.whole.Color}
-			if f.Got == f.Want {
-				f.Got = off
-			}
-			if f.Got == f.Want {
-				f.Got = shadeOf(p.whole, f.Want)
-			}
-			if f.Got == "" && off != "" {
-				f.Got = alt
-			}
-			switch {
-			case f.Got == "" || f.Got == f.Want:
-			case s < 60:
-				fixes = append(fixes, f)
-			case s < 100 && s == color:
-				weak[CritColor] = []Fix{f}
+		*scores[i] = int32(cr.j.score)
+		r += cr.weight * float64(cr.j.score)
+		sum += cr.weight
+	}
+	c.Score = int32(math.Round(r / sum))
+	if len(fixes) == 0 {
+		// Nothing fell short enough to ask for on its own: the lowest
+		// criterion's weak fix, so that a region reflected for a sum of
+		// small shortfalls still gets a revision that says what to change.
+		low := 100
+		for _, cr := range crit {
+			if cr.j.verified && cr.j.score < low && len(cr.j.weak) > 0 {
+				fixes, low = cr.j.weak, cr.j.score
 			}
 		}
 	}
-	// Object completeness: instances found in the band among those expected
-	// there (each missing one where expectedBand puts it).
-	found := len(seen)
+	return c, fixes
+}
+
+// judgement is one criterion's verdict on a band: its score, whether the
+// evidence could judge it, the fixes it asks for, and the fix of a
+// shortfall too small to ask for on its own (weak).
+type judgement struct {
+	score    int
+	verified bool
+	fixes    []Fix
+	weak     []Fix
+}
+
+// shownEntities are the pieces of prompt entities a band shows, one per
+// whole thing, in the band's order: a sliver is judged in the band that
+// shows the thing.
+func shownEntities(band *Band) []*Segment {
+	var out []*Segment
+	seen := map[*Segment]bool{}
+	for _, p := range band.Segments {
+		if p.Entity < 0 || p.whole == nil || !p.Shown || seen[p.whole] {
+			continue
+		}
+		seen[p.whole] = true
+		out = append(out, p)
+	}
+	return out
+}
+
+// judgeColor is colour accuracy: the worst of the shown entities' colours.
+// The fix names the colour to take away: the whole thing's, or, when that
+// already bears the prompt colour's name, that of its parts that are off,
+// or its shade ("dark brown"), or, when that does too, the nearest other
+// name of the parts that are off ("black, not purple" for black cast
+// purple). Never the prompt colour itself: "red, not red" asks for nothing.
+func (sc *Scene) judgeColor(shown []*Segment) judgement {
+	j := judgement{score: 100}
+	for _, p := range shown {
+		e := sc.ents[p.Entity]
+		s, off, alt, ok := sc.colorScore(p.whole, e)
+		if !ok {
+			continue
+		}
+		j.verified = true
+		j.score = min(j.score, s)
+		f := Fix{Kind: FixColor, Noun: e.Noun, Want: prompt.ColorOf(e), Got: p.whole.Color}
+		if f.Got == f.Want {
+			f.Got = off
+		}
+		if f.Got == f.Want {
+			f.Got = shadeOf(p.whole, f.Want)
+		}
+		if f.Got == "" && off != "" {
+			f.Got = alt
+		}
+		switch {
+		case f.Got == "" || f.Got == f.Want:
+		case s < 60:
+			j.fixes = append(j.fixes, f)
+		case s < 100 && s == j.score:
+			j.weak = []Fix{f}
+		}
+	}
+	return j
+}
+
+// judgeCompleteness is object completeness: the instances found in band k
+// among those expected there (each missing one where expectedBand puts it),
+// squared, since one of four balls missing is already a failed count.
+func (sc *Scene) judgeCompleteness(k, found int) judgement {
+	j := judgement{score: 100}
 	expected := found
 	var lacking []schema.Entity
 	for i, m := range sc.missing {
@@ -460,29 +524,42 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 		}
 	}
 	if len(lacking) > 0 {
-		fixes = append(fixes, Fix{Kind: FixMissing, Missing: lacking})
+		j.fixes = []Fix{{Kind: FixMissing, Missing: lacking}}
 	}
-	completeness := 100
 	if expected > 0 {
-		verified[CritCompleteness] = true
 		share := float64(found) / float64(expected)
-		completeness = pct(share * share) // one of four balls missing is already a failed count
+		j.score, j.verified = pct(share*share), true
 	}
-	// Detail richness: what the plan says against what the evidence shows.
-	// A band that shows nothing a model names gives no measure of it: the
-	// criterion is unverified, not failed.
-	detail, measured, left := sc.detail(band, plan)
-	verified[CritDetail] = measured
-	if measured && len(left) > 0 {
+	return j
+}
+
+// judgeDetail is detail richness: what the plan says against what the
+// evidence shows. A band that shows nothing a model names gives no measure
+// of it: the criterion is unverified, not failed.
+func (sc *Scene) judgeDetail(band *Band, plan string) judgement {
+	var j judgement
+	var left []schema.Entity
+	j.score, j.verified, left = sc.detail(band, plan)
+	if j.verified && len(left) > 0 {
 		f := Fix{Kind: FixDetail, Missing: left}
-		if detail < 60 {
-			fixes = append(fixes, f)
+		if j.score < 60 {
+			j.fixes = []Fix{f}
 		} else {
-			weak[CritDetail] = []Fix{f}
+			j.weak = []Fix{f}
 		}
 	}
-	// Spatial relationships, each measured or left unverified.
-	spatial, checked, held := 100, 0, 0
+	return j
+}
+
+// judgeSpatial is spatial relationships: the share of the measured
+// relations with an end shown in the band that hold.
+func (sc *Scene) judgeSpatial(shown []*Segment) judgement {
+	seen := map[*Segment]bool{}
+	for _, p := range shown {
+		seen[p.whole] = true
+	}
+	j := judgement{score: 100}
+	checked, held := 0, 0
 	for _, r := range sc.judged {
 		if !r.measured || (!seen[r.a] && !seen[r.b]) {
 			continue
@@ -491,16 +568,19 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 		if r.holds {
 			held++
 		} else {
-			fixes = append(fixes, Fix{Kind: FixSwap, Noun: r.rel.Subject, Other: r.rel.Object})
+			j.fixes = append(j.fixes, Fix{Kind: FixSwap, Noun: r.rel.Subject, Other: r.rel.Object})
 		}
 	}
 	if checked > 0 {
-		verified[CritSpatial] = true
-		spatial = pct(float64(held) / float64(checked))
+		j.score, j.verified = pct(float64(held)/float64(checked)), true
 	}
-	// Visual coherence: across the seam with the band above where one class
-	// continues over it, else within the band.
-	coherence := 100
+	return j
+}
+
+// judgeCoherence is visual coherence: across the seam with the band above
+// where one class continues over it, else within the band.
+func (sc *Scene) judgeCoherence(k int) judgement {
+	j := judgement{score: 100}
 	brk, ok := 0.0, false
 	if k > 0 {
 		var st step
@@ -512,50 +592,16 @@ func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
 	if !ok {
 		brk, ok = sc.interiorStep(k)
 	}
-	if ok {
-		verified[CritCoherence] = true
-		coherence = pct(clamp01(1 - (brk-5)/15))
-		if coherence < 60 && seam {
-			fixes = append(fixes, Fix{Kind: FixSeam})
-		} else if coherence < 100 {
-			weak[CritCoherence] = []Fix{{Kind: FixSeam}}
-		}
+	if !ok {
+		return j
 	}
-	c := schema.Critic{Color: int32(color), Completeness: int32(completeness), Detail: int32(detail),
-		Spatial: int32(spatial), Coherence: int32(coherence), Unverified: []string{}}
-	w := weights
-	var r, sum float64
-	for _, cr := range []struct {
-		name   string
-		weight float64
-		score  *int32
-	}{{CritColor, w.Color, &c.Color}, {CritCompleteness, w.Completeness, &c.Completeness}, {CritDetail, w.Detail, &c.Detail},
-		{CritSpatial, w.Spatial, &c.Spatial}, {CritCoherence, w.Coherence, &c.Coherence}} {
-		if !verified[cr.name] {
-			c.Unverified = append(c.Unverified, cr.name)
-			*cr.score = 0
-			continue
-		}
-		r += cr.weight * float64(*cr.score)
-		sum += cr.weight
+	j.score, j.verified = pct(clamp01(1-(brk-5)/15)), true
+	if j.score < 60 && seam {
+		j.fixes = []Fix{{Kind: FixSeam}}
+	} else if j.score < 100 {
+		j.weak = []Fix{{Kind: FixSeam}}
 	}
-	c.Score = int32(math.Round(r / sum))
-	if len(fixes) == 0 {
-		// Nothing fell short enough to ask for on its own: the lowest
-		// criterion's fix, so that a region reflected for a sum of small
-		// shortfalls still gets a revision that says what to change.
-		lowest, low := "", int32(100)
-		for _, cr := range []struct {
-			name  string
-			score int32
-		}{{CritColor, c.Color}, {CritDetail, c.Detail}, {CritCoherence, c.Coherence}} {
-			if verified[cr.name] && cr.score < low && len(weak[cr.name]) > 0 {
-				lowest, low = cr.name, cr.score
-			}
-		}
-		fixes = weak[lowest]
-	}
-	return c, fixes
+	return j
 }
 
 // detail scores a plan against a band's evidence: of the named scenery and
