@@ -1,0 +1,93 @@
+package twigdata_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/twigdata/twigdata"
+
+// packages lists the module's packages with their non-test imports of the
+// module, by path relative to the module root ("." for the root).
+func packages(t *testing.T) map[string][]string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	rel := func(p string) string {
+		if p == module {
+			return "."
+		}
+		return strings.TrimPrefix(p, module+"/")
+	}
+	pkgs := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		var own []string
+		for _, imp := range f[1:] {
+			if imp == module || strings.HasPrefix(imp, module+"/") {
+				own = append(own, rel(imp))
+			}
+		}
+		pkgs[rel(f[0])] = own
+	}
+	return pkgs
+}
+
+// TestArchitectureListsEveryPackage holds docs/architecture.md to the code:
+// every package is in its table, and no package it lists is gone.
+func TestArchitectureListsEveryPackage(t *testing.T) {
+	doc, err := os.ReadFile("docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := packages(t)
+	listed := map[string]bool{}
+	for _, line := range strings.Split(string(doc), "\n") {
+		if strings.HasPrefix(line, "| `") {
+			name := strings.SplitN(strings.TrimPrefix(line, "| `"), "`", 2)[0]
+			listed[name] = true
+			if _, ok := pkgs[name]; !ok {
+				t.Errorf("docs/architecture.md lists %s, which is no package", name)
+			}
+		}
+	}
+	for p := range pkgs {
+		if !listed[p] {
+			t.Errorf("docs/architecture.md does not list package %s", p)
+		}
+	}
+}
+
+// TestImportsRunOneWay checks the import rules docs/architecture.md states.
+func TestImportsRunOneWay(t *testing.T) {
+	pkgs := packages(t)
+	under := func(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }
+	for p, imports := range pkgs {
+		for _, imp := range imports {
+			var broken string
+			switch {
+			case under(p, "lang") || p == "pipeline" || p == "schema" || p == "stages/evidence":
+				broken = "imports no other twigdata package"
+			case under(p, "storage") && !under(imp, "storage"):
+				broken = "imports no twigdata package but storage"
+			case under(p, "stages") && under(imp, "annotators"):
+				broken = "imports no annotators package (models reach stages through stages/compose and stages/evidence)"
+			case under(p, "annotators") && under(imp, "stages") && imp != "stages/evidence":
+				broken = "imports only stages/evidence of the stages"
+			case p == "stages/prompt" && !under(imp, "lang") && imp != "schema":
+				broken = "imports only lang/* and schema"
+			case p == "validate" && (imp == "stages" || imp == "stages/write" || imp == "stages/source"):
+				broken = "does not import the build runner"
+			case under(imp, "internal") && !under(p, "internal") && !under(p, "cmd"):
+				broken = "does not import the test worlds under internal/"
+			}
+			if broken != "" {
+				t.Errorf("%s imports %s: %s %s", p, imp, p, broken)
+			}
+		}
+	}
+}
