@@ -92,7 +92,7 @@ func mustContain(t *testing.T, out string, wants ...string) {
 	}
 }
 
-// Item 1: a CSV parse error was a panic (exit 2 and a stack trace).
+// A CSV parse error is a reject row, never a panic.
 func TestCSVParseErrorIsARejectRow(t *testing.T) {
 	in := t.TempDir()
 	pairs(t, filepath.Join(in, "img"), 1)
@@ -175,7 +175,7 @@ func TestOutputThatIsNotOursIsRefusedAndUntouched(t *testing.T) {
 	}
 }
 
-// Item 4: empty paths built into the current folder or built the sample.
+// Empty --in and --out are refused, not taken for the current folder or the sample.
 func TestEmptyPathsAreRefused(t *testing.T) {
 	for _, args := range [][]string{{"build", "--out", ""}, {"build", "--in", "", "--out", filepath.Join(t.TempDir(), "ds")}} {
 		code, text := cli(args...)
@@ -185,7 +185,7 @@ func TestEmptyPathsAreRefused(t *testing.T) {
 	}
 }
 
-// Item 5: two builds into one folder mixed their rows; a lock refuses the second.
+// A second build into an output another holds is refused by the lock, naming the holder.
 func TestASecondBuildIntoALockedOutputFailsNamingTheHolder(t *testing.T) {
 	in, out := t.TempDir(), filepath.Join(t.TempDir(), "ds")
 	pairs(t, in, 2)
@@ -223,7 +223,7 @@ func deadPID(t *testing.T) int {
 	return p.Pid
 }
 
-// Item 6: another input or key column mixed two datasets.
+// A rerun with another input or key column is refused, naming the setting.
 func TestRerunWithAnotherInputOrKeyColumnIsRefused(t *testing.T) {
 	a, b, out := t.TempDir(), t.TempDir(), filepath.Join(t.TempDir(), "ds")
 	pairs(t, a, 2)
@@ -251,8 +251,9 @@ func TestRerunWithAnotherInputOrKeyColumnIsRefused(t *testing.T) {
 	mustContain(t, text, `key-column: "" in the dataset, "id" in this run`)
 }
 
-// Item 7: a non-UTF-8 name gave a shard DuckDB refused; a Parquet file of
-// samples given as a manifest wrote JPEG bytes into reject keys.
+// Any file name, non-UTF-8 included, gives shards every reader opens, and a
+// Parquet file of samples given as a manifest writes no image bytes into
+// reject keys.
 func TestAnyNameGivesShardsEveryReaderOpens(t *testing.T) {
 	in := t.TempDir()
 	pairs(t, in, 1)
@@ -298,7 +299,7 @@ func TestAnyNameGivesShardsEveryReaderOpens(t *testing.T) {
 	}
 }
 
-// Item 8: one bad manifest row stopped (exit 1) or hung the run.
+// A bad manifest row is a reject row; the run goes on.
 func TestBadManifestRowsAreRejectsNotAborts(t *testing.T) {
 	in := t.TempDir()
 	pairs(t, in, 1)
@@ -352,7 +353,7 @@ func TestBadManifestRowsAreRejectsNotAborts(t *testing.T) {
 	}
 }
 
-// Item 10: flags that panicked, ran out of memory or were silently replaced.
+// Every out-of-range flag is refused with exit 2, naming it; none panics.
 func TestEveryFlagIsChecked(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "ds")
 	tests := []struct {
@@ -388,7 +389,7 @@ func TestEveryFlagIsChecked(t *testing.T) {
 	}
 }
 
-// Item 12: stale partition marks let a merge "succeed" over missing inputs.
+// A merge refuses partition marks that are stale or made with other settings.
 func TestStalePartitionMarksDoNotMerge(t *testing.T) {
 	in, out := t.TempDir(), filepath.Join(t.TempDir(), "ds")
 	pairs(t, in, 6)
@@ -437,7 +438,7 @@ func TestStalePartitionMarksDoNotMerge(t *testing.T) {
 	}
 }
 
-// Item 13, the lower ones.
+// Lesser hostile inputs: damaged commit records, reports inside the dataset, umask, empty input.
 func TestLesserHostileInputs(t *testing.T) {
 	t.Run("an empty input is an error, not an empty dataset", func(t *testing.T) {
 		in := t.TempDir()

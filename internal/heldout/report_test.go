@@ -10,87 +10,12 @@ import (
 	"github.com/twigdata/twigdata/stages/critic"
 )
 
-// split is a run of the world's scenes. Scenes 0–59 are the development
-// split: looking at them led to three changes of the critic (colour by the
-// share of matching pixels, seams judged above the surface's own texture,
-// depth read only from a clear occlusion). Scenes 1000–1119 are the test
-// split, first run after those changes. Later changes came from development
-// scenes alone: a missing instance is expected where the prompt's relations
-// put it, and a depth defect is injected only where the drawing order shows
-// in the image (scenes 0–59); a seam cast is injected only where something
-// runs across the seam (scenes 60–299, looked at but not printed). The catch
-// by regions the defect changed replaced the catch in the centre's region
-// after the test split's figures under the latter were known; both are
-// printed.
-//
-// The world was then re-laid (things at any height, scenery in several
-// looks), because two regions in five had been the same plain picture and
-// distinct plans could not be measured. On its development split three
-// changes followed: slivers of a thing at a region's edge are left to the
-// region that shows it, a missing thing is expected one size of the found
-// one past its edge, and the largest of what continues are kept when
-// smaller ones tie. The test split of the re-laid world was run after them.
-// Two changes followed, neither from its figures: scenery is named however
-// little of it a region shows (validate's plan specificity on the bundled
-// sample had fallen), and detail reads "the red apples" as the apples (the
-// grammar test). (The test split's figures on the bundled segmenter's output
-// had been printed once before the three, by a test run that matched more
-// than meant.) More changes came from development scenes after that: colours
-// named in CIELAB, a seam judged also by the median signed change across it,
-// the larger of like candidates grounding an entity (scenes 60–299), a new
-// surface's extent, what continues keeping its first colour words. Since
-// those came after scenes 1000–1119 had been looked at, a fresh test split,
-// scenes 2000–2119, was run once after them; 1000–1119 is printed as the
-// earlier test. Two changes followed that run, found by a check added to the
-// grammar test, not by its figures: three things and two kinds of scenery
-// in a plan at most, new and continuing together, and a class that reaches
-// across the canvas anywhere being scenery in every region.
-//
-// Distinct plans stayed short of their target on that run (68.6%), and the
-// world was why: two regions in five were plain scenery of a few looks, the
-// same picture scene after scene. The world was re-laid again, as
-// photographs and renders are: things at the size generators draw them,
-// clutter of kinds the prompt does not name in two scenes of three, a horizon
-// anywhere from two fifths to three quarters down, and no two scenes' sky,
-// wall or ground of quite the same shade. On its development split scenery
-// was then named by its shade ("dark brown floor", "light gray sky"). Then
-// a fresh test split, scenes 3000–3119, was run once; 2000–2119, the test
-// split of the world before, is printed as the earlier test (its scenes are
-// new pictures in this world, but the code was changed while they were
-// known). Scenes 1000–1119 are no longer run. Two changes followed: a colour
-// fix for an off part no name of the prompt colour's tells apart (found by
-// the grammar test's rule that a reflected region names a fix, on the test
-// split), and depth read through a ragged contact, decided on scenes 0–299
-// and kept before the test split was run again.
-//
-// Distinct plans were still short (83.3%), the rest of the repeats plain
-// scenery of one look in scenes of like shade. On scenes 0–299 alone,
-// scenery was then named as the ISCC–NBS names tell shades apart ("pale
-// blue", "bluish gray", "very dark blue" water that had been "black") and
-// by the way it shades ("growing lighter downward"). A fresh test split,
-// scenes 4000–4119, was run once after that; 3000–3119 is printed as the
-// earlier test (its figures under the change were seen before the fresh
-// split was run: a test run that matched more than meant), and 2000–2119 is
-// no longer run.
-//
-// The issue asks the world for backgrounds from real photographs; its walls
-// and grass were, its skies, water and floors still gradients. They were
-// then cut from real photographs (crops of Debian's wallpaper photographs,
-// internal/heldout/testdata/photos), each scene's at a place of its own,
-// and a region's truth records its scenery's look. Its development scenes
-// 0–59 showed the namer four things, all changed: lavender dusk skies had no
-// named colour near them ("pale blue"; "light purple" added), hue now
-// weighs before lightness for hued colours (a storm sky had then turned
-// "grayish purple"), neutrals are the ISCC–NBS ones by lightness (fog had
-// been "white sky"), and a very dark colour has a hue from less chroma
-// (forest undergrowth had been "black grass"). A fresh test split, scenes
-// 5000–5119, was run once after that (and 4000–4119, the test split of the
-// world before, beside it): distinct plans were 89.2% there (90.3% on
-// 4000–4119). Then, on development scenes 0–299 alone, a surface lit from
-// one side was said to be (Segment.Drift: repeated plans 146 → 140 of 900
-// regions there), and a fresh test split, scenes 6000–6119, was run once;
-// 5000–5119 is printed as the earlier test, and 3000–3119 and 4000–4119 are
-// no longer run.
+// split is a run of the world's scenes. Scenes 0–299 are for development:
+// the composer and critic may be changed for what they show (0–59 are
+// printed). Scenes 5000–5119 are the earlier test split and 6000–6119 the
+// test split, run once after the last change to the composer and critic;
+// the test split's figures are the ones to quote. How the splits came to
+// be, and what each showed, is in the commit history.
 type split struct {
 	tag, name   string
 	first, size int

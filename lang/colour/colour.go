@@ -265,7 +265,7 @@ func sRGB(l [3]float64) (r, g, b float64) {
 // in CIELAB, where distance follows what people see: by RGB distance a
 // bluish gray was nearer "dark green" and a pale gray sky "beige". A colour
 // of clear hue (chroma chromaC or more) is never named white, gray or black
-// — by distance alone deep water was "black" —, and its distance weighs
+// (by distance alone deep water would be "black"), and its distance weighs
 // lightness half (hue first).
 func Name(r, g, b float64) string {
 	return colors[nearestNamed(Lab(r, g, b))].Name

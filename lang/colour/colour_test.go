@@ -44,8 +44,8 @@ func TestNameColorIsPerceptual(t *testing.T) {
 
 // TestNameShadeNamesSurfacesAsPeopleDo holds the shade words to what they
 // measure: lightness against the hue's plain name, chroma, a gray's trace of
-// hue, and a hue the palette's nearest prototype alone got wrong (deep
-// water was "black"). Each name keeps Name's hue word, and Of
+// hue, and a hue the palette's nearest prototype alone gets wrong (by
+// distance alone, deep water is "black"). Each name keeps Name's hue word, and Of
 // reads it back as a colour.
 func TestNameShadeNamesSurfacesAsPeopleDo(t *testing.T) {
 	for _, tc := range []struct {

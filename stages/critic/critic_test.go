@@ -568,8 +568,8 @@ func TestColourFixNamesHowTheOffPartIsOff(t *testing.T) {
 // that, also when the masks' edges are ragged by a cell, as a segmenter's
 // are (each cell on an edge takes its neighbour's label with probability
 // one half; twenty draws): the contact's cells go to the thing whose colour
-// they bear before the outlines are read. A ragged edge had left the order
-// unverified or reversed in 8 of the 20.
+// they bear before the outlines are read (without that, a ragged edge
+// leaves the order unverified or reversed in about 8 of the 20).
 func TestDepthReadThroughARaggedContact(t *testing.T) {
 	const size, cell = 384, 4
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
@@ -703,8 +703,8 @@ func TestTwoToneThingsNameBothColours(t *testing.T) {
 // TestNothingNamedLeavesDetailUnverified: a band in which no model names
 // anything (every label generic, as a segmenter that knows nothing of a
 // photograph gives) has no measure of detail: the criterion is unverified and
-// asks for no fix, where it used to score 0 and ask "it must show what the
-// prompt names".
+// asks for no fix (not a score of 0 and "it must show what the prompt
+// names").
 func TestNothingNamedLeavesDetailUnverified(t *testing.T) {
 	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: "a red ball",
 		Objects: []synth.Object{{Shape: synth.Ball, Class: classOf(t, "red"), U: 0.5, V: 0.5, Radius: 0.1}}}
