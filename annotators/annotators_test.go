@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
 	"github.com/twigdata/twigdata/annotators/onnxproto"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/internal/synth"
 )
 
@@ -48,7 +50,7 @@ func canvas(t *testing.T, i int) (*image.RGBA, synth.Scene) {
 }
 
 func TestBundledSegmenterLabelsTheSceneClasses(t *testing.T) {
-	seg, err := annotators.LoadSegmenter(dir("../testdata/models/segmenter", ""), annotators.Device{})
+	seg, err := segmenter.Load(dir("../testdata/models/segmenter", ""), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func TestBundledSegmenterLabelsTheSceneClasses(t *testing.T) {
 }
 
 func TestBundledCaptionerNamesColorAndClass(t *testing.T) {
-	capt, err := annotators.LoadCaptioner(dir("../testdata/models/captioner", ""), annotators.Device{})
+	capt, err := captioner.Load(dir("../testdata/models/captioner", ""), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,9 +196,9 @@ func TestMalformedModelDirectories(t *testing.T) {
 			}
 			var err error
 			if tc.role == "segmenter" {
-				_, err = annotators.LoadSegmenter(dir(d, ""), annotators.Device{})
+				_, err = segmenter.Load(dir(d, ""), annotators.Device{})
 			} else {
-				_, err = annotators.LoadCaptioner(dir(d, ""), annotators.Device{})
+				_, err = captioner.Load(dir(d, ""), annotators.Device{})
 			}
 			if err == nil {
 				t.Fatal("loaded a broken model directory without error")
@@ -223,7 +225,7 @@ func TestCaptionerReadsTokenizerJSONAndGenerationConfig(t *testing.T) {
 	tok := `{"version":"1.0","added_tokens":[],"model":{"type":"BPE","vocab":` + string(vocab) + `,"merges":[]}}`
 	os.WriteFile(filepath.Join(d, "tokenizer.json"), []byte(tok), 0o644)
 	os.WriteFile(filepath.Join(d, "generation_config.json"), []byte(`{"max_length": 3}`), 0o644)
-	c, err := annotators.LoadCaptioner(dir(d, ""), annotators.Device{})
+	c, err := captioner.Load(dir(d, ""), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +242,7 @@ func TestCaptionerReadsTokenizerJSONAndGenerationConfig(t *testing.T) {
 }
 
 func TestKVCachedDecodingGivesTheSameCaptions(t *testing.T) {
-	capt, err := annotators.LoadCaptioner(dir("../testdata/models/captioner", ""), annotators.Device{})
+	capt, err := captioner.Load(dir("../testdata/models/captioner", ""), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 )
 
 var benchThreads = 1
@@ -21,7 +23,7 @@ func benchImages(b *testing.B, n int) []image.Image {
 
 // BenchmarkSegment measures one batch of 16 canvases.
 func BenchmarkSegment(b *testing.B) {
-	seg, err := annotators.LoadSegmenter(dir("../testdata/models/segmenter", ""), annotators.Device{Threads: benchThreads})
+	seg, err := segmenter.Load(dir("../testdata/models/segmenter", ""), annotators.Device{Threads: benchThreads})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func BenchmarkSegment(b *testing.B) {
 
 // BenchmarkCaption measures one batch of 16 canvases and their 48 bands.
 func BenchmarkCaption(b *testing.B) {
-	capt, err := annotators.LoadCaptioner(dir("../testdata/models/captioner", ""), annotators.Device{Threads: benchThreads})
+	capt, err := captioner.Load(dir("../testdata/models/captioner", ""), annotators.Device{Threads: benchThreads})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/annotators/florence"
+	"github.com/twigdata/twigdata/annotators/florence2"
 	"github.com/twigdata/twigdata/annotators/tokenizer"
 )
 
@@ -65,7 +66,7 @@ func TestFlorenceMatchesTransformers(t *testing.T) {
 		t.Fatal(err)
 	}
 	const variant = "fp32"
-	f, err := annotators.LoadFlorence(twin("florence2", variant), annotators.Device{}, "")
+	f, err := florence2.Load(twin("florence2", variant), annotators.Device{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestFlorenceMatchesTransformers(t *testing.T) {
 			}
 			caps, err := f.Caption(context.Background(), imgs)
 			if c0.Task != "<CAPTION>" {
-				g, err2 := annotators.LoadFlorence(twin("florence2", variant), annotators.Device{}, c0.Task)
+				g, err2 := florence2.Load(twin("florence2", variant), annotators.Device{}, c0.Task)
 				if err2 != nil {
 					t.Fatal(err2)
 				}

@@ -49,7 +49,7 @@ func (d ModelDir) variant() string {
 // graph finds the file of graph base ("model", "encoder_model", …) in the
 // chosen variant, at the root or under onnx/. Missing, the error lists the
 // variants the directory does have of that graph.
-func (d ModelDir) graph(base string) (string, error) {
+func (d ModelDir) Graph(base string) (string, error) {
 	suffix, ok := variantSuffixes[d.variant()]
 	if !ok {
 		return "", fmt.Errorf("--model-variant %q: want one of %s", d.Variant, strings.Join(Variants(), ", "))
@@ -60,7 +60,7 @@ func (d ModelDir) graph(base string) (string, error) {
 			return name, nil
 		}
 	}
-	present := d.variantsOf(base)
+	present := d.VariantsOf(base)
 	if len(present) == 0 {
 		return "", fmt.Errorf("%s model directory %s: missing %s.onnx (at its root or under onnx/, in any variant)", d.Role, d.Name, base)
 	}
@@ -69,13 +69,13 @@ func (d ModelDir) graph(base string) (string, error) {
 }
 
 // has reports whether the directory holds graph base in the chosen variant.
-func (d ModelDir) has(base string) bool {
-	_, err := d.graph(base)
+func (d ModelDir) Has(base string) bool {
+	_, err := d.Graph(base)
 	return err == nil
 }
 
 // variantsOf lists the variants of graph base present, as "fp16 (onnx/model_fp16.onnx)".
-func (d ModelDir) variantsOf(base string) []string {
+func (d ModelDir) VariantsOf(base string) []string {
 	var out []string
 	for _, v := range Variants() {
 		if v == "quantized" {
@@ -93,7 +93,7 @@ func (d ModelDir) variantsOf(base string) []string {
 
 // externalData lists the external-data files beside a graph, as exporters
 // write them for models over 2 GB: model.onnx_data, model.onnx.data.
-func (d ModelDir) externalData(file string) []string {
+func (d ModelDir) ExternalData(file string) []string {
 	var out []string
 	for _, n := range []string{file + "_data", file + ".data"} {
 		if _, err := fs.Stat(d.FS, n); err == nil {
@@ -105,9 +105,9 @@ func (d ModelDir) externalData(file string) []string {
 
 // digest is the sha256 over a graph and its external-data files: the weights
 // may live in either.
-func (d ModelDir) digest(file string) (string, error) {
+func (d ModelDir) Digest(file string) (string, error) {
 	h := sha256.New()
-	for _, n := range append([]string{file}, d.externalData(file)...) {
+	for _, n := range append([]string{file}, d.ExternalData(file)...) {
 		f, err := d.FS.Open(n)
 		if err != nil {
 			return "", fmt.Errorf("%s model directory %s: read %s: %w", d.Role, d.Name, n, err)
@@ -124,14 +124,14 @@ func (d ModelDir) digest(file string) (string, error) {
 // ioInfo reads a graph's inputs and outputs: from the file on disk when the
 // directory is a folder (ONNX Runtime then finds external data beside it),
 // else from its bytes.
-func (d ModelDir) ioInfo(file string) ([]ort.InputOutputInfo, []ort.InputOutputInfo, error) {
+func (d ModelDir) IOInfo(file string) ([]ort.InputOutputInfo, []ort.InputOutputInfo, error) {
 	if d.Path != "" {
 		return ort.GetInputOutputInfo(filepath.Join(d.Path, filepath.FromSlash(file)))
 	}
-	if ext := d.externalData(file); len(ext) > 0 {
+	if ext := d.ExternalData(file); len(ext) > 0 {
 		return nil, nil, fmt.Errorf("its weights are in external data files (%s), which ONNX Runtime reads beside the graph: open the model directory from disk", strings.Join(ext, ", "))
 	}
-	data, err := d.read(file)
+	data, err := d.Read(file)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -149,7 +149,7 @@ func (d ModelDir) newSession(file string, ins, outs []string, opts *ort.SessionO
 	if d.Path != "" && !half {
 		return ort.NewDynamicAdvancedSession(filepath.Join(d.Path, filepath.FromSlash(file)), ins, outs, opts)
 	}
-	if ext := d.externalData(file); len(ext) > 0 {
+	if ext := d.ExternalData(file); len(ext) > 0 {
 		if d.Path == "" {
 			return nil, fmt.Errorf("%s has external data files: open the model directory from disk", path.Base(file))
 		}
@@ -159,7 +159,7 @@ func (d ModelDir) newSession(file string, ins, outs []string, opts *ort.SessionO
 			return nil, err
 		}
 	}
-	data, err := d.read(file)
+	data, err := d.Read(file)
 	if err != nil {
 		return nil, err
 	}
@@ -171,8 +171,8 @@ func (d ModelDir) newSession(file string, ins, outs []string, opts *ort.SessionO
 	return ort.NewDynamicAdvancedSessionWithONNXData(data, ins, outs, opts)
 }
 
-// floats reads a float32 output.
-func floats(v ort.Value) ([]float32, ort.Shape, error) {
+// Floats reads a float32 output.
+func Floats(v ort.Value) ([]float32, ort.Shape, error) {
 	if t, ok := v.(*ort.Tensor[float32]); ok {
 		return t.GetData(), t.GetShape(), nil
 	}

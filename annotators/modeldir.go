@@ -31,7 +31,7 @@ type ModelDir struct {
 	LabelKinds map[string]string
 }
 
-func (d ModelDir) read(name string) ([]byte, error) {
+func (d ModelDir) Read(name string) ([]byte, error) {
 	b, err := fs.ReadFile(d.FS, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s model directory %s: read %s: %w", d.Role, d.Name, name, err)
@@ -39,8 +39,8 @@ func (d ModelDir) read(name string) ([]byte, error) {
 	return b, nil
 }
 
-func (d ModelDir) json(name string, v any) error {
-	b, err := d.read(name)
+func (d ModelDir) JSON(name string, v any) error {
+	b, err := d.Read(name)
 	if err != nil {
 		return err
 	}
@@ -50,13 +50,13 @@ func (d ModelDir) json(name string, v any) error {
 	return nil
 }
 
-// tensorSpec is what a model input or output must look like.
-type tensorSpec struct {
-	name  string
-	dtype ort.TensorElementDataType
-	rank  int
-	dim1  int    // expected size of dimension 1 when the model fixes it; 0: any
-	why1  string // what dimension 1 must match, for the error
+// TensorSpec is what a model input or output must look like.
+type TensorSpec struct {
+	Name  string
+	DType ort.TensorElementDataType
+	Rank  int
+	Dim1  int    // expected size of dimension 1 when the model fixes it; 0: any
+	Why1  string // what dimension 1 must match, for the error
 }
 
 // onnxModel finds graph base in the chosen variant, checks its inputs and
@@ -65,19 +65,19 @@ type tensorSpec struct {
 // annotator in every record. A float16 export is opened with a float32
 // interface (see newSession), so every float tensor twigdata passes or
 // receives is float32.
-func (d ModelDir) onnxModel(base string, dev Device, inputs, outputs []tensorSpec) (*ort.DynamicAdvancedSession, string, error) {
+func (d ModelDir) Session(base string, dev Device, inputs, outputs []TensorSpec) (*ort.DynamicAdvancedSession, string, error) {
 	if initPath == "" {
 		return nil, "", errNotInit
 	}
-	file, err := d.graph(base)
+	file, err := d.Graph(base)
 	if err != nil {
 		return nil, "", err
 	}
-	sum, err := d.digest(file)
+	sum, err := d.Digest(file)
 	if err != nil {
 		return nil, "", err
 	}
-	ins, outs, err := d.ioInfo(file)
+	ins, outs, err := d.IOInfo(file)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s model %s/%s: ONNX Runtime cannot load it: %w", d.Role, d.Name, file, err)
 	}
@@ -88,15 +88,15 @@ func (d ModelDir) onnxModel(base string, dev Device, inputs, outputs []tensorSpe
 	if err := d.match(file, "output", outputs, outs, types); err != nil {
 		return nil, "", err
 	}
-	opts, err := dev.sessionOptions()
+	opts, err := dev.SessionOptions()
 	if err != nil {
 		return nil, "", err
 	}
 	defer opts.Destroy()
-	names := func(specs []tensorSpec) []string {
+	names := func(specs []TensorSpec) []string {
 		out := make([]string, len(specs))
 		for i, s := range specs {
-			out[i] = s.name
+			out[i] = s.Name
 		}
 		return out
 	}
@@ -111,7 +111,7 @@ func (d ModelDir) onnxModel(base string, dev Device, inputs, outputs []tensorSpe
 	return s, sum, nil
 }
 
-func (d ModelDir) match(file, kind string, want []tensorSpec, have []ort.InputOutputInfo, types map[string]ort.TensorElementDataType) error {
+func (d ModelDir) match(file, kind string, want []TensorSpec, have []ort.InputOutputInfo, types map[string]ort.TensorElementDataType) error {
 	byName := map[string]ort.InputOutputInfo{}
 	var list []string
 	for _, h := range have {
@@ -119,32 +119,32 @@ func (d ModelDir) match(file, kind string, want []tensorSpec, have []ort.InputOu
 		list = append(list, fmt.Sprintf("%s (%s, rank %d)", h.Name, h.DataType, len(h.Dimensions)))
 	}
 	for _, w := range want {
-		h, ok := byName[w.name]
+		h, ok := byName[w.Name]
 		if !ok {
 			return fmt.Errorf("%s model %s/%s: no %s named %q (the model has: %s); export it with the standard names (optimum-cli export onnx)",
-				d.Role, d.Name, file, kind, w.name, strings.Join(list, ", "))
+				d.Role, d.Name, file, kind, w.Name, strings.Join(list, ", "))
 		}
-		half := w.dtype == ort.TensorElementDataTypeFloat && h.DataType == ort.TensorElementDataTypeFloat16
-		types[w.name] = h.DataType
-		if h.DataType != w.dtype && !half {
+		half := w.DType == ort.TensorElementDataTypeFloat && h.DataType == ort.TensorElementDataTypeFloat16
+		types[w.Name] = h.DataType
+		if h.DataType != w.DType && !half {
 			return fmt.Errorf("%s model %s/%s: %s %q is %s, want %s",
-				d.Role, d.Name, file, kind, w.name, h.DataType, w.dtype)
+				d.Role, d.Name, file, kind, w.Name, h.DataType, w.DType)
 		}
-		if len(h.Dimensions) != w.rank {
+		if len(h.Dimensions) != w.Rank {
 			return fmt.Errorf("%s model %s/%s: %s %q has rank %d (%v), want rank %d",
-				d.Role, d.Name, file, kind, w.name, len(h.Dimensions), h.Dimensions, w.rank)
+				d.Role, d.Name, file, kind, w.Name, len(h.Dimensions), h.Dimensions, w.Rank)
 		}
-		if w.dim1 > 0 && h.Dimensions[1] > 0 && int(h.Dimensions[1]) != w.dim1 {
+		if w.Dim1 > 0 && h.Dimensions[1] > 0 && int(h.Dimensions[1]) != w.Dim1 {
 			return fmt.Errorf("%s model %s/%s: %s %q has %d channels but %s has %d: the model and its config.json do not belong together",
-				d.Role, d.Name, file, kind, w.name, h.Dimensions[1], w.why1, w.dim1)
+				d.Role, d.Name, file, kind, w.Name, h.Dimensions[1], w.Why1, w.Dim1)
 		}
 	}
 	return nil
 }
 
 // preprocessor reads preprocessor_config.json with Hugging Face's semantics.
-func (d ModelDir) preprocessor() (preprocess.Processor, error) {
-	data, err := d.read("preprocessor_config.json")
+func (d ModelDir) Preprocessor() (preprocess.Processor, error) {
+	data, err := d.Read("preprocessor_config.json")
 	if err != nil {
 		return preprocess.Processor{}, err
 	}
@@ -155,7 +155,8 @@ func (d ModelDir) preprocessor() (preprocess.Processor, error) {
 	return p, nil
 }
 
-var errEmptyBatch = errors.New("annotators: empty batch")
+// ErrEmptyBatch is returned for a batch with no images.
+var ErrEmptyBatch = errors.New("annotators: empty batch")
 
 // outputFiles are the files of a model directory besides its graphs that
 // change what the model outputs: configs, preprocessing and tokenizers.
@@ -165,7 +166,7 @@ var outputFiles = []string{"config.json", "generation_config.json", "preprocesso
 // modelID names a model by everything that changes its output: the graphs'
 // digests, the directory's output files and the options it was loaded with
 // ("task=<CAPTION>"), as role@sha256.
-func (d ModelDir) modelID(role string, graphs []string, options ...string) (string, error) {
+func (d ModelDir) ModelID(role string, graphs []string, options ...string) (string, error) {
 	parts := append([]string{}, graphs...)
 	for _, f := range outputFiles {
 		b, err := fs.ReadFile(d.FS, f)
@@ -178,5 +179,5 @@ func (d ModelDir) modelID(role string, graphs []string, options ...string) (stri
 		sum := sha256.Sum256(b)
 		parts = append(parts, f+"="+hex.EncodeToString(sum[:]))
 	}
-	return role + "@" + hashStrings(append(parts, options...)...), nil
+	return role + "@" + HashStrings(append(parts, options...)...), nil
 }

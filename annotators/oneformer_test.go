@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/annotators/tokenizer"
 	"github.com/twigdata/twigdata/stages/evidence"
 )
@@ -57,7 +58,7 @@ func TestOneFormerMatchesTransformers(t *testing.T) {
 			t.Errorf("%s: task tokens %v, OneFormerProcessor %v", task, ids[:12], want[:12])
 		}
 	}
-	s, err := annotators.LoadSegmenter(twin("oneformer", ""), annotators.Device{})
+	s, err := segmenter.Load(twin("oneformer", ""), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}

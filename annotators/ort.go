@@ -1,7 +1,10 @@
-// Package annotators holds every model-backed component of twigdata behind
-// small interfaces: the segmenter, the captioner, their ONNX Runtime sessions,
-// the byte-level BPE decoder and model-directory loading. A bundled tiny model
-// and a real Hugging Face Optimum export load through the same code.
+// Package annotators is the runtime the model families are built on: ONNX
+// Runtime's library and devices, model directories (Optimum exports and Hub
+// ONNX repositories, their variants and external data), sessions checked
+// against a contract, float16 graphs given a float32 interface, decoder
+// caches, model ids. The families are its subpackages (segmenter,
+// captioner, florence2); a bundled tiny model and a real export load
+// through the same code.
 package annotators
 
 import (
@@ -135,7 +138,7 @@ func (d Device) String() string {
 	return "cpu"
 }
 
-func (d Device) sessionOptions() (*ort.SessionOptions, error) {
+func (d Device) SessionOptions() (*ort.SessionOptions, error) {
 	o, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, err

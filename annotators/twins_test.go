@@ -11,6 +11,8 @@ import (
 	"testing/fstest"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/stages/evidence"
 )
 
@@ -87,7 +89,7 @@ func sameCaptions(t *testing.T, variant string) {
 	var first []string
 	for _, k := range kinds {
 		k.dir.Variant = variant
-		c, err := annotators.LoadCaptioner(k.dir, annotators.Device{})
+		c, err := captioner.Load(k.dir, annotators.Device{})
 		if err != nil {
 			t.Fatalf("%s: %v", k.name, err)
 		}
@@ -126,7 +128,7 @@ func TestTwinsLoadInEveryLayoutAndVariant(t *testing.T) {
 	imgs := canvases(3)
 	var maps [][]int
 	for _, v := range []string{"fp32", "q8", "fp16"} {
-		s, err := annotators.LoadSegmenter(twin("segformer", v), annotators.Device{})
+		s, err := segmenter.Load(twin("segformer", v), annotators.Device{})
 		if err != nil {
 			t.Fatalf("segformer %s: %v", v, err)
 		}
@@ -140,11 +142,11 @@ func TestTwinsLoadInEveryLayoutAndVariant(t *testing.T) {
 	if len(maps[0]) == 0 || len(maps[2]) == 0 || maps[0][0] != maps[2][0] {
 		t.Errorf("fp16 and fp32 disagree on the largest class: %v vs %v", maps[2], maps[0])
 	}
-	_, err := annotators.LoadSegmenter(twin("segformer", "q4"), annotators.Device{})
+	_, err := segmenter.Load(twin("segformer", "q4"), annotators.Device{})
 	if err == nil || !strings.Contains(err.Error(), "q8 (onnx/model_quantized.onnx)") {
 		t.Errorf("a missing variant: %v", err)
 	}
-	c, err := annotators.LoadCaptioner(twin("vit-bert", ""), annotators.Device{})
+	c, err := captioner.Load(twin("vit-bert", ""), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +162,7 @@ func TestTwinsLoadInEveryLayoutAndVariant(t *testing.T) {
 	}
 	// An external data file read from memory cannot be found by ONNX Runtime: say so.
 	mem := annotators.ModelDir{FS: inMemory(t, twin("vit-bert", "")), Name: "in memory"}
-	if _, err := annotators.LoadCaptioner(mem, annotators.Device{}); err == nil || !strings.Contains(err.Error(), "external data") {
+	if _, err := captioner.Load(mem, annotators.Device{}); err == nil || !strings.Contains(err.Error(), "external data") {
 		t.Errorf("external data from memory: %v", err)
 	}
 }
@@ -174,7 +176,7 @@ func TestPanopticTwinsGiveInstances(t *testing.T) {
 }
 
 func panopticTwin(t *testing.T, name string) {
-	s, err := annotators.LoadSegmenter(twin(name, ""), annotators.Device{})
+	s, err := segmenter.Load(twin(name, ""), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}

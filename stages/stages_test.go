@@ -24,6 +24,8 @@ import (
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
@@ -31,17 +33,17 @@ import (
 )
 
 var (
-	seg  *annotators.Segmenter
-	capt *annotators.Captioner
+	seg  *segmenter.Model
+	capt *captioner.Model
 )
 
 func TestMain(m *testing.M) {
 	err := annotators.Init("")
 	if err == nil {
-		seg, err = annotators.LoadSegmenter(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, annotators.Device{})
+		seg, err = segmenter.Load(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, annotators.Device{})
 	}
 	if err == nil {
-		capt, err = annotators.LoadCaptioner(annotators.ModelDir{FS: twigdata.Model("captioner"), Name: "bundled:captioner"}, annotators.Device{})
+		capt, err = captioner.Load(annotators.ModelDir{FS: twigdata.Model("captioner"), Name: "bundled:captioner"}, annotators.Device{})
 	}
 	if err != nil {
 		os.Stderr.WriteString("stages tests: " + err.Error() + "\n")

@@ -19,6 +19,8 @@ import (
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/internal/synth"
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/stages"
@@ -100,11 +102,11 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	if err := annotators.Init(""); err != nil {
 		return err
 	}
-	seg, err := annotators.LoadSegmenter(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, dev)
+	seg, err := segmenter.Load(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, dev)
 	if err != nil {
 		return err
 	}
-	capt, err := annotators.LoadCaptioner(annotators.ModelDir{FS: twigdata.Model("captioner"), Name: "bundled:captioner"}, dev)
+	capt, err := captioner.Load(annotators.ModelDir{FS: twigdata.Model("captioner"), Name: "bundled:captioner"}, dev)
 	if err != nil {
 		return err
 	}
@@ -262,7 +264,7 @@ const twinsDir = "testdata/models/twins"
 func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev annotators.Device) error {
 	items = items[:min(len(items), 512)]
 	fmt.Printf("\nannotate alone by model (%d samples, batch %d; twins: random weights, real export graphs):\n", len(items), o.Workers.BatchSize)
-	load := func(seg, capt, variant string) (*annotators.Segmenter, annotators.CaptionModel, error) {
+	load := func(seg, capt, variant string) (*segmenter.Model, captioner.Captioner, error) {
 		open := func(name string) annotators.ModelDir {
 			if name == "" {
 				return annotators.ModelDir{}
@@ -277,11 +279,11 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		if capt == "" {
 			cd = annotators.ModelDir{FS: twigdata.Model("captioner"), Name: "bundled:captioner"}
 		}
-		s, err := annotators.LoadSegmenter(sd, dev)
+		s, err := segmenter.Load(sd, dev)
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := annotators.OpenCaptioner(cd, dev, "")
+		c, err := captioner.Open(cd, dev, "")
 		if err != nil {
 			s.Close()
 			return nil, nil, err

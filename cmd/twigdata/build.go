@@ -21,6 +21,9 @@ import (
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
+	"github.com/twigdata/twigdata/annotators/florence2"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/stages"
 	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/storage"
@@ -247,16 +250,16 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	if sd.LabelKinds, err = readLabelKinds(b.labelKinds); err != nil {
 		return stages.Summary{}, err
 	}
-	seg, err := annotators.LoadSegmenter(sd, dev)
+	seg, err := segmenter.Load(sd, dev)
 	if err != nil {
 		return stages.Summary{}, err
 	}
 	defer seg.Close()
-	task, err := annotators.ParseCaptionTask(b.captionTask)
+	task, err := florence2.ParseTask(b.captionTask)
 	if err != nil {
 		return stages.Summary{}, err
 	}
-	capt, err := annotators.OpenCaptioner(modelDir(b.captioner, "captioner", b.variant), dev, task)
+	capt, err := captioner.Open(modelDir(b.captioner, "captioner", b.variant), dev, task)
 	if err != nil {
 		return stages.Summary{}, err
 	}

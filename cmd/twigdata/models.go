@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
+	"github.com/twigdata/twigdata/annotators/florence2"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/stages/evidence"
 )
 
@@ -56,7 +59,7 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 	md := modelDir(dir, *role, *variant)
 	switch *role {
 	case "segmenter":
-		s, err := annotators.LoadSegmenter(md, annotators.Device{})
+		s, err := segmenter.Load(md, annotators.Device{})
 		if err != nil {
 			fmt.Fprintln(stderr, "twigdata models check:", err)
 			return exitFailure
@@ -74,14 +77,14 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: segmenter OK\n  contract: %s\n  variant: %s\n  preprocessing: %s\n  id: %s\n  labels: %d (%s …)\n  things and stuff: %d things, %d stuff (from %s)\n",
 			dir, s.Contract(), *variant, s.Preprocessing(), s.ID(), len(s.Labels()), firstN(s.Labels(), 5), things, stuff, s.KindSource())
 	case "captioner":
-		c, err := annotators.OpenCaptioner(md, annotators.Device{}, "")
+		c, err := captioner.Open(md, annotators.Device{}, "")
 		if err != nil {
 			fmt.Fprintln(stderr, "twigdata models check:", err)
 			return exitFailure
 		}
 		defer c.Close()
 		contract := "vision encoder-decoder, " + c.Decoding()
-		if _, ok := c.(*annotators.Florence); ok {
+		if _, ok := c.(*florence2.Model); ok {
 			contract = c.Decoding()
 		}
 		fmt.Fprintf(stdout, "%s: captioner OK\n  contract: %s\n  variant: %s\n  preprocessing: %s\n  id: %s\n  vocabulary: %d tokens\n", dir, contract, *variant, c.Preprocessing(), c.ID(), c.VocabSize())

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/plan"
@@ -184,12 +186,12 @@ func replay(ctx context.Context, chosen, bankSamples []*schema.Sample, theta int
 	if err := annotators.Init(ortLib); err != nil {
 		return validate.ReplayReport{}, err
 	}
-	seg, err := annotators.LoadSegmenter(modelDir(segDir, "segmenter", "fp32"), annotators.Device{})
+	seg, err := segmenter.Load(modelDir(segDir, "segmenter", "fp32"), annotators.Device{})
 	if err != nil {
 		return validate.ReplayReport{}, err
 	}
 	defer seg.Close()
-	capt, err := annotators.OpenCaptioner(modelDir(capDir, "captioner", "fp32"), annotators.Device{}, "")
+	capt, err := captioner.Open(modelDir(capDir, "captioner", "fp32"), annotators.Device{}, "")
 	if err != nil {
 		return validate.ReplayReport{}, err
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/captioner"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/compose"
@@ -313,12 +315,12 @@ func TestReferenceGeneratorFollowsThePlan(t *testing.T) {
 	if err := annotators.Init(""); err != nil {
 		t.Fatal(err)
 	}
-	seg, err := annotators.LoadSegmenter(modelDir("", "segmenter", "fp32"), annotators.Device{})
+	seg, err := segmenter.Load(modelDir("", "segmenter", "fp32"), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer seg.Close()
-	capt, err := annotators.LoadCaptioner(modelDir("", "captioner", "fp32"), annotators.Device{})
+	capt, err := captioner.Load(modelDir("", "captioner", "fp32"), annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twigdata/twigdata"
 	"github.com/twigdata/twigdata/annotators"
+	"github.com/twigdata/twigdata/annotators/segmenter"
 	"github.com/twigdata/twigdata/internal/synth"
 )
 
@@ -27,7 +28,7 @@ func TestPlanReportOnModelOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seg, err := annotators.LoadSegmenter(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, annotators.Device{})
+	seg, err := segmenter.Load(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestPlanReportOnTheBundledWorld(t *testing.T) {
 	if err := annotators.Init(""); err != nil {
 		t.Skip("no ONNX Runtime: ", err)
 	}
-	seg, err := annotators.LoadSegmenter(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, annotators.Device{})
+	seg, err := segmenter.Load(annotators.ModelDir{FS: twigdata.Model("segmenter"), Name: "bundled:segmenter"}, annotators.Device{})
 	if err != nil {
 		t.Fatal(err)
 	}

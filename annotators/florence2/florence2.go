@@ -1,4 +1,7 @@
-package annotators
+// Package florence2 runs Florence-2 as onnx-community exports it (vision
+// encoder, token embedding, encoder, merged decoder): captions of a task
+// and phrase grounding, generated as transformers does.
+package florence2
 
 import (
 	"context"
@@ -11,6 +14,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/annotators/florence"
 	"github.com/twigdata/twigdata/annotators/preprocess"
 	"github.com/twigdata/twigdata/annotators/tokenizer"
@@ -23,7 +27,7 @@ import (
 // captions images (<CAPTION>, <DETAILED_CAPTION>, <MORE_DETAILED_CAPTION>) and
 // grounds phrases in them (<CAPTION_TO_PHRASE_GROUNDING>), decoding greedily
 // with its generation config's forced tokens and n-gram ban and a KV cache.
-type Florence struct {
+type Model struct {
 	vision, embed, encoder, decoder *ort.DynamicAdvancedSession
 	pastNames                       []string
 	pastShapes                      [][]int64
@@ -61,19 +65,19 @@ type florenceConfig struct {
 	florenceIDs
 }
 
-// CaptionTasks are the Florence-2 tasks that describe an image in words.
-func CaptionTasks() []string {
+// Tasks are the Florence-2 tasks that describe an image in words.
+func Tasks() []string {
 	return []string{"<CAPTION>", "<DETAILED_CAPTION>", "<MORE_DETAILED_CAPTION>"}
 }
 
 // IsFlorence reports whether a captioner directory holds a Florence-2 export
-// (its vision_encoder graph), which LoadFlorence opens instead of LoadCaptioner.
-func IsFlorence(dir ModelDir) bool { return len(dir.variantsOf("vision_encoder")) > 0 }
+// (its vision_encoder graph), which Load opens instead of captioner.Load.
+func IsFlorence(dir annotators.ModelDir) bool { return len(dir.VariantsOf("vision_encoder")) > 0 }
 
 // florenceGraphs are the four graphs of a Florence-2 export, in run order.
 var florenceGraphs = []string{"vision_encoder", "embed_tokens", "encoder_model", "decoder_model_merged"}
 
-// LoadFlorence opens a Florence-2 directory: onnx/vision_encoder.onnx
+// Load opens a Florence-2 directory: onnx/vision_encoder.onnx
 // (pixel_values → image_features), embed_tokens.onnx (input_ids →
 // inputs_embeds), encoder_model.onnx (inputs_embeds, attention_mask →
 // last_hidden_state) and decoder_model_merged.onnx (inputs_embeds,
@@ -82,14 +86,14 @@ var florenceGraphs = []string{"vision_encoder", "embed_tokens", "encoder_model",
 // directory's variant; config.json and generation_config.json for the
 // special ids, tokenizer.json, preprocessor_config.json, and
 // processor_config.json for the phrases grounding never returns. task is the
-// caption task (one of CaptionTasks; "" is <CAPTION>).
-func LoadFlorence(dir ModelDir, dev Device, task string) (*Florence, error) {
+// caption task (one of Tasks; "" is <CAPTION>).
+func Load(dir annotators.ModelDir, dev annotators.Device, task string) (*Model, error) {
 	dir.Role = "captioner"
 	if task == "" {
 		task = "<CAPTION>"
 	}
-	if !slices.Contains(CaptionTasks(), task) {
-		return nil, fmt.Errorf("--caption-task %s: want one of %s", task, strings.Join(CaptionTasks(), ", "))
+	if !slices.Contains(Tasks(), task) {
+		return nil, fmt.Errorf("--caption-task %s: want one of %s", task, strings.Join(Tasks(), ", "))
 	}
 	var missing []string
 	for _, f := range []string{"config.json", "preprocessor_config.json", "tokenizer.json"} {
@@ -98,7 +102,7 @@ func LoadFlorence(dir ModelDir, dev Device, task string) (*Florence, error) {
 		}
 	}
 	for _, g := range florenceGraphs {
-		if len(dir.variantsOf(g)) == 0 {
+		if len(dir.VariantsOf(g)) == 0 {
 			missing = append(missing, g+".onnx")
 		}
 	}
@@ -106,12 +110,12 @@ func LoadFlorence(dir ModelDir, dev Device, task string) (*Florence, error) {
 		return nil, fmt.Errorf("Florence-2 model directory %s: missing %s (a Florence-2 export holds onnx/vision_encoder.onnx, embed_tokens.onnx, encoder_model.onnx and decoder_model_merged.onnx beside config.json, preprocessor_config.json and tokenizer.json, as onnx-community/Florence-2-base-ft does)",
 			dir.Name, strings.Join(missing, ", "))
 	}
-	f := &Florence{task: task}
+	f := &Model{task: task}
 	var err error
 	if f.gen, err = readGeneration(dir); err != nil {
 		return nil, err
 	}
-	data, err := dir.read("tokenizer.json")
+	data, err := dir.Read("tokenizer.json")
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +125,7 @@ func LoadFlorence(dir ModelDir, dev Device, task string) (*Florence, error) {
 	if f.dec, err = tokenizer.FromJSONKeepingAdded(data, int(f.gen.bos), int(f.gen.eos), int(f.gen.pad)); err != nil {
 		return nil, fmt.Errorf("Florence-2 model directory %s: %w", dir.Name, err)
 	}
-	if f.pre, err = dir.preprocessor(); err != nil {
+	if f.pre, err = dir.Preprocessor(); err != nil {
 		return nil, err
 	}
 	if f.banned, err = bannedPhrases(dir); err != nil {
@@ -136,19 +140,19 @@ func LoadFlorence(dir ModelDir, dev Device, task string) (*Florence, error) {
 
 // readGeneration reads the special ids and decoding rules: generation_config.json
 // wins over config.json, whose top level wins over its text_config.
-func readGeneration(dir ModelDir) (generation, error) {
+func readGeneration(dir annotators.ModelDir) (generation, error) {
 	var cfg florenceConfig
-	if err := dir.json("config.json", &cfg); err != nil {
+	if err := dir.JSON("config.json", &cfg); err != nil {
 		return generation{}, err
 	}
 	var gen florenceIDs
 	if _, err := fs.Stat(dir.FS, "generation_config.json"); err == nil {
-		if err := dir.json("generation_config.json", &gen); err != nil {
+		if err := dir.JSON("generation_config.json", &gen); err != nil {
 			return generation{}, err
 		}
 	}
 	pick := func(get func(florenceIDs) *int64) (int64, bool) {
-		return firstID(get(gen), get(cfg.florenceIDs), get(cfg.TextConfig))
+		return annotators.FirstID(get(gen), get(cfg.florenceIDs), get(cfg.TextConfig))
 	}
 	g := generation{forcedBOS: -1, forcedEOS: -1, captionTokens: 40, groundTokens: 128}
 	var ok bool
@@ -182,7 +186,7 @@ func readGeneration(dir ModelDir) (generation, error) {
 // bannedPhrases reads processor_config.json's banned grounding phrases
 // ("it", "the image"), which Florence-2's post-processing drops; without
 // the file none are banned.
-func bannedPhrases(dir ModelDir) (map[string]bool, error) {
+func bannedPhrases(dir annotators.ModelDir) (map[string]bool, error) {
 	banned := map[string]bool{}
 	if _, err := fs.Stat(dir.FS, "processor_config.json"); err != nil {
 		return banned, nil
@@ -194,7 +198,7 @@ func bannedPhrases(dir ModelDir) (map[string]bool, error) {
 			} `json:"phrase_grounding"`
 		} `json:"post_processor_config"`
 	}
-	if err := dir.json("processor_config.json", &pc); err != nil {
+	if err := dir.JSON("processor_config.json", &pc); err != nil {
 		return nil, err
 	}
 	for _, b := range pc.Post.Grounding.Banned {
@@ -203,71 +207,71 @@ func bannedPhrases(dir ModelDir) (map[string]bool, error) {
 	return banned, nil
 }
 
-func (f *Florence) open(dir ModelDir, dev Device) error {
-	float := func(name string, rank int) tensorSpec {
-		return tensorSpec{name: name, dtype: ort.TensorElementDataTypeFloat, rank: rank}
+func (f *Model) open(dir annotators.ModelDir, dev annotators.Device) error {
+	float := func(name string, rank int) annotators.TensorSpec {
+		return annotators.TensorSpec{Name: name, DType: ort.TensorElementDataTypeFloat, Rank: rank}
 	}
-	int64s := func(name string, rank int) tensorSpec {
-		return tensorSpec{name: name, dtype: ort.TensorElementDataTypeInt64, rank: rank}
+	int64s := func(name string, rank int) annotators.TensorSpec {
+		return annotators.TensorSpec{Name: name, DType: ort.TensorElementDataTypeInt64, Rank: rank}
 	}
 	var sums [4]string
 	var err error
-	if f.vision, sums[0], err = dir.onnxModel("vision_encoder", dev,
-		[]tensorSpec{float("pixel_values", 4)}, []tensorSpec{float("image_features", 3)}); err != nil {
+	if f.vision, sums[0], err = dir.Session("vision_encoder", dev,
+		[]annotators.TensorSpec{float("pixel_values", 4)}, []annotators.TensorSpec{float("image_features", 3)}); err != nil {
 		return err
 	}
-	if f.embed, sums[1], err = dir.onnxModel("embed_tokens", dev,
-		[]tensorSpec{int64s("input_ids", 2)}, []tensorSpec{float("inputs_embeds", 3)}); err != nil {
+	if f.embed, sums[1], err = dir.Session("embed_tokens", dev,
+		[]annotators.TensorSpec{int64s("input_ids", 2)}, []annotators.TensorSpec{float("inputs_embeds", 3)}); err != nil {
 		return err
 	}
-	if f.encoder, sums[2], err = dir.onnxModel("encoder_model", dev,
-		[]tensorSpec{float("inputs_embeds", 3), int64s("attention_mask", 2)}, []tensorSpec{float("last_hidden_state", 3)}); err != nil {
+	if f.encoder, sums[2], err = dir.Session("encoder_model", dev,
+		[]annotators.TensorSpec{float("inputs_embeds", 3), int64s("attention_mask", 2)}, []annotators.TensorSpec{float("last_hidden_state", 3)}); err != nil {
 		return err
 	}
-	names, pasts, presents, shapes, _, err := mergedPastSpecs(dir)
+	names, pasts, presents, shapes, _, err := annotators.MergedPastSpecs(dir)
 	if err != nil {
 		return err
 	}
-	ins := append([]tensorSpec{int64s("encoder_attention_mask", 2), float("encoder_hidden_states", 3), float("inputs_embeds", 3),
-		{name: "use_cache_branch", dtype: ort.TensorElementDataTypeBool, rank: 1}}, pasts...)
-	outs := append([]tensorSpec{float("logits", 3)}, presents...)
-	if f.decoder, sums[3], err = dir.onnxModel("decoder_model_merged", dev, ins, outs); err != nil {
+	ins := append([]annotators.TensorSpec{int64s("encoder_attention_mask", 2), float("encoder_hidden_states", 3), float("inputs_embeds", 3),
+		{Name: "use_cache_branch", DType: ort.TensorElementDataTypeBool, Rank: 1}}, pasts...)
+	outs := append([]annotators.TensorSpec{float("logits", 3)}, presents...)
+	if f.decoder, sums[3], err = dir.Session("decoder_model_merged", dev, ins, outs); err != nil {
 		return err
 	}
 	f.pastNames, f.pastShapes = names, shapes
-	f.id, err = dir.modelID("florence2", sums[:], "task="+f.task)
+	f.id, err = dir.ModelID("florence2", sums[:], "task="+f.task)
 	return err
 }
 
 // ID is "florence2@<sha256>" over the four graphs, the configuration and
 // tokenizer files and the caption task: everything that changes its output.
-func (f *Florence) ID() string { return f.id }
+func (f *Model) ID() string { return f.id }
 
 // Options names the caption task, which changes every caption: a build's
 // fingerprint records it by name.
-func (f *Florence) Options() map[string]string {
+func (f *Model) Options() map[string]string {
 	return map[string]string{"caption-task": strings.ToLower(strings.Trim(f.task, "<>"))}
 }
 
 // VocabSize is the number of token ids the tokenizer covers.
-func (f *Florence) VocabSize() int { return f.dec.Size() }
+func (f *Model) VocabSize() int { return f.dec.Size() }
 
 // Preprocessing describes how images are prepared for the vision encoder.
-func (f *Florence) Preprocessing() string { return f.pre.String() }
+func (f *Model) Preprocessing() string { return f.pre.String() }
 
 // Decoding describes the decoder and how it is used.
-func (f *Florence) Decoding() string {
+func (f *Model) Decoding() string {
 	return fmt.Sprintf("Florence-2, merged decoder with a KV cache (decoder_model_merged.onnx), greedy; captions by %s, grounding by <CAPTION_TO_PHRASE_GROUNDING>", f.task)
 }
 
 // SetMaxNewTokens bounds how many tokens a caption and a grounding may take
 // (40 and 128 by default: a sentence, and a few phrases of five tokens each).
-func (f *Florence) SetMaxNewTokens(caption, ground int) {
+func (f *Model) SetMaxNewTokens(caption, ground int) {
 	f.gen.captionTokens, f.gen.groundTokens = max(1, caption), max(1, ground)
 }
 
 // Close releases the sessions.
-func (f *Florence) Close() error {
+func (f *Model) Close() error {
 	for _, s := range []*ort.DynamicAdvancedSession{f.vision, f.embed, f.encoder, f.decoder} {
 		if s != nil {
 			s.Destroy()
@@ -277,7 +281,7 @@ func (f *Florence) Close() error {
 }
 
 // Caption describes each image with the caption task, one batch per tensor shape.
-func (f *Florence) Caption(ctx context.Context, imgs []image.Image) ([]string, error) {
+func (f *Model) Caption(ctx context.Context, imgs []image.Image) ([]string, error) {
 	p, err := florence.Prompt(f.task, "")
 	if err != nil {
 		return nil, err
@@ -300,7 +304,7 @@ func (f *Florence) Caption(ctx context.Context, imgs []image.Image) ([]string, e
 // Ground finds the phrases of each image in it (<CAPTION_TO_PHRASE_GROUNDING>
 // of the phrases joined into one caption), with boxes in the image's pixels.
 // An image with no phrases gets none and costs no model call.
-func (f *Florence) Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]evidence.Grounding, error) {
+func (f *Model) Ground(ctx context.Context, imgs []image.Image, phrases [][]string) ([][]evidence.Grounding, error) {
 	out := make([][]evidence.Grounding, len(imgs))
 	var sub []image.Image
 	var prompts []string
@@ -332,9 +336,9 @@ func (f *Florence) Ground(ctx context.Context, imgs []image.Image, phrases [][]s
 // Generate decodes an answer to prompts[i] about imgs[i] for every image,
 // batched by tensor shape, at most maxNew tokens each; each sequence starts
 // with the decoder start token, as transformers' generate returns it.
-func (f *Florence) Generate(ctx context.Context, imgs []image.Image, prompts []string, maxNew int) ([][]int64, error) {
+func (f *Model) Generate(ctx context.Context, imgs []image.Image, prompts []string, maxNew int) ([][]int64, error) {
 	if len(imgs) == 0 {
-		return nil, errEmptyBatch
+		return nil, annotators.ErrEmptyBatch
 	}
 	if len(prompts) != len(imgs) {
 		return nil, fmt.Errorf("florence: %d prompts for %d images", len(prompts), len(imgs))
@@ -355,7 +359,7 @@ func (f *Florence) Generate(ctx context.Context, imgs []image.Image, prompts []s
 // generateBatch runs one batch: the vision encoder, the prompt's embeddings
 // after the image features, the encoder once, then the decoder once per token
 // for the whole batch, on its cache, until every row has ended.
-func (f *Florence) generateBatch(ctx context.Context, imgs []image.Image, prompts []string, bt preprocess.Batch, maxNew int) ([][]int64, error) {
+func (f *Model) generateBatch(ctx context.Context, imgs []image.Image, prompts []string, bt preprocess.Batch, maxNew int) ([][]int64, error) {
 	B := int64(len(bt.Idx))
 	px, err := ort.NewTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), f.pre.Pixels(imgs, bt))
 	if err != nil {
@@ -366,7 +370,7 @@ func (f *Florence) generateBatch(ctx context.Context, imgs []image.Image, prompt
 	if err := f.vision.Run([]ort.Value{px}, vis); err != nil {
 		return nil, fmt.Errorf("florence vision encoder: run: %w", err)
 	}
-	feats, fsh, err := floats(vis[0])
+	feats, fsh, err := annotators.Floats(vis[0])
 	vis[0].Destroy()
 	if err != nil {
 		return nil, fmt.Errorf("florence vision encoder: %w", err)
@@ -426,7 +430,7 @@ func (f *Florence) generateBatch(ctx context.Context, imgs []image.Image, prompt
 }
 
 // embedTokens runs embed_tokens on ids [B, T] and returns the embeddings.
-func (f *Florence) embedTokens(ids []int64, B, T int64) ([]float32, error) {
+func (f *Model) embedTokens(ids []int64, B, T int64) ([]float32, error) {
 	t, err := ort.NewTensor(ort.NewShape(B, T), ids)
 	if err != nil {
 		return nil, err
@@ -437,7 +441,7 @@ func (f *Florence) embedTokens(ids []int64, B, T int64) ([]float32, error) {
 		return nil, fmt.Errorf("florence embed_tokens: run: %w", err)
 	}
 	defer out[0].Destroy()
-	data, _, err := floats(out[0])
+	data, _, err := annotators.Floats(out[0])
 	if err != nil {
 		return nil, fmt.Errorf("florence embed_tokens: %w", err)
 	}
@@ -447,7 +451,7 @@ func (f *Florence) embedTokens(ids []int64, B, T int64) ([]float32, error) {
 // decode generates greedily: the first step on empty past tensors, every
 // later one on the newest token and the cache. The cross-attention entries of
 // the cache come from the first step only: they depend on the encoder alone.
-func (f *Florence) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, maxNew int) ([][]int64, error) {
+func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, maxNew int) ([][]int64, error) {
 	seqs := make([][]int64, B)
 	done := make([]bool, B)
 	for i := range seqs {
@@ -488,7 +492,7 @@ func (f *Florence) decode(ctx context.Context, enc, encMask ort.Value, B, D int6
 			}
 			cache[i] = v
 		}
-		logits, sh, err := floats(outs[0])
+		logits, sh, err := annotators.Floats(outs[0])
 		if err != nil {
 			outs[0].Destroy()
 			return nil, fmt.Errorf("florence decoder: logits: %w", err)
@@ -514,7 +518,7 @@ func (f *Florence) decode(ctx context.Context, enc, encMask ort.Value, B, D int6
 }
 
 // step runs the merged decoder once on the newest tokens' embeddings.
-func (f *Florence) step(enc, encMask ort.Value, emb []float32, B, D int64, step int, cache []ort.Value) ([]ort.Value, error) {
+func (f *Model) step(enc, encMask ort.Value, emb []float32, B, D int64, step int, cache []ort.Value) ([]ort.Value, error) {
 	in, err := ort.NewTensor(ort.NewShape(B, 1, D), emb)
 	if err != nil {
 		return nil, err
@@ -527,10 +531,10 @@ func (f *Florence) step(enc, encMask ort.Value, emb []float32, B, D int64, step 
 	defer branch.Destroy()
 	pasts := cache
 	if step == 0 {
-		if pasts, err = emptyPasts(B, f.pastShapes); err != nil {
+		if pasts, err = annotators.EmptyPasts(B, f.pastShapes); err != nil {
 			return nil, err
 		}
-		defer destroyAll(pasts)
+		defer annotators.DestroyAll(pasts)
 	}
 	outs := make([]ort.Value, 1+len(f.pastNames))
 	if err := f.decoder.Run(append([]ort.Value{encMask, enc, in, branch}, pasts...), outs); err != nil {
@@ -574,41 +578,16 @@ func (g generation) pick(logits []float32, seq []int64, maxLen int) int64 {
 	return int64(best)
 }
 
-// CaptionModel is a loaded captioner of either kind: a vision
-// encoder-decoder (*Captioner) or Florence-2 (*Florence).
-type CaptionModel interface {
-	Caption(ctx context.Context, imgs []image.Image) ([]string, error)
-	ID() string
-	VocabSize() int
-	Preprocessing() string
-	Decoding() string
-	Close() error
-}
-
-// ParseCaptionTask reads --caption-task: caption, detailed_caption or
+// ParseTask reads --caption-task: caption, detailed_caption or
 // more_detailed_caption, with or without Florence-2's angle brackets, in
 // any case; "" is <CAPTION>.
-func ParseCaptionTask(s string) (string, error) {
+func ParseTask(s string) (string, error) {
 	if s == "" {
 		return "<CAPTION>", nil
 	}
 	t := "<" + strings.ToUpper(strings.Trim(strings.TrimSpace(s), "<>")) + ">"
-	if !slices.Contains(CaptionTasks(), t) {
+	if !slices.Contains(Tasks(), t) {
 		return "", fmt.Errorf("--caption-task %q: want caption, detailed_caption or more_detailed_caption", s)
 	}
 	return t, nil
-}
-
-// OpenCaptioner loads a captioner directory as what it holds: Florence-2
-// (a vision_encoder graph; it grounds too) or a vision encoder-decoder.
-// task is a Florence-2 caption task (ParseCaptionTask); other captioners
-// have one task and refuse any but <CAPTION>.
-func OpenCaptioner(dir ModelDir, dev Device, task string) (CaptionModel, error) {
-	if IsFlorence(dir) {
-		return LoadFlorence(dir, dev, task)
-	}
-	if task != "" && task != "<CAPTION>" {
-		return nil, fmt.Errorf("--caption-task %s needs a Florence-2 captioner; %s is a vision encoder-decoder, which has one task", task, dir.Name)
-	}
-	return LoadCaptioner(dir, dev)
 }

@@ -1,4 +1,7 @@
-package annotators
+// Package segmenter loads segmentation models — semantic (SegFormer-style
+// logits) and panoptic (Mask2Former, MaskFormer, OneFormer, DETR-panoptic) —
+// and turns their outputs into label maps.
+package segmenter
 
 import (
 	"context"
@@ -14,6 +17,7 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 
+	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/annotators/preprocess"
 	"github.com/twigdata/twigdata/annotators/segmap"
 	"github.com/twigdata/twigdata/annotators/tokenizer"
@@ -21,7 +25,7 @@ import (
 )
 
 // Segmenter is a SegFormer-style semantic segmentation model.
-type Segmenter struct {
+type Model struct {
 	session *ort.DynamicAdvancedSession
 	pre     preprocess.Processor
 	labels  []string
@@ -34,13 +38,13 @@ type Segmenter struct {
 	id       string
 }
 
-// LoadSegmenter opens a segmenter directory: model.onnx (pixel_values float32
+// Load opens a segmenter directory: model.onnx (pixel_values float32
 // or float16 [B,3,H,W] → logits [B,C,h,w]) at the root or under onnx/, in the
 // directory's variant, config.json with id2label, and preprocessor_config.json.
-func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
+func Load(dir annotators.ModelDir, dev annotators.Device) (*Model, error) {
 	dir.Role = "segmenter"
 	var missing []string
-	if len(dir.variantsOf("model")) == 0 {
+	if len(dir.VariantsOf("model")) == 0 {
 		missing = append(missing, "model.onnx")
 	}
 	for _, f := range []string{"config.json", "preprocessor_config.json"} {
@@ -58,7 +62,7 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 		// LabelKinds is twigdata's: label → "thing" or "stuff".
 		LabelKinds map[string]string `json:"label_kinds"`
 	}
-	if err := dir.json("config.json", &cfg); err != nil {
+	if err := dir.JSON("config.json", &cfg); err != nil {
 		return nil, err
 	}
 	if len(cfg.ID2Label) == 0 {
@@ -80,7 +84,7 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	pre, err := dir.preprocessor()
+	pre, err := dir.Preprocessor()
 	if err != nil {
 		return nil, err
 	}
@@ -88,29 +92,29 @@ func LoadSegmenter(dir ModelDir, dev Device) (*Segmenter, error) {
 	if err != nil {
 		return nil, err
 	}
-	ins := []tensorSpec{{name: "pixel_values", dtype: ort.TensorElementDataTypeFloat, rank: 4}}
-	outs := []tensorSpec{{name: "logits", dtype: ort.TensorElementDataTypeFloat, rank: 4, dim1: len(labels), why1: "config.json id2label"}}
+	ins := []annotators.TensorSpec{{Name: "pixel_values", DType: ort.TensorElementDataTypeFloat, Rank: 4}}
+	outs := []annotators.TensorSpec{{Name: "logits", DType: ort.TensorElementDataTypeFloat, Rank: 4, Dim1: len(labels), Why1: "config.json id2label"}}
 	var task []int64
 	if panoptic != nil {
-		outs = []tensorSpec{{name: panoptic.classes, dtype: ort.TensorElementDataTypeFloat, rank: 3},
-			{name: panoptic.masks, dtype: ort.TensorElementDataTypeFloat, rank: 4}}
+		outs = []annotators.TensorSpec{{Name: panoptic.classes, DType: ort.TensorElementDataTypeFloat, Rank: 3},
+			{Name: panoptic.masks, DType: ort.TensorElementDataTypeFloat, Rank: 4}}
 		if panoptic.task {
 			if task, err = oneFormerTask(dir, "panoptic"); err != nil {
 				return nil, err
 			}
-			ins = append(ins, tensorSpec{name: "task_inputs", dtype: ort.TensorElementDataTypeInt64, rank: 2})
+			ins = append(ins, annotators.TensorSpec{Name: "task_inputs", DType: ort.TensorElementDataTypeInt64, Rank: 2})
 		}
 	}
-	s, sum, err := dir.onnxModel("model", dev, ins, outs)
+	s, sum, err := dir.Session("model", dev, ins, outs)
 	if err != nil {
 		return nil, err
 	}
-	id, err := dir.modelID("segmenter", []string{sum}, "label-kinds="+kindList(kinds))
+	id, err := dir.ModelID("segmenter", []string{sum}, "label-kinds="+kindList(kinds))
 	if err != nil {
 		s.Destroy()
 		return nil, err
 	}
-	return &Segmenter{session: s, pre: pre, labels: labels, kinds: kinds, kindSrc: src,
+	return &Model{session: s, pre: pre, labels: labels, kinds: kinds, kindSrc: src,
 		panoptic: panoptic, task: task, id: id}, nil
 }
 
@@ -137,12 +141,12 @@ var panopticGraphs = []panopticGraph{
 
 // findPanoptic reports which query-based contract the segmenter graph
 // answers with, or nil for per-pixel logits.
-func findPanoptic(dir ModelDir, modelType string) (*panopticGraph, error) {
-	file, err := dir.graph("model")
+func findPanoptic(dir annotators.ModelDir, modelType string) (*panopticGraph, error) {
+	file, err := dir.Graph("model")
 	if err != nil {
 		return nil, err
 	}
-	ins, outs, err := dir.ioInfo(file)
+	ins, outs, err := dir.IOInfo(file)
 	if err != nil {
 		return nil, fmt.Errorf("segmenter model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
 	}
@@ -167,12 +171,12 @@ func findPanoptic(dir ModelDir, modelType string) (*panopticGraph, error) {
 // in its CLIP tokenizer (vocab.json and merges.txt, as its checkpoints ship
 // it), padded with the pad token to processor_config.json's task_seq_length
 // (77 by default), as OneFormerProcessor makes it.
-func oneFormerTask(dir ModelDir, task string) ([]int64, error) {
+func oneFormerTask(dir annotators.ModelDir, task string) ([]int64, error) {
 	var vocab map[string]int
-	if err := dir.json("vocab.json", &vocab); err != nil {
+	if err := dir.JSON("vocab.json", &vocab); err != nil {
 		return nil, fmt.Errorf("%w (OneFormer needs its CLIP tokenizer for the task prompt)", err)
 	}
-	merges, err := dir.read("merges.txt")
+	merges, err := dir.Read("merges.txt")
 	if err != nil {
 		return nil, fmt.Errorf("%w (OneFormer needs its CLIP tokenizer for the task prompt)", err)
 	}
@@ -189,7 +193,7 @@ func oneFormerTask(dir ModelDir, task string) ([]int64, error) {
 		TaskSeqLength int `json:"task_seq_length"`
 	}
 	if _, err := fs.Stat(dir.FS, "processor_config.json"); err == nil {
-		if err := dir.json("processor_config.json", &pc); err != nil {
+		if err := dir.JSON("processor_config.json", &pc); err != nil {
 			return nil, err
 		}
 		if pc.TaskSeqLength > 0 {
@@ -200,7 +204,7 @@ func oneFormerTask(dir ModelDir, task string) ([]int64, error) {
 	var sp struct {
 		Pad json.RawMessage `json:"pad_token"`
 	}
-	if _, err := fs.Stat(dir.FS, "special_tokens_map.json"); err == nil && dir.json("special_tokens_map.json", &sp) == nil {
+	if _, err := fs.Stat(dir.FS, "special_tokens_map.json"); err == nil && dir.JSON("special_tokens_map.json", &sp) == nil {
 		var name string
 		var tok struct {
 			Content string `json:"content"`
@@ -223,20 +227,20 @@ func oneFormerTask(dir ModelDir, task string) ([]int64, error) {
 
 // processorThings reads preprocessor_config.json's metadata.thing_ids, which
 // OneFormer's processor saves from its class_info_file; nil when absent.
-func processorThings(dir ModelDir) ([]int, error) {
+func processorThings(dir annotators.ModelDir) ([]int, error) {
 	var pc struct {
 		Metadata struct {
 			ThingIDs []int `json:"thing_ids"`
 		} `json:"metadata"`
 	}
-	if err := dir.json("preprocessor_config.json", &pc); err != nil {
+	if err := dir.JSON("preprocessor_config.json", &pc); err != nil {
 		return nil, err
 	}
 	return pc.Metadata.ThingIDs, nil
 }
 
 // Contract names what the segmenter's graph answers with.
-func (s *Segmenter) Contract() string {
+func (s *Model) Contract() string {
 	if g := s.panoptic; g != nil {
 		in := "pixel_values"
 		if g.task {
@@ -257,7 +261,7 @@ func (s *Segmenter) Contract() string {
 // else from a standard label set, else from the user's --label-kinds; else
 // each label the standard sets agree on takes their kind, and for the rest
 // the critic tells scenery from the map's shape.
-func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thingIDs []int) ([]evidence.Kind, string, error) {
+func labelKinds(dir annotators.ModelDir, labels []string, fromConfig map[string]string, thingIDs []int) ([]evidence.Kind, string, error) {
 	named := func(m map[string]string, src string) ([]evidence.Kind, string, error) {
 		kinds := make([]evidence.Kind, len(labels))
 		var missing []string
@@ -310,27 +314,27 @@ func labelKinds(dir ModelDir, labels []string, fromConfig map[string]string, thi
 }
 
 // Kinds says for each class whether it is a thing or stuff (or unknown).
-func (s *Segmenter) Kinds() []evidence.Kind { return s.kinds }
+func (s *Model) Kinds() []evidence.Kind { return s.kinds }
 
 // KindSource says where the thing/stuff split came from.
-func (s *Segmenter) KindSource() string { return s.kindSrc }
+func (s *Model) KindSource() string { return s.kindSrc }
 
 // Labels are the class names, indexed by class id.
-func (s *Segmenter) Labels() []string { return s.labels }
+func (s *Model) Labels() []string { return s.labels }
 
 // ID is "segmenter@<sha256>" over model.onnx, the configuration files and
 // the thing/stuff split the critic reads: recorded with every annotation.
-func (s *Segmenter) ID() string { return s.id }
+func (s *Model) ID() string { return s.id }
 
 // Preprocessing describes how images are prepared for the model.
-func (s *Segmenter) Preprocessing() string { return s.pre.String() }
+func (s *Model) Preprocessing() string { return s.pre.String() }
 
 // Close releases the session.
-func (s *Segmenter) Close() error { return s.session.Destroy() }
+func (s *Model) Close() error { return s.session.Destroy() }
 
 // segment runs one batch of one tensor shape and fills in its maps; a padded
 // image's map is cut back to its content.
-func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []evidence.LabelMap) error {
+func (s *Model) segment(imgs []image.Image, b preprocess.Batch, maps []evidence.LabelMap) error {
 	in, err := ort.NewTensor(ort.NewShape(int64(len(b.Idx)), 3, int64(b.H), int64(b.W)), s.pre.Pixels(imgs, b))
 	if err != nil {
 		return err
@@ -344,7 +348,7 @@ func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []evide
 		return fmt.Errorf("segmenter: run: %w", err)
 	}
 	defer outs[0].Destroy()
-	data, sh, err := floats(outs[0])
+	data, sh, err := annotators.Floats(outs[0])
 	if err != nil {
 		return fmt.Errorf("segmenter: logits: %w", err)
 	}
@@ -385,9 +389,9 @@ func (s *Segmenter) segment(imgs []image.Image, b preprocess.Batch, maps []evide
 }
 
 // Segment labels a batch of images, one session run per tensor shape.
-func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]evidence.LabelMap, error) {
+func (s *Model) Segment(ctx context.Context, imgs []image.Image) ([]evidence.LabelMap, error) {
 	if len(imgs) == 0 {
-		return nil, errEmptyBatch
+		return nil, annotators.ErrEmptyBatch
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -403,7 +407,7 @@ func (s *Segmenter) Segment(ctx context.Context, imgs []image.Image) ([]evidence
 
 // segmentPanoptic runs a query-based model and post-processes each image's
 // queries into a panoptic map, cut back to its content when padded.
-func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []evidence.LabelMap) error {
+func (s *Model) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []evidence.LabelMap) error {
 	outs := []ort.Value{nil, nil}
 	feeds := []ort.Value{in}
 	if s.task != nil {
@@ -424,11 +428,11 @@ func (s *Segmenter) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []evi
 	}
 	defer outs[0].Destroy()
 	defer outs[1].Destroy()
-	classes, csh, err := floats(outs[0])
+	classes, csh, err := annotators.Floats(outs[0])
 	if err != nil {
 		return fmt.Errorf("segmenter: %s: %w", s.panoptic.classes, err)
 	}
-	masks, msh, err := floats(outs[1])
+	masks, msh, err := annotators.Floats(outs[1])
 	if err != nil {
 		return fmt.Errorf("segmenter: %s: %w", s.panoptic.masks, err)
 	}
@@ -475,6 +479,6 @@ func kindList(kinds []evidence.Kind) string {
 // Options names the thing/stuff split (from config.json, --label-kinds or a
 // standard label set), which changes the critic's reading of every map: a
 // build's fingerprint records it by name.
-func (s *Segmenter) Options() map[string]string {
+func (s *Model) Options() map[string]string {
 	return map[string]string{"label-kinds": kindList(s.kinds)}
 }
