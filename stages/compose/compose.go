@@ -88,6 +88,7 @@ func (c *Composer) Compose(in Input, ann Annotations) (*schema.Sample, error) {
 // scene it measured, for the sample-wide figures.
 func (c *Composer) Regions(canvas *image.RGBA, parsed prompt.Parsed, bands []imageproc.Band, ann Annotations) ([]schema.Region, *critic.Scene) {
 	scene := critic.NewScene(canvas, ann.Map, c.Labels, c.Kinds, parsed, bands, ann.Groundings)
+	wording := plan.NewWording(scene, parsed.Entities)
 	sx, sy := scene.Scale()
 	regions := make([]schema.Region, 0, len(bands))
 	for k, b := range bands {
@@ -95,8 +96,9 @@ func (c *Composer) Regions(canvas *image.RGBA, parsed prompt.Parsed, bands []ima
 		if k < len(ann.BandCaptions) {
 			caption = ann.BandCaptions[k]
 		}
-		ev := scene.Band(k)
-		thought := plan.Write(ev, caption, parsed.Entities)
+		ev := scene.Band(k)           // what the critic measured
+		worded := wording.Band(k, ev) // how the plan words it
+		thought := plan.Write(worded, caption, parsed.Entities)
 		score, fixes := scene.Score(k, ev, thought)
 		reg := schema.Region{
 			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),
@@ -107,7 +109,7 @@ func (c *Composer) Regions(canvas *image.RGBA, parsed prompt.Parsed, bands []ima
 			reg.Reflected = true
 			reg.RevisedPlan = c.Templates.Revise(thought, fixes)
 		}
-		for _, s := range ev.Segments {
+		for _, s := range worded.Segments {
 			o := object(s, parsed.Entities, sx, sy)
 			o.Mask = scene.Mask(s)
 			reg.Objects = append(reg.Objects, o)

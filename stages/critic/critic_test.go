@@ -729,10 +729,11 @@ func TestNothingNamedLeavesDetailUnverified(t *testing.T) {
 	}
 }
 
-// TestWhatContinuesKeepsItsFirstColourWords: a sky gray in the first band
-// and near white in the second (a gradient) continues as the gray sky, as
-// the first thought named it, whichever band is read first.
-func TestWhatContinuesKeepsItsFirstColourWords(t *testing.T) {
+// TestBandsAreMeasuredAlikeInAnyOrder: the scene is evidence, not wording:
+// a sky gray in the first band and near white in the second is measured
+// white in the second whichever band is read first (plan.Wording keeps the
+// first words; see plan's TestWordingKeepsWhatContinuesInItsFirstWords).
+func TestBandsAreMeasuredAlikeInAnyOrder(t *testing.T) {
 	const size, cell = 384, 4
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
 	m := evidence.LabelMap{W: size / cell, H: size / cell}
@@ -770,7 +771,7 @@ func TestWhatContinuesKeepsItsFirstColourWords(t *testing.T) {
 			}
 		}
 		slices.Sort(sky)
-		want := []string{"band 0: gray (continues false)", "band 1: gray (continues true)"}
+		want := []string{"band 0: gray (continues false)", "band 1: white (continues true)"}
 		if !slices.Equal(sky, want) {
 			t.Errorf("read in order %v: sky %q, want %q", order, sky, want)
 		}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/evidence"
@@ -15,7 +14,8 @@ import (
 
 // Scene is what the critic knows of one canvas: its smoothed label map, the
 // whole-canvas segments grounded to the prompt's entities, and the schedule.
-// One goroutine reads it: Band records how each band words what it shows.
+// It is not changed once built: Band and Score may be called in any order
+// and from any goroutine.
 type Scene struct {
 	canvas      *image.RGBA
 	seg         evidence.LabelMap
@@ -36,10 +36,6 @@ type Scene struct {
 	// judged are the prompt's relations whose ends were both found, measured
 	// once for the whole canvas: every band reads them.
 	judged []judgedRelation
-	// wordedAs is the colour words each whole segment was given in the
-	// first band that showed it; worded counts the bands read so far.
-	wordedAs map[*Segment]string
-	worded   int
 	// wideAll are the classes that reach across the canvas somewhere: an
 	// unknown class among them is scenery in every band.
 	wideAll map[uint16]bool
@@ -234,19 +230,15 @@ type Band struct {
 	Stuff, Objects []Group
 }
 
-// Band finds the evidence of band k. A thing or surface that continues
-// from a band that showed it keeps the colour words it was given there, so
-// that "gray sky" is followed by "the gray sky continues" whatever shade
-// this band shows of it (a surface says what it turns to); the bands above
-// are read first if they were not.
+// Band finds the evidence of band k: its pieces with their measured colour
+// words, which continue from the band above and which the band shows,
+// gathered into stuff and thing groups. How a plan words what continues
+// (the words its first band gave it) is the plan's: plan.Wording.
 func (sc *Scene) Band(k int) *Band {
-	for sc.worded < k {
-		sc.Band(sc.worded)
-	}
 	b := sc.bands[k]
 	segs := sc.segments(b.Y0, b.Y1)
 	for _, s := range segs {
-		s.Colors = sc.colors(s) // how the plan names it: only a band's pieces are worded
+		s.Colors = sc.colors(s) // only a band's pieces are named
 	}
 	link(segs, sc.whole)
 	r0, r1 := sc.bandRows(k)
@@ -255,39 +247,8 @@ func (sc *Scene) Band(k int) *Band {
 		s.Continues = k > 0 && s.whole != nil && s.Y0 == r0 && s.whole.Y0 < r0
 	}
 	sc.markShown(k, segs)
-	sc.keepWording(k, segs)
-	stuff, objs := groups(segs, sc.ents)
+	stuff, objs := Groups(segs, sc.ents)
 	return &Band{Segments: segs, Stuff: stuff, Objects: objs}
-}
-
-// keepWording gives band k's continuing pieces the colour words their
-// first band gave them, and records the words of what band k shows first.
-func (sc *Scene) keepWording(k int, segs []*Segment) {
-	if sc.wordedAs == nil {
-		sc.wordedAs = map[*Segment]string{}
-	}
-	for _, s := range segs {
-		c, ok := sc.wordedAs[s.whole]
-		switch {
-		case !ok || !s.Continues || !s.ShownAbove || c == s.Colors:
-		case !s.Stuff:
-			s.Colors = c
-		case s.Fraction >= turnShare && colour.Turns(c, s.Colors):
-			// A gradient: "the gray sky continues, turning light blue".
-			s.Colors, s.Turns = c, s.Colors
-		case s.Fraction >= turnShare:
-			s.Colors = c // "the vivid green grass continues, turning green" told of no turn
-		}
-	}
-	if k != sc.worded {
-		return // read again: recorded already
-	}
-	for _, s := range segs {
-		if _, ok := sc.wordedAs[s.whole]; !ok && s.whole != nil && s.Shown {
-			sc.wordedAs[s.whole] = s.Colors
-		}
-	}
-	sc.worded++
 }
 
 // What a band shows of a thing, rather than a sliver of it at an edge: a
@@ -301,11 +262,6 @@ const (
 	shownOfThing = 1.0 / 3
 	shownOfBand  = 0.2
 )
-
-// turnShare is the share of a band continuing scenery must take for the
-// band to say what colour it turns to; a few rows of it are named by their
-// own colour, which is what the band shows.
-const turnShare = 0.3
 
 // markShown sets Shown and ShownAbove of band k's pieces.
 func (sc *Scene) markShown(k int, segs []*Segment) {

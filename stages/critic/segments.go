@@ -21,9 +21,11 @@ type Segment struct {
 	Stuff          bool    // spans the band: sky, grass, a wall
 	Shape          string  // round, square, triangular or ""
 	Color          string  // the named colour of its mean pixel
-	// Colors is how a plan names a band piece's colour: Color, or for a
-	// thing of two colours, each over a quarter of its cells, both ("blue
-	// and green"). Whole-image segments are never worded and leave it empty.
+	// Colors names a band piece's colour as measured: Color, or for a thing
+	// of two colours, each over a quarter of its cells, both ("blue and
+	// green"); for scenery its shade ("pale blue"). A plan's wording may
+	// change it on its own copy (plan.Wording). Whole-image segments leave
+	// it empty.
 	Colors   string
 	Noun     string  // the segmenter's label
 	Entity   int     // index into the prompt's entities, or -1
@@ -39,8 +41,9 @@ type Segment struct {
 	Shown bool
 	// ShownAbove: it continues from a band above that showed it.
 	ShownAbove bool
-	// Turns is the colour words a continuing surface takes here when they
-	// differ from those it was first given (Colors keeps those); "" if not.
+	// Turns is set by a plan's wording on its copy of a piece: the colour
+	// words a continuing surface takes here when they differ from those it
+	// was first given (Colors then keeps those); "" if not.
 	Turns string
 	// Tone is the spread (standard deviation) of luma over its cells, 0..255,
 	// about its trend down the rows (Fall): near 0 for an evenly toned
@@ -64,7 +67,7 @@ type Segment struct {
 	cells      []int32  // the map cells it covers (y*W + x); a grounded one's are its box's
 }
 
-// colors names a thing's colour as a plan says it: its mean's name, or two
+// colors names a thing's colour as measured: its mean's name, or two
 // names when two colours of different hues each cover over a quarter of its
 // cells and the first less than three quarters (a two-tone vase). Stuff
 // is named by its mean's shade (colour.NameShade: "dark brown floor"): a
@@ -361,10 +364,10 @@ type Group struct {
 	Drift float64 // share-weighted Drift of its segments
 }
 
-// groups gathers a band's segments — things by colour, noun and whether
+// Groups gathers a band's segments — things by colour, noun and whether
 // they continue from the band above, scenery by noun alone — most salient
 // first: prompt entities, then by share of the band.
-func groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
+func Groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 	idx := map[string]int{}
 	for _, s := range segs {
 		noun, named := s.Noun, true
@@ -455,3 +458,8 @@ func (s *Segment) trend(n, ml float64) (spread, fall, drift float64) {
 func luma(r, g, b uint8) float64 { return luma3(float64(r), float64(g), float64(b)) }
 
 func luma3(r, g, b float64) float64 { return 0.299*r + 0.587*g + 0.114*b }
+
+// Whole is the whole-canvas segment a band piece is part of (nil for one
+// that is not), the same for every band's piece of it: what a plan keys its
+// wording by.
+func (s *Segment) Whole() *Segment { return s.whole }
