@@ -140,7 +140,7 @@ func Panoptic(classLogits, maskLogits []float32, Q, C, H, W int, kinds []evidenc
 		if !stuff || !fused {
 			next++
 			id = next
-			m.Segments = append(m.Segments, evidence.Segment{ID: id, Label: label, Score: qs[q].score})
+			m.Segments = append(m.Segments, evidence.MapSegment{ID: id, Label: label, Score: qs[q].score})
 			if stuff {
 				stuffSeg[label] = id
 			}

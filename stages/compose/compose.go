@@ -86,8 +86,8 @@ func (c *Composer) Compose(in Input, ann Annotations) (*schema.Sample, error) {
 // the band's evidence and caption, the critique of that plan, the revision
 // when the score is below Theta, and the objects found. It returns the
 // scene it measured, for the sample-wide figures.
-func (c *Composer) Regions(canvas *image.RGBA, parsed prompt.Parsed, bands []imageproc.Band, ann Annotations) ([]schema.Region, *critic.Scene) {
-	scene := critic.NewScene(canvas, ann.Map, c.Labels, c.Kinds, parsed, bands, ann.Groundings)
+func (c *Composer) Regions(canvas *image.RGBA, parsed prompt.Parsed, bands []imageproc.Band, ann Annotations) ([]schema.Region, *evidence.Scene) {
+	scene := evidence.NewScene(canvas, ann.Map, c.Labels, c.Kinds, parsed, bands, ann.Groundings)
 	wording := plan.NewWording(scene, parsed.Entities)
 	sx, sy := scene.Scale()
 	regions := make([]schema.Region, 0, len(bands))
@@ -99,7 +99,7 @@ func (c *Composer) Regions(canvas *image.RGBA, parsed prompt.Parsed, bands []ima
 		ev := scene.Band(k)           // what the critic measured
 		worded := wording.Band(k, ev) // how the plan words it
 		thought := plan.Write(worded, caption, parsed.Entities)
-		score, fixes := scene.Score(k, ev, thought)
+		score, fixes := critic.Score(scene, k, ev, thought)
 		reg := schema.Region{
 			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),
 			Y0: int32(b.Y0), Y1: int32(b.Y1), Caption: strings.ToValidUTF8(caption, "\uFFFD"), Plan: thought, Critic: score,
@@ -120,11 +120,11 @@ func (c *Composer) Regions(canvas *image.RGBA, parsed prompt.Parsed, bands []ima
 }
 
 // object is the record of one segment; sx, sy scale map cells to pixels.
-func object(s *critic.Segment, ents []schema.Entity, sx, sy float64) schema.Object {
+func object(s *evidence.Segment, ents []schema.Entity, sx, sy float64) schema.Object {
 	label := s.Noun
 	if s.Entity >= 0 {
 		label = ents[s.Entity].Noun
-	} else if n, generic := critic.GenericNoun(s.Noun); !generic {
+	} else if n, generic := evidence.GenericNoun(s.Noun); !generic {
 		label = n
 	}
 	kind := "thing"

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 
-	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
@@ -104,4 +103,4 @@ func (m Models) Annotate(ctx context.Context, canvases []*image.RGBA, bands [][]
 }
 
 // Phrases are the prompt's entity phrases a grounder is asked to find.
-func Phrases(p prompt.Parsed) []string { return critic.Phrases(p.Entities) }
+func Phrases(p prompt.Parsed) []string { return evidence.Phrases(p.Entities) }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/twigdata/twigdata/internal/synth"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -19,10 +20,10 @@ func BenchmarkScene(b *testing.B) {
 	p := prompt.Parse(s.Prompt)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		sc := NewScene(img, m, labels(), nil, p, bands, nil)
+		sc := evidence.NewScene(img, m, labels(), nil, p, bands, nil)
 		for k := range bands {
 			ev := sc.Band(k)
-			sc.Score(k, ev, planOf(ev))
+			Score(sc, k, ev, planOf(ev))
 		}
 	}
 }

@@ -91,9 +91,9 @@ func TestCriticOnGroundTruthEvidence(t *testing.T) {
 			sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Objects: tc.objects, Prompt: p}
 			img := sc.Render()
 			bands := imageproc.Bands(384, 16, 3)
-			scene := NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands, nil)
+			scene := evidence.NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands, nil)
 			for k := range bands {
-				score, fixes := scene.Score(k, scene.Band(k), planOf(scene.Band(k)))
+				score, fixes := Score(scene, k, scene.Band(k), planOf(scene.Band(k)))
 				var kinds []FixKind
 				for _, f := range fixes {
 					kinds = append(kinds, f.Kind)
@@ -135,7 +135,7 @@ func TestKindsDecideWhatIsScenery(t *testing.T) {
 		wantThing bool
 	}{{"with kinds", kinds, true}, {"without kinds", nil, false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := NewScene(img, truth(img), labels(), tc.kinds, prompt.Parse(sc.Prompt), bands, nil).Band(1)
+			b := evidence.NewScene(img, truth(img), labels(), tc.kinds, prompt.Parse(sc.Prompt), bands, nil).Band(1)
 			thing := false
 			for _, g := range b.Objects {
 				thing = thing || g.Color == "red"
@@ -177,7 +177,7 @@ func TestInstancesCountTouchingThings(t *testing.T) {
 		want int
 	}{{"semantic", sem, 1}, {"panoptic", pan, 2}} {
 		t.Run(tc.name, func(t *testing.T) {
-			b := NewScene(img, tc.m, labels(), nil, prompt.Parse(sc.Prompt), bands, nil).Band(1)
+			b := evidence.NewScene(img, tc.m, labels(), nil, prompt.Parse(sc.Prompt), bands, nil).Band(1)
 			n := 0
 			for _, g := range b.Objects {
 				if g.Color == "red" {
@@ -215,12 +215,12 @@ func TestGroundedBoxesJoinTheEvidence(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, tc.grounded)
+			scene := evidence.NewScene(img, m, labels(), nil, prompt.Parse(p), bands, tc.grounded)
 			if scene.Alignment() != tc.alignment {
 				t.Errorf("alignment %.2f, want %.2f", scene.Alignment(), tc.alignment)
 			}
 			band := scene.Band(1)
-			score, fixes := scene.Score(1, band, planOf(band))
+			score, fixes := Score(scene, 1, band, planOf(band))
 			hasMissing := false
 			for _, f := range fixes {
 				hasMissing = hasMissing || f.Kind == FixMissing
@@ -231,7 +231,7 @@ func TestGroundedBoxesJoinTheEvidence(t *testing.T) {
 			if tc.missing {
 				return
 			}
-			var g *Segment
+			var g *evidence.Segment
 			for _, s := range band.Segments {
 				if s.Grounded {
 					g = s
@@ -246,37 +246,17 @@ func TestGroundedBoxesJoinTheEvidence(t *testing.T) {
 		})
 	}
 	// Two boxes for one box: the second is not a second instance.
-	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []evidence.Grounding{{Phrase: "blue boxes", Boxes: [][4]int{box, {10, 10, 60, 60}}}})
+	scene := evidence.NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []evidence.Grounding{{Phrase: "blue boxes", Boxes: [][4]int{box, {10, 10, 60, 60}}}})
 	n := 0
-	for _, s := range scene.whole {
-		if s.Grounded {
-			n++
+	for k := range bands {
+		for _, s := range scene.Band(k).Segments {
+			if s.Grounded && s.Shown {
+				n++
+			}
 		}
 	}
 	if n != 1 {
-		t.Errorf("%d grounded segments for a prompt of one box", n)
-	}
-}
-
-func TestPhrasesAndEntities(t *testing.T) {
-	ents := prompt.Parse("three red balls and a wooden table next to a blue box").Entities
-	got := Phrases(ents)
-	want := []string{"red balls", "wooden table", "blue box"}
-	if len(got) != len(want) {
-		t.Fatalf("phrases %q, want %q", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("phrase %d %q, want %q", i, got[i], want[i])
-		}
-		if e := entityOf(want[i], ents); e != i {
-			t.Errorf("%q names entity %d, want %d", want[i], e, i)
-		}
-	}
-	for phrase, want := range map[string]int{"the red ball": 0, "a ball": 0, "tables": 1, "a cat": -1, "boxer": -1} {
-		if e := entityOf(phrase, ents); e != want {
-			t.Errorf("%q names entity %d, want %d", phrase, e, want)
-		}
+		t.Errorf("%d grounded pieces shown for a prompt of one box", n)
 	}
 }
 
@@ -287,7 +267,7 @@ func TestMasksCoverTheirSegments(t *testing.T) {
 	const p = missedBoxPrompt
 	img, m := missedBox(t)
 	bands := imageproc.Bands(384, 16, 3)
-	scene := NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []evidence.Grounding{{Phrase: "blue box", Boxes: [][4]int{{230, 154, 307, 230}}}})
+	scene := evidence.NewScene(img, m, labels(), nil, prompt.Parse(p), bands, []evidence.Grounding{{Phrase: "blue box", Boxes: [][4]int{{230, 154, 307, 230}}}})
 	for k := range bands {
 		for _, s := range scene.Band(k).Segments {
 			mask := scene.Mask(s)
@@ -319,9 +299,9 @@ func TestMasksCoverTheirSegments(t *testing.T) {
 
 // planOf names every named group of a band, as a plan that leaves nothing
 // out would: the detail criterion then judges the evidence alone.
-func planOf(b *Band) string {
+func planOf(b *evidence.Band) string {
 	var ph []string
-	for _, gs := range [][]Group{b.Stuff, b.Objects} {
+	for _, gs := range [][]evidence.Group{b.Stuff, b.Objects} {
 		for _, g := range gs {
 			if g.Named {
 				ph = append(ph, g.Color+" "+g.Noun)
@@ -329,55 +309,6 @@ func planOf(b *Band) string {
 		}
 	}
 	return strings.Join(ph, ", ")
-}
-
-// TestRelationsAreMeasuredOrUnverified: every predicate either has a
-// measurement that can fail or is reported unverified.
-func TestRelationsAreMeasuredOrUnverified(t *testing.T) {
-	sc := &Scene{seg: evidence.LabelMap{W: 40, H: 40}}
-	box := func(x0, y0, x1, y1 int) *Segment {
-		s := &Segment{X0: x0, Y0: y0, X1: x1, Y1: y1, Cells: (x1 - x0) * (y1 - y0)}
-		for y := y0; y < y1; y++ {
-			for x := x0; x < x1; x++ {
-				s.cells = append(s.cells, int32(y*40+x))
-			}
-		}
-		return s
-	}
-	// An L: a square with a corner bitten out, as a thing partly hidden looks.
-	bitten := box(20, 10, 30, 20)
-	var kept []int32
-	for _, p := range bitten.cells {
-		if x, y := int(p)%40, int(p)/40; !(x < 24 && y >= 16) {
-			kept = append(kept, p)
-		}
-	}
-	bitten.cells, bitten.Cells = kept, len(kept)
-	front := box(16, 16, 24, 24) // covers the bitten corner
-	tests := []struct {
-		pred          string
-		a, b          *Segment
-		holds, measur bool
-	}{
-		{"on the left of", box(0, 0, 5, 5), box(20, 0, 25, 5), true, true},
-		{"on the left of", box(20, 0, 25, 5), box(0, 0, 5, 5), false, true},
-		{"next to", box(0, 0, 5, 5), box(6, 0, 11, 5), true, true},
-		{"next to", box(0, 0, 5, 5), box(30, 30, 35, 35), false, true},
-		{"near", box(0, 0, 5, 5), box(30, 30, 35, 35), false, true},
-		{"in", box(12, 12, 14, 14), box(10, 10, 20, 20), true, true},
-		{"in", box(0, 0, 5, 5), box(10, 10, 20, 20), false, true},
-		{"in front of", front, bitten, true, true},
-		{"in front of", bitten, front, false, true},
-		{"behind", bitten, front, true, true},
-		{"in front of", box(0, 0, 5, 5), box(30, 30, 35, 35), false, false}, // they do not touch: no depth order
-		{"playing with", box(0, 0, 5, 5), box(6, 0, 11, 5), false, false},
-	}
-	for _, tc := range tests {
-		holds, measured := sc.relation(tc.pred, tc.a, tc.b)
-		if holds != tc.holds || measured != tc.measur {
-			t.Errorf("%s %v %v: holds %v measured %v, want %v %v", tc.pred, tc.a.X0, tc.b.X0, holds, measured, tc.holds, tc.measur)
-		}
-	}
 }
 
 const missedBoxPrompt = "a red ball on the left of a blue box"
@@ -425,10 +356,10 @@ func TestMissingIsExpectedWhereRelationsPutIt(t *testing.T) {
 			s := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.95, Prompt: tc.prompt, Objects: []synth.Object{
 				{Shape: synth.Ball, Class: classOf(t, "red"), U: 0.4, V: tc.v, Radius: tc.r}}}
 			img := s.Render()
-			sc := NewScene(img, truth(img), labels(), nil, prompt.Parse(tc.prompt), bands, nil)
+			sc := evidence.NewScene(img, truth(img), labels(), nil, prompt.Parse(tc.prompt), bands, nil)
 			for k := range bands {
 				ev := sc.Band(k)
-				c, fixes := sc.Score(k, ev, planOf(ev))
+				c, fixes := Score(sc, k, ev, planOf(ev))
 				missing := false
 				for _, f := range fixes {
 					missing = missing || f.Kind == FixMissing
@@ -462,14 +393,14 @@ func TestSliversAreLeftToTheBandThatShowsThem(t *testing.T) {
 			s := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.95, Prompt: p, Objects: []synth.Object{
 				{Shape: synth.Ball, Class: classOf(t, "red"), U: 0.5, V: tc.v, Radius: 0.1}}}
 			img := s.Render()
-			sc := NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands, nil)
-			ball := func(b *Band) (Group, bool) {
+			sc := evidence.NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands, nil)
+			ball := func(b *evidence.Band) (evidence.Group, bool) {
 				for _, g := range b.Objects {
 					if g.Noun == "ball" {
 						return g, true
 					}
 				}
-				return Group{}, false
+				return evidence.Group{}, false
 			}
 			above, below := sc.Band(0), sc.Band(1)
 			ga, ok := ball(above)
@@ -480,7 +411,7 @@ func TestSliversAreLeftToTheBandThatShowsThem(t *testing.T) {
 			if !ok || !gb.Shown || gb.Continues != tc.contues {
 				t.Errorf("band below: ball group %+v (found %v), want shown, continuing %v", gb, ok, tc.contues)
 			}
-			if c, fixes := sc.Score(0, above, planOf(above)); !tc.shownAbove && (c.Detail < 100 || len(fixes) > 0) {
+			if c, fixes := Score(sc, 0, above, planOf(above)); !tc.shownAbove && (c.Detail < 100 || len(fixes) > 0) {
 				t.Errorf("band above: detail %d, fixes %+v for a sliver", c.Detail, fixes)
 			}
 		})
@@ -503,7 +434,7 @@ func TestGenericLabelsTakeOnlyDescribedEntities(t *testing.T) {
 			sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Objects: objs, Prompt: tc.prompt}
 			img := sc.Render()
 			bands := imageproc.Bands(384, 16, 3)
-			scene := NewScene(img, truth(img), labels(), nil, prompt.Parse(tc.prompt), bands, nil)
+			scene := evidence.NewScene(img, truth(img), labels(), nil, prompt.Parse(tc.prompt), bands, nil)
 			b := scene.Band(1)
 			found := false
 			for _, g := range b.Objects {
@@ -527,8 +458,8 @@ func TestShadeOf(t *testing.T) {
 		wantFor string
 	}{{"darker", 0.6, "dark brown", "brown"}, {"lighter", 1.4, "light brown", "brown"}, {"the same", 1.0, "", "brown"}, {"a shade asked for", 0.6, "", "light blue"}} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &Segment{r: min(255, r*tc.k), g: min(255, g*tc.k), b: min(255, b*tc.k), Cells: 1}
-			if got := shadeOf(s, tc.wantFor); got != tc.want {
+			lab := colour.Lab(min(255, r*tc.k), min(255, g*tc.k), min(255, b*tc.k))
+			if got := shadeOf(lab, tc.wantFor); got != tc.want {
 				t.Errorf("shadeOf = %q, want %q", got, tc.want)
 			}
 		})
@@ -548,7 +479,7 @@ func TestColourFixNamesHowTheOffPartIsOff(t *testing.T) {
 		return [3]uint8{34, 33, 40}
 	}, "sky", "a black vase")
 	b := sc.Band(1)
-	c, fixes := sc.Score(1, b, planOf(b))
+	c, fixes := Score(sc, 1, b, planOf(b))
 	if c.Color >= 100 {
 		t.Fatalf("colour %d for a vase three fifths cast purple", c.Color)
 	}
@@ -629,10 +560,10 @@ func TestDepthReadThroughARaggedContact(t *testing.T) {
 					}
 				}
 			}
-			sc := NewScene(img, m, []string{"sky", "box", "ball"}, []evidence.Kind{evidence.KindStuff, evidence.KindThing, evidence.KindThing},
+			sc := evidence.NewScene(img, m, []string{"sky", "box", "ball"}, []evidence.Kind{evidence.KindStuff, evidence.KindThing, evidence.KindThing},
 				prompt.Parse("a blue ball in front of a yellow box"), imageproc.Bands(size, 16, 3), nil)
 			b := sc.Band(1)
-			c, _ := sc.Score(1, b, planOf(b))
+			c, _ := Score(sc, 1, b, planOf(b))
 			if slices.Contains(c.Unverified, CritSpatial) || c.Spatial != 100 {
 				t.Errorf("spatial %d (unverified %v), want 100, measured", c.Spatial, c.Unverified)
 			}
@@ -682,7 +613,7 @@ func TestTwoToneThingsNameBothColours(t *testing.T) {
 					m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
 				}
 			}
-			sc := NewScene(img, m, []string{"sky", "vase"}, tc.kinds, prompt.Parse("a vase"), imageproc.Bands(size, 16, 3), nil)
+			sc := evidence.NewScene(img, m, []string{"sky", "vase"}, tc.kinds, prompt.Parse("a vase"), imageproc.Bands(size, 16, 3), nil)
 			var got []string
 			b := sc.Band(1)
 			for _, g := range append(b.Objects, b.Stuff...) {
@@ -715,9 +646,9 @@ func TestNothingNamedLeavesDetailUnverified(t *testing.T) {
 	}
 	for name, lbls := range map[string][]string{"named": labels(), "nothing named": generic} {
 		t.Run(name, func(t *testing.T) {
-			scene := NewScene(img, truth(img), lbls, nil, prompt.Parse(sc.Prompt), imageproc.Bands(384, 16, 3), nil)
+			scene := evidence.NewScene(img, truth(img), lbls, nil, prompt.Parse(sc.Prompt), imageproc.Bands(384, 16, 3), nil)
 			b := scene.Band(0)
-			c, fixes := scene.Score(0, b, "A golden expanse fills the whole view, evenly toned.")
+			c, fixes := Score(scene, 0, b, "A golden expanse fills the whole view, evenly toned.")
 			unverified := slices.Contains(c.Unverified, CritDetail)
 			if unverified != (name == "nothing named") {
 				t.Errorf("detail unverified %v (critique %+v)", unverified, c)
@@ -761,7 +692,7 @@ func TestBandsAreMeasuredAlikeInAnyOrder(t *testing.T) {
 	}
 	kinds := []evidence.Kind{evidence.KindStuff, evidence.KindStuff}
 	for _, order := range [][]int{{0, 1}, {1, 0}} {
-		sc := NewScene(img, m, []string{"sky", "grass"}, kinds, prompt.Parse("a sky"), imageproc.Bands(size, 16, 3), nil)
+		sc := evidence.NewScene(img, m, []string{"sky", "grass"}, kinds, prompt.Parse("a sky"), imageproc.Bands(size, 16, 3), nil)
 		var sky []string
 		for _, k := range order {
 			for _, g := range sc.Band(k).Stuff {
@@ -808,14 +739,14 @@ func TestSceneryHiddenInOneBandIsStillScenery(t *testing.T) {
 			m.Labels, m.Conf = append(m.Labels, label(cx*cell, cy*cell)), append(m.Conf, 1)
 		}
 	}
-	sc := NewScene(img, m, []string{"sky", "grass", "box"}, nil, prompt.Parse("two red boxes"), imageproc.Bands(size, 16, 3), nil)
+	sc := evidence.NewScene(img, m, []string{"sky", "grass", "box"}, nil, prompt.Parse("two red boxes"), imageproc.Bands(size, 16, 3), nil)
 	b := sc.Band(1)
 	for _, g := range b.Objects {
 		if g.Noun == "grass" {
 			t.Errorf("grass taken for a thing: %+v", g)
 		}
 	}
-	if !slices.ContainsFunc(b.Stuff, func(g Group) bool { return g.Noun == "grass" }) {
+	if !slices.ContainsFunc(b.Stuff, func(g evidence.Group) bool { return g.Noun == "grass" }) {
 		t.Errorf("no grass among the scenery: %+v", b.Stuff)
 	}
 }
@@ -824,16 +755,16 @@ func TestSceneryHiddenInOneBandIsStillScenery(t *testing.T) {
 // continue" as naming the apples and "two black sandals" as naming the
 // prompt's "sandals"; it asks for neither again.
 func TestDetailMatchesNounsInEitherNumber(t *testing.T) {
-	sand := Group{Noun: "sand", Named: true, Shown: true, Share: 0.8}
+	sand := evidence.Group{Noun: "sand", Named: true, Shown: true, Share: 0.8}
 	for _, tc := range []struct {
 		name, plan string
-		thing      Group
+		thing      evidence.Group
 	}{
-		{"a plural plan noun", "The red apples and the beige sand continue.", Group{Noun: "apple", Count: 2, Named: true, Shown: true, Continues: true, Share: 0.2}},
-		{"a plural prompt noun", "Two black sandals are set against beige sand.", Group{Noun: "sandals", Count: 2, Named: true, Shown: true, Share: 0.2}},
+		{"a plural plan noun", "The red apples and the beige sand continue.", evidence.Group{Noun: "apple", Count: 2, Named: true, Shown: true, Continues: true, Share: 0.2}},
+		{"a plural prompt noun", "Two black sandals are set against beige sand.", evidence.Group{Noun: "sandals", Count: 2, Named: true, Shown: true, Share: 0.2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			score, measured, left := (&Scene{}).detail(&Band{Stuff: []Group{sand}, Objects: []Group{tc.thing}}, tc.plan)
+			score, measured, left := detail(&evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{tc.thing}}, tc.plan)
 			if score != 100 || !measured || len(left) > 0 {
 				t.Errorf("detail %d (measured %v), left %+v; want 100 and nothing left", score, measured, left)
 			}
@@ -875,7 +806,7 @@ func TestSurfacesTellTextureFromGradient(t *testing.T) {
 			for range m.W * m.H {
 				m.Labels, m.Conf = append(m.Labels, 0), append(m.Conf, 1)
 			}
-			sc := NewScene(img, m, []string{"wall"}, []evidence.Kind{evidence.KindStuff}, prompt.Parse("a wall"), bands, nil)
+			sc := evidence.NewScene(img, m, []string{"wall"}, []evidence.Kind{evidence.KindStuff}, prompt.Parse("a wall"), bands, nil)
 			sc.Band(0)
 			g := sc.Band(1).Stuff[0]
 			if g.Tone < tc.toneBelow || g.Tone > tc.toneAbove || g.Fall < tc.fallBelow || g.Fall > tc.fallAbove || g.Drift < tc.driftBelow || g.Drift > tc.driftAbove {
@@ -888,7 +819,7 @@ func TestSurfacesTellTextureFromGradient(t *testing.T) {
 
 // squareThing is a scene of one vase, a 100-pixel square painted by paint,
 // on scenery of one colour, labelled on a 4-pixel grid, with prompt p.
-func squareThing(ground [3]uint8, paint func(x, y int) [3]uint8, scenery, p string) *Scene {
+func squareThing(ground [3]uint8, paint func(x, y int) [3]uint8, scenery, p string) *evidence.Scene {
 	const size, cell = 384, 4
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
 	m := evidence.LabelMap{W: size / cell, H: size / cell}
@@ -912,7 +843,7 @@ func squareThing(ground [3]uint8, paint func(x, y int) [3]uint8, scenery, p stri
 			m.Labels, m.Conf = append(m.Labels, l), append(m.Conf, 1)
 		}
 	}
-	return NewScene(img, m, []string{scenery, "vase"}, []evidence.Kind{evidence.KindStuff, evidence.KindThing}, prompt.Parse(p), imageproc.Bands(size, 16, 3), nil)
+	return evidence.NewScene(img, m, []string{scenery, "vase"}, []evidence.Kind{evidence.KindStuff, evidence.KindThing}, prompt.Parse(p), imageproc.Bands(size, 16, 3), nil)
 }
 
 // TestShadesArePromptColours: a prompt's shade of a colour ("a light brown
@@ -939,7 +870,7 @@ func TestShadesArePromptColours(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sc := squareThing([3]uint8{120, 160, 90}, func(x, y int) [3]uint8 { return tc.paint }, "grass", tc.prompt)
 			b := sc.Band(1)
-			c, fixes := sc.Score(1, b, planOf(b))
+			c, fixes := Score(sc, 1, b, planOf(b))
 			if (c.Color == 100) != tc.wantColor {
 				t.Errorf("colour %d for %v painted, prompt %q", c.Color, tc.paint, tc.prompt)
 			}

@@ -1,6 +1,7 @@
 // Package critic judges each band of a canvas on the five TwiG criteria from
-// the evidence of a label map — segments, their colours and shapes, their
-// grounding to the prompt's entities — in pure Go.
+// the evidence package evidence measured — segments, their colours and
+// shapes, their grounding to the prompt's entities — and the plan written
+// for the band, in pure Go.
 //
 // Each band gets five scores, every one from measured evidence, 0..100 — or
 // none: a criterion the evidence cannot judge in a band is listed as

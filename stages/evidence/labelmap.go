@@ -1,8 +1,12 @@
-// Package evidence holds what the models saw of a canvas as plain Go data,
-// defined here rather than beside the models so that the composer and the
-// critic import no model code: a segmenter's label map, the thing/stuff
-// split of its labels (and the standard label sets that give it), and the
-// phrases a grounder found.
+// Package evidence is what the models saw of a canvas and what is measured
+// from it. The models' outputs arrive as plain data defined here, so that
+// nothing downstream imports model code: a segmenter's label map, the
+// thing/stuff split of its labels (and the standard label sets that give
+// it), the phrases a grounder found. A Scene measures a canvas against them
+// and the prompt — segments, their colours, shapes and tone, their
+// grounding to the prompt's entities, the prompt's relations, the seams —
+// and is read band by band; it does not change once built. The critic
+// judges it (package critic); the plan words it (package plan).
 package evidence
 
 import (
@@ -13,9 +17,9 @@ import (
 // NoLabel marks a cell that no segment of a panoptic map covers.
 const NoLabel = math.MaxUint16
 
-// Segment is one instance (a thing) or one fused region (a class of stuff)
-// of a panoptic map.
-type Segment struct {
+// MapSegment is one instance (a thing) or one fused region (a class of
+// stuff) of a panoptic map.
+type MapSegment struct {
 	ID    uint16 // its cells' value in LabelMap.Instances, from 1
 	Label int
 	Score float32
@@ -37,7 +41,7 @@ type LabelMap struct {
 	// Instances, from a panoptic model, is the segment id of every cell (0:
 	// none), Segments what each id is; nil for a semantic model.
 	Instances []uint16
-	Segments  []Segment
+	Segments  []MapSegment
 }
 
 // TopClasses returns the classes covering at least minShare of the map, largest first.

@@ -8,7 +8,7 @@ import (
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
 
@@ -92,14 +92,14 @@ func modifier(w string) bool {
 // rewritten (a placeholder the evidence cannot name, an anchor word left, too
 // long, nothing left, or only a list of noun phrases with no verb of its
 // own) gives way to Thought.
-func Write(b *critic.Band, caption string, ents []schema.Entity) string {
+func Write(b *evidence.Band, caption string, ents []schema.Entity) string {
 	if out, ok := fromCaption(b, caption, ents); ok {
 		return out
 	}
 	return Thought(b)
 }
 
-func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, bool) {
+func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (string, bool) {
 	c := strings.TrimSpace(strings.ToLower(caption))
 	if i := strings.IndexAny(c, ".!?"); i >= 0 {
 		c = c[:i] // the first sentence: the one that describes
@@ -265,7 +265,7 @@ func fromCaption(b *critic.Band, caption string, ents []schema.Entity) (string, 
 // within marks in skip the continuing groups past a limit of phrases, n
 // of which are written already; the groups in used are marked too (the
 // caption names them).
-func within(gs []critic.Group, used, skip map[int]bool, n, limit int) {
+func within(gs []evidence.Group, used, skip map[int]bool, n, limit int) {
 	for k, g := range gs {
 		switch {
 		case used[k]:
@@ -290,7 +290,7 @@ const (
 
 // headOf says whether a caption word heads a noun phrase the evidence
 // speaks to, and which group it names.
-func headOf(w string, b *critic.Band, used map[int]bool) (string, headKind, int) {
+func headOf(w string, b *evidence.Band, used map[int]bool) (string, headKind, int) {
 	switch w {
 	case "object", "objects", "thing", "things", "item", "items", "stuff":
 		return w, headPlaceholder, -1
@@ -353,7 +353,7 @@ func subjectOnly(words []string, phrase []bool) bool {
 // that modifies: "a red basketball player"); one grounded to a prompt
 // entity takes the prompt's lexicon attributes the caption lacks — sizes and
 // shapes first, materials after the colour.
-func entityPhrase(g critic.Group, ents []schema.Entity, mods []string) string {
+func entityPhrase(g evidence.Group, ents []schema.Entity, mods []string) string {
 	var words []string
 	colorAt := -1
 	for i, w := range mods {

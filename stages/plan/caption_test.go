@@ -5,7 +5,7 @@ import (
 
 	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // TestWriteRewritesTheCaption: the caption is the base wording; openers and
@@ -18,47 +18,47 @@ import (
 func TestWriteRewritesTheCaption(t *testing.T) {
 	ents := []schema.Entity{{Noun: "ball", Count: 2, Attributes: []string{"red", "rubber"}}, {Noun: "table", Count: 1, Attributes: []string{"wooden"}},
 		{Noun: "sun", Count: 1, Attributes: []string{"setting", "white"}}}
-	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.5, Continues: true}
-	sand := critic.Group{Color: "beige", Noun: "sand", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.3}
-	balls := critic.Group{Color: "red", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}
-	table := critic.Group{Color: "brown", Noun: "table", Count: 1, Shown: true, Entity: 1, Named: true, Share: 0.1}
-	cup := critic.Group{Color: "white", Noun: "cup", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.05}
-	sun := critic.Group{Color: "white", Noun: "sun", Count: 1, Shown: true, Entity: 2, Named: true, Share: 0.05}
+	sky := evidence.Group{Color: "light blue", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.5, Continues: true}
+	sand := evidence.Group{Color: "beige", Noun: "sand", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.3}
+	balls := evidence.Group{Color: "red", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}
+	table := evidence.Group{Color: "brown", Noun: "table", Count: 1, Shown: true, Entity: 1, Named: true, Share: 0.1}
+	cup := evidence.Group{Color: "white", Noun: "cup", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.05}
+	sun := evidence.Group{Color: "white", Noun: "sun", Count: 1, Shown: true, Entity: 2, Named: true, Share: 0.05}
 	tests := []struct {
 		name, caption string
-		band          critic.Band
+		band          evidence.Band
 		want          string
 	}{
-		{"placeholders named", "a red object resting next to a white thing", critic.Band{Stuff: []critic.Group{sky, sand}, Objects: []critic.Group{balls, cup}},
+		{"placeholders named", "a red object resting next to a white thing", evidence.Band{Stuff: []evidence.Group{sky, sand}, Objects: []evidence.Group{balls, cup}},
 			"Two red rubber balls resting next to a white cup. The light blue sky continues."},
-		{"a list of noun phrases says less than the evidence", "blue sky and red object and white object", critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{balls, cup}},
+		{"a list of noun phrases says less than the evidence", "blue sky and red object and white object", evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{balls, cup}},
 			"Two red balls and a white cup are set against beige sand."},
 		{"openers and anchors cut whole", "In this image we can see a ball lying on a table in the background.",
-			critic.Band{Objects: []critic.Group{balls, table}}, "Two red rubber balls lying on a brown wooden table."},
-		{"a verb kept, what it leaves out added", "a red ball sitting on the sand", critic.Band{Stuff: []critic.Group{sand, sky}, Objects: []critic.Group{balls, cup}},
+			evidence.Band{Objects: []evidence.Group{balls, table}}, "Two red rubber balls lying on a brown wooden table."},
+		{"a verb kept, what it leaves out added", "a red ball sitting on the sand", evidence.Band{Stuff: []evidence.Group{sand, sky}, Objects: []evidence.Group{balls, cup}},
 			"Two red rubber balls sitting on the sand. A white cup also appears, and the light blue sky continues."},
-		{"a prompt attribute put in is no verb of the caption", "gray road, golden sand, white object", critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{sun}},
+		{"a prompt attribute put in is no verb of the caption", "gray road, golden sand, white object", evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{sun}},
 			"A white sun is set against beige sand."},
 		{"three things at most, the caption's first", "a red ball sitting next to a brown table",
-			critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{balls, table, cup, sun, {Color: "green", Noun: "cup", Count: 1, Shown: true, Entity: -1, Named: true, Continues: true, Share: 0.05}}},
+			evidence.Band{Stuff: []evidence.Group{sky}, Objects: []evidence.Group{balls, table, cup, sun, {Color: "green", Noun: "cup", Count: 1, Shown: true, Entity: -1, Named: true, Continues: true, Share: 0.05}}},
 			"Two red rubber balls sitting next to a brown wooden table. A white cup also appears, and the light blue sky continues."},
-		{"a relation said without its anchor word", "A red ball sitting on top of a wooden table.", critic.Band{Objects: []critic.Group{balls, table}},
+		{"a relation said without its anchor word", "A red ball sitting on top of a wooden table.", evidence.Band{Objects: []evidence.Group{balls, table}},
 			"Two red rubber balls sitting on a brown wooden table."},
-		{"left of said as beside", "a red ball to the left of a white cup", critic.Band{Objects: []critic.Group{balls, cup}},
+		{"left of said as beside", "a red ball to the left of a white cup", evidence.Band{Objects: []evidence.Group{balls, cup}},
 			"Two red rubber balls are beside a white cup."},
-		{"in front of kept", "a white cup in front of a red ball", critic.Band{Objects: []critic.Group{balls, cup}},
+		{"in front of kept", "a white cup in front of a red ball", evidence.Band{Objects: []evidence.Group{balls, cup}},
 			"A white cup is in front of two red rubber balls."},
 		{"a caption with no verb that relates its things takes one", "The image shows a red ball on a wooden table with beige sand in the background.",
-			critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{balls, table}}, "Two red rubber balls are on a brown wooden table with beige sand."},
-		{"the caption's shade of a colour gives way with it, an adverb stays with its adjective", "a bright pink ball sitting on a very small cup", critic.Band{Objects: []critic.Group{balls, cup}},
+			evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{balls, table}}, "Two red rubber balls are on a brown wooden table with beige sand."},
+		{"the caption's shade of a colour gives way with it, an adverb stays with its adjective", "a bright pink ball sitting on a very small cup", evidence.Band{Objects: []evidence.Group{balls, cup}},
 			"Two red rubber balls sitting on a very small white cup."},
-		{"a relation that needs no verb", "a red ball with a white cup", critic.Band{Objects: []critic.Group{balls, cup}}, "Two red rubber balls with a white cup."},
-		{"a relating caption of scenery", "beige sand under a light blue sky", critic.Band{Stuff: []critic.Group{sand, sky}}, "Beige sand is under a light blue sky."},
+		{"a relation that needs no verb", "a red ball with a white cup", evidence.Band{Objects: []evidence.Group{balls, cup}}, "Two red rubber balls with a white cup."},
+		{"a relating caption of scenery", "beige sand under a light blue sky", evidence.Band{Stuff: []evidence.Group{sand, sky}}, "Beige sand is under a light blue sky."},
 		{"the picture's own words cut", "The image is a close-up of a red ball lying on the sand. Next to it is a cup.",
-			critic.Band{Stuff: []critic.Group{sand}, Objects: []critic.Group{balls}}, "Two red rubber balls lying on the sand."},
-		{"a placeholder no model names", "a green object lying on the grass", critic.Band{Objects: []critic.Group{balls}}, "Two red balls take up about a tenth of the view."},
-		{"an anchor word left", "the left half is empty", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
-		{"nothing the evidence speaks to", "a beautiful day", critic.Band{Stuff: []critic.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
+			evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{balls}}, "Two red rubber balls lying on the sand."},
+		{"a placeholder no model names", "a green object lying on the grass", evidence.Band{Objects: []evidence.Group{balls}}, "Two red balls take up about a tenth of the view."},
+		{"an anchor word left", "the left half is empty", evidence.Band{Stuff: []evidence.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
+		{"nothing the evidence speaks to", "a beautiful day", evidence.Band{Stuff: []evidence.Group{sand}}, "Beige sand covers over a quarter of the view, evenly toned."},
 	}
 	var written []string
 	for _, tc := range tests {

@@ -9,7 +9,6 @@ import (
 	"github.com/twigdata/twigdata/internal/testutil"
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
-	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -58,13 +57,13 @@ func TestCaptionRewritesOfCompBench(t *testing.T) {
 				continue
 			}
 			ents := prompt.Parse(p).Entities
-			var b critic.Band
+			var b evidence.Band
 			for i, e := range ents {
 				color := colour.Of(e.Attributes)
 				if color == "" {
 					color = "gray"
 				}
-				g := critic.Group{Color: color, Noun: e.Noun, Count: max(1, int(e.Count)), Shown: true, Entity: i, Named: true, Share: 0.1}
+				g := evidence.Group{Color: color, Noun: e.Noun, Count: max(1, int(e.Count)), Shown: true, Entity: i, Named: true, Share: 0.1}
 				switch evidence.LabelKind(english.Lemma(e.Noun)) {
 				case evidence.KindThing:
 					b.Objects = append(b.Objects, g)

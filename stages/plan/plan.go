@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/twigdata/twigdata/lang/english"
-	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // anchorWords are spatial-anchor and section words a thought must not use:
@@ -45,7 +45,7 @@ const (
 // and, briefly, what continues into it across the seam from the band above.
 // Things the models cannot name are left out; it claims nothing the
 // evidence does not show.
-func Thought(b *critic.Band) string {
+func Thought(b *evidence.Band) string {
 	if t := thought(b); t != "" {
 		return t
 	}
@@ -57,8 +57,8 @@ func Thought(b *critic.Band) string {
 }
 
 // shownAll is a copy of groups with every one shown.
-func shownAll(gs []critic.Group) []critic.Group {
-	out := append([]critic.Group(nil), gs...)
+func shownAll(gs []evidence.Group) []evidence.Group {
+	out := append([]evidence.Group(nil), gs...)
 	for i := range out {
 		out[i].Shown = true
 	}
@@ -68,8 +68,8 @@ func shownAll(gs []critic.Group) []critic.Group {
 // leftOut marks the named groups past the limits — the fourth thing and
 // the third kind of scenery on, new or continuing, the least salient (the
 // critic lists groups most salient first) —, which a plan does not name.
-func leftOut(b *critic.Band) (objs, stuff map[int]bool) {
-	mark := func(gs []critic.Group, limit int) map[int]bool {
+func leftOut(b *evidence.Band) (objs, stuff map[int]bool) {
+	mark := func(gs []evidence.Group, limit int) map[int]bool {
 		out, n := map[int]bool{}, 0
 		for k, g := range gs {
 			if !g.Named || !g.Shown {
@@ -84,7 +84,7 @@ func leftOut(b *critic.Band) (objs, stuff map[int]bool) {
 	return mark(b.Objects, maxObjects), mark(b.Stuff, maxScenery)
 }
 
-func thought(b *critic.Band) string {
+func thought(b *evidence.Band) string {
 	skipObj, skipStuff := leftOut(b)
 	cont := continuing(b, skipObj, skipStuff)
 	var objs []string
@@ -202,9 +202,9 @@ type continued struct {
 // continuing is what continues into the band — at most maxScenery phrases
 // in all, the largest kept when more continue —; the groups marked in
 // skipObj and skipStuff are left out.
-func continuing(b *critic.Band, skipObj, skipStuff map[int]bool) continued {
+func continuing(b *evidence.Band, skipObj, skipStuff map[int]bool) continued {
 	type item struct {
-		g     critic.Group
+		g     evidence.Group
 		thing bool
 	}
 	var items []item

@@ -8,6 +8,7 @@ import (
 	"github.com/twigdata/twigdata/internal/grammar"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // reworded is a second wording of every template, as a maintainer might
@@ -74,73 +75,73 @@ func TestReviseWithNothingToFixKeepsThePlan(t *testing.T) {
 // continuity only for what continues, the measured extent where a sentence
 // would say little else, no empty plan, and no anchor words.
 func TestThoughts(t *testing.T) {
-	sky := critic.Group{Color: "light blue", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.6}
-	road := critic.Group{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.3}
-	ball := critic.Group{Color: "red", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}
-	box := critic.Group{Color: "yellow", Noun: "left box", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.05}
-	blob := critic.Group{Color: "pink", Count: 1, Shown: true, Entity: -1, Shape: "round", Share: 0.2}
-	surface := critic.Group{Color: "brown", Count: 1, Shown: true, Entity: -1, Share: 1, Tone: 2}
-	cont := func(g critic.Group) critic.Group { g.Continues = true; return g }
-	sliver := func(g critic.Group) critic.Group { g.Shown = false; return g }
+	sky := evidence.Group{Color: "light blue", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.6}
+	road := evidence.Group{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.3}
+	ball := evidence.Group{Color: "red", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}
+	box := evidence.Group{Color: "yellow", Noun: "left box", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.05}
+	blob := evidence.Group{Color: "pink", Count: 1, Shown: true, Entity: -1, Shape: "round", Share: 0.2}
+	surface := evidence.Group{Color: "brown", Count: 1, Shown: true, Entity: -1, Share: 1, Tone: 2}
+	cont := func(g evidence.Group) evidence.Group { g.Continues = true; return g }
+	sliver := func(g evidence.Group) evidence.Group { g.Shown = false; return g }
 	tests := []struct {
 		name string
-		band critic.Band
+		band evidence.Band
 		want string
 	}{
-		{"things against scenery", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{ball, box, blob}},
+		{"things against scenery", evidence.Band{Stuff: []evidence.Group{sky}, Objects: []evidence.Group{ball, box, blob}},
 			"Two red balls and a yellow box are set against light blue sky."},
-		{"one thing, with its measured extent", critic.Band{Objects: []critic.Group{{Color: "orange", Noun: "apple", Count: 1, Shown: true, Entity: 0, Named: true, Share: 0.12}}},
+		{"one thing, with its measured extent", evidence.Band{Objects: []evidence.Group{{Color: "orange", Noun: "apple", Count: 1, Shown: true, Entity: 0, Named: true, Share: 0.12}}},
 			"An orange apple takes up about a tenth of the view."},
-		{"countable scenery takes an article", critic.Band{Stuff: []critic.Group{road}}, "A gray road covers over a quarter of the view, evenly toned."},
-		{"scenery filling the region", critic.Band{Stuff: []critic.Group{{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.98}}}, "A gray road fills the whole view, evenly toned."},
-		{"scenery filling nearly all of it", critic.Band{Stuff: []critic.Group{{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.93}}}, "A gray road fills nearly all of the view, evenly toned."},
-		{"textured scenery", critic.Band{Stuff: []critic.Group{{Color: "dark green", Noun: "foliage", Shown: true, Entity: -1, Named: true, Tone: 40, Share: 0.7}}}, "Dark green foliage covers most of the view, richly textured."},
-		{"a smooth gradient", critic.Band{Stuff: []critic.Group{{Color: "pale blue", Noun: "sky", Shown: true, Entity: -1, Named: true, Tone: 2, Fall: 15, Share: 1}}},
+		{"countable scenery takes an article", evidence.Band{Stuff: []evidence.Group{road}}, "A gray road covers over a quarter of the view, evenly toned."},
+		{"scenery filling the region", evidence.Band{Stuff: []evidence.Group{{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.98}}}, "A gray road fills the whole view, evenly toned."},
+		{"scenery filling nearly all of it", evidence.Band{Stuff: []evidence.Group{{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.93}}}, "A gray road fills nearly all of the view, evenly toned."},
+		{"textured scenery", evidence.Band{Stuff: []evidence.Group{{Color: "dark green", Noun: "foliage", Shown: true, Entity: -1, Named: true, Tone: 40, Share: 0.7}}}, "Dark green foliage covers most of the view, richly textured."},
+		{"a smooth gradient", evidence.Band{Stuff: []evidence.Group{{Color: "pale blue", Noun: "sky", Shown: true, Entity: -1, Named: true, Tone: 2, Fall: 15, Share: 1}}},
 			"Pale blue sky fills the whole view, growing lighter downward."},
-		{"a textured surface shading a little", critic.Band{Stuff: []critic.Group{{Color: "brown", Noun: "floor", Shown: true, Entity: -1, Named: true, Tone: 30, Fall: -8, Share: 0.95}}},
+		{"a textured surface shading a little", evidence.Band{Stuff: []evidence.Group{{Color: "brown", Noun: "floor", Shown: true, Entity: -1, Named: true, Tone: 30, Fall: -8, Share: 0.95}}},
 			"A brown floor fills nearly all of the view, richly textured, growing slightly darker downward."},
-		{"a steep gradient continuing", critic.Band{Stuff: []critic.Group{cont(critic.Group{Color: "orange", Noun: "sky", Shown: true, Entity: -1, Named: true, Tone: 3, Fall: 30, Share: 1})}},
+		{"a steep gradient continuing", evidence.Band{Stuff: []evidence.Group{cont(evidence.Group{Color: "orange", Noun: "sky", Shown: true, Entity: -1, Named: true, Tone: 3, Fall: 30, Share: 1})}},
 			"The orange sky continues across the view, growing much lighter downward."},
-		{"a sky lit from one side", critic.Band{Stuff: []critic.Group{{Color: "blue", Noun: "sky", Shown: true, Entity: -1, Named: true, Tone: 3, Drift: -20, Share: 1}}},
+		{"a sky lit from one side", evidence.Band{Stuff: []evidence.Group{{Color: "blue", Noun: "sky", Shown: true, Entity: -1, Named: true, Tone: 3, Drift: -20, Share: 1}}},
 			"Blue sky fills the whole view, growing lighter to one side."},
-		{"darkening downward, lit from one side", critic.Band{Stuff: []critic.Group{{Color: "gray", Noun: "wall", Shown: true, Entity: -1, Named: true, Tone: 15, Fall: -26, Drift: 14, Share: 1}}},
+		{"darkening downward, lit from one side", evidence.Band{Stuff: []evidence.Group{{Color: "gray", Noun: "wall", Shown: true, Entity: -1, Named: true, Tone: 15, Fall: -26, Drift: 14, Share: 1}}},
 			"A gray wall fills the whole view, softly shaded, growing lighter to one side and much darker downward."},
-		{"lightening downward and to one side", critic.Band{Stuff: []critic.Group{{Color: "pale blue", Noun: "sky", Shown: true, Entity: -1, Named: true, Tone: 3, Fall: 10, Drift: 14, Share: 1}}},
+		{"lightening downward and to one side", evidence.Band{Stuff: []evidence.Group{{Color: "pale blue", Noun: "sky", Shown: true, Entity: -1, Named: true, Tone: 3, Fall: 10, Drift: 14, Share: 1}}},
 			"Pale blue sky fills the whole view, growing lighter to one side and slightly lighter downward."},
-		{"a side trend under half the downward one is its shading", critic.Band{Stuff: []critic.Group{{Color: "gray", Noun: "wall", Shown: true, Entity: -1, Named: true, Tone: 3, Fall: 30, Drift: 10, Share: 1}}},
+		{"a side trend under half the downward one is its shading", evidence.Band{Stuff: []evidence.Group{{Color: "gray", Noun: "wall", Shown: true, Entity: -1, Named: true, Tone: 3, Fall: 30, Drift: 10, Share: 1}}},
 			"A gray wall fills the whole view, growing much lighter downward."},
-		{"a trend too slight to tell", critic.Band{Stuff: []critic.Group{{Color: "gray", Noun: "wall", Shown: true, Entity: -1, Named: true, Tone: 12, Fall: -4, Share: 1}}},
+		{"a trend too slight to tell", evidence.Band{Stuff: []evidence.Group{{Color: "gray", Noun: "wall", Shown: true, Entity: -1, Named: true, Tone: 12, Fall: -4, Share: 1}}},
 			"A gray wall fills the whole view, softly shaded."},
-		{"only continuing scenery", critic.Band{Stuff: []critic.Group{cont(road)}}, "The gray road continues across the view, evenly toned."},
-		{"only a continuing thing", critic.Band{Objects: []critic.Group{cont(ball)}}, "The red balls continue, taking up about a tenth of the view."},
-		{"a plural noun the prompt gave no count", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{{Color: "black", Noun: "sandals", Count: 1, Shown: true, Entity: 0, Named: true, Share: 0.1}}},
+		{"only continuing scenery", evidence.Band{Stuff: []evidence.Group{cont(road)}}, "The gray road continues across the view, evenly toned."},
+		{"only a continuing thing", evidence.Band{Objects: []evidence.Group{cont(ball)}}, "The red balls continue, taking up about a tenth of the view."},
+		{"a plural noun the prompt gave no count", evidence.Band{Stuff: []evidence.Group{sky}, Objects: []evidence.Group{{Color: "black", Noun: "sandals", Count: 1, Shown: true, Entity: 0, Named: true, Share: 0.1}}},
 			"Black sandals are set against light blue sky."},
-		{"a plural noun counted two", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{{Color: "black", Noun: "sandals", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}}},
+		{"a plural noun counted two", evidence.Band{Stuff: []evidence.Group{sky}, Objects: []evidence.Group{{Color: "black", Noun: "sandals", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1}}},
 			"Two black sandals are set against light blue sky."},
-		{"the largest of what continues kept", critic.Band{Stuff: []critic.Group{cont(critic.Group{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.9})},
-			Objects: []critic.Group{cont(ball), cont(critic.Group{Color: "beige", Noun: "sand", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.02})}},
+		{"the largest of what continues kept", evidence.Band{Stuff: []evidence.Group{cont(evidence.Group{Color: "gray", Noun: "road", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.9})},
+			Objects: []evidence.Group{cont(ball), cont(evidence.Group{Color: "beige", Noun: "sand", Count: 1, Shown: true, Entity: -1, Named: true, Share: 0.02})}},
 			"The red balls and the gray road continue."},
-		{"the largest of what continues kept when smaller ones tie", critic.Band{Stuff: []critic.Group{cont(sky)},
-			Objects: []critic.Group{cont(ball), cont(critic.Group{Color: "blue", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1})}},
+		{"the largest of what continues kept when smaller ones tie", evidence.Band{Stuff: []evidence.Group{cont(sky)},
+			Objects: []evidence.Group{cont(ball), cont(evidence.Group{Color: "blue", Noun: "ball", Count: 2, Shown: true, Entity: 0, Named: true, Share: 0.1})}},
 			"The red balls and the light blue sky continue."},
-		{"continuing scenery that turns another colour", critic.Band{Stuff: []critic.Group{{Color: "gray", Turns: "light blue", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Continues: true, Share: 1}}},
+		{"continuing scenery that turns another colour", evidence.Band{Stuff: []evidence.Group{{Color: "gray", Turns: "light blue", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Continues: true, Share: 1}}},
 			"The gray sky continues across the view, turning light blue."},
-		{"a thing and turning scenery continue: no turn, the sky named once", critic.Band{Stuff: []critic.Group{{Color: "gray", Turns: "white", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Continues: true, Share: 0.8}},
-			Objects: []critic.Group{cont(ball)}}, "The red balls and the gray sky continue."},
-		{"only a surface no model names", critic.Band{Stuff: []critic.Group{surface}}, "A brown expanse fills the whole view, evenly toned."},
-		{"only a continuing surface no model names", critic.Band{Stuff: []critic.Group{cont(surface)}}, "The brown expanse continues across the view, evenly toned."},
-		{"an unnamed surface gives way to what is named", critic.Band{Stuff: []critic.Group{surface}, Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
-		{"two kinds of scenery", critic.Band{Stuff: []critic.Group{sky, road}}, "Light blue sky takes up most of the view and meets a gray road."},
-		{"continuing scenery", critic.Band{Stuff: []critic.Group{cont(sky), road}}, "A gray road takes up over a quarter of the view. The light blue sky continues."},
-		{"a continuing thing", critic.Band{Stuff: []critic.Group{cont(sky)}, Objects: []critic.Group{cont(ball)}}, "The red balls and the light blue sky continue."},
-		{"a sliver at the edge is left to the region that shows the thing", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{ball, sliver(box)}},
+		{"a thing and turning scenery continue: no turn, the sky named once", evidence.Band{Stuff: []evidence.Group{{Color: "gray", Turns: "white", Noun: "sky", Count: 1, Shown: true, Entity: -1, Named: true, Continues: true, Share: 0.8}},
+			Objects: []evidence.Group{cont(ball)}}, "The red balls and the gray sky continue."},
+		{"only a surface no model names", evidence.Band{Stuff: []evidence.Group{surface}}, "A brown expanse fills the whole view, evenly toned."},
+		{"only a continuing surface no model names", evidence.Band{Stuff: []evidence.Group{cont(surface)}}, "The brown expanse continues across the view, evenly toned."},
+		{"an unnamed surface gives way to what is named", evidence.Band{Stuff: []evidence.Group{surface}, Objects: []evidence.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
+		{"two kinds of scenery", evidence.Band{Stuff: []evidence.Group{sky, road}}, "Light blue sky takes up most of the view and meets a gray road."},
+		{"continuing scenery", evidence.Band{Stuff: []evidence.Group{cont(sky), road}}, "A gray road takes up over a quarter of the view. The light blue sky continues."},
+		{"a continuing thing", evidence.Band{Stuff: []evidence.Group{cont(sky)}, Objects: []evidence.Group{cont(ball)}}, "The red balls and the light blue sky continue."},
+		{"a sliver at the edge is left to the region that shows the thing", evidence.Band{Stuff: []evidence.Group{sky}, Objects: []evidence.Group{ball, sliver(box)}},
 			"Two red balls are set against light blue sky."},
-		{"a region that shows only slivers names them rather than nothing", critic.Band{Objects: []critic.Group{sliver(ball)}},
+		{"a region that shows only slivers names them rather than nothing", evidence.Band{Objects: []evidence.Group{sliver(ball)}},
 			"Two red balls take up about a tenth of the view."},
-		{"only a sliver of an unnamed thing", critic.Band{Stuff: []critic.Group{sky}, Objects: []critic.Group{sliver(blob)}}, "Light blue sky covers most of the view, evenly toned."},
-		{"only unnamed things", critic.Band{Objects: []critic.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
-		{"irregular and mass nouns", critic.Band{Stuff: []critic.Group{{Color: "beige", Noun: "sand", Count: 4, Shown: true, Entity: -1, Named: true}},
-			Objects: []critic.Group{{Color: "white", Noun: "sheep", Count: 3, Shown: true, Entity: 0, Named: true}, {Color: "brown", Noun: "knife", Count: 2, Shown: true, Entity: 1, Named: true}}},
+		{"only a sliver of an unnamed thing", evidence.Band{Stuff: []evidence.Group{sky}, Objects: []evidence.Group{sliver(blob)}}, "Light blue sky covers most of the view, evenly toned."},
+		{"only unnamed things", evidence.Band{Objects: []evidence.Group{blob}}, "A pink round shape takes up about a quarter of the view."},
+		{"irregular and mass nouns", evidence.Band{Stuff: []evidence.Group{{Color: "beige", Noun: "sand", Count: 4, Shown: true, Entity: -1, Named: true}},
+			Objects: []evidence.Group{{Color: "white", Noun: "sheep", Count: 3, Shown: true, Entity: 0, Named: true}, {Color: "brown", Noun: "knife", Count: 2, Shown: true, Entity: 1, Named: true}}},
 			"Three white sheep and two brown knives are set against beige sand."},
 	}
 	var written []string

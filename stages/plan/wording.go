@@ -3,7 +3,7 @@ package plan
 import (
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/critic"
+	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // turnShare is the share of a band continuing scenery must take for the
@@ -19,25 +19,25 @@ const turnShare = 0.3
 // gray sand continues, turning white"). It is the only state kept across
 // bands; the critic's evidence is not changed by it.
 type Wording struct {
-	scene  *critic.Scene
+	scene  *evidence.Scene
 	ents   []schema.Entity
-	first  map[*critic.Segment]string // the colour words each whole segment was given in the first band that showed it
-	worded int                        // the bands worded so far
+	first  map[*evidence.Segment]string // the colour words each whole segment was given in the first band that showed it
+	worded int                          // the bands worded so far
 }
 
 // NewWording words the bands of one scene, whose prompt's entities are ents.
-func NewWording(sc *critic.Scene, ents []schema.Entity) *Wording {
-	return &Wording{scene: sc, ents: ents, first: map[*critic.Segment]string{}}
+func NewWording(sc *evidence.Scene, ents []schema.Entity) *Wording {
+	return &Wording{scene: sc, ents: ents, first: map[*evidence.Segment]string{}}
 }
 
 // Band is band k's evidence ev as a plan words it: a copy of its pieces,
 // continuing ones with the colour words their first band gave them, grouped
 // afresh. The bands above are worded first if they were not.
-func (w *Wording) Band(k int, ev *critic.Band) *critic.Band {
+func (w *Wording) Band(k int, ev *evidence.Band) *evidence.Band {
 	for w.worded < k {
 		w.Band(w.worded, w.scene.Band(w.worded))
 	}
-	segs := make([]*critic.Segment, len(ev.Segments))
+	segs := make([]*evidence.Segment, len(ev.Segments))
 	for i, s := range ev.Segments {
 		c := *s
 		segs[i] = &c
@@ -63,6 +63,6 @@ func (w *Wording) Band(k int, ev *critic.Band) *critic.Band {
 		}
 		w.worded++
 	}
-	stuff, objs := critic.Groups(segs, w.ents)
-	return &critic.Band{Segments: segs, Stuff: stuff, Objects: objs}
+	stuff, objs := evidence.Groups(segs, w.ents)
+	return &evidence.Band{Segments: segs, Stuff: stuff, Objects: objs}
 }

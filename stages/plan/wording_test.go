@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
@@ -43,7 +42,7 @@ func TestWordingKeepsWhatContinuesInItsFirstWords(t *testing.T) {
 	}
 	kinds := []evidence.Kind{evidence.KindStuff, evidence.KindStuff}
 	for _, order := range [][]int{{0, 1}, {1, 0}} {
-		sc := critic.NewScene(img, m, []string{"sky", "grass"}, kinds, prompt.Parse("a sky"), imageproc.Bands(size, 16, 3), nil)
+		sc := evidence.NewScene(img, m, []string{"sky", "grass"}, kinds, prompt.Parse("a sky"), imageproc.Bands(size, 16, 3), nil)
 		w := NewWording(sc, prompt.Parse("a sky").Entities)
 		var sky []string
 		for _, k := range order {

@@ -1,23 +1,18 @@
-package critic
+package evidence
 
 import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
 
-// weights are the criteria's shares of r_k (see the package doc).
-var weights = struct{ Color, Completeness, Detail, Spatial, Coherence float64 }{Color: 0.25, Completeness: 0.25, Detail: 0.10, Spatial: 0.20, Coherence: 0.20}
-
-// lab is the segment's mean colour in the lexicon's CIELAB, the one colour
+// Lab is the segment's mean colour in the lexicon's CIELAB, the one colour
 // space of naming and judging.
-func (s *Segment) lab() [3]float64 {
+func (s *Segment) Lab() [3]float64 {
 	n := float64(s.Cells)
 	return colour.Lab(s.r/n, s.g/n, s.b/n)
 }
@@ -29,66 +24,7 @@ func colorError(s *Segment, e schema.Entity) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return colour.DeltaE(s.lab(), colour.Lab(r, g, b)), true
-}
-
-// colorScore judges a segment's colour against an entity's prompt colour,
-// 0..100: by the ΔE of its mean colour (≤ 12 scores 100, ≥ 40 scores 0) or,
-// when that is better, by the share of its cells close to the prompt colour
-// (ΔE ≤ 20; half or more scores 100, 15% or less 0) — so a two-tone or
-// striped thing that is largely the prompt's colour is not judged by a
-// mixture no part of it has. off names the mean colour of the cells that are
-// not close to the prompt colour ("" when every cell is): what a fix must
-// take away when the whole segment's colour bears the prompt colour's name;
-// alt names them by the nearest colour other than the prompt's, for when
-// off and its shade bear its name too (a black kite cast purple). ok is
-// false when the prompt names no colour the lexicon knows.
-func (sc *Scene) colorScore(s *Segment, e schema.Entity) (score int, off, alt string, ok bool) {
-	want := prompt.ColorOf(e)
-	r, g, b, ok := colour.Reference(want)
-	if !ok {
-		return 0, "", "", false
-	}
-	ref := colour.Lab(r, g, b)
-	best := pct(clamp01(1 - (colour.DeltaE(s.lab(), ref)-12)/28))
-	cells := s.cellList(sc.seg.W)
-	if len(cells) == 0 {
-		return best, "", "", true
-	}
-	near := 0
-	var far [3]float64
-	for _, c := range cells {
-		p := sc.cellPixel(c[0], c[1])
-		if colour.DeltaE(colour.Lab(float64(p[0]), float64(p[1]), float64(p[2])), ref) <= 20 {
-			near++
-		} else {
-			far[0], far[1], far[2] = far[0]+float64(p[0]), far[1]+float64(p[1]), far[2]+float64(p[2])
-		}
-	}
-	if n := float64(len(cells) - near); n > 0 {
-		off = colour.Name(far[0]/n, far[1]/n, far[2]/n)
-		alt = colour.NameBut(far[0]/n, far[1]/n, far[2]/n, want)
-	}
-	share := float64(near) / float64(len(cells))
-	return max(best, pct(clamp01((share-0.15)/0.35))), off, alt, true
-}
-
-// shadeOf names a segment's colour as a shade of the prompt colour want,
-// "light red" or "dark red", by its lightness against want's; "" when want
-// is already a shade or the lightness is within 5 L* units of it.
-func shadeOf(s *Segment, want string) string {
-	r, g, b, ok := colour.Reference(want)
-	if !ok || strings.Contains(want, " ") {
-		return ""
-	}
-	d := s.lab()[0] - colour.Lab(r, g, b)[0]
-	switch {
-	case d >= 5:
-		return "light " + want
-	case d <= -5:
-		return "dark " + want
-	}
-	return ""
+	return colour.DeltaE(s.Lab(), colour.Lab(r, g, b)), true
 }
 
 // groundAll links whole-image segments to prompt entity instances: a segment
@@ -216,7 +152,7 @@ func (s step) over(base step) float64 {
 // segmentation shows the same class on both sides: the mean of the two pixel
 // rows above y against the two rows from y down. Columns where a class
 // boundary falls on the seam (a horizon, an object's edge) are real edges,
-// not discontinuities; with too few same-class columns there is no evidence.
+// not discontinuities; with too few same-class columns there is no
 func (sc *Scene) seamStep(y int) (step, bool) {
 	img := sc.canvas
 	if y < 2 || y+2 > img.Rect.Dy() {
@@ -237,7 +173,7 @@ func (sc *Scene) seamStep(y int) (step, bool) {
 	}
 	for x := 0; x < W; x += 4 {
 		cx := x * m.W / W
-		if l := m.Labels[cy*m.W+cx]; l == evidence.NoLabel || m.Labels[(cy-1)*m.W+cx] != l {
+		if l := m.Labels[cy*m.W+cx]; l == NoLabel || m.Labels[(cy-1)*m.W+cx] != l {
 			continue
 		}
 		var up, down [3]float64

@@ -1,4 +1,4 @@
-package critic
+package evidence
 
 import (
 	"strings"
@@ -6,7 +6,6 @@ import (
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // Phrases are the prompt's entities as a grounder is asked for them: their
@@ -67,7 +66,7 @@ func entityOf(phrase string, ents []schema.Entity) int {
 // instances, or which mostly covers a segment already found for it, adds
 // nothing. Boxes are in canvas pixels; the segment's colour is the mean of
 // the box's inner half, where the thing rather than its background lies.
-func (sc *Scene) addGrounded(gs []evidence.Grounding) {
+func (sc *Scene) addGrounded(gs []Grounding) {
 	if len(gs) == 0 {
 		return
 	}

@@ -1,4 +1,4 @@
-package critic
+package evidence
 
 import (
 	"fmt"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/twigdata/twigdata/lang/colour"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/evidence"
 )
 
 // Segment is one connected component of the label map within a band (or the
@@ -118,11 +117,11 @@ const minFill = 0.3
 func (sc *Scene) wideClasses(r0, r1 int) map[uint16]bool {
 	m := sc.seg
 	cols := map[uint16][]bool{}
-	lastL, lastC := uint16(evidence.NoLabel), []bool(nil) // runs of one label are long: look it up once a run
+	lastL, lastC := uint16(NoLabel), []bool(nil) // runs of one label are long: look it up once a run
 	for y := r0; y < r1; y++ {
 		for x := 0; x < m.W; x++ {
 			l := m.Labels[y*m.W+x]
-			if l == evidence.NoLabel {
+			if l == NoLabel {
 				continue
 			}
 			if l != lastL {
@@ -179,7 +178,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 				continue
 			}
 			cls := m.Labels[start]
-			if cls == evidence.NoLabel {
+			if cls == NoLabel {
 				continue // no panoptic segment covers it
 			}
 			s := &Segment{Class: int(cls), X0: x, Y0: y, X1: x + 1, Y1: y + 1, Entity: -1}
@@ -229,9 +228,9 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			// lies, a thing never is; for an unknown class, scenery is what
 			// reaches across the band.
 			switch kind := sc.kind(int(cls)); kind {
-			case evidence.KindStuff:
+			case KindStuff:
 				s.Stuff = true
-			case evidence.KindThing:
+			case KindThing:
 				s.Stuff = false
 			default:
 				s.Stuff = wide[cls] || sc.wideAll[cls]
@@ -295,11 +294,11 @@ func GenericNoun(label string) (string, bool) {
 // neighbourhood share their label — with the most frequent other label there.
 // Along object edges a 4×4 patch averages two colors into a third class; those
 // one-cell lines disappear while solid shapes and their corners (4 of 9) stay.
-func smooth(m evidence.LabelMap) evidence.LabelMap {
+func smooth(m LabelMap) LabelMap {
 	if m.Instances != nil {
 		return m // a panoptic model's segments are whole already
 	}
-	out := evidence.LabelMap{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
+	out := LabelMap{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
 	var counts [9]uint16
 	var n [9]int
 	for y := 0; y < m.H; y++ {
@@ -376,7 +375,7 @@ func Groups(segs []*Segment, ents []schema.Entity) (stuff, objs []Group) {
 		} else if n, generic := GenericNoun(s.Noun); generic {
 			noun, named = "", false
 		} else {
-			noun = evidence.Noun(n)
+			noun = Noun(n)
 		}
 		shape := s.Shape // tells unnamed things apart; a named one is its noun
 		if named {

@@ -1,4 +1,4 @@
-package critic
+package evidence
 
 import (
 	"math/rand/v2"

@@ -1,4 +1,4 @@
-package critic
+package evidence
 
 import (
 	"image"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
 	"github.com/twigdata/twigdata/stages/prompt"
 )
@@ -18,9 +17,9 @@ import (
 // and from any goroutine.
 type Scene struct {
 	canvas      *image.RGBA
-	seg         evidence.LabelMap
+	seg         LabelMap
 	labels      []string
-	kinds       []evidence.Kind // thing or stuff per class; empty or unknown: judged from the map's shape
+	kinds       []Kind // thing or stuff per class; empty or unknown: judged from the map's shape
 	ents        []schema.Entity
 	rels        []schema.Relation
 	bands       []imageproc.Band
@@ -58,7 +57,7 @@ func (sc *Scene) canSee(noun string) bool {
 		if generic {
 			return true
 		}
-		n = evidence.Noun(n)
+		n = Noun(n)
 		if n == noun || english.Singular(n, 2) == noun || strings.HasSuffix(n, " "+noun) {
 			return true
 		}
@@ -76,7 +75,7 @@ func (sc *Scene) Unverified() []string { return sc.unverifiedEnts }
 // canvas pixels (nil without a grounder, empty when it found nothing): an
 // entity instance the segmenter missed and a grounded box shows is found,
 // with that box.
-func NewScene(canvas *image.RGBA, m evidence.LabelMap, labels []string, kinds []evidence.Kind, p prompt.Parsed, bands []imageproc.Band, grounded []evidence.Grounding) *Scene {
+func NewScene(canvas *image.RGBA, m LabelMap, labels []string, kinds []Kind, p prompt.Parsed, bands []imageproc.Band, grounded []Grounding) *Scene {
 	sc := &Scene{canvas: canvas, seg: smooth(m), labels: labels, kinds: kinds, ents: p.Entities, rels: p.Relations,
 		bands: bands, contentBand: len(bands) / 2}
 	sc.wideAll = sc.wideClasses(0, sc.seg.H)
@@ -187,11 +186,11 @@ func (sc *Scene) bandBeyond(s *Segment, dir int) int {
 }
 
 // kind is a class's thing/stuff kind, unknown when the segmenter gave none.
-func (sc *Scene) kind(class int) evidence.Kind {
+func (sc *Scene) kind(class int) Kind {
 	if class < len(sc.kinds) {
 		return sc.kinds[class]
 	}
-	return evidence.KindUnknown
+	return KindUnknown
 }
 
 // bandOf is the band holding the center of map row cellY.
@@ -322,292 +321,6 @@ func (sc *Scene) shownBefore(k int, w *Segment) bool {
 	return false
 }
 
-// FixKind names what a revision must correct.
-type FixKind string
-
-// The kinds of fix, one per way a criterion falls short.
-const (
-	FixColor   FixKind = "color"   // an entity has the wrong colour
-	FixMissing FixKind = "missing" // entity instances are missing
-	FixSwap    FixKind = "swap"    // a relation's two ends are the wrong way round
-	FixSeam    FixKind = "seam"    // the band breaks: at the seam with the one above, or within
-	FixDetail  FixKind = "detail"  // the plan leaves out what the band shows
-)
-
-// Fix is one correction a revision asks for.
-type Fix struct {
-	Kind FixKind
-	// Noun is the entity (color) or the relation's subject (swap); Other the
-	// relation's object (swap).
-	Noun, Other string
-	// Want is the prompt's colour, Got the measured one (color).
-	Want, Got string
-	// Missing are the lacking entities, Count being how many (missing), or
-	// what the plan left out (detail).
-	Missing []schema.Entity
-}
-
-// Criteria names, as the critic record's unverified list spells them.
-const (
-	CritColor        = "color"
-	CritCompleteness = "completeness"
-	CritDetail       = "detail"
-	CritSpatial      = "spatial"
-	CritCoherence    = "coherence"
-)
-
-// Score computes the critique of band k from its evidence and the plan
-// written for it, with the fixes for the criteria that fell short. A
-// criterion the evidence cannot judge in this band is listed as unverified,
-// scores 0 in the record and is left out of r_k, the others' weights
-// renormalised.
-func (sc *Scene) Score(k int, band *Band, plan string) (schema.Critic, []Fix) {
-	shown := shownEntities(band)
-	crit := []struct {
-		name   string
-		weight float64
-		j      judgement
-	}{
-		{CritColor, weights.Color, sc.judgeColor(shown)},
-		{CritCompleteness, weights.Completeness, sc.judgeCompleteness(k, len(shown))},
-		{CritDetail, weights.Detail, sc.judgeDetail(band, plan)},
-		{CritSpatial, weights.Spatial, sc.judgeSpatial(shown)},
-		{CritCoherence, weights.Coherence, sc.judgeCoherence(k)},
-	}
-	c := schema.Critic{Unverified: []string{}}
-	scores := []*int32{&c.Color, &c.Completeness, &c.Detail, &c.Spatial, &c.Coherence}
-	var fixes []Fix
-	var r, sum float64
-	for i, cr := range crit {
-		fixes = append(fixes, cr.j.fixes...)
-		if !cr.j.verified {
-			c.Unverified = append(c.Unverified, cr.name)
-			continue // scores 0
-		}
-		*scores[i] = int32(cr.j.score)
-		r += cr.weight * float64(cr.j.score)
-		sum += cr.weight
-	}
-	c.Score = int32(math.Round(r / sum))
-	if len(fixes) == 0 {
-		// Nothing fell short enough to ask for on its own: the lowest
-		// criterion's weak fix, so that a region reflected for a sum of
-		// small shortfalls still gets a revision that says what to change.
-		low := 100
-		for _, cr := range crit {
-			if cr.j.verified && cr.j.score < low && len(cr.j.weak) > 0 {
-				fixes, low = cr.j.weak, cr.j.score
-			}
-		}
-	}
-	return c, fixes
-}
-
-// judgement is one criterion's verdict on a band: its score, whether the
-// evidence could judge it, the fixes it asks for, and the fix of a
-// shortfall too small to ask for on its own (weak).
-type judgement struct {
-	score    int
-	verified bool
-	fixes    []Fix
-	weak     []Fix
-}
-
-// shownEntities are the pieces of prompt entities a band shows, one per
-// whole thing, in the band's order: a sliver is judged in the band that
-// shows the thing.
-func shownEntities(band *Band) []*Segment {
-	var out []*Segment
-	seen := map[*Segment]bool{}
-	for _, p := range band.Segments {
-		if p.Entity < 0 || p.whole == nil || !p.Shown || seen[p.whole] {
-			continue
-		}
-		seen[p.whole] = true
-		out = append(out, p)
-	}
-	return out
-}
-
-// judgeColor is colour accuracy: the worst of the shown entities' colours.
-// The fix names the colour to take away: the whole thing's, or, when that
-// already bears the prompt colour's name, that of its parts that are off,
-// or its shade ("dark brown"), or, when that does too, the nearest other
-// name of the parts that are off ("black, not purple" for black cast
-// purple). Never the prompt colour itself: "red, not red" asks for nothing.
-func (sc *Scene) judgeColor(shown []*Segment) judgement {
-	j := judgement{score: 100}
-	for _, p := range shown {
-		e := sc.ents[p.Entity]
-		s, off, alt, ok := sc.colorScore(p.whole, e)
-		if !ok {
-			continue
-		}
-		j.verified = true
-		j.score = min(j.score, s)
-		f := Fix{Kind: FixColor, Noun: e.Noun, Want: prompt.ColorOf(e), Got: p.whole.Color}
-		if f.Got == f.Want {
-			f.Got = off
-		}
-		if f.Got == f.Want {
-			f.Got = shadeOf(p.whole, f.Want)
-		}
-		if f.Got == "" && off != "" {
-			f.Got = alt
-		}
-		switch {
-		case f.Got == "" || f.Got == f.Want:
-		case s < 60:
-			j.fixes = append(j.fixes, f)
-		case s < 100 && s == j.score:
-			j.weak = []Fix{f}
-		}
-	}
-	return j
-}
-
-// judgeCompleteness is object completeness: the instances found in band k
-// among those expected there (each missing one where expectedBand puts it),
-// squared, since one of four balls missing is already a failed count.
-func (sc *Scene) judgeCompleteness(k, found int) judgement {
-	j := judgement{score: 100}
-	expected := found
-	var lacking []schema.Entity
-	for i, m := range sc.missing {
-		if sc.missingIn[i] == k {
-			expected += int(m.Count)
-			lacking = append(lacking, m)
-		}
-	}
-	if len(lacking) > 0 {
-		j.fixes = []Fix{{Kind: FixMissing, Missing: lacking}}
-	}
-	if expected > 0 {
-		share := float64(found) / float64(expected)
-		j.score, j.verified = pct(share*share), true
-	}
-	return j
-}
-
-// judgeDetail is detail richness: what the plan says against what the
-// evidence shows. A band that shows nothing a model names gives no measure
-// of it: the criterion is unverified, not failed.
-func (sc *Scene) judgeDetail(band *Band, plan string) judgement {
-	var j judgement
-	var left []schema.Entity
-	j.score, j.verified, left = sc.detail(band, plan)
-	if j.verified && len(left) > 0 {
-		f := Fix{Kind: FixDetail, Missing: left}
-		if j.score < 60 {
-			j.fixes = []Fix{f}
-		} else {
-			j.weak = []Fix{f}
-		}
-	}
-	return j
-}
-
-// judgeSpatial is spatial relationships: the share of the measured
-// relations with an end shown in the band that hold.
-func (sc *Scene) judgeSpatial(shown []*Segment) judgement {
-	seen := map[*Segment]bool{}
-	for _, p := range shown {
-		seen[p.whole] = true
-	}
-	j := judgement{score: 100}
-	checked, held := 0, 0
-	for _, r := range sc.judged {
-		if !r.measured || (!seen[r.a] && !seen[r.b]) {
-			continue
-		}
-		checked++
-		if r.holds {
-			held++
-		} else {
-			j.fixes = append(j.fixes, Fix{Kind: FixSwap, Noun: r.rel.Subject, Other: r.rel.Object})
-		}
-	}
-	if checked > 0 {
-		j.score, j.verified = pct(float64(held)/float64(checked)), true
-	}
-	return j
-}
-
-// judgeCoherence is visual coherence: across the seam with the band above
-// where one class continues over it, else within the band.
-func (sc *Scene) judgeCoherence(k int) judgement {
-	j := judgement{score: 100}
-	brk, ok := 0.0, false
-	if k > 0 {
-		var st step
-		if st, ok = sc.seamStep(sc.bands[k].Y0); ok {
-			brk = st.over(sc.texture(sc.bands[k].Y0)) // a textured surface steps at every line
-		}
-	}
-	seam := ok
-	if !ok {
-		brk, ok = sc.interiorStep(k)
-	}
-	if !ok {
-		return j
-	}
-	j.score, j.verified = pct(clamp01(1-(brk-5)/15)), true
-	if j.score < 60 && seam {
-		j.fixes = []Fix{{Kind: FixSeam}}
-	} else if j.score < 100 {
-		j.weak = []Fix{{Kind: FixSeam}}
-	}
-	return j
-}
-
-// detail scores a plan against a band's evidence: of the named scenery and
-// things the band shows, the share (by area) the plan names, times the share
-// of what the plan names that the band shows. measured is false when the
-// band shows nothing nameable.
-func (sc *Scene) detail(band *Band, plan string) (score int, measured bool, left []schema.Entity) {
-	said := map[string]bool{}
-	for _, e := range prompt.Parse(plan).Entities {
-		said[english.Lemma(e.Noun)] = true // "the red apples continue" names the apples
-	}
-	var total, named float64
-	shown := map[string]bool{}
-	for gi, gs := range [][]Group{band.Stuff, band.Objects} {
-		for _, g := range gs {
-			if !g.Named {
-				continue
-			}
-			shown[english.Lemma(g.Noun)] = true // a prompt's "sandals" is named by "two black sandals"
-			if !g.Shown {
-				continue // a sliver: neither asked for nor wrong to name
-			}
-			total += g.Share
-			if said[english.Lemma(g.Noun)] {
-				named += g.Share
-			} else if len(left) < 2 && !g.Continues {
-				count := int32(g.Count)
-				if gi == 0 || english.IsMass(g.Noun) {
-					count = 1
-				}
-				left = append(left, schema.Entity{Noun: g.Noun, Count: count, Attributes: strings.Fields(g.Color)})
-			}
-		}
-	}
-	if total == 0 {
-		return 0, false, nil
-	}
-	var right int
-	for n := range said {
-		if shown[n] {
-			right++
-		}
-	}
-	precision := 1.0
-	if len(said) > 0 {
-		precision = float64(right) / float64(len(said))
-	}
-	return pct(named / total * precision), true, left
-}
-
 func (sc *Scene) foundTotal() int {
 	n := 0
 	for _, s := range sc.whole {
@@ -656,4 +369,62 @@ func clamp01(f float64) float64 { return math.Max(0, math.Min(1, f)) }
 
 func pct(f float64) int {
 	return int(math.Round(100 * math.Max(0, math.Min(1, f))))
+}
+
+// Entities are the prompt's entities the scene was measured against.
+func (sc *Scene) Entities() []schema.Entity { return sc.ents }
+
+// MissingIn are the prompt's entity instances the image lacks that the
+// evidence expects in band k, Count being how many, in reading order.
+func (sc *Scene) MissingIn(k int) []schema.Entity {
+	var out []schema.Entity
+	for i, m := range sc.missing {
+		if sc.missingIn[i] == k {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Relation is one of the prompt's relations whose ends were both found, as
+// measured once for the whole canvas.
+type Relation struct {
+	Rel      schema.Relation
+	A, B     *Segment // its ends' whole segments
+	Holds    bool     // the measurement says it holds
+	Measured bool     // the evidence could measure it (an action, or depth between things that do not touch, cannot be)
+}
+
+// Relations are the prompt's relations with both ends found, measured.
+func (sc *Scene) Relations() []Relation {
+	out := make([]Relation, len(sc.judged))
+	for i, r := range sc.judged {
+		out[i] = Relation{Rel: r.rel, A: r.a, B: r.b, Holds: r.holds, Measured: r.measured}
+	}
+	return out
+}
+
+// Break is how far band k breaks: across the seam with the band above where
+// one class continues over it (seam true; the step above the surface's own
+// texture, since a textured surface steps at every line), else within the
+// band (its largest line step over the median one). ok is false where the
+// evidence gives neither.
+func (sc *Scene) Break(k int) (brk float64, seam, ok bool) {
+	if k > 0 {
+		var st step
+		if st, ok = sc.seamStep(sc.bands[k].Y0); ok {
+			return st.over(sc.texture(sc.bands[k].Y0)), true, true
+		}
+	}
+	brk, ok = sc.interiorStep(k)
+	return brk, false, ok
+}
+
+// Pixels calls f with the canvas pixel at the centre of each map cell the
+// segment covers: the samples every measure of its colour reads.
+func (sc *Scene) Pixels(s *Segment, f func(r, g, b uint8)) {
+	for _, c := range s.cellList(sc.seg.W) {
+		p := sc.cellPixel(c[0], c[1])
+		f(p[0], p[1], p[2])
+	}
 }
