@@ -32,14 +32,15 @@ func TestPlansParseAsEnglish(t *testing.T) {
 	for _, sp := range splits {
 		for i := sp.first; i < sp.first+sp.size; i++ {
 			s := w.Scene(i)
-			for _, n := range Noises {
-				n.Seed = uint64(i)
-				scenes := []Scene{s}
-				for _, d := range Defects(s, i) {
-					scenes = append(scenes, d.Scene)
-				}
-				for _, sc := range scenes {
-					c := sc.composed(n)
+			scenes := []Scene{s}
+			for _, d := range Defects(s, i) {
+				scenes = append(scenes, d.Scene)
+			}
+			for _, sc := range scenes {
+				img, truth := sc.Render() // once for every noise
+				for _, n := range Noises {
+					n.Seed = uint64(i)
+					c := sc.composedFrom(n, img, truth)
 					plans, scores, revised := c.plans, c.scores, c.revised
 					texts = append(append(texts, plans...), revised...)
 					for k := range plans {

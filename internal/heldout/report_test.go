@@ -2,6 +2,7 @@ package heldout
 
 import (
 	"fmt"
+	"image"
 	"slices"
 	"sync"
 	"testing"
@@ -49,16 +50,21 @@ func reportSplit(t *testing.T, w *World, sp split) {
 	fmt.Printf("held-apart world, %s: composer and critic on the truth (no model), %d scenes × 3 regions\n", sp.name, sp.size)
 	fmt.Println(Header)
 	var clean Figures
-	for ni, n := range Noises {
-		var st PlanStats
-		for i := sp.first; i < sp.first+sp.size; i++ {
-			s := w.Scene(i)
+	// Each scene is rendered once and composed under every noise.
+	stats := make([]PlanStats, len(Noises))
+	for i := sp.first; i < sp.first+sp.size; i++ {
+		s := w.Scene(i)
+		img, truth := s.Render()
+		for ni, n := range Noises {
 			n.Seed = uint64(i)
-			plans, _, truth := s.composeWith(n)
+			c := s.composedFrom(n, img, truth)
 			for k, b := range Bands {
-				st.Add(plans[k], s.Region(truth, b.Y0, b.Y1))
+				stats[ni].Add(c.plans[k], s.Region(truth, b.Y0, b.Y1))
 			}
 		}
+	}
+	for ni, n := range Noises {
+		st := stats[ni]
 		f := st.Figures()
 		fmt.Println(f.Line(n.Name))
 		if ni == 0 {
@@ -93,7 +99,7 @@ func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn, centre 
 	for i := sp.first; i < sp.first+sp.size; i++ {
 		s := w.Scene(i)
 		n.Seed = uint64(i)
-		_, clean, _ := s.composeWith(n)
+		clean := s.composed(n).scores
 		for _, c := range clean {
 			if c.Score < 90 {
 				fp++
@@ -101,7 +107,7 @@ func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn, centre 
 		}
 		img, _ := s.Render()
 		for _, d := range Defects(s, i) {
-			_, scores, _ := d.Scene.composeWith(n)
+			scores := d.Scene.composed(n).scores
 			changed := Changed(img, d.Scene)
 			c := got[d.Kind]
 			c[1]++
@@ -150,22 +156,15 @@ func below(c schema.Critic, crit string) bool {
 	return v < 90
 }
 
-// composeWith renders the scene, damages its truth with noise n as a model
-// would, and composes its plans and critiques from that evidence.
-func (s Scene) composeWith(n Noise) ([]string, []schema.Critic, Truth) {
-	c := s.composed(n)
-	_, truth := s.Render()
-	return c.plans, c.scores, truth
+// composed is what Compose makes of the scene under noise n, revisions
+// included: its truth damaged as a model would damage it, then composed.
+func (s Scene) composed(n Noise) composition {
+	return composedOf(s, n, s.Render)
 }
 
-// composed is what Compose makes of the scene under noise n, revisions
-// included.
-func (s Scene) composed(n Noise) composition {
-	return composedOf(s, n, func() composition {
-		img, truth := s.Render()
-		p, sc, r := Compose(img, s.Map(truth, n), Labels(), n.Kinds(), s.Prompt, nil)
-		return composition{p, sc, r}
-	})
+// composedFrom is composed for a scene already rendered.
+func (s Scene) composedFrom(n Noise, img *image.RGBA, truth Truth) composition {
+	return composedOf(s, n, func() (*image.RGBA, Truth) { return img, truth })
 }
 
 // composition is what Compose made of one scene under one noise.
@@ -185,9 +184,13 @@ type onceComposition struct {
 	c    composition
 }
 
-func composedOf(s Scene, n Noise, compose func() composition) composition {
+func composedOf(s Scene, n Noise, render func() (*image.RGBA, Truth)) composition {
 	v, _ := composed.LoadOrStore(fmt.Sprintf("%+v|%+v", s, n), &onceComposition{})
 	oc := v.(*onceComposition)
-	oc.once.Do(func() { oc.c = compose() })
+	oc.once.Do(func() {
+		img, truth := render()
+		p, sc, r := Compose(img, s.Map(truth, n), Labels(), n.Kinds(), s.Prompt, nil)
+		oc.c = composition{p, sc, r}
+	})
 	return oc.c
 }
