@@ -48,7 +48,7 @@ run: ort build
 # and the binaries use cgo). Their tests run in the one go test pass.
 PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
-## test: vet, the model-free packages without cgo, then every test (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run a real versitygw; plan tests parse the plans with Link Grammar)
+## test: vet, a check that the model-free packages import no cgo package, then every test in one pass (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run a real versitygw; plan tests parse the plans with Link Grammar)
 test: ort versitygw pyenv node-deps grammar
 	@echo "test: go vet ./..."
 	@$(GO) vet ./...
