@@ -95,22 +95,36 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 			err = cause // the lock was lost: say so, not "context canceled"
 		}
 	}()
+	prior, fp, err := prepare(ctx, c)
+	if err != nil {
+		return Summary{}, err
+	}
+	if c.Output.Merge {
+		return merge(ctx, c, prior, fp.Digest(), fp)
+	}
+	return build(ctx, c, run, prior, fp)
+}
+
+// prepare readies the locked output for this run — clears it with
+// overwrite, removes a killed run's files — and reads what earlier runs
+// committed, refusing them if they were built with another fingerprint.
+func prepare(ctx context.Context, c Config) (*write.Prior, Fingerprint, error) {
 	i, n := 0, 1 // the lock takeLock took
 	if c.partitioned() {
 		i, n = c.Output.PartitionIndex, c.Output.PartitionCount
 	}
 	if err := write.Prepare(ctx, c.Output.Out, c.Output.Overwrite, i, n); err != nil {
-		return Summary{}, err
+		return nil, nil, err
 	}
-	settings := c.Fingerprint()
-	digest := settings.Digest()
-	prior, err := write.LoadPrior(ctx, c.Output.Out, digest, settings, c.Output.RetryRejects, c.shardPrefix(), !c.Output.Merge)
-	if err != nil {
-		return Summary{}, err
-	}
-	if c.Output.Merge {
-		return merge(ctx, c, prior, digest, settings)
-	}
+	fp := c.Fingerprint()
+	prior, err := write.LoadPrior(ctx, c.Output.Out, fp.Digest(), fp, c.Output.RetryRejects, c.shardPrefix(), !c.Output.Merge)
+	return prior, fp, err
+}
+
+// build processes the inputs earlier runs did not commit and writes their
+// shards; a whole build then publishes the card and manifest, a partition
+// marks itself done.
+func build(ctx context.Context, c Config, run string, prior *write.Prior, fp Fingerprint) (Summary, error) {
 	if prior.Complete && !c.partitioned() {
 		// The dataset changes from here on: until the new manifest is written
 		// last, nobody should take the old one for the whole dataset.
@@ -121,26 +135,67 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 	if err := write.RecordRun(ctx, c.Output.Out, run); err != nil {
 		return Summary{}, err
 	}
+	digest := fp.Digest()
 	w := write.NewWriter(c.Output.Out, write.Config{ShardRows: c.Output.ShardRows, ToolVersion: c.Output.ToolVersion, Run: run, ConfigDigest: digest,
-		Settings: settings, Policy: c.Output.TaskPolicy, ReflectShare: c.Output.ReflectShare, Theta: c.Canvas.Theta, Progress: c.Hooks.Progress, SourceURI: c.sourceURI()})
+		Settings: fp, Policy: c.Output.TaskPolicy, ReflectShare: c.Output.ReflectShare, Theta: c.Canvas.Theta, Progress: c.Hooks.Progress, SourceURI: c.sourceURI()})
 	defer w.Discard() // a failed or stopped run leaves no spool file
-	var listed, resumed int64
-	var stopped bool
+	var todo inputsToDo
+	stats, err := pipeline.Run(ctx, pipeline.Config[*Item]{
+		Source: todo.source(c, prior),
+		Stages: Stages(c),
+		Done:   rejected,
+		Sink:   func(ctx context.Context, it *Item) error { return w.Add(ctx, it.Record, it.Reject) },
+	})
+	sum := Summary{Accepted: w.Accepted(), Rejected: w.Rejected(), ByReason: w.ByReason(), Stats: stats, ToolVersion: c.Output.ToolVersion,
+		Resumed: todo.resumed, Retried: prior.Retried, Orphans: prior.Orphans}
+	sum.Inputs = sum.Accepted + sum.Rejected
+	if err != nil {
+		return sum, err
+	}
+	if err := w.Finish(ctx); err != nil {
+		return sum, err
+	}
+	if todo.stopped {
+		return sum, ErrStopped
+	}
+	if todo.listed == 0 {
+		return sum, settingErr("in", c.Source.In.URI(c.Source.Key), "no inputs in it: "+emptyInput(c.Source.Format)+"; check it (and in-format)")
+	}
+	if c.partitioned() {
+		// The partition is done: say so for the merge, and leave the card and
+		// the manifest to it.
+		err := write.MarkPartition(ctx, c.Output.Out, schema.PartitionMark{Partition: c.Output.PartitionIndex, Of: c.Output.PartitionCount,
+			Accepted: sum.Accepted, Rejected: sum.Rejected, ConfigDigest: digest, Settings: fp})
+		return sum, err
+	}
+	return publish(ctx, c, append(prior.Shards, w.Shards()...), sum)
+}
+
+// inputsToDo counts, as the pipeline's source runs, the inputs listed,
+// those an earlier run committed (resumed) and whether Stop ended the input.
+type inputsToDo struct {
+	listed, resumed int64
+	stopped         bool
+}
+
+// source emits the inputs of this run's partition that no earlier run
+// committed, until the input ends or Stop is closed.
+func (t *inputsToDo) source(c Config, prior *write.Prior) func(context.Context, func(*Item) error) error {
 	all := Inputs(c)
-	src := func(ctx context.Context, emit func(*Item) error) error {
+	return func(ctx context.Context, emit func(*Item) error) error {
 		err := all(ctx, func(it *Item) error {
-			listed++
+			t.listed++
 			if c.partitioned() && !write.InPartition(it.Key, c.Output.PartitionIndex, c.Output.PartitionCount) {
 				return nil
 			}
 			if prior.Done[schema.EscapeKey(it.Key)] {
-				resumed++
+				t.resumed++
 				return nil
 			}
 			if c.Hooks.Stop != nil {
 				select {
 				case <-c.Hooks.Stop:
-					stopped = true
+					t.stopped = true
 					return errStopSource
 				default:
 				}
@@ -152,35 +207,6 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 		}
 		return err
 	}
-	stats, err := pipeline.Run(ctx, pipeline.Config[*Item]{
-		Source: src,
-		Stages: Stages(c),
-		Done:   rejected,
-		Sink:   func(ctx context.Context, it *Item) error { return w.Add(ctx, it.Record, it.Reject) },
-	})
-	sum = Summary{Accepted: w.Accepted(), Rejected: w.Rejected(), ByReason: w.ByReason(), Stats: stats, ToolVersion: c.Output.ToolVersion,
-		Resumed: resumed, Retried: prior.Retried, Orphans: prior.Orphans}
-	sum.Inputs = sum.Accepted + sum.Rejected
-	if err != nil {
-		return sum, err
-	}
-	if err := w.Finish(ctx); err != nil {
-		return sum, err
-	}
-	if stopped {
-		return sum, ErrStopped
-	}
-	if listed == 0 {
-		return sum, settingErr("in", c.Source.In.URI(c.Source.Key), "no inputs in it: "+emptyInput(c.Source.Format)+"; check it (and in-format)")
-	}
-	if c.partitioned() {
-		// The partition is done: say so for the merge, and leave the card and
-		// the manifest to it.
-		err := write.MarkPartition(ctx, c.Output.Out, schema.PartitionMark{Partition: c.Output.PartitionIndex, Of: c.Output.PartitionCount,
-			Accepted: sum.Accepted, Rejected: sum.Rejected, ConfigDigest: digest, Settings: settings})
-		return sum, err
-	}
-	return publish(ctx, c, append(prior.Shards, w.Shards()...), sum)
 }
 
 // emptyInput says what an input of the format should have held.
