@@ -40,108 +40,144 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 		return nil, err
 	}
 	p.Complete = complete
-	committed := map[string]bool{}
+	shards, committed, err := readCommits(ctx, out, digest, settings)
+	if err != nil {
+		return nil, err
+	}
+	p.Shards = shards
+	if clean {
+		if p.Orphans, err = removeUncommitted(ctx, out, committed, prefix); err != nil {
+			return nil, err
+		}
+	}
+	// The committed keys come from the commit records; a shard's Parquet
+	// file is read only to take transient rejects out of it.
+	for i := range p.Shards {
+		retried, err := p.markDone(ctx, out, &p.Shards[i], retryRejects)
+		if err != nil {
+			return nil, err
+		}
+		p.Retried += retried
+	}
+	sort.Slice(p.Shards, func(i, j int) bool { return p.Shards[i].Shard < p.Shards[j].Shard })
+	return p, nil
+}
+
+// readCommits reads every commit record of out, refusing one made with
+// another fingerprint, and returns them with the files they vouch for.
+func readCommits(ctx context.Context, out storage.Bucket, digest string, settings map[string]string) ([]schema.ShardStats, map[string]bool, error) {
 	var statKeys []string
-	err = out.List(ctx, schema.StatsDir, func(o storage.Object) error {
+	err := out.List(ctx, schema.StatsDir, func(o storage.Object) error {
 		if strings.HasSuffix(o.Key, ".json") {
 			statKeys = append(statKeys, o.Key)
 		}
 		return nil
 	})
 	if err != nil && !storage.IsNotExist(err) {
-		return nil, err
+		return nil, nil, err
 	}
+	var shards []schema.ShardStats
+	committed := map[string]bool{}
 	for _, k := range statKeys {
 		data, err := storage.ReadAll(ctx, out, k, maxStats)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", out.URI(k), err)
+			return nil, nil, fmt.Errorf("read %s: %w", out.URI(k), err)
 		}
 		var st schema.ShardStats
 		if err := json.Unmarshal(data, &st); err != nil {
-			return nil, fmt.Errorf("%s is not a twigdata stats file: %w", out.URI(k), err)
+			return nil, nil, fmt.Errorf("%s is not a twigdata stats file: %w", out.URI(k), err)
 		}
 		if st.Shard == "" || len(st.Files) == 0 {
-			return nil, fmt.Errorf("%s is a damaged commit record (it names no files): delete it, and the shard files named after it, to redo that shard's inputs", out.URI(k))
+			return nil, nil, fmt.Errorf("%s is a damaged commit record (it names no files): delete it, and the shard files named after it, to redo that shard's inputs", out.URI(k))
 		}
 		if st.ConfigDigest != digest {
-			return nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or set overwrite (--overwrite) to start over",
+			return nil, nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or set overwrite (--overwrite) to start over",
 				out.URI(""), Differences(st.Settings, settings))
 		}
 		for _, f := range st.Files {
 			committed[f.Path] = true
 		}
-		p.Shards = append(p.Shards, st)
+		shards = append(shards, st)
 	}
+	return shards, committed, nil
+}
+
+// removeUncommitted deletes what killed runs left of the files this run may
+// own (named with prefix): temporary files of unfinished writes, and shard
+// files no commit record vouches for, whose inputs are then redone. It
+// returns how many it removed.
+func removeUncommitted(ctx context.Context, out storage.Bucket, committed map[string]bool, prefix string) (int, error) {
+	n := 0
 	// A killed Put leaves a temporary file behind on local disk, and an
 	// unfinished multipart upload on S3.
-	if c, ok := out.(storage.TempCleaner); ok && clean {
+	if c, ok := out.(storage.TempCleaner); ok {
 		for _, dir := range []string{schema.Samples.Dir(), schema.Tasks.Dir(), schema.Training.Dir(), schema.Rejects.Dir(), schema.StatsDir, schema.RunsDir} {
 			name := prefix
 			if dir == schema.RunsDir { // run records are named for the run alone: "<partition tag>-<run>.json"
 				name = strings.TrimPrefix(prefix, schema.ShardPrefix)
 			}
-			n, err := c.CleanTemp(ctx, strings.TrimSuffix(dir, "/"), name)
+			removed, err := c.CleanTemp(ctx, strings.TrimSuffix(dir, "/"), name)
 			if err != nil {
-				return nil, fmt.Errorf("remove temporary files of a killed run: %w", err)
+				return n, fmt.Errorf("remove temporary files of a killed run: %w", err)
 			}
-			p.Orphans += n
+			n += removed
 		}
 	}
-	// Files no stats file vouches for were cut off by a crash: redo their inputs.
 	for _, t := range schema.Tables() {
-		dir := t.Dir()
 		var orphans []string
-		err := out.List(ctx, dir, func(o storage.Object) error {
-			if clean && !committed[o.Key] && strings.HasPrefix(path.Base(o.Key), prefix) {
+		err := out.List(ctx, t.Dir(), func(o storage.Object) error {
+			if !committed[o.Key] && strings.HasPrefix(path.Base(o.Key), prefix) {
 				orphans = append(orphans, o.Key)
 			}
 			return nil
 		})
 		if err != nil && !storage.IsNotExist(err) {
-			return nil, err
+			return n, err
 		}
 		for _, k := range orphans {
 			if err := out.Delete(ctx, k); err != nil {
-				return nil, fmt.Errorf("remove uncommitted %s: %w", out.URI(k), err)
+				return n, fmt.Errorf("remove uncommitted %s: %w", out.URI(k), err)
 			}
-			p.Orphans++
+			n++
 		}
 	}
-	// The committed keys come from the commit records; a shard's Parquet
-	// file is read only to take transient rejects out of it.
-	for i := range p.Shards {
-		st := &p.Shards[i]
-		if len(st.Keys) != st.Rows {
-			return nil, fmt.Errorf("%s lists %d input keys for %d rows: it was written by an older twigdata or damaged; delete it and the shard files named after it to redo that shard's inputs, or set overwrite (--overwrite) to start over",
-				out.URI(schema.StatsKey(st.Shard)), len(st.Keys), st.Rows)
-		}
-		retry := st.Kind == schema.Rejects && retryRejects && len(st.Transient) > 0
-		transient := map[string]bool{}
-		if retry {
-			for _, k := range st.Transient {
-				transient[k] = true
-			}
-		}
-		for _, k := range st.Keys {
-			if !transient[k] {
-				p.Done[k] = true
-			}
-		}
-		if retry {
-			main := st.Files[0].Path
-			data, err := storage.ReadAll(ctx, out, main, 1<<34)
-			if err != nil {
-				return nil, fmt.Errorf("read committed shard %s: %w", out.URI(main), err)
-			}
-			if err := dropTransient(ctx, out, st, data); err != nil {
-				return nil, fmt.Errorf("committed shard %s: %w (delete it and its stats file to redo its inputs)", out.URI(main), err)
-			}
-			p.Retried += int64(len(transient))
-		}
-		st.Keys, st.Transient = nil, nil // in Done now; the shards list is kept for the counts
+	return n, nil
+}
+
+// markDone records a committed shard's input keys as done — but its
+// transient rejects with retryRejects, which are taken out of the shard to
+// be redone — and returns how many were taken out.
+func (p *Prior) markDone(ctx context.Context, out storage.Bucket, st *schema.ShardStats, retryRejects bool) (int64, error) {
+	if len(st.Keys) != st.Rows {
+		return 0, fmt.Errorf("%s lists %d input keys for %d rows: it was written by an older twigdata or damaged; delete it and the shard files named after it to redo that shard's inputs, or set overwrite (--overwrite) to start over",
+			out.URI(schema.StatsKey(st.Shard)), len(st.Keys), st.Rows)
 	}
-	sort.Slice(p.Shards, func(i, j int) bool { return p.Shards[i].Shard < p.Shards[j].Shard })
-	return p, nil
+	retry := st.Kind == schema.Rejects && retryRejects && len(st.Transient) > 0
+	transient := map[string]bool{}
+	if retry {
+		for _, k := range st.Transient {
+			transient[k] = true
+		}
+	}
+	for _, k := range st.Keys {
+		if !transient[k] {
+			p.Done[k] = true
+		}
+	}
+	var retried int64
+	if retry {
+		main := st.Files[0].Path
+		data, err := storage.ReadAll(ctx, out, main, 1<<34)
+		if err != nil {
+			return 0, fmt.Errorf("read committed shard %s: %w", out.URI(main), err)
+		}
+		if err := dropTransient(ctx, out, st, data); err != nil {
+			return 0, fmt.Errorf("committed shard %s: %w (delete it and its stats file to redo its inputs)", out.URI(main), err)
+		}
+		retried = int64(len(transient))
+	}
+	st.Keys, st.Transient = nil, nil // in Done now; the shards list is kept for the counts
+	return retried, nil
 }
 
 // dropTransient rewrites a rejects shard without its transient rows, then its
