@@ -81,60 +81,80 @@ func classify(ctx context.Context, out storage.Bucket) (ours, foreign []string, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("output %s is not readable: %w (check the path and its permissions, or the bucket and credentials)", out.URI(""), err)
 	}
-	vouched := map[string]bool{}
-	runs := map[string]bool{}
+	v := vouchers{files: map[string]bool{}, runs: map[string]bool{}}
 	var shards []string
 	for _, k := range keys {
-		ok := false
+		ok, shard := v.read(ctx, out, k)
 		switch {
-		case k == schema.LegacyProbeKey || strings.HasPrefix(k, schema.ControlDir+"probe-") || strings.HasPrefix(k, schema.ControlDir+"lock"):
-			ok = true
-		case strings.HasPrefix(k, schema.RunsDir):
-			var r schema.RunRecord
-			if ok = readJSON(ctx, out, k, &r) && r.Run != ""; ok {
-				runs[r.Run] = true
-			}
-		case strings.HasPrefix(k, schema.StatsDir):
-			var st schema.ShardStats
-			if ok = readJSON(ctx, out, k, &st) && st.Shard != "" && len(st.Files) > 0; ok {
-				for _, f := range st.Files {
-					vouched[f.Path] = true
-				}
-			}
-		case strings.HasPrefix(k, "partitions/"):
-			var m schema.PartitionMark
-			ok = readJSON(ctx, out, k, &m) && m.Of > 1
-		case k == schema.ManifestKey:
-			var m schema.Manifest
-			if ok = readJSON(ctx, out, k, &m) && m.Tool == "twigdata"; ok {
-				for _, f := range m.Shards {
-					vouched[f.Path] = true
-				}
-			}
-		case k == schema.CardKey:
-			ok = isCard(ctx, out)
-		case isEmptyShardKey(k):
-			ok = isEmptyShard(ctx, out, k)
-		case schema.RunOfShard(k) != "" && isTableKey(k):
+		case shard:
 			shards = append(shards, k)
-			continue
-		}
-		if ok {
+		case ok:
 			ours = append(ours, k)
-		} else {
+		default:
 			foreign = append(foreign, k)
 		}
 	}
 	// A shard is twigdata's when a commit record or the manifest names it, or
 	// when the run its name carries left a run record: a killed run's.
 	for _, k := range shards {
-		if vouched[k] || runs[schema.RunOfShard(k)] {
+		if v.files[k] || v.runs[schema.RunOfShard(k)] {
 			ours = append(ours, k)
 		} else {
 			foreign = append(foreign, k)
 		}
 	}
 	return ours, foreign, nil
+}
+
+// vouchers is what twigdata's own records in an output vouch for: the files
+// commit records and the manifest name, and the runs that recorded
+// themselves.
+type vouchers struct{ files, runs map[string]bool }
+
+// read judges key k: ours when it is one of twigdata's own records or
+// files by its content (noting what a record vouches for), shard when it
+// is a shard file, which only the records can vouch for. Its complexity is
+// a flat switch, one case per kind of file a build writes.
+func (v vouchers) read(ctx context.Context, out storage.Bucket, k string) (ours, shard bool) {
+	switch {
+	case k == schema.LegacyProbeKey || strings.HasPrefix(k, schema.ControlDir+"probe-") || strings.HasPrefix(k, schema.ControlDir+"lock"):
+		return true, false
+	case strings.HasPrefix(k, schema.RunsDir):
+		var r schema.RunRecord
+		ok := readJSON(ctx, out, k, &r) && r.Run != ""
+		if ok {
+			v.runs[r.Run] = true
+		}
+		return ok, false
+	case strings.HasPrefix(k, schema.StatsDir):
+		var st schema.ShardStats
+		ok := readJSON(ctx, out, k, &st) && st.Shard != "" && len(st.Files) > 0
+		if ok {
+			for _, f := range st.Files {
+				v.files[f.Path] = true
+			}
+		}
+		return ok, false
+	case strings.HasPrefix(k, "partitions/"):
+		var m schema.PartitionMark
+		return readJSON(ctx, out, k, &m) && m.Of > 1, false
+	case k == schema.ManifestKey:
+		var m schema.Manifest
+		ok := readJSON(ctx, out, k, &m) && m.Tool == "twigdata"
+		if ok {
+			for _, f := range m.Shards {
+				v.files[f.Path] = true
+			}
+		}
+		return ok, false
+	case k == schema.CardKey:
+		return isCard(ctx, out), false
+	case isEmptyShardKey(k):
+		return isEmptyShard(ctx, out, k), false
+	case schema.RunOfShard(k) != "" && isTableKey(k):
+		return false, true
+	}
+	return false, false
 }
 
 // isEmptyShardKey reports whether k is where a table's 0-row file goes.
