@@ -87,89 +87,14 @@ func leftOut(b *evidence.Band) (objs, stuff map[int]bool) {
 func thought(b *evidence.Band) string {
 	skipObj, skipStuff := leftOut(b)
 	cont := continuing(b, skipObj, skipStuff)
-	var objs []string
-	var objN int
-	var objShare float64
-	for k, g := range b.Objects {
-		if !g.Named || !g.Shown || g.Continues || skipObj[k] {
-			continue
-		}
-		objs = append(objs, counted(g.Color, g.Noun, g.Count))
-		objShare += g.Share
-		if english.IsMass(g.Noun) {
-			objN++
-		} else {
-			objN += number(g.Noun, g.Count)
-		}
-	}
-	var scenery []string
-	var tone string          // of the most salient scenery
-	var sceneryShare float64 // of the first scenery named
-	for k, g := range b.Stuff {
-		if !g.Named || !g.Shown || skipStuff[k] {
-			continue
-		}
-		if tone == "" {
-			tone = toneWords(g.Tone, g.Fall, g.Drift)
-		}
-		if len(scenery) == 0 && !g.Continues {
-			sceneryShare = g.Share
-		}
-		if g.Continues {
-			continue
-		}
-		p := phrase(g.Color, g.Noun, 1)
-		if a := english.Article(p); a != "" {
-			p = a + " " + p
-		}
-		scenery = append(scenery, p)
-	}
-	if len(objs) == 0 && len(scenery) == 0 && len(cont.phrases) == 0 {
-		// Nothing nameable: the unnamed things, by colour and measured shape.
-		for _, g := range b.Objects {
-			if g.Shown && len(objs) < maxObjects {
-				objs = append(objs, counted(g.Color, strings.TrimSpace(g.Shape+" shape"), g.Count))
-				objN += g.Count
-				objShare += g.Share
-			}
-		}
-		// No thing at all: the largest surface no model names, by its colour,
-		// extent and tone ("A brown expanse fills the whole view, evenly
-		// toned.") rather than an empty plan.
-		if len(objs) == 0 && len(b.Stuff) > 0 {
-			g := b.Stuff[0]
-			if g.Continues {
-				cont = continued{phrases: []string{"the " + phrase(g.Color, "expanse", 1)}, tone: toneWords(g.Tone, g.Fall, g.Drift)}
-			} else {
-				p := phrase(g.Color, "expanse", 1)
-				scenery, tone, sceneryShare = []string{english.Article(p) + " " + p}, toneWords(g.Tone, g.Fall, g.Drift), g.Share
-			}
-		}
+	objs := newThings(b, skipObj)
+	scen := newScenery(b, skipStuff)
+	if len(objs.phrases) == 0 && len(scen.phrases) == 0 && len(cont.phrases) == 0 {
+		objs, scen, cont = unnamed(b, cont)
 	}
 	var parts []string
-	switch {
-	case len(objs) > 0 && len(scenery) > 0:
-		parts = append(parts, fmt.Sprintf("%s %s set against %s.", capitalize(joinList(objs)), english.Be(objN, false), joinList(scenery)))
-	case len(objs) > 0:
-		verb := "take up"
-		if objN == 1 && len(objs) == 1 {
-			verb = "takes up"
-		}
-		parts = append(parts, capitalize(joinList(objs))+" "+verb+" "+extent(objShare)+".")
-	case len(scenery) == 1 && len(cont.phrases) > 0:
-		// How much the new surface takes tells a region where the floor
-		// barely begins from one it fills ("comes into view" did not).
-		parts = append(parts, capitalize(scenery[0])+" takes up "+extent(sceneryShare)+".")
-	case len(scenery) == 1:
-		verb := "covers"
-		if sceneryShare >= 0.9 {
-			verb = "fills"
-		}
-		parts = append(parts, capitalize(scenery[0])+" "+verb+" "+extent(sceneryShare)+", "+tone+".")
-	case len(scenery) > 1:
-		// How much the first takes keeps the sentence a sub-caption, not a
-		// bare pairing ("A gray road meets gray sand.").
-		parts = append(parts, capitalize(scenery[0])+" takes up "+extent(sceneryShare)+" and meets "+scenery[1]+".")
+	if first := firstSentence(objs, scen, len(cont.phrases) > 0); first != "" {
+		parts = append(parts, first)
 	}
 	tail := ""
 	switch {
@@ -185,6 +110,125 @@ func thought(b *evidence.Band) string {
 		parts = append(parts, c)
 	}
 	return cleanAnchors(strings.Join(parts, " "))
+}
+
+// things are the phrases of the things new in a band: how many they are
+// (for the verb) and the share of the band they take.
+type things struct {
+	phrases []string
+	n       int
+	share   float64
+}
+
+// newThings phrases the named things a band shows that do not continue
+// from the band above, past those marked in skip.
+func newThings(b *evidence.Band, skip map[int]bool) things {
+	var t things
+	for k, g := range b.Objects {
+		if !g.Named || !g.Shown || g.Continues || skip[k] {
+			continue
+		}
+		t.phrases = append(t.phrases, counted(g.Color, g.Noun, g.Count))
+		t.share += g.Share
+		if english.IsMass(g.Noun) {
+			t.n++
+		} else {
+			t.n += number(g.Noun, g.Count)
+		}
+	}
+	return t
+}
+
+// scenery are the phrases of the scenery new in a band, the tone of the
+// most salient scenery (new or continuing) and the share of the first new.
+type scenery struct {
+	phrases []string
+	tone    string
+	share   float64
+}
+
+// newScenery phrases the named scenery a band shows that does not continue
+// from the band above, past what is marked in skip.
+func newScenery(b *evidence.Band, skip map[int]bool) scenery {
+	var sc scenery
+	for k, g := range b.Stuff {
+		if !g.Named || !g.Shown || skip[k] {
+			continue
+		}
+		if sc.tone == "" {
+			sc.tone = toneWords(g.Tone, g.Fall, g.Drift)
+		}
+		if len(sc.phrases) == 0 && !g.Continues {
+			sc.share = g.Share
+		}
+		if g.Continues {
+			continue
+		}
+		p := phrase(g.Color, g.Noun, 1)
+		if a := english.Article(p); a != "" {
+			p = a + " " + p
+		}
+		sc.phrases = append(sc.phrases, p)
+	}
+	return sc
+}
+
+// unnamed words a band in which nothing nameable is new or continues: the
+// unnamed things by colour and measured shape, or, with no thing at all,
+// the largest surface no model names, by its colour, extent and tone ("A
+// brown expanse fills the whole view, evenly toned.") rather than an empty
+// plan.
+func unnamed(b *evidence.Band, cont continued) (things, scenery, continued) {
+	var t things
+	var sc scenery
+	for _, g := range b.Objects {
+		if g.Shown && len(t.phrases) < maxObjects {
+			t.phrases = append(t.phrases, counted(g.Color, strings.TrimSpace(g.Shape+" shape"), g.Count))
+			t.n += g.Count
+			t.share += g.Share
+		}
+	}
+	if len(t.phrases) == 0 && len(b.Stuff) > 0 {
+		g := b.Stuff[0]
+		if g.Continues {
+			cont = continued{phrases: []string{"the " + phrase(g.Color, "expanse", 1)}, tone: toneWords(g.Tone, g.Fall, g.Drift)}
+		} else {
+			p := phrase(g.Color, "expanse", 1)
+			sc = scenery{phrases: []string{english.Article(p) + " " + p}, tone: toneWords(g.Tone, g.Fall, g.Drift), share: g.Share}
+		}
+	}
+	return t, sc, cont
+}
+
+// firstSentence says what is new in a band: its things set against its
+// scenery, or either alone with how much of the view it takes; "" when
+// nothing is new. continues says whether something continues from above.
+func firstSentence(objs things, scen scenery, continues bool) string {
+	switch {
+	case len(objs.phrases) > 0 && len(scen.phrases) > 0:
+		return fmt.Sprintf("%s %s set against %s.", capitalize(joinList(objs.phrases)), english.Be(objs.n, false), joinList(scen.phrases))
+	case len(objs.phrases) > 0:
+		verb := "take up"
+		if objs.n == 1 && len(objs.phrases) == 1 {
+			verb = "takes up"
+		}
+		return capitalize(joinList(objs.phrases)) + " " + verb + " " + extent(objs.share) + "."
+	case len(scen.phrases) == 1 && continues:
+		// How much the new surface takes tells a region where the floor
+		// barely begins from one it fills ("comes into view" did not).
+		return capitalize(scen.phrases[0]) + " takes up " + extent(scen.share) + "."
+	case len(scen.phrases) == 1:
+		verb := "covers"
+		if scen.share >= 0.9 {
+			verb = "fills"
+		}
+		return capitalize(scen.phrases[0]) + " " + verb + " " + extent(scen.share) + ", " + scen.tone + "."
+	case len(scen.phrases) > 1:
+		// How much the first takes keeps the sentence a sub-caption, not a
+		// bare pairing ("A gray road meets gray sand.").
+		return capitalize(scen.phrases[0]) + " takes up " + extent(scen.share) + " and meets " + scen.phrases[1] + "."
+	}
+	return ""
 }
 
 // continued is what continues into a band across the seam from the band
