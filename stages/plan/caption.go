@@ -100,6 +100,26 @@ func Write(b *evidence.Band, caption string, ents []schema.Entity) string {
 }
 
 func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (string, bool) {
+	words := captionWords(caption)
+	if len(words) < 2 || FindAnchor(strings.Join(words, " ")) != "" {
+		return "", false
+	}
+	r, ok := rewritePhrases(words, b, ents)
+	if !ok || r.nounPhrases == 0 {
+		return "", false
+	}
+	out, ok := withVerb(r.out, r.phrase)
+	if !ok {
+		return "", false
+	}
+	text := listCommas(strings.ReplaceAll(strings.Join(out, " "), " , ", ", "))
+	return withLeftOut(capitalize(text)+".", b, ents, r.used, r.usedStuff)
+}
+
+// captionWords is the first sentence of a caption, lower case, without its
+// opening ("in this image we can see"), anchor phrases and picture words,
+// as words (a comma a word of its own).
+func captionWords(caption string) []string {
 	c := strings.TrimSpace(strings.ToLower(caption))
 	if i := strings.IndexAny(c, ".!?"); i >= 0 {
 		c = c[:i] // the first sentence: the one that describes
@@ -107,14 +127,27 @@ func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (string
 	c = captionOpeners.ReplaceAllString(c, "")
 	c = cutAnchors(relate(c))
 	c = pictureWords.ReplaceAllString(c, "")
-	words := strings.Fields(strings.NewReplacer(",", " , ").Replace(c))
-	if len(words) < 2 || FindAnchor(strings.Join(words, " ")) != "" {
-		return "", false
-	}
-	used := map[int]bool{} // object groups the caption names
-	usedStuff := map[int]bool{}
+	return strings.Fields(strings.NewReplacer(",", " , ").Replace(c))
+}
+
+// rewritten is a caption with its noun phrases put in the evidence's words.
+type rewritten struct {
+	out             []string
+	phrase          []bool       // whether each word of out is of a noun phrase the evidence speaks to
+	used, usedStuff map[int]bool // the object and scenery groups the caption names
+	nounPhrases     int
+}
+
+// rewritePhrases puts each noun phrase of the caption the evidence speaks to
+// in the evidence's words: a placeholder ("a red object") takes the name
+// of the named thing of its colour, a thing grounded to the prompt its
+// noun, attributes, measured colour and count. ok is false for a
+// placeholder no model names.
+func rewritePhrases(words []string, b *evidence.Band, ents []schema.Entity) (rewritten, bool) {
+	r := rewritten{used: map[int]bool{}, usedStuff: map[int]bool{}}
+	used, usedStuff := r.used, r.usedStuff
 	var out []string
-	var phrase []bool // whether each word of out is of a noun phrase the evidence speaks to
+	var phrase []bool
 	nounPhrases := 0
 	for i := 0; i < len(words); i++ {
 		w := words[i]
@@ -153,7 +186,7 @@ func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (string
 				}
 			}
 			if g < 0 {
-				return "", false // a thing no model names: the evidence's wording instead
+				return r, false // a thing no model names: the evidence's wording instead
 			}
 			used[g] = true
 			grp := b.Objects[g]
@@ -170,9 +203,13 @@ func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (string
 			phrase = append(phrase, true)
 		}
 	}
-	if nounPhrases == 0 {
-		return "", false
-	}
+	r.out, r.phrase, r.nounPhrases = out, phrase, nounPhrases
+	return r, true
+}
+
+// withVerb gives a caption that relates its noun phrases with no verb of
+// its own the verb it left out; ok is false for one that only lists them.
+func withVerb(out []string, phrase []bool) ([]string, bool) {
 	// The caption's own words: not those of the noun phrases put in or kept,
 	// which hold no verb of the caption's.
 	var own []string
@@ -198,13 +235,16 @@ func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (string
 			// the lexicon does not know "sit" and "hold").
 			out = slices.Insert(out, at, english.Be(subjectNumber(out[:at]), false))
 		case !slices.Contains(own, "with"): // "two red balls with a white cup" reads whole
-			return "", false
+			return nil, false
 		}
 	}
-	text := strings.ReplaceAll(strings.Join(out, " "), " , ", ", ")
-	// "a and b and c" reads as a list: "a, b and c" — where what stands
-	// between the "and"s is a noun phrase, not a clause ("a spoon and a cup
-	// mix the whisk and the spatula" is no list).
+	return out, true
+}
+
+// listCommas writes "a and b and c" as "a, b and c" where what stands
+// between the "and"s is a noun phrase, not a clause ("a spoon and a cup mix
+// the whisk and the spatula" is no list).
+func listCommas(text string) string {
 	if and := strings.Split(text, " and "); len(and) > 2 {
 		list := true
 		for _, mid := range and[1 : len(and)-1] {
@@ -218,10 +258,16 @@ func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (string
 			text = strings.Join(and[:len(and)-1], ", ") + " and " + and[len(and)-1]
 		}
 	}
-	parts := []string{capitalize(text) + "."}
-	// What the caption left out: the salient named things, then what
-	// continues across the seam — three things and two kinds of scenery in
-	// all, the caption's own first, the rest the most salient of the others.
+	return text
+}
+
+// withLeftOut adds to the caption's sentence what it left out: the salient
+// named things, then what continues across the seam — three things and two
+// kinds of scenery in all, the caption's own first, the rest the most
+// salient of the others. ok is false when that is too long or holds an
+// anchor word.
+func withLeftOut(first string, b *evidence.Band, ents []schema.Entity, used, usedStuff map[int]bool) (string, bool) {
+	parts := []string{first}
 	skipObj, skipStuff := leftOut(b)
 	things := len(used)
 	var left []string
