@@ -14,16 +14,16 @@ import (
 )
 
 // PastSpecs reads a decoder's past_key_values.* inputs: their names (sorted),
-// the specs of the inputs and of the matching present.* outputs, their shapes
-// and element types.
-func PastSpecs(dir ModelDir, base string) (names []string, pasts, presents []TensorSpec, shapes [][]int64, types []ort.TensorElementDataType, err error) {
+// the specs of the inputs and of the matching present.* outputs, and their
+// shapes.
+func PastSpecs(dir ModelDir, base string) (names []string, pasts, presents []TensorSpec, shapes [][]int64, err error) {
 	file, err := dir.Graph(base)
 	if err != nil {
-		return nil, nil, nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	ins, _, err := dir.IOInfo(file)
 	if err != nil {
-		return nil, nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
+		return nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s: ONNX Runtime cannot load it: %w", dir.Name, file, err)
 	}
 	byName := map[string]ort.InputOutputInfo{}
 	for _, in := range ins {
@@ -34,37 +34,37 @@ func PastSpecs(dir ModelDir, base string) (names []string, pasts, presents []Ten
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s has no past_key_values.* inputs: it is not a decoder with a cache", dir.Name, file)
+		return nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s has no past_key_values.* inputs: it is not a decoder with a cache", dir.Name, file)
 	}
 	for _, n := range names {
 		in := byName[n]
 		if len(in.Dimensions) != 4 {
-			return nil, nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s: %s has rank %d, want 4 [batch, heads, length, head size]", dir.Name, file, n, len(in.Dimensions))
+			return nil, nil, nil, nil, fmt.Errorf("captioner model %s/%s: %s has rank %d, want 4 [batch, heads, length, head size]", dir.Name, file, n, len(in.Dimensions))
 		}
 		pasts = append(pasts, TensorSpec{Name: n, DType: ort.TensorElementDataTypeFloat, Rank: 4})
 		presents = append(presents, TensorSpec{Name: "present." + strings.TrimPrefix(n, "past_key_values."), DType: ort.TensorElementDataTypeFloat, Rank: 4})
 		shapes = append(shapes, []int64(in.Dimensions))
-		types = append(types, in.DataType)
 	}
-	return names, pasts, presents, shapes, types, nil
+	return names, pasts, presents, shapes, nil
 }
 
 // MergedPastSpecs is PastSpecs of decoder_model_merged.onnx, whose empty
 // first-step cache needs a fixed head count and size.
-func MergedPastSpecs(dir ModelDir) (names []string, pasts, presents []TensorSpec, shapes [][]int64, types []ort.TensorElementDataType, err error) {
-	names, pasts, presents, shapes, types, err = PastSpecs(dir, "decoder_model_merged")
+func MergedPastSpecs(dir ModelDir) (names []string, pasts, presents []TensorSpec, shapes [][]int64, err error) {
+	names, pasts, presents, shapes, err = PastSpecs(dir, "decoder_model_merged")
 	if err != nil {
-		return nil, nil, nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	for i, sh := range shapes {
 		if sh[1] <= 0 || sh[3] <= 0 {
-			return nil, nil, nil, nil, nil, fmt.Errorf("%s model %s: decoder_model_merged %s has no fixed head count and size (%v): re-export it", dir.Role, dir.Name, names[i], sh)
+			return nil, nil, nil, nil, fmt.Errorf("%s model %s: decoder_model_merged %s has no fixed head count and size (%v): re-export it", dir.Role, dir.Name, names[i], sh)
 		}
 	}
-	return names, pasts, presents, shapes, types, nil
+	return names, pasts, presents, shapes, nil
 }
 
-func HashStrings(parts ...string) string {
+// hashStrings is the sha256, in hex, of parts each ended by a zero byte.
+func hashStrings(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
 		h.Write([]byte(p))

@@ -179,5 +179,5 @@ func (d ModelDir) ModelID(role string, graphs []string, options ...string) (stri
 		sum := sha256.Sum256(b)
 		parts = append(parts, f+"="+hex.EncodeToString(sum[:]))
 	}
-	return role + "@" + HashStrings(append(parts, options...)...), nil
+	return role + "@" + hashStrings(append(parts, options...)...), nil
 }

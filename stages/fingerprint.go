@@ -18,29 +18,31 @@ import (
 // Setting describes one field of Config: its name, where it is and whether
 // it changes records.
 type Setting struct {
-	Name   string   // the `setting` tag's name: the config-file key and the CLI's flag name
-	Path   []string // field names from Config down to the field ("Canvas", "Theta")
-	Record bool     // its value changes the records
+	Name   string // the `setting` tag's name: the config-file key and the CLI's flag name
+	Index  []int  // the field's index in Config, for reflect.Value.FieldByIndex
+	Record bool   // its value changes the records
 }
 
 // Settings lists every setting of Config in field order, from the `setting`
 // tags; it panics on a field without one, which a test makes fail first.
 func Settings() []Setting {
 	var out []Setting
-	walkSettings(reflect.TypeFor[Config](), nil, func(s Setting, _ reflect.StructField) { out = append(out, s) })
+	walkSettings(reflect.TypeFor[Config](), nil, nil, func(s Setting) { out = append(out, s) })
 	return out
 }
 
-// walkSettings visits every tagged leaf field below t; a field tagged "-" is
-// skipped, an untagged struct field is a part and is walked into.
-func walkSettings(t reflect.Type, path []string, visit func(Setting, reflect.StructField)) {
+// walkSettings visits every tagged leaf field below t (at index in Config,
+// named path); a field tagged "-" is skipped, an untagged struct field of
+// Config is a part and is walked into.
+func walkSettings(t reflect.Type, index []int, path []string, visit func(Setting)) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		idx := append(append([]int{}, index...), i)
 		p := append(append([]string{}, path...), f.Name)
 		tag, ok := f.Tag.Lookup("setting")
 		if !ok {
 			if f.Type.Kind() == reflect.Struct && len(path) == 0 {
-				walkSettings(f.Type, p, visit)
+				walkSettings(f.Type, idx, p, visit)
 				continue
 			}
 			panic(fmt.Sprintf("stages.Config.%s has no setting tag: classify it as record-changing or not", strings.Join(p, ".")))
@@ -49,7 +51,7 @@ func walkSettings(t reflect.Type, path []string, visit func(Setting, reflect.Str
 			continue
 		}
 		name, opt, _ := strings.Cut(tag, ",")
-		visit(Setting{Name: name, Path: p, Record: opt == "record"}, f)
+		visit(Setting{Name: name, Index: idx, Record: opt == "record"})
 	}
 }
 
@@ -63,11 +65,11 @@ type Fingerprint map[string]string
 func (c Config) Fingerprint() Fingerprint {
 	fp := Fingerprint{"schema-version": strconv.Itoa(schema.Version)}
 	v := reflect.ValueOf(c)
-	walkSettings(v.Type(), nil, func(s Setting, _ reflect.StructField) {
+	walkSettings(v.Type(), nil, nil, func(s Setting) {
 		if !s.Record {
 			return
 		}
-		fv := v.FieldByIndex(fieldIndex(v.Type(), s.Path))
+		fv := v.FieldByIndex(s.Index)
 		fp[s.Name] = settingValue(fv)
 		if fv.Kind() == reflect.Interface && !fv.IsNil() {
 			if o, ok := fv.Interface().(Optioned); ok {
@@ -85,17 +87,6 @@ func (fp Fingerprint) Digest() string {
 	b, _ := json.Marshal(map[string]string(fp)) // map keys are sorted
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
-}
-
-// fieldIndex turns a path of field names into reflect's index.
-func fieldIndex(t reflect.Type, path []string) []int {
-	var idx []int
-	for _, name := range path {
-		f, _ := t.FieldByName(name)
-		idx = append(idx, f.Index...)
-		t = f.Type
-	}
-	return idx
 }
 
 // settingValue spells a setting's value: numbers as Go formats them (floats

@@ -38,6 +38,7 @@ type Model struct {
 	start, eos, pad int64
 	maxLen          int
 	id              string
+	graphs          []string // the digests of the graphs it runs, which its id covers
 }
 
 type captionerConfig struct {
@@ -148,7 +149,7 @@ func Load(dir annotators.ModelDir, dev annotators.Device) (*Model, error) {
 		c.encoder.Destroy()
 		return nil, err
 	}
-	c.id = "captioner@" + annotators.HashStrings(encSum, decSum)
+	c.graphs = []string{encSum, decSum}
 	if err := c.loadPast(dir, dev); err != nil {
 		c.Close()
 		return nil, err
@@ -156,10 +157,10 @@ func Load(dir annotators.ModelDir, dev annotators.Device) (*Model, error) {
 	return c.named(dir)
 }
 
-// named completes the captioner's ID over the graphs' digests with the
+// named gives the captioner its ID: over the graphs it runs and the
 // directory's configuration and tokenizer files.
 func (c *Model) named(dir annotators.ModelDir) (*Model, error) {
-	id, err := dir.ModelID("captioner", []string{strings.TrimPrefix(c.id, "captioner@")})
+	id, err := dir.ModelID("captioner", c.graphs)
 	if err != nil {
 		c.Close()
 		return nil, err
@@ -172,7 +173,7 @@ func (c *Model) named(dir annotators.ModelDir) (*Model, error) {
 // no-cache branch on empty past tensors, every later step its cache branch on
 // the newest token.
 func (c *Model) loadMerged(dir annotators.ModelDir, dev annotators.Device, encSum string) error {
-	names, pasts, presents, shapes, _, err := annotators.MergedPastSpecs(dir)
+	names, pasts, presents, shapes, err := annotators.MergedPastSpecs(dir)
 	if err != nil {
 		return err
 	}
@@ -187,7 +188,7 @@ func (c *Model) loadMerged(dir annotators.ModelDir, dev annotators.Device, encSu
 	}
 	c.pastNames, c.pastShapes = names, shapes
 	c.useCache = true
-	c.id = "captioner@" + annotators.HashStrings(encSum, sum)
+	c.graphs = []string{encSum, sum}
 	return nil
 }
 
@@ -243,7 +244,7 @@ func (c *Model) loadPast(dir annotators.ModelDir, dev annotators.Device) error {
 	if !dir.Has("decoder_with_past_model") {
 		return nil
 	}
-	names, pasts, presents, _, _, err := annotators.PastSpecs(dir, "decoder_with_past_model")
+	names, pasts, presents, _, err := annotators.PastSpecs(dir, "decoder_with_past_model")
 	if err != nil {
 		return err
 	}
@@ -266,7 +267,7 @@ func (c *Model) loadPast(dir annotators.ModelDir, dev annotators.Device) error {
 		return err
 	}
 	c.useCache = true
-	c.id = "captioner@" + annotators.HashStrings(strings.TrimPrefix(c.id, "captioner@"), pastSum)
+	c.graphs = append(c.graphs, pastSum)
 	return nil
 }
 

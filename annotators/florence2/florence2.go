@@ -228,7 +228,7 @@ func (f *Model) open(dir annotators.ModelDir, dev annotators.Device) error {
 		[]annotators.TensorSpec{float("inputs_embeds", 3), int64s("attention_mask", 2)}, []annotators.TensorSpec{float("last_hidden_state", 3)}); err != nil {
 		return err
 	}
-	names, pasts, presents, shapes, _, err := annotators.MergedPastSpecs(dir)
+	names, pasts, presents, shapes, err := annotators.MergedPastSpecs(dir)
 	if err != nil {
 		return err
 	}

@@ -98,11 +98,7 @@ func bindSettings(fs *flag.FlagSet, cfg *stages.Config) {
 		if !ok {
 			panic("setting " + s.Name + " has no usage text in settingUsage")
 		}
-		v := root
-		for _, name := range s.Path {
-			v = v.FieldByName(name)
-		}
-		switch p := v.Addr().Interface().(type) {
+		switch p := root.FieldByIndex(s.Index).Addr().Interface().(type) {
 		case *string:
 			fs.StringVar(p, s.Name, *p, usage)
 		case *int:

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,36 +71,12 @@ func TestModelOptionsAreInTheFingerprint(t *testing.T) {
 			if code, text := cli(build(apart, "--partition-index", "1", tc.flag)...); code != 0 {
 				t.Fatalf("partition 1 apart: exit %d:\n%s", code, text)
 			}
-			copyDataset(t, apart, out)
+			copyFiles(t, apart, out, func(rel string) bool { return !strings.HasPrefix(rel, ".twigdata") })
 			code, text = cli(build(out, "--merge")...)
 			if code != 1 {
 				t.Fatalf("merge of partitions built with and without %s: exit %d:\n%s", tc.flag, code, text)
 			}
 			mustContain(t, text, "built with other settings", tc.atMerge)
 		})
-	}
-}
-
-// copyDataset copies a dataset's files but its lock and run records into
-// another dataset's folder.
-func copyDataset(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if strings.HasPrefix(rel, ".twigdata") {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		os.MkdirAll(filepath.Dir(filepath.Join(to, rel)), 0o755)
-		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

@@ -28,12 +28,23 @@ import (
 func copyTree(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
+	copyFiles(t, src, dst, func(string) bool { return true })
+	return dst
+}
+
+// copyFiles copies the files below src that keep takes (by their path
+// relative to src) to the same places below dst.
+func copyFiles(t *testing.T, src, dst string, keep func(rel string) bool) {
+	t.Helper()
 	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, p)
-		if info.IsDir() {
+		switch {
+		case !keep(rel):
+			return nil
+		case info.IsDir():
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
 		b, err := os.ReadFile(p)
@@ -45,7 +56,6 @@ func copyTree(t *testing.T, src string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dst
 }
 
 func onlyShard(t *testing.T, dir, table string) string {

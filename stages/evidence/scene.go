@@ -34,18 +34,10 @@ type Scene struct {
 	unverifiedEnts []string
 	// judged are the prompt's relations whose ends were both found, measured
 	// once for the whole canvas: every band reads them.
-	judged []judgedRelation
+	judged []Relation
 	// wideAll are the classes that reach across the canvas somewhere: an
 	// unknown class among them is scenery in every band.
 	wideAll map[uint16]bool
-}
-
-// judgedRelation is a relation, the segments of its ends and what the
-// evidence says of it.
-type judgedRelation struct {
-	rel             schema.Relation
-	a, b            *Segment
-	holds, measured bool
 }
 
 // canSee reports whether the segmenter could label a noun: a class names it
@@ -120,7 +112,7 @@ func NewScene(canvas *image.RGBA, m LabelMap, labels []string, kinds []Kind, p p
 	for _, r := range sc.rels {
 		if a, b := sc.ends(r); a != nil && b != nil {
 			holds, measured := sc.relation(r.Predicate, a, b)
-			sc.judged = append(sc.judged, judgedRelation{r, a, b, holds, measured})
+			sc.judged = append(sc.judged, Relation{Rel: r, A: a, B: b, Holds: holds, Measured: measured})
 		}
 	}
 	for _, i := range readingOrder(sc.ents, sc.rels) {
@@ -395,14 +387,9 @@ type Relation struct {
 	Measured bool     // the evidence could measure it (an action, or depth between things that do not touch, cannot be)
 }
 
-// Relations are the prompt's relations with both ends found, measured.
-func (sc *Scene) Relations() []Relation {
-	out := make([]Relation, len(sc.judged))
-	for i, r := range sc.judged {
-		out[i] = Relation{Rel: r.rel, A: r.a, B: r.b, Holds: r.holds, Measured: r.measured}
-	}
-	return out
-}
+// Relations are the prompt's relations with both ends found, measured once
+// for the whole canvas; the caller must not change them.
+func (sc *Scene) Relations() []Relation { return sc.judged }
 
 // Break is how far band k breaks: across the seam with the band above where
 // one class continues over it (seam true; the step above the surface's own
