@@ -3,6 +3,7 @@ package twigdata_test
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -92,6 +93,28 @@ func TestImportsRunOneWay(t *testing.T) {
 			if broken != "" {
 				t.Errorf("%s imports %s: %s %s", p, imp, p, broken)
 			}
+		}
+	}
+}
+
+// TestCriticParsesNoText: the critic judges evidence and the nouns a plan
+// chose to name, never text parsed back — the prompt parser's Parse is not
+// called in stages/critic (its tests aside, which build prompts).
+func TestCriticParsesNoText(t *testing.T) {
+	files, err := filepath.Glob("stages/critic/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no critic sources: %v", err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "prompt.Parse(") {
+			t.Errorf("%s calls prompt.Parse: the critic reads the parsed prompt it is given and the plan's Names", f)
 		}
 	}
 }

@@ -78,7 +78,7 @@ func Be(n int, mass bool) string {
 var irregularPlurals = map[string]string{"man": "men", "woman": "women", "child": "children", "mouse": "mice",
 	"goose": "geese", "sheep": "sheep", "fish": "fish", "deer": "deer", "person": "people", "foot": "feet",
 	"tooth": "teeth", "knife": "knives", "leaf": "leaves", "shelf": "shelves", "wolf": "wolves", "loaf": "loaves",
-	"half": "halves", "scarf": "scarves", "life": "lives", "wife": "wives", "calf": "calves", "cactus": "cacti",
+	"half": "halves", "scarf": "scarves", "life": "lives", "wife": "wives", "calf": "calves", "thief": "thieves", "hoof": "hooves", "elf": "elves", "cactus": "cacti",
 	"ox": "oxen", "potato": "potatoes", "tomato": "tomatoes", "mango": "mangoes", "hero": "heroes", "bus": "buses",
 	"glasses": "glasses", "scissors": "scissors", "pants": "pants", "jeans": "jeans", "shorts": "shorts", "series": "series"}
 
@@ -151,13 +151,6 @@ func Plural(w string, count int) string {
 // Singular undoes Plural on a word read with a count: a word counted as one
 // keeps its spelling unless it has a plural ending no singular noun has.
 func Singular(w string, count int) string {
-	if count > 1 && strings.HasSuffix(w, "ves") {
-		for s, p := range irregularPlurals {
-			if p == w {
-				return s // knives, lives: not "knif", "lif"
-			}
-		}
-	}
 	switch {
 	case count <= 1 && !strings.HasSuffix(w, "s"):
 		return w
@@ -165,8 +158,6 @@ func Singular(w string, count int) string {
 		return w[:len(w)-2]
 	case strings.HasSuffix(w, "ies") && len(w) > 4:
 		return w[:len(w)-3] + "y"
-	case count > 1 && strings.HasSuffix(w, "ves") && len(w) > 4:
-		return w[:len(w)-3] + "f"
 	}
 	if count > 1 {
 		for s, p := range irregularPlurals {

@@ -98,8 +98,9 @@ func (c *Composer) Regions(canvas *image.RGBA, parsed prompt.Parsed, bands []ima
 		}
 		ev := scene.Band(k)           // what the critic measured
 		worded := wording.Band(k, ev) // how the plan words it
-		thought := plan.Write(worded, caption, parsed.Entities)
-		score, fixes := critic.Score(scene, k, ev, thought)
+		written := plan.Write(worded, caption, parsed.Entities)
+		thought := written.Text
+		score, fixes := critic.Score(scene, k, ev, written.Names)
 		reg := schema.Region{
 			Index: int32(b.Index), Name: b.Name, TokenRowStart: int32(b.TokenRowStart), TokenRowEnd: int32(b.TokenRowEnd),
 			Y0: int32(b.Y0), Y1: int32(b.Y1), Caption: strings.ToValidUTF8(caption, "\uFFFD"), Plan: thought, Critic: score,

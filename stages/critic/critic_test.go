@@ -298,18 +298,19 @@ func TestMasksCoverTheirSegments(t *testing.T) {
 	}
 }
 
-// planOf names every named group of a band, as a plan that leaves nothing
-// out would: the detail criterion then judges the evidence alone.
-func planOf(b *evidence.Band) string {
-	var ph []string
+// planOf is the nouns of every named group of a band, as a plan that leaves
+// nothing out names them: the detail criterion then judges the evidence
+// alone.
+func planOf(b *evidence.Band) []string {
+	var nouns []string
 	for _, gs := range [][]evidence.Group{b.Stuff, b.Objects} {
 		for _, g := range gs {
 			if g.Named {
-				ph = append(ph, g.Color+" "+g.Noun)
+				nouns = append(nouns, g.Noun)
 			}
 		}
 	}
-	return strings.Join(ph, ", ")
+	return nouns
 }
 
 const missedBoxPrompt = "a red ball on the left of a blue box"
@@ -649,7 +650,7 @@ func TestNothingNamedLeavesDetailUnverified(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			scene := evidence.NewScene(img, truth(img), lbls, nil, prompt.Parse(sc.Prompt), imageproc.Bands(384, 16, 3), nil)
 			b := scene.Band(0)
-			c, fixes := Score(scene, 0, b, "A golden expanse fills the whole view, evenly toned.")
+			c, fixes := Score(scene, 0, b, nil) // "A golden expanse fills the whole view, evenly toned."
 			unverified := slices.Contains(c.Unverified, CritDetail)
 			if unverified != (name == "nothing named") {
 				t.Errorf("detail unverified %v (critique %+v)", unverified, c)
@@ -729,22 +730,25 @@ func TestSceneryHiddenInOneBandIsStillScenery(t *testing.T) {
 	}
 }
 
-// TestDetailMatchesNounsInEitherNumber: detail takes "the red apples
-// continue" as naming the apples and "two black sandals" as naming the
-// prompt's "sandals"; it asks for neither again.
+// TestDetailMatchesNounsInEitherNumber: detail takes a plan's "apples" as
+// naming the apple and "sandal" as naming the prompt's "sandals"; it asks
+// for neither again. A noun the band does not show costs precision.
 func TestDetailMatchesNounsInEitherNumber(t *testing.T) {
 	sand := evidence.Group{Noun: "sand", Named: true, Shown: true, Share: 0.8}
 	for _, tc := range []struct {
-		name, plan string
-		thing      evidence.Group
+		name  string
+		nouns []string
+		thing evidence.Group
+		want  int
 	}{
-		{"a plural plan noun", "The red apples and the beige sand continue.", evidence.Group{Noun: "apple", Count: 2, Named: true, Shown: true, Continues: true, Share: 0.2}},
-		{"a plural prompt noun", "Two black sandals are set against beige sand.", evidence.Group{Noun: "sandals", Count: 2, Named: true, Shown: true, Share: 0.2}},
+		{"a plural plan noun", []string{"apples", "sand"}, evidence.Group{Noun: "apple", Count: 2, Named: true, Shown: true, Continues: true, Share: 0.2}, 100},
+		{"a plural prompt noun", []string{"sandal", "sand"}, evidence.Group{Noun: "sandals", Count: 2, Named: true, Shown: true, Share: 0.2}, 100},
+		{"a noun not shown", []string{"sandals", "sand", "kite"}, evidence.Group{Noun: "sandals", Count: 2, Named: true, Shown: true, Share: 0.2}, 67},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			score, measured, left := detail(&evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{tc.thing}}, tc.plan)
-			if score != 100 || !measured || len(left) > 0 {
-				t.Errorf("detail %d (measured %v), left %+v; want 100 and nothing left", score, measured, left)
+			score, measured, left := detail(&evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{tc.thing}}, tc.nouns)
+			if score != tc.want || !measured || len(left) > 0 {
+				t.Errorf("detail %d (measured %v), left %+v; want %d and nothing left", score, measured, left, tc.want)
 			}
 		})
 	}

@@ -48,12 +48,13 @@ const (
 	CritCoherence    = "coherence"
 )
 
-// Score computes the critique of band k from its evidence and the plan
-// written for it, with the fixes for the criteria that fell short. A
+// Score computes the critique of band k from its evidence and the nouns
+// the plan written for it names (as its writer chose them: the critic never
+// parses text the build wrote), with the fixes for the criteria that fell short. A
 // criterion the evidence cannot judge in this band is listed as unverified,
 // scores 0 in the record and is left out of r_k, the others' weights
 // renormalised.
-func Score(sc *evidence.Scene, k int, band *evidence.Band, plan string) (schema.Critic, []Fix) {
+func Score(sc *evidence.Scene, k int, band *evidence.Band, named []string) (schema.Critic, []Fix) {
 	shown := shownEntities(band)
 	crit := []struct {
 		name   string
@@ -62,7 +63,7 @@ func Score(sc *evidence.Scene, k int, band *evidence.Band, plan string) (schema.
 	}{
 		{CritColor, weights.Color, judgeColor(sc, shown)},
 		{CritCompleteness, weights.Completeness, judgeCompleteness(sc, k, len(shown))},
-		{CritDetail, weights.Detail, judgeDetail(band, plan)},
+		{CritDetail, weights.Detail, judgeDetail(band, named)},
 		{CritSpatial, weights.Spatial, judgeSpatial(sc, shown)},
 		{CritCoherence, weights.Coherence, judgeCoherence(sc, k)},
 	}
@@ -178,13 +179,13 @@ func judgeCompleteness(sc *evidence.Scene, k, found int) judgement {
 	return j
 }
 
-// judgeDetail is detail richness: what the plan says against what the
+// judgeDetail is detail richness: what the plan names against what the
 // evidence shows. A band that shows nothing a model names gives no measure
 // of it: the criterion is unverified, not failed.
-func judgeDetail(band *evidence.Band, plan string) judgement {
+func judgeDetail(band *evidence.Band, named []string) judgement {
 	var j judgement
 	var left []schema.Entity
-	j.score, j.verified, left = detail(band, plan)
+	j.score, j.verified, left = detail(band, named)
 	if j.verified && len(left) > 0 {
 		f := Fix{Kind: FixDetail, Missing: left}
 		if j.score < 60 {
@@ -239,14 +240,14 @@ func judgeCoherence(sc *evidence.Scene, k int) judgement {
 	return j
 }
 
-// detail scores a plan against a band's evidence: of the named scenery and
-// things the band shows, the share (by area) the plan names, times the share
-// of what the plan names that the band shows. measured is false when the
+// detail scores the nouns a plan names against a band's evidence: of the
+// named scenery and things the band shows, the share (by area) the plan
+// names, times the share of what the plan names that the band shows. measured is false when the
 // band shows nothing nameable.
-func detail(band *evidence.Band, plan string) (score int, measured bool, left []schema.Entity) {
+func detail(band *evidence.Band, nouns []string) (score int, measured bool, left []schema.Entity) {
 	said := map[string]bool{}
-	for _, e := range prompt.Parse(plan).Entities {
-		said[english.Lemma(e.Noun)] = true // "the red apples continue" names the apples
+	for _, n := range nouns {
+		said[english.Lemma(n)] = true // "the red apples continue" names the apples
 	}
 	var total, named float64
 	shown := map[string]bool{}

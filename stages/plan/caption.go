@@ -92,28 +92,44 @@ func modifier(w string) bool {
 // rewritten (a placeholder the evidence cannot name, an anchor word left, too
 // long, nothing left, or only a list of noun phrases with no verb of its
 // own) gives way to Thought.
-func Write(b *evidence.Band, caption string, ents []schema.Entity) string {
+func Write(b *evidence.Band, caption string, ents []schema.Entity) Written {
 	if out, ok := fromCaption(b, caption, ents); ok {
 		return out
 	}
 	return Thought(b)
 }
 
-func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (string, bool) {
+func fromCaption(b *evidence.Band, caption string, ents []schema.Entity) (Written, bool) {
 	words := captionWords(caption)
 	if len(words) < 2 || FindAnchor(strings.Join(words, " ")) != "" {
-		return "", false
+		return Written{}, false
 	}
 	r, ok := rewritePhrases(words, b, ents)
 	if !ok || r.nounPhrases == 0 {
-		return "", false
+		return Written{}, false
 	}
 	out, ok := withVerb(r.out, r.phrase)
 	if !ok {
-		return "", false
+		return Written{}, false
 	}
 	text := listCommas(strings.ReplaceAll(strings.Join(out, " "), " , ", ", "))
-	return withLeftOut(capitalize(text)+".", b, ents, r.used, r.usedStuff)
+	w, ok := withLeftOut(capitalize(text)+".", b, ents, r.used, r.usedStuff)
+	w.Names = nouns(append(w.Names, captionNouns(words)...))
+	return w, ok
+}
+
+// captionNouns are the nouns of a caption's own words: the model's text,
+// parsed as a prompt is, its placeholders ("object") aside — they are
+// given the evidence's names. A plan keeps them where the evidence does not
+// speak to them, and names them all the same.
+func captionNouns(words []string) []string {
+	var out []string
+	for _, e := range prompt.Parse(strings.Join(words, " ")).Entities {
+		if _, kind, _ := headOf(e.Noun, &evidence.Band{}, nil); kind != headPlaceholder {
+			out = append(out, e.Noun)
+		}
+	}
+	return out
 }
 
 // captionWords is the first sentence of a caption, lower case, without its
@@ -266,8 +282,19 @@ func listCommas(text string) string {
 // kinds of scenery in all, the caption's own first, the rest the most
 // salient of the others. ok is false when that is too long or holds an
 // anchor word.
-func withLeftOut(first string, b *evidence.Band, ents []schema.Entity, used, usedStuff map[int]bool) (string, bool) {
+func withLeftOut(first string, b *evidence.Band, ents []schema.Entity, used, usedStuff map[int]bool) (Written, bool) {
 	parts := []string{first}
+	var names []string
+	for k, g := range b.Objects {
+		if used[k] {
+			names = append(names, g.Noun)
+		}
+	}
+	for k, g := range b.Stuff {
+		if usedStuff[k] {
+			names = append(names, g.Noun)
+		}
+	}
 	skipObj, skipStuff := leftOut(b)
 	things := len(used)
 	var left []string
@@ -282,11 +309,14 @@ func withLeftOut(first string, b *evidence.Band, ents []schema.Entity, used, use
 		}
 		things++
 		left = append(left, entityPhrase(g, ents, nil))
+		names = append(names, g.Noun)
 		leftN += number(g.Noun, g.Count)
 	}
 	within(b.Objects, used, skipObj, things, maxObjects)
 	within(b.Stuff, usedStuff, skipStuff, len(usedStuff), maxScenery)
-	contS := continuing(b, skipObj, skipStuff).sentence("")
+	cont := continuing(b, skipObj, skipStuff)
+	names = append(names, cont.nouns...)
+	contS := cont.sentence("")
 	if len(left) > 0 {
 		verb := "also appear"
 		if len(left) == 1 && leftN == 1 {
@@ -303,9 +333,9 @@ func withLeftOut(first string, b *evidence.Band, ents []schema.Entity, used, use
 	}
 	out2 := strings.Join(parts, " ")
 	if n := len(strings.Fields(out2)); n > maxWords || FindAnchor(out2) != "" {
-		return "", false
+		return Written{}, false
 	}
-	return out2, true
+	return Written{Text: out2, Names: names}, true
 }
 
 // within marks in skip the continuing groups past a limit of phrases, n

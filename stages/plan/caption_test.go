@@ -1,9 +1,12 @@
 package plan
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata/internal/grammar"
+	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/evidence"
 )
@@ -63,8 +66,10 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 	var written []string
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Write(&tc.band, tc.caption, ents)
+			w := Write(&tc.band, tc.caption, ents)
+			got := w.Text
 			written = append(written, got)
+			namesSaid(t, w)
 			if got != tc.want {
 				t.Errorf("plan %q, want %q", got, tc.want)
 			}
@@ -77,4 +82,43 @@ func TestWriteRewritesTheCaption(t *testing.T) {
 		})
 	}
 	grammar.Check(t, "../..", written...)
+}
+
+// namesSaid fails a test whose thought lists a name its text does not say
+// (in either number).
+func namesSaid(t *testing.T, w Written) {
+	t.Helper()
+	text := strings.NewReplacer("'", "", "’", "").Replace(strings.ToLower(w.Text)) // the parser reads "they're" as "theyre"
+	for _, n := range w.Names {
+		if !strings.Contains(text, english.Lemma(n)) && !strings.Contains(text, english.Plural(english.Lemma(n), 2)) {
+			t.Errorf("names %q, which %q does not say", n, w.Text)
+		}
+	}
+}
+
+// TestWrittenNamesWhatItSays: a thought's Names are the groups it words
+// and the caption's own nouns it keeps — what the critic judges detail by,
+// without parsing the thought back — and no placeholder.
+func TestWrittenNamesWhatItSays(t *testing.T) {
+	ball := evidence.Group{Color: "red", Noun: "ball", Count: 1, Shown: true, Named: true, Entity: -1, Share: 0.1}
+	sand := evidence.Group{Color: "beige", Noun: "sand", Count: 1, Shown: true, Named: true, Entity: -1, Share: 0.6}
+	for _, tc := range []struct {
+		name, caption string
+		band          evidence.Band
+		want          []string
+	}{
+		{"the evidence's words", "", evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{ball}}, []string{"ball", "sand"}},
+		{"a caption noun no model names", "a red ball next to a dog", evidence.Band{Objects: []evidence.Group{ball}}, []string{"ball", "dog"}},
+		{"a placeholder given the evidence's name", "a red object on the sand", evidence.Band{Stuff: []evidence.Group{sand}, Objects: []evidence.Group{ball}}, []string{"ball", "sand"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := Write(&tc.band, tc.caption, nil)
+			got := slices.Clone(w.Names)
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%q names %q, want %q", w.Text, got, tc.want)
+			}
+			namesSaid(t, w)
+		})
+	}
 }

@@ -72,11 +72,13 @@ func TestCaptionRewritesOfCompBench(t *testing.T) {
 					b.Stuff = append(b.Stuff, g)
 				}
 			}
-			out, ok := fromCaption(&b, p, ents)
+			w, ok := fromCaption(&b, p, ents)
 			if !ok {
 				fellBack++
 				continue
 			}
+			namesSaid(t, w)
+			out := w.Text
 			if n := len(strings.Fields(out)); n > maxWords {
 				t.Errorf("%d words: %q from %q", n, out, p)
 			}

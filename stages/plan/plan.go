@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,13 +41,23 @@ const (
 	maxScenery = 2 // scenery phrases
 )
 
+// Written is a thought and the nouns it names, as its writer chose them:
+// the critic judges what a plan says by Names, never by parsing Text back.
+type Written struct {
+	Text string
+	// Names are the nouns of the groups the thought words, and the nouns of
+	// a caption's own the thought keeps; none for what no model names
+	// ("a brown expanse").
+	Names []string
+}
+
 // Thought writes τ_k for a band: a short sub-caption of what is new in it —
 // at most three things and two kinds of scenery, the most salient first —
 // and, briefly, what continues into it across the seam from the band above.
 // Things the models cannot name are left out; it claims nothing the
 // evidence does not show.
-func Thought(b *evidence.Band) string {
-	if t := thought(b); t != "" {
+func Thought(b *evidence.Band) Written {
+	if t := thought(b); t.Text != "" {
 		return t
 	}
 	// The band shows only slivers of things (a thing larger than the band
@@ -84,7 +95,7 @@ func leftOut(b *evidence.Band) (objs, stuff map[int]bool) {
 	return mark(b.Objects, maxObjects), mark(b.Stuff, maxScenery)
 }
 
-func thought(b *evidence.Band) string {
+func thought(b *evidence.Band) Written {
 	skipObj, skipStuff := leftOut(b)
 	cont := continuing(b, skipObj, skipStuff)
 	objs := newThings(b, skipObj)
@@ -92,6 +103,7 @@ func thought(b *evidence.Band) string {
 	if len(objs.phrases) == 0 && len(scen.phrases) == 0 && len(cont.phrases) == 0 {
 		objs, scen, cont = unnamed(b, cont)
 	}
+	names := slices.Concat(objs.nouns, scen.nouns, cont.nouns)
 	var parts []string
 	if first := firstSentence(objs, scen, len(cont.phrases) > 0); first != "" {
 		parts = append(parts, first)
@@ -109,13 +121,26 @@ func thought(b *evidence.Band) string {
 	if c := cont.sentence(tail); c != "" {
 		parts = append(parts, c)
 	}
-	return cleanAnchors(strings.Join(parts, " "))
+	return Written{Text: cleanAnchors(strings.Join(parts, " ")), Names: nouns(names)}
+}
+
+// nouns are the names a thought lists: each once, in its first place, as
+// the text says it (an anchor word a label carried in cut).
+func nouns(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n = cleanAnchors(n); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // things are the phrases of the things new in a band: how many they are
 // (for the verb) and the share of the band they take.
 type things struct {
 	phrases []string
+	nouns   []string // the named groups' nouns (none for unnamed things)
 	n       int
 	share   float64
 }
@@ -129,6 +154,7 @@ func newThings(b *evidence.Band, skip map[int]bool) things {
 			continue
 		}
 		t.phrases = append(t.phrases, counted(g.Color, g.Noun, g.Count))
+		t.nouns = append(t.nouns, g.Noun)
 		t.share += g.Share
 		if english.IsMass(g.Noun) {
 			t.n++
@@ -143,6 +169,7 @@ func newThings(b *evidence.Band, skip map[int]bool) things {
 // most salient scenery (new or continuing) and the share of the first new.
 type scenery struct {
 	phrases []string
+	nouns   []string // the named groups' nouns (none for an unnamed expanse)
 	tone    string
 	share   float64
 }
@@ -169,6 +196,7 @@ func newScenery(b *evidence.Band, skip map[int]bool) scenery {
 			p = a + " " + p
 		}
 		sc.phrases = append(sc.phrases, p)
+		sc.nouns = append(sc.nouns, g.Noun)
 	}
 	return sc
 }
@@ -235,6 +263,7 @@ func firstSentence(objs things, scen scenery, continues bool) string {
 // above.
 type continued struct {
 	phrases    []string // "the …" phrases, things first
+	nouns      []string // their groups' nouns (none for an unnamed expanse)
 	plural     bool     // whether they take a plural verb
 	tone       string   // of the most salient continuing scenery kept
 	thingShare float64  // of the band, that the continuing things kept take
@@ -281,6 +310,7 @@ func continuing(b *evidence.Band, skipObj, skipStuff map[int]bool) continued {
 	var c continued
 	for _, it := range items {
 		g := it.g
+		c.nouns = append(c.nouns, g.Noun)
 		if it.thing {
 			c.phrases = append(c.phrases, "the "+phrase(g.Color, g.Noun, g.Count))
 			c.plural = c.plural || (number(g.Noun, g.Count) > 1 && !english.IsMass(g.Noun))

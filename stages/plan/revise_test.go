@@ -147,8 +147,10 @@ func TestThoughts(t *testing.T) {
 	var written []string
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Thought(&tc.band)
+			w := Thought(&tc.band)
+			got := w.Text
 			written = append(written, got)
+			namesSaid(t, w)
 			if got != tc.want {
 				t.Errorf("thought %q, want %q", got, tc.want)
 			}
