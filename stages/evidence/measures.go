@@ -27,22 +27,44 @@ func colorError(s *Segment, e schema.Entity) (float64, bool) {
 	return colour.DeltaE(s.Lab(), colour.Lab(r, g, b)), true
 }
 
+// sizeCost is what grounding adds to a candidate the size of nothing,
+// against the largest candidate of its entity (see groundAll).
+const sizeCost = 25.0
+
 // groundAll links whole-image segments to prompt entity instances: a segment
 // qualifies for an entity when its class names the entity's noun, or is
 // generic and the prompt describes the entity by colour or shape, and its
 // measured shape (if any) agrees; among qualifying pairs the
 // closest in color are linked first. Color does not gate the link, so a
 // recolored object is found and judged wrong in color rather than missing.
-// sizeCost is what grounding adds to a candidate the size of nothing,
-// against the largest candidate of its entity (see groundAll).
-const sizeCost = 25.0
-
 func groundAll(segs []*Segment, ents []schema.Entity) {
-	type pair struct {
-		seg, ent int
-		cost     float64
+	pairs := groundings(segs, ents)
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].cost < pairs[j].cost })
+	left := make([]int, len(ents))
+	for i, e := range ents {
+		left[i] = int(e.Count)
 	}
-	var pairs []pair
+	for _, p := range pairs {
+		if segs[p.seg].Entity >= 0 || left[p.ent] == 0 {
+			continue
+		}
+		segs[p.seg].Entity = p.ent
+		left[p.ent]--
+	}
+}
+
+// grounding is a segment that may stand for an entity, and what linking
+// them costs.
+type grounding struct {
+	seg, ent int
+	cost     float64
+}
+
+// groundings are the segment–entity pairs that qualify, each with its cost:
+// the colour error, a shape mismatch, and the size against the entity's
+// largest candidate.
+func groundings(segs []*Segment, ents []schema.Entity) []grounding {
+	var pairs []grounding
 	for si, s := range segs {
 		noun, generic := GenericNoun(s.Noun)
 		if s.Stuff && generic {
@@ -64,7 +86,7 @@ func groundAll(segs []*Segment, ents []schema.Entity) {
 				// a clearly wrong color rather than ruling the pair out.
 				cost += 40
 			}
-			pairs = append(pairs, pair{si, ei, cost})
+			pairs = append(pairs, grounding{si, ei, cost})
 		}
 	}
 	// Of candidates that fit alike, the larger stands for the prompt's
@@ -81,18 +103,7 @@ func groundAll(segs []*Segment, ents []schema.Entity) {
 			pairs[i].cost += sizeCost * (1 - float64(segs[p.seg].Cells)/float64(largest[p.ent]))
 		}
 	}
-	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].cost < pairs[j].cost })
-	left := make([]int, len(ents))
-	for i, e := range ents {
-		left[i] = int(e.Count)
-	}
-	for _, p := range pairs {
-		if segs[p.seg].Entity >= 0 || left[p.ent] == 0 {
-			continue
-		}
-		segs[p.seg].Entity = p.ent
-		left[p.ent]--
-	}
+	return pairs
 }
 
 // link gives each band piece the entity of the whole-image segment it belongs to.

@@ -86,72 +86,63 @@ func (sc *Scene) refineContact(a, b *Segment) (*Segment, *Segment) {
 	if a.Grounded || b.Grounded || sc.canvas == nil {
 		return a, b // boxes, or no image to judge by
 	}
-	W, H := sc.seg.W, sc.seg.H
-	owner := make(map[int32]uint8, len(a.cells)+len(b.cells))
-	for _, p := range a.cells {
-		owner[p] = 1
-	}
-	for _, p := range b.cells {
-		owner[p] = 2
-	}
-	near := func(p int32, other uint8) bool {
-		x, y := int(p)%W, int(p)/W
-		for dy := -contactReach; dy <= contactReach; dy++ {
-			for dx := -contactReach; dx <= contactReach; dx++ {
-				nx, ny := x+dx, y+dy
-				if nx >= 0 && ny >= 0 && nx < W && ny < H && owner[int32(ny*W+nx)] == other {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	lab := func(p int32) [3]float64 {
-		px := sc.cellPixel(int(p)%W, int(p)/W)
-		return colour.Lab(float64(px[0]), float64(px[1]), float64(px[2]))
-	}
-	// Each segment's colours away from the contact, and the contact's cells.
-	var samples [2][][3]float64
-	var contact []int32
-	for k, cells := range [2][]int32{a.cells, b.cells} {
-		var core []int32
-		for _, p := range cells {
-			if near(p, uint8(2-k)) {
-				contact = append(contact, p)
-			} else {
-				core = append(core, p)
-			}
-		}
-		step := max(1, len(core)/contactSamples)
-		for i := 0; i < len(core); i += step {
-			samples[k] = append(samples[k], lab(core[i]))
-		}
-	}
+	o := newOwners(a, b, sc.seg.W, sc.seg.H)
+	samples, contact := sc.contactSplit(o, a, b)
 	if len(samples[0]) == 0 || len(samples[1]) == 0 {
 		return a, b // one lies wholly at the contact: nothing to judge it by
 	}
-	dist := func(c [3]float64, ss [][3]float64) float64 {
-		best := math.Inf(1)
-		for _, s := range ss {
-			best = math.Min(best, colour.DeltaE(c, s))
-		}
-		return best
-	}
 	for _, p := range contact {
-		c := lab(p)
-		da, db := dist(c, samples[0]), dist(c, samples[1])
+		c := sc.cellLab(p)
+		da, db := nearestDeltaE(c, samples[0]), nearestDeltaE(c, samples[1])
 		switch {
-		case owner[p] == 1 && db < da-contactMargin:
-			owner[p] = 2
-		case owner[p] == 2 && da < db-contactMargin:
-			owner[p] = 1
+		case o.m[p] == 1 && db < da-contactMargin:
+			o.m[p] = 2
+		case o.m[p] == 2 && da < db-contactMargin:
+			o.m[p] = 1
 		}
 	}
+	return o.split(a, b)
+}
+
+// owners says which of two segments (1: a, 2: b) owns each of their cells.
+type owners struct {
+	m    map[int32]uint8
+	w, h int
+}
+
+func newOwners(a, b *Segment, w, h int) owners {
+	o := owners{m: make(map[int32]uint8, len(a.cells)+len(b.cells)), w: w, h: h}
+	for _, p := range a.cells {
+		o.m[p] = 1
+	}
+	for _, p := range b.cells {
+		o.m[p] = 2
+	}
+	return o
+}
+
+// near reports whether cell p lies within contactReach cells of a cell
+// other owns.
+func (o owners) near(p int32, other uint8) bool {
+	x, y := int(p)%o.w, int(p)/o.w
+	for dy := -contactReach; dy <= contactReach; dy++ {
+		for dx := -contactReach; dx <= contactReach; dx++ {
+			nx, ny := x+dx, y+dy
+			if nx >= 0 && ny >= 0 && nx < o.w && ny < o.h && o.m[int32(ny*o.w+nx)] == other {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// split is a and b with the cells each now owns, in their order.
+func (o owners) split(a, b *Segment) (*Segment, *Segment) {
 	ra, rb := *a, *b
 	ra.cells, rb.cells = nil, nil
 	for _, cells := range [2][]int32{a.cells, b.cells} {
 		for _, p := range cells {
-			if owner[p] == 1 {
+			if o.m[p] == 1 {
 				ra.cells = append(ra.cells, p)
 			} else {
 				rb.cells = append(rb.cells, p)
@@ -160,6 +151,41 @@ func (sc *Scene) refineContact(a, b *Segment) (*Segment, *Segment) {
 	}
 	ra.Cells, rb.Cells = len(ra.cells), len(rb.cells)
 	return &ra, &rb
+}
+
+// contactSplit is each segment's colours away from the contact (at most
+// about contactSamples of them) and the contact's cells.
+func (sc *Scene) contactSplit(o owners, a, b *Segment) (samples [2][][3]float64, contact []int32) {
+	for k, cells := range [2][]int32{a.cells, b.cells} {
+		var core []int32
+		for _, p := range cells {
+			if o.near(p, uint8(2-k)) {
+				contact = append(contact, p)
+			} else {
+				core = append(core, p)
+			}
+		}
+		step := max(1, len(core)/contactSamples)
+		for i := 0; i < len(core); i += step {
+			samples[k] = append(samples[k], sc.cellLab(core[i]))
+		}
+	}
+	return samples, contact
+}
+
+// cellLab is the CIELAB colour of map cell p's pixel.
+func (sc *Scene) cellLab(p int32) [3]float64 {
+	px := sc.cellPixel(int(p)%sc.seg.W, int(p)/sc.seg.W)
+	return colour.Lab(float64(px[0]), float64(px[1]), float64(px[2]))
+}
+
+// nearestDeltaE is the ΔE from c to the nearest of colours.
+func nearestDeltaE(c [3]float64, colours [][3]float64) float64 {
+	best := math.Inf(1)
+	for _, s := range colours {
+		best = math.Min(best, colour.DeltaE(c, s))
+	}
+	return best
 }
 
 // contactMargin is how much nearer (ΔE) to the other segment's colours a

@@ -150,8 +150,7 @@ func (sc *Scene) wideClasses(r0, r1 int) map[uint16]bool {
 // rows [y0, y1) of the canvas.
 func (sc *Scene) segments(y0, y1 int) []*Segment {
 	m := sc.seg
-	sx, sy := sc.Scale()
-	W, H := sc.canvas.Rect.Dx(), sc.canvas.Rect.Dy()
+	_, sy := sc.Scale()
 	r0, r1 := int(float64(y0)/sy+0.5), int(float64(y1)/sy+0.5)
 	// A class whose cells reach across the band, or across the canvas
 	// anywhere (grass a row of big things hides part of in one band), even
@@ -161,89 +160,18 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 	if r0 != 0 || r1 != m.H {
 		wide = sc.wideClasses(r0, r1)
 	}
-	seen := make([]bool, m.W*m.H)
+	f := flood{sc: sc, r0: r0, r1: r1, seen: make([]bool, m.W*m.H)}
 	var out []*Segment
-	total := (r1 - r0) * m.W
-	var queue []int
-	// A segment is a connected run of one class — or, from a panoptic model,
-	// of one instance, so touching things of a class are counted apart.
-	same := func(a, b int) bool { return m.Labels[a] == m.Labels[b] }
-	if m.Instances != nil {
-		same = func(a, b int) bool { return m.Instances[a] == m.Instances[b] }
-	}
 	for y := r0; y < r1; y++ {
 		for x := 0; x < m.W; x++ {
 			start := y*m.W + x
-			if seen[start] {
+			if f.seen[start] || m.Labels[start] == NoLabel { // NoLabel: no panoptic segment covers it
 				continue
 			}
-			cls := m.Labels[start]
-			if cls == NoLabel {
-				continue // no panoptic segment covers it
+			s := f.grow(start)
+			if sc.keep(s, wide, r0, r1) {
+				out = append(out, s)
 			}
-			s := &Segment{Class: int(cls), X0: x, Y0: y, X1: x + 1, Y1: y + 1, Entity: -1}
-			queue = append(queue[:0], start)
-			seen[start] = true
-			for len(queue) > 0 {
-				p := queue[len(queue)-1]
-				queue = queue[:len(queue)-1]
-				px, py := p%m.W, p/m.W
-				s.Cells++
-				s.cells = append(s.cells, int32(p))
-				s.Conf += float64(m.Conf[p])
-				s.X0, s.X1 = min(s.X0, px), max(s.X1, px+1)
-				s.Y0, s.Y1 = min(s.Y0, py), max(s.Y1, py+1)
-				// cellPixel, written out: this loop visits every map cell
-				pix := sc.canvas.Pix[sc.canvas.PixOffset(min(int((float64(px)+0.5)*sx), W-1), min(int((float64(py)+0.5)*sy), H-1)):]
-				s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
-				l := luma(pix[0], pix[1], pix[2])
-				s.ll += l * l
-				fx, fy := float64(px), float64(py)
-				s.ly, s.sy, s.yy = s.ly+l*fy, s.sy+fy, s.yy+fy*fy
-				s.lx, s.sx, s.xx, s.xy = s.lx+l*fx, s.sx+fx, s.xx+fx*fx, s.xy+fx*fy
-				for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
-					if q[0] < 0 || q[0] >= m.W || q[1] < r0 || q[1] >= r1 {
-						continue
-					}
-					n := q[1]*m.W + q[0]
-					if !seen[n] && same(n, start) {
-						seen[n] = true
-						queue = append(queue, n)
-					}
-				}
-			}
-			s.Fraction = float64(s.Cells) / float64(total)
-			if s.Fraction < minSegmentShare {
-				continue
-			}
-			s.Conf /= float64(s.Cells)
-			n := float64(s.Cells)
-			s.Color = colour.Name(s.r/n, s.g/n, s.b/n)
-			s.Tone, s.Fall, s.Drift = s.trend(n, luma3(s.r/n, s.g/n, s.b/n))
-			w, h := s.X1-s.X0, s.Y1-s.Y0
-			if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
-				continue // a line left along an edge, not a thing
-			}
-			// A class the segmenter knows as stuff is scenery wherever it
-			// lies, a thing never is; for an unknown class, scenery is what
-			// reaches across the band.
-			switch kind := sc.kind(int(cls)); kind {
-			case KindStuff:
-				s.Stuff = true
-			case KindThing:
-				s.Stuff = false
-			default:
-				s.Stuff = wide[cls] || sc.wideAll[cls]
-			}
-			if !s.Stuff {
-				fill := float64(s.Cells) / float64(w*h)
-				if fill < minFill {
-					continue
-				}
-				s.Shape = shapeFromFill(fill, float64(w)/float64(h), s.Y0 == r0 || s.Y1 == r1)
-			}
-			s.Noun = sc.labels[s.Class]
-			out = append(out, s)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -256,6 +184,101 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 		return out[i].X0 < out[j].X0 // reading order keeps enumerations stable
 	})
 	return out
+}
+
+// flood grows segments over the map cells of rows [r0, r1).
+type flood struct {
+	sc     *Scene
+	r0, r1 int
+	seen   []bool
+	queue  []int
+}
+
+// grow is the segment of the cell start: the connected run of its class —
+// or, from a panoptic model, of its instance, so touching things of a class
+// are counted apart — with its extent, confidence and colour and luma sums.
+func (f *flood) grow(start int) *Segment {
+	m, canvas := f.sc.seg, f.sc.canvas
+	sx, sy := f.sc.Scale()
+	W, H := canvas.Rect.Dx(), canvas.Rect.Dy()
+	ids := m.Labels
+	if m.Instances != nil {
+		ids = m.Instances
+	}
+	x, y := start%m.W, start/m.W
+	s := &Segment{Class: int(m.Labels[start]), X0: x, Y0: y, X1: x + 1, Y1: y + 1, Entity: -1}
+	f.queue = append(f.queue[:0], start)
+	f.seen[start] = true
+	for len(f.queue) > 0 {
+		p := f.queue[len(f.queue)-1]
+		f.queue = f.queue[:len(f.queue)-1]
+		px, py := p%m.W, p/m.W
+		s.Cells++
+		s.cells = append(s.cells, int32(p))
+		s.Conf += float64(m.Conf[p])
+		s.X0, s.X1 = min(s.X0, px), max(s.X1, px+1)
+		s.Y0, s.Y1 = min(s.Y0, py), max(s.Y1, py+1)
+		// cellPixel, written out: this loop visits every map cell
+		pix := canvas.Pix[canvas.PixOffset(min(int((float64(px)+0.5)*sx), W-1), min(int((float64(py)+0.5)*sy), H-1)):]
+		s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
+		l := luma(pix[0], pix[1], pix[2])
+		s.ll += l * l
+		fx, fy := float64(px), float64(py)
+		s.ly, s.sy, s.yy = s.ly+l*fy, s.sy+fy, s.yy+fy*fy
+		s.lx, s.sx, s.xx, s.xy = s.lx+l*fx, s.sx+fx, s.xx+fx*fx, s.xy+fx*fy
+		for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
+			if q[0] < 0 || q[0] >= m.W || q[1] < f.r0 || q[1] >= f.r1 {
+				continue
+			}
+			n := q[1]*m.W + q[0]
+			if !f.seen[n] && ids[n] == ids[start] {
+				f.seen[n] = true
+				f.queue = append(f.queue, n)
+			}
+		}
+	}
+	return s
+}
+
+// keep finishes a grown segment of the band of map rows [r0, r1) — its
+// share, mean confidence, colour, tone, scenery or thing, shape and noun —
+// and reports whether it counts: not a speck under minSegmentShare, a line
+// along an edge, or a thing too sparse for its box (minFill). wide holds
+// the classes that reach across the band.
+func (sc *Scene) keep(s *Segment, wide map[uint16]bool, r0, r1 int) bool {
+	m := sc.seg
+	s.Fraction = float64(s.Cells) / float64((r1-r0)*m.W)
+	if s.Fraction < minSegmentShare {
+		return false
+	}
+	s.Conf /= float64(s.Cells)
+	n := float64(s.Cells)
+	s.Color = colour.Name(s.r/n, s.g/n, s.b/n)
+	s.Tone, s.Fall, s.Drift = s.trend(n, luma3(s.r/n, s.g/n, s.b/n))
+	w, h := s.X1-s.X0, s.Y1-s.Y0
+	if min(w, h) < 3 && float64(w) < 0.9*float64(m.W) {
+		return false // a line left along an edge, not a thing
+	}
+	// A class the segmenter knows as stuff is scenery wherever it lies, a
+	// thing never is; for an unknown class, scenery is what reaches across
+	// the band.
+	switch sc.kind(s.Class) {
+	case KindStuff:
+		s.Stuff = true
+	case KindThing:
+		s.Stuff = false
+	default:
+		s.Stuff = wide[uint16(s.Class)] || sc.wideAll[uint16(s.Class)]
+	}
+	if !s.Stuff {
+		fill := float64(s.Cells) / float64(w*h)
+		if fill < minFill {
+			return false
+		}
+		s.Shape = shapeFromFill(fill, float64(w)/float64(h), s.Y0 == r0 || s.Y1 == r1)
+	}
+	s.Noun = sc.labels[s.Class]
+	return true
 }
 
 // shapeFromFill classifies a blob by how much of its bounding box it fills:
@@ -299,45 +322,62 @@ func smooth(m LabelMap) LabelMap {
 		return m // a panoptic model's segments are whole already
 	}
 	out := LabelMap{W: m.W, H: m.H, Labels: make([]uint16, len(m.Labels)), Conf: m.Conf}
-	var counts [9]uint16
-	var n [9]int
+	var nb neighbourhood
 	for y := 0; y < m.H; y++ {
 		for x := 0; x < m.W; x++ {
-			k := 0
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					xx, yy := x+dx, y+dy
-					if xx < 0 || yy < 0 || xx >= m.W || yy >= m.H {
-						continue
-					}
-					l := m.Labels[yy*m.W+xx]
-					j := 0
-					for j < k && counts[j] != l {
-						j++
-					}
-					if j == k {
-						counts[k], n[k] = l, 0
-						k++
-					}
-					n[j]++
-				}
-			}
 			own := m.Labels[y*m.W+x]
-			best, bestN, ownN := own, 0, 0
-			for j := 0; j < k; j++ {
-				if counts[j] == own {
-					ownN = n[j]
-				} else if n[j] > bestN || (n[j] == bestN && counts[j] < best) {
-					best, bestN = counts[j], n[j]
-				}
-			}
-			if ownN <= 3 && bestN > 0 {
+			nb.count(m, x, y)
+			if best, bestN, ownN := nb.strongest(own); ownN <= 3 && bestN > 0 {
 				own = best // a thin line or speck: take the strongest neighbour
 			}
 			out.Labels[y*m.W+x] = own
 		}
 	}
 	return out
+}
+
+// neighbourhood counts the labels of a cell's 3×3 neighbourhood: labels[j]
+// occurs n[j] times, for the k labels found.
+type neighbourhood struct {
+	labels [9]uint16
+	n      [9]int
+	k      int
+}
+
+func (nb *neighbourhood) count(m LabelMap, x, y int) {
+	nb.k = 0
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			xx, yy := x+dx, y+dy
+			if xx < 0 || yy < 0 || xx >= m.W || yy >= m.H {
+				continue
+			}
+			l := m.Labels[yy*m.W+xx]
+			j := 0
+			for j < nb.k && nb.labels[j] != l {
+				j++
+			}
+			if j == nb.k {
+				nb.labels[j], nb.n[j] = l, 0
+				nb.k++
+			}
+			nb.n[j]++
+		}
+	}
+}
+
+// strongest is the most frequent label other than own (the lowest of a
+// tie) and its count, and own's count.
+func (nb *neighbourhood) strongest(own uint16) (best uint16, bestN, ownN int) {
+	best = own
+	for j := 0; j < nb.k; j++ {
+		if nb.labels[j] == own {
+			ownN = nb.n[j]
+		} else if nb.n[j] > bestN || (nb.n[j] == bestN && nb.labels[j] < best) {
+			best, bestN = nb.labels[j], nb.n[j]
+		}
+	}
+	return best, bestN, ownN
 }
 
 // Group is like segments of a band described together: one colour, one

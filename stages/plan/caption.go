@@ -161,66 +161,72 @@ type rewritten struct {
 // placeholder no model names.
 func rewritePhrases(words []string, b *evidence.Band, ents []schema.Entity) (rewritten, bool) {
 	r := rewritten{used: map[int]bool{}, usedStuff: map[int]bool{}}
-	used, usedStuff := r.used, r.usedStuff
-	var out []string
-	var phrase []bool
-	nounPhrases := 0
-	for i := 0; i < len(words); i++ {
-		w := words[i]
-		head, kind, gi := headOf(w, b, used)
+	for _, w := range words {
+		head, kind, gi := headOf(w, b, r.used)
 		if kind == headNone {
-			out, phrase = append(out, w), append(phrase, false)
+			r.out, r.phrase = append(r.out, w), append(r.phrase, false)
 			continue
 		}
-		// The noun phrase: the words before the head back to its
-		// determiner — modifiers and the nouns that modify it ("a
-		// basketball player") —, none of a phrase put in before.
-		start := len(out)
-		for start > 0 && !phrase[start-1] {
-			w := out[start-1]
-			// "black and white": two colours of one thing are one phrase.
-			colors := w == "and" && start >= 2 && !phrase[start-2] && start < len(out) && colour.IsWord(out[start-2]) && colour.IsWord(out[start])
-			if !colors && !inPhrase(w) && !participle(out, phrase, start-1) {
-				break
-			}
-			start--
-			if prompt.IsDeterminer(w) {
-				break
-			}
+		start := phraseStart(r.out, r.phrase)
+		mods := append([]string(nil), r.out[start:]...)
+		r.out, r.phrase = r.out[:start], r.phrase[:start]
+		r.nounPhrases++
+		put, ok := r.phraseFor(kind, gi, head, mods, b, ents)
+		if !ok {
+			return r, false // a thing no model names: the evidence's wording instead
 		}
-		mods := append([]string(nil), out[start:]...)
-		out, phrase = out[:start], phrase[:start]
-		nounPhrases++
-		switch kind {
-		case headPlaceholder:
-			color := colour.Of(mods)
-			g := -1
-			for k, grp := range b.Objects {
-				if grp.Named && !used[k] && (color == "" || grp.Color == color || strings.HasSuffix(grp.Color, " "+color)) {
-					g = k
-					break
-				}
-			}
-			if g < 0 {
-				return r, false // a thing no model names: the evidence's wording instead
-			}
-			used[g] = true
-			grp := b.Objects[g]
-			out = append(out, strings.Fields(entityPhrase(grp, ents, mods))...)
-		case headThing:
-			used[gi] = true
-			out = append(out, strings.Fields(entityPhrase(b.Objects[gi], ents, mods))...)
-		case headStuff:
-			usedStuff[gi] = true
-			out = append(out, mods...)
-			out = append(out, head)
-		}
-		for len(phrase) < len(out) {
-			phrase = append(phrase, true)
+		r.out = append(r.out, put...)
+		for len(r.phrase) < len(r.out) {
+			r.phrase = append(r.phrase, true)
 		}
 	}
-	r.out, r.phrase, r.nounPhrases = out, phrase, nounPhrases
 	return r, true
+}
+
+// phraseStart is where the noun phrase whose head follows out begins: the
+// words before the head back to its determiner — modifiers and the nouns
+// that modify it ("a basketball player") —, none of a phrase put in before
+// (phrase marks those).
+func phraseStart(out []string, phrase []bool) int {
+	start := len(out)
+	for start > 0 && !phrase[start-1] {
+		w := out[start-1]
+		// "black and white": two colours of one thing are one phrase.
+		colors := w == "and" && start >= 2 && !phrase[start-2] && start < len(out) && colour.IsWord(out[start-2]) && colour.IsWord(out[start])
+		if !colors && !inPhrase(w) && !participle(out, phrase, start-1) {
+			break
+		}
+		start--
+		if prompt.IsDeterminer(w) {
+			break
+		}
+	}
+	return start
+}
+
+// phraseFor is the evidence's words for a noun phrase of head and its
+// modifiers mods: a placeholder takes the name of the first named thing
+// not yet used of its colour, a thing its group's phrase, scenery its own
+// words; the groups it names are marked used. ok is false for a
+// placeholder no model names.
+func (r *rewritten) phraseFor(kind headKind, gi int, head string, mods []string, b *evidence.Band, ents []schema.Entity) ([]string, bool) {
+	switch kind {
+	case headPlaceholder:
+		color := colour.Of(mods)
+		for k, grp := range b.Objects {
+			if grp.Named && !r.used[k] && (color == "" || grp.Color == color || strings.HasSuffix(grp.Color, " "+color)) {
+				r.used[k] = true
+				return strings.Fields(entityPhrase(grp, ents, mods)), true
+			}
+		}
+		return nil, false
+	case headThing:
+		r.used[gi] = true
+		return strings.Fields(entityPhrase(b.Objects[gi], ents, mods)), true
+	default: // headStuff
+		r.usedStuff[gi] = true
+		return append(mods, head), true
+	}
 }
 
 // withVerb gives a caption that relates its noun phrases with no verb of

@@ -276,36 +276,21 @@ type continued struct {
 // in all, the largest kept when more continue —; the groups marked in
 // skipObj and skipStuff are left out.
 func continuing(b *evidence.Band, skipObj, skipStuff map[int]bool) continued {
-	type item struct {
-		g     evidence.Group
-		thing bool
-	}
-	var items []item
+	var items []continuingGroup
 	for k, g := range b.Objects {
 		if g.Named && g.Shown && g.Continues && !skipObj[k] {
-			items = append(items, item{g, true})
+			items = append(items, continuingGroup{g, true})
 		}
 	}
 	for k, g := range b.Stuff {
 		if g.Named && g.Shown && g.Continues && !skipStuff[k] {
-			items = append(items, item{g, false})
+			items = append(items, continuingGroup{g, false})
 		}
 	}
 	if len(items) > maxScenery {
 		// Keep the largest, in their order: a sliver that continues must not
 		// push out the surface that fills the band.
-		order := make([]int, len(items))
-		for i := range order {
-			order[i] = i
-		}
-		sort.SliceStable(order, func(i, j int) bool { return items[order[i]].g.Share > items[order[j]].g.Share })
-		order = order[:maxScenery]
-		sort.Ints(order) // the kept, in their order
-		var kept []item
-		for _, i := range order {
-			kept = append(kept, items[i])
-		}
-		items = kept
+		items = largestInOrder(items, maxScenery)
 	}
 	var c continued
 	for _, it := range items {
@@ -326,6 +311,28 @@ func continuing(b *evidence.Band, skipObj, skipStuff map[int]bool) continued {
 		}
 	}
 	return c
+}
+
+// continuingGroup is a group that continues into a band, thing or scenery.
+type continuingGroup struct {
+	g     evidence.Group
+	thing bool
+}
+
+// largestInOrder keeps the n largest of items (by share), in their order.
+func largestInOrder(items []continuingGroup, n int) []continuingGroup {
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return items[order[i]].g.Share > items[order[j]].g.Share })
+	order = order[:n]
+	sort.Ints(order) // the kept, in their order
+	kept := make([]continuingGroup, 0, n)
+	for _, i := range order {
+		kept = append(kept, items[i])
+	}
+	return kept
 }
 
 // sentence says briefly that what continued continues ("The light blue sky

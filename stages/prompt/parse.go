@@ -151,13 +151,16 @@ func verbAt(toks []string, i int) bool {
 	return true
 }
 
-// adjectiveEndings catches -ed adjectives that describe rather than act.
+// describingWords are -ed and -ing words that describe or name rather than
+// act: adjectives ("striped", "baked") and nouns ("ceiling", "bed").
+var describingWords = set("striped", "spotted", "checkered", "curved", "knitted", "painted", "polished", "carved", "frosted", "stuffed",
+	"wrinkled", "faded", "cracked", "tinted", "shaped", "heated", "wicked", "sliced", "baked", "fried", "scented", "dotted", "framed", "ruffled",
+	"ceiling", "building", "painting", "clothing", "wedding", "evening", "morning", "ring", "king", "string", "swing", "wing", "thing",
+	"something", "bed", "shed", "sled", "red")
+
+// adjectiveEndings catches -ed and -ing words that describe rather than act.
 func adjectiveEndings(w string) bool {
-	switch w {
-	case "striped", "spotted", "checkered", "curved", "knitted", "painted", "polished", "carved", "frosted", "stuffed", "wrinkled", "faded", "cracked", "tinted", "shaped", "heated", "wicked", "sliced", "baked", "fried", "scented", "dotted", "framed", "ruffled":
-		return true
-	}
-	return strings.HasSuffix(w, "-shaped") || w == "ceiling" || w == "building" || w == "painting" || w == "clothing" || w == "wedding" || w == "evening" || w == "morning" || w == "ring" || w == "king" || w == "string" || w == "swing" || w == "wing" || w == "thing" || w == "something" || w == "bed" || w == "shed" || w == "sled" || w == "red"
+	return describingWords[w] || strings.HasSuffix(w, "-shaped")
 }
 
 // Parse extracts noun phrases (count, attributes, head noun) and the
@@ -165,89 +168,122 @@ func adjectiveEndings(w string) bool {
 // capitals, articles, plurals, number words, CRLF and punctuation; prompts it
 // cannot structure yield fewer entities, never an error.
 func Parse(prompt string) Parsed {
-	toks := tokenize(prompt)
-	var out Parsed
-	var chunk []string
-	pending := "" // relation from the previous entity to the next one
-	prev := -1    // index of the last entity
-	closeChunk := func() {
-		// A lone -ing word is a verb read as a phrase (", poring over").
-		bare := len(chunk) == 1 && IsVerb(chunk[0])
-		e, ok := entity(chunk)
-		chunk = chunk[:0]
-		if !ok || bare {
-			return
-		}
-		out.Entities = append(out.Entities, e)
-		if pending != "" && prev >= 0 {
-			out.Relations = append(out.Relations, schema.Relation{Subject: out.Entities[prev].Noun, Predicate: pending, Object: e.Noun})
-		}
-		pending = ""
-		prev = len(out.Entities) - 1
+	p := parser{toks: tokenize(prompt), prev: -1}
+	for i := 0; i < len(p.toks); {
+		i = p.step(i)
 	}
-	for i := 0; i < len(toks); {
-		w := toks[i]
-		switch {
-		case w == ".":
-			closeChunk()
-			pending, prev = "", -1
-			i++
-		case w == "and" && len(chunk) > 0 && colour.IsWord(chunk[len(chunk)-1]) && i+1 < len(toks) && colour.IsWord(toks[i+1]):
-			// "a black and white cat": one thing of two colours.
-			chunk = append(chunk, w)
-			i++
-		case w == "," || w == "and" || w == "while" || w == "as" || w == "that" || w == "which" || w == "who":
-			hadChunk := len(chunk) > 0
-			closeChunk()
-			if hadChunk || w != "," {
-				pending = ""
-			}
-			i++
-		case verbAt(toks, i) && len(chunk) > 0 || (auxiliaries[w] && len(chunk) == 0 && prev >= 0):
-			closeChunk()
-			// An action: auxiliaries, adverbs, verbs and a closing preposition.
-			var act []string
-			for i < len(toks) {
-				t := toks[i]
-				if verbAt(toks, i) || (strings.HasSuffix(t, "ly") && len(t) > 3) || t == "not" {
-					act = append(act, t)
-					i++
-					continue
-				}
-				break
-			}
-			if i < len(toks) && verbPreps[toks[i]] {
-				if p, n := matchPhrase(toks, i, spatialPredicates); n > 1 {
-					act = append(act, p)
-					i += n
-				} else {
-					act = append(act, toks[i])
-					i++
-				}
-			}
-			pending = actionName(act)
-		default:
-			if p, n := matchPhrase(toks, i, spatialPredicates); n > 0 && (len(chunk) > 0 || prev >= 0) {
-				closeChunk()
-				if c, ok := canonicalPredicate[p]; ok {
-					p = c
-				}
-				pending = p
-				i += n
-				continue
-			}
-			if w == "with" || w == "of" && len(chunk) == 0 {
-				closeChunk()
-				pending = w
-				i++
-				continue
-			}
-			chunk = append(chunk, w)
+	p.closeChunk()
+	return p.out
+}
+
+// parser is Parse's state as it reads a prompt's tokens left to right.
+type parser struct {
+	toks    []string
+	out     Parsed
+	chunk   []string // the words of the noun phrase being read
+	pending string   // relation from the previous entity to the next one
+	prev    int      // index of the last entity, -1 for none
+}
+
+// closeChunk ends the noun phrase being read: an entity, related to the
+// one before by the pending relation.
+func (p *parser) closeChunk() {
+	// A lone -ing word is a verb read as a phrase (", poring over").
+	bare := len(p.chunk) == 1 && IsVerb(p.chunk[0])
+	e, ok := entity(p.chunk)
+	p.chunk = p.chunk[:0]
+	if !ok || bare {
+		return
+	}
+	p.out.Entities = append(p.out.Entities, e)
+	if p.pending != "" && p.prev >= 0 {
+		p.out.Relations = append(p.out.Relations, schema.Relation{Subject: p.out.Entities[p.prev].Noun, Predicate: p.pending, Object: e.Noun})
+	}
+	p.pending = ""
+	p.prev = len(p.out.Entities) - 1
+}
+
+// step reads the token at i and returns the index of the next unread one.
+func (p *parser) step(i int) int {
+	toks, w := p.toks, p.toks[i]
+	switch {
+	case w == ".":
+		p.closeChunk()
+		p.pending, p.prev = "", -1
+		return i + 1
+	case p.joinsColours(i):
+		// "a black and white cat": one thing of two colours.
+		p.chunk = append(p.chunk, w)
+		return i + 1
+	case clauseBreaks[w]:
+		hadChunk := len(p.chunk) > 0
+		p.closeChunk()
+		if hadChunk || w != "," {
+			p.pending = ""
+		}
+		return i + 1
+	case p.startsAction(i):
+		p.closeChunk()
+		return p.action(i)
+	}
+	if pr, n := matchPhrase(toks, i, spatialPredicates); n > 0 && (len(p.chunk) > 0 || p.prev >= 0) {
+		p.closeChunk()
+		if c, ok := canonicalPredicate[pr]; ok {
+			pr = c
+		}
+		p.pending = pr
+		return i + n
+	}
+	if w == "with" || w == "of" && len(p.chunk) == 0 {
+		p.closeChunk()
+		p.pending = w
+		return i + 1
+	}
+	p.chunk = append(p.chunk, w)
+	return i + 1
+}
+
+// clauseBreaks end a noun phrase and the relation pending to the next.
+var clauseBreaks = set(",", "and", "while", "as", "that", "which", "who")
+
+// joinsColours reports whether the token at i is an "and" between two
+// colour words of one noun phrase.
+func (p *parser) joinsColours(i int) bool {
+	toks := p.toks
+	return toks[i] == "and" && len(p.chunk) > 0 && colour.IsWord(p.chunk[len(p.chunk)-1]) && i+1 < len(toks) && colour.IsWord(toks[i+1])
+}
+
+// startsAction reports whether the token at i starts an action: a verb
+// after a noun phrase, or an auxiliary after an entity ("the cat, which is
+// sleeping").
+func (p *parser) startsAction(i int) bool {
+	return verbAt(p.toks, i) && len(p.chunk) > 0 || auxiliaries[p.toks[i]] && len(p.chunk) == 0 && p.prev >= 0
+}
+
+// action reads an action from i — auxiliaries, adverbs, verbs and a closing
+// preposition — as the pending relation, and returns the index after it.
+func (p *parser) action(i int) int {
+	toks := p.toks
+	var act []string
+	for i < len(toks) {
+		t := toks[i]
+		if !verbAt(toks, i) && !(strings.HasSuffix(t, "ly") && len(t) > 3) && t != "not" {
+			break
+		}
+		act = append(act, t)
+		i++
+	}
+	if i < len(toks) && verbPreps[toks[i]] {
+		if pr, n := matchPhrase(toks, i, spatialPredicates); n > 1 {
+			act = append(act, pr)
+			i += n
+		} else {
+			act = append(act, toks[i])
 			i++
 		}
 	}
-	closeChunk()
-	return out
+	p.pending = actionName(act)
+	return i
 }
 
 // actionName drops auxiliaries and adverbs: "is carefully playing with" → "playing with".

@@ -71,103 +71,124 @@ func newRow(line int) manifestRow {
 }
 
 func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error {
-	var rows func(func(manifestRow) error) error
-	switch ext := strings.ToLower(path.Ext(m.key)); ext {
-	case ".jsonl", ".ndjson", ".json", ".csv":
-		// Text manifests are streamed: a row at a time, whatever their size.
-		body, err := storage.Stream(ctx, m.bucket, m.key, m.maxBytes)
-		if err != nil {
-			return fmt.Errorf("read manifest %s: %w", m.bucket.URI(m.key), err)
-		}
-		defer body.Close()
-		if ext == ".csv" {
-			rows = func(fn func(manifestRow) error) error { return csvRows(body, fn) }
-		} else {
-			rows = func(fn func(manifestRow) error) error { return jsonlRows(body, fn) }
-		}
-	case ".parquet":
-		// Parquet needs its footer first: the file is read whole, within
-		// --max-manifest-bytes.
-		data, err := storage.ReadAll(ctx, m.bucket, m.key, m.maxBytes)
-		if err != nil {
-			return fmt.Errorf("read manifest %s: %w", m.bucket.URI(m.key), err)
-		}
-		rows = func(fn func(manifestRow) error) error { return parquetRows(data, fn) }
-	default:
-		return fmt.Errorf("manifest %s: unknown format %q (use .jsonl, .csv or .parquet)", m.bucket.URI(m.key), ext)
+	rows, closeRows, err := m.rows(ctx)
+	if err != nil {
+		return err
 	}
+	defer closeRows()
 	seen := map[string]bool{} // duplicate keys are rejected, not silently merged
-	base := path.Dir(m.key)
 	return rows(func(r manifestRow) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		it := &Input{Key: fmt.Sprintf("%s#%d", m.key, r.line), SourceURI: fmt.Sprintf("%s#line=%d", m.bucket.URI(m.key), r.line)}
-		if r.bad != "" {
-			it.reject(schema.ReasonManifestRowMalformed, "%s line %d: %s", m.key, r.line, r.bad)
-			return emit(it)
-		}
-		if what, ok := r.other[m.imageCol]; ok {
-			it.reject(schema.ReasonBadReference, "%s line %d: column %q holds %s, not a path or an s3:// URI", m.key, r.line, m.imageCol, what)
-			return emit(it)
-		}
-		ref := strings.TrimSpace(r.fields[m.imageCol])
-		if k := strings.TrimSpace(r.fields[m.keyCol]); m.keyCol != "" && k != "" {
-			it.Key = k
-		} else if ref != "" {
-			it.Key = strings.TrimSuffix(ref, path.Ext(ref))
-		}
-		if seen[it.Key] {
-			it.Key = fmt.Sprintf("%s#%d", it.Key, r.line)
-			it.reject(schema.ReasonDuplicateKey, "%s line %d repeats an earlier row's key", m.key, r.line)
-			return emit(it)
-		}
-		seen[it.Key] = true
-		if what, ok := r.other[m.promptCol]; ok {
-			it.reject(schema.ReasonPromptNotText, "%s line %d: column %q holds %s, not text", m.key, r.line, m.promptCol, what)
-			return emit(it)
-		}
-		prompt, ok := r.fields[m.promptCol]
-		switch {
-		case ref == "":
-			it.reject(schema.ReasonNoImage, "%s line %d has no %q value", m.key, r.line, m.imageCol)
-			return emit(it)
-		case !ok:
-			it.reject(schema.ReasonNoPrompt, "%s line %d has no %q column", m.key, r.line, m.promptCol)
-			return emit(it)
-		}
-		p, rej := cleanPrompt(fmt.Sprintf("%s line %d", m.key, r.line), []byte(prompt), "")
-		if rej != nil {
-			it.rejectWith(rej)
-			return emit(it)
-		}
-		it.Prompt = p
-		it.promptReady = true
-		if strings.HasPrefix(ref, "s3://") {
-			if m.open == nil {
-				it.reject(schema.ReasonBadReference, "%s line %d: %s is an s3:// URI; this manifest's references must be relative", m.key, r.line, ref)
-				return emit(it)
-			}
-			b, key, err := m.open(ctx, ref)
-			if err != nil {
-				it.reject(schema.ReasonBadReference, "%s line %d: %v", m.key, r.line, err)
-				return emit(it)
-			}
-			it.imageBucket, it.ImageKey, it.SourceURI = b, key, ref
-			return emit(it)
-		}
-		key, err := storage.CleanKey(path.Join(base, ref))
-		if errors.Is(err, storage.ErrInvalidKey) && !path.IsAbs(ref) && !strings.HasPrefix(path.Clean(path.Join(base, ref)), "..") {
-			it.reject(schema.ReasonInvalidName, "%s line %d: %v", m.key, r.line, err)
-			return emit(it)
-		}
-		if path.IsAbs(ref) || err != nil || strings.HasPrefix(key, "../") || key == ".." {
-			it.reject(schema.ReasonBadReference, "%s line %d: image %q must be a path inside the manifest's folder or an s3:// URI", m.key, r.line, ref)
-			return emit(it)
-		}
-		it.ImageKey, it.SourceURI = key, m.bucket.URI(key)
-		return emit(it)
+		return emit(m.input(ctx, r, seen))
 	})
+}
+
+// rows opens the manifest in its format: text manifests are streamed a row
+// at a time, whatever their size; Parquet needs its footer first and is
+// read whole, within --max-manifest-bytes. done closes what it opened.
+func (m *manifestSource) rows(ctx context.Context) (rows func(func(manifestRow) error) error, done func(), err error) {
+	done = func() {}
+	switch ext := strings.ToLower(path.Ext(m.key)); ext {
+	case ".jsonl", ".ndjson", ".json", ".csv":
+		body, err := storage.Stream(ctx, m.bucket, m.key, m.maxBytes)
+		if err != nil {
+			return nil, done, fmt.Errorf("read manifest %s: %w", m.bucket.URI(m.key), err)
+		}
+		done = func() { body.Close() }
+		if ext == ".csv" {
+			return func(fn func(manifestRow) error) error { return csvRows(body, fn) }, done, nil
+		}
+		return func(fn func(manifestRow) error) error { return jsonlRows(body, fn) }, done, nil
+	case ".parquet":
+		data, err := storage.ReadAll(ctx, m.bucket, m.key, m.maxBytes)
+		if err != nil {
+			return nil, done, fmt.Errorf("read manifest %s: %w", m.bucket.URI(m.key), err)
+		}
+		return func(fn func(manifestRow) error) error { return parquetRows(data, fn) }, done, nil
+	default:
+		return nil, done, fmt.Errorf("manifest %s: unknown format %q (use .jsonl, .csv or .parquet)", m.bucket.URI(m.key), ext)
+	}
+}
+
+// input is a manifest row as an input: its key, its prompt and its image
+// reference, or a reject saying what is wrong with the row. seen holds the
+// keys of the rows before.
+func (m *manifestSource) input(ctx context.Context, r manifestRow, seen map[string]bool) *Input {
+	it := &Input{Key: fmt.Sprintf("%s#%d", m.key, r.line), SourceURI: fmt.Sprintf("%s#line=%d", m.bucket.URI(m.key), r.line)}
+	if r.bad != "" {
+		it.reject(schema.ReasonManifestRowMalformed, "%s line %d: %s", m.key, r.line, r.bad)
+		return it
+	}
+	if what, ok := r.other[m.imageCol]; ok {
+		it.reject(schema.ReasonBadReference, "%s line %d: column %q holds %s, not a path or an s3:// URI", m.key, r.line, m.imageCol, what)
+		return it
+	}
+	ref := strings.TrimSpace(r.fields[m.imageCol])
+	if k := strings.TrimSpace(r.fields[m.keyCol]); m.keyCol != "" && k != "" {
+		it.Key = k
+	} else if ref != "" {
+		it.Key = strings.TrimSuffix(ref, path.Ext(ref))
+	}
+	if seen[it.Key] {
+		it.Key = fmt.Sprintf("%s#%d", it.Key, r.line)
+		it.reject(schema.ReasonDuplicateKey, "%s line %d repeats an earlier row's key", m.key, r.line)
+		return it
+	}
+	seen[it.Key] = true
+	if what, ok := r.other[m.promptCol]; ok {
+		it.reject(schema.ReasonPromptNotText, "%s line %d: column %q holds %s, not text", m.key, r.line, m.promptCol, what)
+		return it
+	}
+	prompt, ok := r.fields[m.promptCol]
+	switch {
+	case ref == "":
+		it.reject(schema.ReasonNoImage, "%s line %d has no %q value", m.key, r.line, m.imageCol)
+		return it
+	case !ok:
+		it.reject(schema.ReasonNoPrompt, "%s line %d has no %q column", m.key, r.line, m.promptCol)
+		return it
+	}
+	p, rej := cleanPrompt(fmt.Sprintf("%s line %d", m.key, r.line), []byte(prompt), "")
+	if rej != nil {
+		it.rejectWith(rej)
+		return it
+	}
+	it.Prompt = p
+	it.promptReady = true
+	m.reference(ctx, it, r.line, ref)
+	return it
+}
+
+// reference points an input at its row's image: an s3:// URI through the
+// opener, else a path inside the manifest's folder; anything else rejects
+// the input.
+func (m *manifestSource) reference(ctx context.Context, it *Input, line int, ref string) {
+	if strings.HasPrefix(ref, "s3://") {
+		if m.open == nil {
+			it.reject(schema.ReasonBadReference, "%s line %d: %s is an s3:// URI; this manifest's references must be relative", m.key, line, ref)
+			return
+		}
+		b, key, err := m.open(ctx, ref)
+		if err != nil {
+			it.reject(schema.ReasonBadReference, "%s line %d: %v", m.key, line, err)
+			return
+		}
+		it.imageBucket, it.ImageKey, it.SourceURI = b, key, ref
+		return
+	}
+	base := path.Dir(m.key)
+	key, err := storage.CleanKey(path.Join(base, ref))
+	if errors.Is(err, storage.ErrInvalidKey) && !path.IsAbs(ref) && !strings.HasPrefix(path.Clean(path.Join(base, ref)), "..") {
+		it.reject(schema.ReasonInvalidName, "%s line %d: %v", m.key, line, err)
+		return
+	}
+	if path.IsAbs(ref) || err != nil || strings.HasPrefix(key, "../") || key == ".." {
+		it.reject(schema.ReasonBadReference, "%s line %d: image %q must be a path inside the manifest's folder or an s3:// URI", m.key, line, ref)
+		return
+	}
+	it.ImageKey, it.SourceURI = key, m.bucket.URI(key)
 }
 
 // maxManifestLine bounds one line of a JSONL manifest: a row holds a

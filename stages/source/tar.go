@@ -59,123 +59,171 @@ type member struct {
 // to: a shard is streamed, and only its most recent members stay in memory.
 const linkBudget = 64 << 20
 
+// recent holds the contents of a shard's most recent members, for hard
+// links; the oldest go once they pass linkBudget.
+type recent struct {
+	byName map[string][]byte
+	held   []string
+	bytes  int
+}
+
+func (r *recent) hold(name string, data []byte) {
+	r.byName[name] = data
+	r.held = append(r.held, name)
+	r.bytes += len(data)
+	for r.bytes > linkBudget && len(r.held) > 1 {
+		r.bytes -= len(r.byName[r.held[0]])
+		delete(r.byName, r.held[0])
+		r.held = r.held[1:]
+	}
+}
+
+// shardRead is the state of one shard being read. Members of one key are
+// usually consecutive, but a shard made with "tar cf x.tar *.jpg *.txt" has
+// all images first: a key's members are gathered until it has an image and
+// a prompt, wherever they are, and keys still incomplete at the end of the
+// shard are rejected then.
+type shardRead struct {
+	s       *tarSource
+	shard   string
+	emit    func(*Input) error
+	groups  map[string][]member
+	order   []string       // keys in the order first seen
+	emitted map[string]int // key → pairs emitted under it
+	links   recent
+}
+
 func (s *tarSource) shard(ctx context.Context, shard string, emit func(*Input) error) error {
 	body, err := storage.Stream(ctx, s.bucket, shard, s.maxShardBytes)
 	if err != nil {
-		it := &Input{Key: shard, SourceURI: s.bucket.URI(shard)}
-		switch {
-		case errors.Is(err, storage.ErrTooLarge):
-			it.reject(schema.ReasonTarTooLarge, "shard %s is larger than %d bytes", storage.Quote(shard), s.maxShardBytes)
-		case errors.Is(err, storage.ErrNotRegular):
-			it.reject(schema.ReasonNotRegular, "%v", err)
-		case errors.Is(err, storage.ErrInvalidKey):
-			it.reject(schema.ReasonInvalidName, "%v", err)
-		default:
-			return fmt.Errorf("read shard %s: %w", s.bucket.URI(shard), err)
-		}
-		return emit(it)
+		return s.unreadable(shard, err, emit)
 	}
-	// Members of one key are usually consecutive, but a shard made with
-	// "tar cf x.tar *.jpg *.txt" has all images first: a key's members are
-	// gathered until it has an image and a prompt, wherever they are, and
-	// keys still incomplete at the end of the shard are rejected then.
 	defer body.Close()
 	tr := tar.NewReader(bufio.NewReaderSize(body, 1<<20))
-	groups := map[string][]member{}
-	var order []string          // keys in the order first seen
-	emitted := map[string]int{} // key → pairs emitted under it
-	// byName holds the recent members' contents, for hard links; the oldest
-	// go once they pass linkBudget.
-	byName := map[string][]byte{}
-	var held []string
-	var heldBytes int
-	hold := func(name string, data []byte) {
-		byName[name] = data
-		held = append(held, name)
-		heldBytes += len(data)
-		for heldBytes > linkBudget && len(held) > 1 {
-			heldBytes -= len(byName[held[0]])
-			delete(byName, held[0])
-			held = held[1:]
-		}
-	}
-	finish := func() error {
-		for _, k := range order {
-			if g, ok := groups[k]; ok {
-				if err := emit(s.pair(shard, k, g)); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
+	r := &shardRead{s: s, shard: shard, emit: emit, groups: map[string][]member{}, emitted: map[string]int{}, links: recent{byName: map[string][]byte{}}}
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return finish()
+			return r.finish()
 		}
 		if err != nil {
-			return s.damaged(ctx, shard, "after its last readable member", err, finish, emit)
+			return s.damaged(ctx, shard, "after its last readable member", err, r.finish, emit)
 		}
-		name := path.Clean(hdr.Name)
-		base := path.Base(name)
-		dot := strings.IndexByte(base, '.')
-		if hdr.Typeflag == tar.TypeDir || dot <= 0 {
+		key, m, read, ok := r.member(hdr)
+		if !ok {
 			continue
 		}
-		key := path.Join(path.Dir(name), base[:dot])
-		ext := strings.ToLower(base[dot:])
-		pairExt := imageExts[ext] || promptExts[ext]
-		limit := s.maxPromptBytes
-		if imageExts[ext] {
-			limit = s.maxImageBytes
-		}
-		m := member{name: name, ext: ext}
-		switch {
-		case hdr.Typeflag == tar.TypeLink && pairExt:
-			// A hard link repeats an earlier member's content.
-			target, ok := byName[path.Clean(hdr.Linkname)]
-			if !ok {
-				m.bad = fmt.Sprintf("member %s is a hard link to %s, which is no image or prompt member among the last %d MiB of the shard", storage.Quote(name), storage.Quote(hdr.Linkname), linkBudget>>20)
-			}
-			m.data = target
-		case hdr.Typeflag != tar.TypeReg && pairExt:
-			m.bad = fmt.Sprintf("member %s is not a regular file (tar type %q)", storage.Quote(name), hdr.Typeflag)
-		case hdr.Typeflag != tar.TypeReg:
-			continue
-		case hdr.Size > limit:
-			m.big = true
-		case pairExt:
+		if read {
 			if m.data, err = io.ReadAll(tr); err != nil {
-				return s.damaged(ctx, shard, "inside member "+storage.Quote(name), err, finish, emit)
+				return s.damaged(ctx, shard, "inside member "+storage.Quote(m.name), err, r.finish, emit)
 			}
-			hold(name, m.data)
+			r.links.hold(m.name, m.data)
 		}
-		if n, done := emitted[key]; done {
-			if pairExt {
-				// The key's pair was emitted already: a second pair under
-				// one key would give two samples one id.
-				emitted[key] = n + 1
-				it := &Input{Key: fmt.Sprintf("%s/%s#%d", shard, key, n+1), SourceURI: s.bucket.URI(shard) + "#" + key}
-				it.reject(schema.ReasonDuplicateKey, "shard %s member %s repeats key %s, whose pair came earlier", storage.Quote(shard), storage.Quote(name), storage.Quote(key))
-				if err := emit(it); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if _, seen := groups[key]; !seen {
-			order = append(order, key)
-		}
-		groups[key] = append(groups[key], m)
-		if complete(groups[key]) {
-			if err := emit(s.pair(shard, key, groups[key])); err != nil {
-				return err
-			}
-			delete(groups, key)
-			emitted[key] = 1
+		if err := r.add(key, m); err != nil {
+			return err
 		}
 	}
+}
+
+// unreadable is the reject of a shard that cannot be opened for what it is
+// (too large, no regular file, an invalid name); a storage fault fails the
+// run.
+func (s *tarSource) unreadable(shard string, err error, emit func(*Input) error) error {
+	it := &Input{Key: shard, SourceURI: s.bucket.URI(shard)}
+	switch {
+	case errors.Is(err, storage.ErrTooLarge):
+		it.reject(schema.ReasonTarTooLarge, "shard %s is larger than %d bytes", storage.Quote(shard), s.maxShardBytes)
+	case errors.Is(err, storage.ErrNotRegular):
+		it.reject(schema.ReasonNotRegular, "%v", err)
+	case errors.Is(err, storage.ErrInvalidKey):
+		it.reject(schema.ReasonInvalidName, "%v", err)
+	default:
+		return fmt.Errorf("read shard %s: %w", s.bucket.URI(shard), err)
+	}
+	return emit(it)
+}
+
+// pairable reports whether a member extension is of an image or a prompt.
+func pairable(ext string) bool { return imageExts[ext] || promptExts[ext] }
+
+// member reads a tar header as a member of a key; ok is false for what a
+// pair never holds (folders, names with no extension, special files of
+// other extensions). A hard link takes its target's content; read is true
+// for a regular image or prompt member within its limit, whose content is
+// the caller's to read.
+func (r *shardRead) member(hdr *tar.Header) (key string, m member, read, ok bool) {
+	name := path.Clean(hdr.Name)
+	base := path.Base(name)
+	dot := strings.IndexByte(base, '.')
+	if hdr.Typeflag == tar.TypeDir || dot <= 0 {
+		return "", m, false, false
+	}
+	key = path.Join(path.Dir(name), base[:dot])
+	m = member{name: name, ext: strings.ToLower(base[dot:])}
+	limit := r.s.maxPromptBytes
+	if imageExts[m.ext] {
+		limit = r.s.maxImageBytes
+	}
+	switch {
+	case hdr.Typeflag == tar.TypeLink && pairable(m.ext):
+		// A hard link repeats an earlier member's content.
+		target, ok := r.links.byName[path.Clean(hdr.Linkname)]
+		if !ok {
+			m.bad = fmt.Sprintf("member %s is a hard link to %s, which is no image or prompt member among the last %d MiB of the shard", storage.Quote(name), storage.Quote(hdr.Linkname), linkBudget>>20)
+		}
+		m.data = target
+	case hdr.Typeflag != tar.TypeReg && pairable(m.ext):
+		m.bad = fmt.Sprintf("member %s is not a regular file (tar type %q)", storage.Quote(name), hdr.Typeflag)
+	case hdr.Typeflag != tar.TypeReg:
+		return "", m, false, false
+	case hdr.Size > limit:
+		m.big = true
+	case pairable(m.ext):
+		read = true
+	}
+	return key, m, read, true
+}
+
+// add files a member under its key and emits the key's pair once complete;
+// an image or prompt member of a key whose pair came earlier is a
+// duplicate-key reject.
+func (r *shardRead) add(key string, m member) error {
+	if n, done := r.emitted[key]; done {
+		if !pairable(m.ext) {
+			return nil
+		}
+		// A second pair under one key would give two samples one id.
+		r.emitted[key] = n + 1
+		it := &Input{Key: fmt.Sprintf("%s/%s#%d", r.shard, key, n+1), SourceURI: r.s.bucket.URI(r.shard) + "#" + key}
+		it.reject(schema.ReasonDuplicateKey, "shard %s member %s repeats key %s, whose pair came earlier", storage.Quote(r.shard), storage.Quote(m.name), storage.Quote(key))
+		return r.emit(it)
+	}
+	if _, seen := r.groups[key]; !seen {
+		r.order = append(r.order, key)
+	}
+	r.groups[key] = append(r.groups[key], m)
+	if !complete(r.groups[key]) {
+		return nil
+	}
+	if err := r.emit(r.s.pair(r.shard, key, r.groups[key])); err != nil {
+		return err
+	}
+	delete(r.groups, key)
+	r.emitted[key] = 1
+	return nil
+}
+
+// finish emits the keys still incomplete at the shard's end, in the order
+// first seen: each a reject saying what it lacks.
+func (r *shardRead) finish() error {
+	for _, k := range r.order {
+		if g, ok := r.groups[k]; ok {
+			if err := r.emit(r.s.pair(r.shard, k, g)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // damaged ends a shard whose stream failed at where: the members read so

@@ -36,14 +36,19 @@ func rowsOf(m schema.Manifest, t schema.Table) int64 {
 // that run as written from the dataset's folder.
 func card(m schema.Manifest) string {
 	var b strings.Builder
+	frontMatter(&b, m)
+	cardBody(&b, m)
+	return b.String()
+}
+
+// frontMatter writes the card's YAML header: licence, task, tags, and a
+// config with its features and row count for each table with rows.
+func frontMatter(b *strings.Builder, m schema.Manifest) {
 	b.WriteString("---\n")
-	lic := m.License
-	if lic.ID == "" {
-		lic.ID = "unknown"
-	}
-	fmt.Fprintf(&b, "license: %s\n", yamlString(lic.ID))
+	lic := licence(m)
+	fmt.Fprintf(b, "license: %s\n", yamlString(lic.ID))
 	if lic.ID == "other" {
-		fmt.Fprintf(&b, "license_name: %s\nlicense_link: %s\n", yamlString(lic.Name), yamlString(lic.Link))
+		fmt.Fprintf(b, "license_name: %s\nlicense_link: %s\n", yamlString(lic.Name), yamlString(lic.Link))
 	}
 	b.WriteString("task_categories:\n- text-to-image\ntags:\n- twig\n- interleaved-reasoning\n- twigdata\n")
 	// A config for each table with rows: `datasets` cannot load a split of
@@ -58,20 +63,24 @@ func card(m schema.Manifest) string {
 	if len(configs) > 0 {
 		b.WriteString("configs:\n")
 		for _, t := range configs {
-			fmt.Fprintf(&b, "- config_name: %s\n  data_files:\n  - split: train\n    path: %s*.parquet\n", t, t.Dir())
+			fmt.Fprintf(b, "- config_name: %s\n  data_files:\n  - split: train\n    path: %s*.parquet\n", t, t.Dir())
 			if t == configs[0] {
 				b.WriteString("  default: true\n")
 			}
 		}
 		b.WriteString("dataset_info:\n")
 		for _, t := range configs {
-			fmt.Fprintf(&b, "- config_name: %s\n  features:\n%s  splits:\n  - name: train\n    num_examples: %d\n", t,
+			fmt.Fprintf(b, "- config_name: %s\n  features:\n%s  splits:\n  - name: train\n    num_examples: %d\n", t,
 				schema.YAML(schema.FeaturesOf(tableInfo[t].typ), "  "), rowsOf(m, t))
 		}
 	}
 	b.WriteString("---\n\n")
+}
+
+// cardBody writes what the dataset is, its tables and how to read them.
+func cardBody(b *strings.Builder, m schema.Manifest) {
 	k, theta := m.Canvas.K, m.Canvas.Theta
-	fmt.Fprintf(&b, `# TwiG interleaved reasoning data
+	fmt.Fprintf(b, `# TwiG interleaved reasoning data
 
 Built by twigdata %s for Thinking-while-Generating (TwiG) training: each image is
 scheduled into %d regions; every region has a thought (plan), a critique with five
@@ -86,9 +95,9 @@ threshold θ = %d).
 		if rowsOf(m, t) == 0 {
 			note = " (empty: no config, as `datasets` loads no 0-row split; its 0-row file reads in DuckDB, pyarrow and polars)"
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s%s |\n", t, rowsOf(m, t), tableInfo[t].what, note)
+		fmt.Fprintf(b, "| %s | %d | %s%s |\n", t, rowsOf(m, t), tableInfo[t].what, note)
 	}
-	fmt.Fprintf(&b, `
+	fmt.Fprintf(b, `
 Annotators: %s, %s. manifest.json lists every file with its row count and sha256.
 Licence: %s.
 
@@ -119,8 +128,16 @@ or with DuckDB, from this folder:
 SELECT id, prompt, r.index, r.plan, r.critic.score
 FROM read_parquet('samples/*.parquet'), unnest(regions) AS t(r) LIMIT 10;
 `+"```"+`
-`, m.Annotators.Segmenter.ID, m.Annotators.Captioner.ID, licenceText(lic))
-	return b.String()
+`, m.Annotators.Segmenter.ID, m.Annotators.Captioner.ID, licenceText(licence(m)))
+}
+
+// licence is the manifest's licence, "unknown" when none was declared.
+func licence(m schema.Manifest) schema.ManifestLicense {
+	lic := m.License
+	if lic.ID == "" {
+		lic.ID = "unknown"
+	}
+	return lic
 }
 
 // licenceText names the licence in the card's prose.
