@@ -193,6 +193,10 @@ type OutputConfig struct {
 	ShardRows    int            `setting:"shard-rows"`    // rows per shard; default 1000
 	Overwrite    bool           `setting:"overwrite"`     // delete the dataset in Out and start over; default false (resume)
 	RetryRejects bool           `setting:"retry-rejects"` // redo inputs an earlier run rejected for transient reasons; default false
+	// Verify has a resume check every committed file's sha256 against its
+	// commit record; without it a resume checks that each is there, of its
+	// size, with a Parquet footer that reads. Default false.
+	Verify bool `setting:"verify"`
 	// PartitionIndex of PartitionCount: with a count above 1 this run takes
 	// only the inputs whose key hashes to its index, writes shards named for
 	// its partition into the shared output, and leaves the card and the

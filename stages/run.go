@@ -25,10 +25,13 @@ type Summary struct {
 	Resumed                    int64 // inputs an earlier run had already committed
 	Retried                    int64 // transient rejects taken out to be redone (--retry-rejects)
 	Orphans                    int   // uncommitted files of a killed run, deleted and redone
-	Stats                      pipeline.Stats
-	Shards                     []schema.ShardFile
-	Tasks                      map[string]int64 // task rows by schema.Count* key over the whole dataset
-	ToolVersion                string
+	// Redone are the damaged shards and commit records a resume took out,
+	// each with what was wrong; their inputs were redone.
+	Redone      []string
+	Stats       pipeline.Stats
+	Shards      []schema.ShardFile
+	Tasks       map[string]int64 // task rows by schema.Count* key over the whole dataset
+	ToolVersion string
 }
 
 // ErrStopped is returned by Run when Config.Stop ended the input early.
@@ -117,7 +120,8 @@ func prepare(ctx context.Context, c Config) (*write.Prior, Fingerprint, error) {
 		return nil, nil, err
 	}
 	fp := c.Fingerprint()
-	prior, err := write.LoadPrior(ctx, c.Output.Out, fp.Digest(), fp, c.Output.RetryRejects, c.shardPrefix(), !c.Output.Merge)
+	prior, err := write.LoadPrior(ctx, c.Output.Out, write.Resume{Digest: fp.Digest(), Settings: fp, RetryRejects: c.Output.RetryRejects,
+		Prefix: c.shardPrefix(), Clean: !c.Output.Merge, Verify: c.Output.Verify})
 	return prior, fp, err
 }
 
@@ -147,7 +151,7 @@ func build(ctx context.Context, c Config, run string, prior *write.Prior, fp Fin
 		Sink:   func(ctx context.Context, it *Item) error { return w.Add(ctx, it.Record, it.Reject) },
 	})
 	sum := Summary{Accepted: w.Accepted(), Rejected: w.Rejected(), ByReason: w.ByReason(), Stats: stats, ToolVersion: c.Output.ToolVersion,
-		Resumed: todo.resumed, Retried: prior.Retried, Orphans: prior.Orphans}
+		Resumed: todo.resumed, Retried: prior.Retried, Orphans: prior.Orphans, Redone: prior.Redone}
 	sum.Inputs = sum.Accepted + sum.Rejected
 	if err != nil {
 		return sum, err

@@ -15,6 +15,7 @@ import (
 type Counting struct {
 	Bucket
 	Lists, Gets, Puts atomic.Int64
+	Ranges            atomic.Int64 // ranged reads (ReadRange), not in Gets
 	BytesRead         atomic.Int64
 	mu                sync.Mutex
 	keys              []string
@@ -40,6 +41,14 @@ func (c *Counting) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	return &countingReader{r, &c.BytesRead}, nil
+}
+
+// ReadRange counts one ranged request and the bytes read.
+func (c *Counting) ReadRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	c.Ranges.Add(1)
+	data, err := ReadRange(ctx, c.Bucket, key, off, n)
+	c.BytesRead.Add(int64(len(data)))
+	return data, err
 }
 
 // Put counts one request.

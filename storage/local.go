@@ -114,6 +114,21 @@ func (l *Local) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	return f, err
 }
 
+// ReadRange reads n bytes of key from offset off.
+func (l *Local) ReadRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	f, size, err := l.open(key)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	n = max(0, min(n, size-off))
+	buf := make([]byte, n)
+	if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return buf, nil
+}
+
 func (l *Local) open(key string) (*os.File, int64, error) {
 	p, err := l.path(key)
 	if err != nil {

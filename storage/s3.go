@@ -166,6 +166,24 @@ func (s *S3) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	return s.openLimit(ctx, key, -1)
 }
 
+// ReadRange reads n bytes of key from offset off with one ranged GET.
+func (s *S3) ReadRange(ctx context.Context, key string, off, n int64) ([]byte, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key),
+		Range: aws.String(fmt.Sprintf("bytes=%d-%d", off, off+n-1))})
+	if err != nil {
+		return nil, s.explain("get", key, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, n))
+	if err != nil {
+		return nil, s.explain("get", key, err)
+	}
+	return data, nil
+}
+
 // openLimit opens an object for streaming, refusing it from the response's
 // length, before any byte of the body is read, when it is over limit (-1:
 // none).

@@ -283,3 +283,28 @@ func Probe(ctx context.Context, r Reader, timeout time.Duration) error {
 	}
 	return err
 }
+
+// RangeReader is a Reader that reads part of an object without the rest:
+// a Parquet footer at the end of a shard of hundreds of megabytes.
+type RangeReader interface {
+	// ReadRange reads n bytes of key from offset off; fewer only at the
+	// object's end. The error satisfies IsNotExist when key is absent.
+	ReadRange(ctx context.Context, key string, off, n int64) ([]byte, error)
+}
+
+// ReadRange reads n bytes of key from offset off, with the reader's
+// ranged read when it has one, else by streaming past the bytes before.
+func ReadRange(ctx context.Context, r Reader, key string, off, n int64) ([]byte, error) {
+	if rr, ok := r.(RangeReader); ok {
+		return rr.ReadRange(ctx, key, off, n)
+	}
+	rc, err := r.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	if _, err := io.CopyN(io.Discard, rc, off); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return io.ReadAll(io.LimitReader(rc, n))
+}

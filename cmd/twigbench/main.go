@@ -219,8 +219,8 @@ func measureResumeReads(ctx context.Context, o stages.Config, out storage.Bucket
 	for _, f := range sum.Shards {
 		size += int64(f.Bytes)
 	}
-	fmt.Printf("\nresume reads: %d requests (%d lists, %d gets), %d bytes of a %d-byte dataset (%.3f%%; %d shards, %d inputs already committed)\n",
-		c.Lists.Load()+c.Gets.Load(), c.Lists.Load(), c.Gets.Load(), c.BytesRead.Load(), size,
+	fmt.Printf("\nresume reads: %d requests (%d lists, %d gets, %d ranged reads of shard footers), %d bytes of a %d-byte dataset (%.3f%%; %d shards, %d inputs already committed)\n",
+		c.Lists.Load()+c.Gets.Load()+c.Ranges.Load(), c.Lists.Load(), c.Gets.Load(), c.Ranges.Load(), c.BytesRead.Load(), size,
 		100*float64(c.BytesRead.Load())/float64(size), len(sum.Shards), sum.Resumed)
 	return nil
 }

@@ -41,6 +41,7 @@ var settingUsage = map[string]string{
 	"shard-rows":         "rows per Parquet shard",
 	"overwrite":          "delete the dataset already in --out and start over (by default a rerun resumes: committed shards are kept, only missing inputs are done); only files twigdata wrote are deleted",
 	"retry-rejects":      "also redo the inputs an earlier run rejected for transient reasons (for example an object that vanished mid-run)",
+	"verify":             "on resume, check every committed file's sha256 against its commit record (reads the whole dataset); without it each is checked for its size and a Parquet footer that reads",
 	"partition-count":    "split the input into this many partitions by a hash of each key, one per batch task (AWS Batch array job, Kubernetes Indexed Job); all write into the same --out",
 	"merge":              "after every partition finished: write the dataset card and manifest.json over all their shards (same flags, with --partition-count)",
 	"task-policy":        "which regions feed which tasks: all (think, reflect and generate from every region: 3·K rows per sample) or faithful (think and generate only from regions scoring at least --theta, reflect from all)",

@@ -26,6 +26,9 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 	if sum.Resumed > 0 || sum.Orphans > 0 || sum.Retried > 0 {
 		fmt.Fprintf(w, "  resumed:  %d inputs were already committed by an earlier run (%d uncommitted files removed, %d transient rejects retried)\n", sum.Resumed, sum.Orphans, sum.Retried)
 	}
+	for _, r := range sum.Redone {
+		fmt.Fprintf(w, "  redone:   %s\n", r)
+	}
 	reasons := make([]string, 0, len(sum.ByReason))
 	for r := range sum.ByReason {
 		reasons = append(reasons, r)

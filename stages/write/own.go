@@ -82,7 +82,7 @@ func classify(ctx context.Context, out storage.Bucket) (ours, foreign []string, 
 		return nil, nil, fmt.Errorf("output %s is not readable: %w (check the path and its permissions, or the bucket and credentials)", out.URI(""), err)
 	}
 	v := vouchers{files: map[string]bool{}, runs: map[string]bool{}}
-	var shards []string
+	var shards, damaged []string
 	for _, k := range keys {
 		ok, shard := v.read(ctx, out, k)
 		switch {
@@ -90,9 +90,19 @@ func classify(ctx context.Context, out storage.Bucket) (ours, foreign []string, 
 			shards = append(shards, k)
 		case ok:
 			ours = append(ours, k)
+		case isRecordKey(k):
+			damaged = append(damaged, k)
 		default:
 			foreign = append(foreign, k)
 		}
+	}
+	// A commit record or manifest that does not read, where twigdata's own
+	// records show the output is a dataset, is a damaged one of ours: the
+	// resume names it and takes it out. Alone, it proves nothing.
+	if len(ours) > 0 {
+		ours = append(ours, damaged...)
+	} else {
+		foreign = append(foreign, damaged...)
 	}
 	// A shard is twigdata's when a commit record or the manifest names it, or
 	// when the run its name carries left a run record: a killed run's.
@@ -155,6 +165,12 @@ func (v vouchers) read(ctx context.Context, out storage.Bucket, k string) (ours,
 		return false, true
 	}
 	return false, false
+}
+
+// isRecordKey reports whether k is where twigdata keeps a commit record or
+// the manifest.
+func isRecordKey(k string) bool {
+	return k == schema.ManifestKey || strings.HasPrefix(k, schema.StatsDir) && strings.HasSuffix(k, ".json") && !strings.Contains(k[len(schema.StatsDir):], "/")
 }
 
 // isEmptyShardKey reports whether k is where a table's 0-row file goes.

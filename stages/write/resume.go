@@ -17,43 +17,79 @@ import (
 type Prior struct {
 	Done     map[string]bool // keys already in a committed shard
 	Shards   []schema.ShardStats
-	Retried  int64 // transient rejects taken out to be redone
-	Orphans  int   // uncommitted files deleted
-	Complete bool  // a manifest.json was there
+	Retried  int64    // transient rejects taken out to be redone
+	Orphans  int      // uncommitted files deleted
+	Complete bool     // a manifest.json was there
+	Redone   []string // damaged shards and commit records taken out, why, their inputs redone
+}
+
+// Resume says what a run may do with what earlier runs left.
+type Resume struct {
+	Digest   string            // the run's settings fingerprint
+	Settings map[string]string // its record-changing settings, to name differences
+	// RetryRejects takes transient rejects out of their shards to be redone.
+	RetryRejects bool
+	// Prefix names the shard files this run may own (its partition's);
+	// Clean is false for a merge, which must not touch partitions' files.
+	Prefix string
+	Clean  bool
+	// Verify checks every committed file's sha256, not only that it is
+	// there, of its size, and that its Parquet footer reads.
+	Verify bool
 }
 
 // maxStats bounds a commit record: its keys make most of it (a shard of
 // 10,000 rows with 4 KiB keys stays under it).
 const maxStats = 64 << 20
 
-// LoadPrior reads the committed shards of earlier runs, deletes files that
-// were never committed and, with retryRejects, takes transient rejects out of
-// their shards so that they are redone.
-//
-// prefix limits the clean-up to the files this run may own (its partition's
-// shards); clean is false for a merge, which must not touch running
-// partitions' files.
-func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings map[string]string, retryRejects bool, prefix string, clean bool) (*Prior, error) {
+// LoadPrior reads the committed shards of earlier runs and checks that
+// every file a commit record names is there, of its size, with a footer
+// that reads (and with Verify, its sha256). A shard this run owns that is
+// damaged is taken out — its commit record, then its files — so that its
+// inputs are redone exactly once; so is a commit record that does not
+// read. It then deletes files that were never committed and, with
+// RetryRejects, takes transient rejects out of their shards.
+func LoadPrior(ctx context.Context, out storage.Bucket, o Resume) (*Prior, error) {
 	p := &Prior{Done: map[string]bool{}}
 	complete, err := storage.Exists(ctx, out, schema.ManifestKey)
 	if err != nil {
 		return nil, err
 	}
 	p.Complete = complete
-	shards, committed, err := readCommits(ctx, out, digest, settings)
+	if complete {
+		// The manifest is written anew when the run ends; one that does not
+		// read is said, not trusted.
+		var m schema.Manifest
+		data, err := storage.ReadAll(ctx, out, schema.ManifestKey, maxStats)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", out.URI(schema.ManifestKey), err)
+		}
+		if err := json.Unmarshal(data, &m); err != nil || m.Tool != "twigdata" {
+			p.Redone = append(p.Redone, schema.ManifestKey+": damaged (not a twigdata manifest), written anew when the build ends")
+		}
+	}
+	shards, err := p.readCommits(ctx, out, o)
 	if err != nil {
 		return nil, err
 	}
-	p.Shards = shards
-	if clean {
-		if p.Orphans, err = removeUncommitted(ctx, out, committed, prefix); err != nil {
+	if err := p.verify(ctx, out, shards, o); err != nil {
+		return nil, err
+	}
+	committed := map[string]bool{}
+	for _, st := range p.Shards {
+		for _, f := range st.Files {
+			committed[f.Path] = true
+		}
+	}
+	if o.Clean {
+		if p.Orphans, err = removeUncommitted(ctx, out, committed, o.Prefix); err != nil {
 			return nil, err
 		}
 	}
 	// The committed keys come from the commit records; a shard's Parquet
 	// file is read only to take transient rejects out of it.
 	for i := range p.Shards {
-		retried, err := p.markDone(ctx, out, &p.Shards[i], retryRejects)
+		retried, err := p.markDone(ctx, out, &p.Shards[i], o.RetryRejects)
 		if err != nil {
 			return nil, err
 		}
@@ -64,42 +100,86 @@ func LoadPrior(ctx context.Context, out storage.Bucket, digest string, settings 
 }
 
 // readCommits reads every commit record of out, refusing one made with
-// another fingerprint, and returns them with the files they vouch for.
-func readCommits(ctx context.Context, out storage.Bucket, digest string, settings map[string]string) ([]schema.ShardStats, map[string]bool, error) {
+// another fingerprint. A record that does not read is taken out when this
+// run owns its shard (its files, committed by nothing then, go with the
+// uncommitted ones) and refused otherwise, naming it and what to do.
+func (p *Prior) readCommits(ctx context.Context, out storage.Bucket, o Resume) ([]schema.ShardStats, error) {
 	var statKeys []string
-	err := out.List(ctx, schema.StatsDir, func(o storage.Object) error {
-		if strings.HasSuffix(o.Key, ".json") {
-			statKeys = append(statKeys, o.Key)
+	err := out.List(ctx, schema.StatsDir, func(obj storage.Object) error {
+		if strings.HasSuffix(obj.Key, ".json") {
+			statKeys = append(statKeys, obj.Key)
 		}
 		return nil
 	})
 	if err != nil && !storage.IsNotExist(err) {
-		return nil, nil, err
+		return nil, err
 	}
 	var shards []schema.ShardStats
-	committed := map[string]bool{}
 	for _, k := range statKeys {
 		data, err := storage.ReadAll(ctx, out, k, maxStats)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read %s: %w", out.URI(k), err)
+			return nil, fmt.Errorf("read %s: %w", out.URI(k), err)
 		}
-		var st schema.ShardStats
-		if err := json.Unmarshal(data, &st); err != nil {
-			return nil, nil, fmt.Errorf("%s is not a twigdata stats file: %w", out.URI(k), err)
+		st, why := parseStats(data)
+		if why != "" {
+			if !o.Clean || !strings.Contains(path.Base(k), "-"+o.Prefix) {
+				return nil, fmt.Errorf("%s is a damaged commit record (%s): rerun the build (or the partition) that wrote it, which redoes its inputs, or set overwrite (--overwrite) to start over", out.URI(k), why)
+			}
+			if err := out.Delete(ctx, k); err != nil {
+				return nil, fmt.Errorf("remove damaged commit record %s: %w", out.URI(k), err)
+			}
+			p.Redone = append(p.Redone, fmt.Sprintf("%s: a damaged commit record (%s), taken out; its shard's inputs are redone", k, why))
+			continue
 		}
-		if st.Shard == "" || len(st.Files) == 0 {
-			return nil, nil, fmt.Errorf("%s is a damaged commit record (it names no files): delete it, and the shard files named after it, to redo that shard's inputs", out.URI(k))
-		}
-		if st.ConfigDigest != digest {
-			return nil, nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or set overwrite (--overwrite) to start over",
-				out.URI(""), Differences(st.Settings, settings))
-		}
-		for _, f := range st.Files {
-			committed[f.Path] = true
+		if st.ConfigDigest != o.Digest {
+			return nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or set overwrite (--overwrite) to start over",
+				out.URI(""), Differences(st.Settings, o.Settings))
 		}
 		shards = append(shards, st)
 	}
-	return shards, committed, nil
+	return shards, nil
+}
+
+// parseStats reads a commit record; why says what is wrong with one that
+// does not read.
+func parseStats(data []byte) (st schema.ShardStats, why string) {
+	switch err := json.Unmarshal(data, &st); {
+	case len(bytes.TrimSpace(data)) == 0:
+		return st, "empty"
+	case err != nil:
+		return st, "not JSON: " + err.Error()
+	case st.Shard == "" || len(st.Files) == 0:
+		return st, "it names no files"
+	}
+	return st, ""
+}
+
+// verify keeps in p.Shards the shards whose files are whole; a damaged one
+// this run owns is taken out to be redone, one it does not (another
+// partition's, or any in a merge) is refused, naming the file.
+func (p *Prior) verify(ctx context.Context, out storage.Bucket, shards []schema.ShardStats, o Resume) error {
+	have, err := sizes(ctx, out)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", out.URI(""), err)
+	}
+	for _, st := range shards {
+		why, err := damage(ctx, out, st, have, o.Verify)
+		if err != nil {
+			return fmt.Errorf("check committed shard %s: %w", st.Shard, err)
+		}
+		switch {
+		case why == "":
+			p.Shards = append(p.Shards, st)
+		case o.Clean && ownShard(st, o.Prefix):
+			if err := uncommit(ctx, out, st); err != nil {
+				return err
+			}
+			p.Redone = append(p.Redone, fmt.Sprintf("shard %s: %s; its %d inputs are redone", st.Shard, why, st.Rows))
+		default:
+			return fmt.Errorf("committed shard %s of %s is damaged: %s; rerun the build (or the partition) that wrote it, which redoes its %d inputs", st.Shard, out.URI(""), why, st.Rows)
+		}
+	}
+	return nil
 }
 
 // removeUncommitted deletes what killed runs left of the files this run may
@@ -126,7 +206,9 @@ func removeUncommitted(ctx context.Context, out storage.Bucket, committed map[st
 	for _, t := range schema.Tables() {
 		var orphans []string
 		err := out.List(ctx, t.Dir(), func(o storage.Object) error {
-			if !committed[o.Key] && strings.HasPrefix(path.Base(o.Key), prefix) {
+			// A table's 0-row file is the publish's, which rewrites or
+			// removes it: no killed run's leftover.
+			if !committed[o.Key] && strings.HasPrefix(path.Base(o.Key), prefix) && o.Key != t.EmptyShardKey() {
 				orphans = append(orphans, o.Key)
 			}
 			return nil

@@ -64,7 +64,7 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 	if err := os.WriteFile(killedRecord, []byte("{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	prior, err := LoadPrior(ctx, out, "d1", map[string]string{"theta": "90"}, false, schema.ShardPrefix, true)
+	prior, err := LoadPrior(ctx, out, Resume{Digest: "d1", Settings: map[string]string{"theta": "90"}, Prefix: schema.ShardPrefix, Clean: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestCommittedShardsResumeAndOrphansGo(t *testing.T) {
 	if ok, _ := storage.Exists(ctx, out, orphan); ok {
 		t.Error("the uncommitted file is still there")
 	}
-	if _, err := LoadPrior(ctx, out, "d2", map[string]string{"theta": "80"}, false, schema.ShardPrefix, true); err == nil || !strings.Contains(err.Error(), `theta: "90" in the dataset, "80" in this run`) {
+	if _, err := LoadPrior(ctx, out, Resume{Digest: "d2", Settings: map[string]string{"theta": "80"}, Prefix: schema.ShardPrefix, Clean: true}); err == nil || !strings.Contains(err.Error(), `theta: "90" in the dataset, "80" in this run`) {
 		t.Error("a rerun with other settings was not refused")
 	}
 }
@@ -99,8 +99,9 @@ func TestBalanceReflectReachesTheShare(t *testing.T) {
 }
 
 // TestResumeReadsCommitRecordsNotShards: the committed keys come from the
-// commit records; no Parquet file is opened, except a rejects shard whose
-// transient rows --retry-rejects takes out.
+// commit records; of the Parquet files a resume reads only the footers,
+// by ranged reads, to check them, and opens none whole, except a rejects
+// shard whose transient rows --retry-rejects takes out.
 func TestResumeReadsCommitRecordsNotShards(t *testing.T) {
 	ctx := context.Background()
 	local, err := storage.NewLocal(t.TempDir())
@@ -132,7 +133,7 @@ func TestResumeReadsCommitRecordsNotShards(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := storage.NewCounting(local)
-			prior, err := LoadPrior(ctx, out, "d1", nil, tc.retry, schema.ShardPrefix, true)
+			prior, err := LoadPrior(ctx, out, Resume{Digest: "d1", RetryRejects: tc.retry, Prefix: schema.ShardPrefix, Clean: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,6 +145,9 @@ func TestResumeReadsCommitRecordsNotShards(t *testing.T) {
 			}
 			if !slices.Equal(parquetReads, tc.wantReads) {
 				t.Errorf("resume opened %v, want %v", parquetReads, tc.wantReads)
+			}
+			if out.Ranges.Load() == 0 {
+				t.Error("resume read no footer: it trusted the commit records without checking the files")
 			}
 			for _, k := range []string{"k0", "k1", "k2", "k3", "k4", "cut", "slow"} {
 				if want := !slices.Contains(tc.notDone, k); prior.Done[k] != want {
