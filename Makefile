@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench bench-scale build ort versitygw pyenv node-deps grammar testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test bench bench-scale build ort versitygw s3servers pyenv node-deps grammar testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -20,6 +20,10 @@ ort:
 ## versitygw: install the S3 server the tests run against (.deps/bin/versitygw)
 versitygw:
 	@./scripts/fetch-versitygw.sh
+
+## s3servers: the second and third S3 implementations the S3 tests run against: moto (.deps/moto) and s3rver (.deps/s3rver), pinned
+s3servers:
+	@./scripts/fetch-s3-servers.sh
 
 ## pyenv: the Python environment the interop test reads the shards with (pyarrow, datasets, polars; pinned in scripts/interop-requirements.txt) into .deps/py
 pyenv:
@@ -48,8 +52,8 @@ run: ort build
 # and the binaries use cgo). Their tests run in the one go test pass.
 PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
-## test: vet, a check that the model-free packages import no cgo package, then every test in one pass (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run a real versitygw; plan tests parse the plans with Link Grammar)
-test: ort versitygw pyenv node-deps grammar
+## test: vet, a check that the model-free packages import no cgo package, then every test in one pass (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run real versitygw, moto and s3rver servers; plan tests parse the plans with Link Grammar)
+test: ort versitygw s3servers pyenv node-deps grammar
 	@echo "test: go vet ./..."
 	@$(GO) vet ./...
 	@echo "test: the packages that need neither cgo nor a model import none (CGO_ENABLED=0 go list -deps -test)"

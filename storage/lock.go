@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -171,12 +172,28 @@ func (s *localLease) Release(ctx context.Context) error {
 	return os.Remove(s.path)
 }
 
+// ErrConditionsIgnored is wrapped by the error of a lock on an S3 store
+// that does not enforce conditional writes: one that answers a PUT with
+// If-None-Match: * on an existing key, or with a wrong If-Match, with
+// success (s3rver, a proxy that strips the headers), or with 501.
+var ErrConditionsIgnored = errors.New("the store does not enforce conditional writes")
+
 // Lock takes a lock on S3 with conditional writes: a PUT with If-None-Match:
 // * creates it only if absent; a stale lock is replaced with If-Match on its
 // ETag, so that of two runs replacing it only one succeeds; renewals are
-// conditional on the ETag this lease last wrote.
+// conditional on the ETag this lease last wrote. Before it relies on them
+// it proves the store enforces both conditions, on a probe object of its
+// own; a store that does not is refused (ErrConditionsIgnored) unless the
+// bucket was opened with S3Config.UnenforcedLock, which takes a
+// best-effort lock there: read, then written unconditionally.
 func (s *S3) Lock(ctx context.Context, key string, holder []byte, stale func([]byte) bool) (Lease, error) {
 	if _, err := CleanKey(key); err != nil {
+		return nil, err
+	}
+	if s.unenforced {
+		return s.lockUnenforced(ctx, key, holder, stale)
+	}
+	if err := s.proveConditions(ctx, key); err != nil {
 		return nil, err
 	}
 	for attempt := 0; attempt < 5; attempt++ {
@@ -210,6 +227,69 @@ func (s *S3) Lock(ctx context.Context, key string, holder []byte, stale func([]b
 		}
 	}
 	return nil, fmt.Errorf("lock %s: the lock kept changing hands; try again", s.URI(key))
+}
+
+// proveConditions checks, on a probe object beside the lock key, that the
+// store refuses a second PUT with If-None-Match: * and a PUT with an
+// If-Match that does not match, before the lock relies on either.
+func (s *S3) proveConditions(ctx context.Context, key string) error {
+	probe := fmt.Sprintf("%s.conditions-%d", key, time.Now().UnixNano())
+	ignored := func(what string) error {
+		return fmt.Errorf("lock %s: the S3 store at this endpoint %s: %w, and the lock that keeps two builds out of one output relies on them. Use a store that enforces them (AWS S3, MinIO, versitygw, Ceph RGW …) and no proxy that strips the headers; or pass --s3-unenforced-lock to build with a best-effort lock (two builds started together can both write), which manifest.json records",
+			s.URI(key), what, ErrConditionsIgnored)
+	}
+	if _, err := s.putIf(ctx, probe, []byte("1"), "", "*"); err != nil {
+		if isNotImplemented(err) {
+			return ignored("answers a conditional PUT with 501 NotImplemented")
+		}
+		return s.explain("lock", probe, err)
+	}
+	defer s.Delete(context.WithoutCancel(ctx), probe)
+	switch _, err := s.putIf(ctx, probe, []byte("2"), "", "*"); {
+	case err == nil:
+		return ignored("accepted a PUT with If-None-Match: * on an existing key")
+	case isNotImplemented(err):
+		return ignored("answers a conditional PUT with 501 NotImplemented")
+	case !isPrecondition(err):
+		return s.explain("lock", probe, err)
+	}
+	switch _, err := s.putIf(ctx, probe, []byte("3"), `"0123456789abcdef0123456789abcdef"`, ""); {
+	case err == nil:
+		return ignored("accepted a PUT with an If-Match that does not match")
+	case isNotImplemented(err):
+		return ignored("answers a conditional PUT with 501 NotImplemented")
+	case !isPrecondition(err):
+		return s.explain("lock", probe, err)
+	}
+	return nil
+}
+
+// lockUnenforced is the best-effort lock of a store that does not enforce
+// conditional writes: a live holder is refused, else the lock is written.
+// Two builds that start together can both take it.
+func (s *S3) lockUnenforced(ctx context.Context, key string, holder []byte, stale func([]byte) bool) (Lease, error) {
+	cur, _, err := s.getTagged(ctx, key)
+	switch {
+	case err == nil && !bytes.Equal(cur, holder) && !stale(cur):
+		return nil, &LockedError{Key: s.URI(key), Holder: cur}
+	case err != nil && !IsNotExist(err):
+		return nil, err
+	}
+	etag, err := s.putIf(ctx, key, holder, "", "")
+	if err != nil {
+		return nil, s.explain("lock", key, err)
+	}
+	return &s3Lease{s: s, key: key, etag: etag}, nil
+}
+
+// isNotImplemented reports a request the store does not implement (501).
+func isNotImplemented(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "NotImplemented" {
+		return true
+	}
+	var re interface{ HTTPStatusCode() int }
+	return errors.As(err, &re) && re.HTTPStatusCode() == 501
 }
 
 // putIf writes a small object conditionally: on its ETag (ifMatch) or on its
@@ -260,7 +340,11 @@ type s3Lease struct {
 }
 
 func (l *s3Lease) Renew(ctx context.Context, holder []byte) error {
-	etag, err := l.s.putIf(ctx, l.key, holder, l.etag, "")
+	ifMatch := l.etag
+	if l.s.unenforced {
+		ifMatch = "" // a store that answers conditions with 501
+	}
+	etag, err := l.s.putIf(ctx, l.key, holder, ifMatch, "")
 	if isPrecondition(err) {
 		return ErrLockLost
 	}

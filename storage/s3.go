@@ -33,6 +33,9 @@ type S3Config struct {
 	Region      string
 	MaxAttempts int           // per request, with capped exponential backoff and jitter; default 8
 	Timeout     time.Duration // per request attempt, body included; default 2m
+	// UnenforcedLock takes a best-effort lock on a store that does not
+	// enforce conditional writes, where Lock would refuse it.
+	UnenforcedLock bool
 }
 
 // S3 is a bucket prefix on S3 or an S3-compatible store.
@@ -42,6 +45,8 @@ type S3 struct {
 	bucket   string
 	prefix   string // "" or ending in "/"
 	attempts int
+	// unenforced: S3Config.UnenforcedLock.
+	unenforced bool
 }
 
 // OpenS3 connects with the default credential chain (environment, shared
@@ -112,7 +117,7 @@ func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	return &S3{client: client, up: transfermanager.New(client), bucket: bucket, prefix: prefix, attempts: attempts}, nil
+	return &S3{client: client, up: transfermanager.New(client), bucket: bucket, prefix: prefix, attempts: attempts, unenforced: c.UnenforcedLock}, nil
 }
 
 // bucketName is what S3 accepts as a general purpose bucket's name.
@@ -136,18 +141,28 @@ func ParseS3URI(uri string) (bucket, key string, err error) {
 // URI is s3://bucket/prefix/key.
 func (s *S3) URI(key string) string { return "s3://" + s.bucket + "/" + s.prefix + key }
 
-// List pages through ListObjectsV2, handing each page's objects to fn as it arrives.
+// List pages through ListObjectsV2, handing each page's objects to fn as it
+// arrives. S3 lists in UTF-8 byte order, which pairing files by stem relies
+// on; a store that lists otherwise (s3rver walks its folders) is refused
+// with ErrUnordered at the first key out of order, never read silently.
 func (s *S3) List(ctx context.Context, prefix string, fn func(Object) error) error {
 	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
 		Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix + prefix),
 	})
+	last := ""
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return s.explain("list", prefix, err)
 		}
 		for _, o := range page.Contents {
-			key := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
+			full := aws.ToString(o.Key)
+			if full <= last && last != "" {
+				return fmt.Errorf("s3 list %s: the store listed %s after %s, out of the byte order S3 lists keys in, which twigdata relies on to pair files by name; use a store that lists as S3 does: %w",
+					s.URI(prefix), Quote(full), Quote(last), ErrUnordered)
+			}
+			last = full
+			key := strings.TrimPrefix(full, s.prefix)
 			if err := fn(Object{Key: key, Size: aws.ToInt64(o.Size)}); err != nil {
 				return err
 			}
@@ -341,6 +356,9 @@ func (s *S3) CleanTemp(ctx context.Context, dir, name string) (int, error) {
 	in := &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix), Delimiter: aws.String("/")}
 	n := 0
 	fail := func(op, key string, err error) (int, error) {
+		if isNotImplemented(err) {
+			return n, nil // a store without multipart listing: nothing to clean that it would show
+		}
 		if err = s.explain(op, key, err); errors.Is(err, ErrDenied) {
 			return n, nil // not allowed to clean: skip it, the build goes on
 		}
@@ -401,6 +419,8 @@ func (s *S3) explain(op, key string, err error) error {
 			return fmt.Errorf("s3 %s %s: access denied (%s): check the AWS credentials and that they may %s in bucket %q: %w", op, s.URI(key), api.ErrorCode(), op, s.bucket, ErrDenied)
 		case "NotFound":
 			return fmt.Errorf("%s: %w", s.URI(key), ErrNotExist)
+		case "NotImplemented":
+			return fmt.Errorf("s3 %s %s: the store does not implement this request (501 NotImplemented)", op, s.URI(key))
 		case "KeyTooLongError", "InvalidBucketName":
 			return fmt.Errorf("s3 %s %s: %s: %w", op, Quote(s.URI(key)), api.ErrorCode(), ErrInvalidKey)
 		}

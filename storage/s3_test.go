@@ -7,6 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -23,7 +27,12 @@ import (
 	"github.com/twigdata/twigdata/storage/storagetest"
 )
 
-var server *s3test.Server
+// server is the reference S3 server (versitygw), which the environment
+// points at; servers are every implementation of the suite.
+var (
+	server  *s3test.Server
+	servers = map[s3test.Impl]*s3test.Server{}
+)
 
 func TestMain(m *testing.M) {
 	var err error
@@ -32,39 +41,86 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "storage tests need the S3 test server:", err)
 		os.Exit(1)
 	}
+	servers[s3test.Versitygw] = server
+	for _, impl := range s3test.Impls[1:] {
+		if servers[impl], err = s3test.StartImpl(impl); err != nil {
+			fmt.Fprintln(os.Stderr, "storage tests need the S3 test servers:", err)
+			os.Exit(1)
+		}
+	}
 	code := m.Run()
-	server.Stop()
+	for _, s := range servers {
+		s.Stop()
+	}
 	os.Exit(code)
 }
 
 var bucketSeq atomic.Int64
 
-// newBucket creates a fresh bucket and opens a prefix in it.
+// newBucket creates a fresh bucket on the reference server and opens a
+// prefix in it.
 func newBucket(t *testing.T) (storage.Bucket, string) {
 	t.Helper()
+	return newBucketOn(t, server, storage.S3Config{})
+}
+
+// newBucketOn creates a fresh bucket on srv and opens a prefix in it with cfg.
+func newBucketOn(t *testing.T, srv *s3test.Server, cfg storage.S3Config) (storage.Bucket, string) {
+	t.Helper()
 	name := fmt.Sprintf("twig-%d-%d", time.Now().UnixNano()%1e6, bucketSeq.Add(1))
-	if err := server.CreateBucket(context.Background(), name); err != nil {
+	if err := srv.CreateBucket(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
-	b, err := storage.Open(context.Background(), "s3://"+name+"/some/prefix", storage.S3Config{})
+	cfg.Endpoint = srv.Endpoint
+	b, err := storage.Open(context.Background(), "s3://"+name+"/some/prefix", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b, name
 }
 
+// TestS3 runs the storage contract against each S3 implementation.
 func TestS3(t *testing.T) {
-	storagetest.Run(t, func(t *testing.T) storage.Bucket {
-		b, _ := newBucket(t)
-		return b
-	})
+	for _, impl := range s3test.Impls {
+		t.Run(string(impl), func(t *testing.T) {
+			storagetest.Run(t, func(t *testing.T) storage.Bucket {
+				b, _ := newBucketOn(t, servers[impl], storage.S3Config{})
+				return b
+			})
+		})
+	}
 }
 
+// TestS3Lock runs the lock contract against each S3 implementation that
+// enforces conditional writes; one that does not (s3rver) has its lock
+// refused, naming what the store does, and takes a best-effort lock only
+// when asked to (UnenforcedLock).
 func TestS3Lock(t *testing.T) {
-	storagetest.RunLocker(t, func(t *testing.T) storage.Bucket {
-		b, _ := newBucket(t)
-		return b
-	})
+	for _, impl := range s3test.Impls {
+		t.Run(string(impl), func(t *testing.T) {
+			if impl == s3test.S3rver {
+				b, _ := newBucketOn(t, servers[impl], storage.S3Config{})
+				_, err := b.(storage.Locker).Lock(context.Background(), ".twigdata/lock", []byte("run A"), func([]byte) bool { return false })
+				if !errors.Is(err, storage.ErrConditionsIgnored) || !strings.Contains(err.Error(), "If-None-Match") || !strings.Contains(err.Error(), "--s3-unenforced-lock") {
+					t.Fatalf("lock on a store that ignores conditional writes: %v, want ErrConditionsIgnored naming the behaviour and the opt-out", err)
+				}
+				unenforced, _ := newBucketOn(t, servers[impl], storage.S3Config{UnenforcedLock: true})
+				lease, err := unenforced.(storage.Locker).Lock(context.Background(), ".twigdata/lock", []byte("run A"), func([]byte) bool { return false })
+				if err != nil {
+					t.Fatalf("best-effort lock: %v", err)
+				}
+				if _, err := unenforced.(storage.Locker).Lock(context.Background(), ".twigdata/lock", []byte("run B"), func([]byte) bool { return false }); !errors.Is(err, storage.ErrLocked) {
+					t.Errorf("a held best-effort lock let a second holder in: %v", err)
+				}
+				lease.Release(context.Background())
+				return
+			}
+			storagetest.RunLocker(t, func(t *testing.T) storage.Bucket {
+				b, _ := newBucketOn(t, servers[impl], storage.S3Config{})
+				return b
+			})
+		})
+	}
 }
 
 func TestS3MultipartUploadAboveThePartSize(t *testing.T) {
@@ -306,5 +362,58 @@ func TestS3StreamsBodiesAndResumesThemAtTheirOffset(t *testing.T) {
 	_, err = io.Copy(io.Discard, rc)
 	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Errorf("reading on after the object was replaced: %v, want it refused", err)
+	}
+}
+
+// notImplemented is a proxy before the reference server that answers 501
+// NotImplemented to multipart-upload listings and, with conditional, to
+// conditional PUTs, as some S3-compatible stores do.
+func notImplemented(t *testing.T, conditional bool) string {
+	t.Helper()
+	target, _ := url.Parse(server.Endpoint)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, uploads := r.URL.Query()["uploads"]
+		cond := r.Method == http.MethodPut && (r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "")
+		if (uploads && r.Method == http.MethodGet) || (conditional && cond) {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusNotImplemented)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestS3NotImplementedIsHandledAsDocumented: a store that answers the
+// listing of multipart uploads with 501 skips the clean-up of a killed
+// run's uploads, as the README says, instead of failing the build; one
+// that answers a conditional PUT with 501 has its lock refused as a store
+// that does not enforce conditions — not given advice about permissions.
+func TestS3NotImplementedIsHandledAsDocumented(t *testing.T) {
+	ctx := context.Background()
+	_, name := newBucket(t)
+	for _, tc := range []struct {
+		name        string
+		conditional bool
+	}{{"multipart listing", false}, {"conditional PUT", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := storage.Open(ctx, "s3://"+name+"/p", storage.S3Config{Endpoint: notImplemented(t, tc.conditional)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := b.(storage.TempCleaner).CleanTemp(ctx, "samples", "part-"); err != nil || n != 0 {
+				t.Errorf("clean-up on a store without multipart listing: %d, %v; want it skipped", n, err)
+			}
+			_, err = b.(storage.Locker).Lock(ctx, "lock", []byte("run A"), func([]byte) bool { return false })
+			switch {
+			case tc.conditional && (!errors.Is(err, storage.ErrConditionsIgnored) || !strings.Contains(err.Error(), "501") || strings.Contains(err.Error(), "denied")):
+				t.Errorf("lock where conditional PUTs answer 501: %v, want ErrConditionsIgnored naming the 501", err)
+			case !tc.conditional && err != nil:
+				t.Errorf("lock: %v", err)
+			}
+		})
 	}
 }

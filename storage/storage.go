@@ -102,6 +102,10 @@ func CleanKey(key string) (string, error) {
 	return path.Clean(key), nil
 }
 
+// ErrUnordered is wrapped by the error of a listing that is not in the
+// byte order of its keys.
+var ErrUnordered = errors.New("listing out of order")
+
 // ErrTooLarge is wrapped by ReadAll when an object exceeds its limit.
 var ErrTooLarge = errors.New("object exceeds the size limit")
 

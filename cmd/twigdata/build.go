@@ -81,6 +81,7 @@ type buildFlags struct {
 	grace                time.Duration
 	s3Endpoint, s3Region string
 	s3PathStyle          bool
+	s3UnenforcedLock     bool
 	s3Attempts           int
 	s3Timeout            time.Duration
 	opts                 stages.Config
@@ -108,6 +109,7 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.s3Region, "s3-region", "", "AWS region (default: the AWS configuration's, else us-east-1)")
 	f.BoolVar(&b.s3PathStyle, "s3-path-style", false, "use path-style S3 addressing")
 	f.IntVar(&b.s3Attempts, "s3-attempts", 8, "attempts per S3 request: transient faults (503 SlowDown, 500, resets, stalled or cut bodies) are retried with capped exponential backoff and jitter")
+	f.BoolVar(&b.s3UnenforcedLock, "s3-unenforced-lock", false, "build on an S3 store that does not enforce conditional writes (If-None-Match, If-Match), with a best-effort lock: two builds started together into one output can then both write; manifest.json records it. Without it such a store is refused")
 	f.DurationVar(&b.s3Timeout, "s3-timeout", 2*time.Minute, "time limit of one S3 request attempt, body included: a stalled connection is retried, never waited on forever")
 	f.StringVar(&b.progress, "progress", "auto", "progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none")
 	f.DurationVar(&b.logEvery, "log-every", 10*time.Second, "interval of progress log lines when not on a terminal")
@@ -269,7 +271,7 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 		ground = g
 	}
 
-	s3cfg := storage.S3Config{Endpoint: b.s3Endpoint, PathStyle: b.s3PathStyle, Region: b.s3Region, MaxAttempts: b.s3Attempts, Timeout: b.s3Timeout}
+	s3cfg := storage.S3Config{Endpoint: b.s3Endpoint, PathStyle: b.s3PathStyle, Region: b.s3Region, MaxAttempts: b.s3Attempts, Timeout: b.s3Timeout, UnenforcedLock: b.s3UnenforcedLock}
 	var in storage.Reader
 	var inKey string
 	inName := b.in

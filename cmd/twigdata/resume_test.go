@@ -540,3 +540,47 @@ func TestS3OutputPrefixWithHashAndItsLock(t *testing.T) {
 		t.Fatalf("a build into a held S3 output: exit %d:\n%s", code, text)
 	}
 }
+
+// TestS3StoreThatIgnoresConditionsIsRefused: on s3rver, which answers a
+// PUT with If-None-Match: * on an existing key with 200, two builds into
+// one output would both run; the build refuses the store, naming what it
+// does and the opt-out, before writing anything. With --s3-unenforced-lock
+// it builds, and manifest.json records the opt-out.
+func TestS3StoreThatIgnoresConditionsIsRefused(t *testing.T) {
+	t.Parallel()
+	s3(t) // the reference server sets the test credentials
+	srv, err := s3test.StartImpl(s3test.S3rver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	if err := srv.CreateBucket(context.Background(), "loose"); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"build", "--out", "s3://loose/ds", "--s3-endpoint", srv.Endpoint, "--progress", "none"}
+	var stdout, stderr bytes.Buffer
+	if code := run(args, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "accepted a PUT with If-None-Match: * on an existing key") || !strings.Contains(stderr.String(), "--s3-unenforced-lock") {
+		t.Fatalf("build on s3rver: exit %d, %s; want exit 1 naming the store's behaviour and the opt-out", code, stderr.String())
+	}
+	var left []string
+	out, err := storage.Open(context.Background(), "s3://loose/ds", storage.S3Config{Endpoint: srv.Endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.List(context.Background(), "", func(o storage.Object) error { left = append(left, o.Key); return nil })
+	if len(left) > 0 {
+		t.Errorf("the refused build left %v", left)
+	}
+	stderr.Reset()
+	if code := run(append(args, "--s3-unenforced-lock"), &stdout, &stderr); code != 0 {
+		t.Fatalf("build with --s3-unenforced-lock: exit %d, %s", code, stderr.String())
+	}
+	data, err := storage.ReadAll(context.Background(), out, schema.ManifestKey, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m schema.Manifest
+	if err := json.Unmarshal(data, &m); err != nil || m.Config["s3-unenforced-lock"] != "true" {
+		t.Errorf("manifest config s3-unenforced-lock = %v (%v), want \"true\"", m.Config["s3-unenforced-lock"], err)
+	}
+}
