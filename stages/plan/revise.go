@@ -33,17 +33,25 @@ func DefaultTemplates() Templates {
 	}
 }
 
+// Limits of a revision sentence, whatever the prompt: the first maxFixes
+// fixes the critic asks for (in its order: colour, completeness, detail,
+// spatial, coherence), and the first maxListed things of a list.
+const (
+	maxFixes  = 4
+	maxListed = 3
+)
+
 // Revise writes τ̂_k: the thought and, when there is something to fix, one
-// sentence naming every fix.
+// sentence naming the fixes, at most maxFixes of them.
 func (t Templates) Revise(thought string, fixes []critic.Fix) string {
 	var out []string
-	for _, f := range fixes {
+	for _, f := range fixes[:min(len(fixes), maxFixes)] {
 		switch f.Kind {
 		case critic.FixColor:
 			out = append(out, fmt.Sprintf(t.Color, f.Noun, f.Want, f.Got))
 		case critic.FixMissing:
 			var ph []string
-			for _, e := range f.Missing {
+			for _, e := range f.Missing[:min(len(f.Missing), maxListed)] {
 				ph = append(ph, nounPhrase(e))
 			}
 			out = append(out, fmt.Sprintf(t.Missing, joinList(ph)))
@@ -53,7 +61,7 @@ func (t Templates) Revise(thought string, fixes []critic.Fix) string {
 			out = append(out, t.Seam)
 		case critic.FixDetail:
 			var ph []string
-			for _, e := range f.Missing {
+			for _, e := range f.Missing[:min(len(f.Missing), maxListed)] {
 				ph = append(ph, nounPhrase(e))
 			}
 			out = append(out, fmt.Sprintf(t.Detail, joinList(ph)))

@@ -163,16 +163,25 @@ func adjectiveEndings(w string) bool {
 	return describingWords[w] || strings.HasSuffix(w, "-shaped")
 }
 
+// MaxEntities bounds the entities Parse reads from a prompt: what follows
+// the last of them is not read. T2I prompts name a handful; the bound keeps
+// the work of a sample, and the length of its revisions, independent of a
+// prompt that repeats itself for 64 KB.
+const MaxEntities = 24
+
 // Parse extracts noun phrases (count, attributes, head noun) and the
-// spatial or action relations between consecutive phrases. It tolerates
-// capitals, articles, plurals, number words, CRLF and punctuation; prompts it
-// cannot structure yield fewer entities, never an error.
+// spatial or action relations between consecutive phrases, up to
+// MaxEntities of them. It tolerates capitals, articles, plurals, number
+// words, CRLF and punctuation; prompts it cannot structure yield fewer
+// entities, never an error.
 func Parse(prompt string) Parsed {
 	p := parser{toks: tokenize(prompt), prev: -1}
-	for i := 0; i < len(p.toks); {
+	for i := 0; i < len(p.toks) && len(p.out.Entities) < MaxEntities; {
 		i = p.step(i)
 	}
-	p.closeChunk()
+	if len(p.out.Entities) < MaxEntities {
+		p.closeChunk()
+	}
 	return p.out
 }
 
