@@ -176,22 +176,63 @@ func (b *buildFlags) applyConfig() error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	spelt := map[string]string{} // flag name → the key that set it
 	for _, k := range keys {
 		name := strings.ReplaceAll(k, "_", "-")
-		if name == "config" {
+		f := b.fs.Lookup(name)
+		switch {
+		case name == "config":
 			return fmt.Errorf("--config %s: a config file cannot name another config file", b.config)
-		}
-		if b.fs.Lookup(name) == nil {
+		case f == nil:
 			return fmt.Errorf("--config %s: unknown setting %q (settings are build flag names, see twigdata build --help)", b.config, k)
+		case spelt[name] != "":
+			return fmt.Errorf("--config %s: %s is set twice, as %q and %q: keep one", b.config, name, spelt[name], k)
+		}
+		spelt[name] = k
+		v, err := configValue(k, m[k], f)
+		if err != nil {
+			return fmt.Errorf("--config %s: %w", b.config, err)
 		}
 		if set[name] {
 			continue
 		}
-		if err := b.fs.Set(name, fmt.Sprint(m[k])); err != nil {
-			return fmt.Errorf("--config %s: %s: %w", b.config, k, err)
+		if err := b.fs.Set(name, v); err != nil {
+			return fmt.Errorf("--config %s: %s: %q is not %s", b.config, k, v, flagKind(f))
 		}
 	}
 	return nil
+}
+
+// configValue is a config file's value as its flag takes it: a scalar, with
+// $VAR and ${VAR} of a string expanded from the environment ($HOME). A key
+// with no value (null) or a list or map is an error naming the key.
+func configValue(k string, v any, f *flag.Flag) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", fmt.Errorf("%s has no value: give one (%s), or leave the key out for the default (%q)", k, flagKind(f), f.DefValue)
+	case string:
+		return os.ExpandEnv(x), nil
+	case []any, map[string]any:
+		return "", fmt.Errorf("%s: want a single value (%s), not a list or map", k, flagKind(f))
+	}
+	return fmt.Sprint(v), nil
+}
+
+// flagKind says what values a flag takes, for messages.
+func flagKind(f *flag.Flag) string {
+	switch f.Value.(type) {
+	case interface{ IsBoolFlag() bool }:
+		return "true or false"
+	}
+	switch fmt.Sprintf("%T", f.Value) {
+	case "*flag.intValue", "*flag.int64Value", "*flag.uintValue":
+		return "a whole number"
+	case "*flag.float64Value":
+		return "a number"
+	case "*flag.durationValue":
+		return "a duration with its unit, such as 30s or 2m"
+	}
+	return "a string"
 }
 
 func cmdBuild(args []string, stdout, stderr io.Writer) int {

@@ -802,3 +802,45 @@ func TestSourceURIAndLicence(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigFileValuesAreCheckedAndNamed: a key with no value, a value of
+// the wrong type, a list, and one setting given twice (shard-rows and
+// shard_rows) are refused naming the key, the value and what it takes —
+// never written as "<nil>" or taken silently; $HOME in a path is expanded.
+func TestConfigFileValuesAreCheckedAndNamed(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "twig.yaml")
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"a key with no value", "out:\n", "out has no value"},
+		{"a null", "in_format: ~\n", "in_format has no value"},
+		{"a whole number as a word", "k: three\n", `k: "three" is not a whole number`},
+		{"a duration with no unit", "grace: 30\n", `grace: "30" is not a duration with its unit`},
+		{"yes for a boolean", "overwrite: yes\n", `overwrite: "yes" is not true or false`},
+		{"a list", "theta: [1, 2]\n", "theta: want a single value"},
+		{"one setting twice", "shard-rows: 10\nshard_rows: 20\n", `shard-rows is set twice, as "shard-rows" and "shard_rows"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.WriteFile(cfg, []byte(tc.yaml), 0o644)
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"build", "--config", cfg, "--out", filepath.Join(dir, "ds")}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, stderr.String(), tc.want)
+			}
+			if _, err := os.Stat("<nil>"); err == nil {
+				t.Error("a folder named <nil> was written")
+			}
+		})
+	}
+	t.Run("$HOME expanded", func(t *testing.T) {
+		t.Setenv("HOME", dir)
+		os.WriteFile(cfg, []byte("out: $HOME/home-ds\nprogress: none\n"), 0o644)
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"build", "--config", cfg}, &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join(dir, "home-ds", "manifest.json")); err != nil {
+			t.Errorf("no dataset in $HOME/home-ds: %v", err)
+		}
+	})
+}
