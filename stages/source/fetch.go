@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/twigdata/twigdata/schema"
@@ -113,15 +114,32 @@ func cleanPrompt(key string, raw []byte, field string) (string, *schema.Rejectio
 		}
 		text = s
 	}
-	text = strings.TrimPrefix(text, "\uFEFF")
+	// Invisible characters that join or break nothing a reader sees (a
+	// byte-order mark, zero-width spaces and joiners, soft hyphens) go: left
+	// in, one splits a noun in two for the parser and lands in the plans.
+	text = strings.Map(func(r rune) rune {
+		if invisible[r] {
+			return -1
+		}
+		return r
+	}, text)
 	text = strings.Join(strings.Fields(text), " ") // CRLF, tabs and runs of spaces become single spaces
 	if text == "" {
 		return "", schema.Rejectf(schema.ReasonEmptyPrompt, "%s holds no prompt text", key)
 	}
 	for _, r := range text {
-		if r < 0x20 || r == 0x7f {
+		switch {
+		case unicode.Is(unicode.Cc, r):
 			return "", schema.Rejectf(schema.ReasonPromptControlChars, "%s contains control character %U", key, r)
+		case unicode.Is(unicode.Cf, r):
+			// Bidirectional overrides and isolates reorder how the text
+			// displays (U+202E shows "abc" as "cba"), tag characters hide text.
+			return "", schema.Rejectf(schema.ReasonPromptControlChars, "%s contains invisible format character %U, which changes how the text displays", key, r)
 		}
 	}
 	return text, nil
 }
+
+// invisible are the format characters a prompt loses: they show nothing
+// and mean nothing to a text-to-image model.
+var invisible = map[rune]bool{'\uFEFF': true, '\u200B': true, '\u200C': true, '\u200D': true, '\u2060': true, '\u00AD': true}

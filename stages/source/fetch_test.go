@@ -1,0 +1,40 @@
+package source
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/twigdata/twigdata/schema"
+)
+
+// TestPromptsLoseInvisibleCharactersAndRefuseReordering: zero-width spaces
+// and joiners, soft hyphens and a byte-order mark are taken out (a joiner
+// inside "ball" must not split the noun); a bidirectional override or
+// isolate, which makes the text display in another order, and C0 and C1
+// controls are a prompt_control_chars reject naming the character.
+func TestPromptsLoseInvisibleCharactersAndRefuseReordering(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw, want string
+		reason          schema.Reason
+		detail          string
+	}{
+		{"a zero-width joiner inside a noun", "a pink ba\u200dll", "a pink ball", "", ""},
+		{"zero-width spaces and a soft hyphen", "\u200ba red\u200b cup\u00ad", "a red cup", "", ""},
+		{"a byte-order mark inside", "a blue\ufeff box", "a blue box", "", ""},
+		{"a bidi override", "A pink \u202eon and a box", "", schema.ReasonPromptControlChars, "U+202E"},
+		{"a bidi isolate", "a cat \u2066on a mat", "", schema.ReasonPromptControlChars, "U+2066"},
+		{"a C1 control", "a dog\u0090 running", "", schema.ReasonPromptControlChars, "U+0090"},
+		{"a next-line as a space", "a dog\u0085running", "a dog running", "", ""},
+		{"a C0 control", "a dog\x07", "", schema.ReasonPromptControlChars, "U+0007"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, rej := cleanPrompt("p.txt", []byte(tc.raw), "")
+			switch {
+			case tc.reason == "" && (rej != nil || got != tc.want):
+				t.Errorf("cleanPrompt = %q, %v; want %q", got, rej, tc.want)
+			case tc.reason != "" && (rej == nil || rej.Reason != tc.reason || !strings.Contains(rej.Detail, tc.detail)):
+				t.Errorf("cleanPrompt = %q, %+v; want a %s reject naming %s", got, rej, tc.reason, tc.detail)
+			}
+		})
+	}
+}
