@@ -1,10 +1,13 @@
 package source
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/storage"
 )
 
 // TestPromptsLoseInvisibleCharactersAndRefuseReordering: zero-width spaces
@@ -36,5 +39,34 @@ func TestPromptsLoseInvisibleCharactersAndRefuseReordering(t *testing.T) {
 				t.Errorf("cleanPrompt = %q, %+v; want a %s reject naming %s", got, rej, tc.reason, tc.detail)
 			}
 		})
+	}
+}
+
+// TestAJSONLLineTooLongIsOneReject: a 17 MiB line in a JSONL manifest is
+// that row's prompt_too_large reject, read past within bounded memory; the
+// rows around it are read, and the build goes on.
+func TestAJSONLLineTooLongIsOneReject(t *testing.T) {
+	long := `{"prompt": "` + strings.Repeat("a red ball ", (17<<20)/11) + `", "image": "b.jpg"}`
+	body := `{"prompt": "a cat", "image": "a.jpg"}` + "\n" + long + "\n" + `{"prompt": "a dog", "image": "c.jpg"}`
+	dir, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &manifestSource{bucket: dir, key: "m.jsonl", promptCol: "prompt", imageCol: "image"}
+	var got []string
+	err = jsonlRows(strings.NewReader(body), func(r manifestRow) error {
+		it := m.input(context.Background(), r, map[string]bool{})
+		if it.Reject != nil {
+			got = append(got, it.Reject.Reason)
+		} else {
+			got = append(got, it.Prompt)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a cat", string(schema.ReasonPromptTooLarge), "a dog"}; !slices.Equal(got, want) {
+		t.Errorf("rows %q, want %q", got, want)
 	}
 }

@@ -37,6 +37,8 @@ type manifestRow struct {
 	fields map[string]string // the text values
 	other  map[string]string // the values that are not text: column → what they are
 	bad    string
+	// tooLarge says why the row was too large to read.
+	tooLarge string
 }
 
 // set records one value of a row: text as it is, anything else by its kind.
@@ -117,6 +119,10 @@ func (m *manifestSource) rows(ctx context.Context) (rows func(func(manifestRow) 
 // keys of the rows before.
 func (m *manifestSource) input(ctx context.Context, r manifestRow, seen map[string]bool) *Input {
 	it := &Input{Key: fmt.Sprintf("%s#%d", m.key, r.line), SourceURI: fmt.Sprintf("%s#line=%d", m.bucket.URI(m.key), r.line)}
+	if r.tooLarge != "" {
+		it.reject(schema.ReasonPromptTooLarge, "%s: %s", m.key, r.tooLarge)
+		return it
+	}
 	if r.bad != "" {
 		it.reject(schema.ReasonManifestRowMalformed, "%s line %d: %s", m.key, r.line, r.bad)
 		return it
@@ -196,32 +202,58 @@ func (m *manifestSource) reference(ctx context.Context, it *Input, line int, ref
 const maxManifestLine = 16 << 20
 
 func jsonlRows(r io.Reader, fn func(manifestRow) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxManifestLine)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
-		var obj map[string]any
-		r := newRow(line)
-		if err := json.Unmarshal(text, &obj); err != nil {
-			r.bad = "not a JSON object: " + err.Error()
-		} else {
-			for k, v := range obj {
-				r.set(k, v)
-			}
-		}
-		if err := fn(r); err != nil {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		text, long, err := readLine(br, maxManifestLine)
+		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
+		row := newRow(line)
+		switch text = bytes.TrimSpace(text); {
+		case long:
+			// One row too long is that row's reject, not the build's end.
+			row.tooLarge = fmt.Sprintf("line %d is longer than %d MiB, more than a row of a prompt and references holds (is the file JSONL: one JSON object per line?)", line, maxManifestLine>>20)
+		case len(text) == 0:
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			continue
+		default:
+			var obj map[string]any
+			if jerr := json.Unmarshal(text, &obj); jerr != nil {
+				row.bad = "not a JSON object: " + jerr.Error()
+			} else {
+				for k, v := range obj {
+					row.set(k, v)
+				}
+			}
+		}
+		if ferr := fn(row); ferr != nil {
+			return ferr
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
 	}
-	if errors.Is(sc.Err(), bufio.ErrTooLong) {
-		return fmt.Errorf("manifest line %d is longer than %d MiB: is the file JSONL (one JSON object per line)?", line+1, maxManifestLine>>20)
+}
+
+// readLine reads one line of at most limit bytes; long is true for a line
+// longer, whose rest is read past and dropped, so that memory stays within
+// the limit. err is io.EOF after the last line.
+func readLine(br *bufio.Reader, limit int) (line []byte, long bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !long {
+			if len(line)+len(chunk) > limit {
+				long, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, long, err
+		}
 	}
-	return sc.Err()
 }
 
 func csvRows(r io.Reader, fn func(manifestRow) error) error {
