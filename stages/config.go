@@ -101,6 +101,19 @@ func (s SourceConfig) validate() error {
 	return nil
 }
 
+// fitsInput refuses a format that cannot read the input as given: pairs
+// read a folder, a manifest is one file — rather than read the folder of
+// a manifest named with the pairs format, building from its neighbours.
+func (s SourceConfig) fitsInput() error {
+	switch {
+	case s.Format == source.FormatPairs && s.Key != "":
+		return settingErr("in-format", s.Format, fmt.Sprintf("reads a folder of image and prompt files, and the input is one file (%s): give its folder, or the file's format (%s, %s)", s.Key, source.FormatManifest, source.FormatWebDataset))
+	case s.Format == source.FormatManifest && s.Key == "":
+		return settingErr("in-format", s.Format, "reads one manifest file (.jsonl, .csv, .parquet), and the input is a folder: give the manifest's path")
+	}
+	return nil
+}
+
 // CanvasConfig is the generator's canvas and the TwiG schedule on it.
 type CanvasConfig struct {
 	Width       int `setting:"canvas-width,record"`  // default 384
@@ -299,6 +312,10 @@ type Hooks struct {
 	// OnIgnored, when set, is told about listed objects that are neither
 	// images nor prompts.
 	OnIgnored func(key string) `setting:"-"`
+	// Started, when set, is called once the run holds its output and has
+	// read what earlier runs left: from here on it builds (or merges), so a
+	// refusal never follows it.
+	Started func() `setting:"-"`
 }
 
 // DefaultConfig returns the defaults the CLI, config files, the benchmark and

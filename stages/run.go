@@ -77,6 +77,9 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 		}
 		c.Source.Format = f
 	}
+	if err := c.Source.fitsInput(); err != nil {
+		return Summary{}, err
+	}
 	run := write.RunID()
 	if c.partitioned() {
 		run = partitionTag(c) + "-" + run
@@ -101,6 +104,9 @@ func Run(ctx context.Context, c Config) (sum Summary, err error) {
 	prior, fp, err := prepare(ctx, c)
 	if err != nil {
 		return Summary{}, err
+	}
+	if c.Hooks.Started != nil {
+		c.Hooks.Started()
 	}
 	if c.Output.Merge {
 		return merge(ctx, c, prior, fp.Digest(), fp)

@@ -351,7 +351,9 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	var acc, rej atomic.Int64
 	stopProgress := b.startProgress(ctx, o, stderr, log, &acc, &rej)
 	o.Hooks.Progress = func(a, r int64) { acc.Store(a); rej.Store(r) }
-	fmt.Fprintf(stderr, "twigdata: building from %s into %s (device %s, ONNX Runtime %s)\n", inName, out.URI(""), dev, annotators.RuntimeVersion())
+	o.Hooks.Started = func() {
+		fmt.Fprintf(stderr, "twigdata: building from %s into %s (device %s, ONNX Runtime %s)\n", inName, out.URI(""), dev, annotators.RuntimeVersion())
+	}
 	sum, err := stages.Run(ctx, o)
 	stopProgress()
 	if n := ignored.Load(); n > 0 {

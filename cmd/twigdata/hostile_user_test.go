@@ -489,15 +489,34 @@ func TestLesserHostileInputs(t *testing.T) {
 			t.Errorf("shard mode %v, %v", st.Mode().Perm(), err)
 		}
 	})
-	t.Run("a damaged commit record is an error, not a panic", func(t *testing.T) {
+	t.Run("a damaged commit record is named and its shard redone, not a panic", func(t *testing.T) {
 		ds := buildSample(t)
-		stats, _ := filepath.Glob(filepath.Join(ds, "stats", "*.json"))
+		stats, _ := filepath.Glob(filepath.Join(ds, "stats", "samples-*.json"))
 		os.WriteFile(stats[0], []byte(`{"shard":"samples-x","kind":"samples","rows":1,"files":[]}`), 0o644)
 		code, text := cli("build", "--out", ds)
-		if code != 1 || strings.Contains(text, "goroutine") {
+		if code != 0 || strings.Contains(text, "goroutine") {
 			t.Fatalf("exit %d:\n%s", code, text)
 		}
-		mustContain(t, text, "holds files twigdata did not write")
+		mustContain(t, text, "a damaged commit record (it names no files)")
+		if d := readDataset(t, ds); len(d.samples)+len(d.rejects) != 35 {
+			t.Errorf("%d samples and %d rejects after the redo, want the 35 inputs once", len(d.samples), len(d.rejects))
+		}
+	})
+	t.Run("a manifest read with the pairs format is refused, not built from its neighbours", func(t *testing.T) {
+		in := t.TempDir()
+		pairs(t, in, 2)
+		os.WriteFile(filepath.Join(in, "m.jsonl"), []byte(`{"prompt": "a cat", "image": "x.jpg"}`+"\n"), 0o644)
+		out := filepath.Join(t.TempDir(), "ds")
+		code, text := cli("build", "--in", filepath.Join(in, "m.jsonl"), "--in-format", "pairs", "--out", out)
+		if code == 0 || !strings.Contains(text, "reads a folder of image and prompt files, and the input is one file (m.jsonl)") {
+			t.Fatalf("exit %d:\n%s", code, text)
+		}
+		if strings.Contains(text, "building from") {
+			t.Errorf("the refused build said it was building:\n%s", text)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("the refused build made %s", out)
+		}
 	})
 }
 
