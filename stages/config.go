@@ -250,8 +250,8 @@ func (o OutputConfig) validate() error {
 	switch {
 	case o.ShardRows < 1:
 		return settingErr("shard-rows", o.ShardRows, "must be at least 1")
-	case o.PartitionCount < 1:
-		return settingErr("partition-count", o.PartitionCount, "must be at least 1")
+	case o.PartitionCount < 1 || o.PartitionCount > MaxPartitionCount:
+		return settingErr("partition-count", o.PartitionCount, fmt.Sprintf("must be in 1..%d", MaxPartitionCount))
 	case o.PartitionIndex < 0 || o.PartitionIndex >= o.PartitionCount:
 		return settingErr("partition-index", o.PartitionIndex, fmt.Sprintf("must be in 0..%d for a partition-count of %d", o.PartitionCount-1, o.PartitionCount))
 	case o.PartitionCount > 1 && o.Overwrite:
@@ -287,13 +287,26 @@ func DefaultWorkers() WorkerConfig {
 	return WorkerConfig{Fetch: 8, Decode: runtime.NumCPU(), Annotate: 1, Compose: runtime.NumCPU(), BatchSize: 16, BatchWait: pipeline.DefaultMaxWait}
 }
 
+// Bounds of the worker settings: past them a value starts more goroutines,
+// sessions or decoded canvases than any machine uses, and memory goes
+// first (each sample of a batch holds its canvas and its model inputs,
+// about 12 MB with the bundled models).
+const (
+	MaxWorkers        = 1024
+	MaxAnnotators     = 64
+	MaxBatchSize      = 256
+	MaxPartitionCount = 10000
+)
+
 func (w WorkerConfig) validate() error {
 	for _, p := range []struct {
 		name string
 		v    int
-	}{{"fetch-workers", w.Fetch}, {"decode-workers", w.Decode}, {"annotate-workers", w.Annotate}, {"compose-workers", w.Compose}, {"batch-size", w.BatchSize}} {
-		if p.v < 1 {
-			return settingErr(p.name, p.v, "must be at least 1")
+		max  int
+	}{{"fetch-workers", w.Fetch, MaxWorkers}, {"decode-workers", w.Decode, MaxWorkers}, {"annotate-workers", w.Annotate, MaxAnnotators},
+		{"compose-workers", w.Compose, MaxWorkers}, {"batch-size", w.BatchSize, MaxBatchSize}} {
+		if p.v < 1 || p.v > p.max {
+			return settingErr(p.name, p.v, fmt.Sprintf("must be in 1..%d", p.max))
 		}
 	}
 	if w.BatchWait < 0 {

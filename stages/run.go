@@ -355,9 +355,13 @@ func merge(ctx context.Context, c Config, prior *write.Prior, digest string, set
 }
 
 func joinInts(v []int) string {
-	s := make([]string, len(v))
-	for i, n := range v {
-		s[i] = fmt.Sprint(n)
+	const shown = 20 // a message names a few, not a million
+	s := make([]string, 0, min(len(v), shown))
+	for _, n := range v[:min(len(v), shown)] {
+		s = append(s, fmt.Sprint(n))
+	}
+	if len(v) > shown {
+		return strings.Join(s, ", ") + fmt.Sprintf(" and %d more", len(v)-shown)
 	}
 	return strings.Join(s, ", ")
 }

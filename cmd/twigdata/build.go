@@ -103,7 +103,7 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.labelKinds, "label-kinds", "", "YAML or JSON file saying for each segmenter label whether it is a thing or stuff ({sky: stuff, ball: thing}), for a label set that is neither in the model's config.json (label_kinds) nor a standard one (COCO-panoptic, Cityscapes)")
 	f.StringVar(&b.device, "device", "cpu", "where models run: cpu, cuda or cuda:N (needs a CUDA build of ONNX Runtime in ONNXRUNTIME_LIB)")
 	f.StringVar(&b.ortLib, "ort-lib", "", "path of libonnxruntime.so (default: $ONNXRUNTIME_LIB, then .deps/onnxruntime/ of a checkout)")
-	f.IntVar(&b.threads, "threads", 0, "ONNX Runtime intra-op threads per session on CPU (0: one per core)")
+	f.IntVar(&b.threads, "threads", 0, "ONNX Runtime intra-op threads per session on CPU (0: one per core; at most 256)")
 	f.IntVar(&b.partitionIndex, "partition-index", -1, "this task's partition, 0..count-1 (default: $AWS_BATCH_JOB_ARRAY_INDEX or $JOB_COMPLETION_INDEX)")
 	f.StringVar(&b.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3); implies path-style addressing")
 	f.StringVar(&b.s3Region, "s3-region", "", "AWS region (default: the AWS configuration's, else us-east-1)")
@@ -120,6 +120,10 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	}
 	return b
 }
+
+// maxThreads bounds --threads: ONNX Runtime starts that many threads per
+// session, and past the cores of any machine they only contend.
+const maxThreads = 256
 
 // progressModes are the values --progress takes.
 var progressModes = []string{"auto", "bar", "log", "none"}
@@ -146,8 +150,8 @@ func (b *buildFlags) check() error {
 		return fmt.Errorf("--grace %s must not be negative", b.grace)
 	case !slices.Contains(annotators.Variants(), b.variant):
 		return fmt.Errorf("--model-variant %q: want one of %s", b.variant, strings.Join(annotators.Variants(), ", "))
-	case b.threads < 0:
-		return fmt.Errorf("--threads %d must not be negative (0: one per core)", b.threads)
+	case b.threads < 0 || b.threads > maxThreads:
+		return fmt.Errorf("--threads %d must be in 0..%d (0: one per core)", b.threads, maxThreads)
 	case set["partition-index"] && b.opts.Output.PartitionCount < 2 && b.partitionIndex != 0:
 		return fmt.Errorf("--partition-index %d needs --partition-count above it", b.partitionIndex)
 	}

@@ -374,6 +374,10 @@ func TestEveryFlagIsChecked(t *testing.T) {
 		{[]string{"--max-image-mb", "0"}, 2, "--max-image-mb 0: must be at least 1"},
 		{[]string{"--max-blur", "NaN"}, 2, "--max-blur NaN"},
 		{[]string{"--reflect-share", "NaN"}, 2, "--reflect-share NaN"},
+		{[]string{"--partition-count", "9223372036854775807", "--merge"}, 2, "--partition-count 9223372036854775807: must be in 1..10000"},
+		{[]string{"--threads", "5000"}, 2, "--threads 5000 must be in 0..256"},
+		{[]string{"--batch-size", "2000"}, 2, "--batch-size 2000: must be in 1..256"},
+		{[]string{"--fetch-workers", "100000"}, 2, "--fetch-workers 100000: must be in 1..1024"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

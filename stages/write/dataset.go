@@ -47,6 +47,9 @@ func MarkPartition(ctx context.Context, out storage.Bucket, m schema.PartitionMa
 func UnfinishedPartitions(ctx context.Context, out storage.Reader, n int, digest string, settings map[string]string) ([]int, error) {
 	var missing []int
 	for i := 0; i < n; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err // a signal stops a merge of many partitions at once
+		}
 		data, err := storage.ReadAll(ctx, out, schema.PartitionMarkKey(i, n), maxRecord)
 		if storage.IsNotExist(err) {
 			missing = append(missing, i)
