@@ -650,7 +650,7 @@ func TestModelsCheck(t *testing.T) {
 		{"Florence-2 without its decoder", []string{"check", florenceLess}, 1, "missing decoder_model_merged.onnx"},
 		{"broken segmenter", []string{"check", broken}, 1, "missing config.json, preprocessor_config.json"},
 		{"not a model directory", []string{"check", t.TempDir()}, 1, "neither model.onnx"},
-		{"no directory", []string{"check"}, 2, "Usage"},
+		{"no directory", []string{"check"}, 2, "name the folder to work on"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -552,3 +552,30 @@ func TestAHungS3EndpointFailsInTwoRequestsTime(t *testing.T) {
 	}
 	mustContain(t, text, "no answer: its requests timed out (--s3-timeout 1s")
 }
+
+// TestCommandsTakeOneFolderAndHelpKnowsEach: validate and models check
+// given two folders are refused, naming what was left over (the second
+// folder was never checked, and flags after it were ignored, with exit 0);
+// help names each command's usage, and an unknown one is an error.
+func TestCommandsTakeOneFolderAndHelpKnowsEach(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"validate", "good", "broken", "--sample", "3"}, 2, "takes one folder, good, and was also given broken --sample 3"},
+		{[]string{"models", "check", "a", "b"}, 2, "takes one folder, a, and was also given b"},
+		{[]string{"validate"}, 2, "name the folder to work on"},
+		{[]string{"help", "validate"}, 0, "Usage: twigdata validate DATASET"},
+		{[]string{"help", "models"}, 0, "Usage: twigdata models check DIR"},
+		{[]string{"help", "build"}, 0, "Usage: twigdata build"},
+		{[]string{"help", "bogus"}, 2, `no command "bogus"`},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, text := cli(tc.args...)
+			if code != tc.code || !strings.Contains(text, tc.want) {
+				t.Errorf("exit %d (want %d), output:\n%s", code, tc.code, text)
+			}
+		})
+	}
+}

@@ -59,11 +59,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "version", "--version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
-		if len(args) > 1 && args[1] == "build" {
-			return cmdBuild([]string{"--help"}, stdout, stderr)
+		if len(args) == 1 {
+			fmt.Fprint(stdout, usage)
+			return exitOK
 		}
-		fmt.Fprint(stdout, usage)
-		return exitOK
+		switch args[1] {
+		case "build", "validate":
+			return run([]string{args[1], "--help"}, stdout, stderr)
+		case "models":
+			return cmdModels([]string{"check", "--help"}, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "twigdata help: no command %q (the commands: build, validate, models, version)\n", args[1])
+		return exitUsage
 	}
 	fmt.Fprintf(stderr, "twigdata: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage

@@ -135,11 +135,18 @@ func parseWithTarget(fs *flag.FlagSet, args []string) (target string, code int, 
 		}
 		return "", exitUsage, false
 	}
-	if target == "" && fs.NArg() == 1 {
-		target = fs.Arg(0)
+	rest := fs.Args()
+	if target == "" && len(rest) > 0 {
+		target, rest = rest[0], rest[1:]
 	}
-	if target == "" || fs.NArg() > 1 {
-		fs.Usage()
+	switch {
+	case target == "":
+		fmt.Fprintf(fs.Output(), "twigdata %s: name the folder to work on (twigdata %s --help shows how)\n", fs.Name(), fs.Name())
+		return "", exitUsage, false
+	case len(rest) > 0:
+		// The flag package stops at the second name: the flags after it
+		// would be ignored, and the second folder never looked at.
+		fmt.Fprintf(fs.Output(), "twigdata %s: takes one folder, %s, and was also given %s: run it once for each\n", fs.Name(), target, strings.Join(rest, " "))
 		return "", exitUsage, false
 	}
 	return target, exitOK, true
