@@ -35,24 +35,34 @@ type holder struct {
 func (h holder) String() string {
 	s := fmt.Sprintf("run %s, pid %d on %s, started %s", h.Run, h.PID, h.Host, h.Started)
 	if t, err := time.Parse(time.RFC3339, h.Renewed); err == nil {
-		s += fmt.Sprintf(", last renewed %s ago", time.Since(t).Round(time.Second))
+		if ago := time.Since(t); ago >= 0 {
+			s += fmt.Sprintf(", last renewed %s ago", ago.Round(time.Second))
+		} else {
+			s += fmt.Sprintf(", renewed %s in the future by its clock", (-ago).Round(time.Second))
+		}
 	}
 	return s
 }
 
 // stale judges a lock record: gone when not renewed within the lease, or,
-// on this machine, when its process no longer exists. A record that does not
-// parse is no lock twigdata wrote, and is left alone.
+// on this machine, when its process no longer exists. A record that does
+// not parse, or names no renewal time or one it cannot hold (more than a
+// lease ahead of this clock), is no lock a live build keeps: a build writes
+// its record whole and renews it with its own clock.
 func stale(record []byte) bool {
 	var h holder
-	if json.Unmarshal(record, &h) != nil || h.Renewed == "" {
-		return false
+	if json.Unmarshal(record, &h) != nil {
+		return true
 	}
 	if host, _ := os.Hostname(); h.Host == host && h.PID > 0 && !alive(h.PID) {
 		return true
 	}
 	t, err := time.Parse(time.RFC3339, h.Renewed)
-	return err == nil && time.Since(t) > LockLease
+	if err != nil {
+		return true
+	}
+	since := time.Since(t)
+	return since > LockLease || since < -LockLease
 }
 
 // alive reports whether a process exists on this machine.

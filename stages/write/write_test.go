@@ -2,12 +2,14 @@ package write
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/storage"
@@ -229,5 +231,38 @@ func TestSpoolLeavesNothingInTheTemporaryFolder(t *testing.T) {
 	rows, err := storage.ReadAll(ctx, out, schema.Samples.ShardKey(schema.ShardName("r1", 0)), 1<<30)
 	if err != nil || len(rows) == 0 {
 		t.Errorf("samples shard: %d bytes, %v", len(rows), err)
+	}
+}
+
+// TestLockRecordsThatNoLiveBuildKeepsLapse: a lock holding garbage, naming
+// no renewal, or renewed further in the future than a lease lapses (no live
+// build writes or renews such a record); one renewed just now, or a little
+// ahead by a skewed clock, holds; one not renewed for a lease lapses.
+func TestLockRecordsThatNoLiveBuildKeepsLapse(t *testing.T) {
+	rec := func(renewed time.Time) []byte {
+		b, _ := json.Marshal(holder{Host: "another-host", PID: 1, Run: "r", Started: renewed.Format(time.RFC3339), Renewed: renewed.UTC().Format(time.RFC3339)})
+		return b
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		name   string
+		record []byte
+		stale  bool
+	}{
+		{"garbage", []byte("\x00\x01 not json"), true},
+		{"no renewal", []byte(`{"host":"another-host","pid":1,"run":"r"}`), true},
+		{"renewed a year ahead", rec(now.Add(365 * 24 * time.Hour)), true},
+		{"renewed a little ahead", rec(now.Add(30 * time.Second)), false},
+		{"renewed just now", rec(now), false},
+		{"not renewed for a lease", rec(now.Add(-LockLease - time.Minute)), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := stale(tc.record); got != tc.stale {
+				t.Errorf("stale = %v, want %v", got, tc.stale)
+			}
+		})
+	}
+	if s := describe(rec(now.Add(time.Hour))); !strings.Contains(s, "in the future") {
+		t.Errorf("describe: %q", s)
 	}
 }
