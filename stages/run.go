@@ -25,6 +25,9 @@ type Summary struct {
 	Resumed                    int64 // inputs an earlier run had already committed
 	Retried                    int64 // transient rejects taken out to be redone (--retry-rejects)
 	Orphans                    int   // uncommitted files of a killed run, deleted and redone
+	// Committed counts the inputs in the shards this run committed (a
+	// stopped run's may be fewer than it took).
+	Committed int64
 	// Redone are the damaged shards and commit records a resume took out,
 	// each with what was wrong; their inputs were redone.
 	Redone      []string
@@ -159,16 +162,31 @@ func build(ctx context.Context, c Config, run string, prior *write.Prior, fp Fin
 	sum := Summary{Accepted: w.Accepted(), Rejected: w.Rejected(), ByReason: w.ByReason(), Stats: stats, ToolVersion: c.Output.ToolVersion,
 		Resumed: todo.resumed, Retried: prior.Retried, Orphans: prior.Orphans, Redone: prior.Redone}
 	sum.Inputs = sum.Accepted + sum.Rejected
+	committed := func() int64 {
+		var n int64
+		for _, st := range w.Shards() {
+			n += int64(st.Rows)
+		}
+		return n
+	}
 	if err != nil {
+		sum.Committed = committed()
 		return sum, err
 	}
-	if err := w.Finish(ctx); err != nil {
+	err = w.Finish(ctx)
+	sum.Committed = committed()
+	if err != nil {
 		return sum, err
 	}
 	if todo.stopped {
 		return sum, ErrStopped
 	}
 	if todo.listed == 0 {
+		// Nothing was written: the run record goes too, leaving the output
+		// as it was.
+		if derr := c.Output.Out.Delete(ctx, schema.RunKey(run)); derr != nil {
+			return sum, derr
+		}
 		return sum, settingErr("in", c.Source.In.URI(c.Source.Key), "no inputs in it: "+emptyInput(c.Source.Format)+"; check it (and in-format)")
 	}
 	if c.partitioned() {

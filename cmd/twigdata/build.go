@@ -269,7 +269,8 @@ func cmdBuild(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		code := exitCode(sig, err)
 		if code == exitInterrupted || code == exitTerminated {
-			fmt.Fprintf(stderr, "twigdata build: interrupted; %d inputs done this run, committed shards are kept; rerun the same command to resume\n", sum.Accepted+sum.Rejected)
+			fmt.Fprintf(stderr, "twigdata build: interrupted; this run committed %d inputs, which are kept (the %d it had not committed are redone); rerun the same command to resume\n",
+				sum.Committed, max(0, sum.Accepted+sum.Rejected-sum.Committed))
 		} else {
 			fmt.Fprintln(stderr, "twigdata build:", flagError(err))
 		}

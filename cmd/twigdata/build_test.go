@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 	"go.yaml.in/yaml/v3"
@@ -567,17 +568,21 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name string
-		sig  syscall.Signal
-		code int
+		name  string
+		sig   syscall.Signal
+		code  int
+		grace string
 	}{
-		{"SIGINT", syscall.SIGINT, 130},
-		{"SIGTERM", syscall.SIGTERM, 143},
+		{"SIGINT", syscall.SIGINT, 130, "30s"},
+		{"SIGTERM", syscall.SIGTERM, 143, "30s"},
+		// No grace: in-flight work is dropped, and the message counts only
+		// what was committed (it claimed every input taken).
+		{"SIGTERM with no grace", syscall.SIGTERM, 143, "0s"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ds")
-			cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "50ms", "--shard-rows", "20")
+			cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "50ms", "--shard-rows", "20", "--grace", tc.grace)
 			cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
@@ -606,7 +611,7 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, "manifest.json")); err == nil {
 				t.Error("an interrupted build wrote manifest.json")
 			}
-			m := regexp.MustCompile(`interrupted; (\d+) inputs done this run, committed shards are kept`).FindStringSubmatch(log.String())
+			m := regexp.MustCompile(`interrupted; this run committed (\d+) inputs, which are kept`).FindStringSubmatch(log.String())
 			if m == nil {
 				t.Fatalf("stderr does not say what happened:\n%s", log.String())
 			}
@@ -616,7 +621,7 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("rerun: exit %d\n%s", code, rerun)
 			}
-			if m[1] == "0" || !strings.Contains(rerun, "resumed:  "+m[1]+" inputs") {
+			if (m[1] == "0" && tc.grace != "0s") || (m[1] != "0" && !strings.Contains(rerun, "resumed:  "+m[1]+" inputs")) {
 				t.Errorf("interrupted run did %s inputs, rerun says:\n%s", m[1], rerun)
 			}
 			if !strings.Contains(rerun, "inputs:   280") {
@@ -843,4 +848,55 @@ func TestConfigFileValuesAreCheckedAndNamed(t *testing.T) {
 			t.Errorf("no dataset in $HOME/home-ds: %v", err)
 		}
 	})
+}
+
+// TestASecondSignalStopsAtOnce: with a long --grace, a second SIGINT ends
+// the build within moments (exit 130), whatever is in flight; the rerun
+// resumes and completes the dataset.
+func TestASecondSignalStopsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: signals running builds")
+	}
+	t.Parallel()
+	in := t.TempDir()
+	testutil.CopySample(t, in, 8)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "ds")
+	cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "50ms", "--grace", "10m")
+	cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	buf := make([]byte, 4096)
+	for !strings.Contains(log.String(), "msg=progress") {
+		n, err := stderr.Read(buf)
+		log.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("build ended before reporting progress: %s", log.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	second := time.Now()
+	io.Copy(&log, stderr)
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130:\n%s", err, log.String())
+	}
+	if took := time.Since(second); took > 5*time.Second {
+		t.Errorf("the build took %s to stop after the second signal", took)
+	}
+	if code, rerun := runProcess(t, nil, "build", "--in", in, "--out", out, "--progress", "none"); code != 0 || !strings.Contains(rerun, "inputs:   280") {
+		t.Errorf("rerun: exit %d\n%s", code, rerun)
+	}
 }

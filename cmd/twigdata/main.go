@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -84,17 +85,20 @@ func (e signalError) Error() string { return "received " + e.sig.String() }
 
 // signals turns SIGINT and SIGTERM into a graceful stop: the first closes
 // stop (no new input; in-flight work finishes and is committed) and cancels
-// ctx after grace; a second signal cancels ctx at once.
+// ctx after grace; a second signal cancels ctx at once. A process still
+// running a second after the second signal (ten after the grace) exits
+// where it stands: no model call or stuck request holds it.
 type signals struct {
-	ctx  context.Context
-	stop chan struct{}
-	sig  atomic.Value // os.Signal
-	done func()
+	ctx    context.Context
+	stop   chan struct{}
+	sig    atomic.Value // os.Signal
+	done   func()
+	exited chan struct{} // closed by done: the command returns on its own
 }
 
 func newSignals(grace time.Duration, onStop func(os.Signal)) *signals {
 	ctx, cancel := context.WithCancelCause(context.Background())
-	s := &signals{ctx: ctx, stop: make(chan struct{})}
+	s := &signals{ctx: ctx, stop: make(chan struct{}), exited: make(chan struct{})}
 	sigc := make(chan os.Signal, 2)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -111,15 +115,33 @@ func newSignals(grace time.Duration, onStop func(os.Signal)) *signals {
 		}
 		t := time.NewTimer(grace)
 		defer t.Stop()
+		// After the grace, work still in flight has forceAfter to see the
+		// cancellation; after a second signal, a moment. Past that the
+		// process exits where it stands: what is committed is kept, as
+		// after a SIGKILL, and a rerun resumes.
+		forceAfter := 10 * time.Second
 		select {
 		case <-t.C:
 		case <-sigc:
+			forceAfter = time.Second
 		case <-ctx.Done():
 			return
 		}
 		cancel(signalError{first})
+		force := time.NewTimer(forceAfter)
+		defer force.Stop()
+		select {
+		case <-force.C:
+		case <-sigc:
+		case <-s.exited:
+			return
+		}
+		code, _ := s.code()
+		fmt.Fprintf(os.Stderr, "twigdata: stopped at once (%s); what was committed is kept: rerun the same command to resume\n", first)
+		os.Exit(code)
 	}()
-	s.done = func() { signal.Stop(sigc); cancel(nil) }
+	var once sync.Once
+	s.done = func() { once.Do(func() { close(s.exited); signal.Stop(sigc); cancel(nil) }) }
 	return s
 }
 
