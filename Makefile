@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test bench bench-scale build ort versitygw s3servers pyenv node-deps grammar testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -33,6 +33,10 @@ pyenv:
 node-deps:
 	@./scripts/fetch-node-deps.sh
 
+## lcms: Little CMS 2.14 (transicc, jpgicc) and free ICC profiles into .deps/lcms, the reference the colour-management tests measure against
+lcms:
+	@./scripts/fetch-lcms.sh
+
 ## grammar: Link Grammar 5.12 (CMU's English parser, pinned Debian packages, about 1 MB) into .deps/link-grammar; the plan tests parse every plan and revision with it
 grammar:
 	@./scripts/fetch-link-grammar.sh
@@ -53,7 +57,7 @@ run: ort build
 PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
 ## test: vet, a check that the model-free packages import no cgo package, then every test in one pass (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run real versitygw, moto and s3rver servers; plan tests parse the plans with Link Grammar)
-test: ort versitygw s3servers pyenv node-deps grammar
+test: ort versitygw s3servers pyenv node-deps grammar lcms
 	@echo "test: go vet ./..."
 	@$(GO) vet ./...
 	@echo "test: the packages that need neither cgo nor a model import none (CGO_ENABLED=0 go list -deps -test)"
@@ -66,7 +70,7 @@ test: ort versitygw s3servers pyenv node-deps grammar
 # FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.
 FUZZ := ./stages/source:FuzzManifestJSONL ./stages/source:FuzzManifestCSV ./stages/source:FuzzManifestParquet \
 	./stages/source:FuzzTar ./stages/source:FuzzPromptFile ./stages/imageproc:FuzzDecode \
-	./stages/imageproc:FuzzExifOrientation ./stages/prompt:FuzzParse ./schema:FuzzEscapeKey ./annotators/tokenizer:FuzzEncode ./annotators/florence:FuzzParseGrounding ./cmd/twigdata:FuzzConfigFile
+	./stages/imageproc:FuzzExifOrientation ./stages/imageproc:FuzzColourProfile ./stages/prompt:FuzzParse ./schema:FuzzEscapeKey ./annotators/tokenizer:FuzzEncode ./annotators/florence:FuzzParseGrounding ./cmd/twigdata:FuzzConfigFile
 FUZZTIME ?= 30s
 
 ## fuzz: run every fuzz target for FUZZTIME each (30s; make test runs a 3s smoke), one target per CPU at once (scripts/fuzz-one.sh); a crasher is saved under the package's testdata/fuzz

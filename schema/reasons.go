@@ -37,6 +37,7 @@ const (
 	ReasonEmptyFile            Reason = "decode.empty_file"
 	ReasonUnknownFormat        Reason = "decode.unknown_format"
 	ReasonUnsupportedFormat    Reason = "decode.unsupported_format"
+	ReasonColorProfile         Reason = "decode.unsupported_color_profile"
 	ReasonCorruptHeader        Reason = "decode.corrupt_header"
 	ReasonTooManyPixels        Reason = "decode.too_many_pixels"
 	ReasonCorrupt              Reason = "decode.corrupt"
@@ -76,12 +77,13 @@ var reasons = []ReasonInfo{
 	{ReasonPromptNotText, false, "a manifest prompt that is a number, a list, an object or binary data, not text"},
 	{ReasonEmptyPrompt, false, "a prompt holding no text"},
 	{ReasonPromptNotUTF8, false, "a prompt file that is not valid UTF-8"},
-	{ReasonPromptControlChars, false, "a prompt containing control characters"},
+	{ReasonPromptControlChars, false, "a prompt containing control characters or invisible format characters that reorder or hide text (bidirectional overrides and isolates, tags); zero-width spaces and joiners, soft hyphens and byte-order marks are removed instead"},
 	{ReasonPromptJSONInvalid, false, "a <stem>.json prompt file that is not a JSON object"},
 	{ReasonPromptJSONNoField, false, "a <stem>.json prompt file without a string prompt-field"},
 	{ReasonEmptyFile, false, "an image file of 0 bytes"},
 	{ReasonUnknownFormat, false, "an image whose bytes match no image format"},
 	{ReasonUnsupportedFormat, false, "an image in a format other than JPEG, PNG or WebP (GIF, BMP)"},
+	{ReasonColorProfile, false, "an image whose embedded ICC colour profile cannot be applied: damaged, or not an RGB or gray matrix/TRC profile (a CMYK or lookup-table profile), so its colours cannot be brought to sRGB"},
 	{ReasonCorruptHeader, false, "an image whose header cannot be read or gives no size"},
 	{ReasonTooManyPixels, false, "an image whose header claims more than max-pixels pixels (a decompression bomb)"},
 	{ReasonCorrupt, false, "an image whose pixel data does not decode"},

@@ -526,3 +526,61 @@ func set(words ...string) map[string]bool {
 	}
 	return m
 }
+
+// DeltaE2000 is the CIEDE2000 colour difference of two CIELAB colours
+// (Sharma, Wu and Dalal's formulation, kL = kC = kH = 1): 1 is about the
+// smallest difference a person sees side by side.
+func DeltaE2000(a, b [3]float64) float64 {
+	const deg = math.Pi / 180
+	l1, a1, b1 := a[0], a[1], a[2]
+	l2, a2, b2 := b[0], b[1], b[2]
+	cBar := (math.Hypot(a1, b1) + math.Hypot(a2, b2)) / 2
+	c7 := math.Pow(cBar, 7)
+	g := 0.5 * (1 - math.Sqrt(c7/(c7+math.Pow(25, 7))))
+	a1p, a2p := (1+g)*a1, (1+g)*a2
+	c1p, c2p := math.Hypot(a1p, b1), math.Hypot(a2p, b2)
+	hue := func(b, ap float64) float64 {
+		if b == 0 && ap == 0 {
+			return 0
+		}
+		h := math.Atan2(b, ap) / deg
+		if h < 0 {
+			h += 360
+		}
+		return h
+	}
+	h1p, h2p := hue(b1, a1p), hue(b2, a2p)
+	dLp, dCp := l2-l1, c2p-c1p
+	dhp := 0.0
+	if c1p*c2p != 0 {
+		dhp = h2p - h1p
+		switch {
+		case dhp > 180:
+			dhp -= 360
+		case dhp < -180:
+			dhp += 360
+		}
+	}
+	dHp := 2 * math.Sqrt(c1p*c2p) * math.Sin(dhp/2*deg)
+	lBar, cBarp := (l1+l2)/2, (c1p+c2p)/2
+	hBarp := h1p + h2p
+	if c1p*c2p != 0 {
+		switch {
+		case math.Abs(h1p-h2p) <= 180:
+			hBarp /= 2
+		case h1p+h2p < 360:
+			hBarp = (hBarp + 360) / 2
+		default:
+			hBarp = (hBarp - 360) / 2
+		}
+	}
+	t := 1 - 0.17*math.Cos((hBarp-30)*deg) + 0.24*math.Cos(2*hBarp*deg) + 0.32*math.Cos((3*hBarp+6)*deg) - 0.20*math.Cos((4*hBarp-63)*deg)
+	dTheta := 30 * math.Exp(-math.Pow((hBarp-275)/25, 2))
+	cp7 := math.Pow(cBarp, 7)
+	rc := 2 * math.Sqrt(cp7/(cp7+math.Pow(25, 7)))
+	sl := 1 + 0.015*math.Pow(lBar-50, 2)/math.Sqrt(20+math.Pow(lBar-50, 2))
+	sc := 1 + 0.045*cBarp
+	sh := 1 + 0.015*cBarp*t
+	rt := -math.Sin(2*dTheta*deg) * rc
+	return math.Sqrt(math.Pow(dLp/sl, 2) + math.Pow(dCp/sc, 2) + math.Pow(dHp/sh, 2) + rt*(dCp/sc)*(dHp/sh))
+}

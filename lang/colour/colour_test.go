@@ -148,3 +148,24 @@ func TestReferenceIsWhatNamingCalls(t *testing.T) {
 		t.Error("Reference(\"pale table\") found a colour")
 	}
 }
+
+// TestDeltaE2000MatchesSharmasData: pairs of Sharma, Wu and Dalal's test
+// data (2005) with their published CIEDE2000 differences.
+func TestDeltaE2000MatchesSharmasData(t *testing.T) {
+	for _, tc := range []struct {
+		a, b [3]float64
+		want float64
+	}{
+		{[3]float64{50, 2.6772, -79.7751}, [3]float64{50, 0, -82.7485}, 2.0425},
+		{[3]float64{50, -1.3802, -84.2814}, [3]float64{50, 0, -82.7485}, 1.0000},
+		{[3]float64{50, 0, 0}, [3]float64{50, -1, 2}, 2.3669},
+		{[3]float64{50, 2.5, 0}, [3]float64{73, 25, -18}, 27.1492},
+		{[3]float64{22.7233, 20.0904, -46.6940}, [3]float64{23.0331, 14.9730, -42.5619}, 2.0373},
+		{[3]float64{90.8027, -2.0831, 1.4410}, [3]float64{91.1528, -1.6435, 0.0447}, 1.4441},
+		{[3]float64{2.0776, 0.0795, -1.1350}, [3]float64{0.9033, -0.0636, -0.5514}, 0.9082},
+	} {
+		if got := DeltaE2000(tc.a, tc.b); math.Abs(got-tc.want) > 1e-4 {
+			t.Errorf("DeltaE2000(%v, %v) = %.4f, want %.4f", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

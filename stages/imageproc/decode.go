@@ -28,7 +28,8 @@ import (
 // bytes (not the extension), pixel count checked from the header before any
 // pixel is decoded, EXIF orientation applied, alpha composited over white,
 // gray, 16-bit and CMYK converted, then resized so the canvas is covered and
-// center-cropped.
+// center-cropped, and its colours converted to sRGB with the embedded ICC
+// profile, if any.
 type Decoder struct {
 	MaxPixels     int64 // most pixels a header may claim
 	Width, Height int   // the canvas
@@ -98,6 +99,10 @@ func (d Decoder) Decode(raw []byte, name string) (Decoded, *schema.Rejection) {
 	if px := int64(cfg.Width) * int64(cfg.Height); px > d.MaxPixels {
 		return out, schema.Rejectf(schema.ReasonTooManyPixels, "%s: header claims %d×%d = %d pixels, above the max-pixels limit of %d (a decompression bomb or a very large image)", name, cfg.Width, cfg.Height, px, d.MaxPixels)
 	}
+	prof, err := colourProfile(format, raw)
+	if err != nil {
+		return out, schema.Rejectf(schema.ReasonColorProfile, "%s: its embedded colour profile cannot be applied, so its colours are unknown: %v", name, err)
+	}
 	img, err := decodeImg(bytes.NewReader(raw))
 	if err != nil {
 		reason := reasonFor(err, schema.ReasonCorrupt)
@@ -118,7 +123,27 @@ func (d Decoder) Decode(raw []byte, name string) (Decoded, *schema.Rejection) {
 		return out, schema.Rejectf(schema.ReasonResolution, "%s is %d×%d; the shorter side is below min-side %d", name, out.Width, out.Height, d.MinSide)
 	}
 	out.Canvas = d.toCanvas(img)
+	if prof != nil {
+		prof.toSRGB(out.Canvas)
+	}
 	return out, nil
+}
+
+// colourProfile is the embedded ICC profile the canvas must be converted
+// with: nil when there is none, or when it is sRGB's.
+func colourProfile(format string, raw []byte) (*profile, error) {
+	b, err := embeddedProfile(format, raw)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	p, err := parseProfile(b)
+	if err != nil {
+		return nil, err
+	}
+	if p.isSRGB() {
+		return nil, nil
+	}
+	return p, nil
 }
 
 // complete reports whether the file carries its format's end marker; decoders

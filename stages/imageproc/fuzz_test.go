@@ -1,6 +1,7 @@
 package imageproc
 
 import (
+	"image"
 	"io/fs"
 	"os"
 	"testing"
@@ -60,5 +61,31 @@ func FuzzExifOrientation(f *testing.F) {
 		if o := exifOrientation(jpg); o < 1 || o > 8 {
 			t.Fatalf("orientation %d", o)
 		}
+	})
+}
+
+// FuzzColourProfile feeds profiles of any content to the ICC reader and,
+// when one parses, converts a canvas with it: no input may panic, and a
+// parsed profile yields colours in range.
+func FuzzColourProfile(f *testing.F) {
+	if b, err := os.ReadFile("../../testdata/fixtures/prophoto.icc"); err == nil {
+		f.Add(b)
+		f.Add(b[:len(b)/2])
+	}
+	f.Add(displayP3())
+	f.Add([]byte("acsp"))
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := parseProfile(b)
+		if err != nil {
+			return
+		}
+		c := *img
+		c.Pix = append([]byte(nil), img.Pix...)
+		p.toSRGB(&c)
+		p.isSRGB()
 	})
 }
