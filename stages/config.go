@@ -280,11 +280,15 @@ type WorkerConfig struct {
 	Compose   int           `setting:"compose-workers"`  // default: the number of CPUs (component labelling and JPEG encoding are CPU-bound)
 	BatchSize int           `setting:"batch-size"`       // samples per annotate call; default 16
 	BatchWait time.Duration `setting:"batch-wait"`       // how long a partial batch waits for more samples; default 20ms
+	// DecodeMB bounds the decoded originals in flight across the decode
+	// workers, in MiB; an original larger than it decodes alone. Default
+	// 256: a 6000×6000 16-bit image (288 MB) at a time, for a 512 MiB job.
+	DecodeMB int `setting:"decode-mb"`
 }
 
 // DefaultWorkers returns worker counts for this machine.
 func DefaultWorkers() WorkerConfig {
-	return WorkerConfig{Fetch: 8, Decode: runtime.NumCPU(), Annotate: 1, Compose: runtime.NumCPU(), BatchSize: 16, BatchWait: pipeline.DefaultMaxWait}
+	return WorkerConfig{Fetch: 8, Decode: runtime.NumCPU(), Annotate: 1, Compose: runtime.NumCPU(), BatchSize: 16, BatchWait: pipeline.DefaultMaxWait, DecodeMB: 256}
 }
 
 // Bounds of the worker settings: past them a value starts more goroutines,
@@ -304,7 +308,7 @@ func (w WorkerConfig) validate() error {
 		v    int
 		max  int
 	}{{"fetch-workers", w.Fetch, MaxWorkers}, {"decode-workers", w.Decode, MaxWorkers}, {"annotate-workers", w.Annotate, MaxAnnotators},
-		{"compose-workers", w.Compose, MaxWorkers}, {"batch-size", w.BatchSize, MaxBatchSize}} {
+		{"compose-workers", w.Compose, MaxWorkers}, {"batch-size", w.BatchSize, MaxBatchSize}, {"decode-mb", w.DecodeMB, 1 << 20}} {
 		if p.v < 1 || p.v > p.max {
 			return settingErr(p.name, p.v, fmt.Sprintf("must be in 1..%d", p.max))
 		}

@@ -3,6 +3,9 @@ package stages
 import (
 	"context"
 	"image"
+	"runtime"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/twigdata/twigdata/pipeline"
 	"github.com/twigdata/twigdata/schema"
@@ -16,7 +19,8 @@ import (
 // batch size; the benchmark also runs them one at a time.
 func Stages(c Config) []pipeline.Stage[*Item] {
 	f := fetcher{c.source()}
-	d := decoder{imageproc.Decoder{MaxPixels: c.Source.MaxPixels, Width: c.Canvas.Width, Height: c.Canvas.Height, MinSide: c.Filter.MinSide}}
+	d := decoder{d: imageproc.Decoder{MaxPixels: c.Source.MaxPixels, Width: c.Canvas.Width, Height: c.Canvas.Height, MinSide: c.Filter.MinSide},
+		budget: semaphore.NewWeighted(int64(c.Workers.DecodeMB) << 20), max: int64(c.Workers.DecodeMB) << 20}
 	s := scheduler{imageproc.Bands(c.Canvas.Height, c.Canvas.Patch, c.Canvas.K)}
 	a := annotator{compose.Models{Segmenter: c.Models.Segmenter, Captioner: c.Models.Captioner, Grounder: c.Models.Grounder}}
 	co := composer{compose.New(c.Models.Segmenter, c.Models.Captioner, c.Canvas.Theta, c.Canvas.Patch, c.Canvas.JPEGQuality, c.Output.ToolVersion)}
@@ -56,11 +60,29 @@ type fetcher struct{ src source.Config }
 
 func (f fetcher) fetch(ctx context.Context, it *Item) error { return f.src.Fetch(ctx, &it.Input) }
 
-// decoder turns the bytes into the canvas.
-type decoder struct{ d imageproc.Decoder }
+// decoder turns the bytes into the canvas, with at most max bytes of
+// decoded originals in flight across its workers: a 6000×6000 16-bit PNG
+// of 450 KB decodes to 288 MB, so memory follows pixels, not files.
+type decoder struct {
+	d      imageproc.Decoder
+	budget *semaphore.Weighted
+	max    int64
+}
 
-func (d decoder) decode(_ context.Context, it *Item) error {
+// bigDecode is the decoded size past which the memory is handed back to
+// the collector before the next original takes the budget.
+const bigDecode = 32 << 20
+
+func (d decoder) decode(ctx context.Context, it *Item) error {
+	need := min(imageproc.Footprint(it.Image), d.max) // one larger than the budget decodes alone
+	if err := d.budget.Acquire(ctx, need); err != nil {
+		return err
+	}
 	dec, rej := d.d.Decode(it.Image, it.ImageKey)
+	if need > bigDecode {
+		runtime.GC() // the original is garbage now: reuse its memory, not more
+	}
+	d.budget.Release(need)
 	if rej != nil {
 		it.reject(rej)
 		return nil

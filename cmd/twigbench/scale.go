@@ -3,6 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +16,67 @@ import (
 
 	"github.com/twigdata/twigdata/internal/synth"
 )
+
+// bigSide and bigCount are the large originals of the scale benchmark:
+// 6000×6000 16-bit PNGs, 288 MB each once decoded, though each file is
+// small (a smooth gradient).
+const (
+	bigSide  = 6000
+	bigCount = 6
+)
+
+// bigImages builds bigCount large 16-bit PNGs at default settings and
+// reports the build's peak resident memory: decoding must be bounded by
+// the pixels in flight, not by the number of decode workers.
+func bigImages(root string, measure func(args ...string) (time.Duration, int64, error)) error {
+	dir := filepath.Join(root, "big")
+	first := filepath.Join(dir, "big-0.png")
+	if _, err := os.Stat(first); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		img := image.NewNRGBA64(image.Rect(0, 0, bigSide, bigSide))
+		for y := 0; y < bigSide; y++ {
+			for x := 0; x < bigSide; x++ {
+				img.SetNRGBA64(x, y, color.NRGBA64{uint16(x * 65535 / bigSide), uint16(y * 65535 / bigSide), 40000, 65535})
+			}
+		}
+		f, err := os.Create(first + ".tmp")
+		if err != nil {
+			return err
+		}
+		if err := png.Encode(f, img); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := os.Rename(first+".tmp", first); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < bigCount; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("big-%d", i))
+		if i > 0 {
+			os.Remove(p + ".png")
+			if err := os.Link(first, p+".png"); err != nil {
+				return err
+			}
+		}
+		if err := os.WriteFile(p+".txt", []byte("a blue and green gradient"), 0o644); err != nil {
+			return err
+		}
+	}
+	out := filepath.Join(root, "out-big")
+	wall, rss, err := measure("build", "--in", dir, "--out", out, "--overwrite", "--progress", "none", "--min-score", "0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  %-14s %9d rows %s at %d×%d, 16-bit %10s  peak RSS %6.1f MiB\n", "big images", bigCount, "PNG", bigSide, bigSide,
+		wall.Round(time.Second), float64(rss)/(1<<20))
+	return os.RemoveAll(out)
+}
 
 // scaleRun is one build of the scale benchmark and what it cost.
 type scaleRun struct {
@@ -144,6 +208,9 @@ func benchScale(bin, dir string, pool int, sizes []int, bigRows, validateAt int)
 		a, b := runs[0], runs[len(runs)-1]
 		fmt.Printf("scale: peak RSS at %d inputs is %.3f× that at %d (%+.1f%%)\n", b.rows, float64(b.peakRSS)/float64(a.peakRSS), a.rows,
 			100*(float64(b.peakRSS)/float64(a.peakRSS)-1))
+	}
+	if err := bigImages(root, measure); err != nil {
+		return err
 	}
 	if bigRows > 0 {
 		p, err := manifest(fmt.Sprintf("mostly-rejected-%d", bigRows), bigRows, func(i int) bool { return i%100 == 0 })

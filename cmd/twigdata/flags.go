@@ -54,6 +54,7 @@ var settingUsage = map[string]string{
 	"decode-workers":     "concurrent image decodes (CPU-bound; default: cores; 1..1024)",
 	"annotate-workers":   "concurrent model batches (one already uses every core or the GPU; 1..64)",
 	"compose-workers":    "concurrent plan/critique writers (CPU-bound; default: cores; 1..1024)",
+	"decode-mb":          "MiB of decoded originals in flight across the decode workers (a 6000×6000 16-bit image takes 288); a larger original decodes alone (1..1048576)",
 	"batch-size":         "most samples per model call (raise on a GPU); each sample adds its canvas and its K region crops to the captioner batch, about 12 MB of memory with the bundled models (1..256)",
 	"batch-wait":         "longest a partial batch waits for more samples before the models run",
 }

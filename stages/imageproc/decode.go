@@ -146,6 +146,43 @@ func colourProfile(format string, raw []byte) (*profile, error) {
 	return p, nil
 }
 
+// Footprint is the memory, in bytes, the decoded original of raw takes: its
+// header's width × height × the bytes a pixel of the colour model it
+// decodes to holds (8 for 16-bit colour, 3 for JPEG's YCbCr at worst);
+// 0 when the header does not read, which Decode then says.
+func Footprint(raw []byte) int64 {
+	var cfg image.Config
+	var err error
+	switch sniff(raw) {
+	case "jpeg":
+		cfg, err = jpeg.DecodeConfig(bytes.NewReader(raw))
+	case "png":
+		cfg, err = png.DecodeConfig(bytes.NewReader(raw))
+	case "webp":
+		cfg, err = webp.DecodeConfig(bytes.NewReader(raw))
+	default:
+		return 0
+	}
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return 0
+	}
+	per := int64(8)
+	switch cfg.ColorModel {
+	case color.GrayModel:
+		per = 1
+	case color.Gray16Model:
+		per = 2
+	case color.YCbCrModel, color.NYCbCrAModel:
+		per = 4
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		per = 4
+	}
+	if _, ok := cfg.ColorModel.(color.Palette); ok {
+		per = 1
+	}
+	return int64(cfg.Width) * int64(cfg.Height) * per
+}
+
 // complete reports whether the file carries its format's end marker; decoders
 // report a cut-off file as many different errors, the missing marker says it plainly.
 func complete(format string, b []byte) bool {
