@@ -82,7 +82,7 @@ var reasons = []ReasonInfo{
 	{ReasonPromptJSONNoField, false, "a <stem>.json prompt file without a string prompt-field"},
 	{ReasonEmptyFile, false, "an image file of 0 bytes"},
 	{ReasonUnknownFormat, false, "an image whose bytes match no image format"},
-	{ReasonUnsupportedFormat, false, "an image in a format other than JPEG, PNG or WebP (GIF, BMP)"},
+	{ReasonUnsupportedFormat, false, "an image in a format other than JPEG, PNG or WebP (AVIF, HEIC, TIFF, BMP, GIF, JPEG XL), or an animated WebP; the detail names the format"},
 	{ReasonColorProfile, false, "an image whose embedded ICC colour profile cannot be applied: damaged, or not an RGB or gray matrix/TRC profile (a CMYK or lookup-table profile), so its colours cannot be brought to sRGB"},
 	{ReasonCorruptHeader, false, "an image whose header cannot be read or gives no size"},
 	{ReasonTooManyPixels, false, "an image whose header claims more than max-pixels pixels (a decompression bomb)"},

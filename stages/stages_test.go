@@ -131,6 +131,13 @@ func TestBadLocalInputsBecomeRejectRows(t *testing.T) {
 		{"bomb", map[string][]byte{"bomb.png": pngHeader(50000, 50000), "bomb.txt": prompt}, "decode.too_many_pixels", "50000×50000"},
 		{"random-bytes", map[string][]byte{"random-bytes.png": bytes.Repeat([]byte{0x13, 0x37, 0x42}, 100), "random-bytes.txt": prompt}, "decode.unknown_format", "not a JPEG, PNG or WebP"},
 		{"json-without-prompt", map[string][]byte{"json-without-prompt.jpg": good, "json-without-prompt.json": []byte(`{"caption":"x"}`)}, "source.prompt_json_no_field", `"prompt"`},
+		// Formats the decoder does not read pair with their prompt and are
+		// rejected naming the format (they were "a prompt with no image").
+		{"phone-photo", map[string][]byte{"phone-photo.heic": append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 64)...), "phone-photo.txt": prompt}, "decode.unsupported_format", "HEIC"},
+		{"web-photo", map[string][]byte{"web-photo.avif": append([]byte("\x00\x00\x00\x1cftypavif"), make([]byte, 64)...), "web-photo.txt": prompt}, "decode.unsupported_format", "AVIF"},
+		{"scan", map[string][]byte{"scan.tif": append([]byte("II*\x00"), make([]byte, 64)...), "scan.txt": prompt}, "decode.unsupported_format", "TIFF"},
+		{"paint", map[string][]byte{"paint.bmp": append([]byte("BM"), make([]byte, 64)...), "paint.txt": prompt}, "decode.unsupported_format", "BMP"},
+		{"animation", map[string][]byte{"animation.webp": append([]byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02"), make([]byte, 64)...), "animation.txt": prompt}, "decode.unsupported_format", "animated WebP"},
 	}
 	for _, c := range cases {
 		for name, data := range c.files {

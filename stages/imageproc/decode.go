@@ -63,8 +63,25 @@ func sniff(b []byte) string {
 		return "gif"
 	case len(b) >= 2 && string(b[:2]) == "BM":
 		return "bmp"
+	case len(b) >= 4 && (string(b[:4]) == "II*\x00" || string(b[:4]) == "MM\x00*"):
+		return "tiff"
+	case len(b) >= 12 && string(b[4:8]) == "ftyp":
+		switch string(b[8:12]) {
+		case "avif", "avis":
+			return "avif"
+		case "heic", "heix", "hevc", "heim", "heis", "mif1", "msf1":
+			return "heic"
+		}
+	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0x0A, len(b) >= 12 && string(b[4:12]) == "JXL \r\n\x87\n":
+		return "jxl"
 	}
 	return ""
+}
+
+// animatedWebP reports whether a WebP file is an animation (the VP8X
+// animation flag), which the decoder does not read.
+func animatedWebP(b []byte) bool {
+	return len(b) >= 21 && string(b[12:16]) == "VP8X" && b[20]&0x02 != 0
 }
 
 // Decode decodes raw, the bytes of the image called name (for messages), or
@@ -82,6 +99,9 @@ func (d Decoder) Decode(raw []byte, name string) (Decoded, *schema.Rejection) {
 	case "png":
 		decodeCfg, decodeImg = png.DecodeConfig, png.Decode
 	case "webp":
+		if animatedWebP(raw) {
+			return out, schema.Rejectf(schema.ReasonUnsupportedFormat, "%s is an animated WebP; supported are still JPEG, PNG and WebP images", name)
+		}
 		decodeCfg, decodeImg = webp.DecodeConfig, webp.Decode
 	case "":
 		return out, schema.Rejectf(schema.ReasonUnknownFormat, "%s is not a JPEG, PNG or WebP image (its first bytes match no image format)", name)

@@ -80,8 +80,12 @@ type Config struct {
 	OnIgnored func(key string)
 }
 
-// imageExts are the image extensions a pair may use, lower-cased.
-var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp": true}
+// imageExts are the image extensions a pair may use, lower-cased: those
+// decoded, and those of formats that are not (AVIF, HEIC, TIFF, BMP, GIF,
+// JPEG XL), which pair with their prompt so that the decoder rejects them
+// naming the format, rather than leave the prompt "with no image".
+var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".webp": true,
+	".avif": true, ".heic": true, ".heif": true, ".tif": true, ".tiff": true, ".bmp": true, ".gif": true, ".jxl": true}
 
 // promptExts are the prompt file extensions.
 var promptExts = map[string]bool{".txt": true, ".json": true}
