@@ -420,6 +420,22 @@ func (c Config) sourceURI() func(string) string {
 	return func(u string) string { return u }
 }
 
+// detailPaths maps a reject's detail to what is stored: unless source_uri
+// is absolute, the input root's path is cut from it, so that a published
+// dataset names no folder of the build machine.
+func (c Config) detailPaths() func(string) string {
+	if c.Output.SourceURIMode == SourceURIAbsolute {
+		return nil
+	}
+	root := strings.TrimSuffix(c.Source.In.URI(""), "/")
+	if root == "" || !strings.HasPrefix(root, "/") {
+		return nil // an s3:// URI the user chose, or no local path
+	}
+	return func(d string) string {
+		return strings.ReplaceAll(strings.ReplaceAll(d, root+"/", ""), root, ".")
+	}
+}
+
 // partitioned reports whether this run is one partition of several.
 func (c Config) partitioned() bool { return c.Output.PartitionCount > 1 && !c.Output.Merge }
 

@@ -150,7 +150,7 @@ func build(ctx context.Context, c Config, run string, prior *write.Prior, fp Fin
 	}
 	digest := fp.Digest()
 	w := write.NewWriter(c.Output.Out, write.Config{ShardRows: c.Output.ShardRows, ToolVersion: c.Output.ToolVersion, Run: run, ConfigDigest: digest,
-		Settings: fp, Policy: c.Output.TaskPolicy, ReflectShare: c.Output.ReflectShare, Theta: c.Canvas.Theta, Progress: c.Hooks.Progress, SourceURI: c.sourceURI()})
+		Settings: fp, Policy: c.Output.TaskPolicy, ReflectShare: c.Output.ReflectShare, Theta: c.Canvas.Theta, Progress: c.Hooks.Progress, SourceURI: c.sourceURI(), Detail: c.detailPaths()})
 	defer w.Discard() // a failed or stopped run leaves no spool file
 	var todo inputsToDo
 	stats, err := pipeline.Run(ctx, pipeline.Config[*Item]{

@@ -389,12 +389,23 @@ func (b *buildFlags) partition() (int, error) {
 // echo is the configuration recorded in the manifest: every flag but secrets-free paths only.
 func (b *buildFlags) echo() map[string]any {
 	m := map[string]any{}
-	b.fs.VisitAll(func(f *flag.Flag) { m[f.Name] = f.Value.String() })
+	b.fs.VisitAll(func(f *flag.Flag) {
+		v := f.Value.String()
+		if pathFlags[f.Name] && v != "" && !strings.HasPrefix(v, "s3://") && b.opts.Output.SourceURIMode != stages.SourceURIAbsolute {
+			v = filepath.Base(v) // a folder of this machine is not the dataset's to publish
+		}
+		m[f.Name] = v
+	})
 	if b.in == "" {
 		m["in"] = "bundled:sample"
 	}
 	return m
 }
+
+// pathFlags are the flags that name files or folders of the build machine:
+// manifest.json's config keeps only their last element, unless source_uri
+// is absolute.
+var pathFlags = map[string]bool{"in": true, "out": true, "config": true, "segmenter": true, "captioner": true, "label-kinds": true, "ort-lib": true}
 
 // readLabelKinds reads a --label-kinds file: label → "thing" or "stuff".
 func readLabelKinds(path string) (map[string]string, error) {

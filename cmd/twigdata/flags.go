@@ -46,7 +46,7 @@ var settingUsage = map[string]string{
 	"merge":              "after every partition finished: write the dataset card and manifest.json over all their shards (same flags, with --partition-count)",
 	"task-policy":        "which regions feed which tasks: all (think, reflect and generate from every region: 3·K rows per sample) or faithful (think and generate only from regions scoring at least --theta, reflect from all)",
 	"reflect-share":      "target share (0..1) of flawed regions among reflect rows, reached by thinning the surplus kind in each shard; 0 keeps every reflect row",
-	"source-uri":         "what the source_uri columns hold: relative (the input's path below --in, so the dataset names no folder of this machine), absolute (the full path or s3:// URI) or none (null)",
+	"source-uri":         "what the source_uri columns hold: relative (the input's path below --in, so the dataset names no folder of this machine), absolute (the full path or s3:// URI; reject details and manifest.json's config then keep this machine's full paths too) or none (null)",
 	"license":            `licence the dataset card declares: the images' and prompts' licence id as the Hub spells it ("mit", "cc-by-4.0", …), unknown, or other (then also --license-name and --license-link)`,
 	"license-name":       "with --license other: a short id for the licence (the card's license_name)",
 	"license-link":       "with --license other: where the licence text is, a URL or a path inside the dataset (the card's license_link)",

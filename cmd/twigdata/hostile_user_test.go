@@ -579,3 +579,34 @@ func TestCommandsTakeOneFolderAndHelpKnowsEach(t *testing.T) {
 		})
 	}
 }
+
+// TestNoLocalPathLeavesTheMachine: reject details and manifest.json's
+// config name the build machine's folders relative to the input (or by
+// their last element) unless --source-uri absolute asks for them whole —
+// a published dataset named the builder's home folder.
+func TestNoLocalPathLeavesTheMachine(t *testing.T) {
+	in := t.TempDir()
+	pairs(t, in, 2)
+	os.Symlink(filepath.Join(in, "img-000.jpg"), filepath.Join(in, "linked.jpg"))
+	os.WriteFile(filepath.Join(in, "linked.txt"), []byte("a linked ball"), 0o644)
+	for _, mode := range []string{"none", "relative", "absolute"} {
+		t.Run(mode, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "ds")
+			if code, text := cli("build", "--in", in, "--out", out, "--source-uri", mode); code != 0 {
+				t.Fatalf("exit %d:\n%s", code, text)
+			}
+			manifest, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
+			var details []string
+			for _, r := range rejectsOf(t, out) {
+				details = append(details, r.Detail)
+			}
+			if len(details) == 0 {
+				t.Fatal("no reject to read a detail of: the linked image should be one")
+			}
+			leaked := strings.Contains(string(manifest), in) || strings.Contains(strings.Join(details, "\n"), in)
+			if leaked != (mode == "absolute") {
+				t.Errorf("paths of %s in the dataset: %v, want %v (details %q)", in, leaked, mode == "absolute", details)
+			}
+		})
+	}
+}

@@ -70,3 +70,35 @@ func TestAJSONLLineTooLongIsOneReject(t *testing.T) {
 		t.Errorf("rows %q, want %q", got, want)
 	}
 }
+
+// TestManifestRowsSayWhatIsWrongWithThem: a null prompt is an empty prompt
+// (it was "has no prompt column"), and an http:// image is a reference
+// twigdata does not fetch (it was looked for as a file named "http:").
+func TestManifestRowsSayWhatIsWrongWithThem(t *testing.T) {
+	dir, err := storage.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &manifestSource{bucket: dir, key: "m.jsonl", promptCol: "prompt", imageCol: "image"}
+	for _, tc := range []struct {
+		name, line string
+		reason     schema.Reason
+		detail     string
+	}{
+		{"a null prompt", `{"prompt": null, "image": "a.jpg"}`, schema.ReasonEmptyPrompt, `its "prompt" is null`},
+		{"no prompt column", `{"image": "a.jpg"}`, schema.ReasonNoPrompt, `has no "prompt" column`},
+		{"an http image", `{"prompt": "a cat", "image": "http://example.com/a.jpg"}`, schema.ReasonBadReference, "is a http:// URL; twigdata reads paths"},
+		{"an https image", `{"prompt": "a cat", "image": "https://example.com/a.jpg"}`, schema.ReasonBadReference, "https:// URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var it *Input
+			jsonlRows(strings.NewReader(tc.line), func(r manifestRow) error {
+				it = m.input(context.Background(), r, map[string]bool{})
+				return nil
+			})
+			if it == nil || it.Reject == nil || it.Reject.Reason != string(tc.reason) || !strings.Contains(it.Reject.Detail, tc.detail) {
+				t.Errorf("got %+v, want a %s reject saying %q", it, tc.reason, tc.detail)
+			}
+		})
+	}
+}

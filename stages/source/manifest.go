@@ -36,6 +36,7 @@ type manifestRow struct {
 	line   int
 	fields map[string]string // the text values
 	other  map[string]string // the values that are not text: column → what they are
+	nulls  map[string]bool   // the columns whose value is null
 	bad    string
 	// tooLarge says why the row was too large to read.
 	tooLarge string
@@ -45,6 +46,7 @@ type manifestRow struct {
 func (r *manifestRow) set(col string, v any) {
 	switch x := v.(type) {
 	case nil:
+		r.nulls[col] = true
 	case string:
 		r.fields[col] = x
 	case []byte:
@@ -69,7 +71,7 @@ func (r *manifestRow) set(col string, v any) {
 const maxTextValue = 64 << 10
 
 func newRow(line int) manifestRow {
-	return manifestRow{line: line, fields: map[string]string{}, other: map[string]string{}}
+	return manifestRow{line: line, fields: map[string]string{}, other: map[string]string{}, nulls: map[string]bool{}}
 }
 
 func (m *manifestSource) run(ctx context.Context, emit func(*Input) error) error {
@@ -152,6 +154,9 @@ func (m *manifestSource) input(ctx context.Context, r manifestRow, seen map[stri
 	case ref == "":
 		it.reject(schema.ReasonNoImage, "%s line %d has no %q value", m.key, r.line, m.imageCol)
 		return it
+	case !ok && r.nulls[m.promptCol]:
+		it.reject(schema.ReasonEmptyPrompt, "%s line %d: its %q is null", m.key, r.line, m.promptCol)
+		return it
 	case !ok:
 		it.reject(schema.ReasonNoPrompt, "%s line %d has no %q column", m.key, r.line, m.promptCol)
 		return it
@@ -182,6 +187,10 @@ func (m *manifestSource) reference(ctx context.Context, it *Input, line int, ref
 			return
 		}
 		it.imageBucket, it.ImageKey, it.SourceURI = b, key, ref
+		return
+	}
+	if scheme, _, ok := strings.Cut(ref, "://"); ok && !strings.ContainsAny(scheme, "/.") {
+		it.reject(schema.ReasonBadReference, "%s line %d: %s is a %s:// URL; twigdata reads paths inside the manifest's folder and s3:// URIs, and downloads nothing (fetch the images first, with img2dataset for one)", m.key, line, ref, scheme)
 		return
 	}
 	base := path.Dir(m.key)

@@ -32,6 +32,9 @@ type Config struct {
 	// SourceURI, when set, maps each row's source_uri to what is stored
 	// (relative to the input root, or none).
 	SourceURI func(string) string
+	// Detail, when set, maps each reject's detail to what is stored (paths
+	// of the build machine made relative to the input root).
+	Detail func(string) string
 	// SpoolDir is where a samples shard's files are written before they are
 	// stored in the output; "" is the system's temporary folder.
 	SpoolDir string
@@ -88,6 +91,9 @@ func (w *Writer) Add(ctx context.Context, s *schema.Sample, rej *schema.Reject) 
 		} else {
 			s.SourceURI = f(s.SourceURI)
 		}
+	}
+	if rej != nil && w.cfg.Detail != nil {
+		rej.Detail = w.cfg.Detail(rej.Detail)
 	}
 	if rej != nil {
 		w.rejected++
