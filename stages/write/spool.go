@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/storage"
@@ -37,9 +39,18 @@ func newSpool[T any](dir, createdBy string) (*spool[T], error) {
 // add writes rows to the spool.
 func (s *spool[T]) add(rows ...T) error {
 	if err := s.w.Write(rows...); err != nil {
-		return fmt.Errorf("spool %s: %w", s.f.Name(), err)
+		return spoolErr(fmt.Errorf("spool %s: %w", s.f.Name(), err))
 	}
 	return nil
+}
+
+// spoolErr adds to an error of the spool file's disk what to do: the
+// temporary folder is full, or not writable.
+func spoolErr(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: the temporary folder (%s) is full; set TMPDIR to a folder with room (a shard of images is spooled there before it is stored)", err, os.TempDir())
+	}
+	return err
 }
 
 // commit finishes the file and stores it under key, hashing it on the way.
@@ -47,7 +58,7 @@ func (s *spool[T]) add(rows ...T) error {
 func (s *spool[T]) commit(ctx context.Context, out storage.Bucket, key string, table schema.Table) (schema.ShardFile, error) {
 	defer s.discard()
 	if err := s.w.Close(); err != nil {
-		return schema.ShardFile{}, fmt.Errorf("encode %s: %w", key, err)
+		return schema.ShardFile{}, spoolErr(fmt.Errorf("encode %s: %w", key, err))
 	}
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return schema.ShardFile{}, err

@@ -3,11 +3,13 @@ package write
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -264,5 +266,28 @@ func TestLockRecordsThatNoLiveBuildKeepsLapse(t *testing.T) {
 	}
 	if s := describe(rec(now.Add(time.Hour))); !strings.Contains(s, "in the future") {
 		t.Errorf("describe: %q", s)
+	}
+}
+
+// TestAFullTemporaryFolderSaysSetTMPDIR: a spool whose disk is full (the
+// kernel's /dev/full answers every write with ENOSPC) fails naming the
+// temporary folder and what to do, not a bare "no space left on device".
+func TestAFullTemporaryFolderSaysSetTMPDIR(t *testing.T) {
+	f, err := os.OpenFile("/dev/full", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no /dev/full here: %v", err)
+	}
+	s := &spool[schema.Reject]{f: f, w: schema.NewFileWriter[schema.Reject](f, "test")}
+	rows := make([]schema.Reject, 200)
+	for i := range rows {
+		rows[i] = *schema.NewReject(fmt.Sprint("k", i), "uri", schema.ReasonTruncated, strings.Repeat("x", 1000))
+	}
+	err = s.add(rows...)
+	if err == nil {
+		local, _ := storage.NewLocal(t.TempDir())
+		_, err = s.commit(context.Background(), local, "rejects/part-x.parquet", schema.Rejects)
+	}
+	if err == nil || !strings.Contains(err.Error(), "set TMPDIR to a folder with room") || !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("spool on a full disk: %v; want ENOSPC with the TMPDIR advice", err)
 	}
 }
