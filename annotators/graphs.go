@@ -56,7 +56,10 @@ func (d ModelDir) Graph(base string) (string, error) {
 	}
 	for _, dir := range graphDirs {
 		name := dir + base + suffix + ".onnx"
-		if _, err := fs.Stat(d.FS, name); err == nil {
+		if st, err := fs.Stat(d.FS, name); err == nil {
+			if !st.Mode().IsRegular() {
+				return "", fmt.Errorf("%s model directory %s: %s is a folder or special file, not an ONNX graph file", d.Role, d.Name, name)
+			}
 			return name, nil
 		}
 	}

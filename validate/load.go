@@ -54,6 +54,13 @@ type LoadReport struct {
 	Problems []Problem `json:"problems"`
 }
 
+// empty reports whether a bucket holds nothing at all.
+func empty(ctx context.Context, b storage.Reader) bool {
+	found := errors.New("found")
+	err := b.List(ctx, "", func(storage.Object) error { return found })
+	return err == nil || storage.IsNotExist(err)
+}
+
 // maxShardBytes bounds how much of one shard is read into memory.
 const maxShardBytes = 8 << 30
 
@@ -69,6 +76,8 @@ func Load(ctx context.Context, b storage.Bucket, keep func(*schema.Sample)) (Loa
 	var m schema.Manifest
 	data, err := storage.ReadAll(ctx, b, schema.ManifestKey, 64<<20)
 	switch {
+	case storage.IsNotExist(err) && empty(ctx, b):
+		add(schema.ManifestKey, -1, "", "missing, and so is everything else: this is no dataset (point validate at the folder or prefix a build wrote)")
 	case storage.IsNotExist(err):
 		add(schema.ManifestKey, -1, "", "missing: the build did not finish (rerun it to resume)")
 	case err != nil:

@@ -643,6 +643,12 @@ func TestModelsCheck(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(florenceLess, f), b, 0o644)
 	}
+	folderGraph := t.TempDir()
+	os.Mkdir(filepath.Join(folderGraph, "model.onnx"), 0o755)
+	for _, f := range []string{"config.json", "preprocessor_config.json"} {
+		b, _ := os.ReadFile("../../testdata/models/segmenter/" + f)
+		os.WriteFile(filepath.Join(folderGraph, f), b, 0o644)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -656,6 +662,8 @@ func TestModelsCheck(t *testing.T) {
 		{"broken segmenter", []string{"check", broken}, 1, "missing config.json, preprocessor_config.json"},
 		{"not a model directory", []string{"check", t.TempDir()}, 1, "neither model.onnx"},
 		{"no directory", []string{"check"}, 2, "name the folder to work on"},
+		{"a directory that does not exist", []string{"check", filepath.Join(t.TempDir(), "nonexist")}, 1, "does not exist: give the model's folder"},
+		{"model.onnx a folder", []string{"check", folderGraph}, 1, "model.onnx is a folder or special file, not an ONNX graph file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -556,8 +556,15 @@ func TestAHungS3EndpointFailsInTwoRequestsTime(t *testing.T) {
 // TestCommandsTakeOneFolderAndHelpKnowsEach: validate and models check
 // given two folders are refused, naming what was left over (the second
 // folder was never checked, and flags after it were ignored, with exit 0);
-// help names each command's usage, and an unknown one is an error.
+// help names each command's usage, and an unknown one is an error;
+// validate's counts must be positive, its grid a .png, and an empty folder
+// is said to be no dataset (not "a build that did not finish").
 func TestCommandsTakeOneFolderAndHelpKnowsEach(t *testing.T) {
+	emptyDir, building := t.TempDir(), t.TempDir()
+	host, _ := os.Hostname()
+	now := time.Now().UTC().Format(time.RFC3339)
+	os.MkdirAll(filepath.Join(building, ".twigdata"), 0o755)
+	os.WriteFile(filepath.Join(building, ".twigdata", "lock"), fmt.Appendf(nil, `{"host":%q,"pid":%d,"run":"r1","started":%q,"renewed":%q}`, host, os.Getpid(), now, now), 0o644)
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -570,6 +577,12 @@ func TestCommandsTakeOneFolderAndHelpKnowsEach(t *testing.T) {
 		{[]string{"help", "models"}, 0, "Usage: twigdata models check DIR"},
 		{[]string{"help", "build"}, 0, "Usage: twigdata build"},
 		{[]string{"help", "bogus"}, 2, `no command "bogus"`},
+		{[]string{"validate", "--sample", "0", emptyDir}, 2, "--sample 0 must be at least 1"},
+		{[]string{"validate", "--sample", "-1", emptyDir}, 2, "--sample -1 must be at least 1"},
+		{[]string{"validate", "--bank", "-5", emptyDir}, 2, "--bank -5 must be at least 1"},
+		{[]string{"validate", "--grid", filepath.Join(emptyDir, "..", "x.jpg"), emptyDir}, 2, "the picture is a PNG; name it .png"},
+		{[]string{"validate", emptyDir}, 1, "this is no dataset"},
+		{[]string{"validate", building}, 1, "is being written by another twigdata build"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, text := cli(tc.args...)

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -40,6 +41,14 @@ func cmdModels(args []string, stdout, stderr io.Writer) int {
 	dir, code, ok := parseWithTarget(fs, rest)
 	if !ok {
 		return code
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		what := "is not a folder"
+		if err != nil {
+			what = "does not exist"
+		}
+		fmt.Fprintf(stderr, "twigdata models check: %s %s: give the model's folder (an Optimum export or a Hub repository)\n", dir, what)
+		return exitFailure
 	}
 	if *role == "" {
 		switch {

@@ -16,6 +16,7 @@ import (
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/stages/plan"
+	"github.com/twigdata/twigdata/stages/write"
 	"github.com/twigdata/twigdata/storage"
 	"github.com/twigdata/twigdata/validate"
 )
@@ -65,6 +66,20 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
+	switch {
+	case *sample < 1 && !*all:
+		fmt.Fprintf(stderr, "twigdata validate: --sample %d must be at least 1 (or --all for every sample)\n", *sample)
+		return exitUsage
+	case *bankSize < 1:
+		fmt.Fprintf(stderr, "twigdata validate: --bank %d must be at least 1\n", *bankSize)
+		return exitUsage
+	case *queries < 1:
+		fmt.Fprintf(stderr, "twigdata validate: --specificity-queries %d must be at least 1\n", *queries)
+		return exitUsage
+	case *grid != "" && !strings.EqualFold(filepath.Ext(*grid), ".png"):
+		fmt.Fprintf(stderr, "twigdata validate: --grid %s: the picture is a PNG; name it .png\n", *grid)
+		return exitUsage
+	}
 	for _, f := range []struct{ flag, path string }{{"--report", *report}, {"--grid", *grid}} {
 		if inside(f.path, dataset) {
 			fmt.Fprintf(stderr, "twigdata validate: %s %s lies inside the dataset: write it elsewhere (validate never changes a dataset)\n", f.flag, f.path)
@@ -80,6 +95,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	}
 	if _, err := os.Stat(dataset); err != nil && !isS3(dataset) {
 		fmt.Fprintf(stderr, "twigdata validate: %s is not a dataset folder: %v\n", dataset, err)
+		return exitFailure
+	}
+	if err := write.Check(sig.ctx, b, schema.LockKey(0, 1)); err != nil {
+		fmt.Fprintf(stderr, "twigdata validate: %v; validate it once that build has finished\n", err)
 		return exitFailure
 	}
 	// One streaming pass validates every row and gathers what the replay
@@ -152,8 +171,12 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 	}
-	if len(r.Problems) > 0 {
-		fmt.Fprintf(stdout, "%d problems\n", len(r.Problems))
+	if n := len(r.Problems); n > 0 {
+		if n == 1 {
+			fmt.Fprintln(stdout, "1 problem")
+		} else {
+			fmt.Fprintf(stdout, "%d problems\n", n)
+		}
 		return exitFailure
 	}
 	fmt.Fprintln(stdout, "loads cleanly")
