@@ -130,7 +130,7 @@ func prepare(ctx context.Context, c Config) (*write.Prior, Fingerprint, error) {
 	}
 	fp := c.Fingerprint()
 	prior, err := write.LoadPrior(ctx, c.Output.Out, write.Resume{Digest: fp.Digest(), Settings: fp, RetryRejects: c.Output.RetryRejects,
-		Prefix: c.shardPrefix(), Clean: !c.Output.Merge, Verify: c.Output.Verify})
+		Prefix: c.shardPrefix(), Clean: !c.Output.Merge, Verify: c.Output.Verify, Partitioned: c.Output.PartitionCount > 1})
 	return prior, fp, err
 }
 

@@ -419,6 +419,8 @@ func (s *S3) explain(op, key string, err error) error {
 			return fmt.Errorf("s3 %s %s: access denied (%s): check the AWS credentials and that they may %s in bucket %q: %w", op, s.URI(key), api.ErrorCode(), op, s.bucket, ErrDenied)
 		case "NotFound":
 			return fmt.Errorf("%s: %w", s.URI(key), ErrNotExist)
+		case "AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException":
+			return fmt.Errorf("s3 %s %s: the bucket %q is in another region than the one asked (%s: %s): pass --s3-region with the bucket's region (or set AWS_REGION)", op, s.URI(key), s.bucket, api.ErrorCode(), api.ErrorMessage())
 		case "NotImplemented":
 			return fmt.Errorf("s3 %s %s: the store does not implement this request (501 NotImplemented)", op, s.URI(key))
 		case "KeyTooLongError", "InvalidBucketName":

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -413,6 +414,35 @@ func TestS3NotImplementedIsHandledAsDocumented(t *testing.T) {
 				t.Errorf("lock where conditional PUTs answer 501: %v, want ErrConditionsIgnored naming the 501", err)
 			case !tc.conditional && err != nil:
 				t.Errorf("lock: %v", err)
+			}
+		})
+	}
+}
+
+// TestS3WrongRegionSaysWhichFlag: a store that answers as S3 does when the
+// bucket lives in another region (400 AuthorizationHeaderMalformed, 301
+// PermanentRedirect) is explained with the flag to set, not the SDK's raw
+// error.
+func TestS3WrongRegionSaysWhichFlag(t *testing.T) {
+	for _, tc := range []struct{ code, xml string }{
+		{"400", `<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'eu-west-1'</Message></Error>`},
+		{"301", `<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>`},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/xml")
+				code, _ := strconv.Atoi(tc.code)
+				w.WriteHeader(code)
+				fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?>`+tc.xml)
+			}))
+			defer srv.Close()
+			b, err := storage.Open(context.Background(), "s3://far-away/p", storage.S3Config{Endpoint: srv.URL, MaxAttempts: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = storage.ReadAll(context.Background(), b, "x", 10)
+			if err == nil || !strings.Contains(err.Error(), "pass --s3-region with the bucket's region") {
+				t.Errorf("read in the wrong region: %v", err)
 			}
 		})
 	}

@@ -114,10 +114,9 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.progress, "progress", "auto", "progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none")
 	f.DurationVar(&b.logEvery, "log-every", 10*time.Second, "interval of progress log lines when not on a terminal")
 	f.DurationVar(&b.grace, "grace", 30*time.Second, "after SIGINT/SIGTERM, how long in-flight work may take to finish and be committed before it is abandoned")
-	f.Usage = func() {
-		fmt.Fprint(f.Output(), buildUsage)
-		f.PrintDefaults()
-	}
+	// A mistyped flag gets the flag package's one line and a pointer to
+	// --help, not the 90 lines of every flag; --help gets them.
+	f.Usage = func() {}
 	return b
 }
 
@@ -138,8 +137,8 @@ func (b *buildFlags) check() error {
 		return errors.New("--in is empty: give a folder, a manifest or shard file, or s3://bucket/prefix (leave --in out to build the bundled sample)")
 	case strings.TrimSpace(b.out) == "":
 		return errors.New("--out is empty: give a folder or s3://bucket/prefix for the dataset")
-	case b.logEvery <= 0:
-		return fmt.Errorf("--log-every %s must be above 0 (for example 10s)", b.logEvery)
+	case b.logEvery < 100*time.Millisecond:
+		return fmt.Errorf("--log-every %s must be at least 100ms (for example 10s): each interval writes a line", b.logEvery)
 	case !slices.Contains(progressModes, b.progress):
 		return fmt.Errorf("--progress %q: want one of %s", b.progress, strings.Join(progressModes, ", "))
 	case b.s3Attempts < 1:
@@ -243,8 +242,11 @@ func cmdBuild(args []string, stdout, stderr io.Writer) int {
 	b := newBuildFlags(stderr)
 	if err := b.fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			fmt.Fprint(stderr, buildUsage)
+			b.fs.PrintDefaults()
 			return exitOK
 		}
+		fmt.Fprintln(stderr, "twigdata build --help lists every flag")
 		return exitUsage
 	}
 	if b.fs.NArg() > 0 {

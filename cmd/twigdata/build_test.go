@@ -582,7 +582,7 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ds")
-			cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "50ms", "--shard-rows", "20", "--grace", tc.grace)
+			cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "100ms", "--shard-rows", "20", "--grace", tc.grace)
 			cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
 			stderr, err := cmd.StderrPipe()
 			if err != nil {
@@ -873,7 +873,7 @@ func TestASecondSignalStopsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "ds")
-	cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "50ms", "--grace", "10m")
+	cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "100ms", "--grace", "10m")
 	cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -362,6 +362,8 @@ func TestEveryFlagIsChecked(t *testing.T) {
 		want string
 	}{
 		{[]string{"--log-every", "0s"}, 2, "--log-every"},
+		{[]string{"--log-every", "1us"}, 2, "--log-every 1µs must be at least 100ms"},
+		{[]string{"--outt", "x"}, 2, "flag provided but not defined: -outt\ntwigdata build --help lists every flag"},
 		{[]string{"--progress", "bogus"}, 2, "--progress"},
 		{[]string{"--canvas-width", "100000", "--canvas-height", "100000"}, 2, "--canvas-width"},
 		{[]string{"--k", "0"}, 2, "--k 0"},
@@ -621,5 +623,21 @@ func TestNoLocalPathLeavesTheMachine(t *testing.T) {
 				t.Errorf("paths of %s in the dataset: %v, want %v (details %q)", in, leaked, mode == "absolute", details)
 			}
 		})
+	}
+}
+
+// TestAPartitionIsNotAdvisedToOverwrite: a partition rerun with other
+// settings is told how a partitioned output starts over — not to pass
+// --overwrite, which partitions refuse.
+func TestAPartitionIsNotAdvisedToOverwrite(t *testing.T) {
+	in, out := t.TempDir(), filepath.Join(t.TempDir(), "ds")
+	pairs(t, in, 4)
+	common := []string{"build", "--in", in, "--out", out, "--partition-count", "2", "--partition-index", "0"}
+	if code, text := cli(common...); code != 0 {
+		t.Fatalf("partition 0: exit %d:\n%s", code, text)
+	}
+	code, text := cli(append(common, "--theta", "70")...)
+	if code != 1 || !strings.Contains(text, "empty the output once") || strings.Contains(text, "--overwrite") {
+		t.Errorf("exit %d:\n%s", code, text)
 	}
 }

@@ -36,6 +36,17 @@ type Resume struct {
 	// Verify checks every committed file's sha256, not only that it is
 	// there, of its size, and that its Parquet footer reads.
 	Verify bool
+	// Partitioned is set for a partition or a merge, which cannot overwrite:
+	// advice to start over says how they can.
+	Partitioned bool
+}
+
+// startOver says how this run's output can be started over.
+func (o Resume) startOver() string {
+	if o.Partitioned {
+		return "empty the output once (a partition cannot overwrite: it would delete the others' shards) and run every partition again"
+	}
+	return "set overwrite (--overwrite) to start over"
 }
 
 // maxStats bounds a commit record: its keys make most of it (a shard of
@@ -89,7 +100,7 @@ func LoadPrior(ctx context.Context, out storage.Bucket, o Resume) (*Prior, error
 	// The committed keys come from the commit records; a shard's Parquet
 	// file is read only to take transient rejects out of it.
 	for i := range p.Shards {
-		retried, err := p.markDone(ctx, out, &p.Shards[i], o.RetryRejects)
+		retried, err := p.markDone(ctx, out, &p.Shards[i], o)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +134,7 @@ func (p *Prior) readCommits(ctx context.Context, out storage.Bucket, o Resume) (
 		st, why := parseStats(data)
 		if why != "" {
 			if !o.Clean || !strings.Contains(path.Base(k), "-"+o.Prefix) {
-				return nil, fmt.Errorf("%s is a damaged commit record (%s): rerun the build (or the partition) that wrote it, which redoes its inputs, or set overwrite (--overwrite) to start over", out.URI(k), why)
+				return nil, fmt.Errorf("%s is a damaged commit record (%s): rerun the build (or the partition) that wrote it, which redoes its inputs, or %s", out.URI(k), why, o.startOver())
 			}
 			if err := out.Delete(ctx, k); err != nil {
 				return nil, fmt.Errorf("remove damaged commit record %s: %w", out.URI(k), err)
@@ -132,8 +143,8 @@ func (p *Prior) readCommits(ctx context.Context, out storage.Bucket, o Resume) (
 			continue
 		}
 		if st.ConfigDigest != o.Digest {
-			return nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or set overwrite (--overwrite) to start over",
-				out.URI(""), Differences(st.Settings, o.Settings))
+			return nil, fmt.Errorf("output %s was built with other settings: %s; rerun with the dataset's settings to resume, or %s",
+				out.URI(""), Differences(st.Settings, o.Settings), o.startOver())
 		}
 		shards = append(shards, st)
 	}
@@ -229,10 +240,11 @@ func removeUncommitted(ctx context.Context, out storage.Bucket, committed map[st
 // markDone records a committed shard's input keys as done — but its
 // transient rejects with retryRejects, which are taken out of the shard to
 // be redone — and returns how many were taken out.
-func (p *Prior) markDone(ctx context.Context, out storage.Bucket, st *schema.ShardStats, retryRejects bool) (int64, error) {
+func (p *Prior) markDone(ctx context.Context, out storage.Bucket, st *schema.ShardStats, o Resume) (int64, error) {
+	retryRejects := o.RetryRejects
 	if len(st.Keys) != st.Rows {
-		return 0, fmt.Errorf("%s lists %d input keys for %d rows: it was written by an older twigdata or damaged; delete it and the shard files named after it to redo that shard's inputs, or set overwrite (--overwrite) to start over",
-			out.URI(schema.StatsKey(st.Shard)), len(st.Keys), st.Rows)
+		return 0, fmt.Errorf("%s lists %d input keys for %d rows: it was written by an older twigdata or damaged; delete it and the shard files named after it to redo that shard's inputs, or %s",
+			out.URI(schema.StatsKey(st.Shard)), len(st.Keys), st.Rows, o.startOver())
 	}
 	retry := st.Kind == schema.Rejects && retryRejects && len(st.Transient) > 0
 	transient := map[string]bool{}
