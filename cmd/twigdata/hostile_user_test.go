@@ -446,14 +446,30 @@ func TestStalePartitionMarksDoNotMerge(t *testing.T) {
 
 // Lesser hostile inputs: damaged commit records, reports inside the dataset, umask, empty input.
 func TestLesserHostileInputs(t *testing.T) {
-	t.Run("an empty input is an error, not an empty dataset", func(t *testing.T) {
-		in := t.TempDir()
+	t.Run("an empty input is an error, not an empty dataset, and leaves no run record", func(t *testing.T) {
+		in, out := t.TempDir(), filepath.Join(t.TempDir(), "ds")
 		os.WriteFile(filepath.Join(in, "notes.md"), []byte("x"), 0o644)
-		code, text := cli("build", "--in", in, "--out", filepath.Join(t.TempDir(), "ds"))
+		code, text := cli("build", "--in", in, "--out", out)
 		if code != 1 {
 			t.Fatalf("exit %d:\n%s", code, text)
 		}
 		mustContain(t, text, "no inputs in it")
+		if runs, _ := filepath.Glob(filepath.Join(out, ".twigdata", "runs", "*")); len(runs) > 0 {
+			t.Errorf("the failed build left %v", runs)
+		}
+	})
+	t.Run("a clean rerun of a build with no rejects removes nothing", func(t *testing.T) {
+		in, out := t.TempDir(), filepath.Join(t.TempDir(), "ds")
+		pairs(t, in, 2)
+		for i := 0; i < 2; i++ {
+			code, text := cli("build", "--in", in, "--out", out)
+			if code != 0 {
+				t.Fatalf("run %d: exit %d:\n%s", i, code, text)
+			}
+			if i == 1 && strings.Contains(text, "uncommitted files removed") && !strings.Contains(text, "(0 uncommitted files removed") {
+				t.Errorf("the rerun removed files of its own dataset (the empty table's file):\n%s", text)
+			}
+		}
 	})
 	t.Run("validate will not write its report over the dataset", func(t *testing.T) {
 		ds := buildSample(t)
