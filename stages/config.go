@@ -85,14 +85,29 @@ func DefaultSource() SourceConfig {
 	}
 }
 
+// Upper bounds of the source limits: past them a limit guards nothing a
+// machine could hold (a manifest or shard of 1 TiB, an image of 4 GiB or
+// a gigapixel, a prompt of 16 MiB).
+const (
+	maxLimitBytes  = 1 << 40
+	maxImageBytes  = 4 << 30
+	maxPromptBytes = 16 << 20
+	maxPixels      = 1 << 30
+)
+
 func (s SourceConfig) validate() error {
 	for _, p := range []struct {
-		name string
-		v    int64
-	}{{"max-manifest-bytes", s.MaxManifestBytes}, {"max-shard-bytes", s.MaxShardBytes}, {"max-image-bytes", s.MaxImageBytes},
-		{"max-prompt-bytes", s.MaxPromptBytes}, {"max-pixels", s.MaxPixels}} {
-		if p.v < 1 {
+		name   string
+		v, max int64
+		most   string
+	}{{"max-manifest-bytes", s.MaxManifestBytes, maxLimitBytes, "1 TiB"}, {"max-shard-bytes", s.MaxShardBytes, maxLimitBytes, "1 TiB"},
+		{"max-image-bytes", s.MaxImageBytes, maxImageBytes, "4 GiB"}, {"max-prompt-bytes", s.MaxPromptBytes, maxPromptBytes, "16 MiB"},
+		{"max-pixels", s.MaxPixels, maxPixels, "1073741824 pixels"}} {
+		switch {
+		case p.v < 1:
 			return settingErr(p.name, p.v, "must be at least 1")
+		case p.v > p.max:
+			return settingErr(p.name, p.v, "must be at most "+p.most)
 		}
 	}
 	if s.Format != "" && !slices.Contains(source.Formats(), s.Format) {
@@ -185,12 +200,12 @@ func DefaultFilter() FilterConfig {
 
 func (f FilterConfig) validate() error {
 	switch {
-	case f.MinSide < 0:
-		return settingErr("min-side", f.MinSide, "must not be negative")
+	case f.MinSide < 0 || f.MinSide > 65535:
+		return settingErr("min-side", f.MinSide, "must be in 0..65535")
 	case math.IsNaN(f.MaxBlur) || f.MaxBlur < 0 || f.MaxBlur > 1:
 		return settingErr("max-blur", f.MaxBlur, "want a blur in 0..1")
-	case math.IsNaN(f.MaxBlockiness) || f.MaxBlockiness < 1:
-		return settingErr("max-blockiness", f.MaxBlockiness, "must be at least 1 (1 is no blocking)")
+	case math.IsNaN(f.MaxBlockiness) || f.MaxBlockiness < 1 || f.MaxBlockiness > 100:
+		return settingErr("max-blockiness", f.MaxBlockiness, "want a blocking in 1..100 (1 is no blocking)")
 	case f.MinScore < 0 || f.MinScore > 100:
 		return settingErr("min-score", f.MinScore, "must be in 0..100")
 	case math.IsNaN(f.MinAlignment) || f.MinAlignment < 0 || f.MinAlignment > 1:
@@ -248,8 +263,8 @@ func DefaultOutput() OutputConfig {
 
 func (o OutputConfig) validate() error {
 	switch {
-	case o.ShardRows < 1:
-		return settingErr("shard-rows", o.ShardRows, "must be at least 1")
+	case o.ShardRows < 1 || o.ShardRows > 1_000_000:
+		return settingErr("shard-rows", o.ShardRows, "must be in 1..1000000 (a shard is spooled whole before it is stored)")
 	case o.PartitionCount < 1 || o.PartitionCount > MaxPartitionCount:
 		return settingErr("partition-count", o.PartitionCount, fmt.Sprintf("must be in 1..%d", MaxPartitionCount))
 	case o.PartitionIndex < 0 || o.PartitionIndex >= o.PartitionCount:
@@ -313,8 +328,8 @@ func (w WorkerConfig) validate() error {
 			return settingErr(p.name, p.v, fmt.Sprintf("must be in 1..%d", p.max))
 		}
 	}
-	if w.BatchWait < 0 {
-		return settingErr("batch-wait", w.BatchWait, "must not be negative")
+	if w.BatchWait < 0 || w.BatchWait > time.Minute {
+		return settingErr("batch-wait", w.BatchWait, "must be in 0..1m")
 	}
 	return nil
 }

@@ -108,12 +108,12 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.s3Endpoint, "s3-endpoint", "", "S3-compatible endpoint URL (also AWS_ENDPOINT_URL_S3); implies path-style addressing")
 	f.StringVar(&b.s3Region, "s3-region", "", "AWS region (default: the AWS configuration's, else us-east-1)")
 	f.BoolVar(&b.s3PathStyle, "s3-path-style", false, "use path-style S3 addressing")
-	f.IntVar(&b.s3Attempts, "s3-attempts", 8, "attempts per S3 request: transient faults (503 SlowDown, 500, resets, stalled or cut bodies) are retried with capped exponential backoff and jitter")
+	f.IntVar(&b.s3Attempts, "s3-attempts", 8, "attempts per S3 request: transient faults (503 SlowDown, 500, resets, stalled or cut bodies) are retried with capped exponential backoff and jitter (1..100)")
 	f.BoolVar(&b.s3UnenforcedLock, "s3-unenforced-lock", false, "build on an S3 store that does not enforce conditional writes (If-None-Match, If-Match), with a best-effort lock: two builds started together into one output can then both write; manifest.json records it. Without it such a store is refused")
-	f.DurationVar(&b.s3Timeout, "s3-timeout", 2*time.Minute, "time limit of one S3 request attempt, body included: a stalled connection is retried, never waited on forever")
+	f.DurationVar(&b.s3Timeout, "s3-timeout", 2*time.Minute, "time limit of one S3 request attempt, body included: a stalled connection is retried, never waited on forever (up to 1h)")
 	f.StringVar(&b.progress, "progress", "auto", "progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none")
-	f.DurationVar(&b.logEvery, "log-every", 10*time.Second, "interval of progress log lines when not on a terminal")
-	f.DurationVar(&b.grace, "grace", 30*time.Second, "after SIGINT/SIGTERM, how long in-flight work may take to finish and be committed before it is abandoned")
+	f.DurationVar(&b.logEvery, "log-every", 10*time.Second, "interval of progress log lines when not on a terminal (100ms..24h)")
+	f.DurationVar(&b.grace, "grace", 30*time.Second, "after SIGINT/SIGTERM, how long in-flight work may take to finish and be committed before it is abandoned (0..24h; a second signal stops at once)")
 	// A mistyped flag gets the flag package's one line and a pointer to
 	// --help, not the 90 lines of every flag; --help gets them.
 	f.Usage = func() {}
@@ -141,12 +141,14 @@ func (b *buildFlags) check() error {
 		return fmt.Errorf("--log-every %s must be at least 100ms (for example 10s): each interval writes a line", b.logEvery)
 	case !slices.Contains(progressModes, b.progress):
 		return fmt.Errorf("--progress %q: want one of %s", b.progress, strings.Join(progressModes, ", "))
-	case b.s3Attempts < 1:
-		return fmt.Errorf("--s3-attempts %d must be at least 1", b.s3Attempts)
-	case b.s3Timeout <= 0:
-		return fmt.Errorf("--s3-timeout %s must be above 0", b.s3Timeout)
-	case b.grace < 0:
-		return fmt.Errorf("--grace %s must not be negative", b.grace)
+	case b.logEvery > 24*time.Hour:
+		return fmt.Errorf("--log-every %s must be at most 24h", b.logEvery)
+	case b.s3Attempts < 1 || b.s3Attempts > 100:
+		return fmt.Errorf("--s3-attempts %d must be in 1..100", b.s3Attempts)
+	case b.s3Timeout <= 0 || b.s3Timeout > time.Hour:
+		return fmt.Errorf("--s3-timeout %s must be above 0 and at most 1h", b.s3Timeout)
+	case b.grace < 0 || b.grace > 24*time.Hour:
+		return fmt.Errorf("--grace %s must be in 0..24h", b.grace)
 	case !slices.Contains(annotators.Variants(), b.variant):
 		return fmt.Errorf("--model-variant %q: want one of %s", b.variant, strings.Join(annotators.Variants(), ", "))
 	case b.threads < 0 || b.threads > maxThreads:

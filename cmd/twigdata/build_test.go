@@ -908,3 +908,21 @@ func TestASecondSignalStopsAtOnce(t *testing.T) {
 		t.Errorf("rerun: exit %d\n%s", code, rerun)
 	}
 }
+
+// TestEveryNumericFlagDocumentsItsRange: --help gives the range of every
+// number and duration flag, each of which check refuses outside it.
+func TestEveryNumericFlagDocumentsItsRange(t *testing.T) {
+	var missing []string
+	newBuildFlags(&bytes.Buffer{}).fs.VisitAll(func(f *flag.Flag) {
+		switch fmt.Sprintf("%T", f.Value) {
+		case "*flag.intValue", "*flag.int64Value", "*flag.float64Value", "*flag.durationValue", "*main.unitValue":
+			if !regexp.MustCompile(`\.\.|at most|at least|up to| to `).MatchString(f.Usage) {
+				missing = append(missing, f.Name)
+			}
+		}
+	})
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("--help gives no range for %v", missing)
+	}
+}

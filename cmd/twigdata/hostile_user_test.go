@@ -363,6 +363,12 @@ func TestEveryFlagIsChecked(t *testing.T) {
 	}{
 		{[]string{"--log-every", "0s"}, 2, "--log-every"},
 		{[]string{"--log-every", "1us"}, 2, "--log-every 1µs must be at least 100ms"},
+		{[]string{"--max-blockiness", "Inf"}, 2, "--max-blockiness +Inf: want a blocking in 1..100"},
+		{[]string{"--grace", "1000000h"}, 2, "must be in 0..24h"},
+		{[]string{"--s3-timeout", "1000000h"}, 2, "at most 1h"},
+		{[]string{"--max-image-mb", "99999999999"}, 2, "--max-image-mb 99999999999: must be at most 4 GiB"},
+		{[]string{"--shard-rows", "100000000"}, 2, "--shard-rows 100000000: must be in 1..1000000"},
+		{[]string{"--batch-wait", "1h"}, 2, "--batch-wait 1h0m0s: must be in 0..1m"},
 		{[]string{"--outt", "x"}, 2, "flag provided but not defined: -outt\ntwigdata build --help lists every flag"},
 		{[]string{"--progress", "bogus"}, 2, "--progress"},
 		{[]string{"--canvas-width", "100000", "--canvas-height", "100000"}, 2, "--canvas-width"},
