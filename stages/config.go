@@ -261,6 +261,8 @@ func DefaultOutput() OutputConfig {
 		SourceURIMode: SourceURIRelative, License: "unknown", ToolVersion: "dev"}
 }
 
+// validate checks each output setting; its complexity is a flat switch,
+// one case per setting's rule.
 func (o OutputConfig) validate() error {
 	switch {
 	case o.ShardRows < 1 || o.ShardRows > 1_000_000:

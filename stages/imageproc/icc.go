@@ -155,18 +155,9 @@ func parseProfile(b []byte) (*profile, error) {
 		return nil, fmt.Errorf("%w: not an ICC profile (no acsp signature)", errProfile)
 	}
 	space, pcs := string(b[16:20]), string(b[20:24])
-	tags := map[string][]byte{}
-	count := int(binary.BigEndian.Uint32(b[128:]))
-	if count > 1000 || 132+12*count > len(b) {
-		return nil, fmt.Errorf("%w: the profile's tag table is damaged", errProfile)
-	}
-	for i := 0; i < count; i++ {
-		e := b[132+12*i:]
-		off, n := int(binary.BigEndian.Uint32(e[4:])), int(binary.BigEndian.Uint32(e[8:]))
-		if off < 0 || n < 0 || off+n > len(b) || off+n < off {
-			return nil, fmt.Errorf("%w: tag %q lies outside the profile", errProfile, e[:4])
-		}
-		tags[string(e[:4])] = b[off : off+n]
+	tags, err := tagTable(b)
+	if err != nil {
+		return nil, err
 	}
 	p := &profile{desc: description(tags["desc"])}
 	switch {
@@ -186,15 +177,38 @@ func parseProfile(b []byte) (*profile, error) {
 	case pcs != "XYZ " || tags["rXYZ"] == nil || tags["rTRC"] == nil:
 		return nil, fmt.Errorf("%w: a lookup-table profile (%s); only matrix/TRC profiles are applied", errProfile, p.desc)
 	}
+	return p, p.matrixTRC(tags)
+}
+
+// tagTable indexes a profile's tags by signature.
+func tagTable(b []byte) (map[string][]byte, error) {
+	tags := map[string][]byte{}
+	count := int(binary.BigEndian.Uint32(b[128:]))
+	if count > 1000 || 132+12*count > len(b) {
+		return nil, fmt.Errorf("%w: the profile's tag table is damaged", errProfile)
+	}
+	for i := 0; i < count; i++ {
+		e := b[132+12*i:]
+		off, n := int(binary.BigEndian.Uint32(e[4:])), int(binary.BigEndian.Uint32(e[8:]))
+		if off < 0 || n < 0 || off+n > len(b) || off+n < off {
+			return nil, fmt.Errorf("%w: tag %q lies outside the profile", errProfile, e[:4])
+		}
+		tags[string(e[:4])] = b[off : off+n]
+	}
+	return tags, nil
+}
+
+// matrixTRC reads an RGB profile's colorants and tone curves into p.
+func (p *profile) matrixTRC(tags map[string][]byte) error {
 	var cols [3][3]float64
 	for i, ch := range []string{"r", "g", "b"} {
 		xyz, err := xyzTag(tags[ch+"XYZ"])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		cols[i] = xyz
 		if p.lin[i], err = curve(tags[ch+"TRC"]); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	dev := [3][3]float64{} // device linear → PCS XYZ (D50): the colorants are its columns
@@ -204,7 +218,7 @@ func parseProfile(b []byte) (*profile, error) {
 		}
 	}
 	p.m = mul(srgbFromD50(), dev)
-	return p, nil
+	return nil
 }
 
 // description is the text of a desc tag (textDescriptionType or
