@@ -359,11 +359,17 @@ var (
 )
 
 // srgbFromD50 is the matrix from D50 connection-space XYZ to linear sRGB:
-// the inverse of sRGB's colorants adapted to D50 with Bradford, as an sRGB
-// profile holds them.
+// the inverse of sRGB's colorants adapted to D50, as an sRGB profile holds
+// them.
 var srgbFromD50 = sync.OnceValue(func() [3][3]float64 {
-	xy := [3][2]float64{{0.64, 0.33}, {0.30, 0.60}, {0.15, 0.06}}
-	white := xyz(0.3127, 0.3290)
+	return inverse(colorantsD50([3][2]float64{{0.64, 0.33}, {0.30, 0.60}, {0.15, 0.06}}, xyz(0.3127, 0.3290)))
+})
+
+// colorantsD50 is the matrix from linear RGB to D50 XYZ of a space with
+// primaries of chromaticities xy and the given white (R=G=B=1), adapted to
+// D50 with Bradford: its columns are what a matrix/TRC profile's colorant
+// tags hold.
+func colorantsD50(xy [3][2]float64, white [3]float64) [3][3]float64 {
 	var prim [3][3]float64 // columns: the primaries' XYZ of unit luminance
 	for c := range xy {
 		v := xyz(xy[c][0], xy[c][1])
@@ -377,12 +383,10 @@ var srgbFromD50 = sync.OnceValue(func() [3][3]float64 {
 			prim[r][c] *= s[c]
 		}
 	}
-	// Bradford from D65 to D50.
 	src, dst := apply(bradford, white), apply(bradford, d50)
 	scale := [3][3]float64{{dst[0] / src[0], 0, 0}, {0, dst[1] / src[1], 0}, {0, 0, dst[2] / src[2]}}
-	adapt := mul(inverse(bradford), mul(scale, bradford))
-	return inverse(mul(adapt, prim))
-})
+	return mul(mul(inverse(bradford), mul(scale, bradford)), prim)
+}
 
 // xyz is the XYZ of chromaticity x, y at luminance 1.
 func xyz(x, y float64) [3]float64 { return [3]float64{x / y, 1, (1 - x - y) / y} }

@@ -187,24 +187,7 @@ func withICCPWebP(t *testing.T, simple, profile []byte) []byte {
 // Display P3 profile is packaged for Debian; Little CMS reads this one as it
 // reads any.
 func displayP3() []byte {
-	xy := [3][2]float64{{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}}
-	white := xyz(0.3127, 0.3290)
-	var prim [3][3]float64
-	for c := range xy {
-		v := xyz(xy[c][0], xy[c][1])
-		for r := 0; r < 3; r++ {
-			prim[r][c] = v[r]
-		}
-	}
-	s := apply(inverse(prim), white)
-	for r := 0; r < 3; r++ {
-		for c := 0; c < 3; c++ {
-			prim[r][c] *= s[c]
-		}
-	}
-	src, dst := apply(bradford, white), apply(bradford, d50)
-	adapt := mul(inverse(bradford), mul([3][3]float64{{dst[0] / src[0], 0, 0}, {0, dst[1] / src[1], 0}, {0, 0, dst[2] / src[2]}}, bradford))
-	cols := mul(adapt, prim)
+	cols := colorantsD50([3][2]float64{{0.680, 0.320}, {0.265, 0.690}, {0.150, 0.060}}, xyz(0.3127, 0.3290))
 	s15 := func(v float64) []byte { return binary.BigEndian.AppendUint32(nil, uint32(int32(math.Round(v*65536)))) }
 	xyzTag := func(v [3]float64) []byte {
 		b := append([]byte("XYZ \x00\x00\x00\x00"), s15(v[0])...)
