@@ -51,7 +51,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	report := fs.String("report", "", "also write the report as JSON to this file")
-	sample := fs.Int("sample", 16, "replay this many samples, chosen by --seed")
+	sample := fs.Int("sample", 16, "replay this many samples, chosen by --seed (0: load and check only, no replay)")
 	all := fs.Bool("all", false, "replay every sample")
 	seed := fs.Int64("seed", 1, "seed of the sample choice and the generator's tie-breaks")
 	grid := fs.String("grid", "", "write a picture of a few replays (source, generated, plans and scores) to this PNG")
@@ -67,8 +67,8 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	switch {
-	case *sample < 1 && !*all:
-		fmt.Fprintf(stderr, "twigdata validate: --sample %d must be at least 1 (or --all for every sample)\n", *sample)
+	case *sample < 0:
+		fmt.Fprintf(stderr, "twigdata validate: --sample %d must not be negative (0 loads without replaying, --all replays every sample)\n", *sample)
 		return exitUsage
 	case *bankSize < 1:
 		fmt.Fprintf(stderr, "twigdata validate: --bank %d must be at least 1\n", *bankSize)
