@@ -867,7 +867,7 @@ func TestASecondSignalStopsAtOnce(t *testing.T) {
 	}
 	t.Parallel()
 	in := t.TempDir()
-	testutil.CopySample(t, in, 8)
+	testutil.CopySample(t, in, 4)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -904,7 +904,7 @@ func TestASecondSignalStopsAtOnce(t *testing.T) {
 	if took := time.Since(second); took > 5*time.Second {
 		t.Errorf("the build took %s to stop after the second signal", took)
 	}
-	if code, rerun := runProcess(t, nil, "build", "--in", in, "--out", out, "--progress", "none"); code != 0 || !strings.Contains(rerun, "inputs:   280") {
+	if code, rerun := runProcess(t, nil, "build", "--in", in, "--out", out, "--progress", "none"); code != 0 || !strings.Contains(rerun, "inputs:   140") {
 		t.Errorf("rerun: exit %d\n%s", code, rerun)
 	}
 }
