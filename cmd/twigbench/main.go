@@ -30,6 +30,13 @@ import (
 )
 
 func main() {
+	if p := os.Getenv(bigImageEnv); p != "" {
+		if err := writeBigImage(p); err != nil {
+			fmt.Fprintln(os.Stderr, "twigbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	n := flag.Int("n", 2000, "number of generated prompt/image pairs")
 	dir := flag.String("dir", "", "workload folder, reused across runs (default: a temporary folder, removed afterwards)")
 	batch := flag.Int("batch-size", 16, "annotate batch size")
