@@ -926,3 +926,27 @@ func TestEveryNumericFlagDocumentsItsRange(t *testing.T) {
 		t.Errorf("--help gives no range for %v", missing)
 	}
 }
+
+// TestASecondSignalExitsWhateverIsInFlight: after a second signal the
+// process exits within a second with the signal's code, even when the work
+// in flight never looks at its context (a model call, a stuck request);
+// before, it waited for that work however long it took.
+func TestASecondSignalExitsWhateverIsInFlight(t *testing.T) {
+	exited := make(chan int, 1)
+	old := exitProcess
+	exitProcess = func(code int) { exited <- code }
+	defer func() { exitProcess = old }()
+	s := newSignals(time.Hour, nil)
+	defer s.done()
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	<-s.stop
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case code := <-exited:
+		if code != exitInterrupted {
+			t.Errorf("exit code %d, want %d", code, exitInterrupted)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no exit 5 s after the second signal while work in flight ignores the context")
+	}
+}

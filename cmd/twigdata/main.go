@@ -77,6 +77,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
+// exitProcess ends the process where it stands; a test replaces it.
+var exitProcess = os.Exit
+
 // signalError is the cancellation cause when a signal stops the run.
 type signalError struct{ sig os.Signal }
 
@@ -138,7 +141,7 @@ func newSignals(grace time.Duration, onStop func(os.Signal)) *signals {
 		}
 		code, _ := s.code()
 		fmt.Fprintf(os.Stderr, "twigdata: stopped at once (%s); what was committed is kept: rerun the same command to resume\n", first)
-		os.Exit(code)
+		exitProcess(code)
 	}()
 	var once sync.Once
 	s.done = func() { once.Do(func() { close(s.exited); signal.Stop(sigc); cancel(nil) }) }
