@@ -868,3 +868,33 @@ func TestShadesArePromptColours(t *testing.T) {
 		})
 	}
 }
+
+// TestASwapOfTwoThingsOfOneNounSaysWhich: "a red ball on the left of a
+// blue ball" drawn the other way round asks to trade the red ball and the
+// blue ball — not "the ball and the ball".
+func TestASwapOfTwoThingsOfOneNounSaysWhich(t *testing.T) {
+	const p = "a red ball on the left of a blue ball"
+	red, blue := classOf(t, "red"), classOf(t, "blue")
+	sc := synth.Scene{Width: 384, Height: 384, Ground: 2, Horizon: 0.7, Prompt: p,
+		Objects: []synth.Object{{Shape: synth.Ball, Class: red, U: 0.7, V: 0.5, Radius: 0.1}, {Shape: synth.Ball, Class: blue, U: 0.3, V: 0.5, Radius: 0.1}}}
+	img := sc.Render()
+	bands := imageproc.Bands(384, 16, 3)
+	scene := evidence.NewScene(img, truth(img), labels(), nil, prompt.Parse(p), bands, nil)
+	var swaps []Fix
+	for k := range bands {
+		_, fixes := Score(scene, k, scene.Band(k), planOf(scene.Band(k)))
+		for _, f := range fixes {
+			if f.Kind == FixSwap {
+				swaps = append(swaps, f)
+			}
+		}
+	}
+	if len(swaps) == 0 {
+		t.Fatal("no swap asked for")
+	}
+	for _, f := range swaps {
+		if f.Noun == f.Other || f.Noun != "red ball" || f.Other != "blue ball" {
+			t.Errorf("swap %q and %q, want the red ball and the blue ball", f.Noun, f.Other)
+		}
+	}
+}

@@ -213,14 +213,42 @@ func judgeSpatial(sc *evidence.Scene, shown []*evidence.Segment) judgement {
 		checked++
 		if r.Holds {
 			held++
-		} else {
-			j.fixes = append(j.fixes, Fix{Kind: FixSwap, Noun: r.Rel.Subject, Other: r.Rel.Object})
+			continue
+		}
+		if noun, other, ok := swapNames(sc, r); ok {
+			j.fixes = append(j.fixes, Fix{Kind: FixSwap, Noun: noun, Other: other})
 		}
 	}
 	if checked > 0 {
 		j.score, j.verified = pct(float64(held)/float64(checked)), true
 	}
 	return j
+}
+
+// swapNames names a relation's two ends for a swap fix: by their nouns, or,
+// when they share one ("a red cone left of a blue cone"), by what the prompt
+// says differs, else by their measured colours — "the cone and the cone
+// must trade places" says nothing. ok is false when nothing tells them
+// apart: trading two like things changes nothing.
+func swapNames(sc *evidence.Scene, r evidence.Relation) (noun, other string, ok bool) {
+	noun, other = r.Rel.Subject, r.Rel.Object
+	if noun != other {
+		return noun, other, true
+	}
+	ents := sc.Entities()
+	said := func(s *evidence.Segment) string {
+		if s == nil || s.Entity < 0 || s.Entity >= len(ents) {
+			return noun
+		}
+		return strings.TrimSpace(strings.Join(prompt.Modifiers(ents[s.Entity].Attributes), " ") + " " + noun)
+	}
+	if a, b := said(r.A), said(r.B); a != b {
+		return a, b, true
+	}
+	if r.A != nil && r.B != nil && r.A.Color != r.B.Color {
+		return r.A.Color + " " + noun, r.B.Color + " " + noun, true
+	}
+	return "", "", false
 }
 
 // judgeCoherence is visual coherence: across the seam with the band above
