@@ -68,6 +68,11 @@ func (c *Composer) Compose(in Input, ann Annotations) (*schema.Sample, error) {
 		Regions: regions,
 	}
 	rec.UnverifiedEntities = append([]string{}, scene.Unverified()...)
+	for _, a := range in.Parsed.Absent {
+		// What the prompt says must not be there is never asked for; its
+		// absence is not judged: said unverified, as "no <noun>".
+		rec.UnverifiedEntities = append(rec.UnverifiedEntities, "no "+a.Noun)
+	}
 	if rec.Entities == nil {
 		rec.Entities = []schema.Entity{}
 	}

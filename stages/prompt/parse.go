@@ -19,6 +19,9 @@ import (
 type Parsed struct {
 	Entities  []schema.Entity
 	Relations []schema.Relation
+	// Absent are the things the prompt says must not be there ("no box",
+	// "without a hat"): never in Entities, so never asked to appear.
+	Absent []schema.Entity
 }
 
 // spatialPredicates are the relation phrases that place one entity relative
@@ -62,7 +65,10 @@ var auxiliaries = set("is", "are", "was", "were", "be", "been", "being", "has", 
 // notEntities are nouns and words plans use that name nothing to draw: the
 // view itself and the words of tone ("evenly toned", "growing darker
 // downward").
-var notEntities = set("view", "scene", "frame", "places", "place", "evenly", "softly", "richly", "toned", "shaded", "textured", "downward", "side", "also")
+var notEntities = set("view", "scene", "frame", "places", "place", "evenly", "softly", "richly", "toned", "shaded", "textured", "downward", "side", "also",
+	// pronouns and words of no thing: "it", "they're", "nothing on it"
+	"it", "they", "them", "theyre", "he", "she", "him", "we", "us", "you", "i", "me", "there", "here",
+	"something", "nothing", "anything", "everything", "someone", "somebody", "nobody", "none", "one", "ones")
 
 // verbPreps are prepositions that end an action phrase ("playing with", "croaking by").
 var verbPreps = set("with", "by", "on", "in", "at", "to", "into", "onto", "through", "from", "for", "of", "over", "under", "across",
@@ -77,7 +83,11 @@ var verbs = set("stand", "fill", "meet", "meets", "continue", "continues", "stre
 	"grazes", "chases", "rests", "leans", "fills", "adds", "makes", "contrasts", "sparkles", "shines", "grows", "gave",
 	"made", "took", "brought", "caught", "threw", "wore", "rode", "drank", "fell", "left", "sewed", "lit", "spread", "cast", "shone", "kept",
 	"drove", "blew", "grew", "stuck", "sold", "bought", "sent", "spun", "struck", "wove", "built", "dug", "fed", "met", "paid",
-	"shook", "spoke", "told", "won", "wrote", "sank", "hid", "bit", "drew", "froze", "rose", "sprang", "swung", "tore", "wound")
+	"shook", "spoke", "told", "won", "wrote", "sank", "hid", "bit", "drew", "froze", "rose", "sprang", "swung", "tore", "wound",
+	// present forms of what people ask a scene's figures to do
+	"watches", "looks", "walks", "jumps", "waits", "stares", "climbs", "floats", "sings", "dances", "smiles", "laughs", "cries",
+	"drives", "writes", "cooks", "kicks", "throws", "bites", "licks", "hugs", "kisses", "feeds", "crosses", "carries",
+	"pushes", "pulls", "catches", "touches", "builds", "digs", "opens", "closes", "enters")
 
 // tokenize splits a prompt into lower-case words, with "," for every clause
 // boundary and "." for every sentence end.
@@ -175,7 +185,11 @@ const MaxEntities = 24
 // words, CRLF and punctuation; prompts it cannot structure yield fewer
 // entities, never an error.
 func Parse(prompt string) Parsed {
-	p := parser{toks: tokenize(prompt), prev: -1}
+	toks := tokenize(prompt)
+	if foreign(toks) {
+		return Parsed{} // another language: nothing invented from words it cannot read
+	}
+	p := parser{toks: unframe(toks), prev: -1}
 	for i := 0; i < len(p.toks) && len(p.out.Entities) < MaxEntities; {
 		i = p.step(i)
 	}
@@ -192,6 +206,7 @@ type parser struct {
 	chunk   []string // the words of the noun phrase being read
 	pending string   // relation from the previous entity to the next one
 	prev    int      // index of the last entity, -1 for none
+	negated bool     // the noun phrase being read follows "no", "without", "not"
 }
 
 // closeChunk ends the noun phrase being read: an entity, related to the
@@ -201,7 +216,14 @@ func (p *parser) closeChunk() {
 	bare := len(p.chunk) == 1 && IsVerb(p.chunk[0])
 	e, ok := entity(p.chunk)
 	p.chunk = p.chunk[:0]
+	negated := p.negated
+	p.negated = false
 	if !ok || bare {
+		return
+	}
+	if negated {
+		p.out.Absent = append(p.out.Absent, e) // to be absent: no relation, never asked for
+		p.pending = ""
 		return
 	}
 	p.out.Entities = append(p.out.Entities, e)
@@ -220,9 +242,23 @@ func (p *parser) step(i int) int {
 		p.closeChunk()
 		p.pending, p.prev = "", -1
 		return i + 1
+	case p.afterComma(i) && colour.IsWord(w) && (i+1 == len(toks) || toks[i+1] == "," || toks[i+1] == "."):
+		// "a car, red, parked by the road": a colour set off by commas is
+		// the thing's before it.
+		e := &p.out.Entities[p.prev]
+		e.Attributes = append(e.Attributes, w)
+		return i + 1
+	case p.afterComma(i) && verbAt(toks, i):
+		// ", parked by the road": an action of the thing before the comma.
+		return p.action(i)
 	case p.joinsColours(i):
 		// "a black and white cat": one thing of two colours.
 		p.chunk = append(p.chunk, w)
+		return i + 1
+	case negations[w] && (len(p.chunk) == 0 || w == "without"):
+		// "no box", "without a hat", "not a dog": what follows must be absent.
+		p.closeChunk()
+		p.negated = true
 		return i + 1
 	case clauseBreaks[w]:
 		hadChunk := len(p.chunk) > 0
@@ -252,6 +288,9 @@ func (p *parser) step(i int) int {
 	return i + 1
 }
 
+// negations make the noun phrase after them one that must be absent.
+var negations = set("no", "without", "not", "never", "nor")
+
 // clauseBreaks end a noun phrase and the relation pending to the next.
 var clauseBreaks = set(",", "and", "while", "as", "that", "which", "who")
 
@@ -260,6 +299,12 @@ var clauseBreaks = set(",", "and", "while", "as", "that", "which", "who")
 func (p *parser) joinsColours(i int) bool {
 	toks := p.toks
 	return toks[i] == "and" && len(p.chunk) > 0 && colour.IsWord(p.chunk[len(p.chunk)-1]) && i+1 < len(toks) && colour.IsWord(toks[i+1])
+}
+
+// afterComma reports whether the token at i starts a comma's clause after
+// an entity, with no noun phrase begun.
+func (p *parser) afterComma(i int) bool {
+	return i > 0 && p.toks[i-1] == "," && len(p.chunk) == 0 && p.prev >= 0 && !p.negated
 }
 
 // startsAction reports whether the token at i starts an action: a verb
@@ -339,6 +384,11 @@ func entity(words []string) (schema.Entity, bool) {
 		return e, false
 	}
 	noun := content[len(content)-1]
+	if !latin(noun) {
+		// Another script ("一只红色的猫"): the parser reads English and
+		// invents no entity from what it cannot read.
+		return e, false
+	}
 	if colour.IsWord(noun) || shapeWords[noun] || sizeWords[noun] || notEntities[noun] {
 		// "the sky was blue": an attribute alone is no entity (material words
 		// like "glass" or "paper" are nouns too, so they stay)
@@ -347,6 +397,17 @@ func entity(words []string) (schema.Entity, bool) {
 	e.Noun = english.Singular(noun, int(e.Count))
 	e.Attributes = append(e.Attributes, content[:len(content)-1]...)
 	return e, true
+}
+
+// latin reports whether a word has a letter of the Latin alphabet (with
+// its accented forms), as an English noun does.
+func latin(w string) bool {
+	for _, r := range w {
+		if r >= 'a' && r <= 'z' || r >= 0xE0 && r <= 0x24F {
+			return true
+		}
+	}
+	return false
 }
 
 // ColorOf is the colour an entity's attributes give, with its shade words
