@@ -30,7 +30,7 @@ func TestPlansParseAsEnglish(t *testing.T) {
 		t.Fatal(err)
 	}
 	var texts []string
-	for _, sp := range splits {
+	for _, sp := range runSplits() {
 		for i := sp.first; i < sp.first+sp.size; i++ {
 			s := w.Scene(i)
 			scenes := []Scene{s}
