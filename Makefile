@@ -92,6 +92,7 @@ bench-scale: ort build
 ## plan-report: plans and critiques judged against ground truth — the held-apart world (development, earlier test and test splits; on the truth, with noise, and on the bundled segmenter's output) and the bundled world — the critic's catch of injected defects, and every plan and revision parsed by Link Grammar
 plan-report: ort grammar
 	@TWIGDATA_ALL_SPLITS=1 $(GO) test ./internal/heldout -count=1 -v -run 'TestPlanReport' | grep -v '^ *=== \|^ *--- \|^PASS\|^ok'
+	@$(GO) test ./internal/heldout -count=1 -v -run 'TestCaptionPathReport' | grep -v '^ *=== \|^ *--- \|^PASS\|^ok'
 	@TWIGDATA_ALL_SPLITS=1 $(GO) test ./internal/heldout -count=1 -v -run 'TestPlansParseAsEnglish' | grep 'grammar.go' | sed 's/^ *grammar.go:[0-9]*: /held-apart world, plans and revisions: /'
 	@echo "bundled world, critic on injected defects (bundled models, stages/critic_defects_test.go):"
 	@$(GO) test ./stages -count=1 -v -run TestCriticCatchesInjectedDefects | grep 'precision\|defects injected' | sed 's/^ *critic_defects_test.go:[0-9]*: /  /'

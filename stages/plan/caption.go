@@ -502,8 +502,13 @@ func subjectNumber(words []string) int {
 	if i := slices.Index(words, "with"); i > 0 {
 		words = words[:i] // "a bathroom with a sink and a tub" is one bathroom
 	}
-	if slices.Contains(words, "and") || slices.Contains(words, ",") {
-		return 2
+	for i, w := range words {
+		// "a and b" lists two things; "a pink and red cup" is one thing of
+		// two colours.
+		joinsColours := w == "and" && i > 0 && i+1 < len(words) && colour.IsWord(words[i-1]) && colour.IsWord(words[i+1])
+		if w == "," || w == "and" && !joinsColours {
+			return 2
+		}
 	}
 	if len(words) > 0 {
 		if n, ok := english.CountOf(words[0]); ok && n > 1 {

@@ -122,3 +122,20 @@ func TestWrittenNamesWhatItSays(t *testing.T) {
 		})
 	}
 }
+
+// TestOneThingOfTwoColoursTakesASingularVerb: "a pink and red cup on the
+// grass" is one cup: "is", not "are".
+func TestOneThingOfTwoColoursTakesASingularVerb(t *testing.T) {
+	for _, tc := range []struct {
+		words []string
+		want  int
+	}{
+		{strings.Fields("a pink and red cup"), 1},
+		{strings.Fields("a cup and a plate"), 2},
+		{strings.Fields("a black and white cat , a dog"), 2},
+	} {
+		if got := subjectNumber(tc.words); got != tc.want {
+			t.Errorf("subjectNumber(%q) = %d, want %d", tc.words, got, tc.want)
+		}
+	}
+}
