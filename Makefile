@@ -93,6 +93,8 @@ bench-scale: ort build
 plan-report: ort grammar
 	@TWIGDATA_ALL_SPLITS=1 $(GO) test ./internal/heldout -count=1 -v -run 'TestPlanReport' | grep -v '^ *=== \|^ *--- \|^PASS\|^ok'
 	@$(GO) test ./internal/heldout -count=1 -v -run 'TestCaptionPathReport' | grep -v '^ *=== \|^ *--- \|^PASS\|^ok'
+	@$(GO) test ./internal/heldout -count=1 -v -run 'TestIndependentJudgeReport' | grep -v '^ *=== \|^ *--- \|^PASS\|^ok'
+
 	@TWIGDATA_ALL_SPLITS=1 $(GO) test ./internal/heldout -count=1 -v -run 'TestPlansParseAsEnglish' | grep 'grammar.go' | sed 's/^ *grammar.go:[0-9]*: /held-apart world, plans and revisions: /'
 	@echo "bundled world, critic on injected defects (bundled models, stages/critic_defects_test.go):"
 	@$(GO) test ./stages -count=1 -v -run TestCriticCatchesInjectedDefects | grep 'precision\|defects injected' | sed 's/^ *critic_defects_test.go:[0-9]*: /  /'
