@@ -103,6 +103,9 @@ func TestPlansOnPhotographs(t *testing.T) {
 					}
 				}
 			}
+			if p := grammar.NamedTwice(r.RevisedPlan); p != "" {
+				t.Errorf("%s #%d: %q names %q twice in one fix: it does not say which", s.Key, r.Index, r.RevisedPlan, p)
+			}
 			for _, text := range []string{r.Plan, r.RevisedPlan} {
 				if w := placeholderNoun.FindString(text); w != "" {
 					t.Errorf("%s #%d: placeholder noun %q in %q", s.Key, r.Index, w, text)

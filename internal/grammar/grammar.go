@@ -156,3 +156,38 @@ func Check(t *testing.T, root string, texts ...string) {
 		}
 	})
 }
+
+// NamedTwice is a noun phrase a fix clause of text names twice ("the cone
+// and the cone must trade places", "a cone and a cone must also appear"),
+// or "": the phrases before a clause's "must", split at its list joints
+// (", ", and "and" before a determiner: "a light purple and blue vase" is
+// one phrase).
+func NamedTwice(text string) string {
+	for _, sentence := range Split(text) {
+		for _, clause := range strings.Split(strings.TrimRight(sentence, "."), "; ") {
+			subject, _, ok := strings.Cut(strings.ToLower(clause), " must ")
+			if !ok {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, part := range listJoints.Split(subject, -1) {
+				np := strings.TrimSpace(determiner.ReplaceAllString(part, ""))
+				if np == "" {
+					continue
+				}
+				if seen[np] {
+					return np
+				}
+				seen[np] = true
+			}
+		}
+	}
+	return ""
+}
+
+// listJoints are where a list of noun phrases splits; determiner starts a
+// noun phrase.
+var (
+	listJoints = regexp.MustCompile(`, (?:and )?| and (?:the|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|some) `)
+	determiner = regexp.MustCompile(`^(?:the|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|some) `)
+)

@@ -3,7 +3,6 @@ package heldout
 import (
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata/internal/grammar"
@@ -66,7 +65,7 @@ func TestPlansParseAsEnglish(t *testing.T) {
 				t.Errorf("a colour fix that asks for nothing: %q", text)
 			}
 		}
-		if p := namedTwice(text); p != "" {
+		if p := grammar.NamedTwice(text); p != "" {
 			t.Errorf("%q names %q twice in one clause: it does not say which", text, p)
 		}
 	}
@@ -85,41 +84,6 @@ func phrases(plan string) (things, scenery int) {
 	}
 	return things, scenery
 }
-
-// namedTwice is a noun phrase a fix clause of text names twice ("the cone
-// and the cone must trade places", "a cone and a cone must also appear"),
-// or "": the phrases before a clause's "must", split at its list joints
-// (", ", and "and" before a determiner: "a light purple and blue vase" is
-// one phrase).
-func namedTwice(text string) string {
-	for _, sentence := range grammar.Split(text) {
-		for _, clause := range strings.Split(strings.TrimRight(sentence, "."), "; ") {
-			subject, _, ok := strings.Cut(strings.ToLower(clause), " must ")
-			if !ok {
-				continue
-			}
-			seen := map[string]bool{}
-			for _, part := range listJoints.Split(subject, -1) {
-				np := strings.TrimSpace(determiner.ReplaceAllString(part, ""))
-				if np == "" {
-					continue
-				}
-				if seen[np] {
-					return np
-				}
-				seen[np] = true
-			}
-		}
-	}
-	return ""
-}
-
-// listJoints are where a list of noun phrases splits; determiner starts a
-// noun phrase.
-var (
-	listJoints = regexp.MustCompile(`, (?:and )?| and (?:the|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|some) `)
-	determiner = regexp.MustCompile(`^(?:the|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|some) `)
-)
 
 // colorFix matches the default templates' colour fix: the noun, the colour
 // asked for and the colour measured.
