@@ -562,7 +562,7 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 	}
 	t.Parallel()
 	in := t.TempDir()
-	testutil.CopySample(t, in, 8)
+	testutil.CopySample(t, in, 4)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -624,7 +624,7 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 			if (m[1] == "0" && tc.grace != "0s") || (m[1] != "0" && !strings.Contains(rerun, "resumed:  "+m[1]+" inputs")) {
 				t.Errorf("interrupted run did %s inputs, rerun says:\n%s", m[1], rerun)
 			}
-			if !strings.Contains(rerun, "inputs:   280") {
+			if !strings.Contains(rerun, "inputs:   140") {
 				t.Errorf("rerun did not complete the dataset:\n%s", rerun)
 			}
 		})
