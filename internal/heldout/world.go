@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/twigdata/twigdata/lang/english"
 )
 
 // Size is the side of every canvas of the world, in pixels.
@@ -73,6 +72,20 @@ const (
 	Striped
 	TwoTone
 )
+
+// article is "a" or "an" before a word; countWord spells a small count.
+// The world writes its prompts with words of its own, none of the
+// product's morphology: its nouns all take -s (Things).
+func article(w string) string {
+	if strings.ContainsRune("aeiou", rune(w[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+func countWord(n int) string {
+	return []string{"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}[min(n, 9)]
+}
 
 // Instance is one object of a scene.
 type Instance struct {
@@ -323,19 +336,19 @@ func (w *World) Scene(i int) Scene {
 		return lo + (hi-lo)*r.Float64()
 	}
 	np := func(p, t int) string {
-		return english.CountWord(1, Palette[p].Word) + " " + Palette[p].Word + " " + Things[t].Noun
+		return article(Palette[p].Word) + " " + Palette[p].Word + " " + Things[t].Noun
 	}
 	switch i % 5 {
 	case 0: // colour binding, with an extra instance of the first kind
 		rad = min(rad, 0.11)
 		v := at(rad, 0.05)
-		s.Prompt = fmt.Sprintf("two %s %s and %s", Palette[p1].Word, english.Plural(Things[t1].Noun, 2), np(p2, t2))
+		s.Prompt = fmt.Sprintf("two %s %ss and %s", Palette[p1].Word, Things[t1].Noun, np(p2, t2))
 		s.Instances = []Instance{inst(t1, p1, 0.22, v, rad), inst(t1, p1, 0.46, v+0.05, rad), inst(t2, p2, 0.74, v, rad)}
 	case 1: // counting, touching and overlapping
 		n := 3 + r.IntN(2)
 		rad = min(rad, 0.32/float64(n))
 		v := at(rad, 0.04)
-		s.Prompt = fmt.Sprintf("%s %s %s", english.CountWord(n, ""), Palette[p1].Word, english.Plural(Things[t1].Noun, n))
+		s.Prompt = fmt.Sprintf("%s %s %s", countWord(n), Palette[p1].Word, Things[t1].Noun+"s"[:min(1, n-1)])
 		for k := 0; k < n; k++ {
 			s.Instances = append(s.Instances, inst(t1, p1, 0.16+0.68*float64(k)/float64(n-1), v+0.04*float64(k%2), rad))
 		}
