@@ -20,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
 )
 
 // Size is the side of every canvas of the world, in pixels.
