@@ -2,6 +2,7 @@ package heldout
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -111,7 +112,7 @@ func TestCaptionPathReport(t *testing.T) {
 		}
 		for _, style := range captionStyles {
 			var st PlanStats
-			rewrites, invented, wrong, corrected := 0, 0, 0, 0
+			rewrites, invented, wrong, corrected, kept, dropped := 0, 0, 0, 0, 0, 0
 			var inventions []string
 			for i := sp.first; i < sp.first+sp.size; i++ {
 				s := w.Scene(i)
@@ -119,6 +120,7 @@ func TestCaptionPathReport(t *testing.T) {
 				m := s.Map(truth, Noises[0])
 				var captions []string
 				var truths [][]Entity
+				var captioned [][]string // the truth's nouns each caption names
 				for _, b := range Bands {
 					tr := s.Region(truth, b.Y0, b.Y1)
 					var things, stuff []Entity
@@ -131,8 +133,16 @@ func TestCaptionPathReport(t *testing.T) {
 					}
 					sort.SliceStable(things, func(a, b int) bool { return things[a].Share > things[b].Share })
 					sort.SliceStable(stuff, func(a, b int) bool { return stuff[a].Share > stuff[b].Share })
-					captions = append(captions, style.write(things, stuff))
+					c := style.write(things, stuff)
+					captions = append(captions, c)
 					truths = append(truths, tr)
+					var nouns []string
+					for _, e := range slices.Concat(things[:min(2, len(things))], stuff[:min(2, len(stuff))]) {
+						if strings.Contains(c, e.Noun) {
+							nouns = append(nouns, e.Noun)
+						}
+					}
+					captioned = append(captioned, nouns)
 				}
 				parsed := prompt.Parse(s.Prompt)
 				withCaptions, _ := c.Regions(img, parsed, Bands, compose.Annotations{Map: m, BandCaptions: captions})
@@ -143,6 +153,14 @@ func TestCaptionPathReport(t *testing.T) {
 						continue // gave way to the evidence's wording
 					}
 					rewrites++
+					said := productNouns(r.Plan)
+					for _, n := range captioned[k] {
+						if slices.Contains(said, n) {
+							kept++
+						} else {
+							dropped++
+						}
+					}
 					if inv := inventedNouns(r.Plan, captions[k], truths[k]); len(inv) > 0 {
 						invented++
 						if len(inventions) < 3 {
@@ -158,8 +176,8 @@ func TestCaptionPathReport(t *testing.T) {
 				}
 			}
 			f := st.Figures()
-			line := fmt.Sprintf("%-8s %-18s %4d bands  %4d rewritten  P %.3f  R %.3f  invented in %d (%.1f%%)", sp.tag, style.name, st.plans, rewrites,
-				f.Precision, f.Recall, invented, 100*float64(invented)/float64(max(1, rewrites)))
+			line := fmt.Sprintf("%-8s %-18s %4d bands  %4d rewritten  P %.3f  R %.3f  caption's things kept %d, dropped %d  invented in %d (%.1f%%)", sp.tag, style.name, st.plans, rewrites,
+				f.Precision, f.Recall, kept, dropped, invented, 100*float64(invented)/float64(max(1, rewrites)))
 			if wrong > 0 {
 				line += fmt.Sprintf("  wrong colour corrected in %d of %d", corrected, wrong)
 			}
