@@ -337,6 +337,25 @@ func (p *parser) action(i int) int {
 		}
 	}
 	p.pending = actionName(act)
+	copula := len(act) == 1 && (act[0] == "is" || act[0] == "are" || act[0] == "was" || act[0] == "were")
+	if copula && p.prev >= 0 {
+		// "a car that is red", "a dress which is long and red": what the
+		// clause says of the thing before it is its attributes.
+		j := i
+		var attrs []string
+		for j < len(toks) && (IsAttribute(toks[j]) || toks[j] == "and" && len(attrs) > 0) {
+			if toks[j] != "and" {
+				attrs = append(attrs, toks[j])
+			}
+			j++
+		}
+		if len(attrs) > 0 && (j == len(toks) || toks[j] == "." || toks[j] == ",") {
+			e := &p.out.Entities[p.prev]
+			e.Attributes = append(e.Attributes, attrs...)
+			p.pending = ""
+			return j
+		}
+	}
 	return i
 }
 

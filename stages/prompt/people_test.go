@@ -75,6 +75,8 @@ var peoplesOddities = []struct {
 	{"a street with no cars and a red bus", []string{"1 street", "1 bus red"}, []string{"1 cars"}},
 	{"a plate with nothing on it", []string{"1 plate"}, nil},
 	{"a car, red, parked by the road", []string{"1 car red", "1 road"}, nil},
+	{"a car that is red", []string{"1 car red"}, nil},
+	{"a dress which is small and blue, on a chair", []string{"1 dress small blue", "1 chair"}, nil},
 	{"a dog sleeps. a cat watches it.", []string{"1 dog", "1 cat"}, nil},
 	{"a red car is parked on the street while a man crosses the road", []string{"1 car red", "1 street", "1 man", "1 road"}, nil},
 	{"a fire truck next to a fire hydrant", []string{"1 truck fire", "1 hydrant fire"}, nil},
