@@ -5,8 +5,13 @@
 package english
 
 import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 )
 
 // degreeWords are adverbs of degree that stand before an adjective ("very
@@ -184,4 +189,38 @@ func set(words ...string) map[string]bool {
 		m[w] = true
 	}
 	return m
+}
+
+// words.gz is SCOWL's American English word list (Kevin Atkinson; as
+// Debian's wamerican 2020.12.07-2 ships it; licence in words.COPYRIGHT):
+// 104,334 words, names and their inflected forms.
+//
+//go:embed words.gz
+var wordsGz []byte
+
+// dictionary is the word list, lower-cased, read on first use.
+var dictionary = sync.OnceValue(func() map[string]bool {
+	r, err := gzip.NewReader(bytes.NewReader(wordsGz))
+	if err != nil {
+		panic("lang/english: the embedded word list does not read: " + err.Error())
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		panic("lang/english: the embedded word list does not read: " + err.Error())
+	}
+	words := strings.Split(string(data), "\n")
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		w = strings.ToLower(strings.TrimSuffix(w, "'s"))
+		if w != "" {
+			m[w] = true
+		}
+	}
+	return m
+})
+
+// IsWord reports whether w (lower case) is an English word of the list, in
+// any of its forms: what tells a prompt from word salad.
+func IsWord(w string) bool {
+	return dictionary()[w]
 }

@@ -24,3 +24,13 @@ func TestLooksPluralAndLemma(t *testing.T) {
 		})
 	}
 }
+
+// TestIsWordKnowsEnglishFromSalad: the word list knows nouns, plurals and
+// names, and not made-up words.
+func TestIsWordKnowsEnglishFromSalad(t *testing.T) {
+	for w, want := range map[string]bool{"apple": true, "giraffes": true, "tesla": true, "the": true, "blorf": false, "zindle": false, "": false} {
+		if got := IsWord(w); got != want {
+			t.Errorf("IsWord(%q) = %v, want %v", w, got, want)
+		}
+	}
+}

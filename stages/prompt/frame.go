@@ -1,5 +1,12 @@
 package prompt
 
+import (
+	"strconv"
+	"strings"
+
+	"github.com/twigdata/twigdata/lang/english"
+)
+
 // People frame what they want drawn: "a photo of a cat", "an oil painting
 // of two ships", "there are three apples on a table", "an image showing a
 // red car". The frame says what the picture is, not what is in it: it is
@@ -92,4 +99,25 @@ func foreign(toks []string) bool {
 		}
 	}
 	return en == 0 && other >= 2
+}
+
+// salad reports whether a prompt's tokens hold words but none an English
+// word list knows ("blorf zindle quax"): nothing is read from it, as from
+// another language. One known word is enough to read the rest.
+func salad(toks []string) bool {
+	content := 0
+	for _, w := range toks {
+		w = strings.Trim(w, "-")
+		if w == "" || w == "." || w == "," || !latin(w) {
+			continue
+		}
+		if english.IsWord(w) || english.IsWord(english.Singular(w, 2)) {
+			return false
+		}
+		if _, err := strconv.Atoi(w); err == nil {
+			return false
+		}
+		content++
+	}
+	return content > 0
 }

@@ -186,8 +186,8 @@ const MaxEntities = 24
 // entities, never an error.
 func Parse(prompt string) Parsed {
 	toks := tokenize(prompt)
-	if foreign(toks) {
-		return Parsed{} // another language: nothing invented from words it cannot read
+	if foreign(toks) || salad(toks) {
+		return Parsed{} // another language, or no word of one: nothing invented from words it cannot read
 	}
 	p := parser{toks: unframe(toks), prev: -1}
 	for i := 0; i < len(p.toks) && len(p.out.Entities) < MaxEntities; {

@@ -93,6 +93,8 @@ var peoplesOddities = []struct {
 	{"a photo of", nil, nil},
 	{"there is", nil, nil},
 	{"it is red", nil, nil},
+	{"blorf zindle quax", nil, nil},
+	{"Xyzzy plugh frobozz.", nil, nil},
 }
 
 // TestPromptsAsPeopleWriteThem: 20 scenes in 10 frames and 30 odder
