@@ -170,8 +170,8 @@ func Singular(w string, count int) string {
 				return s
 			}
 		}
-		if strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
-			return w[:len(w)-1]
+		if strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && len(w) > 2 {
+			return w[:len(w)-1] // not "s" nor "as", which would lose their only letter
 		}
 	}
 	return w
