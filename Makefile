@@ -69,7 +69,7 @@ test:
 		if [ -n "$$bad" ]; then echo "test: $$bad"; exit 1; fi
 	@echo "test: go test ./... (the first run compiles DuckDB: about a minute)"
 	@TWIGDATA_REQUIRE_INTEROP=1 $(GO) test -count=1 -timeout 15m ./...
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=2s
 
 # FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.
 FUZZ := ./stages/source:FuzzManifestJSONL ./stages/source:FuzzManifestCSV ./stages/source:FuzzManifestParquet \
@@ -77,7 +77,7 @@ FUZZ := ./stages/source:FuzzManifestJSONL ./stages/source:FuzzManifestCSV ./stag
 	./stages/imageproc:FuzzExifOrientation ./stages/imageproc:FuzzColourProfile ./stages/prompt:FuzzParse ./schema:FuzzEscapeKey ./annotators/tokenizer:FuzzEncode ./annotators/florence:FuzzParseGrounding ./cmd/twigdata:FuzzConfigFile
 FUZZTIME ?= 30s
 
-## fuzz: run every fuzz target for FUZZTIME each (30s; make test runs a 3s smoke), one target per CPU at once (scripts/fuzz-one.sh); a crasher is saved under the package's testdata/fuzz
+## fuzz: run every fuzz target for FUZZTIME each (30s; make test runs a 2s smoke), one target per CPU at once (scripts/fuzz-one.sh); a crasher is saved under the package's testdata/fuzz
 fuzz:
 	@echo "fuzz: $(words $(FUZZ)) targets for $(FUZZTIME) each, $$(nproc) at a time"
 	@printf '%s\n' $(FUZZ) | FUZZTIME=$(FUZZTIME) GO=$(GO) xargs -P $$(nproc) -n 1 ./scripts/fuzz-one.sh
