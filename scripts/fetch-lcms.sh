@@ -7,13 +7,13 @@
 # installing anything system-wide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/unpack-debs.sh
 dir=.deps/lcms
 version=2.14-2+deb12u1
 if [ -x "$dir/usr/bin/transicc" ] && [ "$(cat "$dir/version" 2>/dev/null)" = "$version" ]; then
   echo "lcms: Little CMS $version already in $dir"
   exit 0
 fi
-pool=http://deb.debian.org/debian/pool/main
 debs=(
   "l/lcms2/liblcms2-utils_2.14-2%2bdeb12u1_amd64.deb 0af3469e6018474f39092597ad5baa193efb3abd30b50ec8a4d4383db2d992a5"
   "l/lcms2/liblcms2-2_2.14-2%2bdeb12u1_amd64.deb 333efe13d165b8a98194d95e72fd10b502ebbee4dc2eb43fc2ab83e2b53e5f17"
@@ -21,16 +21,6 @@ debs=(
   "i/icc-profiles-free/icc-profiles-free_2.0.1%2bdfsg-1.1_all.deb 0cca9bb13edeb7e37095526ad85b94338ade4db596b6fa4a667dfa7b28869d8c"
 )
 echo "lcms: fetching Little CMS $version and ICC profiles (Debian bookworm packages, about 700 KB) into $dir ..."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-rm -rf "$dir"
-mkdir -p "$dir"
-for d in "${debs[@]}"; do
-  path=${d% *} sum=${d#* }
-  file="$tmp/$(basename "$path")"
-  curl -sSfL --retry 3 -o "$file" "$pool/$path" || { echo "lcms: could not fetch $pool/$path (is deb.debian.org reachable?)" >&2; exit 1; }
-  echo "$sum  $file" | sha256sum -c --quiet - || { echo "lcms: checksum mismatch for $path" >&2; exit 1; }
-  dpkg-deb -x "$file" "$dir"
-done
+unpack_debs lcms "$dir" "${debs[@]}"
 echo "$version" > "$dir/version"
 echo "lcms: Little CMS $version installed in $dir"

@@ -7,13 +7,13 @@
 # checksum and unpacked without installing anything system-wide.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/unpack-debs.sh
 dir=.deps/link-grammar
 version=5.12.0~dfsg-2
 if [ -x "$dir/usr/bin/link-parser" ] && [ "$(cat "$dir/version" 2>/dev/null)" = "$version" ]; then
   echo "grammar: Link Grammar $version already in $dir"
   exit 0
 fi
-pool=http://deb.debian.org/debian/pool/main
 debs=(
   "l/link-grammar/link-grammar_5.12.0%7edfsg-2_amd64.deb 736aa78d01e7ece248a1855cf04270e27c3abb8f71b3b3b8253474a2964a667c"
   "l/link-grammar/liblink-grammar5_5.12.0%7edfsg-2_amd64.deb 4ad3929eeb5fb37f5f698d819324c7b462046f5c1d6f5c1fd6e0126063be20df"
@@ -23,16 +23,6 @@ debs=(
   "libe/libedit/libedit2_3.1-20221030-2_amd64.deb 1cf14abf2716d3279db12d0657a5737cf70074a1e71d3bdf73206625e3c89ce6"
 )
 echo "grammar: fetching Link Grammar $version (Debian bookworm packages, about 1 MB) into $dir ..."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-rm -rf "$dir"
-mkdir -p "$dir"
-for d in "${debs[@]}"; do
-  path=${d% *} sum=${d#* }
-  file="$tmp/$(basename "$path")"
-  curl -sSfL --retry 3 -o "$file" "$pool/$path" || { echo "grammar: could not fetch $pool/$path (is deb.debian.org reachable?)" >&2; exit 1; }
-  echo "$sum  $file" | sha256sum -c --quiet - || { echo "grammar: checksum mismatch for $path" >&2; exit 1; }
-  dpkg-deb -x "$file" "$dir"
-done
+unpack_debs grammar "$dir" "${debs[@]}"
 echo "$version" > "$dir/version"
 echo "grammar: Link Grammar $version installed in $dir (run through scripts/link-parser)"

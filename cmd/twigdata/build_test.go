@@ -556,6 +556,32 @@ func TestReadmeConfigShowsTheDefaults(t *testing.T) {
 	}
 }
 
+// startUntil starts the binary exe (as twigdata) with args and reads its
+// standard error until it matches until, returning the running command,
+// the rest of its standard error to read and what was read so far.
+func startUntil(t *testing.T, exe string, until *regexp.Regexp, args ...string) (*exec.Cmd, io.Reader, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	log := &bytes.Buffer{}
+	buf := make([]byte, 4096)
+	for !until.MatchString(log.String()) {
+		n, err := stderr.Read(buf)
+		log.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("%s ended before reporting progress: %s", args[0], log.String())
+		}
+	}
+	return cmd, stderr, log
+}
+
 func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: signals running builds")
@@ -582,27 +608,11 @@ func TestSignalsStopTheRunWithTheirExitCode(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ds")
-			cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "100ms", "--shard-rows", "20", "--grace", tc.grace)
-			cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			var log bytes.Buffer
-			buf := make([]byte, 4096)
-			progressed := regexp.MustCompile(`msg=progress done=(\d{2,})`)
-			for !progressed.MatchString(log.String()) { // signal once at least 10 inputs are done
-				n, err := stderr.Read(buf)
-				log.Write(buf[:n])
-				if err != nil {
-					t.Fatalf("build ended before reporting progress: %s", log.String())
-				}
-			}
+			// Signalled once at least 10 inputs are done.
+			cmd, stderr, log := startUntil(t, exe, regexp.MustCompile(`msg=progress done=(\d{2,})`),
+				"build", "--in", in, "--out", out, "--progress", "log", "--log-every", "100ms", "--shard-rows", "20", "--grace", tc.grace)
 			cmd.Process.Signal(tc.sig)
-			io.Copy(&log, stderr) // until the process exits and closes its stderr
+			io.Copy(log, stderr) // until the process exits and closes its stderr
 			err = cmd.Wait()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() != tc.code {
@@ -873,29 +883,13 @@ func TestASecondSignalStopsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "ds")
-	cmd := exec.Command(exe, "build", "--in", in, "--out", out, "--progress", "log", "--log-every", "100ms", "--grace", "10m")
-	cmd.Env = append(os.Environ(), "TWIGDATA_MAIN=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	buf := make([]byte, 4096)
-	for !strings.Contains(log.String(), "msg=progress") {
-		n, err := stderr.Read(buf)
-		log.Write(buf[:n])
-		if err != nil {
-			t.Fatalf("build ended before reporting progress: %s", log.String())
-		}
-	}
+	cmd, stderr, log := startUntil(t, exe, regexp.MustCompile(`msg=progress`),
+		"build", "--in", in, "--out", out, "--progress", "log", "--log-every", "100ms", "--grace", "10m")
 	cmd.Process.Signal(syscall.SIGINT)
 	time.Sleep(100 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGINT)
 	second := time.Now()
-	io.Copy(&log, stderr)
+	io.Copy(log, stderr)
 	err = cmd.Wait()
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 130 {

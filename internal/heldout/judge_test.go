@@ -144,18 +144,10 @@ func (f *judgeFigures) add(v *judge.Vocabulary, mentions []judge.Mention, truth 
 			}
 		}
 	}
-	things, stuff := 0, 0
-	for _, e := range truth {
-		if e.Stuff && stuff < 2 || !e.Stuff && things < 3 {
-			if e.Stuff {
-				stuff++
-			} else {
-				things++
-			}
-			f.salient++
-			if named[e.Noun] {
-				f.hit++
-			}
+	for _, e := range Salient(truth) {
+		f.salient++
+		if named[e.Noun] {
+			f.hit++
 		}
 	}
 	out := make([]string, 0, len(named))

@@ -110,18 +110,10 @@ func (p *PlanStats) Add(planText string, truth []Entity) {
 			}
 		}
 	}
-	things, stuff := 0, 0
-	for _, e := range truth {
-		if e.Stuff && stuff < 2 || !e.Stuff && things < 3 {
-			if e.Stuff {
-				stuff++
-			} else {
-				things++
-			}
-			p.salient++
-			if named[e.Noun] {
-				p.hit++
-			}
+	for _, e := range Salient(truth) {
+		p.salient++
+		if named[e.Noun] {
+			p.hit++
 		}
 	}
 	if len(p.Examples) < 6 && p.plans%7 == 1 {
@@ -135,6 +127,26 @@ func (p *PlanStats) Add(planText string, truth []Entity) {
 		}
 		p.Examples = append(p.Examples, fmt.Sprintf("%q  [truth: %s]", planText, strings.Join(tr, ", ")))
 	}
+}
+
+// Salient are a region truth's entities a plan may name, what recall
+// counts: at most three things and two kinds of scenery, in the truth's
+// order (the largest first).
+func Salient(truth []Entity) []Entity {
+	var out []Entity
+	things, stuff := 0, 0
+	for _, e := range truth {
+		switch {
+		case e.Stuff && stuff < 2:
+			stuff++
+		case !e.Stuff && things < 3:
+			things++
+		default:
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // Figures are the report's numbers.
