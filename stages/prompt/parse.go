@@ -242,11 +242,21 @@ func (p *parser) step(i int) int {
 		p.closeChunk()
 		p.pending, p.prev = "", -1
 		return i + 1
-	case p.afterComma(i) && colour.IsWord(w) && (i+1 == len(toks) || toks[i+1] == "," || toks[i+1] == "."):
-		// "a car, red, parked by the road": a colour set off by commas is
-		// the thing's before it.
-		e := &p.out.Entities[p.prev]
-		e.Attributes = append(e.Attributes, w)
+	case p.afterComma(i) && p.attributesAt(i) > i:
+		// "a car, red, parked by the road", "a bird, blue and small, on a
+		// branch": attributes set off by commas are the thing's before it.
+		return p.attach(i, p.attributesAt(i))
+	case p.colouredAfter(i) > i:
+		// "a car painted red", "a dress in red", "a vase made of glass": the
+		// colour or material said after the thing is the thing's.
+		from := p.colouredAfter(i)
+		p.closeChunk()
+		if p.prev < 0 {
+			return from
+		}
+		return p.attach(from, p.attributesAt(from))
+	case (w == "colored" || w == "coloured") && len(p.chunk) > 0 && (colour.IsWord(p.chunk[len(p.chunk)-1]) || colour.IsShade(p.chunk[len(p.chunk)-1])):
+		// "a blue colored car": "colored" says only that blue is a colour.
 		return i + 1
 	case p.afterComma(i) && verbAt(toks, i):
 		// ", parked by the road": an action of the thing before the comma.
@@ -288,11 +298,76 @@ func (p *parser) step(i int) int {
 	return i + 1
 }
 
+// colouring are the phrases after which a colour or material said after a
+// noun is the noun's: "painted red", "colored blue", "in red", "made of
+// glass".
+var colouring = []string{"painted", "colored", "coloured", "dyed", "tinted", "stained", "glazed", "in", "all", "dressed in", "made of", "made from", "carved from", "carved out of"}
+
+// colouredAfter reports where the attributes begin when the token at i
+// starts a colouring phrase after a noun phrase (or after a comma that
+// follows one) and attributes end it: the index after the phrase, or i.
+func (p *parser) colouredAfter(i int) int {
+	if len(p.chunk) == 0 && !(p.prev >= 0 && i > 0 && p.toks[i-1] == ",") {
+		return i
+	}
+	if _, n := matchPhrase(p.toks, i, colouring); n > 0 && p.attributesAt(i+n) > i+n {
+		return i + n
+	}
+	return i
+}
+
+// attributesAt reads a run of attribute words from i — colours, shades,
+// shapes, sizes, textures, joined by "and", with an optional trailing
+// "color" ("in blue color") — that ends where a noun phrase could not go
+// on: the prompt's or a clause's end, a relation, a verb. It returns the
+// index after the run, or i when there is none.
+func (p *parser) attributesAt(i int) int {
+	toks := p.toks
+	j, words := i, 0
+	for j < len(toks) {
+		w := toks[j]
+		switch {
+		case IsAttribute(w) || colour.IsShade(w):
+			words++
+		case w == "and" && words > 0 && j+1 < len(toks) && (IsAttribute(toks[j+1]) || colour.IsShade(toks[j+1])):
+		default:
+			goto end
+		}
+		j++
+	}
+end:
+	if words == 0 {
+		return i
+	}
+	if j < len(toks) && (toks[j] == "color" || toks[j] == "colour" || toks[j] == "colored" || toks[j] == "coloured") {
+		j++
+	}
+	if j == len(toks) || clauseBreaks[toks[j]] || toks[j] == "." || verbAt(toks, j) || toks[j] == "with" {
+		return j
+	}
+	if _, n := matchPhrase(toks, j, spatialPredicates); n > 0 {
+		return j
+	}
+	return i
+}
+
+// attach gives the attribute words of toks[i:j] to the last entity, and
+// returns j.
+func (p *parser) attach(i, j int) int {
+	e := &p.out.Entities[p.prev]
+	for _, w := range p.toks[i:j] {
+		if w != "and" && w != "color" && w != "colour" && w != "colored" && w != "coloured" {
+			e.Attributes = append(e.Attributes, w)
+		}
+	}
+	return j
+}
+
 // negations make the noun phrase after them one that must be absent.
 var negations = set("no", "without", "not", "never", "nor")
 
 // clauseBreaks end a noun phrase and the relation pending to the next.
-var clauseBreaks = set(",", "and", "while", "as", "that", "which", "who")
+var clauseBreaks = set(",", "and", "while", "as", "that", "which", "who", "whose")
 
 // joinsColours reports whether the token at i is an "and" between two
 // colour words of one noun phrase.
@@ -341,19 +416,9 @@ func (p *parser) action(i int) int {
 	if copula && p.prev >= 0 {
 		// "a car that is red", "a dress which is long and red": what the
 		// clause says of the thing before it is its attributes.
-		j := i
-		var attrs []string
-		for j < len(toks) && (IsAttribute(toks[j]) || toks[j] == "and" && len(attrs) > 0) {
-			if toks[j] != "and" {
-				attrs = append(attrs, toks[j])
-			}
-			j++
-		}
-		if len(attrs) > 0 && (j == len(toks) || toks[j] == "." || toks[j] == ",") {
-			e := &p.out.Entities[p.prev]
-			e.Attributes = append(e.Attributes, attrs...)
+		if j := p.attributesAt(i); j > i {
 			p.pending = ""
-			return j
+			return p.attach(i, j)
 		}
 	}
 	return i

@@ -80,6 +80,24 @@ var peoplesOddities = []struct {
 	{"a dog sleeps. a cat watches it.", []string{"1 dog", "1 cat"}, nil},
 	{"a red car is parked on the street while a man crosses the road", []string{"1 car red", "1 street", "1 man", "1 road"}, nil},
 	{"a fire truck next to a fire hydrant", []string{"1 truck fire", "1 hydrant fire"}, nil},
+	// attributes after the noun
+	{"a car painted red", []string{"1 car red"}, nil},
+	{"a ball colored bright blue", []string{"1 ball bright blue"}, nil},
+	{"a dress in red next to a dress in blue", []string{"1 dress red", "1 dress blue"}, nil},
+	{"a car in blue color", []string{"1 car blue"}, nil},
+	{"a blue colored car", []string{"1 car blue"}, nil},
+	{"a vase made of glass on a table", []string{"1 vase glass", "1 table"}, nil},
+	{"a bird, blue and small, on a branch", []string{"1 bird blue small", "1 branch"}, nil},
+	{"a balloon that is bright yellow", []string{"1 balloon bright yellow"}, nil},
+	{"an apple which is green next to a banana", []string{"1 apple green", "1 banana"}, nil},
+	{"a dog whose collar is green", []string{"1 dog", "1 collar green"}, nil},
+	{"a woman in a red dress", []string{"1 woman", "1 dress red"}, nil},
+	{"a cat in green grass", []string{"1 cat", "1 grass green"}, nil},
+	// nouns no word list holds are still the prompt's nouns: breeds,
+	// dishes, characters, made-up creatures
+	{"a corgi on a couch", []string{"1 corgi", "1 couch"}, nil},
+	{"a bowl of ramen", []string{"1 ramen bowl"}, nil},
+	{"a blorf on a table", []string{"1 blorf", "1 table"}, nil},
 	{"一只红色的猫", nil, nil},
 	{"قطة حمراء على طاولة", nil, nil},
 	{"кошка на диване", nil, nil},
@@ -97,7 +115,7 @@ var peoplesOddities = []struct {
 	{"Xyzzy plugh frobozz.", nil, nil},
 }
 
-// TestPromptsAsPeopleWriteThem: 20 scenes in 10 frames and 30 odder
+// TestPromptsAsPeopleWriteThem: 20 scenes in 10 frames and 45 odder
 // prompts, each with the entities (and the things to be absent) it names.
 func TestPromptsAsPeopleWriteThem(t *testing.T) {
 	n := 0
