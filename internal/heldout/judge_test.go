@@ -16,7 +16,7 @@ import (
 
 // JudgeFloors are the targets asserted on the independent judge's figures,
 // test and sealed splits, on the truth.
-var JudgeFloors = struct{ Precision, Recall, Colour float64 }{0.95, 0.90, 0.90}
+var JudgeFloors = struct{ Precision, Recall, Colour, Count float64 }{0.95, 0.90, 0.90, 0.95}
 
 // TestIndependentJudgeReport scores the plans of the test and sealed
 // splits, on the truth, with the independent judge (internal/judge: Link
@@ -38,7 +38,7 @@ func TestIndependentJudgeReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Println("held-apart world, plans on the truth judged twice: by the report's reading (the product's parser and lexicon) and by the independent judge (Link Grammar, the XKCD colour survey)")
-	fmt.Printf("%-8s %-12s %6s %6s %7s\n", "split", "judge", "prec.", "recall", "colour")
+	fmt.Printf("%-8s %-12s %6s %6s %7s %6s\n", "split", "judge", "prec.", "recall", "colour", "count")
 	for _, sp := range runSplits() {
 		if sp.tag != "test" && sp.tag != "sealed" {
 			continue
@@ -82,16 +82,19 @@ func TestIndependentJudgeReport(t *testing.T) {
 			}
 		}
 		o := own.Figures()
-		fmt.Printf("%-8s %-12s %6.3f %6.3f %7.3f\n", sp.tag, "report", o.Precision, o.Recall, o.ColorAccuracy)
-		jp, jr, jc := f.figures()
-		fmt.Printf("%-8s %-12s %6.3f %6.3f %7.3f\n", sp.tag, "independent", jp, jr, jc)
+		fmt.Printf("%-8s %-12s %6.3f %6.3f %7.3f %6s\n", sp.tag, "report", o.Precision, o.Recall, o.ColorAccuracy, "-")
+		jp, jr, jc, jn := f.figures()
+		fmt.Printf("%-8s %-12s %6.3f %6.3f %7.3f %6.3f\n", sp.tag, "independent", jp, jr, jc, jn)
+		for _, m := range f.miscounted[:min(4, len(f.miscounted))] {
+			fmt.Println("    miscounted: " + m)
+		}
 		for _, d := range disagreements {
 			fmt.Println("    they differ on " + d)
 		}
 		for _, c := range []struct {
 			name       string
 			got, floor float64
-		}{{"precision", jp, JudgeFloors.Precision}, {"recall", jr, JudgeFloors.Recall}, {"colour agreement", jc, JudgeFloors.Colour}} {
+		}{{"precision", jp, JudgeFloors.Precision}, {"recall", jr, JudgeFloors.Recall}, {"colour agreement", jc, JudgeFloors.Colour}, {"count agreement", jn, JudgeFloors.Count}} {
 			if !(c.got >= c.floor) {
 				t.Errorf("%s, the independent judge: %s %.3f is below its floor %.3f", sp.name, c.name, c.got, c.floor)
 			}
@@ -103,6 +106,8 @@ func TestIndependentJudgeReport(t *testing.T) {
 // judgeFigures gathers the independent judge's counts.
 type judgeFigures struct {
 	said, right, salient, hit, colours, coloursRight int
+	counts, countsRight                              int // things whose number the plan says, and those it says right
+	miscounted                                       []string
 }
 
 // add judges one plan's mentions against its region's truth and returns
@@ -112,34 +117,57 @@ func (f *judgeFigures) add(v *judge.Vocabulary, mentions []judge.Mention, truth 
 	for _, e := range truth {
 		byNoun[e.Noun] = e
 	}
+	// A plan may name one noun in several groups ("two brown cups, a brown
+	// and purple cup"): its number is their sum, at least that plus two
+	// when one group is a bare plural ("the green vases").
 	named := map[string]bool{}
+	number := map[string]int{}
+	several := map[string]bool{}
+	var order []judge.Mention
 	for _, m := range mentions {
-		if named[m.Noun] {
-			continue
+		if m.Count == judge.Several {
+			several[m.Noun] = true
+		} else {
+			number[m.Noun] += m.Count
 		}
-		named[m.Noun] = true
+		if !named[m.Noun] {
+			named[m.Noun] = true
+			order = append(order, m)
+		}
+	}
+	for _, m := range order {
 		f.said++
 		e, ok := byNoun[m.Noun]
 		if !ok {
 			continue
 		}
 		f.right++
-		if e.Stuff || len(m.Colours) == 0 {
-			continue
-		}
-		want := map[string]bool{}
-		for _, c := range e.Colors {
-			for _, p := range Palette {
-				if p.Word == c {
-					want[v.Basic([3]float64{float64(p.RGB.R), float64(p.RGB.G), float64(p.RGB.B)})] = true
-				}
+		if !e.Stuff {
+			f.counts++
+			if n := number[m.Noun]; !several[m.Noun] && n == e.Count || several[m.Noun] && e.Count >= n+2 {
+				f.countsRight++
+			} else {
+				f.miscounted = append(f.miscounted, fmt.Sprintf("%s: said %d%s, truth %d", m.Noun, n, map[bool]string{true: " and several"}[several[m.Noun]], e.Count))
 			}
 		}
-		for _, c := range m.Colours {
-			if b := v.BasicOfName(c); b != "" {
-				f.colours++
-				if want[b] {
-					f.coloursRight++
+		for _, m := range mentions {
+			if m.Noun != e.Noun || e.Stuff {
+				continue
+			}
+			want := map[string]bool{}
+			for _, c := range e.Colors {
+				for _, p := range Palette {
+					if p.Word == c {
+						want[v.Basic([3]float64{float64(p.RGB.R), float64(p.RGB.G), float64(p.RGB.B)})] = true
+					}
+				}
+			}
+			for _, c := range m.Colours {
+				if b := v.BasicOfName(c); b != "" {
+					f.colours++
+					if want[b] {
+						f.coloursRight++
+					}
 				}
 			}
 		}
@@ -158,8 +186,9 @@ func (f *judgeFigures) add(v *judge.Vocabulary, mentions []judge.Mention, truth 
 	return out
 }
 
-func (f judgeFigures) figures() (precision, recall, colour float64) {
-	return float64(f.right) / float64(max(1, f.said)), float64(f.hit) / float64(max(1, f.salient)), float64(f.coloursRight) / float64(max(1, f.colours))
+func (f judgeFigures) figures() (precision, recall, colour, count float64) {
+	return float64(f.right) / float64(max(1, f.said)), float64(f.hit) / float64(max(1, f.salient)), float64(f.coloursRight) / float64(max(1, f.colours)),
+		float64(f.countsRight) / float64(max(1, f.counts))
 }
 
 // productNouns are the nouns the report's own reading finds in a plan,

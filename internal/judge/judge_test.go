@@ -34,6 +34,8 @@ func TestJudgeReadsPlansAsPeopleWould(t *testing.T) {
 		{"The light gray sky continues, turning white.", []string{"1 sky light gray"}},
 		{"A brown and yellow book is set against a grayish beige wall.", []string{"1 book brown/yellow", "1 wall grayish beige"}},
 		{"Three white vases are set against dark green grass.", []string{"3 vase white", "1 grass dark green"}},
+		{"Red cups and a knife stand out against beige sand.", []string{"-1 cup red", "1 knife", "1 sand beige"}},
+		{"Two boxes and some gray stones fill the view.", []string{"2 box", "-1 stone gray"}},
 	} {
 		got, err := v.Read([]string{tc.sentence})
 		if err != nil {

@@ -13,10 +13,15 @@ import (
 // Mention is a thing a plan's sentence names: its head noun (singular), how
 // many, and the colours said of it (each a survey colour's words).
 type Mention struct {
-	Noun    string
+	Noun string
+	// Count is the number its count word says ("a" 1, "three" 3), or
+	// Several for a plural with none ("cups").
 	Count   int
 	Colours []string
 }
+
+// Several is the Count of a plural said with no number: more than one.
+const Several = -1
 
 // notThings are nouns a plan uses that name no thing in the picture: the
 // picture itself and the ways a surface shades ("much of the view", "to
@@ -213,6 +218,9 @@ func (v *Vocabulary) mention(words []string) (Mention, bool) {
 		return Mention{}, false
 	}
 	m := Mention{Noun: v.Singular(noun), Count: 1}
+	if _, tag, _ := strings.Cut(strings.ToLower(words[head]), "."); strings.HasPrefix(tag, "p") || m.Noun != noun && v.plural[noun] {
+		m.Count = Several // Link Grammar's .p, or a plural by its lists
+	}
 	var colour []string
 	for _, w := range words[:head] {
 		word, _, _ := strings.Cut(strings.ToLower(w), ".")
