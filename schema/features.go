@@ -89,7 +89,11 @@ func (f Feature) yaml(b *strings.Builder, indent string) {
 	case f.List != nil && f.List.Struct != nil:
 		b.WriteString(indent + "list:\n" + YAML(f.List.Struct, indent+"  "))
 	case f.List != nil && f.List.Dtype != "":
-		b.WriteString(indent + "list: " + f.List.Dtype + "\n")
+		// A list of values is a Sequence, as the files' own metadata has it
+		// (see json): "list: string" reads as a Python list in datasets 2.x
+		// and 3.x, and a card-loaded split would not concatenate with a
+		// files-loaded one ("The features can't be aligned").
+		b.WriteString(indent + "sequence: " + f.List.Dtype + "\n")
 	case f.List != nil:
 		b.WriteString(indent + "list:\n")
 		f.List.yaml(b, indent+"  ")
@@ -156,4 +160,56 @@ func HuggingFaceMetadata(t reflect.Type) string {
 		panic(err) // features are strings and nested objects: they always marshal
 	}
 	return string(b)
+}
+
+// FieldDoc is one column or nested field of a record type, for the card:
+// its path ("regions[].critic.score"), its type and its doc tag.
+type FieldDoc struct {
+	Path, Type, Doc string
+}
+
+// FieldDocs lists every field of a record type, nested ones included, with
+// the `doc` tags beside the `parquet` tags that make the features: the card
+// documents the same fields the files hold.
+func FieldDocs(t reflect.Type) []FieldDoc {
+	var out []FieldDoc
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name := strings.Split(f.Tag.Get("parquet"), ",")[0]
+			if name == "-" {
+				continue
+			}
+			ft, path := f.Type, prefix+name
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			out = append(out, FieldDoc{Path: path, Type: featureOf(f.Type).typeName(), Doc: f.Tag.Get("doc")})
+			switch {
+			case ft == imageType:
+			case ft.Kind() == reflect.Struct:
+				walk(ft, path+".")
+			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
+				walk(ft.Elem(), path+"[].")
+			}
+		}
+	}
+	walk(t, "")
+	return out
+}
+
+// typeName is a feature's type as the card's field tables write it.
+func (f Feature) typeName() string {
+	switch {
+	case f.Image:
+		return "image"
+	case f.List != nil && f.List.Struct != nil:
+		return "list of struct"
+	case f.List != nil:
+		return "list of " + f.List.typeName()
+	case f.Struct != nil:
+		return "struct"
+	}
+	return f.Dtype
 }

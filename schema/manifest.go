@@ -79,6 +79,21 @@ type Manifest struct {
 	WallSeconds   float64               `json:"wall_seconds"`
 	Canvas        ManifestCanvas        `json:"canvas"`
 	License       ManifestLicense       `json:"license"`
+	// Warnings are what the builder must know before publishing, shown at
+	// the top of the card (demonstration models on other inputs).
+	Warnings []string `json:"warnings,omitempty"`
+	// Out is where the dataset was written (an s3:// URI, or the folder's
+	// name), and S3 how to reach it: the card's examples read it there.
+	Out string      `json:"out,omitempty"`
+	S3  *ManifestS3 `json:"s3,omitempty"`
+}
+
+// ManifestS3 is the S3 endpoint a dataset on S3 is read from: none of it
+// secret (credentials come from the reader's environment).
+type ManifestS3 struct {
+	Endpoint  string `json:"endpoint,omitempty"` // an S3-compatible endpoint URL; empty for AWS
+	Region    string `json:"region,omitempty"`
+	PathStyle bool   `json:"path_style,omitempty"`
 }
 
 // ManifestLicense is the dataset's licence as the card declares it: an id
@@ -93,6 +108,22 @@ type ManifestLicense struct {
 type ManifestAnnotators struct {
 	Segmenter ManifestSegmenter `json:"segmenter"`
 	Captioner ManifestCaptioner `json:"captioner"`
+	// Models say where each model came from, for the card's annotation
+	// process.
+	Models []ManifestModel `json:"models,omitempty"`
+}
+
+// ManifestModel is one model's provenance: what the card says of it.
+type ManifestModel struct {
+	Role    string `json:"role"`    // segmenter, captioner or grounder
+	Name    string `json:"name"`    // its Hub name (config.json's _name_or_path) or folder name
+	Family  string `json:"family"`  // config.json's model_type ("segformer", "florence2", "vision-encoder-decoder (vit, gpt2)")
+	Variant string `json:"variant"` // the graph files used: fp32, fp16, quantized, …
+	License string `json:"license"` // the licence its model card (README.md) declares, or "not stated"
+	ID      string `json:"id"`      // name@sha256, as in every record
+	// Demonstration marks the bundled tiny models, which know only a
+	// synthetic world of coloured shapes.
+	Demonstration bool `json:"demonstration,omitempty"`
 }
 
 // ManifestSegmenter is the segmenter's id (name@sha256), label set, and

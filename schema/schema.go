@@ -9,8 +9,10 @@ package schema
 // 3: and the model that found them (source) and their mask; critiques list
 // their unverified criteria, samples their unverified entities; 4: the image
 // and what may be absent are nullable (a reflect row's score, a generate
-// row's target, source_uri under --source-uri none), and the training table.
-const Version = 4
+// row's target, source_uri under --source-uri none), and the training table;
+// 5: a training turn says whether it is a target and a reflect turn its
+// revision.
+const Version = 5
 
 // The models an object can come from (Object.Source).
 const (
@@ -25,8 +27,8 @@ const (
 // so they are stored uncompressed and without statistics (min/max of whole
 // images would fill the footer and every page header).
 type Image struct {
-	Bytes []byte `parquet:"bytes,optional,uncompressed"`
-	Path  string `parquet:"path,optional"`
+	Bytes []byte `parquet:"bytes,optional,uncompressed" doc:"the encoded image (JPEG for the canvas)"`
+	Path  string `parquet:"path,optional" doc:"a file name for the image (<key>.jpg); no such file is written"`
 }
 
 // approxBytes is what a row with this image adds to a row group, roughly.
@@ -34,41 +36,40 @@ func (im Image) approxBytes() int { return len(im.Bytes) + len(im.Path) }
 
 // Entity is one noun phrase of the prompt.
 type Entity struct {
-	Noun       string   `parquet:"noun"`
-	Count      int32    `parquet:"count"`
-	Attributes []string `parquet:"attributes,list"`
+	Noun       string   `parquet:"noun" doc:"the head noun, singular (\"cat\" for \"two cats\")"`
+	Count      int32    `parquet:"count" doc:"how many the prompt asks for (1 without a number)"`
+	Attributes []string `parquet:"attributes,list" doc:"the colour, shape, size, texture and other words said of it, in prompt order"`
 }
 
 // Relation links two entities by a spatial or action predicate.
 type Relation struct {
-	Subject   string `parquet:"subject"`
-	Predicate string `parquet:"predicate"`
-	Object    string `parquet:"object"`
+	Subject   string `parquet:"subject" doc:"the noun of the first entity"`
+	Predicate string `parquet:"predicate" doc:"the spatial or action phrase between them (\"on the left of\", \"riding\")"`
+	Object    string `parquet:"object" doc:"the noun of the second entity"`
 }
 
 // BBox is a pixel box on the canvas, [x0,x1) × [y0,y1).
 type BBox struct {
-	X0 int32 `parquet:"x0"`
-	Y0 int32 `parquet:"y0"`
-	X1 int32 `parquet:"x1"`
-	Y1 int32 `parquet:"y1"`
+	X0 int32 `parquet:"x0" doc:"left edge, canvas pixels (inclusive)"`
+	Y0 int32 `parquet:"y0" doc:"top edge, canvas pixels (inclusive)"`
+	X1 int32 `parquet:"x1" doc:"right edge, canvas pixels (exclusive)"`
+	Y1 int32 `parquet:"y1" doc:"bottom edge, canvas pixels (exclusive)"`
 }
 
 // Object is one segment found in a region.
 type Object struct {
-	Label         string  `parquet:"label"`      // a noun: the shape-refined name of the segment
-	Class         string  `parquet:"class,dict"` // the segmenter's id2label entry
-	Kind          string  `parquet:"kind,dict"`  // thing (counted) or stuff (scenery)
-	Score         float32 `parquet:"score"`      // mean segmenter confidence over the segment
-	PixelFraction float32 `parquet:"pixel_fraction"`
-	BBox          BBox    `parquet:"bbox"`
-	Color         string  `parquet:"color"` // named color of the segment's mean pixel; scenery's by its shade, as its plan says ("pale blue")
+	Label         string  `parquet:"label" doc:"the noun the plan uses for it: the segmenter's class refined by its shape"`
+	Class         string  `parquet:"class,dict" doc:"the segmenter's id2label entry (empty for a grounder's box)"`
+	Kind          string  `parquet:"kind,dict" doc:"thing (counted) or stuff (scenery)"`
+	Score         float32 `parquet:"score" doc:"mean segmenter confidence over its cells, 0..1 (0 for a grounder's box)"`
+	PixelFraction float32 `parquet:"pixel_fraction" doc:"its share of the region's pixels, 0..1"`
+	BBox          BBox    `parquet:"bbox" doc:"its box on the canvas"`
+	Color         string  `parquet:"color" doc:"the colour name of its mean pixel (scenery's by its shade, as its plan says)"`
 	// Source is the model that found it: "segmenter" (a segment of its map)
 	// or "grounder" (a box of a grounded prompt phrase, with no class and no
 	// score; its colour is the mean of the box's inner half).
-	Source string `parquet:"source,dict"`
-	// Mask is the cells it covers on the segmenter's grid.
-	Mask Mask `parquet:"mask"`
+	Source string `parquet:"source,dict" doc:"the model that found it: segmenter or grounder"`
+	Mask   Mask   `parquet:"mask" doc:"the cells it covers on the segmenter's grid, COCO uncompressed RLE"`
 }
 
 // Mask is an object's cells on the segmenter's grid (Height×Width cells
@@ -78,9 +79,9 @@ type Object struct {
 // pycocotools.mask.frPyObjects({"size": [h, w], "counts": counts}, h, w)
 // reads. A grounded object's mask is its box.
 type Mask struct {
-	Height int32   `parquet:"height"`
-	Width  int32   `parquet:"width"`
-	Counts []int32 `parquet:"counts,list"`
+	Height int32   `parquet:"height" doc:"grid rows"`
+	Width  int32   `parquet:"width" doc:"grid columns"`
+	Counts []int32 `parquet:"counts,list" doc:"run lengths down the columns, alternating outside and inside, outside first (pycocotools frPyObjects reads it)"`
 }
 
 // NewMask encodes the cells of a Height×Width grid for which in(x, y) holds.
@@ -116,66 +117,63 @@ func (m Mask) Contains(x, y int) bool {
 
 // Critic holds the reflection scores, each 0..100; Score is the overall r_k.
 type Critic struct {
-	Score        int32 `parquet:"score"`
-	Color        int32 `parquet:"color"`
-	Completeness int32 `parquet:"completeness"`
-	Detail       int32 `parquet:"detail"`
-	Spatial      int32 `parquet:"spatial"`
-	Coherence    int32 `parquet:"coherence"`
-	// Unverified names the criteria the evidence could not judge in this
+	Score        int32 `parquet:"score" doc:"the overall score r_k, 0..100: the weighted mean of the verified criteria"`
+	Color        int32 `parquet:"color" doc:"colour criterion, 0..100: the plan's colour words against the measured colours"`
+	Completeness int32 `parquet:"completeness" doc:"completeness criterion, 0..100: the prompt's things the region should hold that it does"`
+	Detail       int32 `parquet:"detail" doc:"detail criterion, 0..100: what the region shows that the plan names"`
+	Spatial      int32 `parquet:"spatial" doc:"spatial criterion, 0..100: the prompt's relations as measured between the things found"`
+	Coherence    int32 `parquet:"coherence" doc:"coherence criterion, 0..100: colour continuity across the seam with the region above"`
 	// region (color, completeness, spatial, coherence): each scores 0 here
 	// and is left out of Score, the other weights renormalised.
-	Unverified []string `parquet:"unverified,list"`
+	Unverified []string `parquet:"unverified,list" doc:"criteria the evidence could not judge here (scored 0, left out of score)"`
 }
 
 // Region is one band of the TwiG schedule with its thought and critique.
 type Region struct {
-	Index         int32    `parquet:"index"`
-	Name          string   `parquet:"name"`
-	TokenRowStart int32    `parquet:"token_row_start"`
-	TokenRowEnd   int32    `parquet:"token_row_end"`
-	Y0            int32    `parquet:"y0"`
-	Y1            int32    `parquet:"y1"`
-	Caption       string   `parquet:"caption"`
-	Objects       []Object `parquet:"objects,list"`
-	Plan          string   `parquet:"plan"`
-	Critic        Critic   `parquet:"critic"`
-	RevisedPlan   string   `parquet:"revised_plan"`
-	Reflected     bool     `parquet:"reflected"`
+	Index         int32    `parquet:"index" doc:"the region's place in the schedule, 0 at the top"`
+	Name          string   `parquet:"name" doc:"upper background, central content or lower background for K = 3; band 1, band 2 … otherwise"`
+	TokenRowStart int32    `parquet:"token_row_start" doc:"first token row of the image the region covers"`
+	TokenRowEnd   int32    `parquet:"token_row_end" doc:"token row after the last it covers"`
+	Y0            int32    `parquet:"y0" doc:"first canvas pixel row of the region"`
+	Y1            int32    `parquet:"y1" doc:"canvas pixel row after its last"`
+	Caption       string   `parquet:"caption" doc:"the captioner's text for the region's crop (empty without one)"`
+	Objects       []Object `parquet:"objects,list" doc:"the segments and grounded boxes found in the region"`
+	Plan          string   `parquet:"plan" doc:"the thought τ_k written before drawing the region"`
+	Critic        Critic   `parquet:"critic" doc:"the critique of the plan against the region's evidence"`
+	RevisedPlan   string   `parquet:"revised_plan" doc:"the revised thought τ̂_k: the plan and one sentence of fixes when reflected, else the plan"`
+	Reflected     bool     `parquet:"reflected" doc:"whether the score fell below θ, so the plan was revised"`
 }
 
 // Sample is the canonical record: one accepted prompt/image pair.
 type Sample struct {
-	ID           string     `parquet:"id"`
-	Key          string     `parquet:"key"`
-	SourceURI    string     `parquet:"source_uri,optional"` // see source-uri; null with none
-	Prompt       string     `parquet:"prompt"`
-	Entities     []Entity   `parquet:"entities,list"`
-	Relations    []Relation `parquet:"relations,list"`
-	Image        Image      `parquet:"image,optional"`
-	OrigWidth    int32      `parquet:"orig_width"`
-	OrigHeight   int32      `parquet:"orig_height"`
-	OrigFormat   string     `parquet:"orig_format,dict"`
-	OrigSHA256   string     `parquet:"orig_sha256"`
-	CanvasWidth  int32      `parquet:"canvas_width"`
-	CanvasHeight int32      `parquet:"canvas_height"`
-	PatchSize    int32      `parquet:"patch_size"`
-	GridRows     int32      `parquet:"grid_rows"`
-	GridCols     int32      `parquet:"grid_cols"`
-	Caption      string     `parquet:"caption"`
-	Regions      []Region   `parquet:"regions,list"`
-	Blur         float32    `parquet:"blur"`
-	PHash        string     `parquet:"phash"`
-	Alignment    float32    `parquet:"alignment"`
-	// Blockiness is the JPEG original's blocking (1: none; other formats 1).
-	Blockiness float32 `parquet:"blockiness"`
-	// UnverifiedEntities are the prompt's entity nouns no model could have
+	ID           string     `parquet:"id" doc:"a stable id of the input key: 32 hex digits of its sha256"`
+	Key          string     `parquet:"key" doc:"the input's key (its path under --in, escaped)"`
+	SourceURI    string     `parquet:"source_uri,optional" doc:"where the input came from (relative, absolute or null, per --source-uri)"`
+	Prompt       string     `parquet:"prompt" doc:"the prompt as given (control characters removed)"`
+	Entities     []Entity   `parquet:"entities,list" doc:"the prompt's noun phrases"`
+	Relations    []Relation `parquet:"relations,list" doc:"the spatial and action relations between its entities"`
+	Image        Image      `parquet:"image,optional" doc:"the canvas: the input resized and cropped to canvas size, sRGB, JPEG"`
+	OrigWidth    int32      `parquet:"orig_width" doc:"the original image's width in pixels"`
+	OrigHeight   int32      `parquet:"orig_height" doc:"the original image's height in pixels"`
+	OrigFormat   string     `parquet:"orig_format,dict" doc:"the original's format (jpeg, png, webp, gif, bmp, tiff)"`
+	OrigSHA256   string     `parquet:"orig_sha256" doc:"sha256 of the original image's bytes"`
+	CanvasWidth  int32      `parquet:"canvas_width" doc:"canvas width in pixels"`
+	CanvasHeight int32      `parquet:"canvas_height" doc:"canvas height in pixels"`
+	PatchSize    int32      `parquet:"patch_size" doc:"pixels per token side"`
+	GridRows     int32      `parquet:"grid_rows" doc:"token rows (canvas height / patch)"`
+	GridCols     int32      `parquet:"grid_cols" doc:"token columns (canvas width / patch)"`
+	Caption      string     `parquet:"caption" doc:"the captioner's text for the whole canvas (empty without one)"`
+	Regions      []Region   `parquet:"regions,list" doc:"the K regions of the TwiG schedule, top to bottom"`
+	Blur         float32    `parquet:"blur" doc:"a no-reference blur measure over the canvas's edges: 0 crisp, 1 fully blurred; -1 when too few edges to judge"`
+	PHash        string     `parquet:"phash" doc:"a 64-bit difference hash of the canvas (9×8 luma grid), hex: near-duplicates differ in few bits"`
+	Alignment    float32    `parquet:"alignment" doc:"the share of the prompt's verifiable entity instances found in the image, 0..1"`
+	Blockiness   float32    `parquet:"blockiness" doc:"JPEG blocking of the original (1: none; other formats 1)"`
 	// found (no segmenter class names them and no grounder looked): they
 	// count neither as found nor as missing in Alignment.
-	UnverifiedEntities []string `parquet:"unverified_entities,list"`
-	Segmenter          string   `parquet:"segmenter,dict"`
-	Captioner          string   `parquet:"captioner,dict"`
-	ToolVersion        string   `parquet:"tool_version,dict"`
+	UnverifiedEntities []string `parquet:"unverified_entities,list" doc:"the prompt's nouns no model could have found, and \"no <noun>\" for what must be absent"`
+	Segmenter          string   `parquet:"segmenter,dict" doc:"the segmenter's id: name@sha256 of its graphs"`
+	Captioner          string   `parquet:"captioner,dict" doc:"the captioner's id: name@sha256 of its graphs"`
+	ToolVersion        string   `parquet:"tool_version,dict" doc:"the twigdata version that wrote the row"`
 }
 
 // approxBytes is what the row adds to a row group, roughly: its image.
@@ -194,29 +192,29 @@ const (
 // sample_id (the training table holds the same turns with the image, one row
 // per sample).
 type Task struct {
-	ID            string `parquet:"id"` // <sample_id>/<task>/<region>
-	SampleID      string `parquet:"sample_id"`
-	Task          string `parquet:"task,dict"`
-	Region        int32  `parquet:"region"`
-	Prompt        string `parquet:"prompt"`
-	Context       string `parquet:"context"`         // thoughts of earlier regions, joined by newlines
-	Input         string `parquet:"input"`           // the thought under review (reflect), the thoughts so far (generate)
-	Target        string `parquet:"target,optional"` // thought (think), "score: r\nrevision: …" (reflect); null (generate: the pixel rows)
-	Score         *int32 `parquet:"score,optional"`  // r_k for reflect rows; null for the others
-	TokenRowStart int32  `parquet:"token_row_start"`
-	TokenRowEnd   int32  `parquet:"token_row_end"`
-	Y0            int32  `parquet:"y0"`
-	Y1            int32  `parquet:"y1"`
+	ID            string `parquet:"id" doc:"<sample_id>/<task>/<region>"`
+	SampleID      string `parquet:"sample_id" doc:"the sample's id (samples.id)"`
+	Task          string `parquet:"task,dict" doc:"think, reflect or generate"`
+	Region        int32  `parquet:"region" doc:"the region's index"`
+	Prompt        string `parquet:"prompt" doc:"the sample's prompt"`
+	Context       string `parquet:"context" doc:"the thoughts of earlier regions, one per line"`
+	Input         string `parquet:"input" doc:"the thought under review (reflect), the thoughts so far (generate), the prompt (think)"`
+	Target        string `parquet:"target,optional" doc:"the thought (think), \"score: r\nrevision: τ̂\" (reflect); null for generate, whose target is the pixel rows"`
+	Score         *int32 `parquet:"score,optional" doc:"r_k for reflect rows; null for the others"`
+	TokenRowStart int32  `parquet:"token_row_start" doc:"first token row of the region"`
+	TokenRowEnd   int32  `parquet:"token_row_end" doc:"token row after the region's last"`
+	Y0            int32  `parquet:"y0" doc:"first canvas pixel row of the region"`
+	Y1            int32  `parquet:"y1" doc:"canvas pixel row after its last"`
 }
 
 // Reject is one input that was not accepted, with the stage and the reason.
 type Reject struct {
-	Key       string `parquet:"key"`
-	SourceURI string `parquet:"source_uri,optional"` // see source-uri; null with none
-	Stage     string `parquet:"stage,dict"`
-	Reason    string `parquet:"reason,dict"` // a stable code such as decode.truncated
-	Detail    string `parquet:"detail"`      // a human sentence with the specifics
-	Transient bool   `parquet:"transient"`
+	Key       string `parquet:"key" doc:"the input's key"`
+	SourceURI string `parquet:"source_uri,optional" doc:"where the input came from (per --source-uri)"`
+	Stage     string `parquet:"stage,dict" doc:"the stage that refused it: source, decode or filter"`
+	Reason    string `parquet:"reason,dict" doc:"a stable code such as decode.truncated (the README lists them)"`
+	Detail    string `parquet:"detail" doc:"a sentence with the specifics, at most 1,000 bytes"`
+	Transient bool   `parquet:"transient" doc:"whether a rerun retries it (a read that failed for a passing reason)"`
 }
 
 // Example is a row of the training table: one sample as a supervised
@@ -227,15 +225,15 @@ type Reject struct {
 // the tasks table only: here every turn of every region is kept, with its
 // score, for a loader to choose.
 type Example struct {
-	ID           string `parquet:"id"` // the sample's id
-	Prompt       string `parquet:"prompt"`
-	Image        Image  `parquet:"image,optional"`
-	CanvasWidth  int32  `parquet:"canvas_width"`
-	CanvasHeight int32  `parquet:"canvas_height"`
-	PatchSize    int32  `parquet:"patch_size"`
-	GridRows     int32  `parquet:"grid_rows"`
-	GridCols     int32  `parquet:"grid_cols"`
-	Turns        []Turn `parquet:"turns,list"`
+	ID           string `parquet:"id" doc:"the sample's id (samples.id)"`
+	Prompt       string `parquet:"prompt" doc:"the sample's prompt"`
+	Image        Image  `parquet:"image,optional" doc:"the canvas, as in samples"`
+	CanvasWidth  int32  `parquet:"canvas_width" doc:"canvas width in pixels"`
+	CanvasHeight int32  `parquet:"canvas_height" doc:"canvas height in pixels"`
+	PatchSize    int32  `parquet:"patch_size" doc:"pixels per token side"`
+	GridRows     int32  `parquet:"grid_rows" doc:"token rows"`
+	GridCols     int32  `parquet:"grid_cols" doc:"token columns"`
+	Turns        []Turn `parquet:"turns,list" doc:"the K × (think, generate, reflect) turns in TwiG order"`
 }
 
 // approxBytes is what the row adds to a row group, roughly: its image.
@@ -243,18 +241,18 @@ func (e *Example) approxBytes() int { return e.Image.approxBytes() + 2048 }
 
 // Turn is one step of the TwiG loop for one region.
 type Turn struct {
-	Kind   string `parquet:"kind,dict"` // think, generate or reflect
-	Region int32  `parquet:"region"`
-	// Text is the thought τ_k (think) or "score: r\nrevision: τ̂_k"
+	Kind   string `parquet:"kind,dict" doc:"think, generate or reflect"`
+	Region int32  `parquet:"region" doc:"the region's index"`
+	// choice, as in the tasks table (a flawed region's think and generate
+	// turns are context, not targets, under --task-policy faithful).
+	Target bool `parquet:"target" doc:"whether a trainer should learn this turn (loss on it); false for the think and generate turns of a flawed region under --task-policy faithful"`
 	// (reflect); null for generate, whose target is the pixel rows.
-	Text string `parquet:"text,optional"`
-	// Score is r_k (reflect); null for the others.
-	Score *int32 `parquet:"score,optional"`
-	// TokenRowStart and TokenRowEnd are the token rows [start, end) a
+	Text     string  `parquet:"text,optional" doc:"the thought (think); \"score: r\nrevision: τ̂\" (reflect, the fields below as text); null for generate"`
+	Score    *int32  `parquet:"score,optional" doc:"r_k (reflect); null for the others"`
+	Revision *string `parquet:"revision,optional" doc:"the revised thought τ̂_k (reflect); null for the others"`
 	// generate turn draws; null for the others.
-	TokenRowStart *int32 `parquet:"token_row_start,optional"`
-	TokenRowEnd   *int32 `parquet:"token_row_end,optional"`
-	// Y0 and Y1 are the canvas pixel rows [y0, y1) of the region.
-	Y0 int32 `parquet:"y0"`
-	Y1 int32 `parquet:"y1"`
+	TokenRowStart *int32 `parquet:"token_row_start,optional" doc:"first token row the generate turn draws; null for the others"`
+	TokenRowEnd   *int32 `parquet:"token_row_end,optional" doc:"token row after the last it draws; null for the others"`
+	Y0            int32  `parquet:"y0" doc:"first canvas pixel row of the region"`
+	Y1            int32  `parquet:"y1" doc:"canvas pixel row after its last"`
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -123,6 +124,24 @@ func TestFilesForTheEcosystem(t *testing.T) {
 							t.Error("image.bytes: page header holds min/max")
 						}
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestEveryFieldIsDocumented: the card documents every field of every
+// table from its doc tag, so a field without one would be a hole in it.
+func TestEveryFieldIsDocumented(t *testing.T) {
+	for _, typ := range []reflect.Type{reflect.TypeOf(Sample{}), reflect.TypeOf(Task{}), reflect.TypeOf(Example{}), reflect.TypeOf(Reject{})} {
+		t.Run(typ.Name(), func(t *testing.T) {
+			docs := FieldDocs(typ)
+			if len(docs) < typ.NumField() {
+				t.Fatalf("%d field docs for %d columns", len(docs), typ.NumField())
+			}
+			for _, f := range docs {
+				if strings.TrimSpace(f.Doc) == "" {
+					t.Errorf("%s.%s has no doc tag", typ.Name(), f.Path)
 				}
 			}
 		})

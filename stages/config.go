@@ -182,6 +182,13 @@ type ModelConfig struct {
 	// recorded: runtimes agree to rounding, as devices do, and a dataset
 	// built by tasks on different machines is one dataset.
 	Runtime string `setting:"-"`
+	// Provenance says where each model came from, for the manifest and the
+	// card; the models' ids already record what changes records.
+	Provenance []schema.ManifestModel `setting:"-"`
+	// Warnings are shown at the top of the card and kept in the manifest
+	// (demonstration models annotating inputs other than the bundled
+	// sample); they change no record.
+	Warnings []string `setting:"-"`
 }
 
 // FilterConfig holds the quality gates a composed sample must pass.
@@ -235,7 +242,7 @@ type OutputConfig struct {
 	// Merge writes the card and manifest of a partitioned build once every
 	// partition has finished; it processes no input.
 	Merge        bool    `setting:"merge"`                // default false
-	TaskPolicy   string  `setting:"task-policy,record"`   // which regions feed which tasks: write.PolicyAll or write.PolicyFaithful; default "all"
+	TaskPolicy   string  `setting:"task-policy,record"`   // which regions feed which tasks: write.PolicyAll or write.PolicyFaithful; default "faithful"
 	ReflectShare float64 `setting:"reflect-share,record"` // target share of flawed examples among reflect rows; default 0 keeps all
 	// SourceURIMode is what the source_uri columns hold: SourceURIRelative
 	// (the input's path below the input root, so a published dataset names
@@ -253,11 +260,15 @@ type OutputConfig struct {
 	// Echo is the configuration as the user gave it, written into
 	// manifest.json for people; the fingerprint is computed, not echoed.
 	Echo map[string]any `setting:"-"`
+	// S3 is how readers reach an s3:// output (its endpoint, region and
+	// addressing), for the card's and the summary's examples; nil
+	// otherwise.
+	S3 *schema.ManifestS3 `setting:"-"`
 }
 
 // DefaultOutput returns the output defaults; Out must still be set.
 func DefaultOutput() OutputConfig {
-	return OutputConfig{ShardRows: 1000, PartitionIndex: 0, PartitionCount: 1, TaskPolicy: write.PolicyAll,
+	return OutputConfig{ShardRows: 1000, PartitionIndex: 0, PartitionCount: 1, TaskPolicy: write.PolicyFaithful,
 		SourceURIMode: SourceURIRelative, License: "unknown", ToolVersion: "dev"}
 }
 

@@ -399,6 +399,7 @@ func publish(ctx context.Context, c Config, shards []schema.ShardStats, sum Summ
 		Annotators: schema.ManifestAnnotators{
 			Segmenter: schema.ManifestSegmenter{ID: c.Models.Segmenter.ID(), Labels: c.Models.Segmenter.Labels(), LabelKinds: kindNames(c.Models.Segmenter.Kinds()), KindSource: c.Models.Segmenter.KindSource()},
 			Captioner: schema.ManifestCaptioner{ID: c.Models.Captioner.ID(), VocabSize: c.Models.Captioner.VocabSize()},
+			Models:    c.Models.Provenance,
 		},
 		Config:      c.Output.Echo,
 		Tasks:       schema.ManifestTasks{Policy: c.Output.TaskPolicy, ReflectShareTarget: c.Output.ReflectShare},
@@ -406,10 +407,22 @@ func publish(ctx context.Context, c Config, shards []schema.ShardStats, sum Summ
 		WallSeconds: sum.Stats.Wall.Seconds(),
 		Canvas:      schema.ManifestCanvas{Width: c.Canvas.Width, Height: c.Canvas.Height, Patch: c.Canvas.Patch, K: c.Canvas.K, Theta: c.Canvas.Theta},
 		License:     schema.ManifestLicense{ID: c.Output.License, Name: c.Output.LicenseName, Link: c.Output.LicenseLink},
+		Warnings:    c.Models.Warnings,
+		Out:         s3URI(c.Output.Out),
+		S3:          c.Output.S3,
 	})
 	sum.Accepted, sum.Rejected, sum.Inputs = m.Counts.Accepted, m.Counts.Rejected, m.Counts.Inputs
 	sum.ByReason, sum.Tasks, sum.Shards = m.Counts.RejectedByReason, m.Tasks.Rows, m.Shards
 	return sum, err
+}
+
+// s3URI is the output's s3:// URI, or "" for a folder: a folder of the
+// build machine is not the dataset's to publish.
+func s3URI(out storage.Bucket) string {
+	if u := out.URI(""); strings.HasPrefix(u, "s3://") {
+		return u
+	}
+	return ""
 }
 
 // kindNames spells the thing/stuff split for the manifest.

@@ -24,6 +24,7 @@ import (
 	"github.com/twigdata/twigdata/annotators/captioner"
 	"github.com/twigdata/twigdata/annotators/florence2"
 	"github.com/twigdata/twigdata/annotators/segmenter"
+	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
 	"github.com/twigdata/twigdata/stages/compose"
 	"github.com/twigdata/twigdata/storage"
@@ -38,7 +39,7 @@ critique (five sub-scores and r in 0..100) and a revision per region, filters by
 and writes Parquet shards:
 
   <out>/samples/*.parquet   one row per accepted sample
-  <out>/tasks/*.parquet     think / reflect / generate rows (3·K per sample, see --task-policy)
+  <out>/tasks/*.parquet     think / reflect / generate rows (up to 3·K per sample, see --task-policy)
   <out>/rejects/*.parquet   one row per rejected input: key, stage, reason, detail
   <out>/stats/*.json        per-shard counts and timings
   <out>/README.md           dataset card (Hugging Face YAML header)
@@ -67,8 +68,11 @@ Flags:
 // buildFlags are the build command's flags: the settings of stages.Config,
 // bound from their table (flags.go), and the flags the CLI owns.
 type buildFlags struct {
-	fs                   *flag.FlagSet
-	in, out, config      string
+	fs              *flag.FlagSet
+	in, out, config string
+	// readS3 and warnings are what the summary tells readers, set by run.
+	readS3               *schema.ManifestS3
+	warnings             []string
 	segmenter, captioner string
 	device, ortLib       string
 	variant, labelKinds  string
@@ -285,7 +289,7 @@ func cmdBuild(args []string, stdout, stderr io.Writer) int {
 			sum.Inputs, sum.Accepted, sum.Rejected, b.out)
 		return exitOK
 	}
-	printSummary(stdout, b.out, sum)
+	printSummary(stdout, b.out, sum, b.readS3, b.warnings)
 	return exitOK
 }
 
@@ -311,7 +315,8 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	if err != nil {
 		return stages.Summary{}, err
 	}
-	capt, err := captioner.Open(modelDir(b.captioner, "captioner", b.variant), dev, task)
+	cd := modelDir(b.captioner, "captioner", b.variant)
+	capt, err := captioner.Open(cd, dev, task)
 	if err != nil {
 		return stages.Summary{}, err
 	}
@@ -350,7 +355,24 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 	o.Output.PartitionIndex = index
 	o.Source.In, o.Source.Key, o.Source.OpenRef = in, inKey, storage.RefOpener(s3cfg)
 	o.Output.Out = out
-	o.Models = stages.ModelConfig{Segmenter: seg, Captioner: capt, Grounder: ground, Runtime: annotators.RuntimeVersion()}
+	o.Models = stages.ModelConfig{Segmenter: seg, Captioner: capt, Grounder: ground, Runtime: annotators.RuntimeVersion(),
+		Provenance: []schema.ManifestModel{provenance(sd, "segmenter", seg.ID()), provenance(cd, "captioner", capt.ID())}}
+	if ground != nil {
+		o.Models.Provenance = append(o.Models.Provenance, provenance(cd, "grounder", ground.ID()))
+	}
+	if strings.HasPrefix(b.out, "s3://") {
+		// How readers reach it: the endpoint the build used, none of it secret.
+		o.Output.S3 = &schema.ManifestS3{Endpoint: firstOf(b.s3Endpoint, os.Getenv("AWS_ENDPOINT_URL_S3"), os.Getenv("AWS_ENDPOINT_URL")),
+			Region: firstOf(b.s3Region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION")), PathStyle: b.s3PathStyle}
+		b.readS3 = o.Output.S3
+	}
+	if b.in != "" && (b.segmenter == "" || b.captioner == "") {
+		// The demonstration models on someone's photographs write a dataset
+		// of "gray road" and "a white bench" that looks like data.
+		o.Models.Warnings = append(o.Models.Warnings, DemonstrationWarning)
+		fmt.Fprintf(stderr, "twigdata: warning: the dataset will be %s.\n", DemonstrationWarning)
+		b.warnings = o.Models.Warnings
+	}
 	o.Output.ToolVersion = twigdata.Version
 	o.Output.Echo = b.echo()
 	o.Output.Echo["partition-index"] = fmt.Sprint(index) // as used, from the environment too
@@ -369,6 +391,16 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 		log.Info("ignored files that are neither images nor prompts", "count", n)
 	}
 	return sum, err
+}
+
+// firstOf is the first of vs that is not empty.
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // partition is this task's partition index: --partition-index, else the

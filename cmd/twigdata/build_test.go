@@ -152,6 +152,7 @@ func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
 	samples := fmt.Sprintf("read_parquet('%s/samples/*.parquet')", out)
 	tasks := fmt.Sprintf("read_parquet('%s/tasks/*.parquet')", out)
 	rejects := fmt.Sprintf("read_parquet('%s/rejects/*.parquet')", out)
+	training := fmt.Sprintf("read_parquet('%s/training/*.parquet')", out)
 
 	stems := bundledStems(t)
 	accepted := queryInt(t, db, "SELECT count(*) FROM "+samples)
@@ -300,15 +301,26 @@ func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
 		}
 	})
 
-	t.Run("tasks table has nine rows per sample", func(t *testing.T) {
-		if n := queryInt(t, db, "SELECT count(*) FROM "+tasks); n != 9*accepted {
-			t.Errorf("%d task rows, want %d", n, 9*accepted)
+	t.Run("tasks table follows the task policy", func(t *testing.T) {
+		// The default policy (faithful): a reflect row for every region, a
+		// think and a generate row for each region scoring at least θ.
+		regions := fmt.Sprintf("(SELECT s.id, r.index AS region, r.critic.score AS score FROM %s s, unnest(s.regions) AS t(r))", samples)
+		want := queryInt(t, db, fmt.Sprintf("SELECT count(*) + 2 * count(*) FILTER (WHERE score >= 90) FROM %s", regions))
+		if n := queryInt(t, db, "SELECT count(*) FROM "+tasks); n != want || want < 8*accepted {
+			t.Errorf("%d task rows, want %d (of at most %d)", n, want, 9*accepted)
 		}
-		bad := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM (
-			SELECT sample_id, count(*) AS n, count(DISTINCT task || region) AS kinds FROM %s GROUP BY sample_id)
-			WHERE n <> 9 OR kinds <> 9`, tasks))
+		bad := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %s g LEFT JOIN (
+			SELECT sample_id, region, count(*) FILTER (WHERE task = 'reflect') AS reflect,
+				count(*) FILTER (WHERE task = 'think') AS think, count(*) FILTER (WHERE task = 'generate') AS generate
+			FROM %s GROUP BY ALL) t ON t.sample_id = g.id AND t.region = g.region
+			WHERE reflect IS DISTINCT FROM 1 OR think <> (score >= 90)::int OR generate <> (score >= 90)::int`, regions, tasks))
 		if bad != 0 {
-			t.Errorf("%d samples lack exactly one think, reflect and generate row per region", bad)
+			t.Errorf("%d regions lack one reflect row, or think and generate rows as their score says", bad)
+		}
+		turns := queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %s e, unnest(e.turns) AS t(u), %s s, unnest(s.regions) AS q(r)
+			WHERE s.id = e.id AND r.index = u.region AND u.target <> (u.kind = 'reflect' OR r.critic.score >= 90)`, training, samples))
+		if turns != 0 {
+			t.Errorf("%d training turns whose target flag is not the policy's", turns)
 		}
 		orphans := queryInt(t, db, fmt.Sprintf("SELECT count(*) FROM %s t ANTI JOIN %s s ON t.sample_id = s.id", tasks, samples))
 		if orphans != 0 {
@@ -338,7 +350,6 @@ func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
 	})
 
 	t.Run("training table: one row per sample, its turns in TwiG order", func(t *testing.T) {
-		training := fmt.Sprintf("read_parquet('%s/training/*.parquet')", out)
 		if n := queryInt(t, db, "SELECT count(*) FROM "+training); n != accepted {
 			t.Errorf("%d training rows, want one per sample (%d)", n, accepted)
 		}
@@ -347,8 +358,9 @@ func TestBuildBundledSampleReadBackWithDuckDB(t *testing.T) {
 			   OR [u.kind FOR u IN e.turns] <> flatten([['think', 'generate', 'reflect'] FOR r IN s.regions])
 			   OR [u.text FOR u IN e.turns IF u.kind = 'think'] <> [r.plan FOR r IN s.regions]
 			   OR [u.score FOR u IN e.turns IF u.kind = 'reflect'] <> [r.critic.score FOR r IN s.regions]
+			   OR [u.revision FOR u IN e.turns IF u.kind = 'reflect'] <> [r.revised_plan FOR r IN s.regions]
 			   OR [u.token_row_start FOR u IN e.turns IF u.kind = 'generate'] <> [r.token_row_start FOR r IN s.regions]
-			   OR list_bool_or([(u.text IS NULL) <> (u.kind = 'generate') OR (u.score IS NULL) <> (u.kind <> 'reflect')
+			   OR list_bool_or([(u.text IS NULL) <> (u.kind = 'generate') OR (u.score IS NULL) <> (u.kind <> 'reflect') OR (u.revision IS NULL) <> (u.kind <> 'reflect')
 			                    OR (u.token_row_end IS NULL) <> (u.kind <> 'generate') FOR u IN e.turns])`, training, samples))
 		if bad != 0 {
 			t.Errorf("%d training rows differ from their sample (image, turn order, texts, scores, token rows, nulls)", bad)

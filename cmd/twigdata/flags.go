@@ -44,7 +44,7 @@ var settingUsage = map[string]string{
 	"verify":             "on resume, check every committed file's sha256 against its commit record (reads the whole dataset); without it each is checked for its size and a Parquet footer that reads",
 	"partition-count":    "split the input into this many partitions by a hash of each key, one per batch task (AWS Batch array job, Kubernetes Indexed Job); all write into the same --out (1..10000)",
 	"merge":              "after every partition finished: write the dataset card and manifest.json over all their shards (same flags, with --partition-count)",
-	"task-policy":        "which regions feed which tasks: all (think, reflect and generate from every region: 3·K rows per sample) or faithful (think and generate only from regions scoring at least --theta, reflect from all)",
+	"task-policy":        "which regions' turns are training targets: faithful (default: think and generate only from regions scoring at least --theta, reflect from all; the training table keeps every turn and marks its target) or all (every turn: 3·K task rows per sample, the TwiG-50K layout)",
 	"reflect-share":      "target share (0..1) of flawed regions among reflect rows, reached by thinning the surplus kind in each shard; 0 keeps every reflect row",
 	"source-uri":         "what the source_uri columns hold: relative (the input's path below --in, so the dataset names no folder of this machine), absolute (the full path or s3:// URI; reject details and manifest.json's config then keep this machine's full paths too) or none (null)",
 	"license":            `licence the dataset card declares: the images' and prompts' licence id as the Hub spells it ("mit", "cc-by-4.0", …), unknown, or other (then also --license-name and --license-link)`,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,5 +145,83 @@ func TestExamplesRunAsWritten(t *testing.T) {
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("README python block %d: %v\n%s", i+1, err, b)
 		}
+	}
+}
+
+// TestDatasetCardAcrossReleases: the card of the bundled sample as the Hub
+// and three `datasets` releases read it (scripts/card_check.py):
+// huggingface_hub parses it and its metadata, the template's sections are
+// there, and in datasets 2.21, 3.6 and 5.2 every config loads through the
+// card and through its files with no warning, their features equal and
+// concatenable.
+func TestDatasetCardAcrossReleases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: loads the card with three datasets releases")
+	}
+	t.Parallel()
+	python := interopTool(t, ".deps/py/bin/python", "scripts/fetch-pyenv.sh")
+	out := buildSample(t)
+	for _, release := range []string{"", ".deps/py-datasets2", ".deps/py-datasets3"} {
+		name := "datasets5"
+		if release != "" {
+			name = filepath.Base(release)
+			interopTool(t, release+"/datasets", "scripts/fetch-pyenv.sh")
+		}
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(python, filepath.Join(repoRoot, "scripts", "card_check.py"), out)
+			path := ""
+			if release != "" {
+				path = filepath.Join(repoRoot, release)
+			}
+			cmd.Env = append(os.Environ(), "PYTHONPATH="+path, "HF_HOME="+t.TempDir())
+			b, err := cmd.CombinedOutput()
+			t.Logf("%s", strings.TrimSpace(string(b)))
+			if err != nil {
+				t.Fatalf("the card fails in %s (%v)", name, err)
+			}
+		})
+	}
+}
+
+// TestDemonstrationModelsOnOtherInputsSaySo: the bundled models on inputs
+// that are not the bundled sample warn on screen before the build, in the
+// summary, in manifest.json and at the top of the card; on the bundled
+// sample they do not.
+func TestDemonstrationModelsOnOtherInputsSaySo(t *testing.T) {
+	t.Parallel()
+	in := t.TempDir()
+	for _, f := range []string{"scene-000.txt", "scene-000.jpg"} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "sample", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		warn bool
+	}{{"other inputs", []string{"--in", in}, true}, {"the bundled sample", nil, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "ds")
+			var stdout, stderr bytes.Buffer
+			if code := run(append([]string{"build", "--out", out, "--progress", "none"}, c.args...), &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			card, _ := os.ReadFile(filepath.Join(out, "README.md"))
+			manifest, _ := os.ReadFile(filepath.Join(out, "manifest.json"))
+			cardHead := string(card)[strings.Index(string(card), "\n# "):][:600]
+			for _, where := range []struct{ name, text string }{{"stderr", stderr.String()}, {"summary", stdout.String()},
+				{"manifest.json", string(manifest)}, {"the card's head", cardHead}} {
+				if got := strings.Contains(where.text, "demonstration models"); got != c.warn {
+					t.Errorf("%s: warning shown %v, want %v:\n%s", where.name, got, c.warn, where.text)
+				}
+			}
+			if c.warn && !strings.Contains(cardHead, "not for training") {
+				t.Errorf("the card's warning does not say not for training:\n%s", cardHead)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/twigdata/twigdata/annotators/captioner"
 	"github.com/twigdata/twigdata/annotators/florence2"
 	"github.com/twigdata/twigdata/annotators/segmenter"
+	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/evidence"
 )
 
@@ -160,3 +161,64 @@ func parseWithTarget(fs *flag.FlagSet, args []string) (target string, code int, 
 	}
 	return target, exitOK, true
 }
+
+// provenance says where a model came from, for the manifest and the card:
+// its Hub name, family and variant from config.json, its licence from the
+// model card (README.md) beside it.
+func provenance(d annotators.ModelDir, role, id string) schema.ManifestModel {
+	m := schema.ManifestModel{Role: role, ID: id, Variant: d.Variant, Name: filepath.Base(d.Name), License: "not stated in the model folder (see its model card)"}
+	if m.Variant == "" {
+		m.Variant = "fp32"
+	}
+	var cfg struct {
+		ModelType  string `json:"model_type"`
+		NameOrPath string `json:"_name_or_path"`
+		Encoder    struct {
+			ModelType string `json:"model_type"`
+		} `json:"encoder"`
+		Decoder struct {
+			ModelType string `json:"model_type"`
+		} `json:"decoder"`
+	}
+	if d.JSON("config.json", &cfg) == nil {
+		m.Family = cfg.ModelType
+		if cfg.Encoder.ModelType != "" && cfg.Decoder.ModelType != "" {
+			m.Family += " (" + cfg.Encoder.ModelType + ", " + cfg.Decoder.ModelType + ")"
+		}
+		if cfg.NameOrPath != "" && !strings.HasPrefix(cfg.NameOrPath, "/") && !strings.HasPrefix(cfg.NameOrPath, ".") {
+			m.Name = cfg.NameOrPath
+		}
+	}
+	if b, err := d.Read("README.md"); err == nil {
+		if lic := frontMatterValue(string(b), "license"); lic != "" {
+			m.License = lic
+		}
+	}
+	if strings.HasPrefix(d.Name, "bundled:") {
+		m.Name, m.License, m.Demonstration = "twigdata demonstration "+role+" (bundled)", "as twigdata's", true
+	}
+	return m
+}
+
+// frontMatterValue is a top-level key's value in a Markdown file's YAML
+// front matter ("license: mit"), or "".
+func frontMatterValue(doc, key string) string {
+	if !strings.HasPrefix(doc, "---\n") {
+		return ""
+	}
+	head, _, ok := strings.Cut(doc[4:], "\n---")
+	if !ok {
+		return ""
+	}
+	for _, line := range strings.Split(head, "\n") {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			return strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	return ""
+}
+
+// DemonstrationWarning is what a build says, on screen, in the manifest and
+// at the top of the card, when the bundled demonstration models annotate
+// inputs other than the bundled sample.
+const DemonstrationWarning = "annotated with twigdata's bundled demonstration models, which know only a synthetic world of coloured shapes: not for training. Pass --segmenter and --captioner with real models (README: Models)"

@@ -10,11 +10,12 @@ import (
 
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages"
+	"github.com/twigdata/twigdata/stages/write"
 )
 
 // printSummary tells what the build wrote, why inputs were rejected and how
 // to look at the dataset.
-func printSummary(w io.Writer, out string, sum stages.Summary) {
+func printSummary(w io.Writer, out string, sum stages.Summary, s3 *schema.ManifestS3, warnings []string) {
 	where := out
 	if !strings.HasPrefix(out, "s3://") {
 		if abs, err := filepath.Abs(out); err == nil {
@@ -54,6 +55,12 @@ func printSummary(w io.Writer, out string, sum stages.Summary) {
 	glob := strings.TrimSuffix(where, "/")
 	fmt.Fprintf(w, "\nLook at it with DuckDB:\n\n  duckdb -c \"SELECT s.prompt, r.index, r.plan, r.critic.score, r.reflected\n    FROM read_parquet('%s/samples/*.parquet') s, unnest(s.regions) t(r) LIMIT 9\"\n\n", glob)
 	fmt.Fprintf(w, "  duckdb -c \"SELECT stage, reason, key, detail FROM read_parquet('%s/rejects/*.parquet')\"\n", glob)
+	if strings.HasPrefix(glob, "s3://") {
+		fmt.Fprintf(w, "\nRead it where it is (credentials from the environment; DuckDB needs its httpfs extension):\n%s", write.S3Readers(glob, s3))
+	}
+	for _, warning := range warnings {
+		fmt.Fprintf(w, "\nWarning: this dataset was %s.\n", warning)
+	}
 	if !strings.HasPrefix(glob, "s3://") && sum.Accepted > 0 {
 		fmt.Fprintf(w, "\nor with Hugging Face datasets (one row per sample: the image and its TwiG turns):\n\n  python -c \"from datasets import load_dataset; print(load_dataset('%s', 'training', split='train'))\"\n", glob)
 	}

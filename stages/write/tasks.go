@@ -63,16 +63,20 @@ func reflectText(r schema.Region) string {
 }
 
 // exampleOf is a sample's row of the training table: its canvas and every
-// region's think, generate and reflect turns, in TwiG order.
-func exampleOf(s *schema.Sample) schema.Example {
+// region's think, generate and reflect turns, in TwiG order. Every turn is
+// there, for the sequence; Target marks the ones the task policy would
+// make task rows of (the think and generate turns of a flawed region are
+// context, not targets, under PolicyFaithful; reflect turns always are).
+func exampleOf(s *schema.Sample, policy string, theta int) schema.Example {
 	e := schema.Example{ID: s.ID, Prompt: s.Prompt, Image: s.Image, CanvasWidth: s.CanvasWidth, CanvasHeight: s.CanvasHeight,
 		PatchSize: s.PatchSize, GridRows: s.GridRows, GridCols: s.GridCols, Turns: make([]schema.Turn, 0, 3*len(s.Regions))}
 	for _, r := range s.Regions {
-		score, start, end := r.Critic.Score, r.TokenRowStart, r.TokenRowEnd
+		score, start, end, revision := r.Critic.Score, r.TokenRowStart, r.TokenRowEnd, r.RevisedPlan
+		use := policy != PolicyFaithful || int(r.Critic.Score) >= theta
 		e.Turns = append(e.Turns,
-			schema.Turn{Kind: schema.TaskThink, Region: r.Index, Text: r.Plan, Y0: r.Y0, Y1: r.Y1},
-			schema.Turn{Kind: schema.TaskGenerate, Region: r.Index, TokenRowStart: &start, TokenRowEnd: &end, Y0: r.Y0, Y1: r.Y1},
-			schema.Turn{Kind: schema.TaskReflect, Region: r.Index, Text: reflectText(r), Score: &score, Y0: r.Y0, Y1: r.Y1})
+			schema.Turn{Kind: schema.TaskThink, Region: r.Index, Target: use, Text: r.Plan, Y0: r.Y0, Y1: r.Y1},
+			schema.Turn{Kind: schema.TaskGenerate, Region: r.Index, Target: use, TokenRowStart: &start, TokenRowEnd: &end, Y0: r.Y0, Y1: r.Y1},
+			schema.Turn{Kind: schema.TaskReflect, Region: r.Index, Target: true, Text: reflectText(r), Score: &score, Revision: &revision, Y0: r.Y0, Y1: r.Y1})
 	}
 	return e
 }

@@ -118,7 +118,7 @@ func (w *Writer) Add(ctx context.Context, s *schema.Sample, rej *schema.Reject) 
 		if err := w.samples.add(*s); err != nil {
 			return err
 		}
-		if err := w.training.add(exampleOf(s)); err != nil {
+		if err := w.training.add(exampleOf(s, w.cfg.Policy, w.cfg.Theta)); err != nil {
 			return err
 		}
 		w.tasks = append(w.tasks, taskRowsOf(s, w.cfg.Policy, w.cfg.Theta)...)
