@@ -82,6 +82,11 @@ fuzz:
 	@echo "fuzz: $(words $(FUZZ)) targets for $(FUZZTIME) each, $$(nproc) at a time"
 	@printf '%s\n' $(FUZZ) | FUZZTIME=$(FUZZTIME) GO=$(GO) xargs -P $$(nproc) -n 1 ./scripts/fuzz-one.sh
 
+## test-torch: run the README's and the card's torch DataLoader examples as written (installs torch, about 3 GB with its CUDA libraries, into .deps/torch: too heavy for make test)
+test-torch: run pyenv
+	@./scripts/fetch-torch.sh
+	@.deps/py/bin/python scripts/torch_examples.py $(OUT)
+
 ## bench: run the pipeline on $(BENCH_N) generated pairs and report throughput and overlap
 bench: ort
 	@echo "bench: $(BENCH_N) generated pairs in .deps/bench (made once, then reused)"

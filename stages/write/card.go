@@ -145,7 +145,7 @@ accepted out of %d inputs.
 
 ### Dataset Description
 
-- **Curated by:** the builder of this dataset, with twigdata %s (schema %d)
+- **Curated by:** the builder of this dataset. Built by twigdata %s (schema %d)
 - **Language(s):** English (`+"`en`"+`): prompts as given, thoughts and critiques written by twigdata
 - **License:** %s
 

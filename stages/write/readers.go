@@ -51,7 +51,7 @@ from torch.utils.data import DataLoader
 training = load_dataset(os.getcwd(), "training", split="train")
 
 def collate(rows):
-    images = torch.stack([torch.from_numpy(np.asarray(r["image"].convert("RGB"))).permute(2, 0, 1) for r in rows])
+    images = torch.stack([torch.from_numpy(np.array(r["image"].convert("RGB"))).permute(2, 0, 1) for r in rows])
     return {"id": [r["id"] for r in rows], "prompt": [r["prompt"] for r in rows], "image": images,
             "turns": [r["turns"] for r in rows]}
 
