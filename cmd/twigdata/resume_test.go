@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,6 +302,46 @@ func TestBuildFromS3ToS3MatchesLocal(t *testing.T) {
 	if strings.Contains(stdout.String()+stderr.String(), s3test.SecretKey) {
 		t.Error("the build printed a credential")
 	}
+	t.Run("the summary's and the card's S3 reader lines run as written", func(t *testing.T) {
+		card, err := os.ReadFile(filepath.Join(dir, "README.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		summary := regexp.MustCompile("(?s)```python\n(.*?)```").FindAllStringSubmatch(stdout.String(), -1)
+		if len(summary) < 3 {
+			t.Fatalf("the summary gives %d Python readers for an s3:// output, want datasets, pyarrow and polars:\n%s", len(summary), stdout.String())
+		}
+		if !strings.Contains(stdout.String(), "ENDPOINT '"+strings.TrimPrefix(s3(t).Endpoint, "http://")+"'") || !strings.Contains(stdout.String(), "URL_STYLE 'path'") {
+			t.Errorf("the summary's DuckDB secret lacks the endpoint or the URL style:\n%s", stdout.String())
+		}
+		python := interopTool(t, ".deps/py/bin/python", "scripts/fetch-pyenv.sh")
+		var blocks []string
+		for _, m := range summary {
+			blocks = append(blocks, m[1])
+		}
+		for _, b := range codeBlocks(t, filepath.Join(dir, "README.md"), "python") {
+			if strings.Contains(b, "s3://") || strings.Contains(b, "S3FileSystem") {
+				blocks = append(blocks, b)
+			}
+		}
+		if len(blocks) < 6 || !strings.Contains(string(card), "CREATE OR REPLACE SECRET") {
+			t.Errorf("the card gives %d S3 readers in all, want the summary's three and its own", len(blocks))
+		}
+		for i, code := range blocks {
+			script := filepath.Join(t.TempDir(), "read.py")
+			if err := os.WriteFile(script, []byte(code), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(python, script)
+			// Not offline: datasets counts s3:// as the network, and the
+			// only network here is the test's own S3 server.
+			cmd.Env = append(os.Environ(), "HF_HOME="+t.TempDir(), "HF_HUB_OFFLINE=0", "HF_HUB_DISABLE_TELEMETRY=1")
+			b, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(b), "64") {
+				t.Errorf("S3 reader %d (%v) does not read the 64 samples:\n%s\n%s", i+1, err, code, b)
+			}
+		}
+	})
 }
 
 func TestS3FaultsAreRetriedAndChangeNothing(t *testing.T) {
