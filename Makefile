@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test test-deps test-torch bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test test-deps test-torch pyenv-datasets2 pyenv-datasets3 bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -28,6 +28,12 @@ s3servers:
 ## pyenv: the Python environment the interop test reads the shards with (pyarrow, datasets, polars; pinned in scripts/interop-requirements.txt) into .deps/py
 pyenv:
 	@./scripts/fetch-pyenv.sh
+
+## pyenv-datasets2, pyenv-datasets3: datasets 2.21 and 3.6, each with its pyarrow and numpy, into .deps/py-datasets2|3 (pinned in scripts/interop-datasets2|3.txt): the card must load in each
+pyenv-datasets2:
+	@./scripts/fetch-pyenv-datasets.sh 2
+pyenv-datasets3:
+	@./scripts/fetch-pyenv-datasets.sh 3
 
 ## node-deps: parquet-wasm (arrow-rs) and apache-arrow for the interop test, into .deps/node
 node-deps:
@@ -57,7 +63,7 @@ run: ort build
 PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
 ## test-deps: what the tests run against, installed side by side (each into its own folder of .deps)
-test-deps: ort versitygw s3servers pyenv node-deps grammar lcms
+test-deps: pyenv pyenv-datasets2 pyenv-datasets3 versitygw s3servers ort node-deps grammar lcms
 
 ## test: vet, a check that the model-free packages import no cgo package, then every test in one pass (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run real versitygw, moto and s3rver servers; plan tests parse the plans with Link Grammar)
 test:

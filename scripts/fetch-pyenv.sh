@@ -17,18 +17,3 @@ else
 	.deps/py/bin/pip install --quiet --disable-pip-version-check -r "$req"
 	cp "$req" "$stamp"
 fi
-# Earlier datasets releases, each with its pyarrow and numpy, in folders put
-# ahead of .deps/py on PYTHONPATH: the card must load in each without a
-# warning (scripts/card_check.py).
-for v in 2 3; do
-	r=scripts/interop-datasets$v.txt
-	dir=.deps/py-datasets$v
-	if cmp -s "$r" "$dir/.requirements" 2>/dev/null; then
-		echo "pyenv: $dir already has $(grep -E '^datasets' "$r")"
-		continue
-	fi
-	echo "pyenv: pip install --target $dir -r $r (about 300 MB, once)"
-	rm -rf "$dir"
-	.deps/py/bin/pip install --quiet --disable-pip-version-check --target "$dir" -r "$r"
-	cp "$r" "$dir/.requirements"
-done
