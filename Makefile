@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test test-deps test-torch pyenv-datasets2 pyenv-datasets3 bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test test-deps warm chromium test-torch pyenv-datasets2 pyenv-datasets3 bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -34,6 +34,10 @@ pyenv-datasets2:
 	@./scripts/fetch-pyenv-datasets.sh 2
 pyenv-datasets3:
 	@./scripts/fetch-pyenv-datasets.sh 3
+
+## chromium: Debian's Chromium 156 (apt, pinned; needs root) for the headless test of twigdata show's page
+chromium:
+	@./scripts/fetch-chromium.sh
 
 ## node-deps: parquet-wasm (arrow-rs) and apache-arrow for the interop test, into .deps/node
 node-deps:
@@ -62,18 +66,22 @@ run: ort build
 # and the binaries use cgo). Their tests run in the one go test pass.
 PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
-## test-deps: what the tests run against, installed side by side (each into its own folder of .deps)
-test-deps: pyenv pyenv-datasets2 pyenv-datasets3 versitygw s3servers ort node-deps grammar lcms
+## test-deps: what the tests run against, installed side by side (each into its own folder of .deps), while warm compiles
+test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 versitygw s3servers ort node-deps grammar lcms chromium
+
+## warm: vet and compile every package and test binary (DuckDB's cgo build is a minute of it) while test-deps downloads
+warm:
+	@echo "warm: go vet ./...; go test -c ./... (compiles every test binary into .deps/warm, runs none)"
+	@$(GO) vet ./...
+	@rm -rf .deps/warm && $(GO) test -c -o .deps/warm/ ./... && rm -rf .deps/warm
 
 ## test: vet, a check that the model-free packages import no cgo package, then every test in one pass (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run real versitygw, moto and s3rver servers; plan tests parse the plans with Link Grammar)
 test:
 	@$(MAKE) --no-print-directory -j 4 test-deps
-	@echo "test: go vet ./..."
-	@$(GO) vet ./...
 	@echo "test: the packages that need neither cgo nor a model import none (CGO_ENABLED=0 go list -deps -test)"
 	@bad=$$(CGO_ENABLED=0 $(GO) list -e -deps -test -f '{{.ImportPath}}{{with .Error}} ERROR: {{.}}{{end}}' $(PURE) | grep -E 'onnxruntime|duckdb|twigdata/annotators( |$$)|ERROR:'); \
 		if [ -n "$$bad" ]; then echo "test: $$bad"; exit 1; fi
-	@echo "test: go test ./... (the first run compiles DuckDB: about a minute)"
+	@echo "test: go test ./..."
 	@TWIGDATA_REQUIRE_INTEROP=1 $(GO) test -count=1 -timeout 15m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=2s
 

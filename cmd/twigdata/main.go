@@ -25,6 +25,7 @@ for text-to-image models: region plans, critiques and reflections, as Parquet.
 Usage:
   twigdata build [flags]     build a dataset (with no --in: the bundled sample)
   twigdata validate DATASET  load a dataset as a trainer would and report every problem
+  twigdata show DATASET      write one HTML page to look at a dataset: figures, a gallery, rejects
   twigdata models check DIR  check a model directory against the contract
   twigdata version           print the version and the ONNX Runtime in use
   twigdata help [command]    show help
@@ -57,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdValidate(args[1:], stdout, stderr)
 	case "models":
 		return cmdModels(args[1:], stdout, stderr)
+	case "show":
+		return cmdShow(args[1:], stdout, stderr)
 	case "version", "--version":
 		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -65,12 +68,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		}
 		switch args[1] {
-		case "build", "validate":
+		case "build", "validate", "show":
 			return run([]string{args[1], "--help"}, stdout, stderr)
 		case "models":
 			return cmdModels([]string{"check", "--help"}, stdout, stderr)
 		}
-		fmt.Fprintf(stderr, "twigdata help: no command %q (the commands: build, validate, models, version)\n", args[1])
+		fmt.Fprintf(stderr, "twigdata help: no command %q (the commands: build, validate, show, models, version)\n", args[1])
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "twigdata: unknown command %q\n\n%s", args[0], usage)
