@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test test-deps warm chromium test-torch pyenv-datasets2 pyenv-datasets3 bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test test-deps warm chromium test-torch pyenv-datasets2 pyenv-datasets3 pyenv-duckdb bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -29,11 +29,13 @@ s3servers:
 pyenv:
 	@./scripts/fetch-pyenv.sh
 
-## pyenv-datasets2, pyenv-datasets3: datasets 2.21 and 3.6, each with its pyarrow and numpy, into .deps/py-datasets2|3 (pinned in scripts/interop-datasets2|3.txt): the card must load in each
+## pyenv-datasets2, pyenv-datasets3, pyenv-duckdb: datasets 2.21 and 3.6 (each with its pyarrow and numpy), and DuckDB 1.5.5 with its httpfs and aws extensions, into .deps/py-NAME (pinned in scripts/interop-NAME.txt)
 pyenv-datasets2:
-	@./scripts/fetch-pyenv-datasets.sh 2
+	@./scripts/fetch-pyenv-extra.sh datasets2
 pyenv-datasets3:
-	@./scripts/fetch-pyenv-datasets.sh 3
+	@./scripts/fetch-pyenv-extra.sh datasets3
+pyenv-duckdb:
+	@./scripts/fetch-pyenv-extra.sh duckdb
 
 ## chromium: Debian's Chromium 156 (apt, pinned; needs root) for the headless test of twigdata show's page
 chromium:
@@ -67,13 +69,13 @@ run: ort build
 PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
 ## test-deps: what the tests run against, installed side by side (each into its own folder of .deps), while warm compiles
-test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 versitygw s3servers ort node-deps grammar lcms chromium
+test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 pyenv-duckdb versitygw s3servers ort node-deps grammar lcms chromium
 
 ## warm: vet and compile every package and test binary (DuckDB's cgo build is a minute of it) while test-deps downloads
 warm:
-	@echo "warm: go vet ./...; go test -c ./... (compiles every test binary into .deps/warm, runs none)"
+	@echo "warm: go vet ./...; go test -exec true ./... (compiles and links every test binary, runs none)"
 	@$(GO) vet ./...
-	@rm -rf .deps/warm && $(GO) test -c -o .deps/warm/ ./... && rm -rf .deps/warm
+	@$(GO) test -count=1 -exec true ./... > /dev/null
 
 ## test: vet, a check that the model-free packages import no cgo package, then every test in one pass (integration tests read the shards with DuckDB, pyarrow, datasets, polars and parquet-wasm; S3 tests run real versitygw, moto and s3rver servers; plan tests parse the plans with Link Grammar)
 test:

@@ -169,7 +169,7 @@ func TestDatasetCardAcrossReleases(t *testing.T) {
 		name := "datasets5"
 		if release != "" {
 			name = filepath.Base(release)
-			interopTool(t, release+"/datasets", "make pyenv-datasets"+release[len(release)-1:])
+			interopTool(t, release+"/datasets", "make pyenv-"+strings.TrimPrefix(filepath.Base(release), "py-"))
 		}
 		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(python, filepath.Join(repoRoot, "scripts", "card_check.py"), out)

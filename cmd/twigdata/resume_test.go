@@ -327,6 +327,29 @@ func TestBuildFromS3ToS3MatchesLocal(t *testing.T) {
 		if len(blocks) < 6 || !strings.Contains(string(card), "CREATE OR REPLACE SECRET") {
 			t.Errorf("the card gives %d S3 readers in all, want the summary's three and its own", len(blocks))
 		}
+		// DuckDB's lines, as written, with its extensions from .deps/py-duckdb.
+		sqls := regexp.MustCompile("(?s)```sql\n(.*?)```").FindAllStringSubmatch(stdout.String(), -1)
+		for _, b := range codeBlocks(t, filepath.Join(dir, "README.md"), "sql") {
+			if strings.Contains(b, "SECRET") {
+				sqls = append(sqls, []string{"", b})
+			}
+		}
+		if len(sqls) != 2 {
+			t.Errorf("%d DuckDB S3 blocks in the summary and the card, want one each", len(sqls))
+		}
+		duckdb := interopTool(t, ".deps/py-duckdb/duckdb", "make pyenv-duckdb")
+		for i, m := range sqls {
+			file := filepath.Join(t.TempDir(), "read.sql")
+			if err := os.WriteFile(file, []byte(m[1]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(python, filepath.Join(repoRoot, "scripts", "duckdb_sql.py"), file)
+			cmd.Env = append(os.Environ(), "PYTHONPATH="+filepath.Dir(duckdb))
+			b, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(b), "[(64,)]") {
+				t.Errorf("DuckDB S3 block %d (%v) does not count the 64 samples:\n%s\n%s", i+1, err, m[1], b)
+			}
+		}
 		for i, code := range blocks {
 			script := filepath.Join(t.TempDir(), "read.py")
 			if err := os.WriteFile(script, []byte(code), 0o644); err != nil {
