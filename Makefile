@@ -66,7 +66,7 @@ run: ort build
 # PURE are the packages that need neither cgo nor a model: with CGO_ENABLED=0
 # their import graph, tests included, holds no cgo package (only annotators/
 # and the binaries use cgo). Their tests run in the one go test pass.
-PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
+PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./show/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
 ## test-deps: what the tests run against, installed side by side (each into its own folder of .deps), while warm compiles
 test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 pyenv-duckdb versitygw s3servers ort node-deps grammar lcms chromium

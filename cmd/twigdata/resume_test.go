@@ -506,6 +506,16 @@ func TestValidateReadsADatasetOnS3(t *testing.T) {
 			t.Errorf("validate output lacks %q:\n%s", want, stdout.String())
 		}
 	}
+	// show streams it from S3 too.
+	stdout.Reset()
+	page := filepath.Join(t.TempDir(), "report.html")
+	if code := run([]string{"show", out, "--out", page, "--sample", "5"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("show: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	html, err := os.ReadFile(page)
+	if want := "32 samples (5 in the gallery), 96 regions"; err != nil || !strings.Contains(stdout.String(), want) || bytes.Count(html, []byte(`class="card"`)) != 5 {
+		t.Errorf("show of an S3 dataset: %q, want %q and 5 gallery cards (%v)", stdout.String(), want, err)
+	}
 }
 
 func TestPartitionsRunConcurrentlyThenMerge(t *testing.T) {
