@@ -71,6 +71,11 @@ PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./vali
 ## test-deps: what the tests run against, installed side by side (each into its own folder of .deps), while warm compiles
 test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 pyenv-duckdb versitygw s3servers ort node-deps grammar lcms chromium
 
+# The tests build with -trimpath: TestGoInstallFromAModuleProxy's go install
+# (-trimpath too) then finds every dependency already compiled, whatever
+# folder its module cache is in.
+test warm fuzz: export GOFLAGS := -trimpath
+
 ## warm: vet and compile every package and test binary (DuckDB's cgo build is a minute of it) while test-deps downloads
 warm:
 	@echo "warm: go vet ./...; go test -exec true ./... (compiles and links every test binary, runs none)"

@@ -21,5 +21,5 @@ if cmp -s "$r" "$dir/.requirements" 2>/dev/null; then
 fi
 echo "pyenv: pip install --target $dir -r $r"
 rm -rf "$dir"
-python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --root-user-action=ignore --target "$dir" -r "$r"
+python3 -m pip install --quiet --disable-pip-version-check --no-compile --no-warn-conflicts --root-user-action=ignore --target "$dir" -r "$r"
 cp "$r" "$dir/.requirements"

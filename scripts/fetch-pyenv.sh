@@ -14,6 +14,6 @@ else
 	echo "pyenv: python3 -m venv .deps/py; pip install -r $req (about 600 MB, once)"
 	rm -rf .deps/py
 	python3 -m venv .deps/py
-	.deps/py/bin/pip install --quiet --disable-pip-version-check -r "$req"
+	.deps/py/bin/pip install --quiet --disable-pip-version-check --no-compile -r "$req"
 	cp "$req" "$stamp"
 fi

@@ -15,7 +15,7 @@ else
 	echo "s3: python3 -m venv .deps/moto; pip install $moto (about 60 MB, once)"
 	rm -rf .deps/moto
 	python3 -m venv .deps/moto
-	.deps/moto/bin/pip install --quiet --disable-pip-version-check "$moto"
+	.deps/moto/bin/pip install --quiet --disable-pip-version-check --no-compile "$moto"
 	echo "$moto" > .deps/moto/.pin
 fi
 if [[ -x .deps/s3rver/node_modules/.bin/s3rver ]] && [[ "$(cat .deps/s3rver/.pin 2>/dev/null)" == "$s3rver" ]]; then

@@ -72,7 +72,7 @@ func TestGoInstallFromAModuleProxy(t *testing.T) {
 	cmd.Dir = tmp
 	cmd.Env = append(os.Environ(),
 		"GOPROXY=file://"+filepath.Join(tmp, "proxy")+",file://"+filepath.Join(goEnv("GOMODCACHE"), "cache", "download"),
-		"GOMODCACHE="+filepath.Join(tmp, "modcache"), "GOFLAGS=-modcacherw", "GOSUMDB=off", "GOBIN="+bin, "GOWORK=off", "CGO_ENABLED=1")
+		"GOMODCACHE="+filepath.Join(tmp, "modcache"), "GOFLAGS=-modcacherw -trimpath", "GOSUMDB=off", "GOBIN="+bin, "GOWORK=off", "CGO_ENABLED=1")
 	out, err := cmd.CombinedOutput()
 	t.Logf("go install github.com/twigdata/twigdata/cmd/twigdata@latest (%s in a proxy made here):\n%s", version, out)
 	if err != nil {
