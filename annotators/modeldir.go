@@ -65,7 +65,7 @@ type TensorSpec struct {
 // annotator in every record. A float16 export is opened with a float32
 // interface (see newSession), so every float tensor twigdata passes or
 // receives is float32.
-func (d ModelDir) Session(base string, dev Device, inputs, outputs []TensorSpec) (*ort.DynamicAdvancedSession, string, error) {
+func (d ModelDir) Session(base string, dev Device, inputs, outputs []TensorSpec) (*Session, string, error) {
 	if initPath == "" {
 		return nil, "", errNotInit
 	}
@@ -108,7 +108,7 @@ func (d ModelDir) Session(base string, dev Device, inputs, outputs []TensorSpec)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s model %s/%s: create session on %s: %w", d.Role, d.Name, file, dev, err)
 	}
-	return s, sum, nil
+	return &Session{DynamicAdvancedSession: s, name: d.Role + "/" + base}, sum, nil
 }
 
 func (d ModelDir) match(file, kind string, want []TensorSpec, have []ort.InputOutputInfo, types map[string]ort.TensorElementDataType) error {

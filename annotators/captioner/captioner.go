@@ -21,17 +21,17 @@ import (
 
 // Captioner is a VisionEncoderDecoder-style image captioner decoded greedily.
 type Model struct {
-	encoder, decoder *ort.DynamicAdvancedSession
+	encoder, decoder *annotators.Session
 	// With decoder_with_past_model.onnx: the first step runs first (the full
 	// decoder, also returning the cache) and each later step runs past on the
 	// newest token only; pastNames are the cache inputs, in order.
-	first, past *ort.DynamicAdvancedSession
+	first, past *annotators.Session
 	pastNames   []string
 	useCache    bool
 	// With decoder_model_merged.onnx: one graph for both, its use_cache_branch
 	// input choosing; the first step gets empty past tensors of pastShapes
 	// (batch and length 0 filled in).
-	merged          *ort.DynamicAdvancedSession
+	merged          *annotators.Session
 	pastShapes      [][]int64
 	pre             preprocess.Processor
 	tok             tokenizer.Decoder
@@ -361,6 +361,7 @@ func (c *Model) captionBatch(ctx context.Context, imgs []image.Image, bt preproc
 			return nil, fmt.Errorf("captioner decoder: logits: %w", err)
 		}
 		steps, V := sh[1], int(sh[2])
+		c.decoderRan(step).CountGenerated(active(done))
 		all := true
 		for b := int64(0); b < B; b++ {
 			next := c.pad
@@ -390,6 +391,30 @@ func (c *Model) captionBatch(ctx context.Context, imgs []image.Image, bt preproc
 		texts[b] = c.tok.Decode(s)
 	}
 	return texts, nil
+}
+
+// decoderRan is the decoder graph a step ran.
+func (c *Model) decoderRan(step int) *annotators.Session {
+	switch {
+	case c.merged != nil:
+		return c.merged
+	case c.useCache && step > 0:
+		return c.past
+	case c.useCache:
+		return c.first
+	}
+	return c.decoder
+}
+
+// active counts the rows not done: the tokens a step generates.
+func active(done []bool) int {
+	n := 0
+	for _, d := range done {
+		if !d {
+			n++
+		}
+	}
+	return n
 }
 
 // mergedStep runs one step of a merged decoder: the whole sequence on empty

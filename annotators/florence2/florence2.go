@@ -28,7 +28,7 @@ import (
 // grounds phrases in them (<CAPTION_TO_PHRASE_GROUNDING>), decoding greedily
 // with its generation config's forced tokens and n-gram ban and a KV cache.
 type Model struct {
-	vision, embed, encoder, decoder *ort.DynamicAdvancedSession
+	vision, embed, encoder, decoder *annotators.Session
 	pastNames                       []string
 	pastShapes                      [][]int64
 	pre                             preprocess.Processor
@@ -272,7 +272,7 @@ func (f *Model) SetMaxNewTokens(caption, ground int) {
 
 // Close releases the sessions.
 func (f *Model) Close() error {
-	for _, s := range []*ort.DynamicAdvancedSession{f.vision, f.embed, f.encoder, f.decoder} {
+	for _, s := range []*annotators.Session{f.vision, f.embed, f.encoder, f.decoder} {
 		if s != nil {
 			s.Destroy()
 		}
@@ -498,6 +498,13 @@ func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, 
 			return nil, fmt.Errorf("florence decoder: logits: %w", err)
 		}
 		V := sh[2]
+		generated := 0
+		for _, d := range done {
+			if !d {
+				generated++
+			}
+		}
+		f.decoder.CountGenerated(generated)
 		all := true
 		for b := range B {
 			next := f.gen.pad

@@ -26,7 +26,7 @@ import (
 
 // Segmenter is a SegFormer-style semantic segmentation model.
 type Model struct {
-	session *ort.DynamicAdvancedSession
+	session *annotators.Session
 	pre     preprocess.Processor
 	labels  []string
 	kinds   []evidence.Kind

@@ -297,6 +297,7 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		}
 		return s, c, nil
 	}
+	var transfers []modelTransfers
 	for _, m := range []struct{ seg, capt, variant string }{
 		{"", "", "fp32"}, {"segformer", "", "fp32"}, {"segformer", "", "q8"}, {"segformer", "", "fp16"},
 		{"mask2former", "", "fp32"}, {"oneformer", "", "fp32"}, {"detr-panoptic", "", "fp32"},
@@ -311,12 +312,14 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		if g, ok := capt.(compose.Grounder); ok {
 			o.Models.Grounder = g // Florence-2 captions the canvas and its bands and grounds the prompt
 		}
+		annotators.ResetTransfers()
 		stats, err := annotateAlone(ctx, o, items)
 		seg.Close()
 		capt.Close()
 		if err != nil {
 			return err
 		}
+		transfers = append(transfers, modelTransfers{m.seg, m.capt, m.variant, len(items), annotators.Transfers()})
 		name := func(s, role string) string {
 			if s == "" {
 				return "bundled " + role
@@ -325,7 +328,64 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		}
 		fmt.Printf("  %-18s + %-18s %-5s %7.1f samples/s\n", name(m.seg, "segmenter"), name(m.capt, "captioner"), m.variant, float64(len(items))/stats.Wall.Seconds())
 	}
+	printTransfers(transfers, o.Workers.BatchSize)
 	return nil
+}
+
+// modelTransfers is what crossed between Go and ONNX Runtime while one
+// model pair annotated the items.
+type modelTransfers struct {
+	seg, capt, variant string
+	samples            int
+	graphs             []annotators.Transfer
+}
+
+// printTransfers reports, per model pair, the bytes that crossed between Go
+// memory and ONNX Runtime per sample (every graph) and, for the captioner's
+// decoder graphs, per generated token; then the same per-token figures
+// computed for the real checkpoints' shapes, today and with the caches
+// bound to the device.
+func printTransfers(all []modelTransfers, batch int) {
+	fmt.Printf("\nbytes between Go memory and ONNX Runtime (batch %d; on a GPU each is a PCIe copy):\n", batch)
+	fmt.Printf("  %-18s %-12s %-5s %12s %12s %10s %12s %12s\n", "segmenter", "captioner", "var.", "in/sample", "out/sample", "tokens", "in/token", "out/token")
+	for _, m := range all {
+		var in, out, decIn, decOut, tokens int64
+		for _, g := range m.graphs {
+			in, out = in+g.BytesIn, out+g.BytesOut
+			if strings.HasPrefix(g.Graph, "captioner/decoder") || strings.HasSuffix(g.Graph, "/embed_tokens") {
+				decIn, decOut = decIn+g.BytesIn, decOut+g.BytesOut
+			}
+			tokens += g.Generated
+		}
+		per := func(v, n int64) string {
+			if n == 0 {
+				return "-"
+			}
+			return fmt.Sprint(v / n)
+		}
+		fmt.Printf("  %-18s %-12s %-5s %12s %12s %10d %12s %12s\n", orBundled(m.seg), orBundled(m.capt), m.variant,
+			per(in, int64(m.samples)), per(out, int64(m.samples)), tokens, per(decIn, tokens), per(decOut, tokens))
+	}
+	const B, L = 16, 40
+	fmt.Printf("\ncomputed for the real checkpoints (annotators.RealDecoders), batch %d, %d tokens per generation, per generated token:\n", B, L)
+	fmt.Printf("  %-18s %14s %14s %16s %16s %8s\n", "decoder", "in today", "out today", "in, bound", "out, bound", "ratio")
+	for _, d := range annotators.RealDecoders {
+		var in, out int64
+		for t := 0; t < L; t++ {
+			i, o := d.HostStepBytes(B, t)
+			in, out = in+i, out+o
+		}
+		bi, bo := d.BoundStepBytes(B)
+		fmt.Printf("  %-18s %14d %14d %16d %16d %7.1fx\n", d.Name, in/(B*L), out/(B*L), bi/B, bo/B, float64(in+out)/float64(L*(bi+bo)))
+	}
+}
+
+// orBundled names a twin, or the bundled model for "".
+func orBundled(s string) string {
+	if s == "" {
+		return "bundled"
+	}
+	return s
 }
 
 // measureResume interrupts a fresh build once resumeAt of its inputs are
