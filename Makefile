@@ -90,7 +90,7 @@ test:
 		if [ -n "$$bad" ]; then echo "test: $$bad"; exit 1; fi
 	@echo "test: go test ./..."
 	@TWIGDATA_REQUIRE_INTEROP=1 $(GO) test -count=1 -timeout 15m ./...
-	@$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=1s
 
 # FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.
 FUZZ := ./stages/source:FuzzManifestJSONL ./stages/source:FuzzManifestCSV ./stages/source:FuzzManifestParquet \

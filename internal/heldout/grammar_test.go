@@ -32,28 +32,29 @@ func TestPlansParseAsEnglish(t *testing.T) {
 	for _, sp := range runSplits() {
 		for i := sp.first; i < sp.first+sp.size; i++ {
 			s := w.Scene(i)
-			scenes := []Scene{s}
+			clean, _ := cleanComposed(w, i)
+			var comps []composition
+			comps = append(comps, clean...)
 			for _, d := range Defects(s, i) {
-				scenes = append(scenes, d.Scene)
-			}
-			for _, sc := range scenes {
-				img, truth := sc.Render() // once for every noise
+				img, truth := d.Scene.Render() // once for every noise
 				for _, n := range Noises {
 					n.Seed = uint64(i)
-					c := sc.composedFrom(n, img, truth)
-					plans, scores, revised := c.plans, c.scores, c.revised
-					texts = append(append(texts, plans...), revised...)
-					for k := range plans {
-						if scores[k].Score < 90 && revised[k] == plans[k] {
-							t.Errorf("a region reflected (%+v) with no fix to write: %q", scores[k], plans[k])
-						}
-						if th, st := phrases(plans[k]); th > 3 || st > 2 {
-							t.Errorf("%d thing and %d scenery phrases, want three and two at most: %q", th, st, plans[k])
-						}
-						np, nr := len(grammar.Split(plans[k])), len(grammar.Split(revised[k]))
-						if np < 1 || np > 2 || nr > np+1 {
-							t.Errorf("plan of %d sentences, revision of %d: %q, %q", np, nr, plans[k], revised[k])
-						}
+					comps = append(comps, d.Scene.composedFrom(n, img, truth))
+				}
+			}
+			for _, c := range comps {
+				plans, scores, revised := c.plans, c.scores, c.revised
+				texts = append(append(texts, plans...), revised...)
+				for k := range plans {
+					if scores[k].Score < 90 && revised[k] == plans[k] {
+						t.Errorf("a region reflected (%+v) with no fix to write: %q", scores[k], plans[k])
+					}
+					if th, st := phrases(plans[k]); th > 3 || st > 2 {
+						t.Errorf("%d thing and %d scenery phrases, want three and two at most: %q", th, st, plans[k])
+					}
+					np, nr := len(grammar.Split(plans[k])), len(grammar.Split(revised[k]))
+					if np < 1 || np > 2 || nr > np+1 {
+						t.Errorf("plan of %d sentences, revision of %d: %q, %q", np, nr, plans[k], revised[k])
 					}
 				}
 			}

@@ -47,13 +47,9 @@ func TestIndependentJudgeReport(t *testing.T) {
 		var plans []string
 		var truths [][]Entity
 		for i := sp.first; i < sp.first+sp.size; i++ {
-			s := w.Scene(i)
-			img, truth := s.Render()
-			n := Noises[0]
-			n.Seed = uint64(i)
-			c := s.composedFrom(n, img, truth)
-			for k, b := range Bands {
-				tr := s.Region(truth, b.Y0, b.Y1)
+			comps, regions := cleanComposed(w, i)
+			c := comps[0] // on the truth
+			for k, tr := range regions {
 				own.Add(c.plans[k], tr)
 				plans, truths = append(plans, c.plans[k]), append(truths, tr)
 			}

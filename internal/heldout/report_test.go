@@ -93,13 +93,10 @@ func reportSplit(t *testing.T, w *World, sp split) {
 	// Each scene is rendered once and composed under every noise.
 	stats := make([]PlanStats, len(Noises))
 	for i := sp.first; i < sp.first+sp.size; i++ {
-		s := w.Scene(i)
-		img, truth := s.Render()
-		for ni, n := range Noises {
-			n.Seed = uint64(i)
-			c := s.composedFrom(n, img, truth)
-			for k, b := range Bands {
-				stats[ni].Add(c.plans[k], s.Region(truth, b.Y0, b.Y1))
+		comps, regions := cleanComposed(w, i)
+		for ni, c := range comps {
+			for k := range Bands {
+				stats[ni].Add(c.plans[k], regions[k])
 			}
 		}
 	}
@@ -217,6 +214,38 @@ func below(c schema.Critic, crit string) bool {
 // included: its truth damaged as a model would damage it, then composed.
 func (s Scene) composed(n Noise) composition {
 	return composedOf(s, n, s.Render)
+}
+
+// sceneCompositions are what Compose makes of one clean held-apart scene
+// under every noise, in Noises' order, and the truth of each band.
+type sceneCompositions struct {
+	once    sync.Once
+	comps   []composition
+	regions [][]Entity
+}
+
+// cleanCache holds them by scene index: the report, the independent judge
+// and the grammar test read the same scenes in parallel, and each is
+// composed once.
+var cleanCache sync.Map
+
+// cleanComposed is scene i composed under every noise (noise seed i), and
+// the truth of each band.
+func cleanComposed(w *World, i int) ([]composition, [][]Entity) {
+	v, _ := cleanCache.LoadOrStore(i, &sceneCompositions{})
+	sc := v.(*sceneCompositions)
+	sc.once.Do(func() {
+		s := w.Scene(i)
+		img, truth := s.Render()
+		for _, n := range Noises {
+			n.Seed = uint64(i)
+			sc.comps = append(sc.comps, s.composedFrom(n, img, truth))
+		}
+		for _, b := range Bands {
+			sc.regions = append(sc.regions, s.Region(truth, b.Y0, b.Y1))
+		}
+	})
+	return sc.comps, sc.regions
 }
 
 // composedFrom is composed for a scene already rendered.
