@@ -140,3 +140,40 @@ func FirstID(vals ...*int64) (int64, bool) {
 	}
 	return 0, false
 }
+
+// Gather is a float32 tensor's rows keep, in that order, along its first
+// (batch) axis: a batch whose other rows have ended.
+func Gather(v ort.Value, keep []int) (ort.Value, error) {
+	data, sh, err := Floats(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(sh) == 0 || sh[0] == 0 {
+		return nil, fmt.Errorf("gather: a tensor of shape %v has no batch axis", sh)
+	}
+	per := len(data) / int(sh[0])
+	out := make([]float32, 0, per*len(keep))
+	for _, k := range keep {
+		out = append(out, data[k*per:(k+1)*per]...)
+	}
+	shape := append(ort.Shape{int64(len(keep))}, sh[1:]...)
+	return ort.NewTensor(shape, out)
+}
+
+// GatherInts is Gather for an int64 tensor (an attention mask).
+func GatherInts(v ort.Value, keep []int) (ort.Value, error) {
+	t, ok := v.(*ort.Tensor[int64])
+	if !ok {
+		return nil, fmt.Errorf("gather: want an int64 tensor, have %T", v)
+	}
+	data, sh := t.GetData(), t.GetShape()
+	if len(sh) == 0 || sh[0] == 0 {
+		return nil, fmt.Errorf("gather: a tensor of shape %v has no batch axis", sh)
+	}
+	per := len(data) / int(sh[0])
+	out := make([]int64, 0, per*len(keep))
+	for _, k := range keep {
+		out = append(out, data[k*per:(k+1)*per]...)
+	}
+	return ort.NewTensor(append(ort.Shape{int64(len(keep))}, sh[1:]...), out)
+}

@@ -2,14 +2,19 @@ package annotators_test
 
 import (
 	"context"
+	"encoding/json"
 	"image"
 	"image/color"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators"
 	"github.com/twigdata/twigdata/annotators/captioner"
 	"github.com/twigdata/twigdata/annotators/florence2"
+	ort "github.com/yalue/onnxruntime_go"
 )
 
 // TestTransfersMatchTheirFormula: the bytes the runtime counts crossing
@@ -116,4 +121,142 @@ func TestFlorenceTransfersMatchTheirFormula(t *testing.T) {
 	}
 	t.Logf("Florence-2 twin: %d steps of %d rows, %d tokens, encoder length %d; per token %d bytes in, %d out", dec.Calls, B, dec.Generated, S,
 		(gotIn-firstIn)/dec.Generated, (gotOut-firstOut)/dec.Generated)
+}
+
+// TestEndedRowsLeaveTheBatch: when one row of a batch ends, the batch goes
+// on without it — its cache, encoder states and logits stop crossing — and
+// every row's tokens are those it has alone. The twin is given an end token
+// that one image reaches early and the other never does.
+func TestEndedRowsLeaveTheBatch(t *testing.T) {
+	base := twin("vit-gpt2", "")
+	m, err := captioner.Load(base, annotators.Device{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs := make([]image.Image, 6)
+	for i := range imgs {
+		g := image.NewRGBA(image.Rect(0, 0, 48, 48))
+		for p := range g.Pix {
+			g.Pix[p] = uint8(53*i + 7*p + p*p%13)
+		}
+		imgs[i] = g
+	}
+	seqs, err := m.Tokens(context.Background(), imgs)
+	m.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An end token one image generates (at end, not before) and another
+	// never does.
+	var a, b, end int
+	eos := int64(-1)
+	for i := range seqs {
+		for j := range seqs {
+			for p := 1; p < len(seqs[i]) && eos < 0; p++ {
+				if tok := seqs[i][p]; i != j && !slices.Contains(seqs[i][1:p], tok) && !slices.Contains(seqs[j][1:], tok) {
+					a, b, end, eos = i, j, p, tok
+				}
+			}
+		}
+	}
+	if eos < 0 {
+		t.Fatalf("no token ends one image's generation early and not another's: %v", seqs)
+	}
+	dir := without(t, base)
+	for _, f := range []string{"config.json", "generation_config.json"} {
+		cfg, err := os.ReadFile(filepath.Join(dir.Path, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(cfg, &doc); err != nil {
+			t.Fatal(err)
+		}
+		doc["eos_token_id"] = eos
+		cfg, _ = json.Marshal(doc)
+		if err := os.WriteFile(filepath.Join(dir.Path, f), cfg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err = captioner.Load(dir, annotators.Device{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	alone := make([][]int64, 2)
+	for n, i := range []int{a, b} {
+		got, err := m.Tokens(context.Background(), []image.Image{imgs[i]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone[n] = got[0]
+	}
+	annotators.ResetTransfers()
+	both, err := m.Tokens(context.Background(), []image.Image{imgs[a], imgs[b]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(both[0], alone[0]) || !slices.Equal(both[1], alone[1]) {
+		t.Errorf("in one batch %v and %v; alone %v and %v", both[0], both[1], alone[0], alone[1])
+	}
+	if len(both[0]) != end+1 || both[0][end] != eos || len(both[1]) <= end+1 {
+		t.Fatalf("the first row should end at token %d (%d) and the second go on: %v, %v", end, eos, both[0], both[1])
+	}
+	var generated, calls int64
+	for _, tr := range annotators.Transfers() {
+		if strings.HasPrefix(tr.Graph, "captioner/decoder") {
+			generated, calls = generated+tr.Generated, calls+tr.Calls
+		}
+	}
+	if want := int64(len(both[0]) + len(both[1]) - 2); generated != want || calls != int64(len(both[1])-1) {
+		t.Errorf("%d tokens generated in %d calls; the rows hold %d, the longer took %d steps", generated, calls, want, len(both[1])-1)
+	}
+}
+
+// TestGatherKeepsTheRowsThatGoOn: a batch's tensors cut to the rows that
+// go on, in order, whatever their other axes.
+func TestGatherKeepsTheRowsThatGoOn(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		shape ort.Shape
+		keep  []int
+	}{
+		{"a cache [B,H,T,hd]", ort.NewShape(4, 2, 3, 2), []int{0, 2}},
+		{"encoder states [B,S,D]", ort.NewShape(3, 5, 4), []int{2}},
+		{"the last rows", ort.NewShape(3, 2), []int{1, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := int(tc.shape.FlattenedSize())
+			per := n / int(tc.shape[0])
+			f, ints := make([]float32, n), make([]int64, n)
+			for i := range f {
+				f[i], ints[i] = float32(i), int64(i)
+			}
+			ft, _ := ort.NewTensor(tc.shape, f)
+			it, _ := ort.NewTensor(tc.shape, ints)
+			defer ft.Destroy()
+			defer it.Destroy()
+			gf, err := annotators.Gather(ft, tc.keep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gi, err := annotators.GatherInts(it, tc.keep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer gf.Destroy()
+			defer gi.Destroy()
+			if got := gf.GetShape(); got[0] != int64(len(tc.keep)) || !slices.Equal(got[1:], tc.shape[1:]) {
+				t.Errorf("shape %v, want %d rows of %v", got, len(tc.keep), tc.shape[1:])
+			}
+			fd, id := gf.(*ort.Tensor[float32]).GetData(), gi.(*ort.Tensor[int64]).GetData()
+			for r, k := range tc.keep {
+				for j := 0; j < per; j++ {
+					if fd[r*per+j] != float32(k*per+j) || id[r*per+j] != int64(k*per+j) {
+						t.Fatalf("row %d, element %d: %v and %v, want row %d's", r, j, fd[r*per+j], id[r*per+j], k)
+					}
+				}
+			}
+		})
+	}
 }

@@ -273,25 +273,39 @@ func (c *Model) loadPast(dir annotators.ModelDir, dev annotators.Device) error {
 
 // Caption describes each image of a call, one batch per tensor shape.
 func (c *Model) Caption(ctx context.Context, imgs []image.Image) ([]string, error) {
-	if len(imgs) == 0 {
-		return nil, annotators.ErrEmptyBatch
+	seqs, err := c.Tokens(ctx, imgs)
+	if err != nil {
+		return nil, err
 	}
-	texts := make([]string, len(imgs))
-	for _, b := range c.pre.Group(imgs) {
-		got, err := c.captionBatch(ctx, imgs, b)
-		if err != nil {
-			return nil, err
-		}
-		for n, i := range b.Idx {
-			texts[i] = got[n]
-		}
+	texts := make([]string, len(seqs))
+	for i, s := range seqs {
+		texts[i] = c.tok.Decode(s)
 	}
 	return texts, nil
 }
 
-// captionBatch describes one batch: one encoder run, then one decoder run
-// per generated token for the whole batch until every row ended.
-func (c *Model) captionBatch(ctx context.Context, imgs []image.Image, bt preprocess.Batch) ([]string, error) {
+// Tokens are the token ids Caption decodes for each image: the decoder's
+// start token, the generated ones and, for a row that ended, the end token.
+func (c *Model) Tokens(ctx context.Context, imgs []image.Image) ([][]int64, error) {
+	if len(imgs) == 0 {
+		return nil, annotators.ErrEmptyBatch
+	}
+	seqs := make([][]int64, len(imgs))
+	for _, b := range c.pre.Group(imgs) {
+		got, err := c.generateBatch(ctx, imgs, b)
+		if err != nil {
+			return nil, err
+		}
+		for n, i := range b.Idx {
+			seqs[i] = got[n]
+		}
+	}
+	return seqs, nil
+}
+
+// generateBatch generates for one batch: one encoder run, then one decoder
+// run per generated token for the rows that have not ended.
+func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt preprocess.Batch) ([][]int64, error) {
 	B := int64(len(bt.Idx))
 	px, err := ort.NewTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), c.pre.Pixels(imgs, bt))
 	if err != nil {
@@ -305,44 +319,58 @@ func (c *Model) captionBatch(ctx context.Context, imgs []image.Image, bt preproc
 	defer encOut[0].Destroy()
 
 	seqs := make([][]int64, B)
-	done := make([]bool, B)
 	for i := range seqs {
 		seqs[i] = []int64{c.start}
 	}
+	// alive are the rows still generating, by their index in seqs: a row
+	// that ends leaves the batch, so its cache, its encoder states and its
+	// logits stop crossing and its rows stop being computed.
+	alive := make([]int, B)
+	for i := range alive {
+		alive[i] = i
+	}
+	enc := encOut[0]
 	var cache []ort.Value // present.* of the last step, fed back as past_key_values.*
 	defer func() {
 		for _, v := range cache {
 			v.Destroy()
 		}
+		if enc != encOut[0] {
+			enc.Destroy()
+		}
 	}()
 	// max_length counts the start token, as Hugging Face generation does.
-	for step := 0; step < c.maxLen-1; step++ {
+	for step := 0; step < c.maxLen-1 && len(alive) > 0; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		T := int64(len(seqs[0]))
+		rows := make([][]int64, len(alive))
+		for n, b := range alive {
+			rows[n] = seqs[b]
+		}
+		T := int64(len(rows[0]))
 		var ids *ort.Tensor[int64]
 		var outs []ort.Value
 		var err error
 		switch {
 		case c.merged != nil:
-			ids, outs, err = c.mergedStep(seqs, step, encOut[0], cache)
+			ids, outs, err = c.mergedStep(rows, step, enc, cache)
 		case c.useCache && step > 0:
-			if ids, err = lastTokens(seqs, 1); err != nil {
+			if ids, err = lastTokens(rows, 1); err != nil {
 				return nil, err
 			}
 			outs = make([]ort.Value, 1+len(c.pastNames))
-			err = c.past.Run(append([]ort.Value{ids, encOut[0]}, cache...), outs)
+			err = c.past.Run(append([]ort.Value{ids, enc}, cache...), outs)
 		default:
-			if ids, err = lastTokens(seqs, T); err != nil {
+			if ids, err = lastTokens(rows, T); err != nil {
 				return nil, err
 			}
 			if c.useCache {
 				outs = make([]ort.Value, 1+len(c.pastNames))
-				err = c.first.Run([]ort.Value{ids, encOut[0]}, outs)
+				err = c.first.Run([]ort.Value{ids, enc}, outs)
 			} else {
 				outs = []ort.Value{nil}
-				err = c.decoder.Run([]ort.Value{ids, encOut[0]}, outs)
+				err = c.decoder.Run([]ort.Value{ids, enc}, outs)
 			}
 		}
 		if ids != nil {
@@ -361,36 +389,48 @@ func (c *Model) captionBatch(ctx context.Context, imgs []image.Image, bt preproc
 			return nil, fmt.Errorf("captioner decoder: logits: %w", err)
 		}
 		steps, V := sh[1], int(sh[2])
-		c.decoderRan(step).CountGenerated(active(done))
-		all := true
-		for b := int64(0); b < B; b++ {
-			next := c.pad
-			if !done[b] {
-				row := data[(b*steps+steps-1)*int64(V) : (b*steps+steps)*int64(V)]
-				best := 0
-				for v := range row {
-					if row[v] > row[best] {
-						best = v
-					}
-				}
-				next = int64(best)
-				if next == c.eos {
-					done[b] = true
+		c.decoderRan(step).CountGenerated(len(alive))
+		var keep []int // positions in alive of the rows that go on
+		for n, b := range alive {
+			row := data[(int64(n)*steps+steps-1)*int64(V) : (int64(n)*steps+steps)*int64(V)]
+			best := 0
+			for v := range row {
+				if row[v] > row[best] {
+					best = v
 				}
 			}
-			seqs[b] = append(seqs[b], next)
-			all = all && done[b]
+			seqs[b] = append(seqs[b], int64(best))
+			if int64(best) != c.eos {
+				keep = append(keep, n)
+			}
 		}
 		outs[0].Destroy()
-		if all {
-			break
+		if len(keep) == len(alive) || len(keep) == 0 {
+			alive = alive[:len(keep)]
+			continue
 		}
+		// Rows ended: the batch goes on with the others only.
+		next := make([]int, len(keep))
+		for i, n := range keep {
+			next[i] = alive[n]
+		}
+		alive = next
+		for i, v := range cache {
+			if cache[i], err = annotators.Gather(v, keep); err != nil {
+				return nil, err
+			}
+			v.Destroy()
+		}
+		kept, err := annotators.Gather(enc, keep)
+		if err != nil {
+			return nil, err
+		}
+		if enc != encOut[0] {
+			enc.Destroy()
+		}
+		enc = kept
 	}
-	texts := make([]string, B)
-	for b, s := range seqs {
-		texts[b] = c.tok.Decode(s)
-	}
-	return texts, nil
+	return seqs, nil
 }
 
 // decoderRan is the decoder graph a step ran.
@@ -404,17 +444,6 @@ func (c *Model) decoderRan(step int) *annotators.Session {
 		return c.first
 	}
 	return c.decoder
-}
-
-// active counts the rows not done: the tokens a step generates.
-func active(done []bool) int {
-	n := 0
-	for _, d := range done {
-		if !d {
-			n++
-		}
-	}
-	return n
 }
 
 // mergedStep runs one step of a merged decoder: the whole sequence on empty

@@ -453,32 +453,40 @@ func (f *Model) embedTokens(ids []int64, B, T int64) ([]float32, error) {
 // the cache come from the first step only: they depend on the encoder alone.
 func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, maxNew int) ([][]int64, error) {
 	seqs := make([][]int64, B)
-	done := make([]bool, B)
 	for i := range seqs {
 		seqs[i] = []int64{f.gen.start}
 	}
+	// alive are the rows still generating, by their index in seqs: a row
+	// that ends leaves the batch, so its caches, its encoder states and its
+	// logits stop crossing and its rows stop being computed.
+	alive := make([]int, B)
+	for i := range alive {
+		alive[i] = i
+	}
 	cache := make([]ort.Value, len(f.pastNames))
+	var owned []ort.Value // encoder states and masks gathered here, not the caller's
 	defer func() {
-		for _, v := range cache {
+		for _, v := range append(cache, owned...) {
 			if v != nil {
 				v.Destroy()
 			}
 		}
 	}()
 	maxLen := 1 + maxNew
-	for step := 0; step < maxNew; step++ {
+	for step := 0; step < maxNew && len(alive) > 0; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		last := make([]int64, B)
-		for b, s := range seqs {
-			last[b] = s[len(s)-1]
+		n := int64(len(alive))
+		last := make([]int64, n)
+		for i, b := range alive {
+			last[i] = seqs[b][len(seqs[b])-1]
 		}
-		emb, err := f.embedTokens(last, B, 1)
+		emb, err := f.embedTokens(last, n, 1)
 		if err != nil {
 			return nil, err
 		}
-		outs, err := f.step(enc, encMask, emb, B, D, step, cache)
+		outs, err := f.step(enc, encMask, emb, n, D, step, cache)
 		if err != nil {
 			return nil, err
 		}
@@ -498,28 +506,41 @@ func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, 
 			return nil, fmt.Errorf("florence decoder: logits: %w", err)
 		}
 		V := sh[2]
-		generated := 0
-		for _, d := range done {
-			if !d {
-				generated++
-			}
-		}
-		f.decoder.CountGenerated(generated)
-		all := true
-		for b := range B {
-			next := f.gen.pad
-			if !done[b] {
-				row := append([]float32(nil), logits[b*V:(b+1)*V]...) // one new token per step: T is 1
-				next = f.gen.pick(row, seqs[b], maxLen)
-				done[b] = next == f.gen.eos
-			}
+		f.decoder.CountGenerated(len(alive))
+		var keep []int // positions in alive of the rows that go on
+		for i, b := range alive {
+			row := append([]float32(nil), logits[int64(i)*V:int64(i+1)*V]...) // one new token per step: T is 1
+			next := f.gen.pick(row, seqs[b], maxLen)
 			seqs[b] = append(seqs[b], next)
-			all = all && done[b]
+			if next != f.gen.eos {
+				keep = append(keep, i)
+			}
 		}
 		outs[0].Destroy()
-		if all {
-			break
+		if len(keep) == len(alive) || len(keep) == 0 {
+			alive = alive[:len(keep)]
+			continue
 		}
+		// Rows ended: the batch goes on with the others only.
+		next := make([]int, len(keep))
+		for i, k := range keep {
+			next[i] = alive[k]
+		}
+		alive = next
+		for i, v := range cache {
+			if cache[i], err = annotators.Gather(v, keep); err != nil {
+				return nil, err
+			}
+			v.Destroy()
+		}
+		if enc, err = annotators.Gather(enc, keep); err != nil {
+			return nil, err
+		}
+		owned = append(owned, enc)
+		if encMask, err = annotators.GatherInts(encMask, keep); err != nil {
+			return nil, err
+		}
+		owned = append(owned, encMask)
 	}
 	return seqs, nil
 }
