@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	ort "github.com/yalue/onnxruntime_go"
 
@@ -36,6 +38,16 @@ type Model struct {
 	panoptic *panopticGraph
 	task     []int64 // OneFormer's task_inputs: "the task is panoptic", tokenized and padded
 	id       string
+	// post counts the images post-processed and the nanoseconds it took
+	// (panoptic models), for PostProcessing.
+	postImages, postNanos atomic.Int64
+}
+
+// PostProcessing is how many images the panoptic post-processing turned
+// into label maps and how long it took in all (of CPU, summed over the
+// images post-processed in parallel); 0 for a semantic model.
+func (s *Model) PostProcessing() (images int64, took time.Duration) {
+	return s.postImages.Load(), time.Duration(s.postNanos.Load())
 }
 
 // Load opens a segmenter directory: model.onnx (pixel_values float32
@@ -452,6 +464,8 @@ func (s *Model) segmentPanoptic(in ort.Value, b preprocess.Batch, maps []evidenc
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
+			start := time.Now()
+			defer func() { s.postImages.Add(1); s.postNanos.Add(int64(time.Since(start))) }()
 			o := segmap.DefaultPanoptic()
 			o.Threshold, o.Upsample = s.panoptic.threshold, s.panoptic.upsample
 			// Post-processed where transformers does it (384×384 for

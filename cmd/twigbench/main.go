@@ -298,6 +298,7 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		return s, c, nil
 	}
 	var transfers []modelTransfers
+	var post []string
 	for _, m := range []struct{ seg, capt, variant string }{
 		{"", "", "fp32"}, {"segformer", "", "fp32"}, {"segformer", "", "q8"}, {"segformer", "", "fp16"},
 		{"mask2former", "", "fp32"}, {"oneformer", "", "fp32"}, {"detr-panoptic", "", "fp32"},
@@ -314,6 +315,9 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 		}
 		annotators.ResetTransfers()
 		stats, err := annotateAlone(ctx, o, items)
+		if n, took := seg.PostProcessing(); n > 0 {
+			post = append(post, fmt.Sprintf("  %-18s %7.2f ms per image (%d images)", m.seg, float64(took.Microseconds())/1000/float64(n), n))
+		}
 		seg.Close()
 		capt.Close()
 		if err != nil {
@@ -327,6 +331,10 @@ func perModel(ctx context.Context, o stages.Config, items []*stages.Item, dev an
 			return s
 		}
 		fmt.Printf("  %-18s + %-18s %-5s %7.1f samples/s\n", name(m.seg, "segmenter"), name(m.capt, "captioner"), m.variant, float64(len(items))/stats.Wall.Seconds())
+	}
+	if len(post) > 0 {
+		fmt.Println("\npanoptic post-processing (queries to a label map, CPU time per image):")
+		fmt.Println(strings.Join(post, "\n"))
 	}
 	printTransfers(transfers, o.Workers.BatchSize)
 	return nil
