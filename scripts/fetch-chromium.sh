@@ -14,6 +14,10 @@ if [[ $(id -u) != 0 ]]; then
 	echo "chromium: installing Debian's chromium needs root (apt-get install chromium=$want); the show page test is skipped without it" >&2
 	exit 1
 fi
+if ! apt-cache madison chromium 2>/dev/null | grep -q .; then
+	echo "chromium: apt knows no chromium package yet: apt-get update"
+	apt-get update -qq >/dev/null
+fi
 version=$want
 if ! apt-cache madison chromium 2>/dev/null | grep -q " $want "; then
 	version=$(apt-cache madison chromium | awk '$3 ~ /^156\./ {print $3; exit}')
