@@ -141,39 +141,42 @@ func FirstID(vals ...*int64) (int64, bool) {
 	return 0, false
 }
 
-// Gather is a float32 tensor's rows keep, in that order, along its first
-// (batch) axis: a batch whose other rows have ended.
+// Gather is a tensor's rows keep, in that order, along its first (batch)
+// axis: a batch whose other rows have ended. It takes the float32 tensors
+// of states and caches and the int64 ones of masks.
 func Gather(v ort.Value, keep []int) (ort.Value, error) {
-	data, sh, err := Floats(v)
-	if err != nil {
-		return nil, err
+	switch t := v.(type) {
+	case *ort.Tensor[float32]:
+		return gatherRows(t, keep)
+	case *ort.Tensor[int64]:
+		return gatherRows(t, keep)
 	}
-	if len(sh) == 0 || sh[0] == 0 {
-		return nil, fmt.Errorf("gather: a tensor of shape %v has no batch axis", sh)
-	}
-	per := len(data) / int(sh[0])
-	out := make([]float32, 0, per*len(keep))
-	for _, k := range keep {
-		out = append(out, data[k*per:(k+1)*per]...)
-	}
-	shape := append(ort.Shape{int64(len(keep))}, sh[1:]...)
-	return ort.NewTensor(shape, out)
+	return nil, fmt.Errorf("gather: want a float32 or int64 tensor, have %T", v)
 }
 
-// GatherInts is Gather for an int64 tensor (an attention mask).
-func GatherInts(v ort.Value, keep []int) (ort.Value, error) {
-	t, ok := v.(*ort.Tensor[int64])
-	if !ok {
-		return nil, fmt.Errorf("gather: want an int64 tensor, have %T", v)
-	}
+func gatherRows[T ort.TensorData](t *ort.Tensor[T], keep []int) (ort.Value, error) {
 	data, sh := t.GetData(), t.GetShape()
 	if len(sh) == 0 || sh[0] == 0 {
 		return nil, fmt.Errorf("gather: a tensor of shape %v has no batch axis", sh)
 	}
 	per := len(data) / int(sh[0])
-	out := make([]int64, 0, per*len(keep))
+	out := make([]T, 0, per*len(keep))
 	for _, k := range keep {
 		out = append(out, data[k*per:(k+1)*per]...)
 	}
 	return ort.NewTensor(append(ort.Shape{int64(len(keep))}, sh[1:]...), out)
+}
+
+// GatherAll replaces each tensor of vs by its rows keep (Gather),
+// destroying the one it replaces.
+func GatherAll(vs []ort.Value, keep []int) error {
+	for i, v := range vs {
+		g, err := Gather(v, keep)
+		if err != nil {
+			return err
+		}
+		v.Destroy()
+		vs[i] = g
+	}
+	return nil
 }

@@ -25,7 +25,7 @@ func (s DecoderShape) HostStepBytes(B, t int) (in, out int64) {
 	self := func(n int64) int64 { return 2 * int64(s.Layers) * b * int64(s.Heads) * n * hd * 4 }
 	enc := int64(s.EncoderLen)
 	in = 4*b*enc*int64(s.DModel) + 1 + self(int64(t)) // encoder states, use_cache_branch, self-attention past
-	out = 4*b*int64(s.Vocab) + self(int64(t)+1)      // logits, self-attention present
+	out = 4*b*int64(s.Vocab) + self(int64(t)+1)       // logits, self-attention present
 	if s.CrossCache {
 		in += 8 * b * enc // the encoder's attention mask
 		if t > 0 {

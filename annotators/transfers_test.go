@@ -240,7 +240,7 @@ func TestGatherKeepsTheRowsThatGoOn(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gi, err := annotators.GatherInts(it, tc.keep)
+			gi, err := annotators.Gather(it, tc.keep)
 			if err != nil {
 				t.Fatal(err)
 			}

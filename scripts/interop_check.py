@@ -22,11 +22,6 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="twigdata-hf-"))
 
-if os.environ.get("TWIGDATA_TORCH"):
-    # `make test-torch`: torch from its own folder, after this environment's
-    # packages, so that its dependencies do not replace datasets'.
-    sys.path.append(os.environ["TWIGDATA_TORCH"])
-
 import datasets  # noqa: E402
 import PIL.Image  # noqa: E402
 import polars as pl  # noqa: E402

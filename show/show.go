@@ -27,16 +27,19 @@ import (
 // them.
 var criteria = []string{"color", "completeness", "detail", "spatial", "coherence"}
 
+// examplesPerReason are the rejects the page shows of each reason.
+const examplesPerReason = 4
+
 // maxShardBytes bounds how much of one shard is read into memory at once.
 const maxShardBytes = 8 << 30
 
 // Histogram counts values in equal bins over [Min, Max].
 type Histogram struct {
-	Name     string   `json:"name"`
-	Min, Max float64  `json:"-"`
-	Counts   []int    `json:"counts"`
-	Labels   []string `json:"labels"`
-	Skipped  int      `json:"skipped"` // values outside the range (blur -1: not judged)
+	Name     string
+	Min, Max float64
+	Counts   []int
+	Labels   []string
+	Skipped  int // values outside the range (blur -1: not judged)
 }
 
 func newHistogram(name string, lo, hi float64, bins int) *Histogram {
@@ -59,35 +62,32 @@ func (h *Histogram) add(v float64) {
 
 // RejectGroup is the rejects of one reason: how many, and a few of them.
 type RejectGroup struct {
-	Stage    string       `json:"stage"`
-	Reason   string       `json:"reason"`
-	Count    int          `json:"count"`
-	Examples []RejectItem `json:"examples"`
+	Stage    string
+	Reason   string
+	Count    int
+	Examples []RejectItem
 }
 
 // RejectItem is one reject shown on the page.
 type RejectItem struct {
-	Key    string `json:"key"`
-	Detail string `json:"detail"`
+	Key    string
+	Detail string
 	// Thumb is a small JPEG of its image as a data URI, when the image
 	// was found and decodes; "" otherwise.
-	Thumb string `json:"thumb,omitempty"`
+	Thumb string
 }
 
 // Data is what the page shows.
 type Data struct {
-	Dataset             string        `json:"dataset"`
-	Samples, Regions    int           `json:"-"`
-	Reflected           int           `json:"-"`
-	Rejects             int           `json:"-"`
-	Histograms          []*Histogram  `json:"histograms"`
-	Gallery             []Card        `json:"gallery"`
-	RejectGroups        []RejectGroup `json:"rejects"`
-	Theta               int           `json:"-"`
-	ToolVersion         string        `json:"-"`
-	Warnings            []string      `json:"-"`
-	examplesPerReason   int
-	seen                int
+	Dataset                              string
+	Samples, Regions, Reflected, Rejects int
+	Histograms                           []*Histogram
+	Gallery                              []Card
+	RejectGroups                         []RejectGroup
+	Theta                                int
+	ToolVersion                          string
+	Warnings                             []string
+
 	rng                 *rand.Rand
 	galleryN            int
 	scores, blur, align *Histogram
@@ -96,35 +96,34 @@ type Data struct {
 
 // Card is one sample of the gallery.
 type Card struct {
-	ID        string    `json:"id"`
-	Key       string    `json:"key"`
-	Prompt    string    `json:"prompt"`
-	Image     string    `json:"image"` // data URI of the canvas
-	W         int       `json:"w"`
-	H         int       `json:"h"`
-	Blur      float32   `json:"blur"`
-	Alignment float32   `json:"alignment"`
-	Regions   []CardReg `json:"regions"`
+	ID        string
+	Key       string
+	Prompt    string
+	Image     string // data URI of the canvas
+	W         int
+	H         int
+	Blur      float32
+	Alignment float32
+	Regions   []CardReg
 }
 
 // CardReg is one region of a gallery sample.
 type CardReg struct {
-	Name      string        `json:"name"`
-	Y0, Y1    int32         `json:"-"`
-	Band      [2]int32      `json:"band"`
-	Plan      string        `json:"plan"`
-	Revised   string        `json:"revised"`
-	Reflected bool          `json:"reflected"`
-	Critic    schema.Critic `json:"critic"`
-	Objects   []CardObject  `json:"objects"`
+	Name      string
+	Band      [2]int32
+	Plan      string
+	Revised   string
+	Reflected bool
+	Critic    schema.Critic
+	Objects   []CardObject
 }
 
 // CardObject is an object drawn over the canvas: its label and its mask as
 // cell rectangles [x, y, w, h] in canvas pixels.
 type CardObject struct {
-	Label string     `json:"label"`
-	Color string     `json:"color"`
-	Cells [][4]int32 `json:"cells"`
+	Label string
+	Color string
+	Cells [][4]int32
 }
 
 // Options are the page's choices.
@@ -142,7 +141,7 @@ func Gather(ctx context.Context, b storage.Reader, name string, o Options) (*Dat
 	if o.Gallery <= 0 {
 		o.Gallery = 24
 	}
-	d := &Data{Dataset: name, examplesPerReason: 4, rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x7769_6773)), galleryN: o.Gallery}
+	d := &Data{Dataset: name, rng: rand.New(rand.NewPCG(uint64(o.Seed), 0x7769_6773)), galleryN: o.Gallery}
 	var m schema.Manifest
 	data, err := storage.ReadAll(ctx, b, schema.ManifestKey, 64<<20)
 	if err != nil {
@@ -180,7 +179,7 @@ func Gather(ctx context.Context, b storage.Reader, name string, o Options) (*Dat
 				groups[r.Reason] = g
 			}
 			g.Count++
-			if len(g.Examples) < d.examplesPerReason {
+			if len(g.Examples) < examplesPerReason {
 				item := RejectItem{Key: r.Key, Detail: r.Detail}
 				if o.Image != nil {
 					if key, err := schema.UnescapeKey(r.Key); err == nil {
@@ -240,12 +239,11 @@ func (d *Data) addSample(s *schema.Sample) {
 			d.criteria[i].add(float64(v))
 		}
 	}
-	d.seen++
 	switch {
 	case len(d.Gallery) < d.galleryN:
 		d.Gallery = append(d.Gallery, cardOf(s))
 	default:
-		if j := d.rng.IntN(d.seen); j < d.galleryN {
+		if j := d.rng.IntN(d.Samples); j < d.galleryN {
 			d.Gallery[j] = cardOf(s)
 		}
 	}

@@ -415,11 +415,8 @@ func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt prepro
 			next[i] = alive[n]
 		}
 		alive = next
-		for i, v := range cache {
-			if cache[i], err = annotators.Gather(v, keep); err != nil {
-				return nil, err
-			}
-			v.Destroy()
+		if err := annotators.GatherAll(cache, keep); err != nil {
+			return nil, err
 		}
 		kept, err := annotators.Gather(enc, keep)
 		if err != nil {

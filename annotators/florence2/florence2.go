@@ -464,12 +464,16 @@ func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, 
 		alive[i] = i
 	}
 	cache := make([]ort.Value, len(f.pastNames))
-	var owned []ort.Value // encoder states and masks gathered here, not the caller's
+	owned := false // enc and encMask were gathered here, not the caller's
 	defer func() {
-		for _, v := range append(cache, owned...) {
+		for _, v := range cache {
 			if v != nil {
 				v.Destroy()
 			}
+		}
+		if owned {
+			enc.Destroy()
+			encMask.Destroy()
 		}
 	}()
 	maxLen := 1 + maxNew
@@ -527,20 +531,23 @@ func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, 
 			next[i] = alive[k]
 		}
 		alive = next
-		for i, v := range cache {
-			if cache[i], err = annotators.Gather(v, keep); err != nil {
-				return nil, err
-			}
-			v.Destroy()
-		}
-		if enc, err = annotators.Gather(enc, keep); err != nil {
+		if err := annotators.GatherAll(cache, keep); err != nil {
 			return nil, err
 		}
-		owned = append(owned, enc)
-		if encMask, err = annotators.GatherInts(encMask, keep); err != nil {
+		keptEnc, err := annotators.Gather(enc, keep)
+		if err != nil {
 			return nil, err
 		}
-		owned = append(owned, encMask)
+		keptMask, err := annotators.Gather(encMask, keep)
+		if err != nil {
+			keptEnc.Destroy()
+			return nil, err
+		}
+		if owned {
+			enc.Destroy()
+			encMask.Destroy()
+		}
+		enc, encMask, owned = keptEnc, keptMask, true
 	}
 	return seqs, nil
 }

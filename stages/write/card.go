@@ -21,26 +21,20 @@ var tableInfo = map[schema.Table]struct {
 	schema.Rejects:  {reflect.TypeOf(schema.Reject{}), "every input that was not accepted, with stage, reason and detail"},
 }
 
-// rowsOf is the number of rows a table holds.
-func rowsOf(m schema.Manifest, t schema.Table) int64 {
-	var n int64
+// sizeOf is the rows a table holds and the bytes of its files.
+func sizeOf(m schema.Manifest, t schema.Table) (rows, bytes int64) {
 	for _, f := range m.Shards {
 		if f.Kind == t {
-			n += int64(f.Rows)
+			rows, bytes = rows+int64(f.Rows), bytes+int64(f.Bytes)
 		}
 	}
-	return n
+	return rows, bytes
 }
 
-// bytesOf is the size of a table's files.
-func bytesOf(m schema.Manifest, t schema.Table) int64 {
-	var n int64
-	for _, f := range m.Shards {
-		if f.Kind == t {
-			n += int64(f.Bytes)
-		}
-	}
-	return n
+// rowsOf is the number of rows a table holds.
+func rowsOf(m schema.Manifest, t schema.Table) int64 {
+	rows, _ := sizeOf(m, t)
+	return rows
 }
 
 // card is the README.md written into the output folder: a Hugging Face
@@ -108,9 +102,9 @@ func frontMatter(b *strings.Builder, m schema.Manifest) {
 	// stored uncompressed, so they are near what the rows take in memory.
 	b.WriteString("dataset_info:\n")
 	for _, t := range configs {
-		n := bytesOf(m, t)
+		rows, n := sizeOf(m, t)
 		fmt.Fprintf(b, "- config_name: %s\n  features:\n%s  splits:\n  - name: train\n    num_bytes: %d\n    num_examples: %d\n  download_size: %d\n  dataset_size: %d\n", t,
-			schema.YAML(schema.FeaturesOf(tableInfo[t].typ), "  "), n, rowsOf(m, t), n, n)
+			schema.YAML(schema.FeaturesOf(tableInfo[t].typ), "  "), n, rows, n, n)
 	}
 	b.WriteString("---\n\n")
 }
@@ -176,10 +170,11 @@ demonstration models is for trying the tool, not for training.
 `, k, theta, m.Counts.Accepted, m.Counts.Inputs, m.ToolVersion, m.SchemaVersion, licenceText(licence(m)), m.ToolVersion)
 	for _, t := range schema.Tables() {
 		note := ""
-		if rowsOf(m, t) == 0 {
+		rows, n := sizeOf(m, t)
+		if rows == 0 {
 			note = " (empty: no config, as `datasets` loads no 0-row split; its 0-row file reads in DuckDB, pyarrow and polars)"
 		}
-		fmt.Fprintf(b, "| %s | %d | %d | %s%s |\n", t, rowsOf(m, t), bytesOf(m, t), tableInfo[t].what, note)
+		fmt.Fprintf(b, "| %s | %d | %d | %s%s |\n", t, rows, n, tableInfo[t].what, note)
 	}
 	fmt.Fprintf(b, `
 Each config has one split, `+"`train`"+`. The training table's turns are think (text: the

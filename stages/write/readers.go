@@ -104,12 +104,10 @@ func S3Readers(uri string, s3 *schema.ManifestS3) string {
 	if region == "" {
 		region = "us-east-1"
 	}
-	var fsspecOpts, arrowOpts, polarsOpts string
-	var duckSettings []string
-	duckSettings = append(duckSettings, fmt.Sprintf("REGION '%s'", region))
-	fsspecOpts = fmt.Sprintf(`{"client_kwargs": {"region_name": %q}}`, region)
-	arrowOpts = fmt.Sprintf("region=%q", region)
-	polarsOpts = fmt.Sprintf(`{"aws_region": %q}`, region)
+	duckSettings := []string{fmt.Sprintf("REGION '%s'", region)}
+	fsspecOpts := fmt.Sprintf(`{"client_kwargs": {"region_name": %q}}`, region)
+	arrowOpts := fmt.Sprintf("region=%q", region)
+	polarsOpts := fmt.Sprintf(`{"aws_region": %q}`, region)
 	if s3.Endpoint != "" {
 		u, err := url.Parse(s3.Endpoint)
 		host, scheme := s3.Endpoint, "https"
