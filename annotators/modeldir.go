@@ -108,7 +108,7 @@ func (d ModelDir) Session(base string, dev Device, inputs, outputs []TensorSpec)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s model %s/%s: create session on %s: %w", d.Role, d.Name, file, dev, err)
 	}
-	return &Session{DynamicAdvancedSession: s, name: d.Role + "/" + base}, sum, nil
+	return &Session{DynamicAdvancedSession: s, name: d.Role + "/" + base, dev: dev}, sum, nil
 }
 
 func (d ModelDir) match(file, kind string, want []TensorSpec, have []ort.InputOutputInfo, types map[string]ort.TensorElementDataType) error {

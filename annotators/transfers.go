@@ -15,14 +15,18 @@ import (
 type Session struct {
 	*ort.DynamicAdvancedSession
 	name string // role/graph, the meter's key
+	dev  Device // where it runs: where Bind leaves outputs
 }
+
+// Device is where the session runs.
+func (s *Session) Device() Device { return s.dev }
 
 // Run runs the session and counts what crossed.
 func (s *Session) Run(inputs, outputs []ort.Value) error {
 	if err := s.DynamicAdvancedSession.Run(inputs, outputs); err != nil {
 		return err
 	}
-	meter.add(s.name, bytesOf(inputs), bytesOf(outputs))
+	meter.add(s.name, 1, bytesOf(inputs), bytesOf(outputs))
 	return nil
 }
 
@@ -52,11 +56,11 @@ func (t *transfers) entry(name string) *Transfer {
 	return e
 }
 
-func (t *transfers) add(name string, in, out int64) {
+func (t *transfers) add(name string, calls, in, out int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.entry(name)
-	e.Calls++
+	e.Calls += calls
 	e.BytesIn += in
 	e.BytesOut += out
 }

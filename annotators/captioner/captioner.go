@@ -304,41 +304,59 @@ func (c *Model) Tokens(ctx context.Context, imgs []image.Image) ([][]int64, erro
 }
 
 // generateBatch generates for one batch: one encoder run, then one decoder
-// run per generated token for the rows that have not ended.
+// run per generated token for the rows that have not ended. Every run goes
+// through an I/O binding: the encoder's states and the cache stay where the
+// session runs (GPU memory with --device cuda:N) from step to step; per step
+// only the new token ids go in and the logits come out.
 func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt preprocess.Batch) ([][]int64, error) {
 	B := int64(len(bt.Idx))
 	px, err := ort.NewTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), c.pre.Pixels(imgs, bt))
 	if err != nil {
 		return nil, err
 	}
-	defer px.Destroy()
-	encOut := []ort.Value{nil}
-	if err := c.encoder.Run([]ort.Value{px}, encOut); err != nil {
-		return nil, fmt.Errorf("captioner encoder: run: %w", err)
+	encOut, err := annotators.RunBound(c.encoder, map[string]ort.Value{"pixel_values": px}, nil, []string{"last_hidden_state"})
+	if err != nil {
+		return nil, fmt.Errorf("captioner encoder: %w", err)
 	}
-	defer encOut[0].Destroy()
+	enc := encOut[0]
+	var cache []*annotators.Resident // present.* of the last step, bound as past_key_values.*
+	bindings := map[*annotators.Session]*annotators.Binding{}
+	defer func() {
+		annotators.ReleaseAll(cache)
+		enc.Release()
+		for _, b := range bindings {
+			b.Release()
+		}
+	}()
+	bind := func(s *annotators.Session, cached bool) (*annotators.Binding, error) {
+		if b := bindings[s]; b != nil {
+			return b, nil
+		}
+		b, err := s.Bind()
+		if err != nil {
+			return nil, err
+		}
+		bindings[s] = b
+		outs := []string{"logits"}
+		if cached {
+			for _, n := range c.pastNames {
+				outs = append(outs, "present."+strings.TrimPrefix(n, "past_key_values."))
+			}
+		}
+		return b, b.Outputs(outs, "logits")
+	}
 
 	seqs := make([][]int64, B)
 	for i := range seqs {
 		seqs[i] = []int64{c.start}
 	}
 	// alive are the rows still generating, by their index in seqs: a row
-	// that ends leaves the batch, so its cache, its encoder states and its
-	// logits stop crossing and its rows stop being computed.
+	// that ends leaves the batch, so its cache and encoder states are cut
+	// out where they are and its rows stop being computed.
 	alive := make([]int, B)
 	for i := range alive {
 		alive[i] = i
 	}
-	enc := encOut[0]
-	var cache []ort.Value // present.* of the last step, fed back as past_key_values.*
-	defer func() {
-		for _, v := range cache {
-			v.Destroy()
-		}
-		if enc != encOut[0] {
-			enc.Destroy()
-		}
-	}()
 	// max_length counts the start token, as Hugging Face generation does.
 	for step := 0; step < c.maxLen-1 && len(alive) > 0; step++ {
 		if err := ctx.Err(); err != nil {
@@ -348,48 +366,66 @@ func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt prepro
 		for n, b := range alive {
 			rows[n] = seqs[b]
 		}
+		s := c.decoderRan(step)
+		cached := s != c.decoder
+		b, err := bind(s, cached)
+		if err != nil {
+			return nil, fmt.Errorf("captioner decoder: %w", err)
+		}
 		T := int64(len(rows[0]))
-		var ids *ort.Tensor[int64]
-		var outs []ort.Value
-		var err error
-		switch {
-		case c.merged != nil:
-			ids, outs, err = c.mergedStep(rows, step, enc, cache)
-		case c.useCache && step > 0:
-			if ids, err = lastTokens(rows, 1); err != nil {
-				return nil, err
-			}
-			outs = make([]ort.Value, 1+len(c.pastNames))
-			err = c.past.Run(append([]ort.Value{ids, enc}, cache...), outs)
-		default:
-			if ids, err = lastTokens(rows, T); err != nil {
-				return nil, err
-			}
-			if c.useCache {
-				outs = make([]ort.Value, 1+len(c.pastNames))
-				err = c.first.Run([]ort.Value{ids, enc}, outs)
-			} else {
-				outs = []ort.Value{nil}
-				err = c.decoder.Run([]ort.Value{ids, enc}, outs)
-			}
+		if cached && step > 0 {
+			T = 1
 		}
-		if ids != nil {
-			ids.Destroy()
-		}
+		ids, err := lastTokens(rows, T)
 		if err != nil {
-			return nil, fmt.Errorf("captioner decoder: run: %w", err)
+			return nil, err
 		}
-		for _, v := range cache {
-			v.Destroy()
+		if err := b.Input("input_ids", ids); err != nil {
+			return nil, err
 		}
+		if err := b.Resident("encoder_hidden_states", enc); err != nil {
+			return nil, err
+		}
+		if s == c.merged && step <= 1 {
+			branch, err := ort.NewTensor(ort.NewShape(1), []bool{step > 0})
+			if err != nil {
+				return nil, err
+			}
+			if err := b.Input("use_cache_branch", branch); err != nil {
+				return nil, err
+			}
+		}
+		if s == c.merged && step == 0 {
+			empty, err := annotators.EmptyPasts(int64(len(alive)), c.pastShapes)
+			if err != nil {
+				return nil, err
+			}
+			for i, n := range c.pastNames {
+				if err := b.Input(n, empty[i]); err != nil {
+					annotators.DestroyAll(empty[i+1:])
+					return nil, err
+				}
+			}
+		} else if cached && step > 0 {
+			for i, n := range c.pastNames {
+				if err := b.Resident(n, cache[i]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		outs, err := b.Run()
+		if err != nil {
+			return nil, fmt.Errorf("captioner decoder: %w", err)
+		}
+		annotators.ReleaseAll(cache)
 		cache = outs[1:]
-		data, sh, err := annotators.Floats(outs[0])
+		data, sh, err := b.Floats("logits", outs[0])
+		outs[0].Release()
 		if err != nil {
-			outs[0].Destroy()
 			return nil, fmt.Errorf("captioner decoder: logits: %w", err)
 		}
 		steps, V := sh[1], int(sh[2])
-		c.decoderRan(step).CountGenerated(len(alive))
+		s.CountGenerated(len(alive))
 		var keep []int // positions in alive of the rows that go on
 		for n, b := range alive {
 			row := data[(int64(n)*steps+steps-1)*int64(V) : (int64(n)*steps+steps)*int64(V)]
@@ -404,7 +440,6 @@ func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt prepro
 				keep = append(keep, n)
 			}
 		}
-		outs[0].Destroy()
 		if len(keep) == len(alive) || len(keep) == 0 {
 			alive = alive[:len(keep)]
 			continue
@@ -415,22 +450,21 @@ func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt prepro
 			next[i] = alive[n]
 		}
 		alive = next
-		if err := annotators.GatherAll(cache, keep); err != nil {
+		dev := c.encoder.Device()
+		if err := annotators.GatherAllRows(dev, cache, keep); err != nil {
 			return nil, err
 		}
-		kept, err := annotators.Gather(enc, keep)
+		kept, err := annotators.GatherRows(dev, enc, keep)
 		if err != nil {
 			return nil, err
 		}
-		if enc != encOut[0] {
-			enc.Destroy()
-		}
+		enc.Release()
 		enc = kept
 	}
 	return seqs, nil
 }
 
-// decoderRan is the decoder graph a step ran.
+// decoderRan is the decoder graph a step runs.
 func (c *Model) decoderRan(step int) *annotators.Session {
 	switch {
 	case c.merged != nil:
@@ -441,36 +475,6 @@ func (c *Model) decoderRan(step int) *annotators.Session {
 		return c.first
 	}
 	return c.decoder
-}
-
-// mergedStep runs one step of a merged decoder: the whole sequence on empty
-// past tensors with use_cache_branch false first, then the newest token on
-// the cache.
-func (c *Model) mergedStep(seqs [][]int64, step int, enc ort.Value, cache []ort.Value) (*ort.Tensor[int64], []ort.Value, error) {
-	B := int64(len(seqs))
-	T := int64(len(seqs[0]))
-	if step > 0 {
-		T = 1
-	}
-	ids, err := lastTokens(seqs, T)
-	if err != nil {
-		return nil, nil, err
-	}
-	branch, err := ort.NewTensor(ort.NewShape(1), []bool{step > 0})
-	if err != nil {
-		return ids, nil, err
-	}
-	defer branch.Destroy()
-	pasts := cache
-	if step == 0 {
-		if pasts, err = annotators.EmptyPasts(B, c.pastShapes); err != nil {
-			return ids, nil, err
-		}
-		defer annotators.DestroyAll(pasts)
-	}
-	outs := make([]ort.Value, 1+len(c.pastNames))
-	err = c.merged.Run(append([]ort.Value{ids, enc, branch}, pasts...), outs)
-	return ids, outs, err
 }
 
 // lastTokens is the [B, T] input_ids tensor of each sequence's last T tokens

@@ -358,24 +358,28 @@ func (f *Model) Generate(ctx context.Context, imgs []image.Image, prompts []stri
 
 // generateBatch runs one batch: the vision encoder, the prompt's embeddings
 // after the image features, the encoder once, then the decoder once per token
-// for the whole batch, on its cache, until every row has ended.
+// for the whole batch, on its cache, until every row has ended. Every run
+// goes through an I/O binding: the image features, embeddings, encoder
+// states and both caches stay where the sessions run (GPU memory with
+// --device cuda:N); what crosses is the pixels and the prompt's ids once,
+// then per step the new token ids in and the logits out.
 func (f *Model) generateBatch(ctx context.Context, imgs []image.Image, prompts []string, bt preprocess.Batch, maxNew int) ([][]int64, error) {
 	B := int64(len(bt.Idx))
 	px, err := ort.NewTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), f.pre.Pixels(imgs, bt))
 	if err != nil {
 		return nil, err
 	}
-	defer px.Destroy()
-	vis := []ort.Value{nil}
-	if err := f.vision.Run([]ort.Value{px}, vis); err != nil {
-		return nil, fmt.Errorf("florence vision encoder: run: %w", err)
-	}
-	feats, fsh, err := annotators.Floats(vis[0])
-	vis[0].Destroy()
+	vis, err := annotators.RunBound(f.vision, map[string]ort.Value{"pixel_values": px}, nil, []string{"image_features"})
 	if err != nil {
 		return nil, fmt.Errorf("florence vision encoder: %w", err)
 	}
-	N, D := fsh[1], fsh[2]
+	feats := vis[0]
+	defer feats.Release()
+	fsh, err := feats.Shape()
+	if err != nil {
+		return nil, fmt.Errorf("florence vision encoder: %w", err)
+	}
+	N := fsh[1]
 
 	// The prompts, padded on the right as BART's tokenizer pads.
 	ids := make([][]int64, B)
@@ -400,82 +404,81 @@ func (f *Model) generateBatch(ctx context.Context, imgs []image.Image, prompts [
 			}
 		}
 	}
-	text, err := f.embedTokens(flat, B, T)
+	idt, err := ort.NewTensor(ort.NewShape(B, T), flat)
 	if err != nil {
 		return nil, err
 	}
-	// Image features first, then the prompt, as Florence-2 reads them.
-	embeds := make([]float32, 0, B*(N+T)*D)
-	for b := range B {
-		embeds = append(embeds, feats[b*N*D:(b+1)*N*D]...)
-		embeds = append(embeds, text[b*T*D:(b+1)*T*D]...)
-	}
-	S := N + T
-	in, err := ort.NewTensor(ort.NewShape(B, S, D), embeds)
-	if err != nil {
-		return nil, err
-	}
-	defer in.Destroy()
-	am, err := ort.NewTensor(ort.NewShape(B, S), mask)
-	if err != nil {
-		return nil, err
-	}
-	defer am.Destroy()
-	encOut := []ort.Value{nil}
-	if err := f.encoder.Run([]ort.Value{in, am}, encOut); err != nil {
-		return nil, fmt.Errorf("florence encoder: run: %w", err)
-	}
-	defer encOut[0].Destroy()
-	return f.decode(ctx, encOut[0], am, B, D, maxNew)
-}
-
-// embedTokens runs embed_tokens on ids [B, T] and returns the embeddings.
-func (f *Model) embedTokens(ids []int64, B, T int64) ([]float32, error) {
-	t, err := ort.NewTensor(ort.NewShape(B, T), ids)
-	if err != nil {
-		return nil, err
-	}
-	defer t.Destroy()
-	out := []ort.Value{nil}
-	if err := f.embed.Run([]ort.Value{t}, out); err != nil {
-		return nil, fmt.Errorf("florence embed_tokens: run: %w", err)
-	}
-	defer out[0].Destroy()
-	data, _, err := annotators.Floats(out[0])
+	text, err := annotators.RunBound(f.embed, map[string]ort.Value{"input_ids": idt}, nil, []string{"inputs_embeds"})
 	if err != nil {
 		return nil, fmt.Errorf("florence embed_tokens: %w", err)
 	}
-	return append([]float32(nil), data...), nil
+	// Image features first, then the prompt, as Florence-2 reads them.
+	embeds, err := annotators.Concat(f.encoder.Device(), feats, text[0])
+	text[0].Release()
+	if err != nil {
+		return nil, fmt.Errorf("florence: join the image features and the prompt: %w", err)
+	}
+	defer embeds.Release()
+	am, err := ort.NewTensor(ort.NewShape(B, N+T), mask)
+	if err != nil {
+		return nil, err
+	}
+	// The mask crosses once: the encoder and every decoder step read it.
+	maskR, err := annotators.Place(f.encoder.Device(), am)
+	if err != nil {
+		return nil, fmt.Errorf("florence: the attention mask: %w", err)
+	}
+	encOut, err := annotators.RunBound(f.encoder, nil, map[string]*annotators.Resident{"inputs_embeds": embeds, "attention_mask": maskR}, []string{"last_hidden_state"})
+	if err != nil {
+		maskR.Release()
+		return nil, fmt.Errorf("florence encoder: %w", err)
+	}
+	return f.decode(ctx, encOut[0], maskR, B, maxNew)
 }
 
 // decode generates greedily: the first step on empty past tensors, every
-// later one on the newest token and the cache. The cross-attention entries of
-// the cache come from the first step only: they depend on the encoder alone.
-func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, maxNew int) ([][]int64, error) {
+// later one on the newest token and the cache. The cross-attention entries
+// of the cache come from the first step only: they depend on the encoder
+// alone. It releases enc and mask, the encoder's attention mask.
+func (f *Model) decode(ctx context.Context, enc, mask *annotators.Resident, B int64, maxNew int) ([][]int64, error) {
+	dev := f.decoder.Device()
 	seqs := make([][]int64, B)
 	for i := range seqs {
 		seqs[i] = []int64{f.gen.start}
 	}
 	// alive are the rows still generating, by their index in seqs: a row
-	// that ends leaves the batch, so its caches, its encoder states and its
-	// logits stop crossing and its rows stop being computed.
+	// that ends leaves the batch, so its caches and encoder states are cut
+	// out where they are and its rows stop being computed.
 	alive := make([]int, B)
 	for i := range alive {
 		alive[i] = i
 	}
-	cache := make([]ort.Value, len(f.pastNames))
-	owned := false // enc and encMask were gathered here, not the caller's
+	cache := make([]*annotators.Resident, len(f.pastNames))
+	var dec, emb *annotators.Binding
 	defer func() {
-		for _, v := range cache {
-			if v != nil {
-				v.Destroy()
-			}
-		}
-		if owned {
-			enc.Destroy()
-			encMask.Destroy()
-		}
+		annotators.ReleaseAll(cache)
+		enc.Release()
+		mask.Release()
+		dec.Release()
+		emb.Release()
 	}()
+	var err error
+	if emb, err = f.embed.Bind(); err != nil {
+		return nil, err
+	}
+	if err := emb.Outputs([]string{"inputs_embeds"}); err != nil {
+		return nil, err
+	}
+	if dec, err = f.decoder.Bind(); err != nil {
+		return nil, err
+	}
+	outNames := []string{"logits"}
+	for _, n := range f.pastNames {
+		outNames = append(outNames, "present."+strings.TrimPrefix(n, "past_key_values."))
+	}
+	if err := dec.Outputs(outNames, "logits"); err != nil {
+		return nil, err
+	}
 	maxLen := 1 + maxNew
 	for step := 0; step < maxNew && len(alive) > 0; step++ {
 		if err := ctx.Err(); err != nil {
@@ -486,41 +489,83 @@ func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, 
 		for i, b := range alive {
 			last[i] = seqs[b][len(seqs[b])-1]
 		}
-		emb, err := f.embedTokens(last, n, 1)
+		ids, err := ort.NewTensor(ort.NewShape(n, 1), last)
 		if err != nil {
 			return nil, err
 		}
-		outs, err := f.step(enc, encMask, emb, n, D, step, cache)
+		if err := emb.Input("input_ids", ids); err != nil {
+			return nil, err
+		}
+		e, err := emb.Run()
+		if err != nil {
+			return nil, fmt.Errorf("florence embed_tokens: %w", err)
+		}
+		err = dec.Resident("inputs_embeds", e[0])
+		e[0].Release()
 		if err != nil {
 			return nil, err
 		}
-		for i, v := range outs[1:] {
+		if err := dec.Resident("encoder_hidden_states", enc); err != nil {
+			return nil, err
+		}
+		if err := dec.Resident("encoder_attention_mask", mask); err != nil {
+			return nil, err
+		}
+		if step <= 1 {
+			branch, err := ort.NewTensor(ort.NewShape(1), []bool{step > 0})
+			if err != nil {
+				return nil, err
+			}
+			if err := dec.Input("use_cache_branch", branch); err != nil {
+				return nil, err
+			}
+		}
+		if step == 0 {
+			empty, err := annotators.EmptyPasts(n, f.pastShapes)
+			if err != nil {
+				return nil, err
+			}
+			for i, name := range f.pastNames {
+				if err := dec.Input(name, empty[i]); err != nil {
+					annotators.DestroyAll(empty[i+1:])
+					return nil, err
+				}
+			}
+		} else {
+			for i, name := range f.pastNames {
+				if err := dec.Resident(name, cache[i]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		outs, err := dec.Run()
+		if err != nil {
+			return nil, fmt.Errorf("florence decoder: %w", err)
+		}
+		for i, r := range outs[1:] {
 			if step > 0 && strings.Contains(f.pastNames[i], ".encoder.") {
-				v.Destroy() // keep the first step's cross-attention entries
+				r.Release() // keep the first step's cross-attention entries
 				continue
 			}
-			if cache[i] != nil {
-				cache[i].Destroy()
-			}
-			cache[i] = v
+			cache[i].Release()
+			cache[i] = r
 		}
-		logits, sh, err := annotators.Floats(outs[0])
+		logits, sh, err := dec.Floats("logits", outs[0])
+		outs[0].Release()
 		if err != nil {
-			outs[0].Destroy()
 			return nil, fmt.Errorf("florence decoder: logits: %w", err)
 		}
 		V := sh[2]
 		f.decoder.CountGenerated(len(alive))
 		var keep []int // positions in alive of the rows that go on
 		for i, b := range alive {
-			row := append([]float32(nil), logits[int64(i)*V:int64(i+1)*V]...) // one new token per step: T is 1
+			row := logits[int64(i)*V : int64(i+1)*V] // one new token per step: T is 1
 			next := f.gen.pick(row, seqs[b], maxLen)
 			seqs[b] = append(seqs[b], next)
 			if next != f.gen.eos {
 				keep = append(keep, i)
 			}
 		}
-		outs[0].Destroy()
 		if len(keep) == len(alive) || len(keep) == 0 {
 			alive = alive[:len(keep)]
 			continue
@@ -531,51 +576,15 @@ func (f *Model) decode(ctx context.Context, enc, encMask ort.Value, B, D int64, 
 			next[i] = alive[k]
 		}
 		alive = next
-		if err := annotators.GatherAll(cache, keep); err != nil {
-			return nil, err
-		}
-		keptEnc, err := annotators.Gather(enc, keep)
+		all := append([]*annotators.Resident{enc, mask}, cache...)
+		err = annotators.GatherAllRows(dev, all, keep)
+		enc, mask = all[0], all[1]
+		copy(cache, all[2:])
 		if err != nil {
 			return nil, err
 		}
-		keptMask, err := annotators.Gather(encMask, keep)
-		if err != nil {
-			keptEnc.Destroy()
-			return nil, err
-		}
-		if owned {
-			enc.Destroy()
-			encMask.Destroy()
-		}
-		enc, encMask, owned = keptEnc, keptMask, true
 	}
 	return seqs, nil
-}
-
-// step runs the merged decoder once on the newest tokens' embeddings.
-func (f *Model) step(enc, encMask ort.Value, emb []float32, B, D int64, step int, cache []ort.Value) ([]ort.Value, error) {
-	in, err := ort.NewTensor(ort.NewShape(B, 1, D), emb)
-	if err != nil {
-		return nil, err
-	}
-	defer in.Destroy()
-	branch, err := ort.NewTensor(ort.NewShape(1), []bool{step > 0})
-	if err != nil {
-		return nil, err
-	}
-	defer branch.Destroy()
-	pasts := cache
-	if step == 0 {
-		if pasts, err = annotators.EmptyPasts(B, f.pastShapes); err != nil {
-			return nil, err
-		}
-		defer annotators.DestroyAll(pasts)
-	}
-	outs := make([]ort.Value, 1+len(f.pastNames))
-	if err := f.decoder.Run(append([]ort.Value{encMask, enc, in, branch}, pasts...), outs); err != nil {
-		return nil, fmt.Errorf("florence decoder: run: %w", err)
-	}
-	return outs, nil
 }
 
 // pick chooses the next token of seq from its logits as transformers' greedy
