@@ -3,10 +3,14 @@ package annotators_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	_ "image/png"
+	"math"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/twigdata/twigdata/annotators"
@@ -160,4 +164,129 @@ func sameJSON(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// TestFlorenceBeamsMatchTransformers: with --beams N, Florence-2 decodes as
+// transformers' generate(num_beams=N) does on the twin, token for token
+// (annotators/testdata/florence2/beams.json, made by `make models`): the
+// generation config's beams, a wider search, early stopping with a length
+// penalty, and early_stopping "never" with a penalty above one, each on a
+// batch whose inputs' caches follow their beams on the device.
+func TestFlorenceBeamsMatchTransformers(t *testing.T) {
+	const dir = "testdata/florence2/"
+	data, err := os.ReadFile(dir + "beams.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		florenceCase
+		NumBeams      int             `json:"num_beams"`
+		EarlyStopping json.RawMessage `json:"early_stopping"`
+		LengthPenalty float64         `json:"length_penalty"`
+		EOS           int64           `json:"eos_token_id"`
+		Steps         int64           `json:"steps"`
+		Hypotheses    []struct {
+			IDs   []int64 `json:"ids"`
+			Score float64 `json:"score"`
+		} `json:"hypotheses"`
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for start := 0; start < len(cases); start += cases[start].Batch {
+		batch := cases[start : start+cases[start].Batch]
+		c0 := batch[0]
+		name := fmt.Sprintf("%s %d beams, early_stopping %s, length_penalty %g, eos %d", c0.Task, c0.NumBeams, c0.EarlyStopping, c0.LengthPenalty, c0.EOS)
+		t.Run(name, func(t *testing.T) {
+			// The search's settings come from the generation config, as
+			// transformers reads them.
+			md := without(t, twin("florence2", ""))
+			path := filepath.Join(md.Path, "generation_config.json")
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gen map[string]any
+			if err := json.Unmarshal(raw, &gen); err != nil {
+				t.Fatal(err)
+			}
+			gen["length_penalty"] = c0.LengthPenalty
+			gen["early_stopping"] = c0.EarlyStopping
+			gen["eos_token_id"] = c0.EOS
+			if raw, err = json.Marshal(gen); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := florence2.Load(md, annotators.Device{}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			f.SetBeams(c0.NumBeams)
+			var imgs []image.Image
+			var prompts []string
+			for _, c := range batch {
+				imgs = append(imgs, loadPNG(t, dir+c.Image))
+				p, err := florence.Prompt(c.Task, c.Input)
+				if err != nil {
+					t.Fatal(err)
+				}
+				prompts = append(prompts, p)
+			}
+			annotators.ResetTransfers()
+			hyps, err := f.GenerateBeams(context.Background(), imgs, prompts, c0.MaxNewTokens)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// As many decoder steps as transformers ran: the search stops
+			// where its does, not at max_new_tokens.
+			for _, tr := range annotators.Transfers() {
+				if strings.HasSuffix(tr.Graph, "/decoder_model_merged") && tr.Calls != c0.Steps {
+					t.Errorf("%d decoder steps, transformers %d", tr.Calls, c0.Steps)
+				}
+			}
+			// Every finished hypothesis, in order, with its score
+			// (transformers fills the slots of those that never finished
+			// with placeholders scored -1e9: they are not hypotheses).
+			for i, c := range batch {
+				var real []int
+				for j, h := range c.Hypotheses {
+					if h.Score > -1e8 {
+						real = append(real, j)
+					}
+				}
+				if len(hyps[i]) != len(real) {
+					t.Errorf("row %d: %d hypotheses, transformers %d", i, len(hyps[i]), len(real))
+					continue
+				}
+				for j, k := range real {
+					h := c.Hypotheses[k]
+					want := h.IDs // padded with pad_token_id to the longest returned
+					for len(want) > len(hyps[i][j].IDs) && want[len(want)-1] == 1 {
+						want = want[:len(want)-1]
+					}
+					if got := hyps[i][j]; !slices.Equal(got.IDs, want) || math.Abs(float64(got.Score)-h.Score) > 1e-4*math.Abs(h.Score) {
+						t.Errorf("row %d, hypothesis %d: %v scored %.6f; transformers %v scored %.6f", i, j, got.IDs, got.Score, h.IDs, h.Score)
+					}
+				}
+			}
+			seqs, err := f.Generate(context.Background(), imgs, prompts, c0.MaxNewTokens)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range batch {
+				if !slices.Equal(seqs[i], hyps[i][0].IDs) {
+					t.Errorf("row %d: Generate gave %v, the best hypothesis is %v (transformers %v)", i, seqs[i], hyps[i][0].IDs, c.IDs)
+				}
+			}
+			if d := f.Decoding(); !strings.Contains(d, fmt.Sprintf("beam search of %d beams", c0.NumBeams)) {
+				t.Errorf("Decoding() = %q", d)
+			}
+			if o := f.Options(); o["beams"] != fmt.Sprint(c0.NumBeams) {
+				t.Errorf("Options() = %v: the fingerprint must record the beams", o)
+			}
+		})
+	}
 }

@@ -430,6 +430,42 @@ def florence2(lines):
                         "ids": seqs[b].tolist(), "text": raw, "post": post})
     with open(os.path.join(gold, "golden.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=1)
+    # Beam search as the generation config asks (num_beams 3, length_penalty 1,
+    # early_stopping false), and with early stopping and a length penalty:
+    # the ids `--beams N` must reproduce, token for token.
+    beams = []
+    for task, inputs, new, nb, extra in [("<CAPTION>", ["", "", "", ""], 12, 3, {}),
+                                         ("<DETAILED_CAPTION>", ["", ""], 16, 4, {}),
+                                         ("<CAPTION_TO_PHRASE_GROUNDING>", ["a red ball", "two blue boxes and a green cat", "a cat"], 24, 3, {}),
+                                         ("<CAPTION>", ["", "", ""], 14, 2, {"early_stopping": True, "length_penalty": 0.6}),
+                                         ("<MORE_DETAILED_CAPTION>", ["", ""], 18, 5, {"early_stopping": "never", "length_penalty": 2.0}),
+                                         # An end token the twin reaches mid-search (its own, 2, it never
+                                         # picks before the forced last one): beams end early, others go on.
+                                         ("<CAPTION>", ["", "", ""], 12, 3, {"eos_token_id": 1422}),
+                                         ("<DETAILED_CAPTION>", ["", ""], 16, 4, {"eos_token_id": 973}),
+                                         ("<CAPTION>", ["", ""], 14, 3, {"eos_token_id": 966, "early_stopping": True}),
+                                         ("<CAPTION_TO_PHRASE_GROUNDING>", ["a red ball", "two blue boxes and a green cat"], 20, 4,
+                                          {"eos_token_id": 1203, "length_penalty": 0.5}),
+                                         # An end token the twin favours: hypotheses finish early and the
+                                         # search stops before max_new_tokens once none running can win.
+                                         ("<CAPTION>", ["", "", ""], 16, 3, {"eos_token_id": 1094}),
+                                         ("<DETAILED_CAPTION>", ["", ""], 16, 2, {"eos_token_id": 0, "early_stopping": True}),
+                                         ("<CAPTION>", ["", ""], 16, 3, {"eos_token_id": 1094, "early_stopping": "never", "length_penalty": 1.5})]:
+        ims = imgs[:len(inputs)]
+        batch = proc(images=ims, text=[task + x for x in inputs], return_tensors="pt", padding=True)
+        with torch.no_grad():
+            got = model.generate(**batch, max_new_tokens=new, num_beams=nb, do_sample=False, num_return_sequences=nb,
+                                 return_dict_in_generate=True, output_scores=True, **extra)
+        for b in range(len(inputs)):
+            # Every finished hypothesis, best first, with its score: the
+            # whole search, not only its winner, must match.
+            hyps = [{"ids": got.sequences[b * nb + j].tolist(), "score": float(got.sequences_scores[b * nb + j])} for j in range(nb)]
+            beams.append({"task": task, "input": inputs[b], "image": f"image{b}.png", "max_new_tokens": new, "batch": len(inputs),
+                          "num_beams": nb, "early_stopping": extra.get("early_stopping", False),
+                          "length_penalty": extra.get("length_penalty", 1.0), "eos_token_id": extra.get("eos_token_id", 2),
+                          "steps": len(got.scores), "ids": hyps[0]["ids"], "hypotheses": hyps})
+    with open(os.path.join(gold, "beams.json"), "w", encoding="utf-8") as f:
+        json.dump(beams, f, ensure_ascii=False, indent=1)
     # , o["ids"][:8], repr(o["text"][:60]), o["post"] if not isinstance(o["post"], str) else repr(o["post"][:40]))
     note(d, """Florence-2 (Florence2ForConditionalGeneration from a config: DaViT depths [1,1], BART d_model 32 with
 one encoder and one decoder layer), random weights, 64×64 input (65 image features), a byte-level BPE tokenizer
@@ -566,6 +602,10 @@ masks_queries_logits, dynamic batch); Hub layout.""")
 def main():
     os.makedirs(OUT, exist_ok=True)
     lines = corpus()
+    if len(sys.argv) > 2:  # named families only: scripts/make_models.py OUT florence2
+        for name in sys.argv[2:]:
+            {"florence2": florence2}[name](lines)
+        return
     segformer()
     mask2former()
     detr_panoptic()

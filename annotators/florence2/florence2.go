@@ -5,11 +5,13 @@ package florence2
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"io/fs"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -35,6 +37,7 @@ type Model struct {
 	enc                             *tokenizer.BPEEncoder
 	dec                             tokenizer.Decoder
 	gen                             generation
+	beams                           beamConfig
 	banned                          map[string]bool
 	task                            string // the caption task
 	id                              string
@@ -50,13 +53,16 @@ type generation struct {
 }
 
 type florenceIDs struct {
-	DecoderStart      *int64 `json:"decoder_start_token_id"`
-	BOS               *int64 `json:"bos_token_id"`
-	EOS               *int64 `json:"eos_token_id"`
-	Pad               *int64 `json:"pad_token_id"`
-	ForcedBOS         *int64 `json:"forced_bos_token_id"`
-	ForcedEOS         *int64 `json:"forced_eos_token_id"`
-	NoRepeatNGramSize *int   `json:"no_repeat_ngram_size"`
+	DecoderStart      *int64          `json:"decoder_start_token_id"`
+	BOS               *int64          `json:"bos_token_id"`
+	EOS               *int64          `json:"eos_token_id"`
+	Pad               *int64          `json:"pad_token_id"`
+	ForcedBOS         *int64          `json:"forced_bos_token_id"`
+	ForcedEOS         *int64          `json:"forced_eos_token_id"`
+	NoRepeatNGramSize *int            `json:"no_repeat_ngram_size"`
+	NumBeams          *int            `json:"num_beams"`
+	LengthPenalty     *float64        `json:"length_penalty"`
+	EarlyStopping     json.RawMessage `json:"early_stopping"`
 }
 
 type florenceConfig struct {
@@ -112,7 +118,7 @@ func Load(dir annotators.ModelDir, dev annotators.Device, task string) (*Model, 
 	}
 	f := &Model{task: task}
 	var err error
-	if f.gen, err = readGeneration(dir); err != nil {
+	if f.gen, f.beams, err = readGeneration(dir); err != nil {
 		return nil, err
 	}
 	data, err := dir.Read("tokenizer.json")
@@ -140,15 +146,34 @@ func Load(dir annotators.ModelDir, dev annotators.Device, task string) (*Model, 
 
 // readGeneration reads the special ids and decoding rules: generation_config.json
 // wins over config.json, whose top level wins over its text_config.
-func readGeneration(dir annotators.ModelDir) (generation, error) {
+func readGeneration(dir annotators.ModelDir) (generation, beamConfig, error) {
+	bc := beamConfig{n: 1, lengthPenalty: 1, earlyStopping: "false", configured: 1}
 	var cfg florenceConfig
 	if err := dir.JSON("config.json", &cfg); err != nil {
-		return generation{}, err
+		return generation{}, bc, err
 	}
 	var gen florenceIDs
 	if _, err := fs.Stat(dir.FS, "generation_config.json"); err == nil {
 		if err := dir.JSON("generation_config.json", &gen); err != nil {
-			return generation{}, err
+			return generation{}, bc, err
+		}
+	}
+	for _, c := range []florenceIDs{gen, cfg.florenceIDs, cfg.TextConfig} {
+		if c.NumBeams != nil && bc.configured == 1 {
+			bc.configured = max(1, *c.NumBeams)
+		}
+		if c.LengthPenalty != nil && bc.lengthPenalty == 1 {
+			bc.lengthPenalty = *c.LengthPenalty
+		}
+	}
+	for _, c := range []florenceIDs{gen, cfg.florenceIDs, cfg.TextConfig} {
+		if len(c.EarlyStopping) > 0 {
+			es, err := readEarlyStopping(c.EarlyStopping)
+			if err != nil {
+				return generation{}, bc, fmt.Errorf("Florence-2 model directory %s: %w", dir.Name, err)
+			}
+			bc.earlyStopping = es
+			break
 		}
 	}
 	pick := func(get func(florenceIDs) *int64) (int64, bool) {
@@ -157,10 +182,10 @@ func readGeneration(dir annotators.ModelDir) (generation, error) {
 	g := generation{forcedBOS: -1, forcedEOS: -1, captionTokens: 40, groundTokens: 128}
 	var ok bool
 	if g.start, ok = pick(func(c florenceIDs) *int64 { return c.DecoderStart }); !ok {
-		return g, fmt.Errorf("Florence-2 model directory %s: neither generation_config.json nor config.json gives decoder_start_token_id", dir.Name)
+		return g, bc, fmt.Errorf("Florence-2 model directory %s: neither generation_config.json nor config.json gives decoder_start_token_id", dir.Name)
 	}
 	if g.eos, ok = pick(func(c florenceIDs) *int64 { return c.EOS }); !ok {
-		return g, fmt.Errorf("Florence-2 model directory %s: neither generation_config.json nor config.json gives eos_token_id", dir.Name)
+		return g, bc, fmt.Errorf("Florence-2 model directory %s: neither generation_config.json nor config.json gives eos_token_id", dir.Name)
 	}
 	if g.bos, ok = pick(func(c florenceIDs) *int64 { return c.BOS }); !ok {
 		g.bos = g.start
@@ -180,7 +205,7 @@ func readGeneration(dir annotators.ModelDir) (generation, error) {
 			break
 		}
 	}
-	return g, nil
+	return g, bc, nil
 }
 
 // bannedPhrases reads processor_config.json's banned grounding phrases
@@ -250,7 +275,11 @@ func (f *Model) ID() string { return f.id }
 // Options names the caption task, which changes every caption: a build's
 // fingerprint records it by name.
 func (f *Model) Options() map[string]string {
-	return map[string]string{"caption-task": strings.ToLower(strings.Trim(f.task, "<>"))}
+	o := map[string]string{"caption-task": strings.ToLower(strings.Trim(f.task, "<>"))}
+	if f.beams.n > 1 {
+		o["beams"] = strconv.Itoa(f.beams.n)
+	}
+	return o
 }
 
 // VocabSize is the number of token ids the tokenizer covers.
@@ -261,7 +290,13 @@ func (f *Model) Preprocessing() string { return f.pre.String() }
 
 // Decoding describes the decoder and how it is used.
 func (f *Model) Decoding() string {
-	return fmt.Sprintf("Florence-2, merged decoder with a KV cache (decoder_model_merged.onnx), greedy; captions by %s, grounding by <CAPTION_TO_PHRASE_GROUNDING>", f.task)
+	how := "greedy"
+	if f.beams.n > 1 {
+		how = fmt.Sprintf("beam search of %d beams (length_penalty %g, early_stopping %s)", f.beams.n, f.beams.lengthPenalty, f.beams.earlyStopping)
+	} else if f.beams.configured > 1 {
+		how = fmt.Sprintf("greedy (its generation config asks for %d beams: --beams %d)", f.beams.configured, f.beams.configured)
+	}
+	return fmt.Sprintf("Florence-2, merged decoder with a KV cache (decoder_model_merged.onnx), %s; captions by %s, grounding by <CAPTION_TO_PHRASE_GROUNDING>", how, f.task)
 }
 
 // SetMaxNewTokens bounds how many tokens a caption and a grounding may take
@@ -337,13 +372,47 @@ func (f *Model) Ground(ctx context.Context, imgs []image.Image, phrases [][]stri
 // batched by tensor shape, at most maxNew tokens each; each sequence starts
 // with the decoder start token, as transformers' generate returns it.
 func (f *Model) Generate(ctx context.Context, imgs []image.Image, prompts []string, maxNew int) ([][]int64, error) {
+	hyps, err := f.hypotheses(ctx, imgs, prompts, maxNew)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]int64, len(hyps))
+	for i, h := range hyps {
+		out[i] = h[0].IDs
+	}
+	return out, nil
+}
+
+// Hypothesis is a finished beam: its token ids (the decoder's start token
+// first) and its score, the sum of its tokens' log-probabilities over its
+// length to the length penalty, as transformers' sequences_scores gives it.
+type Hypothesis struct {
+	IDs   []int64
+	Score float32
+}
+
+// GenerateBeams is Generate with a beam search (SetBeams above one): every
+// input's finished hypotheses, as many as beams, best first.
+func (f *Model) GenerateBeams(ctx context.Context, imgs []image.Image, prompts []string, maxNew int) ([][]Hypothesis, error) {
+	if f.beams.n <= 1 {
+		return nil, fmt.Errorf("florence: GenerateBeams needs a beam search: SetBeams(n) with n > 1")
+	}
+	return f.hypotheses(ctx, imgs, prompts, maxNew)
+}
+
+// hypotheses runs every batch of the call: one hypothesis per input
+// decoded greedily (its score 0), or a beam search's finished ones.
+func (f *Model) hypotheses(ctx context.Context, imgs []image.Image, prompts []string, maxNew int) ([][]Hypothesis, error) {
 	if len(imgs) == 0 {
 		return nil, annotators.ErrEmptyBatch
 	}
 	if len(prompts) != len(imgs) {
 		return nil, fmt.Errorf("florence: %d prompts for %d images", len(prompts), len(imgs))
 	}
-	out := make([][]int64, len(imgs))
+	if maxNew < 1 {
+		return nil, fmt.Errorf("florence: %d new tokens: want at least 1", maxNew)
+	}
+	out := make([][]Hypothesis, len(imgs))
 	for _, b := range f.pre.Group(imgs) {
 		got, err := f.generateBatch(ctx, imgs, prompts, b, maxNew)
 		if err != nil {
@@ -363,7 +432,7 @@ func (f *Model) Generate(ctx context.Context, imgs []image.Image, prompts []stri
 // states and both caches stay where the sessions run (GPU memory with
 // --device cuda:N); what crosses is the pixels and the prompt's ids once,
 // then per step the new token ids in and the logits out.
-func (f *Model) generateBatch(ctx context.Context, imgs []image.Image, prompts []string, bt preprocess.Batch, maxNew int) ([][]int64, error) {
+func (f *Model) generateBatch(ctx context.Context, imgs []image.Image, prompts []string, bt preprocess.Batch, maxNew int) ([][]Hypothesis, error) {
 	B := int64(len(bt.Idx))
 	px, err := ort.NewTensor(ort.NewShape(B, 3, int64(bt.H), int64(bt.W)), f.pre.Pixels(imgs, bt))
 	if err != nil {
@@ -436,12 +505,166 @@ func (f *Model) generateBatch(ctx context.Context, imgs []image.Image, prompts [
 	return f.decode(ctx, encOut[0], maskR, B, maxNew)
 }
 
-// decode generates greedily: the first step on empty past tensors, every
-// later one on the newest token and the cache. The cross-attention entries
-// of the cache come from the first step only: they depend on the encoder
-// alone. It releases enc and mask, the encoder's attention mask.
-func (f *Model) decode(ctx context.Context, enc, mask *annotators.Resident, B int64, maxNew int) ([][]int64, error) {
-	dev := f.decoder.Device()
+// stepper runs the decoder one token at a time on a batch whose encoder
+// states, mask and caches stay where the sessions run.
+type stepper struct {
+	f         *Model
+	dev       annotators.Device
+	enc, mask *annotators.Resident
+	cache     []*annotators.Resident // present.* of the last step, bound as past_key_values.*
+	dec, emb  *annotators.Binding
+	step      int
+}
+
+// newStepper takes enc and mask (the encoder's states and attention mask);
+// close releases them.
+func (f *Model) newStepper(enc, mask *annotators.Resident) (*stepper, error) {
+	s := &stepper{f: f, dev: f.decoder.Device(), enc: enc, mask: mask, cache: make([]*annotators.Resident, len(f.pastNames))}
+	var err error
+	if s.emb, err = f.embed.Bind(); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.emb.Outputs([]string{"inputs_embeds"}); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.dec, err = f.decoder.Bind(); err != nil {
+		s.close()
+		return nil, err
+	}
+	outs := []string{"logits"}
+	for _, n := range f.pastNames {
+		outs = append(outs, "present."+strings.TrimPrefix(n, "past_key_values."))
+	}
+	if err := s.dec.Outputs(outs, "logits"); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *stepper) close() {
+	annotators.ReleaseAll(s.cache)
+	s.enc.Release()
+	s.mask.Release()
+	s.dec.Release()
+	s.emb.Release()
+}
+
+// next runs one step on each row's newest token: the first on empty past
+// tensors, every later one on the cache. The cross-attention entries of the
+// cache come from the first step only: they depend on the encoder alone.
+// It returns the logits, [rows, V].
+func (s *stepper) next(last []int64) ([]float32, int64, error) {
+	f, n := s.f, int64(len(last))
+	ids, err := ort.NewTensor(ort.NewShape(n, 1), last)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.emb.Input("input_ids", ids); err != nil {
+		return nil, 0, err
+	}
+	e, err := s.emb.Run()
+	if err != nil {
+		return nil, 0, fmt.Errorf("florence embed_tokens: %w", err)
+	}
+	err = s.dec.Resident("inputs_embeds", e[0])
+	e[0].Release()
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.dec.Resident("encoder_hidden_states", s.enc); err != nil {
+		return nil, 0, err
+	}
+	if err := s.dec.Resident("encoder_attention_mask", s.mask); err != nil {
+		return nil, 0, err
+	}
+	if s.step <= 1 {
+		branch, err := ort.NewTensor(ort.NewShape(1), []bool{s.step > 0})
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := s.dec.Input("use_cache_branch", branch); err != nil {
+			return nil, 0, err
+		}
+	}
+	if s.step == 0 {
+		empty, err := annotators.EmptyPasts(n, f.pastShapes)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i, name := range f.pastNames {
+			if err := s.dec.Input(name, empty[i]); err != nil {
+				annotators.DestroyAll(empty[i+1:])
+				return nil, 0, err
+			}
+		}
+	} else {
+		for i, name := range f.pastNames {
+			if err := s.dec.Resident(name, s.cache[i]); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	outs, err := s.dec.Run()
+	if err != nil {
+		return nil, 0, fmt.Errorf("florence decoder: %w", err)
+	}
+	for i, r := range outs[1:] {
+		if s.step > 0 && strings.Contains(f.pastNames[i], ".encoder.") {
+			r.Release() // keep the first step's cross-attention entries
+			continue
+		}
+		s.cache[i].Release()
+		s.cache[i] = r
+	}
+	logits, sh, err := s.dec.Floats("logits", outs[0])
+	outs[0].Release()
+	if err != nil {
+		return nil, 0, fmt.Errorf("florence decoder: logits: %w", err)
+	}
+	s.step++
+	f.decoder.CountGenerated(int(n))
+	return logits, sh[2], nil
+}
+
+// keep goes on with the rows given, in that order, cut or reordered where
+// they are: the self-attention cache always (beams follow their parents),
+// the encoder's states, its mask and the cross-attention cache only when
+// the inputs change (rows ended, or finished inputs left a beam search):
+// they are the same for every beam of an input.
+func (s *stepper) keep(rows []int, inputsChanged bool) error {
+	var all []*annotators.Resident
+	var at []*(*annotators.Resident)
+	for i := range s.cache {
+		if inputsChanged || !strings.Contains(s.f.pastNames[i], ".encoder.") {
+			all, at = append(all, s.cache[i]), append(at, &s.cache[i])
+		}
+	}
+	if inputsChanged {
+		all, at = append(all, s.enc, s.mask), append(at, &s.enc, &s.mask)
+	}
+	err := annotators.GatherAllRows(s.dev, all, rows)
+	for i, p := range at {
+		*p = all[i]
+	}
+	return err
+}
+
+// decode generates greedily, or with a beam search when the model was
+// given beams (SetBeams). It releases enc and mask.
+func (f *Model) decode(ctx context.Context, enc, mask *annotators.Resident, B int64, maxNew int) ([][]Hypothesis, error) {
+	if f.beams.n > 1 {
+		return f.decodeBeams(ctx, enc, mask, B, maxNew)
+	}
+	s, err := f.newStepper(enc, mask)
+	if err != nil {
+		enc.Release()
+		mask.Release()
+		return nil, err
+	}
+	defer s.close()
 	seqs := make([][]int64, B)
 	for i := range seqs {
 		seqs[i] = []int64{f.gen.start}
@@ -453,110 +676,19 @@ func (f *Model) decode(ctx context.Context, enc, mask *annotators.Resident, B in
 	for i := range alive {
 		alive[i] = i
 	}
-	cache := make([]*annotators.Resident, len(f.pastNames))
-	var dec, emb *annotators.Binding
-	defer func() {
-		annotators.ReleaseAll(cache)
-		enc.Release()
-		mask.Release()
-		dec.Release()
-		emb.Release()
-	}()
-	var err error
-	if emb, err = f.embed.Bind(); err != nil {
-		return nil, err
-	}
-	if err := emb.Outputs([]string{"inputs_embeds"}); err != nil {
-		return nil, err
-	}
-	if dec, err = f.decoder.Bind(); err != nil {
-		return nil, err
-	}
-	outNames := []string{"logits"}
-	for _, n := range f.pastNames {
-		outNames = append(outNames, "present."+strings.TrimPrefix(n, "past_key_values."))
-	}
-	if err := dec.Outputs(outNames, "logits"); err != nil {
-		return nil, err
-	}
 	maxLen := 1 + maxNew
 	for step := 0; step < maxNew && len(alive) > 0; step++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n := int64(len(alive))
-		last := make([]int64, n)
+		last := make([]int64, len(alive))
 		for i, b := range alive {
 			last[i] = seqs[b][len(seqs[b])-1]
 		}
-		ids, err := ort.NewTensor(ort.NewShape(n, 1), last)
+		logits, V, err := s.next(last)
 		if err != nil {
 			return nil, err
 		}
-		if err := emb.Input("input_ids", ids); err != nil {
-			return nil, err
-		}
-		e, err := emb.Run()
-		if err != nil {
-			return nil, fmt.Errorf("florence embed_tokens: %w", err)
-		}
-		err = dec.Resident("inputs_embeds", e[0])
-		e[0].Release()
-		if err != nil {
-			return nil, err
-		}
-		if err := dec.Resident("encoder_hidden_states", enc); err != nil {
-			return nil, err
-		}
-		if err := dec.Resident("encoder_attention_mask", mask); err != nil {
-			return nil, err
-		}
-		if step <= 1 {
-			branch, err := ort.NewTensor(ort.NewShape(1), []bool{step > 0})
-			if err != nil {
-				return nil, err
-			}
-			if err := dec.Input("use_cache_branch", branch); err != nil {
-				return nil, err
-			}
-		}
-		if step == 0 {
-			empty, err := annotators.EmptyPasts(n, f.pastShapes)
-			if err != nil {
-				return nil, err
-			}
-			for i, name := range f.pastNames {
-				if err := dec.Input(name, empty[i]); err != nil {
-					annotators.DestroyAll(empty[i+1:])
-					return nil, err
-				}
-			}
-		} else {
-			for i, name := range f.pastNames {
-				if err := dec.Resident(name, cache[i]); err != nil {
-					return nil, err
-				}
-			}
-		}
-		outs, err := dec.Run()
-		if err != nil {
-			return nil, fmt.Errorf("florence decoder: %w", err)
-		}
-		for i, r := range outs[1:] {
-			if step > 0 && strings.Contains(f.pastNames[i], ".encoder.") {
-				r.Release() // keep the first step's cross-attention entries
-				continue
-			}
-			cache[i].Release()
-			cache[i] = r
-		}
-		logits, sh, err := dec.Floats("logits", outs[0])
-		outs[0].Release()
-		if err != nil {
-			return nil, fmt.Errorf("florence decoder: logits: %w", err)
-		}
-		V := sh[2]
-		f.decoder.CountGenerated(len(alive))
 		var keep []int // positions in alive of the rows that go on
 		for i, b := range alive {
 			row := logits[int64(i)*V : int64(i+1)*V] // one new token per step: T is 1
@@ -576,15 +708,15 @@ func (f *Model) decode(ctx context.Context, enc, mask *annotators.Resident, B in
 			next[i] = alive[k]
 		}
 		alive = next
-		all := append([]*annotators.Resident{enc, mask}, cache...)
-		err = annotators.GatherAllRows(dev, all, keep)
-		enc, mask = all[0], all[1]
-		copy(cache, all[2:])
-		if err != nil {
+		if err := s.keep(keep, true); err != nil {
 			return nil, err
 		}
 	}
-	return seqs, nil
+	out := make([][]Hypothesis, B)
+	for i, seq := range seqs {
+		out[i] = []Hypothesis{{IDs: seq}}
+	}
+	return out, nil
 }
 
 // pick chooses the next token of seq from its logits as transformers' greedy
@@ -592,26 +724,14 @@ func (f *Model) decode(ctx context.Context, enc, mask *annotators.Resident, B in
 // the BOS token forced first and the EOS token last, then the highest score
 // (the first of equals).
 func (g generation) pick(logits []float32, seq []int64, maxLen int) int64 {
-	neg := float32(math.Inf(-1))
-	if n := g.noRepeat; n > 0 && len(seq)+1 >= n {
-		prefix := seq[len(seq)-n+1:]
-		for i := 0; i+n <= len(seq); i++ {
-			if slices.Equal(seq[i:i+n-1], prefix) {
-				if t := seq[i+n-1]; t >= 0 && int(t) < len(logits) {
-					logits[t] = neg
-				}
-			}
-		}
-	}
-	force := int64(-1)
-	switch {
-	case len(seq) == 1 && g.forcedBOS >= 0:
-		force = g.forcedBOS
-	case len(seq) == maxLen-1 && g.forcedEOS >= 0:
-		force = g.forcedEOS
-	}
-	if force >= 0 && int(force) < len(logits) {
+	if force := g.forced(seq, maxLen); force >= 0 && int(force) < len(logits) {
 		return force
+	}
+	neg := float32(math.Inf(-1))
+	for _, t := range g.banned(seq) {
+		if t >= 0 && int(t) < len(logits) {
+			logits[t] = neg
+		}
 	}
 	best := 0
 	for v := range logits {
@@ -620,6 +740,35 @@ func (g generation) pick(logits []float32, seq []int64, maxLen int) int64 {
 		}
 	}
 	return int64(best)
+}
+
+// banned are the tokens that would repeat an n-gram of seq
+// (no_repeat_ngram_size).
+func (g generation) banned(seq []int64) []int64 {
+	n := g.noRepeat
+	if n <= 0 || len(seq)+1 < n {
+		return nil
+	}
+	var out []int64
+	prefix := seq[len(seq)-n+1:]
+	for i := 0; i+n <= len(seq); i++ {
+		if slices.Equal(seq[i:i+n-1], prefix) {
+			out = append(out, seq[i+n-1])
+		}
+	}
+	return out
+}
+
+// forced is the token the generation config forces after seq — the BOS
+// token first, the EOS token at the last position — or -1.
+func (g generation) forced(seq []int64, maxLen int) int64 {
+	switch {
+	case len(seq) == 1 && g.forcedBOS >= 0:
+		return g.forcedBOS
+	case len(seq) == maxLen-1 && g.forcedEOS >= 0:
+		return g.forcedEOS
+	}
+	return -1
 }
 
 // ParseTask reads --caption-task: caption, detailed_caption or

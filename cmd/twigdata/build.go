@@ -77,6 +77,7 @@ type buildFlags struct {
 	device, ortLib       string
 	variant, labelKinds  string
 	captionTask          string
+	beams                int
 	grounding            bool
 	threads              int
 	partitionIndex       int
@@ -102,6 +103,7 @@ func newBuildFlags(stderr io.Writer) *buildFlags {
 	f.StringVar(&b.segmenter, "segmenter", "", "segmenter model directory, an Optimum export or a Hub ONNX repository: model.onnx (at the root or under onnx/), config.json (id2label), preprocessor_config.json (default: bundled tiny model)")
 	f.StringVar(&b.captioner, "captioner", "", "captioner model directory, an Optimum export or a Hub ONNX repository: encoder_model.onnx and decoder_model_merged.onnx or decoder_model.onnx (+ decoder_with_past_model.onnx), at the root or under onnx/; config.json, vocab.json or tokenizer.json, preprocessor_config.json; or a Florence-2 export (onnx/vision_encoder.onnx, embed_tokens.onnx, encoder_model.onnx, decoder_model_merged.onnx), which also grounds the prompt's phrases (default: bundled tiny model)")
 	f.StringVar(&b.captionTask, "caption-task", "caption", "what a Florence-2 captioner writes for the canvas and each region: caption, detailed_caption or more_detailed_caption")
+	f.IntVar(&b.beams, "beams", 1, "with a Florence-2 captioner, decode captions and groundings with a beam search of N beams, as transformers' generate(num_beams=N) does with the model's length_penalty and early_stopping (Florence-2's own config asks for 3); 1 decodes greedily, the fastest")
 	f.BoolVar(&b.grounding, "grounding", true, "with a Florence-2 captioner, ground the prompt's entity phrases on each canvas (<CAPTION_TO_PHRASE_GROUNDING>); a phrase it finds counts as found where the segmenter missed it; --grounding=false saves its model calls")
 	f.StringVar(&b.variant, "model-variant", "fp32", "which graph files of the model directories to load: "+strings.Join(annotators.Variants(), ", ")+" (model.onnx, model_fp16.onnx, model_quantized.onnx, model_q4.onnx, …, at the root or under onnx/)")
 	f.StringVar(&b.labelKinds, "label-kinds", "", "YAML or JSON file saying for each segmenter label whether it is a thing or stuff ({sky: stuff, ball: thing}), for a label set that is neither in the model's config.json (label_kinds) nor a standard one (COCO-panoptic, Cityscapes)")
@@ -141,6 +143,8 @@ func (b *buildFlags) check() error {
 		return errors.New("--in is empty: give a folder, a manifest or shard file, or s3://bucket/prefix (leave --in out to build the bundled sample)")
 	case strings.TrimSpace(b.out) == "":
 		return errors.New("--out is empty: give a folder or s3://bucket/prefix for the dataset")
+	case b.beams < 1 || b.beams > 16:
+		return fmt.Errorf("--beams %d: want 1 (greedy) to 16 beams", b.beams)
 	case b.logEvery < 100*time.Millisecond:
 		return fmt.Errorf("--log-every %s must be at least 100ms (for example 10s): each interval writes a line", b.logEvery)
 	case !slices.Contains(progressModes, b.progress):
@@ -321,6 +325,11 @@ func (b *buildFlags) run(ctx context.Context, stdout, stderr io.Writer, log *slo
 		return stages.Summary{}, err
 	}
 	defer capt.Close()
+	if fl, ok := capt.(*florence2.Model); ok {
+		fl.SetBeams(b.beams)
+	} else if b.beams > 1 {
+		return stages.Summary{}, fmt.Errorf("--beams %d: the captioner %s decodes greedily; beam search is for Florence-2 captioners", b.beams, cd.Name)
+	}
 	var ground compose.Grounder
 	if g, ok := capt.(compose.Grounder); ok && b.grounding {
 		ground = g
