@@ -272,14 +272,10 @@ func (f *Model) open(dir annotators.ModelDir, dev annotators.Device) error {
 // tokenizer files and the caption task: everything that changes its output.
 func (f *Model) ID() string { return f.id }
 
-// Options names the caption task, which changes every caption: a build's
-// fingerprint records it by name.
+// Options names the caption task and the beam count, which change every
+// caption: a build's fingerprint records them by name.
 func (f *Model) Options() map[string]string {
-	o := map[string]string{"caption-task": strings.ToLower(strings.Trim(f.task, "<>"))}
-	if f.beams.n > 1 {
-		o["beams"] = strconv.Itoa(f.beams.n)
-	}
-	return o
+	return map[string]string{"caption-task": strings.ToLower(strings.Trim(f.task, "<>")), "beams": strconv.Itoa(f.beams.n)}
 }
 
 // VocabSize is the number of token ids the tokenizer covers.

@@ -465,6 +465,7 @@ func TestBuildErrors(t *testing.T) {
 		{"unknown flag", []string{"--frobnicate"}, nil, 2, "frobnicate"},
 		{"licence other without a name", []string{"--license", "other", "--license-link", "https://example.com/terms"}, nil, 2, `--license "other": needs license-name`},
 		{"unknown source_uri mode", []string{"--source-uri", "full"}, nil, 2, `--source-uri "full": want one of relative, absolute, none`},
+		{"beams for a greedy captioner", []string{"--beams", "3"}, nil, 1, "--beams 3: the captioner bundled:captioner decodes greedily; beam search is for Florence-2 captioners"},
 	}
 	if os.Geteuid() == 0 {
 		tests = append(tests[:2], tests[3:]...) // root writes into read-only folders; the file case still runs
@@ -749,7 +750,7 @@ func TestBuildWithEveryTwin(t *testing.T) {
 		{"detr-panoptic", "vit-bert", "fp32", nil},
 		{"mask2former", "florence2", "fp32", nil},
 		{"oneformer", "vit-gpt2", "fp32", nil},
-		{"segformer", "florence2", "fp32", []string{"--caption-task", "detailed_caption", "--grounding=false"}},
+		{"segformer", "florence2", "fp32", []string{"--caption-task", "detailed_caption", "--grounding=false", "--beams", "2"}},
 	} {
 		t.Run(tc.seg+"+"+tc.capt+"/"+tc.variant, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "ds")

@@ -386,6 +386,8 @@ func TestEveryFlagIsChecked(t *testing.T) {
 		{[]string{"--threads", "5000"}, 2, "--threads 5000 must be in 0..256"},
 		{[]string{"--batch-size", "2000"}, 2, "--batch-size 2000: must be in 1..256"},
 		{[]string{"--fetch-workers", "100000"}, 2, "--fetch-workers 100000: must be in 1..1024"},
+		{[]string{"--beams", "0"}, 2, "--beams 0: want 1 (greedy) to 16 beams"},
+		{[]string{"--beams", "100"}, 2, "--beams 100: want 1 (greedy) to 16 beams"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

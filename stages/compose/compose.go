@@ -6,14 +6,13 @@
 package compose
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"strings"
 
+	"github.com/twigdata/twigdata/internal/jpegenc"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/evidence"
@@ -56,7 +55,10 @@ func (c *Composer) Compose(in Input, ann Annotations) (*schema.Sample, error) {
 	canvas := in.Decoded.Canvas
 	regions, scene := c.Regions(canvas, in.Parsed, in.Bands, ann)
 	W, H := canvas.Rect.Dx(), canvas.Rect.Dy()
-	blur, phash := imageproc.Quality(canvas)
+	// One colour conversion serves the quality measures (its luma) and the
+	// canvas's JPEG encoding.
+	planes := jpegenc.FromRGBA(canvas)
+	blur, phash := imageproc.LumaQuality(planes.Y, planes.W, planes.H)
 	rec := &schema.Sample{
 		ID: SampleID(in.Key), Key: schema.EscapeKey(in.Key), SourceURI: schema.EscapeKey(in.SourceURI), Prompt: in.Prompt,
 		Entities: in.Parsed.Entities, Relations: in.Parsed.Relations,
@@ -79,7 +81,7 @@ func (c *Composer) Compose(in Input, ann Annotations) (*schema.Sample, error) {
 	if rec.Relations == nil {
 		rec.Relations = []schema.Relation{}
 	}
-	img, err := encodeJPEG(canvas, c.JPEGQuality)
+	img, err := planes.Encode(c.JPEGQuality)
 	if err != nil {
 		return nil, fmt.Errorf("encode canvas: %w", err)
 	}
@@ -156,12 +158,4 @@ func object(s *evidence.Segment, ents []schema.Entity, sx, sy float64) schema.Ob
 func SampleID(key string) string {
 	h := sha256.Sum256([]byte("twigdata/sample\x00" + key))
 	return hex.EncodeToString(h[:16])
-}
-
-func encodeJPEG(img *image.RGBA, quality int) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

@@ -188,10 +188,11 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 
 // flood grows segments over the map cells of rows [r0, r1).
 type flood struct {
-	sc     *Scene
-	r0, r1 int
-	seen   []bool
-	queue  []int
+	sc             *Scene
+	r0, r1         int
+	seen           []bool
+	queue          []int
+	colOff, rowOff []int // canvas offsets of the map's columns and rows
 }
 
 // grow is the segment of the cell start: the connected run of its class —
@@ -207,6 +208,26 @@ func (f *flood) grow(start int) *Segment {
 	}
 	x, y := start%m.W, start/m.W
 	s := &Segment{Class: int(m.Labels[start]), X0: x, Y0: y, X1: x + 1, Y1: y + 1, Entity: -1}
+	// The canvas offset of each map column and row (cellPixel's), computed
+	// once per map rather than once per cell.
+	if len(f.colOff) != m.W {
+		f.colOff, f.rowOff = make([]int, m.W), make([]int, m.H)
+		for px := range f.colOff {
+			f.colOff[px] = canvas.PixOffset(min(int((float64(px)+0.5)*sx), W-1), 0) - canvas.PixOffset(0, 0)
+		}
+		for py := range f.rowOff {
+			f.rowOff[py] = canvas.PixOffset(0, min(int((float64(py)+0.5)*sy), H-1))
+		}
+	}
+	id := ids[start]
+	// visit queues the neighbour n of the cell being grown when it is of
+	// the same segment and not yet seen.
+	visit := func(n int) {
+		if !f.seen[n] && ids[n] == id {
+			f.seen[n] = true
+			f.queue = append(f.queue, n)
+		}
+	}
 	f.queue = append(f.queue[:0], start)
 	f.seen[start] = true
 	for len(f.queue) > 0 {
@@ -219,22 +240,25 @@ func (f *flood) grow(start int) *Segment {
 		s.X0, s.X1 = min(s.X0, px), max(s.X1, px+1)
 		s.Y0, s.Y1 = min(s.Y0, py), max(s.Y1, py+1)
 		// cellPixel, written out: this loop visits every map cell
-		pix := canvas.Pix[canvas.PixOffset(min(int((float64(px)+0.5)*sx), W-1), min(int((float64(py)+0.5)*sy), H-1)):]
+		pix := (*[3]uint8)(canvas.Pix[f.rowOff[py]+f.colOff[px]:])
 		s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
 		l := luma(pix[0], pix[1], pix[2])
 		s.ll += l * l
 		fx, fy := float64(px), float64(py)
 		s.ly, s.sy, s.yy = s.ly+l*fy, s.sy+fy, s.yy+fy*fy
 		s.lx, s.sx, s.xx, s.xy = s.lx+l*fx, s.sx+fx, s.xx+fx*fx, s.xy+fx*fy
-		for _, q := range [4][2]int{{px - 1, py}, {px + 1, py}, {px, py - 1}, {px, py + 1}} {
-			if q[0] < 0 || q[0] >= m.W || q[1] < f.r0 || q[1] >= f.r1 {
-				continue
-			}
-			n := q[1]*m.W + q[0]
-			if !f.seen[n] && ids[n] == ids[start] {
-				f.seen[n] = true
-				f.queue = append(f.queue, n)
-			}
+		// Left, right, up, down: the order the segment's cells are listed in.
+		if px > 0 {
+			visit(p - 1)
+		}
+		if px+1 < m.W {
+			visit(p + 1)
+		}
+		if py-1 >= f.r0 {
+			visit(p - m.W)
+		}
+		if py+1 < f.r1 {
+			visit(p + m.W)
 		}
 	}
 	return s

@@ -11,11 +11,19 @@ import (
 // smooth areas; an image with no step of 10 (a photograph blurred hard) is
 // judged on its gentler steps; one without even those (a flat fill, a
 // gradient) is not judged.
-var edgeSteps = []float64{10, 3}
+var edgeSteps = [2]int32{10, 3}
 
 // minEdgeShare is the share of pixel pairs that must be edges for the blur
 // measure to judge at all: an image with (almost) none is not called blurred.
 const minEdgeShare = 0.002
+
+// blurSums are one direction's sums for each of edgeSteps: the original
+// steps at edges, nine times what a further blur took from them, and the
+// number of edge pixels.
+type blurSums [len(edgeSteps)]struct {
+	d, v9 int64
+	n     int
+}
 
 // blurOf is a no-reference perceptual blur measure after Crété-Roffet, Dolmière,
 // Ladret and Nicolas ("The blur effect: perception and estimation with a new
@@ -26,90 +34,106 @@ const minEdgeShare = 0.002
 // crisp one a lot. Unlike the paper it sums only over edges (see
 // edgeSteps), so smooth areas do not count as blur. 0 is crisp, 1 fully
 // blurred; ok is false when the image has too few edges to judge.
-func blurOf(g []float64, w, h int) (blur float64, ok bool) {
+//
+// It reads the luma plane the canvas's JPEG encoding computes (integer
+// Y, as color.RGBToYCbCr gives it) and counts in integers: a box sum is
+// nine times the blurred value, so every comparison is exact; both edge
+// steps are measured in one pass.
+func blurOf(g []uint8, w, h int) (blur float64, ok bool) {
 	if w < 10 || h < 10 {
 		return 0, false
 	}
-	for _, step := range edgeSteps {
-		// Across rows (vertical differences) and across columns.
-		bv, nv := directionalBlur(g, w, h, true, step)
-		bh, nh := directionalBlur(g, w, h, false, step)
-		if float64(nv+nh) >= minEdgeShare*float64(2*w*h) {
-			return math.Max(bv, bh), true
+	var across, down blurSums
+	horizontalBlur(g, w, h, &across)
+	verticalBlur(g, w, h, &down)
+	for i := range edgeSteps {
+		a, d := across[i], down[i]
+		if float64(a.n+d.n) >= minEdgeShare*float64(2*w*h) {
+			return max(ratio(a.d, a.v9), ratio(d.d, d.v9)), true
 		}
 	}
 	return 0, false
 }
 
-// directionalBlur measures along rows, or down columns when vertical. It returns the blur and the number of edge pixels it was
-// measured on. Both directions walk memory row by row: down the columns the
-// 9-tap box sums slide over whole rows at once.
-func directionalBlur(g []float64, w, h int, vertical bool, edgeStep float64) (float64, int) {
-	var sumD, sumV float64
-	edges := 0
-	// measure adds one line's neighbour steps (a-b, original) and (ab-bb,
-	// blurred again, times scale) where the original steps by an edge; its
-	// sums stay local so the loop keeps them in registers.
-	measure := func(a, b, ab, bb []float64, scale float64) {
-		var d0, v0 float64
-		n := 0
-		for x := range a {
-			d := a[x] - b[x]
-			if d < 0 {
-				d = -d
-			}
-			if d < edgeStep {
+// ratio is the blur of one direction: the share of the edges' steps a
+// further blur did not take.
+func ratio(d, v9 int64) float64 {
+	if d == 0 {
+		return 0
+	}
+	return (float64(d) - float64(v9)/9) / float64(d)
+}
+
+// measure adds one line's neighbour steps, a[x]-b[x] in the original and
+// (ab[x]-bb[x])/9 blurred again, where the original steps by an edge.
+// Whether a step is an edge is a mask, not a branch: smooth areas and
+// edges alternate too irregularly for a branch predictor.
+func measure(a, b []uint8, ab, bb []int32, s *blurSums) {
+	// One line's sums fit 32 bits: 65535 steps of at most 9·255.
+	var d0, v0, d1, v1, n0, n1 int32
+	b, ab, bb = b[:len(a)], ab[:len(a)], bb[:len(a)]
+	for x := range a {
+		d := int32(a[x]) - int32(b[x])
+		d = (d ^ (d >> 31)) - (d >> 31)
+		db := ab[x] - bb[x]
+		db = (db ^ (db >> 31)) - (db >> 31)
+		lost := max(0, 9*d-db)             // nine times the step a further blur took
+		m1 := (edgeSteps[1] - 1 - d) >> 31 // all ones where d >= edgeSteps[1]
+		m0 := (edgeSteps[0] - 1 - d) >> 31
+		d1 += d & m1
+		v1 += lost & m1
+		n1 -= m1
+		d0 += d & m0
+		v0 += lost & m0
+		n0 -= m0
+	}
+	s[0].d, s[0].v9, s[0].n = s[0].d+int64(d0), s[0].v9+int64(v0), s[0].n+int(n0)
+	s[1].d, s[1].v9, s[1].n = s[1].d+int64(d1), s[1].v9+int64(v1), s[1].n+int(n1)
+}
+
+// horizontalBlur measures along rows. A row's 9-tap box sums are three
+// sums of three, which need no running total (and so no chain of
+// dependent additions); the row's ends are repeated.
+func horizontalBlur(g []uint8, w, h int, s *blurSums) {
+	box := make([]int32, w)
+	three := make([]int32, w+8) // three[i+4]: the sum of pixels i-1..i+1, ends repeated
+	for y := range h {
+		line := g[y*w : (y+1)*w]
+		at := func(i int) int32 { return int32(line[min(w-1, max(0, i))]) }
+		for i := -4; i < w+4; i++ {
+			if i >= 1 && i < w-1 {
+				three[i+4] = int32(line[i-1]) + int32(line[i]) + int32(line[i+1])
 				continue
 			}
-			db := (ab[x] - bb[x]) * scale
-			if db < 0 {
-				db = -db
-			}
-			d0 += d
-			if d > db {
-				v0 += d - db
-			}
-			n++
+			three[i+4] = at(i-1) + at(i) + at(i+1)
 		}
-		sumD, sumV, edges = sumD+d0, sumV+v0, edges+n
+		for i := range box {
+			box[i] = three[i+1] + three[i+4] + three[i+7]
+		}
+		measure(line[1:], line[:w-1], box[1:], box[:w-1], s)
 	}
-	clampRow := func(y int) []float64 { y = min(h-1, max(0, y)); return g[y*w : (y+1)*w] }
-	if !vertical {
-		blurred := make([]float64, w)
-		prefix := make([]float64, w+1)
-		for y := 0; y < h; y++ {
-			line := g[y*w : (y+1)*w]
-			for i, v := range line {
-				prefix[i+1] = prefix[i] + v
-			}
-			for i := range line {
-				lo, hi := max(0, i-4), min(w-1, i+4)
-				blurred[i] = (prefix[hi+1] - prefix[lo] + float64(lo-(i-4))*line[0] + float64(i+4-hi)*line[w-1]) / 9
-			}
-			measure(line[1:], line[:w-1], blurred[1:], blurred[:w-1], 1)
+}
+
+// verticalBlur measures down columns, walking memory row by row: the 9-tap
+// box sums slide over whole rows at once, the first and last rows repeated.
+func verticalBlur(g []uint8, w, h int, s *blurSums) {
+	row := func(y int) []uint8 { y = min(h-1, max(0, y)); return g[y*w : (y+1)*w] }
+	sum := make([]int32, w) // the 9 rows around y, summed column by column
+	for d := -4; d <= 4; d++ {
+		for x, v := range row(d) {
+			sum[x] += int32(v)
 		}
-	} else {
-		sum := make([]float64, w) // the 9 rows around y, summed column by column
-		for d := -4; d <= 4; d++ {
-			for x, v := range clampRow(d) {
-				sum[x] += v
-			}
+	}
+	prev := make([]int32, w)
+	copy(prev, sum)
+	for y := 1; y < h; y++ {
+		out, in := row(y-5), row(y+4)
+		for x := range sum {
+			sum[x] += int32(in[x]) - int32(out[x])
 		}
-		prev := make([]float64, w)
+		measure(g[y*w:(y+1)*w], g[(y-1)*w:y*w], sum, prev, s)
 		copy(prev, sum)
-		for y := 1; y < h; y++ {
-			out, in := clampRow(y-5), clampRow(y+4)
-			for x := range sum {
-				sum[x] += in[x] - out[x]
-			}
-			measure(g[y*w:(y+1)*w], g[(y-1)*w:y*w], sum, prev, 1.0/9)
-			copy(prev, sum)
-		}
 	}
-	if sumD == 0 {
-		return 0, 0
-	}
-	return (sumD - sumV) / sumD, edges
 }
 
 // Blockiness is how much stronger luma steps are across the 8×8 block

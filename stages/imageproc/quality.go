@@ -5,32 +5,26 @@ import (
 	"image"
 	"math"
 
+	"github.com/twigdata/twigdata/internal/jpegenc"
 	"github.com/twigdata/twigdata/schema"
 )
 
-// gray returns the canvas as luma values.
-func gray(img *image.RGBA) ([]float64, int, int) {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	out := make([]float64, w*h)
-	for y := 0; y < h; y++ {
-		row := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
-		for x := 0; x < w; x++ {
-			p := row[4*x:]
-			out[y*w+x] = 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
-		}
-	}
-	return out, w, h
+// Quality returns the canvas's blur (see blurOf; -1 when it has too few edges
+// to judge) and difference hash.
+func Quality(img *image.RGBA) (float64, string) {
+	p := jpegenc.FromRGBA(img)
+	return LumaQuality(p.Y, p.W, p.H)
 }
 
-// Quality returns the canvas's blur (see blurOf; -1 when it has too few edges
-// to judge) and difference hash from one luma pass.
-func Quality(img *image.RGBA) (float64, string) {
-	g, w, h := gray(img)
-	blur, ok := blurOf(g, w, h)
+// LumaQuality is Quality read from the canvas's luma plane (Y of
+// color.RGBToYCbCr, as the canvas's JPEG encoding computes it: compose
+// measures the plane it encodes).
+func LumaQuality(y []uint8, w, h int) (float64, string) {
+	blur, ok := blurOf(y, w, h)
 	if !ok {
 		blur = -1
 	}
-	return blur, dhash(g, w, h)
+	return blur, dhash(y, w, h)
 }
 
 // Gate is the quality filter's thresholds, calibrated on clean renders,
@@ -54,17 +48,17 @@ func (g Gate) Check(blur, blockiness float64) *schema.Rejection {
 
 // dhash is a 64-bit difference hash of the canvas (9×8 luma grid), as hex;
 // near-duplicates differ in few bits.
-func dhash(g []float64, w, h int) string {
+func dhash(g []uint8, w, h int) string {
 	cell := func(cx, cy int) float64 {
 		x0, x1 := cx*w/9, (cx+1)*w/9
 		y0, y1 := cy*h/8, (cy+1)*h/8
-		var s float64
+		var s int64
 		for y := y0; y < y1; y++ {
-			for x := x0; x < x1; x++ {
-				s += g[y*w+x]
+			for _, v := range g[y*w+x0 : y*w+x1] {
+				s += int64(v)
 			}
 		}
-		return s / math.Max(1, float64((x1-x0)*(y1-y0)))
+		return float64(s) / math.Max(1, float64((x1-x0)*(y1-y0)))
 	}
 	var bits uint64
 	for y := 0; y < 8; y++ {

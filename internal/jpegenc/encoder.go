@@ -1,0 +1,349 @@
+// Package jpegenc encodes an RGBA canvas as baseline 4:2:0 JPEG with the
+// bytes Go's image/jpeg writes for it, about twice as fast, and gives the
+// luma plane it computes on the way to whoever measures the image.
+//
+// It is image/jpeg's encoder (Go 1.26; BSD licence, README.md) with the
+// same colour conversion, transform, quantization tables and Huffman
+// tables, and three changes that keep every byte: the colour planes are
+// computed once per image rather than per block, quantization divides by a
+// reciprocal multiplication exact over the transform's range, and the bits
+// gather in a 64-bit word appended to a byte slice rather than going
+// through a bufio.Writer byte by byte. TestSameBytesAsImageJPEG holds it
+// to image/jpeg's output.
+package jpegenc
+
+import (
+	"errors"
+	"image"
+	"math/bits"
+	"sync"
+)
+
+type huffIndex int
+
+const (
+	huffLuminanceDC huffIndex = iota
+	huffLuminanceAC
+	huffChrominanceDC
+	huffChrominanceAC
+	nHuffIndex
+)
+
+// theHuffmanLUT holds, for each table and value, the codeword size in the
+// 8 most significant bits and the codeword in the 24 least.
+var theHuffmanLUT [nHuffIndex][]uint32
+
+func init() {
+	for i, s := range theHuffmanSpec {
+		maxValue := 0
+		for _, v := range s.value {
+			maxValue = max(maxValue, int(v))
+		}
+		lut := make([]uint32, maxValue+1)
+		code, k := uint32(0), 0
+		for n := range len(s.count) {
+			nBits := uint32(n+1) << 24
+			for j := uint8(0); j < s.count[n]; j++ {
+				lut[s.value[k]] = nBits | code
+				code++
+				k++
+			}
+			code <<= 1
+		}
+		theHuffmanLUT[i] = lut
+	}
+}
+
+// Planes are an image's luma and chroma at full resolution, each value as
+// color.RGBToYCbCr computes it.
+type Planes struct {
+	W, H      int
+	Y, Cb, Cr []uint8
+}
+
+// planePool recycles planes: a build converts one canvas after another of
+// the same size, and three fresh planes each would be garbage at once.
+var planePool sync.Pool
+
+// FromRGBA converts an RGBA image (its alpha ignored, as image/jpeg does).
+// Release gives the planes back when nothing reads them any more.
+func FromRGBA(m *image.RGBA) *Planes {
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	p, _ := planePool.Get().(*Planes)
+	if p == nil || cap(p.Y) < w*h {
+		p = &Planes{Y: make([]uint8, w*h), Cb: make([]uint8, w*h), Cr: make([]uint8, w*h)}
+	}
+	p.W, p.H, p.Y, p.Cb, p.Cr = w, h, p.Y[:w*h], p.Cb[:w*h], p.Cr[:w*h]
+	for y := range h {
+		row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
+		row = row[:4*w]
+		ys, cbs, crs := p.Y[y*w:(y+1)*w], p.Cb[y*w:(y+1)*w], p.Cr[y*w:(y+1)*w]
+		for x := range ys {
+			px := (*[3]uint8)(row[4*x:])
+			// color.RGBToYCbCr, inlined.
+			r1, g1, b1 := int32(px[0]), int32(px[1]), int32(px[2])
+			ys[x] = uint8((19595*r1 + 38470*g1 + 7471*b1 + 1<<15) >> 16)
+			cb := -11056*r1 - 21712*g1 + 32768*b1 + 257<<15
+			if uint32(cb)&0xff000000 == 0 {
+				cb >>= 16
+			} else {
+				cb = ^(cb >> 31)
+			}
+			cbs[x] = uint8(cb)
+			cr := 32768*r1 - 27440*g1 - 5328*b1 + 257<<15
+			if uint32(cr)&0xff000000 == 0 {
+				cr >>= 16
+			} else {
+				cr = ^(cr >> 31)
+			}
+			crs[x] = uint8(cr)
+		}
+	}
+	return p
+}
+
+// Release gives the planes back for another conversion; p must not be
+// used afterwards.
+func (p *Planes) Release() { planePool.Put(p) }
+
+// bufPool recycles the encoder's output buffer; Encode returns a copy of
+// exactly the encoded length.
+var bufPool sync.Pool
+
+// encoder holds one encoding's state.
+type encoder struct {
+	out   []byte
+	bits  uint64 // pending bits, the oldest in the high end
+	nBits uint   // how many of bits are pending
+	quant [nQuantIndex][blockSize]byte
+	// recip[q][k] divides the natural-order coefficient k by its quantizer
+	// times eight: ⌊x·recip / 2⁴⁰⌋ is ⌊x / d⌋ for every x below 2⁴⁰/d, far
+	// beyond what the transform yields.
+	recip [nQuantIndex][blockSize]uint64
+	half  [nQuantIndex][blockSize]int32
+}
+
+// Encode writes the planes as a baseline JPEG of this quality (1 to 100,
+// clipped as image/jpeg clips it), 4:2:0 subsampled.
+func (p *Planes) Encode(quality int) ([]byte, error) {
+	if p.W >= 1<<16 || p.H >= 1<<16 {
+		return nil, errors.New("jpeg: image is too large to encode")
+	}
+	quality = min(100, max(1, quality))
+	var e encoder
+	var scale int
+	if quality < 50 {
+		scale = 5000 / quality
+	} else {
+		scale = 200 - quality*2
+	}
+	for i := range e.quant {
+		for zig := range blockSize {
+			x := (int(unscaledQuant[i][zig])*scale + 50) / 100
+			x = min(255, max(1, x))
+			e.quant[i][zig] = uint8(x)
+			d := uint64(8 * x)
+			e.recip[i][unzig[zig]] = (1<<40)/d + 1
+			e.half[i][unzig[zig]] = int32(d >> 1)
+		}
+	}
+	if buf, ok := bufPool.Get().(*[]byte); ok {
+		e.out = (*buf)[:0]
+	} else {
+		e.out = make([]byte, 0, 1024+p.W*p.H/2)
+	}
+	e.out = append(e.out, 0xff, 0xd8)
+	e.writeDQT()
+	e.writeSOF0(p.W, p.H)
+	e.writeDHT()
+	e.writeSOS(p)
+	e.out = append(e.out, 0xff, 0xd9)
+	out := append([]byte(nil), e.out...)
+	bufPool.Put(&e.out)
+	return out, nil
+}
+
+func (e *encoder) marker(marker uint8, length int) {
+	e.out = append(e.out, 0xff, marker, uint8(length>>8), uint8(length))
+}
+
+func (e *encoder) writeDQT() {
+	e.marker(0xdb, 2+int(nQuantIndex)*(1+blockSize))
+	for i := range e.quant {
+		e.out = append(e.out, uint8(i))
+		e.out = append(e.out, e.quant[i][:]...)
+	}
+}
+
+func (e *encoder) writeSOF0(w, h int) {
+	e.marker(0xc0, 8+3*3)
+	e.out = append(e.out, 8, uint8(h>>8), uint8(h), uint8(w>>8), uint8(w), 3)
+	for i := range 3 {
+		e.out = append(e.out, uint8(i+1), "\x22\x11\x11"[i], "\x00\x01\x01"[i])
+	}
+}
+
+func (e *encoder) writeDHT() {
+	length := 2
+	for _, s := range theHuffmanSpec {
+		length += 1 + 16 + len(s.value)
+	}
+	e.marker(0xc4, length)
+	for i, s := range theHuffmanSpec {
+		e.out = append(e.out, "\x00\x10\x01\x11"[i])
+		e.out = append(e.out, s.count[:]...)
+		e.out = append(e.out, s.value...)
+	}
+}
+
+// emit adds the low n bits of bits (n <= 24) to the stream, writing whole
+// bytes (an 0xff followed by a stuffed 0x00) once 32 are pending.
+func (e *encoder) emit(bits uint32, n uint) {
+	e.nBits += n
+	e.bits |= uint64(bits) << (64 - e.nBits)
+	if e.nBits >= 32 {
+		e.drain()
+	}
+}
+
+// drain writes the pending whole bytes.
+func (e *encoder) drain() {
+	for e.nBits >= 8 {
+		b := uint8(e.bits >> 56)
+		if b == 0xff {
+			e.out = append(e.out, 0xff, 0x00)
+		} else {
+			e.out = append(e.out, b)
+		}
+		e.bits <<= 8
+		e.nBits -= 8
+	}
+}
+
+func (e *encoder) emitHuff(h huffIndex, value int32) {
+	x := theHuffmanLUT[h][value]
+	e.emit(x&(1<<24-1), uint(x>>24))
+}
+
+func (e *encoder) emitHuffRLE(h huffIndex, runLength, value int32) {
+	a, b := value, value
+	if a < 0 {
+		a, b = -value, value-1
+	}
+	nBits := uint32(bits.Len32(uint32(a))) // image/jpeg's bitCount
+	x := theHuffmanLUT[h][runLength<<4|int32(nBits)]
+	// The code and the value's bits in one emit (16 + 11 bits at most).
+	e.emit((x&(1<<24-1))<<nBits|uint32(b)&(1<<nBits-1), uint(x>>24)+uint(nBits))
+}
+
+// quantize is image/jpeg's div(v, 8·quant): rounded to the nearest,
+// halves away from zero; without a branch on the sign, which no predictor
+// guesses.
+func quantize(v, half int32, recip uint64) int32 {
+	sign := v >> 31
+	a := (v ^ sign) - sign
+	r := int32(uint64(a+half) * recip >> 40)
+	return (r ^ sign) - sign
+}
+
+func (e *encoder) quantize(v int32, q quantIndex, k int) int32 {
+	return quantize(v, e.half[q][k], e.recip[q][k])
+}
+
+func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
+	fdct(b)
+	half, recip := &e.half[q], &e.recip[q]
+	// Every coefficient quantized first, in zig-zag order, with a bit set
+	// for each that is not zero: the run lengths are then the gaps between
+	// set bits, found without a branch per coefficient.
+	var zz [blockSize]int32
+	var nonzero uint64
+	for zig := range blockSize {
+		k := unzig[zig] & (blockSize - 1)
+		v := quantize(b[k], half[k], recip[k])
+		zz[zig] = v
+		nonzero |= uint64((v|-v)>>31&1) << zig
+	}
+	dc := zz[0]
+	e.emitHuffRLE(huffIndex(2*q+0), 0, dc-prevDC)
+	h := huffIndex(2*q + 1)
+	next := 1 // the first zig-zag position not yet written
+	for ac := nonzero &^ 1; ac != 0; ac &= ac - 1 {
+		zig := bits.TrailingZeros64(ac)
+		runLength := int32(zig - next)
+		for runLength > 15 {
+			e.emitHuff(h, 0xf0)
+			runLength -= 16
+		}
+		e.emitHuffRLE(h, runLength, zz[zig])
+		next = zig + 1
+	}
+	if next < blockSize {
+		e.emitHuff(h, 0x00)
+	}
+	return dc
+}
+
+// lumaBlock fills b with the 8×8 luma block at (x0, y0), repeating the
+// last row and column past the image's edge as image/jpeg does.
+func (p *Planes) lumaBlock(b *block, x0, y0 int) {
+	for j := range 8 {
+		row := p.Y[min(y0+j, p.H-1)*p.W:]
+		if x0+8 <= p.W {
+			r := row[x0 : x0+8 : x0+8]
+			for i := range 8 {
+				b[8*j+i] = int32(r[i])
+			}
+			continue
+		}
+		for i := range 8 {
+			b[8*j+i] = int32(row[min(x0+i, p.W-1)])
+		}
+	}
+}
+
+// chromaBlock fills b with the 16×16 region at (x0, y0) of a chroma plane,
+// each value the rounded mean of a 2×2 square (image/jpeg's scale), edges
+// repeated.
+func (p *Planes) chromaBlock(b *block, plane []uint8, x0, y0 int) {
+	for j := range 8 {
+		r0 := plane[min(y0+2*j, p.H-1)*p.W:]
+		r1 := plane[min(y0+2*j+1, p.H-1)*p.W:]
+		if x0+16 <= p.W {
+			a, c := r0[x0:x0+16:x0+16], r1[x0:x0+16:x0+16]
+			for i := range 8 {
+				b[8*j+i] = (int32(a[2*i]) + int32(a[2*i+1]) + int32(c[2*i]) + int32(c[2*i+1]) + 2) >> 2
+			}
+			continue
+		}
+		for i := range 8 {
+			xa, xb := min(x0+2*i, p.W-1), min(x0+2*i+1, p.W-1)
+			b[8*j+i] = (int32(r0[xa]) + int32(r0[xb]) + int32(r1[xa]) + int32(r1[xb]) + 2) >> 2
+		}
+	}
+}
+
+// sosHeader is image/jpeg's start of scan for three components.
+var sosHeader = []byte{0xff, 0xda, 0x00, 0x0c, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3f, 0x00}
+
+func (e *encoder) writeSOS(p *Planes) {
+	e.out = append(e.out, sosHeader...)
+	var b block
+	var prevY, prevCb, prevCr int32
+	for y := 0; y < p.H; y += 16 {
+		for x := 0; x < p.W; x += 16 {
+			for i := range 4 {
+				p.lumaBlock(&b, x+(i&1)*8, y+(i&2)*4)
+				prevY = e.writeBlock(&b, quantIndexLuminance, prevY)
+			}
+			p.chromaBlock(&b, p.Cb, x, y)
+			prevCb = e.writeBlock(&b, quantIndexChrominance, prevCb)
+			p.chromaBlock(&b, p.Cr, x, y)
+			prevCr = e.writeBlock(&b, quantIndexChrominance, prevCr)
+		}
+	}
+	// Pad the last byte with 1's.
+	e.emit(0x7f, 7)
+	e.drain()
+}
