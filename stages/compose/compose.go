@@ -12,7 +12,7 @@ import (
 	"image"
 	"strings"
 
-	"github.com/twigdata/twigdata/internal/jpegenc"
+	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/evidence"

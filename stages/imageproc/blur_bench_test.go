@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/twigdata/twigdata/internal/jpegenc"
+	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 )
 
 // benchCanvases are canvases as a build makes them: the first 64 pairs

@@ -5,7 +5,7 @@ import (
 	"image"
 	"math"
 
-	"github.com/twigdata/twigdata/internal/jpegenc"
+	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 	"github.com/twigdata/twigdata/schema"
 )
 

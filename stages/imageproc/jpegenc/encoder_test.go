@@ -115,7 +115,7 @@ func TestQuantizeIsImageJPEGsDivision(t *testing.T) {
 // benchCanvases are the first 64 pairs `make bench` generated
 // (.deps/bench) as RGBA canvases, or without them a synthetic one.
 func benchCanvases(b *testing.B) []*image.RGBA {
-	files, _ := filepath.Glob("../../.deps/bench/in-2000/000[0-6]?.*g")
+	files, _ := filepath.Glob("../../../.deps/bench/in-2000/000[0-6]?.*g")
 	var out []*image.RGBA
 	for _, f := range files {
 		r, err := os.Open(f)
