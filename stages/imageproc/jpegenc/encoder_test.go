@@ -163,3 +163,13 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkFromRGBA is the colour conversion alone.
+func BenchmarkFromRGBA(b *testing.B) {
+	imgs := benchCanvases(b)
+	i := 0
+	for b.Loop() {
+		FromRGBA(imgs[i%len(imgs)]).Release()
+		i++
+	}
+}
