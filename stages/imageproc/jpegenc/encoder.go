@@ -31,15 +31,12 @@ const (
 
 // theHuffmanLUT holds, for each table and value, the codeword size in the
 // 8 most significant bits and the codeword in the 24 least.
-var theHuffmanLUT [nHuffIndex][]uint32
+// (Fixed-size tables: a byte indexes them without a bounds check.)
+var theHuffmanLUT [nHuffIndex][256]uint32
 
 func init() {
 	for i, s := range theHuffmanSpec {
-		maxValue := 0
-		for _, v := range s.value {
-			maxValue = max(maxValue, int(v))
-		}
-		lut := make([]uint32, maxValue+1)
+		var lut [256]uint32
 		code, k := uint32(0), 0
 		for n := range len(s.count) {
 			nBits := uint32(n+1) << 24
@@ -222,7 +219,7 @@ func (e *encoder) drain() {
 }
 
 func (e *encoder) emitHuff(h huffIndex, value int32) {
-	x := theHuffmanLUT[h][value]
+	x := theHuffmanLUT[h&3][uint8(value)]
 	e.emit(x&(1<<24-1), uint(x>>24))
 }
 
@@ -232,7 +229,7 @@ func (e *encoder) emitHuffRLE(h huffIndex, runLength, value int32) {
 		a, b = -value, value-1
 	}
 	nBits := uint32(bits.Len32(uint32(a))) // image/jpeg's bitCount
-	x := theHuffmanLUT[h][runLength<<4|int32(nBits)]
+	x := theHuffmanLUT[h&3][uint8(runLength<<4|int32(nBits))]
 	// The code and the value's bits in one emit (16 + 11 bits at most).
 	e.emit((x&(1<<24-1))<<nBits|uint32(b)&(1<<nBits-1), uint(x>>24)+uint(nBits))
 }
