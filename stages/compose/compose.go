@@ -12,11 +12,11 @@ import (
 	"image"
 	"strings"
 
-	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/critic"
 	"github.com/twigdata/twigdata/stages/evidence"
 	"github.com/twigdata/twigdata/stages/imageproc"
+	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 	"github.com/twigdata/twigdata/stages/plan"
 	"github.com/twigdata/twigdata/stages/prompt"
 )

@@ -5,8 +5,8 @@ import (
 	"image"
 	"math"
 
-	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 	"github.com/twigdata/twigdata/schema"
+	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 )
 
 // Quality returns the canvas's blur (see blurOf; -1 when it has too few edges
