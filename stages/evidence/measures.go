@@ -165,6 +165,19 @@ func (s step) over(base step) float64 {
 // boundary falls on the seam (a horizon, an object's edge) are real edges,
 // not discontinuities; with too few same-class columns there is no
 func (sc *Scene) seamStep(y int) (step, bool) {
+	if m, ok := sc.seams[y]; ok {
+		return m.st, m.ok
+	}
+	st, ok := sc.measureSeam(y)
+	if sc.seams == nil {
+		sc.seams = map[int]seamMemo{}
+	}
+	sc.seams[y] = seamMemo{st, ok}
+	return st, ok
+}
+
+// measureSeam is seamStep, measured.
+func (sc *Scene) measureSeam(y int) (step, bool) {
 	img := sc.canvas
 	if y < 2 || y+2 > img.Rect.Dy() {
 		return step{}, false
@@ -196,7 +209,7 @@ func (sc *Scene) seamStep(y int) (step, bool) {
 				down[ch] += float64(pd[ch]) / 2
 			}
 		}
-		lu, ld := colour.Lab(up[0], up[1], up[2]), colour.Lab(down[0], down[1], down[2])
+		lu, ld := sc.halfLab(up), sc.halfLab(down)
 		steps = append(steps, colour.DeltaE(lu, ld))
 		for ch := range signed {
 			signed[ch] = append(signed[ch], ld[ch]-lu[ch])

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/twigdata/twigdata/lang/colour"
+
 	"github.com/twigdata/twigdata/lang/english"
 	"github.com/twigdata/twigdata/schema"
 	"github.com/twigdata/twigdata/stages/imageproc"
@@ -38,6 +40,40 @@ type Scene struct {
 	// wideAll are the classes that reach across the canvas somewhere: an
 	// unknown class among them is scenery in every band.
 	wideAll map[uint16]bool
+	// seams memoizes seamStep by canvas row: a band's interior lines, the
+	// lines around its seam and the seam itself are read by the critic and
+	// by the plan, and overlap.
+	seams map[int]seamMemo
+	// labs caches the CIELAB of the two-pixel means seamStep converts
+	// (half-integer channels: a key of 27 bits), direct-mapped: flat areas
+	// repeat the same few colours along every line.
+	labs *[labCacheSize]labEntry
+}
+
+const labCacheSize = 1024
+
+type labEntry struct {
+	key uint32 // the doubled channels packed, plus one; 0: empty
+	lab [3]float64
+}
+
+// halfLab is colour.Lab of a colour whose channels are multiples of one half.
+func (sc *Scene) halfLab(c [3]float64) [3]float64 {
+	key := uint32(2*c[0])<<18 | uint32(2*c[1])<<9 | uint32(2*c[2]) + 1
+	if sc.labs == nil {
+		sc.labs = new([labCacheSize]labEntry)
+	}
+	e := &sc.labs[(key*2654435761)>>22&(labCacheSize-1)]
+	if e.key != key {
+		e.key, e.lab = key, colour.Lab(c[0], c[1], c[2])
+	}
+	return e.lab
+}
+
+// seamMemo is one row's seamStep.
+type seamMemo struct {
+	st step
+	ok bool
 }
 
 // canSee reports whether the segmenter could label a noun: a class names it

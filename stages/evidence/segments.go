@@ -350,6 +350,10 @@ func smooth(m LabelMap) LabelMap {
 	for y := 0; y < m.H; y++ {
 		for x := 0; x < m.W; x++ {
 			own := m.Labels[y*m.W+x]
+			if x > 0 && y > 0 && x+1 < m.W && y+1 < m.H && uniform(m.Labels, m.W, y*m.W+x, own) {
+				out.Labels[y*m.W+x] = own // inside a region, as most cells are: nothing to smooth
+				continue
+			}
 			nb.count(m, x, y)
 			if best, bestN, ownN := nb.strongest(own); ownN <= 3 && bestN > 0 {
 				own = best // a thin line or speck: take the strongest neighbour
@@ -358,6 +362,14 @@ func smooth(m LabelMap) LabelMap {
 		}
 	}
 	return out
+}
+
+// uniform reports whether the 3×3 neighbourhood of the inner cell p holds
+// only own.
+func uniform(l []uint16, w, p int, own uint16) bool {
+	up, down := l[p-w-1:p-w+2], l[p+w-1:p+w+2]
+	return up[0] == own && up[1] == own && up[2] == own && l[p-1] == own && l[p+1] == own &&
+		down[0] == own && down[1] == own && down[2] == own
 }
 
 // neighbourhood counts the labels of a cell's 3×3 neighbourhood: labels[j]
