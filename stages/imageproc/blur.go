@@ -95,14 +95,16 @@ func measure(a, b []uint8, ab, bb []int32, s *blurSums) {
 	s[1].d, s[1].v9, s[1].n = s[1].d+int64(d1), s[1].v9+int64(v1), s[1].n+int(n1)
 }
 
-// measureEven is measure over the even positions of the lines only.
+// measureEven is measure over the even positions of the lines a and b
+// only, whose box sums ab and bb hold the even positions alone.
 func measureEven(a, b []uint8, ab, bb []int32, s *blurSums) {
 	var d0, v0, d1, v1, n0, n1 int32
-	b, ab, bb = b[:len(a)], ab[:len(a)], bb[:len(a)]
-	for x := 0; x < len(a); x += 2 {
-		d := int32(a[x]) - int32(b[x])
+	b = b[:len(a)]
+	ab, bb = ab[:(len(a)+1)/2], bb[:(len(a)+1)/2]
+	for i := range ab {
+		d := int32(a[2*i]) - int32(b[2*i])
 		d = (d ^ (d >> 31)) - (d >> 31)
-		db := ab[x] - bb[x]
+		db := ab[i] - bb[i]
 		db = (db ^ (db >> 31)) - (db >> 31)
 		lost := max(0, 9*d-db)
 		m1 := (edgeSteps[1] - 1 - d) >> 31
@@ -145,21 +147,24 @@ func horizontalBlur(g []uint8, w, h int, s *blurSums) {
 // box sums slide over whole rows at once, the first and last rows repeated.
 func verticalBlur(g []uint8, w, h int, s *blurSums) {
 	row := func(y int) []uint8 { y = min(h-1, max(0, y)); return g[y*w : (y+1)*w] }
-	sum := make([]int32, w) // the 9 rows around y, summed column by column
+	n := (w + 1) / 2        // the even columns, the only ones measured
+	sum := make([]int32, n) // the 9 rows around y, summed column by column
 	for d := -4; d <= 4; d++ {
-		for x, v := range row(d) {
-			sum[x] += int32(v)
+		r := row(d)
+		for i := range sum {
+			sum[i] += int32(r[2*i])
 		}
 	}
-	prev := make([]int32, w)
+	prev := make([]int32, n)
 	copy(prev, sum)
 	for y := 1; y < h; y++ {
 		out, in := row(y-5), row(y+4)
-		for x := range sum {
-			sum[x] += int32(in[x]) - int32(out[x])
+		for i := range sum {
+			sum[i] += int32(in[2*i]) - int32(out[2*i])
 		}
 		measureEven(g[y*w:(y+1)*w], g[(y-1)*w:y*w], sum, prev, s)
-		copy(prev, sum)
+		sum, prev = prev, sum
+		copy(sum, prev)
 	}
 }
 
