@@ -82,6 +82,7 @@ func (c *Composer) Compose(in Input, ann Annotations) (*schema.Sample, error) {
 		rec.Relations = []schema.Relation{}
 	}
 	img, err := planes.Encode(c.JPEGQuality)
+	planes.Release()
 	if err != nil {
 		return nil, fmt.Errorf("encode canvas: %w", err)
 	}
