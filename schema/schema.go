@@ -4,6 +4,8 @@
 // Hugging Face Image convention STRUCT<bytes, path>.
 package schema
 
+import "slices"
+
 // Version is the record layout version stored in every manifest; bump it when
 // a column is added, changes meaning or type. 2: objects carry their kind;
 // 3: and the model that found them (source) and their mask; critiques list
@@ -98,6 +100,32 @@ func NewMask(w, h int, in func(x, y int) bool) Mask {
 		}
 	}
 	m.Counts = append(m.Counts, run)
+	return m
+}
+
+// MaskOfCells is NewMask of the cells listed (row-major indices y·w+x,
+// each once), without visiting the cells outside them: their column-major
+// positions sorted, each run of consecutive ones is an inside count.
+func MaskOfCells(w, h int, cells []int32) Mask {
+	keys := make([]int32, len(cells))
+	for i, p := range cells {
+		keys[i] = (p%int32(w))*int32(h) + p/int32(w)
+	}
+	slices.Sort(keys)
+	m := Mask{Height: int32(h), Width: int32(w), Counts: []int32{}}
+	pos := int32(0) // the first column-major position not yet counted
+	for i := 0; i < len(keys); {
+		j := i
+		for j+1 < len(keys) && keys[j+1] == keys[j]+1 {
+			j++
+		}
+		m.Counts = append(m.Counts, keys[i]-pos, keys[j]-keys[i]+1)
+		pos = keys[j] + 1
+		i = j + 1
+	}
+	if len(keys) == 0 || pos < int32(w*h) {
+		m.Counts = append(m.Counts, int32(w*h)-pos)
+	}
 	return m
 }
 

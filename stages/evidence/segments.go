@@ -501,11 +501,7 @@ func (sc *Scene) Mask(s *Segment) schema.Mask {
 	if s.Grounded {
 		return schema.NewMask(W, H, func(x, y int) bool { return x >= s.X0 && x < s.X1 && y >= s.Y0 && y < s.Y1 })
 	}
-	in := make([]bool, W*H)
-	for _, p := range s.cells {
-		in[p] = true
-	}
-	return schema.NewMask(W, H, func(x, y int) bool { return in[y*W+x] })
+	return schema.MaskOfCells(W, H, s.cells)
 }
 
 // trend fits luma to the column and row by least squares over the
