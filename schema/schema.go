@@ -4,8 +4,6 @@
 // Hugging Face Image convention STRUCT<bytes, path>.
 package schema
 
-import "slices"
-
 // Version is the record layout version stored in every manifest; bump it when
 // a column is added, changes meaning or type. 2: objects carry their kind;
 // 3: and the model that found them (source) and their mask; critiques list
@@ -103,29 +101,45 @@ func NewMask(w, h int, in func(x, y int) bool) Mask {
 	return m
 }
 
-// MaskOfCells is NewMask of the cells listed (row-major indices y·w+x,
-// each once), without visiting the cells outside them: their column-major
-// positions sorted, each run of consecutive ones is an inside count.
+// MaskOfCells is NewMask of the cells listed (row-major indices y·w+x),
+// visiting only their bounding box: the cells outside it are counted, not
+// read.
 func MaskOfCells(w, h int, cells []int32) Mask {
-	keys := make([]int32, len(cells))
-	for i, p := range cells {
-		keys[i] = (p%int32(w))*int32(h) + p/int32(w)
-	}
-	slices.Sort(keys)
 	m := Mask{Height: int32(h), Width: int32(w), Counts: []int32{}}
-	pos := int32(0) // the first column-major position not yet counted
-	for i := 0; i < len(keys); {
-		j := i
-		for j+1 < len(keys) && keys[j+1] == keys[j]+1 {
-			j++
+	x0, y0, x1, y1 := w, h, 0, 0
+	for _, p := range cells {
+		x, y := int(p)%w, int(p)/w
+		x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x+1), max(y1, y+1)
+	}
+	if len(cells) == 0 {
+		return Mask{Height: int32(h), Width: int32(w), Counts: []int32{int32(w * h)}}
+	}
+	bh := y1 - y0
+	in := make([]bool, (x1-x0)*bh) // the box, column-major
+	for _, p := range cells {
+		in[(int(p)%w-x0)*bh+int(p)/w-y0] = true
+	}
+	cur, run := false, int32(0)
+	add := func(v bool, n int) {
+		if n == 0 {
+			return
 		}
-		m.Counts = append(m.Counts, keys[i]-pos, keys[j]-keys[i]+1)
-		pos = keys[j] + 1
-		i = j + 1
+		if v != cur {
+			m.Counts = append(m.Counts, run)
+			cur, run = v, 0
+		}
+		run += int32(n)
 	}
-	if len(keys) == 0 || pos < int32(w*h) {
-		m.Counts = append(m.Counts, int32(w*h)-pos)
+	add(false, x0*h)
+	for x := x0; x < x1; x++ {
+		add(false, y0)
+		for _, v := range in[(x-x0)*bh : (x-x0+1)*bh] {
+			add(v, 1)
+		}
+		add(false, h-y1)
 	}
+	add(false, (w-x1)*h)
+	m.Counts = append(m.Counts, run)
 	return m
 }
 

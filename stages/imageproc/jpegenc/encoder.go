@@ -76,25 +76,16 @@ func FromRGBA(m *image.RGBA) *Planes {
 		row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 		row = row[:4*w]
 		ys, cbs, crs := p.Y[y*w:(y+1)*w], p.Cb[y*w:(y+1)*w], p.Cr[y*w:(y+1)*w]
+		cbs, crs = cbs[:len(ys)], crs[:len(ys)]
 		for x := range ys {
 			px := (*[3]uint8)(row[4*x:])
-			// color.RGBToYCbCr, inlined.
+			// color.RGBToYCbCr, inlined; an 8-bit colour's Cb and Cr are
+			// never below 0 before clamping and reach 256 at most, so only
+			// the top needs clamping.
 			r1, g1, b1 := int32(px[0]), int32(px[1]), int32(px[2])
 			ys[x] = uint8((19595*r1 + 38470*g1 + 7471*b1 + 1<<15) >> 16)
-			cb := -11056*r1 - 21712*g1 + 32768*b1 + 257<<15
-			if uint32(cb)&0xff000000 == 0 {
-				cb >>= 16
-			} else {
-				cb = ^(cb >> 31)
-			}
-			cbs[x] = uint8(cb)
-			cr := 32768*r1 - 27440*g1 - 5328*b1 + 257<<15
-			if uint32(cr)&0xff000000 == 0 {
-				cr >>= 16
-			} else {
-				cr = ^(cr >> 31)
-			}
-			crs[x] = uint8(cr)
+			cbs[x] = uint8(min(255, (-11056*r1-21712*g1+32768*b1+257<<15)>>16))
+			crs[x] = uint8(min(255, (32768*r1-27440*g1-5328*b1+257<<15)>>16))
 		}
 	}
 	return p

@@ -90,6 +90,23 @@ func TestSameBytesAsImageJPEG(t *testing.T) {
 	}
 }
 
+// TestConversionIsRGBToYCbCr: every one of the 2²⁴ colours converts as
+// color.RGBToYCbCr converts it.
+func TestConversionIsRGBToYCbCr(t *testing.T) {
+	m := image.NewRGBA(image.Rect(0, 0, 4096, 4096))
+	for i := range 1 << 24 {
+		m.Pix[4*i], m.Pix[4*i+1], m.Pix[4*i+2] = uint8(i>>16), uint8(i>>8), uint8(i)
+	}
+	p := FromRGBA(m)
+	defer p.Release()
+	for i := range 1 << 24 {
+		yy, cb, cr := color.RGBToYCbCr(uint8(i>>16), uint8(i>>8), uint8(i))
+		if p.Y[i] != yy || p.Cb[i] != cb || p.Cr[i] != cr {
+			t.Fatalf("colour %06x: %d,%d,%d, color.RGBToYCbCr %d,%d,%d", i, p.Y[i], p.Cb[i], p.Cr[i], yy, cb, cr)
+		}
+	}
+}
+
 // TestQuantizeIsImageJPEGsDivision: the reciprocal quantization equals
 // image/jpeg's rounded division for every quantizer and every coefficient
 // the transform can yield (|v| < 2¹⁶; the DCT's bound is under 2¹⁴).
