@@ -8,11 +8,13 @@
 #   duckdb                DuckDB with its httpfs and aws extensions as Python
 #                         packages, so that the card's DuckDB S3 lines run
 #                         offline against the suite's S3 server
+#   deploy                kubernetes-validate and botocore, which validate
+#                         deploy/'s templates offline (scripts/deploy_check.py)
 # Idempotent; it needs only python3's pip, so `make test` installs each
 # beside .deps/py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name=${1:?usage: fetch-pyenv-extra.sh datasets2|datasets3|duckdb}
+name=${1:?usage: fetch-pyenv-extra.sh datasets2|datasets3|duckdb|deploy}
 r=scripts/interop-$name.txt
 dir=.deps/py-$name
 if cmp -s "$r" "$dir/.requirements" 2>/dev/null; then
