@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test test-deps warm chromium test-torch pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test test-deps warm chromium image test-torch pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -40,6 +40,10 @@ pyenv-duckdb:
 ## pyenv-deploy: the offline validators of deploy/'s templates (kubernetes-validate's Kubernetes schemas, botocore's AWS Batch model; pinned in scripts/interop-deploy.txt) into .deps/py-deploy
 pyenv-deploy:
 	@./scripts/fetch-pyenv-extra.sh deploy
+
+## image: an OCI image of twigdata (from scratch: the binary, ONNX Runtime's CPU library and Debian 12's libc, libstdc++ and CA certificates, pinned; user 65532, no shell), built offline with umoci into .deps/image/twigdata-VERSION.oci.tar (installs umoci and runc with apt; needs root)
+image: ort
+	@./scripts/build-image.sh
 
 ## chromium: Debian's Chromium 156 (apt, pinned; needs root) for the headless test of twigdata show's page
 chromium:
@@ -73,7 +77,7 @@ run: ort build
 PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./show/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
 ## test-deps: what the tests run against, installed side by side (each into its own folder of .deps), while warm compiles
-test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy versitygw s3servers ort node-deps grammar lcms chromium
+test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy versitygw s3servers ort node-deps grammar lcms chromium image
 
 # The tests build with -trimpath: TestGoInstallFromAModuleProxy's go install
 # (-trimpath too) then finds every dependency already compiled, whatever
