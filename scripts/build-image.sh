@@ -29,7 +29,7 @@ runc_version="1.1.5+ds1-1+deb12u1" # the OCI runtime the image test runs the ima
 # The Debian 12 packages the root filesystem takes files from. When
 # Debian's archive has replaced one (security updates keep only the
 # latest), the newest is taken and the script says so.
-packages=("libc6=2.36-9+deb12u14" "libstdc++6=12.2.0-14+deb12u1" "libgcc-s1=12.2.0-14+deb12u1" "ca-certificates=20230311+deb12u1")
+packages=("libc6=2.36-9+deb12u14" "libstdc++6=12.2.0-14+deb12u1" "libgcc-s1=12.2.0-14+deb12u1" "ca-certificates=20250419~deb12u2")
 
 for tool in "umoci=$umoci_version" "runc=$runc_version"; do
 	command -v "${tool%%=*}" >/dev/null && continue

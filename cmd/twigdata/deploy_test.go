@@ -192,6 +192,7 @@ func TestBatchEnginesContract(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: runs two partitioned builds as separate processes")
 	}
+	t.Parallel()
 	for _, e := range []engine{kubernetesEngine(t), batchEngine(t)} {
 		t.Run(e.name, func(t *testing.T) {
 			stamp := time.Now().UnixNano() % 1e9
