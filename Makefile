@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test test-deps warm chromium image test-torch pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test test-deps warm chromium image test-image test-torch pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -45,6 +45,10 @@ pyenv-deploy:
 image: ort
 	@./scripts/build-image.sh
 
+# test-image: the image for make test, built once warm has compiled every package: its go build then only links, where beside warm it would compile DuckDB a second time
+test-image: ort warm
+	@./scripts/build-image.sh
+
 ## chromium: Debian's Chromium 156 (apt, pinned; needs root) for the headless test of twigdata show's page
 chromium:
 	@./scripts/fetch-chromium.sh
@@ -77,7 +81,7 @@ run: ort build
 PURE := ./lang/... ./pipeline/... ./schema/... ./storage/... ./stages/... ./validate/... ./show/... ./annotators/segmap/... ./annotators/tokenizer/... ./annotators/florence/... ./annotators/preprocess/... ./annotators/onnxproto/... ./internal/synth/... ./internal/grammar/...
 
 ## test-deps: what the tests run against, installed side by side (each into its own folder of .deps), while warm compiles
-test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy versitygw s3servers ort node-deps grammar lcms chromium image
+test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy versitygw s3servers ort node-deps grammar lcms chromium test-image
 
 # The tests build with -trimpath: TestGoInstallFromAModuleProxy's go install
 # (-trimpath too) then finds every dependency already compiled, whatever
