@@ -101,7 +101,7 @@ test:
 	@bad=$$(CGO_ENABLED=0 $(GO) list -e -deps -test -f '{{.ImportPath}}{{with .Error}} ERROR: {{.}}{{end}}' $(PURE) | grep -E 'onnxruntime|duckdb|twigdata/annotators( |$$)|ERROR:'); \
 		if [ -n "$$bad" ]; then echo "test: $$bad"; exit 1; fi
 	@echo "test: go test ./..."
-	@TWIGDATA_REQUIRE_INTEROP=1 $(GO) test -count=1 -timeout 15m ./...
+	@TWIGDATA_REQUIRE_INTEROP=1 $(GO) test -count=1 -p 4 -timeout 15m ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=1s
 
 # FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.

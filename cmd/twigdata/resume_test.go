@@ -118,7 +118,7 @@ func compare(t *testing.T, got, want dataset) {
 
 func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("-short: kills and reruns builds for 12 s")
+		t.Skip("-short: kills and reruns builds for 8 s")
 	}
 	t.Parallel()
 	in := t.TempDir()
@@ -142,8 +142,8 @@ func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) 
 	t.Logf("kill times drawn with seed %d over a %s build", seed, full.Round(time.Millisecond))
 
 	// Trials alternate between the backends until the time budget is spent
-	// (TWIGDATA_KILL_SECONDS, default 12; at least two trials each).
-	budget := 12 * time.Second
+	// (TWIGDATA_KILL_SECONDS, default 8; at least two trials each).
+	budget := 8 * time.Second
 	if v, err := strconv.Atoi(os.Getenv("TWIGDATA_KILL_SECONDS")); err == nil && v > 0 {
 		budget = time.Duration(v) * time.Second
 	}
