@@ -122,7 +122,7 @@ func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) 
 	}
 	t.Parallel()
 	in := t.TempDir()
-	testutil.CopySample(t, in, 8)
+	testutil.CopySample(t, in, 5)
 	exe, _ := os.Executable()
 	common := []string{"build", "--in", in, "--progress", "none", "--shard-rows", "16"}
 
@@ -133,8 +133,8 @@ func TestSIGKILLAtRandomMomentsThenRerunLosesAndDuplicatesNothing(t *testing.T) 
 	}
 	full := time.Since(start)
 	want := readDataset(t, refOut)
-	if len(want.samples)+len(want.rejects) != 8*35 {
-		t.Fatalf("reference holds %d inputs, want %d", len(want.samples)+len(want.rejects), 8*35)
+	if len(want.samples)+len(want.rejects) != 5*35 {
+		t.Fatalf("reference holds %d inputs, want %d", len(want.samples)+len(want.rejects), 5*35)
 	}
 
 	seed := uint64(time.Now().UnixNano())
