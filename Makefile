@@ -9,7 +9,7 @@ export CGO_ENABLED := 1
 OUT ?= out/sample
 BENCH_N ?= 2000
 
-.PHONY: all run test test-deps warm chromium image test-image test-torch pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
+.PHONY: all run test test-go test-fuzz test-deps warm chromium image test-image test-torch pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy bench bench-scale build ort versitygw s3servers pyenv node-deps grammar lcms testdata models heldout-photos plan-report prompt-report fuzz vet fmt clean
 
 all: build
 
@@ -86,7 +86,7 @@ test-deps: warm pyenv pyenv-datasets2 pyenv-datasets3 pyenv-duckdb pyenv-deploy 
 # The tests build with -trimpath: TestGoInstallFromAModuleProxy's go install
 # (-trimpath too) then finds every dependency already compiled, whatever
 # folder its module cache is in.
-test warm fuzz: export GOFLAGS := -trimpath
+test test-go test-fuzz warm fuzz: export GOFLAGS := -trimpath
 
 ## warm: vet and compile every package and test binary (DuckDB's cgo build is a minute of it) while test-deps downloads
 warm:
@@ -100,8 +100,14 @@ test:
 	@echo "test: the packages that need neither cgo nor a model import none (CGO_ENABLED=0 go list -deps -test)"
 	@bad=$$(CGO_ENABLED=0 $(GO) list -e -deps -test -f '{{.ImportPath}}{{with .Error}} ERROR: {{.}}{{end}}' $(PURE) | grep -E 'onnxruntime|duckdb|twigdata/annotators( |$$)|ERROR:'); \
 		if [ -n "$$bad" ]; then echo "test: $$bad"; exit 1; fi
+	@$(MAKE) --no-print-directory -j 2 test-go test-fuzz
+
+# test-go and test-fuzz run side by side: the fuzz smoke (each target fuzzed for a second) fills
+# the cores the longest test package leaves idle while it waits on its subprocesses
+test-go:
 	@echo "test: go test ./..."
-	@TWIGDATA_REQUIRE_INTEROP=1 $(GO) test -count=1 -p 4 -timeout 15m ./...
+	@TWIGDATA_REQUIRE_INTEROP=1 $(GO) test -count=1 -timeout 15m ./...
+test-fuzz:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=1s
 
 # FUZZ are the fuzz targets, package:target: every parser of untrusted bytes.
