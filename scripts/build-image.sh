@@ -34,7 +34,7 @@ packages=("libc6=2.36-9+deb12u14" "libstdc++6=12.2.0-14+deb12u1" "libgcc-s1=12.2
 for tool in "umoci=$umoci_version" "runc=$runc_version"; do
 	command -v "${tool%%=*}" >/dev/null && continue
 	[[ $(id -u) == 0 ]] || { echo "image: ${tool%%=*} is not installed and installing it needs root (apt-get install $tool)" >&2; exit 1; }
-	apt-cache madison "${tool%%=*}" 2>/dev/null | grep -q . || apt-get update -qq >/dev/null
+	[[ -n $(apt-cache madison "${tool%%=*}" 2>/dev/null) ]] || apt-get update -qq >/dev/null
 	echo "image: apt-get install $tool"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$tool" >/dev/null
 done
@@ -43,10 +43,12 @@ mkdir -p "$out/debs"
 for p in "${packages[@]}"; do
 	name=${p%%=*} want=${p#*=}
 	if ls "$out/debs/${name}_"*.deb >/dev/null 2>&1; then continue; fi
-	apt-cache madison "$name" 2>/dev/null | grep -q . || apt-get update -qq >/dev/null
+	# (madison's output is read whole: grep -q closing the pipe early fails it under pipefail)
+	listed=$(apt-cache madison "$name" 2>/dev/null)
+	[[ -n $listed ]] || { apt-get update -qq >/dev/null; listed=$(apt-cache madison "$name"); }
 	got=$want
-	if ! apt-cache madison "$name" | grep -q " $want "; then
-		got=$(apt-cache madison "$name" | awk '{print $3; exit}')
+	if ! grep -qF " $want " <<<"$listed"; then
+		got=$(awk '{print $3; exit}' <<<"$listed")
 		echo "image: $name $want is gone from Debian's archive; taking $got"
 	fi
 	echo "image: apt-get download $name=$got"
