@@ -14,13 +14,16 @@ if [[ $(id -u) != 0 ]]; then
 	echo "chromium: installing Debian's chromium needs root (apt-get install chromium=$want); the show page test is skipped without it" >&2
 	exit 1
 fi
-if ! apt-cache madison chromium 2>/dev/null | grep -q .; then
+# madison's output is read whole: grep -q closing the pipe early fails it under pipefail.
+listed=$(apt-cache madison chromium 2>/dev/null)
+if [[ -z $listed ]]; then
 	echo "chromium: apt knows no chromium package yet: apt-get update"
 	apt-get update -qq >/dev/null
+	listed=$(apt-cache madison chromium 2>/dev/null)
 fi
 version=$want
-if ! apt-cache madison chromium 2>/dev/null | grep -q " $want "; then
-	version=$(apt-cache madison chromium | awk '$3 ~ /^156\./ {print $3; exit}')
+if ! grep -qF " $want " <<<"$listed"; then
+	version=$(awk '$3 ~ /^156\./ {print $3; exit}' <<<"$listed")
 	[[ -n "$version" ]] || { echo "chromium: no 156 build of Debian's chromium in apt's lists (apt-get update?)" >&2; exit 1; }
 	echo "chromium: $want is gone from Debian's archive; taking $version"
 fi
