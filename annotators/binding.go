@@ -248,7 +248,9 @@ func ReleaseAll(rs []*Resident) {
 // it is bound, a host output when it is read.
 type Binding struct {
 	s      *Session
+	cs     *C.OrtSession // s's, read once: Run is on every generated token's path
 	b      *C.OrtIoBinding
+	names  map[string]*C.char // the C strings of the names bound, made once per binding
 	dev    *Memory
 	host   *Memory
 	outs   []string
@@ -275,7 +277,17 @@ func (s *Session) Bind() (*Binding, error) {
 	if err := cErr(s.name+": I/O binding", C.tw_create_binding(cs, &b)); err != nil {
 		return nil, err
 	}
-	return &Binding{s: s, b: b, dev: devMem, host: hostMem, hostAt: map[string]bool{}, held: map[string]ort.Value{}}, nil
+	return &Binding{s: s, cs: cs, b: b, names: map[string]*C.char{}, dev: devMem, host: hostMem, hostAt: map[string]bool{}, held: map[string]ort.Value{}}, nil
+}
+
+// cName is name as a C string, kept until the binding is released.
+func (b *Binding) cName(name string) *C.char {
+	cn := b.names[name]
+	if cn == nil {
+		cn = C.CString(name)
+		b.names[name] = cn
+	}
+	return cn
 }
 
 // Input binds a Go tensor to an input until it is bound again; its bytes
@@ -316,9 +328,7 @@ func (b *Binding) Resident(name string, r *Resident) error {
 }
 
 func (b *Binding) bind(name string, v *C.OrtValue) error {
-	cn := C.CString(name)
-	defer C.free(unsafe.Pointer(cn))
-	return cErr(b.s.name+": bind input "+name, C.tw_bind_input(b.b, cn, v))
+	return cErr(b.s.name+": bind input "+name, C.tw_bind_input(b.b, b.cName(name), v))
 }
 
 // Outputs names the outputs, in the order Run returns them: those named
@@ -342,10 +352,7 @@ func (b *Binding) bindOutputs() error {
 		if b.hostAt[n] {
 			mem = b.host
 		}
-		cn := C.CString(n)
-		err := cErr(b.s.name+": bind output "+n, C.tw_bind_output_to(b.b, cn, mem.m))
-		C.free(unsafe.Pointer(cn))
-		if err != nil {
+		if err := cErr(b.s.name+": bind output "+n, C.tw_bind_output_to(b.b, b.cName(n), mem.m)); err != nil {
 			return err
 		}
 	}
@@ -355,14 +362,10 @@ func (b *Binding) bindOutputs() error {
 // Run runs the session on what is bound and returns its outputs in the
 // order Outputs bound them, each a Resident the caller releases.
 func (b *Binding) Run() ([]*Resident, error) {
-	cs, err := ortSession(b.s.DynamicAdvancedSession)
-	if err != nil {
-		return nil, err
-	}
 	if err := b.bindOutputs(); err != nil {
 		return nil, err
 	}
-	if err := cErr(b.s.name+": run", C.tw_run(cs, b.b)); err != nil {
+	if err := cErr(b.s.name+": run", C.tw_run(b.cs, b.b)); err != nil {
 		return nil, err
 	}
 	vals := make([]*C.OrtValue, len(b.outs))
@@ -455,6 +458,10 @@ func (b *Binding) Release() {
 	b.clearInputs()
 	C.tw_release_binding(b.b)
 	b.b = nil
+	for _, cn := range b.names {
+		C.free(unsafe.Pointer(cn))
+	}
+	clear(b.names)
 }
 
 // RunBound runs s once through a binding of its own: the host tensors

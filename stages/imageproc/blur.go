@@ -68,46 +68,23 @@ func ratio(d, v9 int64) float64 {
 	return (float64(d) - float64(v9)/9) / float64(d)
 }
 
-// measure adds one line's neighbour steps, a[x]-b[x] in the original and
-// (ab[x]-bb[x])/9 blurred again, where the original steps by an edge.
-// Whether a step is an edge is a mask, not a branch: smooth areas and
-// edges alternate too irregularly for a branch predictor.
-func measure(a, b []uint8, ab, bb []int32, s *blurSums) {
+// measure adds one line's neighbour steps, a[stride·i]-b[stride·i] in the
+// original and (ab[i]-bb[i])/9 blurred again, where the original steps by
+// an edge: every position of the lines (stride 1), or every other one
+// (stride 2, the box sums holding those alone). Whether a step is an edge
+// is a mask, not a branch: smooth areas and edges alternate too irregularly
+// for a branch predictor.
+func measure(a, b []uint8, ab, bb []int32, stride int, s *blurSums) {
 	// One line's sums fit 32 bits: 65535 steps of at most 9·255.
 	var d0, v0, d1, v1, n0, n1 int32
-	b, ab, bb = b[:len(a)], ab[:len(a)], bb[:len(a)]
-	for x := range a {
-		d := int32(a[x]) - int32(b[x])
-		d = (d ^ (d >> 31)) - (d >> 31)
-		db := ab[x] - bb[x]
-		db = (db ^ (db >> 31)) - (db >> 31)
-		lost := max(0, 9*d-db)             // nine times the step a further blur took
-		m1 := (edgeSteps[1] - 1 - d) >> 31 // all ones where d >= edgeSteps[1]
-		m0 := (edgeSteps[0] - 1 - d) >> 31
-		d1 += d & m1
-		v1 += lost & m1
-		n1 -= m1
-		d0 += d & m0
-		v0 += lost & m0
-		n0 -= m0
-	}
-	s[0].d, s[0].v9, s[0].n = s[0].d+int64(d0), s[0].v9+int64(v0), s[0].n+int(n0)
-	s[1].d, s[1].v9, s[1].n = s[1].d+int64(d1), s[1].v9+int64(v1), s[1].n+int(n1)
-}
-
-// measureEven is measure over the even positions of the lines a and b
-// only, whose box sums ab and bb hold the even positions alone.
-func measureEven(a, b []uint8, ab, bb []int32, s *blurSums) {
-	var d0, v0, d1, v1, n0, n1 int32
-	b = b[:len(a)]
-	ab, bb = ab[:(len(a)+1)/2], bb[:(len(a)+1)/2]
+	b, bb = b[:len(a)], bb[:len(ab)]
 	for i := range ab {
-		d := int32(a[2*i]) - int32(b[2*i])
+		d := int32(a[stride*i]) - int32(b[stride*i])
 		d = (d ^ (d >> 31)) - (d >> 31)
 		db := ab[i] - bb[i]
 		db = (db ^ (db >> 31)) - (db >> 31)
-		lost := max(0, 9*d-db)
-		m1 := (edgeSteps[1] - 1 - d) >> 31
+		lost := max(0, 9*d-db)             // nine times the step a further blur took
+		m1 := (edgeSteps[1] - 1 - d) >> 31 // all ones where d >= edgeSteps[1]
 		m0 := (edgeSteps[0] - 1 - d) >> 31
 		d1 += d & m1
 		v1 += lost & m1
@@ -139,7 +116,7 @@ func horizontalBlur(g []uint8, w, h int, s *blurSums) {
 		for i := range box {
 			box[i] = three[i+1] + three[i+4] + three[i+7]
 		}
-		measure(line[1:], line[:w-1], box[1:], box[:w-1], s)
+		measure(line[1:], line[:w-1], box[1:], box[:w-1], 1, s)
 	}
 }
 
@@ -162,7 +139,7 @@ func verticalBlur(g []uint8, w, h int, s *blurSums) {
 		for i := range sum {
 			sum[i] += int32(in[2*i]) - int32(out[2*i])
 		}
-		measureEven(g[y*w:(y+1)*w], g[(y-1)*w:y*w], sum, prev, s)
+		measure(g[y*w:(y+1)*w], g[(y-1)*w:y*w], sum, prev, 2, s)
 		sum, prev = prev, sum
 		copy(sum, prev)
 	}

@@ -13,6 +13,7 @@ import (
 // to judge) and difference hash.
 func Quality(img *image.RGBA) (float64, string) {
 	p := jpegenc.FromRGBA(img)
+	defer p.Release()
 	return LumaQuality(p.Y, p.W, p.H)
 }
 
