@@ -12,9 +12,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/twigdata/twigdata"
@@ -48,6 +50,8 @@ func main() {
 	scaleRows := flag.Int("scale-rows", 0, "with -scale: also build a manifest of this many rows, every hundredth a real pair and the rest missing images")
 	bin := flag.String("bin", "bin/twigdata", "with -scale: the twigdata binary to measure")
 	validateAt := flag.Int("scale-validate", 20000, "with -scale: also time twigdata validate, and its peak memory, on the dataset built from this many inputs")
+	stagesOnly := flag.Bool("stages-only", false, "measure only each stage alone (no pipeline run, batch sweep, model table or resume): quick, for work on one stage")
+	composeRounds := flag.Int("compose-rounds", 0, "also run the compose stage alone this many more times on the same input and report its CPU time per sample each time (the machine's noise, seen)")
 	flag.Parse()
 	if *scale != "" {
 		var sizes []int
@@ -78,14 +82,14 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*n, *dir, *batch, *device, *resumeAt, *shardRows); err != nil {
+	if err := run(*n, *dir, *batch, *device, *resumeAt, *shardRows, *stagesOnly, *composeRounds); err != nil {
 		fmt.Fprintln(os.Stderr, "twigbench:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(n int, dir string, batch int, device string, resumeAt float64, shardRows int) error {
+func run(n int, dir string, batch int, device string, resumeAt float64, shardRows int, stagesOnly bool, composeRounds int) error {
 	ctx := context.Background()
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "twigbench-")
@@ -124,9 +128,11 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	o.Workers.BatchSize, o.Output.Overwrite, o.Output.ToolVersion, o.Output.ShardRows = batch, true, twigdata.Version, shardRows
 
 	// 1. The whole pipeline, stages overlapping.
-	sum, err := stages.Run(ctx, o)
-	if err != nil {
-		return err
+	var sum stages.Summary
+	if !stagesOnly {
+		if sum, err = stages.Run(ctx, o); err != nil {
+			return err
+		}
 	}
 	pipeRate := float64(sum.Inputs) / sum.Stats.Wall.Seconds()
 
@@ -140,19 +146,24 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 		name string
 		rate float64
 		wall time.Duration
+		cpu  time.Duration // the process's CPU time during the run: the stage's core time
+		n    int           // the samples it ran on
 	}
 	var alones []alone
 	var scheduled []*stages.Item // the annotate stage's input, for the batch-size sweep
+	var annotated []*stages.Item // the compose stage's, for -compose-rounds
+	var composeStage pipeline.Stage[*stages.Item]
 	for _, st := range stages.Stages(o) {
-		if st.Name == "annotate" {
-			// Shallow copies: later stages clear fields on their own items.
-			for _, it := range items {
-				c := *it
-				scheduled = append(scheduled, &c)
-			}
+		switch st.Name {
+		case "annotate":
+			scheduled = copyItems(items)
+		case "compose":
+			annotated, composeStage = copyItems(items), st
 		}
 		var mu sync.Mutex
 		var next []*stages.Item
+		runtime.GC() // the previous stage's garbage is not this one's
+		cpu0 := cpuTime()
 		stats, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
 			Source: pipeline.FromSlice(items),
 			Stages: []pipeline.Stage[*stages.Item]{st},
@@ -167,7 +178,7 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 		if err != nil {
 			return fmt.Errorf("%s alone: %w", st.Name, err)
 		}
-		alones = append(alones, alone{st.Name, float64(len(items)) / stats.Wall.Seconds(), stats.Wall})
+		alones = append(alones, alone{st.Name, float64(len(items)) / stats.Wall.Seconds(), stats.Wall, cpuTime() - cpu0, len(items)})
 		items = next
 	}
 	slowest := alones[0]
@@ -178,22 +189,50 @@ func run(n int, dir string, batch int, device string, resumeAt float64, shardRow
 	}
 
 	fmt.Printf("machine: %d CPUs, %s, ONNX Runtime %s, device %s, batch %d\n", runtime.NumCPU(), runtime.GOARCH, annotators.RuntimeVersion(), dev, batch)
-	fmt.Printf("pipeline: %d inputs (%d accepted, %d rejected) in %s = %.1f samples/s\n\n",
-		sum.Inputs, sum.Accepted, sum.Rejected, sum.Stats.Wall.Round(time.Millisecond), pipeRate)
-	fmt.Printf("%-10s %8s %12s %14s %16s\n", "stage", "workers", "busy (pipe)", "alone (wall)", "alone samples/s")
+	if !stagesOnly {
+		fmt.Printf("pipeline: %d inputs (%d accepted, %d rejected) in %s = %.1f samples/s\n",
+			sum.Inputs, sum.Accepted, sum.Rejected, sum.Stats.Wall.Round(time.Millisecond), pipeRate)
+	}
+	fmt.Printf("\n%-10s %8s %12s %14s %16s %14s\n", "stage", "workers", "busy (pipe)", "alone (wall)", "alone samples/s", "CPU ms/sample")
 	byName := map[string]pipeline.StageStats{}
 	for _, st := range sum.Stats.Stages {
 		byName[st.Name] = st
 	}
 	for _, a := range alones {
 		st := byName[a.name]
-		fmt.Printf("%-10s %8d %12s %14s %16.1f\n", a.name, st.Workers, st.Busy.Round(time.Millisecond), a.wall.Round(time.Millisecond), a.rate)
+		workers := "-" // not run in the pipeline
+		if st.Workers > 0 {
+			workers = strconv.Itoa(st.Workers)
+		}
+		fmt.Printf("%-10s %8s %12s %14s %16.1f %14.2f\n", a.name, workers, st.Busy.Round(time.Millisecond), a.wall.Round(time.Millisecond), a.rate,
+			a.cpu.Seconds()*1000/float64(a.n))
 	}
 	var serial time.Duration
 	for _, a := range alones {
 		serial += a.wall
 	}
 	fmt.Printf("\nslowest stage alone: %s at %.1f samples/s\n", slowest.name, slowest.rate)
+	if composeRounds > 0 {
+		var ms []float64
+		for range composeRounds {
+			in := copyItems(annotated)
+			runtime.GC()
+			cpu0 := cpuTime()
+			if _, err := pipeline.Run(ctx, pipeline.Config[*stages.Item]{
+				Source: pipeline.FromSlice(in),
+				Stages: []pipeline.Stage[*stages.Item]{composeStage},
+				Done:   (*stages.Item).Rejected,
+				Sink:   func(context.Context, *stages.Item) error { return nil },
+			}); err != nil {
+				return fmt.Errorf("compose alone: %w", err)
+			}
+			ms = append(ms, (cpuTime()-cpu0).Seconds()*1000/float64(len(in)))
+		}
+		fmt.Printf("compose alone, %d more runs: CPU ms/sample %.2f (median %.2f)\n", composeRounds, ms, median(ms))
+	}
+	if stagesOnly {
+		return nil
+	}
 	fmt.Printf("stages alone, one after another: %s; pipeline: %s (overlap ratio %.2f: above 1 means stages ran concurrently)\n",
 		serial.Round(time.Millisecond), sum.Stats.Wall.Round(time.Millisecond), serial.Seconds()/sum.Stats.Wall.Seconds())
 	fmt.Printf("stage-overlap efficiency: %.2f (pipeline %.1f / slowest alone %.1f samples/s)\n", pipeRate/slowest.rate, pipeRate, slowest.rate)
@@ -469,4 +508,35 @@ func generate(dir string, n int) error {
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// copyItems makes shallow copies of items: a stage clears fields of its
+// own items (compose drops the canvas), which a later run still needs.
+func copyItems(items []*stages.Item) []*stages.Item {
+	out := make([]*stages.Item, len(items))
+	for i, it := range items {
+		c := *it
+		out[i] = &c
+	}
+	return out
+}
+
+// median is the middle of xs (the mean of the middle two).
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -299,8 +299,8 @@ func nearestNamed(l [3]float64, not ...string) int {
 	if hued {
 		kL = 0.25
 	}
-	for i, c := range colors {
-		if !c.Named || slices.Contains(not, c.Name) || hued && achromatic[c.Name] {
+	for _, i := range namedIdx {
+		if hued && achromaticAt[i] || len(not) > 0 && slices.Contains(not, colors[i].Name) {
 			continue
 		}
 		q := namedLab[i]
@@ -313,6 +313,21 @@ func nearestNamed(l [3]float64, not ...string) int {
 
 // achromatic are the named colours of no hue.
 var achromatic = set("white", "gray", "black")
+
+// namedIdx are the indices in colors of the named colours, and
+// achromaticAt says by index which are achromatic: nearestNamed runs for
+// every map cell a colour is named for, and looked both up by name.
+var namedIdx, achromaticAt = func() ([]int, []bool) {
+	var idx []int
+	at := make([]bool, len(colors))
+	for i, c := range colors {
+		if c.Named {
+			idx = append(idx, i)
+		}
+		at[i] = achromatic[c.Name]
+	}
+	return idx, at
+}()
 
 // NameShade names a measured colour as a caption names a surface's: the hue
 // Name gives it, with the words of the ISCC–NBS colour names for how

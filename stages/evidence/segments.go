@@ -160,7 +160,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 	if r0 != 0 || r1 != m.H {
 		wide = sc.wideClasses(r0, r1)
 	}
-	f := flood{sc: sc, r0: r0, r1: r1, seen: make([]bool, m.W*m.H)}
+	f := flood{sc: sc, r0: r0, r1: r1, seen: make([]bool, m.W*m.H), arena: make([]int32, 0, (r1-r0)*m.W)}
 	var out []*Segment
 	for y := r0; y < r1; y++ {
 		for x := 0; x < m.W; x++ {
@@ -192,7 +192,8 @@ type flood struct {
 	r0, r1         int
 	seen           []bool
 	queue          []int
-	colOff, rowOff []int // canvas offsets of the map's columns and rows
+	colOff, rowOff []int   // canvas offsets of the map's columns and rows
+	arena          []int32 // every segment's cells, one after another: each cell is in one
 }
 
 // grow is the segment of the cell start: the connected run of its class —
@@ -220,47 +221,59 @@ func (f *flood) grow(start int) *Segment {
 		}
 	}
 	id := ids[start]
-	// visit queues the neighbour n of the cell being grown when it is of
-	// the same segment and not yet seen.
-	visit := func(n int) {
-		if !f.seen[n] && ids[n] == id {
-			f.seen[n] = true
-			f.queue = append(f.queue, n)
-		}
-	}
-	f.queue = append(f.queue[:0], start)
-	f.seen[start] = true
-	for len(f.queue) > 0 {
-		p := f.queue[len(f.queue)-1]
-		f.queue = f.queue[:len(f.queue)-1]
+	seen, queue := f.seen, append(f.queue[:0], start)
+	seen[start] = true
+	// The sums gather in locals, which stay in registers, rather than in
+	// s's fields, each of which would be loaded and stored per cell. Those
+	// of whole numbers (colour, row and column moments) are counted in
+	// integers: a float64 holds such sums exactly in any order, so they
+	// come out as the float sums did; the others are added in the same
+	// order as before.
+	var cells, r, g, b, sumY, yy, sumX, xx, xy int
+	var conf, ll, ly, lx float64
+	first := len(f.arena)
+	x0, x1, y0, y1 := s.X0, s.X1, s.Y0, s.Y1
+	for len(queue) > 0 {
+		p := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
 		px, py := p%m.W, p/m.W
-		s.Cells++
-		s.cells = append(s.cells, int32(p))
-		s.Conf += float64(m.Conf[p])
-		s.X0, s.X1 = min(s.X0, px), max(s.X1, px+1)
-		s.Y0, s.Y1 = min(s.Y0, py), max(s.Y1, py+1)
+		cells++
+		f.arena = append(f.arena, int32(p))
+		conf += float64(m.Conf[p])
+		x0, x1 = min(x0, px), max(x1, px+1)
+		y0, y1 = min(y0, py), max(y1, py+1)
 		// cellPixel, written out: this loop visits every map cell
 		pix := (*[3]uint8)(canvas.Pix[f.rowOff[py]+f.colOff[px]:])
-		s.r, s.g, s.b = s.r+float64(pix[0]), s.g+float64(pix[1]), s.b+float64(pix[2])
+		r, g, b = r+int(pix[0]), g+int(pix[1]), b+int(pix[2])
 		l := luma(pix[0], pix[1], pix[2])
-		s.ll += l * l
-		fx, fy := float64(px), float64(py)
-		s.ly, s.sy, s.yy = s.ly+l*fy, s.sy+fy, s.yy+fy*fy
-		s.lx, s.sx, s.xx, s.xy = s.lx+l*fx, s.sx+fx, s.xx+fx*fx, s.xy+fx*fy
-		// Left, right, up, down: the order the segment's cells are listed in.
-		if px > 0 {
-			visit(p - 1)
+		ll += l * l
+		ly, lx = ly+l*float64(py), lx+l*float64(px)
+		sumY, yy, sumX, xx, xy = sumY+py, yy+py*py, sumX+px, xx+px*px, xy+px*py
+		// Left, right, up, down: the order the segment's cells are listed
+		// in; a neighbour of the same segment not yet seen is queued.
+		if n := p - 1; px > 0 && !seen[n] && ids[n] == id {
+			seen[n] = true
+			queue = append(queue, n)
 		}
-		if px+1 < m.W {
-			visit(p + 1)
+		if n := p + 1; px+1 < m.W && !seen[n] && ids[n] == id {
+			seen[n] = true
+			queue = append(queue, n)
 		}
-		if py-1 >= f.r0 {
-			visit(p - m.W)
+		if n := p - m.W; py-1 >= f.r0 && !seen[n] && ids[n] == id {
+			seen[n] = true
+			queue = append(queue, n)
 		}
-		if py+1 < f.r1 {
-			visit(p + m.W)
+		if n := p + m.W; py+1 < f.r1 && !seen[n] && ids[n] == id {
+			seen[n] = true
+			queue = append(queue, n)
 		}
 	}
+	f.queue = queue
+	s.Cells, s.Conf, s.ll, s.ly, s.lx = cells, conf, ll, ly, lx
+	s.r, s.g, s.b = float64(r), float64(g), float64(b)
+	s.sy, s.yy, s.sx, s.xx, s.xy = float64(sumY), float64(yy), float64(sumX), float64(xx), float64(xy)
+	s.X0, s.X1, s.Y0, s.Y1 = x0, x1, y0, y1
+	s.cells = f.arena[first:len(f.arena):len(f.arena)]
 	return s
 }
 

@@ -13,6 +13,7 @@
 package jpegenc
 
 import (
+	"encoding/binary"
 	"errors"
 	"image"
 	"math/bits"
@@ -78,17 +79,29 @@ func FromRGBA(m *image.RGBA) *Planes {
 		ys, cbs, crs := p.Y[y*w:(y+1)*w], p.Cb[y*w:(y+1)*w], p.Cr[y*w:(y+1)*w]
 		cbs, crs = cbs[:len(ys)], crs[:len(ys)]
 		for x := range ys {
-			px := (*[3]uint8)(row[4*x:])
-			// color.RGBToYCbCr, inlined; an 8-bit colour's Cb and Cr are
-			// never below 0 before clamping and reach 256 at most, so only
-			// the top needs clamping.
-			r1, g1, b1 := int32(px[0]), int32(px[1]), int32(px[2])
-			ys[x] = uint8((19595*r1 + 38470*g1 + 7471*b1 + 1<<15) >> 16)
-			cbs[x] = uint8(min(255, (-11056*r1-21712*g1+32768*b1+257<<15)>>16))
-			crs[x] = uint8(min(255, (32768*r1-27440*g1-5328*b1+257<<15)>>16))
+			ys[x], cbs[x], crs[x] = toYCbCr(binary.LittleEndian.Uint32(row[4*x:]))
 		}
 	}
 	return p
+}
+
+// toYCbCr is color.RGBToYCbCr of an RGBA pixel read as a little-endian
+// word, with six multiplications instead of nine: luma and Cb are computed
+// together in the two halves of one 64-bit sum. The sum is exact because
+// each half's value lies in [0, 2²⁵) before its shift, so the low half
+// never borrows from the high. An 8-bit colour's Cb and Cr are never below
+// 0 before clamping and reach 256 at most, so only the top needs clamping.
+func toYCbCr(px uint32) (uint8, uint8, uint8) {
+	const (
+		kr = 19595 - 11056<<32
+		kg = 38470 - 21712<<32
+		kb = 7471 + 32768<<32
+		k0 = 1<<15 + (257<<15)<<32
+	)
+	r, g, b := int64(px&0xff), int64(px>>8&0xff), int64(px>>16&0xff)
+	ycb := kr*r + kg*g + kb*b + k0
+	cr := int32(32768*r-27440*g-5328*b+257<<15) >> 16
+	return uint8(ycb >> 16), uint8(min(255, ycb>>48)), uint8(min(255, cr))
 }
 
 // Release gives the planes back for another conversion; p must not be
@@ -185,7 +198,7 @@ func (e *encoder) writeDHT() {
 	}
 }
 
-// emit adds the low n bits of bits (n <= 24) to the stream, writing whole
+// emit adds the low n bits of bits (n <= 27) to the stream, writing whole
 // bytes (an 0xff followed by a stuffed 0x00) once 32 are pending.
 func (e *encoder) emit(bits uint32, n uint) {
 	e.nBits += n
@@ -198,31 +211,43 @@ func (e *encoder) emit(bits uint32, n uint) {
 // drain writes the pending whole bytes.
 func (e *encoder) drain() {
 	for e.nBits >= 8 {
-		b := uint8(e.bits >> 56)
-		if b == 0xff {
-			e.out = append(e.out, 0xff, 0x00)
-		} else {
-			e.out = append(e.out, b)
-		}
+		e.out = appendByte(e.out, uint8(e.bits>>56))
 		e.bits <<= 8
 		e.nBits -= 8
 	}
 }
 
-func (e *encoder) emitHuff(h huffIndex, value int32) {
-	x := theHuffmanLUT[h&3][uint8(value)]
-	e.emit(x&(1<<24-1), uint(x>>24))
+// appendByte appends b, stuffing a 0x00 after an 0xff.
+func appendByte(out []byte, b uint8) []byte {
+	if b == 0xff {
+		return append(out, 0xff, 0x00)
+	}
+	return append(out, b)
 }
 
-func (e *encoder) emitHuffRLE(h huffIndex, runLength, value int32) {
+// flush32 writes the 32 oldest of acc's bits: four bytes at once unless
+// one of them is 0xff and needs its stuffed 0x00.
+func flush32(out []byte, acc uint64) []byte {
+	w := uint32(acc >> 32)
+	if x := ^w; (x-0x01010101)&^x&0x80808080 == 0 { // no byte of w is 0xff
+		return append(out, uint8(w>>24), uint8(w>>16), uint8(w>>8), uint8(w))
+	}
+	for i := 24; i >= 0; i -= 8 {
+		out = appendByte(out, uint8(w>>i))
+	}
+	return out
+}
+
+// huffRLE is the code for a run of zeros and a value, and the value's own
+// bits after it, as one string of bits and its length (27 bits at most).
+func huffRLE(lut *[256]uint32, runLength, value int32) (uint32, uint) {
 	a, b := value, value
 	if a < 0 {
 		a, b = -value, value-1
 	}
 	nBits := uint32(bits.Len32(uint32(a))) // image/jpeg's bitCount
-	x := theHuffmanLUT[h&3][uint8(runLength<<4|int32(nBits))]
-	// The code and the value's bits in one emit (16 + 11 bits at most).
-	e.emit((x&(1<<24-1))<<nBits|uint32(b)&(1<<nBits-1), uint(x>>24)+uint(nBits))
+	x := lut[uint8(runLength<<4|int32(nBits))]
+	return (x&(1<<24-1))<<nBits | uint32(b)&(1<<nBits-1), uint(x>>24) + uint(nBits)
 }
 
 // quantize is image/jpeg's div(v, 8·quant): rounded to the nearest,
@@ -233,10 +258,6 @@ func quantize(v, half int32, recip uint64) int32 {
 	a := (v ^ sign) - sign
 	r := int32(uint64(a+half) * recip >> 40)
 	return (r ^ sign) - sign
-}
-
-func (e *encoder) quantize(v int32, q quantIndex, k int) int32 {
-	return quantize(v, e.half[q][k], e.recip[q][k])
 }
 
 func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
@@ -253,23 +274,48 @@ func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
 		zz[zig] = v
 		nonzero |= uint64((v|-v)>>31&1) << zig
 	}
+	// The bit accumulator lives in locals for the block (the compiler
+	// keeps them in registers; through e they would go to memory on every
+	// code), each code added with the same three steps as emit.
+	acc, n, out := e.bits, e.nBits, e.out
 	dc := zz[0]
-	e.emitHuffRLE(huffIndex(2*q+0), 0, dc-prevDC)
-	h := huffIndex(2*q + 1)
+	code, size := huffRLE(&theHuffmanLUT[(2*q)&3], 0, dc-prevDC)
+	n += size
+	acc |= uint64(code) << (64 - n)
+	if n >= 32 {
+		out, acc, n = flush32(out, acc), acc<<32, n-32
+	}
+	lut := &theHuffmanLUT[(2*q+1)&3]
 	next := 1 // the first zig-zag position not yet written
 	for ac := nonzero &^ 1; ac != 0; ac &= ac - 1 {
 		zig := bits.TrailingZeros64(ac)
 		runLength := int32(zig - next)
 		for runLength > 15 {
-			e.emitHuff(h, 0xf0)
+			x := lut[0xf0]
+			n += uint(x >> 24)
+			acc |= uint64(x&(1<<24-1)) << (64 - n)
+			if n >= 32 {
+				out, acc, n = flush32(out, acc), acc<<32, n-32
+			}
 			runLength -= 16
 		}
-		e.emitHuffRLE(h, runLength, zz[zig])
+		code, size := huffRLE(lut, runLength, zz[zig])
+		n += size
+		acc |= uint64(code) << (64 - n)
+		if n >= 32 {
+			out, acc, n = flush32(out, acc), acc<<32, n-32
+		}
 		next = zig + 1
 	}
 	if next < blockSize {
-		e.emitHuff(h, 0x00)
+		x := lut[0x00]
+		n += uint(x >> 24)
+		acc |= uint64(x&(1<<24-1)) << (64 - n)
+		if n >= 32 {
+			out, acc, n = flush32(out, acc), acc<<32, n-32
+		}
 	}
+	e.bits, e.nBits, e.out = acc, n, out
 	return dc
 }
 

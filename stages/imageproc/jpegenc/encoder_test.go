@@ -117,12 +117,11 @@ func TestQuantizeIsImageJPEGsDivision(t *testing.T) {
 		}
 		return -((-a + (b >> 1)) / b)
 	}
-	var e encoder
 	for q := 1; q <= 255; q++ {
 		d := uint64(8 * q)
-		e.recip[0][0], e.half[0][0] = (1<<40)/d+1, int32(d>>1)
+		recip, half := (1<<40)/d+1, int32(d>>1)
 		for v := int32(-1 << 16); v < 1<<16; v++ {
-			if got, want := e.quantize(v, 0, 0), div(v, int32(d)); got != want {
+			if got, want := quantize(v, half, recip), div(v, int32(d)); got != want {
 				t.Fatalf("%d / %d: %d, want %d", v, d, got, want)
 			}
 		}
@@ -130,7 +129,8 @@ func TestQuantizeIsImageJPEGsDivision(t *testing.T) {
 }
 
 // benchCanvases are the first 64 pairs `make bench` generated
-// (.deps/bench) as RGBA canvases, or without them a synthetic one.
+// (.deps/bench), each image's centre 384×384 as an RGBA canvas (a build's
+// canvases are all 384×384), or without them a synthetic one.
 func benchCanvases(b *testing.B) []*image.RGBA {
 	files, _ := filepath.Glob("../../../.deps/bench/in-2000/000[0-6]?.*g")
 	var out []*image.RGBA
@@ -144,8 +144,9 @@ func benchCanvases(b *testing.B) []*image.RGBA {
 		if err != nil {
 			b.Fatal(err)
 		}
-		rgba := image.NewRGBA(m.Bounds())
-		draw.Draw(rgba, rgba.Rect, m, m.Bounds().Min, draw.Src)
+		rgba := image.NewRGBA(image.Rect(0, 0, 384, 384))
+		c := m.Bounds().Min.Add(image.Pt((m.Bounds().Dx()-384)/2, (m.Bounds().Dy()-384)/2))
+		draw.Draw(rgba, rgba.Rect, m, c, draw.Src)
 		out = append(out, rgba)
 	}
 	if len(out) == 0 {
