@@ -190,11 +190,15 @@ func (sc *Scene) measureSeam(y int) (step, bool) {
 	}
 	// Every fourth column: the median needs no more, and this runs for
 	// every seam, texture and interior line.
-	steps := make([]float64, 0, W/4+1)
+	// The scene's scratch slices, reused: only their medians are kept.
+	steps := sc.scratch.steps[0][:0]
 	var signed [3][]float64 // per Lab channel, below minus above
 	for ch := range signed {
-		signed[ch] = make([]float64, 0, W/4+1)
+		signed[ch] = sc.scratch.steps[1+ch][:0]
 	}
+	defer func() {
+		sc.scratch.steps = [4][]float64{steps, signed[0], signed[1], signed[2]}
+	}()
 	for x := 0; x < W; x += 4 {
 		cx := x * m.W / W
 		if l := m.Labels[cy*m.W+cx]; l == NoLabel || m.Labels[(cy-1)*m.W+cx] != l {

@@ -207,8 +207,8 @@ func (s *Segment) size() float64 {
 
 // cellList is a segment's cells as (x, y), a grounded one's its box.
 func (s *Segment) cellList(W int) [][2]int {
-	var out [][2]int
 	if s.Grounded || len(s.cells) == 0 {
+		out := make([][2]int, 0, max(0, (s.X1-s.X0)*(s.Y1-s.Y0)))
 		for y := s.Y0; y < s.Y1; y++ {
 			for x := s.X0; x < s.X1; x++ {
 				out = append(out, [2]int{x, y})
@@ -216,8 +216,9 @@ func (s *Segment) cellList(W int) [][2]int {
 		}
 		return out
 	}
-	for _, p := range s.cells {
-		out = append(out, [2]int{int(p) % W, int(p) / W})
+	out := make([][2]int, len(s.cells))
+	for i, p := range s.cells {
+		out[i] = [2]int{int(p) % W, int(p) / W}
 	}
 	return out
 }

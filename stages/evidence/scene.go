@@ -48,6 +48,14 @@ type Scene struct {
 	// (half-integer channels: a key of 27 bits), direct-mapped: flat areas
 	// repeat the same few colours along every line.
 	labs *[labCacheSize]labEntry
+	// scratch is working memory the scene's measures reuse (one goroutine
+	// composes a scene): the flood fill's seen marks and queue, a seam's
+	// steps.
+	scratch struct {
+		seen  []bool
+		queue []int
+		steps [4][]float64
+	}
 }
 
 const labCacheSize = 1024

@@ -160,7 +160,14 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 	if r0 != 0 || r1 != m.H {
 		wide = sc.wideClasses(r0, r1)
 	}
-	f := flood{sc: sc, r0: r0, r1: r1, seen: make([]bool, m.W*m.H), arena: make([]int32, 0, (r1-r0)*m.W)}
+	// seen and the queue are the scene's, reused pass after pass; the
+	// arena is new: the segments keep their cells.
+	if len(sc.scratch.seen) != m.W*m.H {
+		sc.scratch.seen = make([]bool, m.W*m.H)
+	} else {
+		clear(sc.scratch.seen)
+	}
+	f := flood{sc: sc, r0: r0, r1: r1, seen: sc.scratch.seen, queue: sc.scratch.queue, arena: make([]int32, 0, (r1-r0)*m.W)}
 	var out []*Segment
 	for y := r0; y < r1; y++ {
 		for x := 0; x < m.W; x++ {
@@ -174,6 +181,7 @@ func (sc *Scene) segments(y0, y1 int) []*Segment {
 			}
 		}
 	}
+	sc.scratch.queue = f.queue
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Stuff != out[j].Stuff {
 			return out[i].Stuff
