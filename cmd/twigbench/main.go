@@ -44,6 +44,7 @@ func main() {
 	batch := flag.Int("batch-size", 16, "annotate batch size")
 	device := flag.String("device", "cpu", "cpu or cuda:N")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
+	memprofile := flag.String("memprofile", "", "write an allocation profile of the whole benchmark to this file")
 	resumeAt := flag.Float64("resume-at", 0.5, "also measure resuming a run interrupted at this fraction of its inputs (0: skip)")
 	shardRows := flag.Int("shard-rows", 100, "rows per shard (small shards bound the work an interruption loses)")
 	scale := flag.String("scale", "", "instead: build manifests of these sizes (comma-separated, e.g. 5000,50000) with -bin at default settings and report peak memory (make bench-scale)")
@@ -81,6 +82,19 @@ func main() {
 		}
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
+	}
+	if *memprofile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			f, err := os.Create(*memprofile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "twigbench:", err)
+			}
+		}()
 	}
 	if err := run(*n, *dir, *batch, *device, *resumeAt, *shardRows, *stagesOnly, *composeRounds); err != nil {
 		fmt.Fprintln(os.Stderr, "twigbench:", err)

@@ -106,15 +106,20 @@ func horizontalBlur(g []uint8, w, h int, s *blurSums) {
 	for y := 0; y < h; y += 2 {
 		line := g[y*w : (y+1)*w]
 		at := func(i int) int32 { return int32(line[min(w-1, max(0, i))]) }
+		// The ends, where pixels repeat, then the inside without a test.
 		for i := -4; i < w+4; i++ {
-			if i >= 1 && i < w-1 {
-				three[i+4] = int32(line[i-1]) + int32(line[i]) + int32(line[i+1])
-				continue
+			if i == 1 {
+				i = w - 1
 			}
 			three[i+4] = at(i-1) + at(i) + at(i+1)
 		}
+		inner := three[5 : w+3]
+		for i := range inner {
+			inner[i] = int32(line[i]) + int32(line[i+1]) + int32(line[i+2])
+		}
+		t1, t4, t7 := three[1:w+1], three[4:w+4], three[7:w+7]
 		for i := range box {
-			box[i] = three[i+1] + three[i+4] + three[i+7]
+			box[i] = t1[i] + t4[i] + t7[i]
 		}
 		measure(line[1:], line[:w-1], box[1:], box[:w-1], 1, s)
 	}
@@ -125,23 +130,22 @@ func horizontalBlur(g []uint8, w, h int, s *blurSums) {
 func verticalBlur(g []uint8, w, h int, s *blurSums) {
 	row := func(y int) []uint8 { y = min(h-1, max(0, y)); return g[y*w : (y+1)*w] }
 	n := (w + 1) / 2        // the even columns, the only ones measured
-	sum := make([]int32, n) // the 9 rows around y, summed column by column
+	sum := make([]int32, n) // the 9 rows around y (first 0), summed column by column
 	for d := -4; d <= 4; d++ {
 		r := row(d)
 		for i := range sum {
 			sum[i] += int32(r[2*i])
 		}
 	}
-	prev := make([]int32, n)
-	copy(prev, sum)
+	next := make([]int32, n) // the same around y+1, from sum
 	for y := 1; y < h; y++ {
 		out, in := row(y-5), row(y+4)
+		out, in, next = out[:2*n-1], in[:2*n-1], next[:len(sum)]
 		for i := range sum {
-			sum[i] += int32(in[2*i]) - int32(out[2*i])
+			next[i] = sum[i] + int32(in[2*i]) - int32(out[2*i])
 		}
-		measure(g[y*w:(y+1)*w], g[(y-1)*w:y*w], sum, prev, 2, s)
-		sum, prev = prev, sum
-		copy(sum, prev)
+		measure(g[y*w:(y+1)*w], g[(y-1)*w:y*w], next, sum, 2, s)
+		sum, next = next, sum
 	}
 }
 
