@@ -118,7 +118,7 @@ type encoder struct {
 	bits  uint64 // pending bits, the oldest in the high end
 	nBits uint   // how many of bits are pending
 	quant [nQuantIndex][blockSize]byte
-	// recip[q][k] divides the natural-order coefficient k by its quantizer
+	// recip[q][zig] divides the coefficient at zig-zag position zig by its quantizer
 	// times eight: ⌊x·recip / 2⁴⁰⌋ is ⌊x / d⌋ for every x below 2⁴⁰/d, far
 	// beyond what the transform yields.
 	recip [nQuantIndex][blockSize]uint64
@@ -145,8 +145,8 @@ func (p *Planes) Encode(quality int) ([]byte, error) {
 			x = min(255, max(1, x))
 			e.quant[i][zig] = uint8(x)
 			d := uint64(8 * x)
-			e.recip[i][unzig[zig]] = (1<<40)/d + 1
-			e.half[i][unzig[zig]] = int32(d >> 1)
+			e.recip[i][zig] = (1<<40)/d + 1
+			e.half[i][zig] = int32(d >> 1)
 		}
 	}
 	if buf, ok := bufPool.Get().(*[]byte); ok {
@@ -241,14 +241,31 @@ func flush32(out []byte, acc uint64) []byte {
 // huffRLE is the code for a run of zeros and a value, and the value's own
 // bits after it, as one string of bits and its length (27 bits at most).
 func huffRLE(lut *[256]uint32, runLength, value int32) (uint32, uint) {
-	a, b := value, value
-	if a < 0 {
-		a, b = -value, value-1
-	}
-	nBits := uint32(bits.Len32(uint32(a))) // image/jpeg's bitCount
+	v := valueBits[(value+valueBias)&(2*valueBias-1)]
+	nBits := v >> 16
 	x := lut[uint8(runLength<<4|int32(nBits))]
-	return (x&(1<<24-1))<<nBits | uint32(b)&(1<<nBits-1), uint(x>>24) + uint(nBits)
+	return (x&(1<<24-1))<<nBits | v&0xffff, uint(x>>24) + uint(nBits)
 }
+
+// valueBias offsets a value into valueBits: a DC difference lies in
+// (−2¹¹, 2¹¹), an AC coefficient in (−2¹⁰, 2¹⁰).
+const valueBias = 1 << 11
+
+// valueBits holds, for each value v (at v+valueBias), the number of bits
+// JPEG writes it in (image/jpeg's bitCount of |v|) in the high 16 bits and
+// those bits in the low 16: v itself, or v−1 for a negative v, masked.
+var valueBits = func() (t [2 * valueBias]uint32) {
+	for i := range t {
+		v := int32(i - valueBias)
+		a, b := v, v
+		if a < 0 {
+			a, b = -v, v-1
+		}
+		n := uint32(bits.Len32(uint32(a)))
+		t[i] = n<<16 | uint32(b)&(1<<n-1)
+	}
+	return t
+}()
 
 // quantize is image/jpeg's div(v, 8·quant): rounded to the nearest,
 // halves away from zero; without a branch on the sign, which no predictor
@@ -266,14 +283,18 @@ func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
 	// Every coefficient quantized first, in zig-zag order, with a bit set
 	// for each that is not zero: the run lengths are then the gaps between
 	// set bits, found without a branch per coefficient.
+	// Two positions a turn, each with its own mask: two independent
+	// chains of ORs rather than one.
 	var zz [blockSize]int32
-	var nonzero uint64
-	for zig := range blockSize {
-		k := unzig[zig] & (blockSize - 1)
-		v := quantize(b[k], half[k], recip[k])
-		zz[zig] = v
-		nonzero |= uint64((v|-v)>>31&1) << zig
+	var nz0, nz1 uint64
+	for zig := 0; zig < blockSize; zig += 2 {
+		v0 := quantize(b[unzig[zig]&(blockSize-1)], half[zig], recip[zig])
+		v1 := quantize(b[unzig[zig+1]&(blockSize-1)], half[zig+1], recip[zig+1])
+		zz[zig], zz[zig+1] = v0, v1
+		nz0 |= uint64(uint32(v0|-v0)>>31) << zig
+		nz1 |= uint64(uint32(v1|-v1)>>31) << (zig + 1)
 	}
+	nonzero := nz0 | nz1
 	// The bit accumulator lives in locals for the block (the compiler
 	// keeps them in registers; through e they would go to memory on every
 	// code), each code added with the same three steps as emit.

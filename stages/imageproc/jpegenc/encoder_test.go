@@ -191,3 +191,22 @@ func BenchmarkFromRGBA(b *testing.B) {
 		i++
 	}
 }
+
+// TestValueBitsAreImageJPEGs: for every value a block can hold, the table
+// gives image/jpeg's bit count and bits (emitHuffRLE's arithmetic).
+func TestValueBitsAreImageJPEGs(t *testing.T) {
+	for v := int32(-valueBias + 1); v < valueBias; v++ {
+		a, b := v, v
+		if a < 0 {
+			a, b = -v, v-1
+		}
+		n := uint32(0)
+		for x := a; x > 0; x >>= 1 {
+			n++
+		}
+		want := n<<16 | uint32(b)&(1<<n-1)
+		if got := valueBits[(v+valueBias)&(2*valueBias-1)]; got != want {
+			t.Fatalf("value %d: %#x, want %#x", v, got, want)
+		}
+	}
+}
