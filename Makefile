@@ -126,10 +126,10 @@ test-torch: run pyenv
 	@./scripts/fetch-torch.sh
 	@.deps/py/bin/python scripts/torch_examples.py $(OUT)
 
-## bench: run the pipeline on $(BENCH_N) generated pairs and report throughput and overlap
+## bench: run the pipeline on $(BENCH_N) generated pairs and report throughput and overlap (BENCH_ARGS: more twigbench flags, e.g. -stages-only -compose-rounds 5)
 bench: ort
 	@echo "bench: $(BENCH_N) generated pairs in .deps/bench (made once, then reused)"
-	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench
+	@$(GO) run ./cmd/twigbench -n $(BENCH_N) -dir .deps/bench $(BENCH_ARGS)
 
 ## bench-scale: peak memory of bin/twigdata at default settings on manifests of $(SCALE) inputs (the $(BENCH_N) generated pairs under new keys) and on one of $(SCALE_ROWS) rows, most of them rejected, and twigdata validate's time and memory on the 20,000-sample dataset (about 20 minutes on 2 cores)
 SCALE ?= 5000,20000,50000

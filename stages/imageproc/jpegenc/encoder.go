@@ -4,12 +4,12 @@
 //
 // It is image/jpeg's encoder (Go 1.26; BSD licence, README.md) with the
 // same colour conversion, transform, quantization tables and Huffman
-// tables, and three changes that keep every byte: the colour planes are
-// computed once per image rather than per block, quantization divides by a
-// reciprocal multiplication exact over the transform's range, and the bits
-// gather in a 64-bit word appended to a byte slice rather than going
-// through a bufio.Writer byte by byte. TestSameBytesAsImageJPEG holds it
-// to image/jpeg's output.
+// tables, and changes that keep every byte: the colour planes are computed
+// once per image rather than per block, quantization divides by a
+// reciprocal multiplication exact over the transform's range, a value's
+// bits come from a table, and the bits gather in a 64-bit word appended to
+// a byte slice rather than going through a bufio.Writer byte by byte.
+// TestSameBytesAsImageJPEG holds it to image/jpeg's output.
 package jpegenc
 
 import (
