@@ -95,10 +95,18 @@ func OpenS3(ctx context.Context, uri string, c S3Config) (*S3, error) {
 			o.MaxBackoff = 10 * time.Second
 			o.RateLimiter = ratelimit.None
 			// A response cut off or stalled mid-body fails in deserialization,
-			// which the SDK does not retry by itself.
+			// which the SDK does not retry by itself. versitygw's POSIX
+			// backend answers 409 ExistingObjectIsDirectory to a PUT that
+			// races a delete emptying the same folder (issue 1988: the
+			// delete removes the folder the PUT is making; nothing is
+			// written), which partitions taking their locks in one
+			// .twigdata/ folder do: retried, it succeeds. A real conflict
+			// with a folder fails the same way after the attempts.
 			o.Retryables = append(o.Retryables, retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
 				var ne net.Error
-				if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || (errors.As(err, &ne) && ne.Timeout()) {
+				var ae smithy.APIError
+				if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || (errors.As(err, &ne) && ne.Timeout()) ||
+					errors.As(err, &ae) && ae.ErrorCode() == "ExistingObjectIsDirectory" {
 					return aws.TrueTernary
 				}
 				return aws.UnknownTernary

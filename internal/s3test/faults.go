@@ -21,17 +21,23 @@ const (
 	Reset     = "connection reset"
 	Stall     = "stalled body"
 	Truncated = "truncated body"
+	// DirRace is what versitygw's POSIX backend answers a PUT that races a
+	// delete emptying the same folder (the delete removes the folder while
+	// the PUT makes it; versitygw issue 1988, its mkdir half still in
+	// v1.8.0): nothing was written. Injected into PUTs only.
+	DirRace = "409 ExistingObjectIsDirectory"
 )
 
 // Kinds lists every fault kind.
-var Kinds = []string{SlowDown, Internal, Reset, Stall, Truncated}
+var Kinds = []string{SlowDown, Internal, Reset, Stall, Truncated, DirRace}
 
 // FaultProxy sits between a client and the S3 server and makes a share of
-// requests fail in each of the Kinds ways. It listens on loopback only.
+// requests fail in each of the Kinds ways (DirRace: PUTs only). It listens on loopback only.
 type FaultProxy struct {
 	URL      string
 	Rate     float64       // probability of each kind per request
 	StallFor time.Duration // how long a stalled body hangs (longer than the client's timeout)
+	PutRace  float64       // probability of DirRace per PUT, drawn before the others (default 4·Rate: a build makes few PUTs)
 
 	srv      *http.Server
 	l        net.Listener
@@ -51,7 +57,7 @@ func NewFaultProxy(target string, rate float64, seed uint64) (*FaultProxy, error
 	if err != nil {
 		return nil, err
 	}
-	p := &FaultProxy{URL: "http://" + l.Addr().String(), Rate: rate, StallFor: 5 * time.Second, l: l, rng: rand.New(rand.NewPCG(seed, 1))}
+	p := &FaultProxy{URL: "http://" + l.Addr().String(), Rate: rate, PutRace: 4 * rate, StallFor: 5 * time.Second, l: l, rng: rand.New(rand.NewPCG(seed, 1))}
 	for _, k := range Kinds {
 		p.counts.Store(k, new(atomic.Int64))
 	}
@@ -73,11 +79,16 @@ func (p *FaultProxy) Count(kind string) int64 {
 	return v.(*atomic.Int64).Load()
 }
 
-func (p *FaultProxy) pick() string {
+// pick draws the fault for a request, or "" for none.
+func (p *FaultProxy) pick(put bool) string {
 	p.mu.Lock()
+	race := put && p.rng.Float64() < p.PutRace // drawn for PUTs alone: other requests see the sequence they did before
 	x := p.rng.Float64()
 	p.mu.Unlock()
-	for i, k := range Kinds {
+	if race {
+		return DirRace
+	}
+	for i, k := range Kinds[:len(Kinds)-1] { // all but DirRace
 		if x < p.Rate*float64(i+1) {
 			return k
 		}
@@ -88,7 +99,7 @@ func (p *FaultProxy) pick() string {
 func (p *FaultProxy) handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.requests.Add(1)
-		kind := p.pick()
+		kind := p.pick(r.Method == http.MethodPut)
 		if kind != "" {
 			v, _ := p.counts.Load(kind)
 			v.(*atomic.Int64).Add(1)
@@ -100,6 +111,9 @@ func (p *FaultProxy) handler(next http.Handler) http.Handler {
 		case Internal:
 			io.Copy(io.Discard, r.Body)
 			s3Error(w, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.")
+		case DirRace:
+			io.Copy(io.Discard, r.Body)
+			s3Error(w, http.StatusConflict, "ExistingObjectIsDirectory", "Existing Object is a directory.")
 		case Reset:
 			io.Copy(io.Discard, r.Body)
 			if hj, ok := w.(http.Hijacker); ok {
