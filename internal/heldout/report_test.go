@@ -112,8 +112,9 @@ func reportSplit(t *testing.T, w *World, sp split) {
 		}
 	}
 	var criticP, criticR float64
-	for i, n := range []Noise{Noises[0], Noises[2]} {
-		tp, fp, fn, centre, caught := defectCatch(t, w, n, sp)
+	noises := []Noise{Noises[0], Noises[2]}
+	for i, dc := range defectCatch(t, w, noises, sp) {
+		n, tp, fp, fn, centre, caught := noises[i], dc.tp, dc.fp, dc.fn, dc.centre, dc.caught
 		p, r := float64(tp)/float64(max(1, tp+fp)), float64(tp)/float64(max(1, tp+fn))
 		fmt.Printf("critic on injected defects (%s): P %.3f  R %.3f (in the centre's region: %.3f)  caught by kind %v\n", n.Name,
 			p, r, float64(centre)/float64(max(1, tp+fn)), caught)
@@ -139,64 +140,85 @@ func reportSplit(t *testing.T, w *World, sp split) {
 	}
 }
 
-// defectCatch injects every defect into every scene and counts the bands
-// reflected (score below 90). A defect is caught (tp) when a region it
-// changed (Changed) is reflected, missed (fn) when none is; centre counts
-// the catches in the region that holds the damaged thing's centre, the
-// stricter figure, and the report says how many were caught for the right
-// reason (the defect's criterion below 90 in a changed region). A false reflection (fp) is a reflected region of a clean
-// scene, or one of a damaged scene that the defect did not change and that
-// the clean scene did not reflect.
-func defectCatch(t *testing.T, w *World, n Noise, sp split) (tp, fp, fn, centre int, caught map[string]string) {
+// defectCatch injects every defect into every scene and counts, under
+// each noise, the bands reflected (score below 90). A defect is caught
+// (tp) when a region it changed (Changed) is reflected, missed (fn) when
+// none is; centre counts the catches in the region that holds the damaged
+// thing's centre, the stricter figure, and the report says how many were
+// caught for the right reason (the defect's criterion below 90 in a
+// changed region). A false reflection (fp) is a reflected region of a
+// clean scene, or one of a damaged scene that the defect did not change
+// and that the clean scene did not reflect. Each damaged scene is rendered
+// once for all the noises.
+func defectCatch(t *testing.T, w *World, noises []Noise, sp split) []catch {
 	t.Helper()
-	got := map[string][4]int{}
+	out := make([]catch, len(noises))
+	got := make([]map[string][4]int, len(noises))
+	for ni := range noises {
+		got[ni] = map[string][4]int{}
+	}
 	for i := sp.first; i < sp.first+sp.size; i++ {
 		s := w.Scene(i)
-		n.Seed = uint64(i)
-		clean := s.composed(n).scores
-		for _, c := range clean {
-			if c.Score < 90 {
-				fp++
-			}
-		}
 		img, _ := s.Render()
-		for _, d := range Defects(s, i) {
-			scores := d.Scene.composed(n).scores
-			changed := Changed(img, d.Scene)
-			c := got[d.Kind]
-			c[1]++
-			hit, right := false, false
-			for k, sc := range scores {
-				switch {
-				case sc.Score >= 90:
-				case changed[k]:
-					hit = true
-					right = right || below(sc, d.Criterion)
-				case clean[k].Score >= 90:
-					fp++
+		clean := make([][]schema.Critic, len(noises))
+		for ni, n := range noises {
+			n.Seed = uint64(i)
+			clean[ni] = s.composed(n).scores
+			for _, c := range clean[ni] {
+				if c.Score < 90 {
+					out[ni].fp++
 				}
 			}
-			if hit {
-				tp++
-				c[0]++
-			} else {
-				fn++
+		}
+		for _, d := range Defects(s, i) {
+			dimg, dtruth := d.Scene.Render()
+			changed := Changed(img, dimg)
+			for ni, n := range noises {
+				n.Seed = uint64(i)
+				scores := composedOf(d.Scene, n, func() (*image.RGBA, Truth) { return dimg, dtruth }).scores
+				o, c := &out[ni], got[ni][d.Kind]
+				c[1]++
+				hit, right := false, false
+				for k, sc := range scores {
+					switch {
+					case sc.Score >= 90:
+					case changed[k]:
+						hit = true
+						right = right || below(sc, d.Criterion)
+					case clean[ni][k].Score >= 90:
+						o.fp++
+					}
+				}
+				if hit {
+					o.tp++
+					c[0]++
+				} else {
+					o.fn++
+				}
+				if right {
+					c[3]++
+				}
+				if scores[d.Band].Score < 90 {
+					o.centre++
+					c[2]++
+				}
+				got[ni][d.Kind] = c
 			}
-			if right {
-				c[3]++
-			}
-			if scores[d.Band].Score < 90 {
-				centre++
-				c[2]++
-			}
-			got[d.Kind] = c
 		}
 	}
-	caught = map[string]string{}
-	for k, c := range got {
-		caught[k] = fmt.Sprintf("%d/%d (centre %d, for the right reason %d)", c[0], c[1], c[2], c[3])
+	for ni := range noises {
+		out[ni].caught = map[string]string{}
+		for k, c := range got[ni] {
+			out[ni].caught[k] = fmt.Sprintf("%d/%d (centre %d, for the right reason %d)", c[0], c[1], c[2], c[3])
+		}
 	}
-	return tp, fp, fn, centre, caught
+	return out
+}
+
+// catch is defectCatch's count under one noise.
+type catch struct {
+	tp, fp, fn, centre int
+	caught             map[string]string
 }
 
 // below reports whether a critique scored criterion crit below 90 with
