@@ -1,5 +1,6 @@
 // Command twigbench measures twigdata's pipeline on a generated workload:
-// samples/s, per-stage busy time, and the stage-overlap efficiency — pipeline
+// samples/s, per-stage busy time, each stage's CPU time per sample when it
+// runs alone, and the stage-overlap efficiency — pipeline
 // throughput divided by the throughput of the slowest stage run alone — all
 // measured in one run. `make bench` runs it.
 package main
