@@ -233,6 +233,31 @@ func (r *Resident) Release() {
 	}
 }
 
+// Rows are the rows 0..n-1 of a batch, by index: all of them still
+// generating, as a decoder starts.
+func Rows(n int) []int {
+	rows := make([]int, n)
+	for i := range rows {
+		rows[i] = i
+	}
+	return rows
+}
+
+// Remaining is alive (the rows still generating, by index) after a step
+// in which those at the positions keep went on, and whether the batch's
+// tensors must be cut to them: not when every row went on, nor when none
+// did (the decoding ends).
+func Remaining(alive, keep []int) ([]int, bool) {
+	if len(keep) == len(alive) || len(keep) == 0 {
+		return alive[:len(keep)], false
+	}
+	next := make([]int, len(keep))
+	for i, k := range keep {
+		next[i] = alive[k]
+	}
+	return next, true
+}
+
 // ReleaseAll releases residents, skipping nils.
 func ReleaseAll(rs []*Resident) {
 	for _, r := range rs {
@@ -333,16 +358,16 @@ func (b *Binding) bind(name string, v *C.OrtValue) error {
 
 // Outputs names the outputs, in the order Run returns them: those named
 // in host go to host memory (Go reads them), the others stay on the device.
-func (b *Binding) Outputs(names []string, host ...string) error {
+// Run binds them.
+func (b *Binding) Outputs(names []string, host ...string) {
 	b.outs = append([]string(nil), names...)
 	clear(b.hostAt)
 	for _, h := range host {
 		b.hostAt[h] = true
 	}
-	return b.bindOutputs()
 }
 
-// bindOutputs binds the outputs afresh: a binding keeps a run's outputs and
+// bindOutputs binds the outputs afresh before each run: a binding keeps a run's outputs and
 // would give them to the next run as preallocated, of the last run's shape,
 // where a decoder's grow by a token and its batch shrinks.
 func (b *Binding) bindOutputs() error {
@@ -492,8 +517,6 @@ func RunBound(s *Session, host map[string]ort.Value, res map[string]*Resident, o
 			return nil, err
 		}
 	}
-	if err := b.Outputs(outs); err != nil {
-		return nil, err
-	}
+	b.Outputs(outs)
 	return b.Run()
 }

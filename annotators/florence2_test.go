@@ -32,6 +32,16 @@ type florenceCase struct {
 	Post         json.RawMessage `json:"post"`
 }
 
+// inputs are the case's image, from dir, and its task's prompt.
+func (c florenceCase) inputs(t *testing.T, dir string) (image.Image, string) {
+	t.Helper()
+	p, err := florence.Prompt(c.Task, c.Input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loadPNG(t, dir+c.Image), p
+}
+
 func loadPNG(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
@@ -82,11 +92,8 @@ func TestFlorenceMatchesTransformers(t *testing.T) {
 			var imgs []image.Image
 			var prompts []string
 			for _, c := range batch {
-				imgs = append(imgs, loadPNG(t, dir+c.Image))
-				p, err := florence.Prompt(c.Task, c.Input)
-				if err != nil {
-					t.Fatal(err)
-				}
+				img, p := c.inputs(t, dir)
+				imgs = append(imgs, img)
 				ids, err := enc.Encode(p)
 				want := c.PromptIDs // padded on the right to the batch's longest
 				for len(want) > len(ids) && want[len(want)-1] == 1 {
@@ -228,12 +235,8 @@ func TestFlorenceBeamsMatchTransformers(t *testing.T) {
 			var imgs []image.Image
 			var prompts []string
 			for _, c := range batch {
-				imgs = append(imgs, loadPNG(t, dir+c.Image))
-				p, err := florence.Prompt(c.Task, c.Input)
-				if err != nil {
-					t.Fatal(err)
-				}
-				prompts = append(prompts, p)
+				img, p := c.inputs(t, dir)
+				imgs, prompts = append(imgs, img), append(prompts, p)
 			}
 			annotators.ResetTransfers()
 			hyps, err := f.GenerateBeams(context.Background(), imgs, prompts, c0.MaxNewTokens)

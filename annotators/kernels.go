@@ -84,11 +84,7 @@ func kernelFor(dev Device, op string, elem ort.TensorElementDataType, rank int) 
 		s.Destroy()
 		return nil, err
 	}
-	if err := k.b.Outputs([]string{"out"}); err != nil {
-		k.b.Release()
-		s.Destroy()
-		return nil, err
-	}
+	k.b.Outputs([]string{"out"})
 	kernels[key] = k
 	return k, nil
 }

@@ -343,7 +343,8 @@ func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt prepro
 				outs = append(outs, "present."+strings.TrimPrefix(n, "past_key_values."))
 			}
 		}
-		return b, b.Outputs(outs, "logits")
+		b.Outputs(outs, "logits")
+		return b, nil
 	}
 
 	seqs := make([][]int64, B)
@@ -353,10 +354,7 @@ func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt prepro
 	// alive are the rows still generating, by their index in seqs: a row
 	// that ends leaves the batch, so its cache and encoder states are cut
 	// out where they are and its rows stop being computed.
-	alive := make([]int, B)
-	for i := range alive {
-		alive[i] = i
-	}
+	alive := annotators.Rows(int(B))
 	// max_length counts the start token, as Hugging Face generation does.
 	for step := 0; step < c.maxLen-1 && len(alive) > 0; step++ {
 		if err := ctx.Err(); err != nil {
@@ -440,16 +438,11 @@ func (c *Model) generateBatch(ctx context.Context, imgs []image.Image, bt prepro
 				keep = append(keep, n)
 			}
 		}
-		if len(keep) == len(alive) || len(keep) == 0 {
-			alive = alive[:len(keep)]
+		var cut bool
+		if alive, cut = annotators.Remaining(alive, keep); !cut {
 			continue
 		}
 		// Rows ended: the batch goes on with the others only.
-		next := make([]int, len(keep))
-		for i, n := range keep {
-			next[i] = alive[n]
-		}
-		alive = next
 		dev := c.encoder.Device()
 		if err := annotators.GatherAllRows(dev, cache, keep); err != nil {
 			return nil, err

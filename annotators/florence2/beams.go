@@ -132,10 +132,7 @@ func (f *Model) decodeBeams(ctx context.Context, enc, mask *annotators.Resident,
 			}
 		}
 	}
-	alive := make([]int, B)
-	for i := range alive {
-		alive[i] = i
-	}
+	alive := annotators.Rows(int(B))
 	maxLen := 1 + maxNew
 	for curLen := 1; curLen < maxLen && len(alive) > 0; curLen++ {
 		if err := ctx.Err(); err != nil {

@@ -521,10 +521,7 @@ func (f *Model) newStepper(enc, mask *annotators.Resident) (*stepper, error) {
 		s.close()
 		return nil, err
 	}
-	if err := s.emb.Outputs([]string{"inputs_embeds"}); err != nil {
-		s.close()
-		return nil, err
-	}
+	s.emb.Outputs([]string{"inputs_embeds"})
 	if s.dec, err = f.decoder.Bind(); err != nil {
 		s.close()
 		return nil, err
@@ -533,10 +530,7 @@ func (f *Model) newStepper(enc, mask *annotators.Resident) (*stepper, error) {
 	for _, n := range f.pastNames {
 		outs = append(outs, "present."+strings.TrimPrefix(n, "past_key_values."))
 	}
-	if err := s.dec.Outputs(outs, "logits"); err != nil {
-		s.close()
-		return nil, err
-	}
+	s.dec.Outputs(outs, "logits")
 	return s, nil
 }
 
@@ -668,10 +662,7 @@ func (f *Model) decode(ctx context.Context, enc, mask *annotators.Resident, B in
 	// alive are the rows still generating, by their index in seqs: a row
 	// that ends leaves the batch, so its caches and encoder states are cut
 	// out where they are and its rows stop being computed.
-	alive := make([]int, B)
-	for i := range alive {
-		alive[i] = i
-	}
+	alive := annotators.Rows(int(B))
 	maxLen := 1 + maxNew
 	for step := 0; step < maxNew && len(alive) > 0; step++ {
 		if err := ctx.Err(); err != nil {
@@ -694,16 +685,11 @@ func (f *Model) decode(ctx context.Context, enc, mask *annotators.Resident, B in
 				keep = append(keep, i)
 			}
 		}
-		if len(keep) == len(alive) || len(keep) == 0 {
-			alive = alive[:len(keep)]
+		var cut bool
+		if alive, cut = annotators.Remaining(alive, keep); !cut {
 			continue
 		}
 		// Rows ended: the batch goes on with the others only.
-		next := make([]int, len(keep))
-		for i, k := range keep {
-			next[i] = alive[k]
-		}
-		alive = next
 		if err := s.keep(keep, true); err != nil {
 			return nil, err
 		}
