@@ -194,7 +194,7 @@ type ModelConfig struct {
 // FilterConfig holds the quality gates a composed sample must pass.
 type FilterConfig struct {
 	MinSide       int     `setting:"min-side,record"`       // shortest original side in pixels; default 128
-	MaxBlur       float64 `setting:"max-blur,record"`       // blur of the canvas, 0..1 (see imageproc.Quality); default 0.3
+	MaxBlur       float64 `setting:"max-blur,record"`       // blur of the canvas, 0..1 (see imageproc.LumaQuality); default 0.3
 	MaxBlockiness float64 `setting:"max-blockiness,record"` // JPEG blocking of the original (see imageproc.Blockiness); default 1.45
 	MinScore      int     `setting:"min-score,record"`      // mean critic score floor, 0..100; default 40
 	MinAlignment  float64 `setting:"min-alignment,record"`  // share of prompt objects found, 0..1; default 0 (off)

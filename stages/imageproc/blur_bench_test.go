@@ -46,7 +46,7 @@ func BenchmarkQuality(b *testing.B) {
 	b.Run("rgba", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			Quality(imgs[i%len(imgs)])
+			quality(imgs[i%len(imgs)])
 			i++
 		}
 	})

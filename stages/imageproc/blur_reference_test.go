@@ -131,7 +131,7 @@ func TestLumaBlurAgreesWithTheFloatMeasure(t *testing.T) {
 			if rej != nil {
 				t.Fatal(rej.Detail)
 			}
-			got, _ := Quality(dec.Canvas)
+			got, _ := quality(dec.Canvas)
 			g, w, h := grayFloat(dec.Canvas)
 			want, ok := blurFloat(g, w, h)
 			if !ok {

@@ -161,7 +161,7 @@ func judge(t *testing.T, raw []byte, gate Gate) (rejected bool, blur, blockiness
 	if rej != nil {
 		t.Fatal(rej.Detail)
 	}
-	blur, _ = Quality(dec.Canvas)
+	blur, _ = quality(dec.Canvas)
 	return gate.Check(blur, dec.Blockiness) != nil, blur, dec.Blockiness
 }
 
@@ -245,7 +245,7 @@ func TestGateKeepsWhatItCannotJudge(t *testing.T) {
 		}
 	}
 	for name, img := range map[string]*image.RGBA{"flat": flat, "gradient": grad} {
-		blur, _ := Quality(img)
+		blur, _ := quality(img)
 		if blur != -1 {
 			t.Errorf("%s: blur %.2f, want -1 (not judged)", name, blur)
 		}

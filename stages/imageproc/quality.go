@@ -3,22 +3,13 @@ package imageproc
 import (
 	"encoding/binary"
 	"fmt"
-	"image"
 	"math"
 
 	"github.com/twigdata/twigdata/schema"
-	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 )
 
-// Quality returns the canvas's blur (see blurOf; -1 when it has too few edges
-// to judge) and difference hash.
-func Quality(img *image.RGBA) (float64, string) {
-	p := jpegenc.FromRGBA(img)
-	defer p.Release()
-	return LumaQuality(p.Y, p.W, p.H)
-}
-
-// LumaQuality is Quality read from the canvas's luma plane (Y of
+// LumaQuality returns the canvas's blur (see blurOf; -1 when it has too few
+// edges to judge) and difference hash, read from its luma plane (Y of
 // color.RGBToYCbCr, as the canvas's JPEG encoding computes it: compose
 // measures the plane it encodes).
 func LumaQuality(y []uint8, w, h int) (float64, string) {

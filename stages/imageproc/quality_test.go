@@ -1,9 +1,20 @@
 package imageproc
 
 import (
+	"image"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/twigdata/twigdata/stages/imageproc/jpegenc"
 )
+
+// quality is LumaQuality of an RGBA canvas, for the tests and benchmarks
+// that start from one.
+func quality(img *image.RGBA) (float64, string) {
+	p := jpegenc.FromRGBA(img)
+	defer p.Release()
+	return LumaQuality(p.Y, p.W, p.H)
+}
 
 // TestSumBytes: the word-at-a-time sum equals the byte-by-byte one, at
 // every length around its folds, for all-255 bytes (each lane at its
